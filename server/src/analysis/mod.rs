@@ -1,0 +1,5 @@
+//! The pure core: source text in, results out. Nothing here reads files or knows about LSP.
+
+pub mod parse;
+pub mod scope;
+pub mod source;

@@ -1,0 +1,1079 @@
+//! Pass 1: walk the tree once and record what CPython's symtable visitor records.
+//!
+//! Each visitor method mirrors a case of `symtable_visit_stmt` / `symtable_visit_expr`: which
+//! scope a sub-tree is evaluated in (defaults, decorators, annotations and a comprehension's first
+//! iterable belong to the enclosing scope), which names it binds and which it uses. Nodes the
+//! grammar could not parse (`ERROR`) are walked for whatever statements and names they contain.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use tree_sitter::{Node, Tree};
+
+use super::dead_code::ConstTracker;
+use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
+
+/// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
+/// skipped and the tree is marked truncated; callers run the walk on a thread with
+/// [`super::STACK_SIZE`] bytes of stack, which this depth fits in with room to spare.
+const MAX_DEPTH: usize = 12_000;
+
+pub(super) fn build(text: &str, tree: &Tree) -> ScopeTree {
+    let root = tree.root_node();
+    let mut module = Scope::new(ScopeKind::Module, "<module>".into(), None, 0..text.len());
+    module.qualname = "<module>".into();
+    let mut builder = Builder {
+        src: text,
+        scopes: vec![module],
+        current: ScopeId(0),
+        private: None,
+        future_annotations: false,
+        dead: false,
+        depth: 0,
+        truncated: false,
+        units: vec![ConstTracker::default()],
+    };
+    let ends_dead = builder.visit_block(root);
+    builder.finish_unit(ends_dead);
+    ScopeTree {
+        scopes: builder.scopes,
+        truncated: builder.truncated,
+    }
+}
+
+struct Builder<'a> {
+    src: &'a str,
+    scopes: Vec<Scope>,
+    current: ScopeId,
+    /// The enclosing class's name, for private name mangling (`__x` → `_C__x`).
+    private: Option<String>,
+    future_annotations: bool,
+    /// Whether the statement being visited is unreachable (after `return`, under `if 0:`, ...).
+    dead: bool,
+    depth: usize,
+    truncated: bool,
+    /// The constants of each code unit being compiled, innermost last (see `dead_code`).
+    units: Vec<ConstTracker>,
+}
+
+/// CPython's `_Py_Mangle`.
+fn mangle<'n>(private: Option<&str>, name: &'n str) -> Cow<'n, str> {
+    let Some(class_name) = private else {
+        return Cow::Borrowed(name);
+    };
+    if !name.starts_with("__") || name.ends_with("__") || name.contains('.') {
+        return Cow::Borrowed(name);
+    }
+    let stripped = class_name.trim_start_matches('_');
+    if stripped.is_empty() {
+        return Cow::Borrowed(name);
+    }
+    Cow::Owned(format!("_{stripped}{name}"))
+}
+
+fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children_by_field_name(field, &mut cursor)
+        .filter(|n| n.is_named())
+        .collect()
+}
+
+fn is_statement(kind: &str) -> bool {
+    kind.ends_with("_statement")
+        || matches!(
+            kind,
+            "function_definition" | "class_definition" | "decorated_definition" | "block"
+        )
+}
+
+/// Whether control never falls through this statement.
+fn is_terminator(kind: &str) -> bool {
+    matches!(
+        kind,
+        "return_statement" | "raise_statement" | "break_statement" | "continue_statement"
+    )
+}
+
+/// The truth value of a condition CPython folds to a constant, if it is one.
+fn constant_truth(node: Node, src: &str) -> Option<bool> {
+    match node.kind() {
+        "true" => Some(true),
+        "false" | "none" => Some(false),
+        "integer" => {
+            let digits = src[node.byte_range()].replace('_', "");
+            let digits = digits
+                .trim_start_matches("0x")
+                .trim_start_matches("0o")
+                .trim_start_matches("0b");
+            Some(digits.chars().any(|c| c != '0'))
+        }
+        _ => None,
+    }
+}
+
+impl<'a> Builder<'a> {
+    fn text(&self, node: Node) -> &'a str {
+        &self.src[node.byte_range()]
+    }
+
+    fn scope_mut(&mut self, id: ScopeId) -> &mut Scope {
+        &mut self.scopes[id.0]
+    }
+
+    /// Records `flag` for `name` (mangled) in scope `id`, with one occurrence.
+    fn add_def_in(
+        &mut self,
+        id: ScopeId,
+        name: &str,
+        flag: SymbolFlags,
+        range: Range<usize>,
+        role: Role,
+    ) {
+        let mangled = mangle(self.private.as_deref(), name).into_owned();
+        let symbol = self.scope_mut(id).symbol_mut(&mangled);
+        symbol.flags.insert(flag);
+        symbol.occurrences.push(super::Occurrence { range, role });
+        if flag == SymbolFlags::GLOBAL && id != ScopeId(0) {
+            // CPython also marks the module's entry (`st_global`).
+            self.scope_mut(ScopeId(0))
+                .symbol_mut(&mangled)
+                .flags
+                .insert(SymbolFlags::GLOBAL);
+        }
+    }
+
+    fn add_def(&mut self, node: Node, flag: SymbolFlags, role: Role) {
+        let name = self.text(node);
+        self.add_def_in(self.current, name, flag, node.byte_range(), role);
+    }
+
+    fn use_name(&mut self, node: Node) {
+        self.add_def(node, SymbolFlags::USE, Role::Use);
+        // `super` in a function counts as a use of `__class__` (symtable.c special case).
+        if self.text(node) == "super" && self.scopes[self.current.0].kind.is_function_like() {
+            self.add_def_in(
+                self.current,
+                "__class__",
+                SymbolFlags::USE,
+                node.byte_range(),
+                Role::Use,
+            );
+        }
+    }
+
+    /// Enters a new scope as a child of the current one and returns the saved state to restore.
+    fn enter_scope(&mut self, mut scope: Scope) -> (ScopeId, bool) {
+        let id = ScopeId(self.scopes.len());
+        let parent = self.current;
+        scope.parent = Some(parent);
+        self.scopes.push(scope);
+        self.scope_mut(parent).children.push(id);
+        if self.scopes[id.0].kind != ScopeKind::Annotation {
+            let dead = self.dead;
+            self.units
+                .last_mut()
+                .expect("a unit is always open")
+                .code_object(id, dead);
+            self.units.push(ConstTracker::default());
+        }
+        self.current = id;
+        let was_dead = std::mem::replace(&mut self.dead, false);
+        (parent, was_dead)
+    }
+
+    fn exit_scope(&mut self, saved: (ScopeId, bool), ends_dead: bool) {
+        if self.scopes[self.current.0].kind != ScopeKind::Annotation {
+            self.finish_unit(ends_dead);
+        }
+        self.current = saved.0;
+        self.dead = saved.1;
+    }
+
+    /// Closes the innermost code unit: code objects it still holds only in dead code are dropped.
+    fn finish_unit(&mut self, ends_dead: bool) {
+        let mut unit = self.units.pop().expect("a unit is always open");
+        if !ends_dead {
+            // Falling off the end returns None.
+            unit.constant("None", true);
+        }
+        for id in unit.dropped() {
+            self.scopes[id.0].has_code_object = false;
+        }
+    }
+
+    fn constant(&mut self, key: &str) {
+        let dead = self.dead;
+        self.units
+            .last_mut()
+            .expect("a unit is always open")
+            .constant(key, !dead);
+    }
+
+    fn new_scope(&self, kind: ScopeKind, name: &str, node: Node, first_line: usize) -> Scope {
+        let mut scope = Scope::new(
+            kind,
+            name.to_string(),
+            Some(self.current),
+            node.byte_range(),
+        );
+        scope.first_line = first_line;
+        scope
+    }
+
+    /// Guards recursion depth; returns false (and marks the tree truncated) when too deep.
+    fn descend(&mut self) -> bool {
+        if self.depth >= MAX_DEPTH {
+            self.truncated = true;
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    // ----- statements -----
+
+    /// Visits a block's statements; returns whether its end is unreachable.
+    fn visit_block(&mut self, block: Node) -> bool {
+        let saved = self.dead;
+        for stmt in named_children(block) {
+            self.visit_node(stmt);
+            if is_terminator(stmt.kind()) {
+                self.dead = true;
+            }
+        }
+        let ends_dead = self.dead;
+        self.dead = saved;
+        ends_dead
+    }
+
+    /// Visits a block whose reachability is decided by a constant condition.
+    fn visit_block_if(&mut self, block: Option<Node>, reachable: bool) {
+        let Some(block) = block else { return };
+        let saved = self.dead;
+        self.dead |= !reachable;
+        self.visit_block(block);
+        self.dead = saved;
+    }
+
+    /// Any node: statements go to `visit_stmt`, everything else to `visit_expr`.
+    fn visit_node(&mut self, node: Node) {
+        if is_statement(node.kind()) {
+            self.visit_stmt(node)
+        } else {
+            self.visit_expr(node)
+        }
+    }
+
+    fn visit_children(&mut self, node: Node) {
+        for child in named_children(node) {
+            self.visit_node(child);
+        }
+    }
+
+    fn visit_stmt(&mut self, node: Node) {
+        if !self.descend() {
+            return;
+        }
+        match node.kind() {
+            "block" => {
+                self.visit_block(node);
+            }
+            "expression_statement" => {
+                for child in named_children(node) {
+                    match child.kind() {
+                        "assignment" => self.visit_assignment(child),
+                        "augmented_assignment" => self.visit_augmented_assignment(child),
+                        _ => self.visit_expr(child),
+                    }
+                }
+            }
+            "return_statement" => {
+                let values = named_children(node);
+                if values.is_empty() {
+                    self.constant("None");
+                }
+                for value in values {
+                    self.visit_expr(value);
+                }
+            }
+            "delete_statement" => {
+                for target in named_children(node) {
+                    self.visit_target(target, Role::Delete);
+                }
+            }
+            "global_statement" | "nonlocal_statement" => {
+                let flag = if node.kind() == "global_statement" {
+                    SymbolFlags::GLOBAL
+                } else {
+                    SymbolFlags::NONLOCAL
+                };
+                for name in named_children(node)
+                    .into_iter()
+                    .filter(|n| n.kind() == "identifier")
+                {
+                    self.add_def(name, flag, Role::Declare);
+                }
+            }
+            "import_statement" | "import_from_statement" | "future_import_statement" => {
+                self.visit_import(node)
+            }
+            "print_statement" => {
+                // `print >>f, x` is parsed as Python 2's statement; in Python 3 it reads `print`.
+                if let Some(keyword) = node.child(0) {
+                    self.add_def_in(
+                        self.current,
+                        "print",
+                        SymbolFlags::USE,
+                        keyword.byte_range(),
+                        Role::Use,
+                    );
+                }
+                self.visit_children(node);
+            }
+            "if_statement" => self.visit_if(node),
+            "for_statement" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    self.visit_target(left, Role::Bind);
+                }
+                for right in field_children(node, "right") {
+                    self.visit_expr(right);
+                }
+                self.visit_block_if(node.child_by_field_name("body"), true);
+                self.visit_else(node.child_by_field_name("alternative"), true);
+            }
+            "while_statement" => {
+                let condition = node.child_by_field_name("condition");
+                let truth = condition.and_then(|c| constant_truth(c, self.src));
+                if let Some(condition) = condition {
+                    self.visit_expr(condition);
+                }
+                self.visit_block_if(node.child_by_field_name("body"), truth != Some(false));
+                self.visit_else(node.child_by_field_name("alternative"), true);
+            }
+            "try_statement" => {
+                for child in named_children(node) {
+                    match child.kind() {
+                        "block" => {
+                            self.visit_block(child);
+                        }
+                        "except_clause" | "except_group_clause" => self.visit_except(child),
+                        "else_clause" => self.visit_else(Some(child), true),
+                        _ => self.visit_children(child),
+                    }
+                }
+            }
+            "with_statement" => {
+                for child in named_children(node) {
+                    match child.kind() {
+                        "with_clause" => self.visit_with_items(child),
+                        "block" => {
+                            self.visit_block(child);
+                        }
+                        _ => self.visit_node(child),
+                    }
+                }
+            }
+            "match_statement" => self.visit_match(node),
+            "function_definition" => self.visit_function(node, None),
+            "class_definition" => self.visit_class(node, None),
+            "decorated_definition" => {
+                if let Some(definition) = node.child_by_field_name("definition") {
+                    match definition.kind() {
+                        "function_definition" => self.visit_function(definition, Some(node)),
+                        "class_definition" => self.visit_class(definition, Some(node)),
+                        _ => self.visit_children(node),
+                    }
+                } else {
+                    self.visit_children(node);
+                }
+            }
+            "pass_statement" | "break_statement" | "continue_statement" => {}
+            _ => self.visit_children(node),
+        }
+        self.depth -= 1;
+    }
+
+    fn visit_else(&mut self, clause: Option<Node>, reachable: bool) {
+        if let Some(clause) = clause {
+            self.visit_block_if(clause.child_by_field_name("body"), reachable);
+        }
+    }
+
+    /// `if` / `elif` / `else`, with branches under a constant false (or after a constant true)
+    /// condition unreachable, as CPython's compiler sees them.
+    fn visit_if(&mut self, node: Node) {
+        let mut reachable = true;
+        self.visit_branch(node, &mut reachable);
+        for alternative in field_children(node, "alternative") {
+            match alternative.kind() {
+                "elif_clause" => self.visit_branch(alternative, &mut reachable),
+                _ => self.visit_else(Some(alternative), reachable),
+            }
+        }
+    }
+
+    /// One `if` or `elif` test and its block; after a constant true test, later branches are dead.
+    fn visit_branch(&mut self, clause: Node, reachable: &mut bool) {
+        let condition = clause.child_by_field_name("condition");
+        let truth = condition.and_then(|c| constant_truth(c, self.src));
+        if let Some(condition) = condition {
+            let saved = self.dead;
+            self.dead |= !*reachable;
+            self.visit_expr(condition);
+            self.dead = saved;
+        }
+        self.visit_block_if(
+            clause.child_by_field_name("consequence"),
+            *reachable && truth != Some(false),
+        );
+        if truth == Some(true) {
+            *reachable = false;
+        }
+    }
+
+    fn visit_except(&mut self, clause: Node) {
+        for child in named_children(clause) {
+            match child.kind() {
+                "block" => {
+                    self.visit_block(child);
+                }
+                "as_pattern" => self.visit_as_pattern(child),
+                _ => {
+                    if clause.child_by_field_name("alias") == Some(child) {
+                        self.visit_target(child, Role::Bind);
+                    } else {
+                        self.visit_expr(child);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `expr as target` in `with` and `except`.
+    fn visit_as_pattern(&mut self, node: Node) {
+        for child in named_children(node) {
+            if child.kind() == "as_pattern_target" {
+                self.constant("None");
+                for target in named_children(child) {
+                    self.visit_target(target, Role::Bind);
+                }
+            } else {
+                self.visit_expr(child);
+            }
+        }
+    }
+
+    fn visit_with_items(&mut self, clause: Node) {
+        for item in named_children(clause) {
+            match item.kind() {
+                "with_item" => {
+                    self.constant("None");
+                    for value in named_children(item) {
+                        if value.kind() == "as_pattern" {
+                            self.visit_as_pattern(value);
+                        } else {
+                            self.visit_expr(value);
+                        }
+                    }
+                }
+                _ => self.visit_node(item),
+            }
+        }
+    }
+
+    fn visit_import(&mut self, node: Node) {
+        self.constant("int:0");
+        self.constant("None");
+        for name in field_children(node, "name") {
+            let (bound, full) = match name.kind() {
+                "aliased_import" => match name.child_by_field_name("alias") {
+                    Some(alias) => (alias, alias),
+                    None => continue,
+                },
+                // `import a.b.c` binds `a`.
+                "dotted_name" => match name.named_child(0) {
+                    Some(first) => (first, name),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if node.kind() == "future_import_statement" && self.text(full) == "annotations" {
+                self.future_annotations = true;
+            }
+            self.add_def(bound, SymbolFlags::IMPORT, Role::Import);
+        }
+    }
+
+    fn visit_assignment(&mut self, node: Node) {
+        let left = node.child_by_field_name("left");
+        let right = node.child_by_field_name("right");
+        if let Some(annotation) = node.child_by_field_name("type") {
+            // An annotated assignment: a plain name is bound even without a value.
+            if let Some(left) = left {
+                if left.kind() == "identifier" {
+                    self.add_def(left, SymbolFlags::LOCAL, Role::Bind);
+                    self.add_def_in(
+                        self.current,
+                        self.text(left),
+                        SymbolFlags::ANNOT,
+                        left.byte_range(),
+                        Role::Bind,
+                    );
+                } else {
+                    self.visit_target(left, Role::Bind);
+                }
+            }
+            self.visit_annotation(annotation);
+        } else if let Some(left) = left {
+            self.visit_target(left, Role::Bind);
+        }
+        if let Some(right) = right {
+            match right.kind() {
+                // `a = b = c`: every target is bound.
+                "assignment" => self.visit_assignment(right),
+                "augmented_assignment" => self.visit_augmented_assignment(right),
+                _ => self.visit_expr(right),
+            }
+        }
+    }
+
+    fn visit_augmented_assignment(&mut self, node: Node) {
+        if let Some(left) = node.child_by_field_name("left") {
+            self.visit_target(left, Role::Bind);
+        }
+        if let Some(right) = node.child_by_field_name("right") {
+            self.visit_expr(right);
+        }
+    }
+
+    /// Annotations are evaluated in the enclosing scope, or, under
+    /// `from __future__ import annotations`, in an annotation block of their own.
+    fn visit_annotation(&mut self, node: Node) {
+        if self.future_annotations {
+            let scope = self.new_scope(
+                ScopeKind::Annotation,
+                "_annotation",
+                node,
+                node.start_position().row + 1,
+            );
+            let saved = self.enter_scope(scope);
+            self.visit_expr(node);
+            self.exit_scope(saved, false);
+        } else {
+            self.visit_expr(node);
+        }
+    }
+
+    // ----- definitions -----
+
+    /// A `def`; `decorated` is the `decorated_definition` around it, if any.
+    fn visit_function(&mut self, node: Node, decorated: Option<Node>) {
+        let Some(name) = node.child_by_field_name("name") else {
+            return self.visit_children(node);
+        };
+        self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
+        let parameters = node.child_by_field_name("parameters");
+        if let Some(parameters) = parameters {
+            self.visit_defaults_and_annotations(parameters);
+        }
+        if let Some(returns) = node.child_by_field_name("return_type") {
+            self.visit_annotation(returns);
+        }
+        self.visit_decorators(decorated);
+        let first_line = decorated.unwrap_or(node).start_position().row + 1;
+        let mut scope = self.new_scope(ScopeKind::Function, self.text(name), node, first_line);
+        scope.name_range = Some(name.byte_range());
+        scope.binding_name = Some(mangle(self.private.as_deref(), self.text(name)).into_owned());
+        let saved = self.enter_scope(scope);
+        if let Some(parameters) = parameters {
+            self.visit_parameters(parameters);
+        }
+        let body = node.child_by_field_name("body");
+        // The first constant of a function is its docstring, or None.
+        match body
+            .and_then(|b| named_children(b).into_iter().next())
+            .and_then(docstring)
+        {
+            Some(doc) => self.constant(&format!("str:{}", self.text(doc))),
+            None => self.constant("None"),
+        }
+        let ends_dead = body.is_some_and(|b| self.visit_block(b));
+        self.exit_scope(saved, ends_dead);
+    }
+
+    fn visit_decorators(&mut self, decorated: Option<Node>) {
+        if let Some(decorated) = decorated {
+            for decorator in named_children(decorated)
+                .into_iter()
+                .filter(|n| n.kind() == "decorator")
+            {
+                self.visit_children(decorator);
+            }
+        }
+    }
+
+    fn visit_class(&mut self, node: Node, decorated: Option<Node>) {
+        let Some(name) = node.child_by_field_name("name") else {
+            return self.visit_children(node);
+        };
+        self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
+        if let Some(bases) = node.child_by_field_name("superclasses") {
+            self.visit_expr(bases);
+        }
+        self.visit_decorators(decorated);
+        let first_line = decorated.unwrap_or(node).start_position().row + 1;
+        let class_name = self.text(name);
+        let mut scope = self.new_scope(ScopeKind::Class, class_name, node, first_line);
+        scope.name_range = Some(name.byte_range());
+        scope.binding_name = Some(mangle(self.private.as_deref(), class_name).into_owned());
+        let saved = self.enter_scope(scope);
+        let outer_private = self.private.replace(class_name.to_string());
+        // The class body starts by storing its qualified name, a constant.
+        self.constant(&format!("qualname:{}", node.start_byte()));
+        let ends_dead = node
+            .child_by_field_name("body")
+            .is_some_and(|b| self.visit_block(b));
+        self.private = outer_private;
+        self.exit_scope(saved, ends_dead);
+        self.constant(&format!("str:{class_name}"));
+    }
+
+    /// Defaults and annotations of a parameter list, evaluated in the enclosing scope.
+    fn visit_defaults_and_annotations(&mut self, parameters: Node) {
+        for parameter in named_children(parameters) {
+            if let Some(value) = parameter.child_by_field_name("value") {
+                self.visit_expr(value);
+            }
+            if let Some(annotation) = parameter.child_by_field_name("type") {
+                self.visit_annotation(annotation);
+            }
+        }
+    }
+
+    /// Binds the parameters in the new scope and records them in `co_varnames` order.
+    fn visit_parameters(&mut self, parameters: Node) {
+        let mut positional = Vec::new();
+        let mut keyword_only = Vec::new();
+        let mut star = None;
+        let mut double_star = None;
+        let mut after_star = false;
+        for parameter in named_children(parameters) {
+            // `x: int` wraps the name (or `*args`, `**kw`) with a type.
+            let inner = if parameter.kind() == "typed_parameter" {
+                named_children(parameter)
+                    .into_iter()
+                    .find(|n| n.kind() != "type")
+            } else {
+                Some(parameter)
+            };
+            let Some(inner) = inner else { continue };
+            match inner.kind() {
+                "identifier" if after_star => keyword_only.push(inner),
+                "identifier" => positional.push(inner),
+                "default_parameter" | "typed_default_parameter" => {
+                    if let Some(name) = inner
+                        .child_by_field_name("name")
+                        .filter(|n| n.kind() == "identifier")
+                    {
+                        if after_star {
+                            keyword_only.push(name)
+                        } else {
+                            positional.push(name)
+                        }
+                    }
+                }
+                "list_splat_pattern" => {
+                    star = inner.named_child(0).filter(|n| n.kind() == "identifier");
+                    after_star = true;
+                }
+                "dictionary_splat_pattern" => {
+                    double_star = inner.named_child(0).filter(|n| n.kind() == "identifier");
+                }
+                "keyword_separator" => after_star = true,
+                _ => {}
+            }
+        }
+        let ordered = positional
+            .into_iter()
+            .chain(keyword_only)
+            .chain(star)
+            .chain(double_star);
+        for name in ordered {
+            self.add_def(name, SymbolFlags::PARAM, Role::Param);
+            let mangled = mangle(self.private.as_deref(), self.text(name)).into_owned();
+            self.scopes[self.current.0].params.push(mangled);
+        }
+    }
+
+    fn visit_lambda(&mut self, node: Node) {
+        let parameters = node.child_by_field_name("parameters");
+        if let Some(parameters) = parameters {
+            self.visit_defaults_and_annotations(parameters);
+        }
+        let mut scope = self.new_scope(
+            ScopeKind::Lambda,
+            "<lambda>",
+            node,
+            node.start_position().row + 1,
+        );
+        scope.name_range = node.child(0).map(|keyword| keyword.byte_range());
+        let saved = self.enter_scope(scope);
+        self.constant("None");
+        if let Some(parameters) = parameters {
+            self.visit_parameters(parameters);
+        }
+        if let Some(body) = node.child_by_field_name("body") {
+            self.visit_expr(body);
+        }
+        self.exit_scope(saved, true);
+    }
+
+    /// A comprehension: the first iterable in the enclosing scope, the rest in a scope of its own.
+    fn visit_comprehension(&mut self, node: Node, kind: ComprehensionKind) {
+        let clauses: Vec<Node> = named_children(node)
+            .into_iter()
+            .filter(|n| matches!(n.kind(), "for_in_clause" | "if_clause"))
+            .collect();
+        let Some(first) = clauses
+            .first()
+            .copied()
+            .filter(|c| c.kind() == "for_in_clause")
+        else {
+            return self.visit_children(node);
+        };
+        for iterable in field_children(first, "right") {
+            self.visit_expr(iterable);
+        }
+        let name = match kind {
+            ComprehensionKind::List => "<listcomp>",
+            ComprehensionKind::Set => "<setcomp>",
+            ComprehensionKind::Dict => "<dictcomp>",
+            ComprehensionKind::Generator => "<genexpr>",
+        };
+        let scope = self.new_scope(
+            ScopeKind::Comprehension(kind),
+            name,
+            node,
+            node.start_position().row + 1,
+        );
+        let saved = self.enter_scope(scope);
+        self.add_def_in(
+            self.current,
+            ".0",
+            SymbolFlags::PARAM,
+            first.byte_range(),
+            Role::Param,
+        );
+        self.scopes[self.current.0].params.push(".0".into());
+        if let Some(target) = first.child_by_field_name("left") {
+            self.visit_target(target, Role::Bind);
+        }
+        for clause in &clauses[1..] {
+            if clause.kind() == "for_in_clause" {
+                if let Some(target) = clause.child_by_field_name("left") {
+                    self.visit_target(target, Role::Bind);
+                }
+                for iterable in field_children(*clause, "right") {
+                    self.visit_expr(iterable);
+                }
+            } else {
+                self.visit_children(*clause);
+            }
+        }
+        if let Some(body) = node.child_by_field_name("body") {
+            if body.kind() == "pair" {
+                self.visit_children(body);
+            } else {
+                self.visit_expr(body);
+            }
+        }
+        self.exit_scope(saved, true);
+    }
+
+    /// `name := value`. Inside a comprehension the name binds in the nearest enclosing function
+    /// (CPython's `symtable_extend_namedexpr_scope`), or as a global at module level.
+    fn visit_named_expression(&mut self, node: Node) {
+        let name = node.child_by_field_name("name");
+        if let Some(name) = name.filter(|_| {
+            matches!(
+                self.scopes[self.current.0].kind,
+                ScopeKind::Comprehension(_)
+            )
+        }) {
+            let text = self.text(name);
+            let mangled = mangle(self.private.as_deref(), text).into_owned();
+            let mut id = self.current;
+            loop {
+                let (kind, parent) = (self.scopes[id.0].kind, self.scopes[id.0].parent);
+                match kind {
+                    ScopeKind::Comprehension(_) => {}
+                    ScopeKind::Function | ScopeKind::Lambda => {
+                        let declared = if self.scopes[id.0]
+                            .flags(&mangled)
+                            .contains_any(SymbolFlags::GLOBAL)
+                        {
+                            SymbolFlags::GLOBAL
+                        } else {
+                            SymbolFlags::NONLOCAL
+                        };
+                        self.add_def_in(
+                            self.current,
+                            text,
+                            declared,
+                            name.byte_range(),
+                            Role::Declare,
+                        );
+                        self.add_def_in(
+                            id,
+                            text,
+                            SymbolFlags::LOCAL,
+                            name.byte_range(),
+                            Role::Bind,
+                        );
+                        break;
+                    }
+                    ScopeKind::Module => {
+                        self.add_def_in(
+                            self.current,
+                            text,
+                            SymbolFlags::GLOBAL,
+                            name.byte_range(),
+                            Role::Declare,
+                        );
+                        self.add_def_in(
+                            id,
+                            text,
+                            SymbolFlags::GLOBAL,
+                            name.byte_range(),
+                            Role::Declare,
+                        );
+                        break;
+                    }
+                    // A syntax error in CPython (walrus in a class-body comprehension).
+                    ScopeKind::Class | ScopeKind::Annotation => break,
+                }
+                match parent {
+                    Some(parent) => id = parent,
+                    None => break,
+                }
+            }
+        }
+        if let Some(value) = node.child_by_field_name("value") {
+            self.visit_expr(value);
+        }
+        if let Some(name) = name {
+            self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
+        }
+    }
+
+    // ----- expressions -----
+
+    fn visit_expr(&mut self, node: Node) {
+        if !self.descend() {
+            return;
+        }
+        match node.kind() {
+            "identifier" => self.use_name(node),
+            "attribute" => {
+                if let Some(object) = node.child_by_field_name("object") {
+                    self.visit_expr(object);
+                }
+            }
+            "keyword_argument" => {
+                if let Some(value) = node.child_by_field_name("value") {
+                    self.visit_expr(value);
+                }
+            }
+            "call" => {
+                if let Some(function) = node.child_by_field_name("function") {
+                    self.visit_expr(function);
+                }
+                if let Some(arguments) = node.child_by_field_name("arguments") {
+                    let keywords: Vec<&str> = named_children(arguments)
+                        .into_iter()
+                        .filter_map(|a| a.child_by_field_name("name"))
+                        .map(|n| self.text(n))
+                        .collect();
+                    if !keywords.is_empty() {
+                        self.constant(&format!("kwnames:{}", keywords.join(",")));
+                    }
+                    self.visit_expr(arguments);
+                }
+            }
+            "lambda" => self.visit_lambda(node),
+            "list_comprehension" => self.visit_comprehension(node, ComprehensionKind::List),
+            "set_comprehension" => self.visit_comprehension(node, ComprehensionKind::Set),
+            "dictionary_comprehension" => self.visit_comprehension(node, ComprehensionKind::Dict),
+            "generator_expression" => self.visit_comprehension(node, ComprehensionKind::Generator),
+            "named_expression" => self.visit_named_expression(node),
+            "integer" | "float" | "true" | "false" | "none" | "ellipsis" => {
+                let key = format!("{}:{}", node.kind(), self.text(node));
+                self.constant(&key);
+            }
+            "string" | "concatenated_string" => {
+                let key = format!("str:{}", self.text(node));
+                self.constant(&key);
+                self.visit_children(node);
+            }
+            "interpolation" | "format_expression" => {
+                for child in named_children(node) {
+                    if child.kind() != "type_conversion" {
+                        self.visit_node(child);
+                    }
+                }
+            }
+            "string_start" | "string_content" | "string_end" | "escape_sequence"
+            | "type_conversion" => {}
+            // Statements inside a node that failed to parse.
+            kind if is_statement(kind) => {
+                self.depth -= 1;
+                return self.visit_stmt(node);
+            }
+            _ => self.visit_children(node),
+        }
+        self.depth -= 1;
+    }
+
+    /// A store (or `del`) target: names are bound, attributes and subscripts read their parts.
+    fn visit_target(&mut self, node: Node, role: Role) {
+        if !self.descend() {
+            return;
+        }
+        match node.kind() {
+            "identifier" => self.add_def(node, SymbolFlags::LOCAL, role),
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "tuple"
+            | "list"
+            | "expression_list"
+            | "parenthesized_expression"
+            | "list_splat_pattern"
+            | "list_splat"
+            | "parenthesized_list_splat"
+            | "as_pattern_target" => {
+                for child in named_children(node) {
+                    self.visit_target(child, role);
+                }
+            }
+            _ => self.visit_expr(node),
+        }
+        self.depth -= 1;
+    }
+
+    // ----- match -----
+
+    fn visit_match(&mut self, node: Node) {
+        for subject in field_children(node, "subject") {
+            self.visit_expr(subject);
+        }
+        let Some(body) = node.child_by_field_name("body") else {
+            return;
+        };
+        for clause in named_children(body) {
+            if clause.kind() != "case_clause" {
+                self.visit_node(clause);
+                continue;
+            }
+            for child in named_children(clause) {
+                match child.kind() {
+                    "case_pattern" => self.visit_pattern(child),
+                    "if_clause" => self.visit_children(child),
+                    "block" => {
+                        self.visit_block(child);
+                    }
+                    _ => self.visit_node(child),
+                }
+            }
+        }
+    }
+
+    fn bind_capture(&mut self, name: Node) {
+        if self.text(name) != "_" {
+            self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
+        }
+    }
+
+    fn visit_pattern(&mut self, node: Node) {
+        if !self.descend() {
+            return;
+        }
+        match node.kind() {
+            "identifier" => self.bind_capture(node),
+            // `case x:` captures; `case Color.RED:` reads `Color`.
+            "dotted_name" => {
+                let parts = named_children(node);
+                match parts.as_slice() {
+                    [single] => self.bind_capture(*single),
+                    [first, ..] => self.use_name(*first),
+                    [] => {}
+                }
+            }
+            "splat_pattern" => {
+                if let Some(name) = node.named_child(0) {
+                    self.bind_capture(name);
+                }
+            }
+            "class_pattern" => {
+                for child in named_children(node) {
+                    if child.kind() == "dotted_name" {
+                        if let Some(first) = child.named_child(0) {
+                            self.use_name(first);
+                        }
+                    } else {
+                        self.visit_pattern(child);
+                    }
+                }
+            }
+            // `name=pattern`: the keyword is not a binding.
+            "keyword_pattern" => {
+                for child in named_children(node).into_iter().skip(1) {
+                    self.visit_pattern(child);
+                }
+            }
+            "dict_pattern" => {
+                for child in named_children(node) {
+                    let is_key = node
+                        .child_by_field_name("key")
+                        .is_some_and(|_| field_children(node, "key").contains(&child));
+                    if is_key {
+                        if child.kind() == "dotted_name" {
+                            if let Some(first) = child.named_child(0) {
+                                self.use_name(first);
+                            }
+                        } else {
+                            self.visit_expr(child);
+                        }
+                    } else {
+                        self.visit_pattern(child);
+                    }
+                }
+            }
+            "case_pattern" | "as_pattern" | "union_pattern" | "list_pattern" | "tuple_pattern" => {
+                for child in named_children(node) {
+                    self.visit_pattern(child);
+                }
+            }
+            _ => self.visit_expr(node),
+        }
+        self.depth -= 1;
+    }
+}
+
+/// The string that is a body's docstring, if its first statement is one.
+fn docstring(first_statement: Node) -> Option<Node> {
+    if first_statement.kind() != "expression_statement" || first_statement.named_child_count() != 1
+    {
+        return None;
+    }
+    first_statement
+        .named_child(0)
+        .filter(|n| matches!(n.kind(), "string" | "concatenated_string"))
+}

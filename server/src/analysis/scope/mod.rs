@@ -1,0 +1,280 @@
+//! The scope model: CPython's symbol table, rebuilt from a tree-sitter tree.
+//!
+//! For every module, class body, function, lambda and comprehension it records each name's
+//! bindings and uses and classifies the name as CPython 3.11's `symtable.c` does (local, global
+//! explicit or implicit, free, cell). From that it derives each code object's `co_freevars` and
+//! `co_cellvars` in the order CPython stores them, its `co_qualname` and `co_firstlineno`.
+//!
+//! Three passes, each in its own module:
+//! - [`build`] walks the tree once and records, per scope, the flags CPython's first symtable pass
+//!   records (bound locally, parameter, `global`, `nonlocal`, used, imported, ...);
+//! - [`resolve`] is CPython's `analyze_block`: it decides local / global / free / cell, including
+//!   pass-through free variables and the implicit `__class__` cell, then derives qualified names
+//!   and the variable orders;
+//! - [`dead_code`] decides which code objects CPython's compiler drops as unreachable.
+//!
+//! `ScopeTree::new` runs all three. The research notes behind every rule are in
+//! `shared/research/cpython-closure-semantics.md`; `tests/oracle` checks the result against CPython.
+
+mod build;
+mod dead_code;
+mod resolve;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use tree_sitter::Tree;
+
+/// Stack size for a thread that builds scope trees: the walk recurses once per nesting level,
+/// up to a fixed depth, and this leaves a wide margin for it.
+pub const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// Index of a scope in [`ScopeTree::scopes`]; the module is always `ScopeId(0)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeId(pub usize);
+
+/// What kind of code block a scope is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    Module,
+    Class,
+    /// A `def` or `async def`.
+    Function,
+    Lambda,
+    Comprehension(ComprehensionKind),
+    /// Annotations under `from __future__ import annotations`: a block of the symbol table that
+    /// never becomes a code object.
+    Annotation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComprehensionKind {
+    List,
+    Set,
+    Dict,
+    Generator,
+}
+
+impl ScopeKind {
+    /// CPython's `FunctionBlock`: functions, lambdas and comprehensions.
+    pub fn is_function_like(self) -> bool {
+        matches!(
+            self,
+            ScopeKind::Function | ScopeKind::Lambda | ScopeKind::Comprehension(_)
+        )
+    }
+
+    /// The word `refhound freevars` prints for this kind of code object.
+    pub fn label(self) -> &'static str {
+        match self {
+            ScopeKind::Module => "module",
+            ScopeKind::Class => "class",
+            ScopeKind::Function => "function",
+            ScopeKind::Lambda => "lambda",
+            ScopeKind::Comprehension(_) => "comprehension",
+            ScopeKind::Annotation => "annotation",
+        }
+    }
+}
+
+/// How CPython resolves a name inside one scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameScope {
+    Local,
+    /// Declared `global` here.
+    GlobalExplicit,
+    /// Not bound here or in any enclosing function: looked up in globals, then builtins.
+    GlobalImplicit,
+    /// Bound in an enclosing function and read through a cell (`co_freevars`).
+    Free,
+    /// Bound here and captured by an inner scope (`co_cellvars`).
+    Cell,
+}
+
+/// The flags CPython's first symtable pass records for a name in a scope (`DEF_*`, `USE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SymbolFlags(u16);
+
+impl SymbolFlags {
+    pub const GLOBAL: SymbolFlags = SymbolFlags(1);
+    pub const LOCAL: SymbolFlags = SymbolFlags(1 << 1);
+    pub const PARAM: SymbolFlags = SymbolFlags(1 << 2);
+    pub const NONLOCAL: SymbolFlags = SymbolFlags(1 << 3);
+    pub const USE: SymbolFlags = SymbolFlags(1 << 4);
+    /// Free in a method and also bound or declared global in the class body (`DEF_FREE_CLASS`).
+    pub const FREE_CLASS: SymbolFlags = SymbolFlags(1 << 5);
+    pub const IMPORT: SymbolFlags = SymbolFlags(1 << 6);
+    pub const ANNOT: SymbolFlags = SymbolFlags(1 << 7);
+    /// `DEF_BOUND`: any binding that makes the name local.
+    pub const BOUND: SymbolFlags = SymbolFlags(Self::LOCAL.0 | Self::PARAM.0 | Self::IMPORT.0);
+
+    pub const fn union(self, other: SymbolFlags) -> SymbolFlags {
+        SymbolFlags(self.0 | other.0)
+    }
+
+    pub fn contains_any(self, other: SymbolFlags) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    pub fn insert(&mut self, other: SymbolFlags) {
+        self.0 |= other.0;
+    }
+}
+
+/// What one occurrence of a name does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Assignment target, `for`/`with`/`except` target, walrus, `def`/`class` name, match capture.
+    Bind,
+    Param,
+    Import,
+    Delete,
+    Use,
+    /// `global` / `nonlocal` statement.
+    Declare,
+}
+
+/// One place a name occurs, as a byte range of the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub range: Range<usize>,
+    pub role: Role,
+}
+
+/// A name as one scope sees it. Names inside a class are stored mangled (`__x` in class `C` is
+/// `_C__x`), as CPython stores them.
+#[derive(Debug, Clone)]
+pub struct Symbol {
+    pub name: String,
+    pub flags: SymbolFlags,
+    pub scope: NameScope,
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// One block of the symbol table; every scope but [`ScopeKind::Annotation`] is a code object.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    /// `co_name`: the `def`/`class` name, or `<module>`, `<lambda>`, `<listcomp>`, ...
+    pub name: String,
+    /// `co_qualname`.
+    pub qualname: String,
+    /// `co_firstlineno` (1-based): a decorated definition starts at its first decorator.
+    pub first_line: usize,
+    /// Byte range of the node that makes the scope (for a decorated definition, without the
+    /// decorators).
+    pub range: Range<usize>,
+    /// Byte range of the `def`/`class` name, or of the `lambda` keyword.
+    pub name_range: Option<Range<usize>>,
+    pub parent: Option<ScopeId>,
+    /// The name the `def`/`class` statement binds in the parent scope, mangled.
+    binding_name: Option<String>,
+    pub children: Vec<ScopeId>,
+    pub symbols: Vec<Symbol>,
+    symbol_index: HashMap<String, usize>,
+    /// Parameter names (mangled) in `co_varnames` order: positional-only, positional,
+    /// keyword-only, `*args`, `**kwargs`. Comprehensions have the implicit `.0`.
+    pub params: Vec<String>,
+    /// Whether a class body needs the implicit `__class__` cell.
+    pub needs_class_closure: bool,
+    /// Whether CPython's compiler emits a code object for this scope: not for annotation blocks,
+    /// nor for definitions it drops as unreachable.
+    pub has_code_object: bool,
+    /// `co_freevars`, sorted by name.
+    pub freevars: Vec<String>,
+    /// `co_cellvars`: captured parameters in parameter order, then the other cells sorted.
+    pub cellvars: Vec<String>,
+}
+
+impl Scope {
+    fn new(kind: ScopeKind, name: String, parent: Option<ScopeId>, range: Range<usize>) -> Scope {
+        Scope {
+            kind,
+            name,
+            qualname: String::new(),
+            first_line: 1,
+            range,
+            name_range: None,
+            parent,
+            binding_name: None,
+            children: Vec::new(),
+            symbols: Vec::new(),
+            symbol_index: HashMap::new(),
+            params: Vec::new(),
+            needs_class_closure: false,
+            has_code_object: kind != ScopeKind::Annotation,
+            freevars: Vec::new(),
+            cellvars: Vec::new(),
+        }
+    }
+
+    /// The symbol for `name` (mangled, as stored), if the scope mentions it.
+    pub fn symbol(&self, name: &str) -> Option<&Symbol> {
+        self.symbol_index.get(name).map(|&i| &self.symbols[i])
+    }
+
+    fn symbol_mut(&mut self, name: &str) -> &mut Symbol {
+        let index = match self.symbol_index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.symbols.push(Symbol {
+                    name: name.to_string(),
+                    flags: SymbolFlags::default(),
+                    scope: NameScope::GlobalImplicit,
+                    occurrences: Vec::new(),
+                });
+                self.symbol_index
+                    .insert(name.to_string(), self.symbols.len() - 1);
+                self.symbols.len() - 1
+            }
+        };
+        &mut self.symbols[index]
+    }
+
+    fn flags(&self, name: &str) -> SymbolFlags {
+        self.symbol(name).map(|s| s.flags).unwrap_or_default()
+    }
+}
+
+/// The scopes of one file, module first, each scope's children in source order.
+#[derive(Debug, Clone)]
+pub struct ScopeTree {
+    pub scopes: Vec<Scope>,
+    /// Set when the tree was nested deeper than the model follows; the deepest parts are skipped.
+    pub truncated: bool,
+}
+
+impl ScopeTree {
+    /// Builds the scope model of `text`, parsed as `tree`.
+    pub fn new(text: &str, tree: &Tree) -> ScopeTree {
+        let mut scope_tree = build::build(text, tree);
+        resolve::resolve(&mut scope_tree);
+        scope_tree
+    }
+
+    pub fn scope(&self, id: ScopeId) -> &Scope {
+        &self.scopes[id.0]
+    }
+
+    /// Scopes in pre-order (a scope before its children, children in source order).
+    pub fn preorder(&self) -> Vec<ScopeId> {
+        let mut order = Vec::with_capacity(self.scopes.len());
+        let mut stack = vec![ScopeId(0)];
+        while let Some(id) = stack.pop() {
+            order.push(id);
+            stack.extend(self.scope(id).children.iter().rev());
+        }
+        order
+    }
+
+    /// The scopes that CPython turns into code objects, in pre-order.
+    pub fn code_objects(&self) -> impl Iterator<Item = &Scope> {
+        self.preorder()
+            .into_iter()
+            .map(|id| self.scope(id))
+            .filter(|s| s.has_code_object)
+    }
+}
+
+#[cfg(test)]
+mod tests;

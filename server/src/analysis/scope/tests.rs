@@ -1,0 +1,85 @@
+//! Unit tests of the scope model on small snippets; the full check against CPython is the oracle
+//! test in `tests/oracle`.
+
+use super::*;
+use crate::analysis::parse::parse;
+
+/// `(qualname, freevars, cellvars)` of every code object.
+fn code_objects(source: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let tree = parse(source);
+    ScopeTree::new(source, &tree)
+        .code_objects()
+        .map(|s| (s.qualname.clone(), s.freevars.clone(), s.cellvars.clone()))
+        .collect()
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn find(source: &str, qualname: &str) -> (Vec<String>, Vec<String>) {
+    let objects = code_objects(source);
+    let (_, free, cell) = objects
+        .into_iter()
+        .find(|(q, _, _)| q == qualname)
+        .unwrap_or_else(|| panic!("no code object {qualname}"));
+    (free, cell)
+}
+
+#[test]
+fn closure_captures_outer_local() {
+    let src = "def outer():\n    x = 1\n    def inner():\n        return x\n    return inner\n";
+    assert_eq!(find(src, "outer"), (names(&[]), names(&["x"])));
+    assert_eq!(
+        find(src, "outer.<locals>.inner"),
+        (names(&["x"]), names(&[]))
+    );
+}
+
+#[test]
+fn pass_through_and_parameter_order() {
+    let src = "def f(p, /, q, *args, k, **kw):\n    zz = aa = 0\n    def m():\n        def i():\n            return p, q, k, args, kw, aa, zz\n";
+    assert_eq!(
+        find(src, "f"),
+        (
+            names(&[]),
+            names(&["p", "q", "k", "args", "kw", "aa", "zz"])
+        )
+    );
+    assert_eq!(
+        find(src, "f.<locals>.m").0,
+        names(&["aa", "args", "k", "kw", "p", "q", "zz"])
+    );
+}
+
+#[test]
+fn super_gives_class_cell() {
+    let src = "class C:\n    def m(self):\n        return lambda: super().m()\n";
+    assert_eq!(find(src, "C"), (names(&[]), names(&["__class__"])));
+    assert_eq!(find(src, "C.m"), (names(&["__class__"]), names(&["self"])));
+    assert_eq!(
+        find(src, "C.m.<locals>.<lambda>").0,
+        names(&["__class__", "self"])
+    );
+}
+
+#[test]
+fn private_names_are_mangled() {
+    let src = "class C:\n    def m(self):\n        __x = 1\n        return lambda: __x\n";
+    assert_eq!(find(src, "C.m").1, names(&["_C__x"]));
+}
+
+#[test]
+fn global_hides_outer_local() {
+    let src = "def a():\n    x = 1\n    def b():\n        global x\n        def c():\n            return x\n";
+    assert_eq!(find(src, "a"), (names(&[]), names(&[])));
+    assert_eq!(find(src, "a.<locals>.b.<locals>.c").0, names(&[]));
+}
+
+#[test]
+fn dead_def_keeps_cell_but_has_no_code_object() {
+    let src = "def f():\n    x = 1\n    return 1\n    def g():\n        return x\n";
+    let objects = code_objects(src);
+    assert_eq!(objects.len(), 2, "{objects:?}");
+    assert_eq!(find(src, "f").1, names(&["x"]));
+}

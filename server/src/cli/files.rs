@@ -1,0 +1,77 @@
+//! Finding Python files and reading them into text.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::analysis::scope::STACK_SIZE;
+use crate::analysis::source::decode;
+
+/// A Python file found from a command-line argument.
+#[derive(Debug, Clone)]
+pub struct PythonFile {
+    pub path: PathBuf,
+    /// How output names the file: relative to the directory argument it was found under (with
+    /// `/` separators), or the argument itself.
+    pub display: String,
+}
+
+/// The Python files named by `paths`: files as given, directories searched for `*.py` (honouring
+/// `.gitignore`), each directory's files sorted by path.
+pub fn python_files(paths: &[PathBuf]) -> Result<Vec<PythonFile>, String> {
+    let mut files = Vec::new();
+    for root in paths {
+        let metadata = std::fs::metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
+        if !metadata.is_dir() {
+            files.push(PythonFile {
+                path: root.clone(),
+                display: root.display().to_string(),
+            });
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in ignore::WalkBuilder::new(root).build() {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let path = entry.path();
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && path.extension().is_some_and(|e| e == "py")
+            {
+                found.push(PythonFile {
+                    path: path.to_path_buf(),
+                    display: relative(root, path),
+                });
+            }
+        }
+        found.sort_by(|a, b| a.display.cmp(&b.display));
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads and decodes a file; the error names the file.
+pub fn read_source(file: &PythonFile) -> Result<String, String> {
+    let bytes = std::fs::read(&file.path).map_err(|e| format!("{}: {e}", file.display))?;
+    decode(&bytes).map_err(|e| format!("{}: {e}", file.display))
+}
+
+/// Runs `work` on every file in parallel, on threads with room for deeply nested sources, and
+/// returns the results in the files' order.
+pub fn for_each_file<T: Send>(
+    files: &[PythonFile],
+    work: impl Fn(&PythonFile) -> T + Sync,
+) -> Vec<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build()
+        .expect("building a thread pool only fails when threads cannot be spawned");
+    pool.install(|| files.par_iter().map(&work).collect())
+}

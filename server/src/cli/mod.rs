@@ -1,0 +1,51 @@
+//! The command line: a thin layer that finds files, runs the analysis and prints results.
+
+mod files;
+mod freevars;
+mod parse;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Finds the Python code shapes that leak memory.
+#[derive(Debug, Parser)]
+#[command(name = "refhound", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print every code object's free and cell variables as JSON lines, as CPython would store
+    /// them in `co_freevars` / `co_cellvars`.
+    Freevars {
+        /// Python files, or directories to search for `*.py` files.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
+    /// Parse files with tree-sitter only and print a summary (the parse alone, for benchmarks).
+    Parse {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
+}
+
+/// Exit status for usage and I/O errors.
+const EXIT_ERROR: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Freevars { paths } => freevars::run(&paths),
+        Command::Parse { paths } => parse::run(&paths),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("refhound: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
