@@ -2,6 +2,13 @@
 //!
 //! tree-sitter always yields a tree: syntax errors become `ERROR` / `MISSING` nodes and the rest of
 //! the file still parses, so every later stage works on whatever parsed.
+//!
+//! One weakness of tree-sitter-python needs help: a continuation line inside brackets that is
+//! indented *less* than its block (legal Python) derails its indentation scanner, and the whole
+//! file can end up one `ERROR` node. When a parse has errors, [`parse`] tries again on a copy in
+//! which line breaks (and comments) inside brackets are spaces, same length byte for byte, and
+//! keeps that tree if it is clean. Byte offsets then match the text; rows do not, so positions
+//! are computed from byte offsets ([`super::line_index::LineIndex`]).
 
 use tree_sitter::{Language, Parser, Tree};
 
@@ -19,9 +26,101 @@ pub fn python_parser() -> Parser {
     parser
 }
 
-/// Parses `text` from scratch.
+/// Parses `text` from scratch, retrying with bracketed lines joined when that parses cleanly.
 pub fn parse(text: &str) -> Tree {
-    python_parser()
+    let mut parser = python_parser();
+    let tree = parse_with(&mut parser, text);
+    if !tree.root_node().has_error() {
+        return tree;
+    }
+    match join_bracketed_lines(text) {
+        Some(joined) => {
+            let retry = parse_with(&mut parser, &joined);
+            if retry.root_node().has_error() { tree } else { retry }
+        }
+        None => tree,
+    }
+}
+
+fn parse_with(parser: &mut Parser, text: &str) -> Tree {
+    parser
         .parse(text, None)
         .expect("parsing without a timeout or cancellation flag always yields a tree")
+}
+
+/// A copy of `text` of the same length in which every line break inside brackets is a space and
+/// every comment inside brackets is blanked; `None` when there is nothing to change.
+fn join_bracketed_lines(text: &str) -> Option<String> {
+    let mut bytes = text.as_bytes().to_vec();
+    let mut depth = 0usize;
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'\'' | b'"') => {
+                i = skip_string(&bytes, i, quote);
+                continue;
+            }
+            b'#' => {
+                let end = bytes[i..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |n| i + n);
+                if depth > 0 {
+                    bytes[i..end].fill(b' ');
+                    changed = true;
+                }
+                i = end;
+                continue;
+            }
+            b'\\' => i += 1, // a line continuation: keep the break it escapes
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' | b'\r' if depth > 0 => {
+                bytes[i] = b' ';
+                changed = true;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only ASCII bytes and whole comments were replaced by spaces, so the text is still UTF-8.
+    changed.then(|| String::from_utf8(bytes).expect("replacing whole characters with spaces keeps UTF-8"))
+}
+
+/// The index just past the string literal that starts at `start` with `quote`.
+fn skip_string(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let triple = bytes[start..].starts_with(&[quote; 3]);
+    let mut i = start + if triple { 3 } else { 1 };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b if b == quote && (!triple || bytes[i..].starts_with(&[quote; 3])) => {
+                return i + if triple { 3 } else { 1 };
+            }
+            b'\n' | b'\r' if !triple => return i, // unterminated: the line ends the string
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_only_inside_brackets_and_keeps_length() {
+        let text = "x = (a, # note\n  b)\ny = '(' \n";
+        let joined = join_bracketed_lines(text).unwrap();
+        assert_eq!(joined.len(), text.len());
+        assert_eq!(joined, "x = (a,       \n  b)\ny = '(' \n".replacen('\n', " ", 1));
+    }
+
+    #[test]
+    fn dedented_continuation_line_parses_after_retry() {
+        let text = "class C:\n    def m(self):\n        def f():\n            (bar.\n        baz)\n        return f\n";
+        assert!(python_parser().parse(text, None).unwrap().root_node().has_error());
+        let tree = parse(text);
+        assert!(!tree.root_node().has_error());
+        assert_eq!(tree.root_node().end_byte(), text.len());
+    }
 }

@@ -11,6 +11,7 @@ use std::ops::Range;
 use tree_sitter::{Node, Tree};
 
 use super::dead_code::ConstTracker;
+use crate::analysis::line_index::LineIndex;
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
@@ -24,6 +25,7 @@ pub(super) fn build(text: &str, tree: &Tree) -> ScopeTree {
     module.qualname = "<module>".into();
     let mut builder = Builder {
         src: text,
+        lines: LineIndex::new(text),
         scopes: vec![module],
         current: ScopeId(0),
         private: None,
@@ -43,6 +45,7 @@ pub(super) fn build(text: &str, tree: &Tree) -> ScopeTree {
 
 struct Builder<'a> {
     src: &'a str,
+    lines: LineIndex,
     scopes: Vec<Scope>,
     current: ScopeId,
     /// The enclosing class's name, for private name mangling (`__x` → `_C__x`).
@@ -121,6 +124,11 @@ fn constant_truth(node: Node, src: &str) -> Option<bool> {
 impl<'a> Builder<'a> {
     fn text(&self, node: Node) -> &'a str {
         &self.src[node.byte_range()]
+    }
+
+    /// The 1-based line a node starts on.
+    fn line_of(&self, node: Node) -> usize {
+        self.lines.line_of(node.start_byte())
     }
 
     fn scope_mut(&mut self, id: ScopeId) -> &mut Scope {
@@ -561,7 +569,7 @@ impl<'a> Builder<'a> {
                 ScopeKind::Annotation,
                 "_annotation",
                 node,
-                node.start_position().row + 1,
+                self.line_of(node),
             );
             let saved = self.enter_scope(scope);
             self.visit_expr(node);
@@ -587,7 +595,7 @@ impl<'a> Builder<'a> {
             self.visit_annotation(returns);
         }
         self.visit_decorators(decorated);
-        let first_line = decorated.unwrap_or(node).start_position().row + 1;
+        let first_line = self.line_of(decorated.unwrap_or(node));
         let mut scope = self.new_scope(ScopeKind::Function, self.text(name), node, first_line);
         scope.name_range = Some(name.byte_range());
         scope.binding_name = Some(mangle(self.private.as_deref(), self.text(name)).into_owned());
@@ -628,7 +636,7 @@ impl<'a> Builder<'a> {
             self.visit_expr(bases);
         }
         self.visit_decorators(decorated);
-        let first_line = decorated.unwrap_or(node).start_position().row + 1;
+        let first_line = self.line_of(decorated.unwrap_or(node));
         let class_name = self.text(name);
         let mut scope = self.new_scope(ScopeKind::Class, class_name, node, first_line);
         scope.name_range = Some(name.byte_range());
@@ -721,7 +729,7 @@ impl<'a> Builder<'a> {
             ScopeKind::Lambda,
             "<lambda>",
             node,
-            node.start_position().row + 1,
+            self.line_of(node),
         );
         scope.name_range = node.child(0).map(|keyword| keyword.byte_range());
         let saved = self.enter_scope(scope);
@@ -761,7 +769,7 @@ impl<'a> Builder<'a> {
             ScopeKind::Comprehension(kind),
             name,
             node,
-            node.start_position().row + 1,
+            self.line_of(node),
         );
         let saved = self.enter_scope(scope);
         self.add_def_in(
