@@ -36,7 +36,10 @@ mod tests {
     #[test]
     fn counts_every_line_ending() {
         let index = LineIndex::new("a\nb\r\nc\rd");
-        let lines: Vec<usize> = [0, 1, 2, 4, 5, 7].iter().map(|&o| index.line_of(o)).collect();
+        let lines: Vec<usize> = [0, 1, 2, 4, 5, 7]
+            .iter()
+            .map(|&o| index.line_of(o))
+            .collect();
         assert_eq!(lines, [1, 1, 2, 2, 3, 4]);
     }
 }

@@ -36,7 +36,11 @@ pub fn parse(text: &str) -> Tree {
     match join_bracketed_lines(text) {
         Some(joined) => {
             let retry = parse_with(&mut parser, &joined);
-            if retry.root_node().has_error() { tree } else { retry }
+            if retry.root_node().has_error() {
+                tree
+            } else {
+                retry
+            }
         }
         None => tree,
     }
@@ -62,7 +66,10 @@ fn join_bracketed_lines(text: &str) -> Option<String> {
                 continue;
             }
             b'#' => {
-                let end = bytes[i..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |n| i + n);
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n' || b == b'\r')
+                    .map_or(bytes.len(), |n| i + n);
                 if depth > 0 {
                     bytes[i..end].fill(b' ');
                     changed = true;
@@ -82,7 +89,9 @@ fn join_bracketed_lines(text: &str) -> Option<String> {
         i += 1;
     }
     // Only ASCII bytes and whole comments were replaced by spaces, so the text is still UTF-8.
-    changed.then(|| String::from_utf8(bytes).expect("replacing whole characters with spaces keeps UTF-8"))
+    changed.then(|| {
+        String::from_utf8(bytes).expect("replacing whole characters with spaces keeps UTF-8")
+    })
 }
 
 /// The index just past the string literal that starts at `start` with `quote`.
@@ -112,13 +121,22 @@ mod tests {
         let text = "x = (a, # note\n  b)\ny = '(' \n";
         let joined = join_bracketed_lines(text).unwrap();
         assert_eq!(joined.len(), text.len());
-        assert_eq!(joined, "x = (a,       \n  b)\ny = '(' \n".replacen('\n', " ", 1));
+        assert_eq!(
+            joined,
+            "x = (a,       \n  b)\ny = '(' \n".replacen('\n', " ", 1)
+        );
     }
 
     #[test]
     fn dedented_continuation_line_parses_after_retry() {
         let text = "class C:\n    def m(self):\n        def f():\n            (bar.\n        baz)\n        return f\n";
-        assert!(python_parser().parse(text, None).unwrap().root_node().has_error());
+        assert!(
+            python_parser()
+                .parse(text, None)
+                .unwrap()
+                .root_node()
+                .has_error()
+        );
         let tree = parse(text);
         assert!(!tree.root_node().has_error());
         assert_eq!(tree.root_node().end_byte(), text.len());

@@ -11,8 +11,8 @@ use std::ops::Range;
 use tree_sitter::{Node, Tree};
 
 use super::dead_code::ConstTracker;
-use crate::analysis::line_index::LineIndex;
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
+use crate::analysis::line_index::LineIndex;
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
 /// skipped and the tree is marked truncated; callers run the walk on a thread with
@@ -725,12 +725,7 @@ impl<'a> Builder<'a> {
         if let Some(parameters) = parameters {
             self.visit_defaults_and_annotations(parameters);
         }
-        let mut scope = self.new_scope(
-            ScopeKind::Lambda,
-            "<lambda>",
-            node,
-            self.line_of(node),
-        );
+        let mut scope = self.new_scope(ScopeKind::Lambda, "<lambda>", node, self.line_of(node));
         scope.name_range = node.child(0).map(|keyword| keyword.byte_range());
         let saved = self.enter_scope(scope);
         self.constant("None");

@@ -107,7 +107,11 @@ fn analyze_block(
             &mut child_free,
             new_global.clone(),
         );
-        new_free.extend(child_free);
+        // Postponed annotations (`from __future__ import annotations`) are never evaluated, and
+        // CPython makes no cells for the names they use.
+        if tree.scopes[child.0].kind != ScopeKind::Annotation {
+            new_free.extend(child_free);
+        }
     }
 
     if kind.is_function_like() {
