@@ -43,6 +43,12 @@ pub fn run(paths: &[PathBuf]) -> Result<(), String> {
             );
             out.push('\n');
         }
+        if tree.root_node().has_error() {
+            eprintln!(
+                "refhound: {}: syntax errors; the results cover what parsed",
+                file.display
+            );
+        }
         if scopes.truncated {
             eprintln!(
                 "refhound: {}: nested too deeply; the deepest parts were skipped",

@@ -54,7 +54,7 @@ fn pass_through_and_parameter_order() {
 
 #[test]
 fn super_gives_class_cell() {
-    let src = "class C:\n    def m(self):\n        return lambda: super().m()\n";
+    let src = "class C:\n    def m(self):\n        return lambda: super().m(self)\n";
     assert_eq!(find(src, "C"), (names(&[]), names(&["__class__"])));
     assert_eq!(find(src, "C.m"), (names(&["__class__"]), names(&["self"])));
     assert_eq!(
