@@ -83,3 +83,53 @@ fn dead_def_keeps_cell_but_has_no_code_object() {
     assert_eq!(objects.len(), 2, "{objects:?}");
     assert_eq!(find(src, "f").1, names(&["x"]));
 }
+
+/// Runs `f` on a thread with the stack the CLI gives the walk.
+fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(STACK_SIZE)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn deep_nesting_is_cut_off_not_a_crash() {
+    let tree = on_big_stack(|| {
+        let src = format!("x = {}1{}\n", "[".repeat(50_000), "]".repeat(50_000));
+        let tree = ScopeTree::new(&src, &parse(&src));
+        (tree.truncated, tree.code_objects().count())
+    });
+    assert_eq!(tree, (true, 1));
+}
+
+#[test]
+fn many_nested_lambdas_are_followed() {
+    let (count, innermost) = on_big_stack(|| {
+        let src = format!(
+            "def f(v):\n    return {}v{}\n",
+            "(lambda: ".repeat(2_000),
+            ")".repeat(2_000)
+        );
+        let tree = ScopeTree::new(&src, &parse(&src));
+        let last = tree.code_objects().last().unwrap().freevars.clone();
+        (tree.code_objects().count(), last)
+    });
+    assert_eq!(count, 2 + 2_000);
+    assert_eq!(innermost, names(&["v"]));
+}
+
+#[test]
+fn syntax_errors_keep_what_parsed() {
+    let src = "def ok():\n    x = 1\n    return lambda: x\n\ndef broken(:\n    pass\n";
+    let objects = code_objects(src);
+    assert!(
+        objects.contains(&(
+            "ok.<locals>.<lambda>".to_string(),
+            names(&["x"]),
+            names(&[])
+        )),
+        "{objects:?}"
+    );
+}
