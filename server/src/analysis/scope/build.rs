@@ -7,12 +7,14 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use tree_sitter::{Node, Tree};
 
 use super::dead_code::ConstTracker;
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
+use crate::analysis::parse::python_language;
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
 /// skipped and the tree is marked truncated; callers run the walk on a thread with
@@ -81,11 +83,69 @@ fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
-fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
+fn field_children<'t>(node: Node<'t>, field: u16) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
-    node.children_by_field_name(field, &mut cursor)
+    let field = std::num::NonZeroU16::new(field).expect("field ids are non-zero");
+    node.children_by_field_id(field, &mut cursor)
         .filter(|n| n.is_named())
         .collect()
+}
+
+/// Field ids of the grammar, looked up once: finding a field by name compares strings.
+struct Fields {
+    alias: u16,
+    alternative: u16,
+    arguments: u16,
+    body: u16,
+    condition: u16,
+    consequence: u16,
+    definition: u16,
+    function: u16,
+    key: u16,
+    left: u16,
+    name: u16,
+    object: u16,
+    parameters: u16,
+    return_type: u16,
+    right: u16,
+    subject: u16,
+    superclasses: u16,
+    type_: u16,
+    value: u16,
+}
+
+fn fields() -> &'static Fields {
+    static FIELDS: OnceLock<Fields> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let language = python_language();
+        let id = |name: &str| {
+            language
+                .field_id_for_name(name)
+                .unwrap_or_else(|| panic!("tree-sitter-python has no field {name}"))
+                .get()
+        };
+        Fields {
+            alias: id("alias"),
+            alternative: id("alternative"),
+            arguments: id("arguments"),
+            body: id("body"),
+            condition: id("condition"),
+            consequence: id("consequence"),
+            definition: id("definition"),
+            function: id("function"),
+            key: id("key"),
+            left: id("left"),
+            name: id("name"),
+            object: id("object"),
+            parameters: id("parameters"),
+            return_type: id("return_type"),
+            right: id("right"),
+            subject: id("subject"),
+            superclasses: id("superclasses"),
+            type_: id("type"),
+            value: id("value"),
+        }
+    })
 }
 
 fn is_statement(kind: &str) -> bool {
@@ -144,8 +204,8 @@ impl<'a> Builder<'a> {
         range: Range<usize>,
         role: Role,
     ) {
-        let mangled = mangle(self.private.as_deref(), name).into_owned();
-        let symbol = self.scope_mut(id).symbol_mut(&mangled);
+        let mangled = mangle(self.private.as_deref(), name);
+        let symbol = self.scopes[id.0].symbol_mut(&mangled);
         symbol.flags.insert(flag);
         symbol.occurrences.push(super::Occurrence { range, role });
         if flag == SymbolFlags::GLOBAL && id != ScopeId(0) {
@@ -347,23 +407,23 @@ impl<'a> Builder<'a> {
             }
             "if_statement" => self.visit_if(node),
             "for_statement" => {
-                if let Some(left) = node.child_by_field_name("left") {
+                if let Some(left) = node.child_by_field_id(fields().left) {
                     self.visit_target(left, Role::Bind);
                 }
-                for right in field_children(node, "right") {
+                for right in field_children(node, fields().right) {
                     self.visit_expr(right);
                 }
-                self.visit_block_if(node.child_by_field_name("body"), true);
-                self.visit_else(node.child_by_field_name("alternative"), true);
+                self.visit_block_if(node.child_by_field_id(fields().body), true);
+                self.visit_else(node.child_by_field_id(fields().alternative), true);
             }
             "while_statement" => {
-                let condition = node.child_by_field_name("condition");
+                let condition = node.child_by_field_id(fields().condition);
                 let truth = condition.and_then(|c| constant_truth(c, self.src));
                 if let Some(condition) = condition {
                     self.visit_expr(condition);
                 }
-                self.visit_block_if(node.child_by_field_name("body"), truth != Some(false));
-                self.visit_else(node.child_by_field_name("alternative"), true);
+                self.visit_block_if(node.child_by_field_id(fields().body), truth != Some(false));
+                self.visit_else(node.child_by_field_id(fields().alternative), true);
             }
             "try_statement" => {
                 for child in named_children(node) {
@@ -392,7 +452,7 @@ impl<'a> Builder<'a> {
             "function_definition" => self.visit_function(node, None),
             "class_definition" => self.visit_class(node, None),
             "decorated_definition" => {
-                if let Some(definition) = node.child_by_field_name("definition") {
+                if let Some(definition) = node.child_by_field_id(fields().definition) {
                     match definition.kind() {
                         "function_definition" => self.visit_function(definition, Some(node)),
                         "class_definition" => self.visit_class(definition, Some(node)),
@@ -410,7 +470,7 @@ impl<'a> Builder<'a> {
 
     fn visit_else(&mut self, clause: Option<Node>, reachable: bool) {
         if let Some(clause) = clause {
-            self.visit_block_if(clause.child_by_field_name("body"), reachable);
+            self.visit_block_if(clause.child_by_field_id(fields().body), reachable);
         }
     }
 
@@ -419,7 +479,7 @@ impl<'a> Builder<'a> {
     fn visit_if(&mut self, node: Node) {
         let mut reachable = true;
         self.visit_branch(node, &mut reachable);
-        for alternative in field_children(node, "alternative") {
+        for alternative in field_children(node, fields().alternative) {
             match alternative.kind() {
                 "elif_clause" => self.visit_branch(alternative, &mut reachable),
                 _ => self.visit_else(Some(alternative), reachable),
@@ -429,7 +489,7 @@ impl<'a> Builder<'a> {
 
     /// One `if` or `elif` test and its block; after a constant true test, later branches are dead.
     fn visit_branch(&mut self, clause: Node, reachable: &mut bool) {
-        let condition = clause.child_by_field_name("condition");
+        let condition = clause.child_by_field_id(fields().condition);
         let truth = condition.and_then(|c| constant_truth(c, self.src));
         if let Some(condition) = condition {
             let saved = self.dead;
@@ -438,7 +498,7 @@ impl<'a> Builder<'a> {
             self.dead = saved;
         }
         self.visit_block_if(
-            clause.child_by_field_name("consequence"),
+            clause.child_by_field_id(fields().consequence),
             *reachable && truth != Some(false),
         );
         if truth == Some(true) {
@@ -454,7 +514,7 @@ impl<'a> Builder<'a> {
                 }
                 "as_pattern" => self.visit_as_pattern(child),
                 _ => {
-                    if clause.child_by_field_name("alias") == Some(child) {
+                    if clause.child_by_field_id(fields().alias) == Some(child) {
                         self.visit_target(child, Role::Bind);
                     } else {
                         self.visit_expr(child);
@@ -499,9 +559,9 @@ impl<'a> Builder<'a> {
     fn visit_import(&mut self, node: Node) {
         self.constant("int:0");
         self.constant("None");
-        for name in field_children(node, "name") {
+        for name in field_children(node, fields().name) {
             let (bound, full) = match name.kind() {
-                "aliased_import" => match name.child_by_field_name("alias") {
+                "aliased_import" => match name.child_by_field_id(fields().alias) {
                     Some(alias) => (alias, alias),
                     None => continue,
                 },
@@ -520,9 +580,9 @@ impl<'a> Builder<'a> {
     }
 
     fn visit_assignment(&mut self, node: Node) {
-        let left = node.child_by_field_name("left");
-        let right = node.child_by_field_name("right");
-        if let Some(annotation) = node.child_by_field_name("type") {
+        let left = node.child_by_field_id(fields().left);
+        let right = node.child_by_field_id(fields().right);
+        if let Some(annotation) = node.child_by_field_id(fields().type_) {
             // An annotated assignment: a plain name is bound even without a value.
             if let Some(left) = left {
                 if left.kind() == "identifier" {
@@ -553,10 +613,10 @@ impl<'a> Builder<'a> {
     }
 
     fn visit_augmented_assignment(&mut self, node: Node) {
-        if let Some(left) = node.child_by_field_name("left") {
+        if let Some(left) = node.child_by_field_id(fields().left) {
             self.visit_target(left, Role::Bind);
         }
-        if let Some(right) = node.child_by_field_name("right") {
+        if let Some(right) = node.child_by_field_id(fields().right) {
             self.visit_expr(right);
         }
     }
@@ -583,15 +643,15 @@ impl<'a> Builder<'a> {
 
     /// A `def`; `decorated` is the `decorated_definition` around it, if any.
     fn visit_function(&mut self, node: Node, decorated: Option<Node>) {
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.child_by_field_id(fields().name) else {
             return self.visit_children(node);
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
-        let parameters = node.child_by_field_name("parameters");
+        let parameters = node.child_by_field_id(fields().parameters);
         if let Some(parameters) = parameters {
             self.visit_defaults_and_annotations(parameters);
         }
-        if let Some(returns) = node.child_by_field_name("return_type") {
+        if let Some(returns) = node.child_by_field_id(fields().return_type) {
             self.visit_annotation(returns);
         }
         self.visit_decorators(decorated);
@@ -603,7 +663,7 @@ impl<'a> Builder<'a> {
         if let Some(parameters) = parameters {
             self.visit_parameters(parameters);
         }
-        let body = node.child_by_field_name("body");
+        let body = node.child_by_field_id(fields().body);
         // The first constant of a function is its docstring, or None.
         match body
             .and_then(|b| named_children(b).into_iter().next())
@@ -628,11 +688,11 @@ impl<'a> Builder<'a> {
     }
 
     fn visit_class(&mut self, node: Node, decorated: Option<Node>) {
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.child_by_field_id(fields().name) else {
             return self.visit_children(node);
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
-        if let Some(bases) = node.child_by_field_name("superclasses") {
+        if let Some(bases) = node.child_by_field_id(fields().superclasses) {
             self.visit_expr(bases);
         }
         self.visit_decorators(decorated);
@@ -646,7 +706,7 @@ impl<'a> Builder<'a> {
         // The class body starts by storing its qualified name, a constant.
         self.constant(&format!("qualname:{}", node.start_byte()));
         let ends_dead = node
-            .child_by_field_name("body")
+            .child_by_field_id(fields().body)
             .is_some_and(|b| self.visit_block(b));
         self.private = outer_private;
         self.exit_scope(saved, ends_dead);
@@ -656,10 +716,10 @@ impl<'a> Builder<'a> {
     /// Defaults and annotations of a parameter list, evaluated in the enclosing scope.
     fn visit_defaults_and_annotations(&mut self, parameters: Node) {
         for parameter in named_children(parameters) {
-            if let Some(value) = parameter.child_by_field_name("value") {
+            if let Some(value) = parameter.child_by_field_id(fields().value) {
                 self.visit_expr(value);
             }
-            if let Some(annotation) = parameter.child_by_field_name("type") {
+            if let Some(annotation) = parameter.child_by_field_id(fields().type_) {
                 self.visit_annotation(annotation);
             }
         }
@@ -687,7 +747,7 @@ impl<'a> Builder<'a> {
                 "identifier" => positional.push(inner),
                 "default_parameter" | "typed_default_parameter" => {
                     if let Some(name) = inner
-                        .child_by_field_name("name")
+                        .child_by_field_id(fields().name)
                         .filter(|n| n.kind() == "identifier")
                     {
                         if after_star {
@@ -721,7 +781,7 @@ impl<'a> Builder<'a> {
     }
 
     fn visit_lambda(&mut self, node: Node) {
-        let parameters = node.child_by_field_name("parameters");
+        let parameters = node.child_by_field_id(fields().parameters);
         if let Some(parameters) = parameters {
             self.visit_defaults_and_annotations(parameters);
         }
@@ -732,7 +792,7 @@ impl<'a> Builder<'a> {
         if let Some(parameters) = parameters {
             self.visit_parameters(parameters);
         }
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(fields().body) {
             self.visit_expr(body);
         }
         self.exit_scope(saved, true);
@@ -751,7 +811,7 @@ impl<'a> Builder<'a> {
         else {
             return self.visit_children(node);
         };
-        for iterable in field_children(first, "right") {
+        for iterable in field_children(first, fields().right) {
             self.visit_expr(iterable);
         }
         let name = match kind {
@@ -775,22 +835,22 @@ impl<'a> Builder<'a> {
             Role::Param,
         );
         self.scopes[self.current.0].params.push(".0".into());
-        if let Some(target) = first.child_by_field_name("left") {
+        if let Some(target) = first.child_by_field_id(fields().left) {
             self.visit_target(target, Role::Bind);
         }
         for clause in &clauses[1..] {
             if clause.kind() == "for_in_clause" {
-                if let Some(target) = clause.child_by_field_name("left") {
+                if let Some(target) = clause.child_by_field_id(fields().left) {
                     self.visit_target(target, Role::Bind);
                 }
-                for iterable in field_children(*clause, "right") {
+                for iterable in field_children(*clause, fields().right) {
                     self.visit_expr(iterable);
                 }
             } else {
                 self.visit_children(*clause);
             }
         }
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(fields().body) {
             if body.kind() == "pair" {
                 self.visit_children(body);
             } else {
@@ -803,7 +863,7 @@ impl<'a> Builder<'a> {
     /// `name := value`. Inside a comprehension the name binds in the nearest enclosing function
     /// (CPython's `symtable_extend_namedexpr_scope`), or as a global at module level.
     fn visit_named_expression(&mut self, node: Node) {
-        let name = node.child_by_field_name("name");
+        let name = node.child_by_field_id(fields().name);
         if let Some(name) = name.filter(|_| {
             matches!(
                 self.scopes[self.current.0].kind,
@@ -868,7 +928,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        if let Some(value) = node.child_by_field_name("value") {
+        if let Some(value) = node.child_by_field_id(fields().value) {
             self.visit_expr(value);
         }
         if let Some(name) = name {
@@ -885,23 +945,23 @@ impl<'a> Builder<'a> {
         match node.kind() {
             "identifier" => self.use_name(node),
             "attribute" => {
-                if let Some(object) = node.child_by_field_name("object") {
+                if let Some(object) = node.child_by_field_id(fields().object) {
                     self.visit_expr(object);
                 }
             }
             "keyword_argument" => {
-                if let Some(value) = node.child_by_field_name("value") {
+                if let Some(value) = node.child_by_field_id(fields().value) {
                     self.visit_expr(value);
                 }
             }
             "call" => {
-                if let Some(function) = node.child_by_field_name("function") {
+                if let Some(function) = node.child_by_field_id(fields().function) {
                     self.visit_expr(function);
                 }
-                if let Some(arguments) = node.child_by_field_name("arguments") {
+                if let Some(arguments) = node.child_by_field_id(fields().arguments) {
                     let keywords: Vec<&str> = named_children(arguments)
                         .into_iter()
-                        .filter_map(|a| a.child_by_field_name("name"))
+                        .filter_map(|a| a.child_by_field_id(fields().name))
                         .map(|n| self.text(n))
                         .collect();
                     if !keywords.is_empty() {
@@ -974,10 +1034,10 @@ impl<'a> Builder<'a> {
     // ----- match -----
 
     fn visit_match(&mut self, node: Node) {
-        for subject in field_children(node, "subject") {
+        for subject in field_children(node, fields().subject) {
             self.visit_expr(subject);
         }
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.child_by_field_id(fields().body) else {
             return;
         };
         for clause in named_children(body) {
@@ -1044,8 +1104,8 @@ impl<'a> Builder<'a> {
             "dict_pattern" => {
                 for child in named_children(node) {
                     let is_key = node
-                        .child_by_field_name("key")
-                        .is_some_and(|_| field_children(node, "key").contains(&child));
+                        .child_by_field_id(fields().key)
+                        .is_some_and(|_| field_children(node, fields().key).contains(&child));
                     if is_key {
                         if child.kind() == "dotted_name" {
                             if let Some(first) = child.named_child(0) {
