@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use tree_sitter::{Node, Tree};
+use unicode_normalization::UnicodeNormalization;
 
 use super::dead_code::ConstTracker;
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
@@ -217,9 +218,19 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// An identifier as CPython stores it: NFKC-normalized (PEP 3131), so `ﬁnd` is `find`.
+    fn identifier(&self, node: Node) -> Cow<'a, str> {
+        let text = self.text(node);
+        if text.is_ascii() {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(text.nfkc().collect())
+        }
+    }
+
     fn add_def(&mut self, node: Node, flag: SymbolFlags, role: Role) {
-        let name = self.text(node);
-        self.add_def_in(self.current, name, flag, node.byte_range(), role);
+        let name = self.identifier(node);
+        self.add_def_in(self.current, &name, flag, node.byte_range(), role);
     }
 
     fn use_name(&mut self, node: Node) {
@@ -656,9 +667,10 @@ impl<'a> Builder<'a> {
         }
         self.visit_decorators(decorated);
         let first_line = self.line_of(decorated.unwrap_or(node));
-        let mut scope = self.new_scope(ScopeKind::Function, self.text(name), node, first_line);
+        let function_name = self.identifier(name);
+        let mut scope = self.new_scope(ScopeKind::Function, &function_name, node, first_line);
         scope.name_range = Some(name.byte_range());
-        scope.binding_name = Some(mangle(self.private.as_deref(), self.text(name)).into_owned());
+        scope.binding_name = Some(mangle(self.private.as_deref(), &function_name).into_owned());
         let saved = self.enter_scope(scope);
         if let Some(parameters) = parameters {
             self.visit_parameters(parameters);
@@ -697,7 +709,8 @@ impl<'a> Builder<'a> {
         }
         self.visit_decorators(decorated);
         let first_line = self.line_of(decorated.unwrap_or(node));
-        let class_name = self.text(name);
+        let class_name = self.identifier(name);
+        let class_name = class_name.as_ref();
         let mut scope = self.new_scope(ScopeKind::Class, class_name, node, first_line);
         scope.name_range = Some(name.byte_range());
         scope.binding_name = Some(mangle(self.private.as_deref(), class_name).into_owned());
@@ -775,7 +788,7 @@ impl<'a> Builder<'a> {
             .chain(double_star);
         for name in ordered {
             self.add_def(name, SymbolFlags::PARAM, Role::Param);
-            let mangled = mangle(self.private.as_deref(), self.text(name)).into_owned();
+            let mangled = mangle(self.private.as_deref(), &self.identifier(name)).into_owned();
             self.scopes[self.current.0].params.push(mangled);
         }
     }
@@ -870,7 +883,8 @@ impl<'a> Builder<'a> {
                 ScopeKind::Comprehension(_)
             )
         }) {
-            let text = self.text(name);
+            let text = self.identifier(name);
+            let text = text.as_ref();
             let mangled = mangle(self.private.as_deref(), text).into_owned();
             let mut id = self.current;
             loop {
