@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Tree};
 use unicode_normalization::UnicodeNormalization;
 
-use super::dead_code::ConstTracker;
+use super::dead_code::{ConstTracker, constant_truth, never_falls_through};
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::python_language;
@@ -77,14 +77,14 @@ fn mangle<'n>(private: Option<&str>, name: &'n str) -> Cow<'n, str> {
     Cow::Owned(format!("_{stripped}{name}"))
 }
 
-fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
         .filter(|n| n.kind() != "comment")
         .collect()
 }
 
-fn field_children<'t>(node: Node<'t>, field: u16) -> Vec<Node<'t>> {
+pub(super) fn field_children<'t>(node: Node<'t>, field: u16) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     let field = std::num::NonZeroU16::new(field).expect("field ids are non-zero");
     node.children_by_field_id(field, &mut cursor)
@@ -93,29 +93,29 @@ fn field_children<'t>(node: Node<'t>, field: u16) -> Vec<Node<'t>> {
 }
 
 /// Field ids of the grammar, looked up once: finding a field by name compares strings.
-struct Fields {
-    alias: u16,
-    alternative: u16,
-    arguments: u16,
-    body: u16,
-    condition: u16,
-    consequence: u16,
-    definition: u16,
-    function: u16,
-    key: u16,
-    left: u16,
-    name: u16,
-    object: u16,
-    parameters: u16,
-    return_type: u16,
-    right: u16,
-    subject: u16,
-    superclasses: u16,
-    type_: u16,
-    value: u16,
+pub(super) struct Fields {
+    pub(super) alias: u16,
+    pub(super) alternative: u16,
+    pub(super) arguments: u16,
+    pub(super) body: u16,
+    pub(super) condition: u16,
+    pub(super) consequence: u16,
+    pub(super) definition: u16,
+    pub(super) function: u16,
+    pub(super) key: u16,
+    pub(super) left: u16,
+    pub(super) name: u16,
+    pub(super) object: u16,
+    pub(super) parameters: u16,
+    pub(super) return_type: u16,
+    pub(super) right: u16,
+    pub(super) subject: u16,
+    pub(super) superclasses: u16,
+    pub(super) type_: u16,
+    pub(super) value: u16,
 }
 
-fn fields() -> &'static Fields {
+pub(super) fn fields() -> &'static Fields {
     static FIELDS: OnceLock<Fields> = OnceLock::new();
     FIELDS.get_or_init(|| {
         let language = python_language();
@@ -155,31 +155,6 @@ fn is_statement(kind: &str) -> bool {
             kind,
             "function_definition" | "class_definition" | "decorated_definition" | "block"
         )
-}
-
-/// Whether control never falls through this statement.
-fn is_terminator(kind: &str) -> bool {
-    matches!(
-        kind,
-        "return_statement" | "raise_statement" | "break_statement" | "continue_statement"
-    )
-}
-
-/// The truth value of a condition CPython folds to a constant, if it is one.
-fn constant_truth(node: Node, src: &str) -> Option<bool> {
-    match node.kind() {
-        "true" => Some(true),
-        "false" | "none" => Some(false),
-        "integer" => {
-            let digits = src[node.byte_range()].replace('_', "");
-            let digits = digits
-                .trim_start_matches("0x")
-                .trim_start_matches("0o")
-                .trim_start_matches("0b");
-            Some(digits.chars().any(|c| c != '0'))
-        }
-        _ => None,
-    }
 }
 
 impl<'a> Builder<'a> {
@@ -323,7 +298,7 @@ impl<'a> Builder<'a> {
         let saved = self.dead;
         for stmt in named_children(block) {
             self.visit_node(stmt);
-            if is_terminator(stmt.kind()) {
+            if never_falls_through(stmt, self.src) {
                 self.dead = true;
             }
         }

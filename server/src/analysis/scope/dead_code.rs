@@ -5,14 +5,20 @@
 //! `if 0:` loses its code object only when no reachable instruction loads a constant that was
 //! added after it. (Its names still count for the symbol table either way.)
 //!
-//! This module keeps, per code unit, the order in which constants are first added and which
+//! Which statements are unreachable follows the compiler's control flow: after `return`,
+//! `raise`, `break`, `continue`, after an `if` whose every branch ends so, a `while True:` without
+//! `break`, a `try` that cannot complete; and the bodies of `if` / `while` under a constant false
+//! test. This module keeps, per code unit, the order in which constants are first added and which
 //! dead code objects are still trailing. Constants are keyed by their source spelling, which is
 //! close to CPython's value-based keys; the difference matters only for dead code followed by
 //! reachable code whose only new constants are respellings of earlier ones.
 
 use std::collections::HashMap;
 
+use tree_sitter::Node;
+
 use super::ScopeId;
+use super::build::{field_children, fields, named_children};
 
 /// The constant table of one code unit, as far as dropping dead code objects needs it.
 #[derive(Debug, Default)]
@@ -64,4 +70,155 @@ impl ConstTracker {
         self.trailing_dead
             .retain(|&(dead_position, _)| dead_position > position);
     }
+}
+
+/// The truth value of a condition CPython folds to a constant, if it is one.
+pub(super) fn constant_truth(node: Node, src: &str) -> Option<bool> {
+    match node.kind() {
+        "true" => Some(true),
+        "false" | "none" => Some(false),
+        "integer" => {
+            let digits = src[node.byte_range()].to_ascii_lowercase().replace('_', "");
+            let digits = ["0x", "0o", "0b"]
+                .iter()
+                .find_map(|prefix| digits.strip_prefix(prefix))
+                .unwrap_or(&digits);
+            Some(digits.chars().any(|c| c != '0'))
+        }
+        _ => None,
+    }
+}
+
+/// Whether control never reaches the statement after `stmt` by falling through it.
+pub(super) fn never_falls_through(stmt: Node, src: &str) -> bool {
+    let f = fields();
+    let block_ends = |block: Option<Node>| block.is_some_and(|b| block_never_falls_through(b, src));
+    match stmt.kind() {
+        "return_statement" | "raise_statement" | "break_statement" | "continue_statement" => true,
+        "if_statement" => {
+            // Every branch must end, and there must be an `else` (or a constant true test).
+            let mut clauses = vec![stmt];
+            clauses.extend(field_children(stmt, f.alternative));
+            for clause in clauses {
+                if clause.kind() == "else_clause" {
+                    return block_ends(clause.child_by_field_id(f.body));
+                }
+                let truth = clause
+                    .child_by_field_id(f.condition)
+                    .and_then(|c| constant_truth(c, src));
+                let body_ends = block_ends(clause.child_by_field_id(f.consequence));
+                match truth {
+                    Some(true) => return body_ends,
+                    Some(false) => {}
+                    None if !body_ends => return false,
+                    None => {}
+                }
+            }
+            false
+        }
+        "while_statement" => {
+            let truth = stmt
+                .child_by_field_id(f.condition)
+                .and_then(|c| constant_truth(c, src));
+            truth == Some(true)
+                && stmt
+                    .child_by_field_id(f.body)
+                    .is_some_and(|b| !breaks_out(b))
+        }
+        "try_statement" => {
+            let mut body_ends = false;
+            let mut handlers_end = true;
+            for child in named_children(stmt) {
+                match child.kind() {
+                    "block" => body_ends = block_never_falls_through(child, src),
+                    "else_clause" => {
+                        body_ends |= block_ends(child.child_by_field_id(f.body));
+                    }
+                    "except_clause" | "except_group_clause" => {
+                        let block = named_children(child)
+                            .into_iter()
+                            .find(|n| n.kind() == "block");
+                        handlers_end &= block_ends(block);
+                    }
+                    "finally_clause" => {
+                        let block = named_children(child)
+                            .into_iter()
+                            .find(|n| n.kind() == "block");
+                        if block_ends(block) {
+                            return true;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            body_ends && handlers_end
+        }
+        // `assert False` always raises (asserts are compiled in; `-O` is not the default).
+        "assert_statement" => {
+            stmt.named_child(0)
+                .and_then(|test| constant_truth(test, src))
+                == Some(false)
+        }
+        // Every case must end, and the last must match anything (`case _:` or a capture).
+        "match_statement" => {
+            let cases: Vec<Node> = stmt
+                .child_by_field_id(f.body)
+                .map(named_children)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|c| c.kind() == "case_clause")
+                .collect();
+            let every_case_ends = cases.iter().all(|case| {
+                let block = named_children(*case)
+                    .into_iter()
+                    .find(|n| n.kind() == "block");
+                block_ends(block)
+            });
+            every_case_ends && cases.last().is_some_and(|last| is_irrefutable(*last))
+        }
+        _ => false,
+    }
+}
+
+/// A `case` without guard whose pattern is `_` or a bare name: it matches every subject.
+fn is_irrefutable(case: Node) -> bool {
+    let children = named_children(case);
+    if children.iter().any(|n| n.kind() == "if_clause") {
+        return false;
+    }
+    let patterns: Vec<&Node> = children
+        .iter()
+        .filter(|n| n.kind() == "case_pattern")
+        .collect();
+    let [pattern] = patterns.as_slice() else {
+        return false;
+    };
+    match named_children(**pattern).as_slice() {
+        [] => true, // `_`
+        [capture] => capture.kind() == "dotted_name" && capture.named_child_count() == 1,
+        _ => false,
+    }
+}
+
+fn block_never_falls_through(block: Node, src: &str) -> bool {
+    named_children(block)
+        .into_iter()
+        .any(|stmt| never_falls_through(stmt, src))
+}
+
+/// Whether a loop body holds a `break` for this loop (not for a nested loop or function).
+fn breaks_out(node: Node) -> bool {
+    named_children(node)
+        .into_iter()
+        .any(|child| match child.kind() {
+            "break_statement" => true,
+            "for_statement" | "while_statement" => {
+                // A nested loop's `else` still belongs to this loop's body.
+                field_children(child, fields().alternative)
+                    .into_iter()
+                    .any(breaks_out)
+            }
+            "function_definition" | "class_definition" | "decorated_definition" | "lambda" => false,
+            _ => breaks_out(child),
+        })
 }
