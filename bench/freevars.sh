@@ -9,6 +9,7 @@
 #   (b) refhound freevars STDLIB          parse + scope model, output to /dev/null
 #   (c) CPython oracle, multiprocessing   tests/oracle/cpython_freevars.py (one worker per CPU)
 #   (d) CPython oracle, one process       the same with -j1
+#   (e) ruff check --select F             ruff's pyflakes rules (its own scope analysis), no cache
 # each RUNS times, and prints the best and the median.  Max RSS comes from
 # /usr/bin/time when it supports -f, else from Python's os.wait4 rusage; either
 # way it is the largest single process (for (c): the parent or one worker), not
@@ -22,6 +23,14 @@ ORACLE=$ROOT/tests/oracle/cpython_freevars.py
 
 echo "building release..."
 cargo build --release --quiet
+
+# ruff, for a side-by-side figure: installed from PyPI into a virtualenv under target/.
+VENV=$ROOT/target/bench-venv
+if [[ ! -x $VENV/bin/ruff ]]; then
+    echo "installing ruff into $VENV..."
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet ruff
+fi
 
 STDLIB=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 # refhound has no exclude option: pass the stdlib's top-level *.py files and
@@ -118,10 +127,12 @@ bench "(c) CPython compile+walk, $NPROC processes" /dev/null \
     python3 "$ORACLE" --exclude-dir site-packages --exclude-dir dist-packages "${ARGS[@]}"
 bench "(d) CPython compile+walk, 1 process (-j1)" /dev/null \
     python3 "$ORACLE" -j1 --exclude-dir site-packages --exclude-dir dist-packages "${ARGS[@]}"
+bench "(e) ruff check --select F --no-cache" /dev/null \
+    "$VENV/bin/ruff" check --no-cache --select F --exit-zero --quiet "${ARGS[@]}"
 
 echo
 echo "corpus:  $STDLIB (site-packages, dist-packages excluded): $NFILES .py files, $MB MB"
-echo "machine: nproc $NPROC; $(python3 --version); timer: $TIMER; max RSS = largest single process over the runs"
+echo "machine: nproc $NPROC; $(python3 --version); $("$VENV/bin/ruff" --version); timer: $TIMER; max RSS = largest single process over the runs"
 echo "refhound parse says: $(tail -n1 "$T/parse.out")"
 echo
 printf '%-46s%9s%10s%13s\n' "command" "best" "median" "max RSS"
