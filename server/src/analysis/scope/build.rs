@@ -281,14 +281,16 @@ impl<'a> Builder<'a> {
         scope
     }
 
-    /// Guards recursion depth; returns false (and marks the tree truncated) when too deep.
-    fn descend(&mut self) -> bool {
+    /// Runs `visit` on `node` one level deeper, unless the walk is already as deep as it goes:
+    /// then the sub-tree is skipped and the tree marked truncated.
+    fn nested(&mut self, visit: impl FnOnce(&mut Self)) {
         if self.depth >= MAX_DEPTH {
             self.truncated = true;
-            return false;
+            return;
         }
         self.depth += 1;
-        true
+        visit(self);
+        self.depth -= 1;
     }
 
     // ----- statements -----
@@ -332,9 +334,10 @@ impl<'a> Builder<'a> {
     }
 
     fn visit_stmt(&mut self, node: Node) {
-        if !self.descend() {
-            return;
-        }
+        self.nested(|this| this.stmt_inner(node));
+    }
+
+    fn stmt_inner(&mut self, node: Node) {
         match node.kind() {
             "block" => {
                 self.visit_block(node);
@@ -451,7 +454,6 @@ impl<'a> Builder<'a> {
             "pass_statement" | "break_statement" | "continue_statement" => {}
             _ => self.visit_children(node),
         }
-        self.depth -= 1;
     }
 
     fn visit_else(&mut self, clause: Option<Node>, reachable: bool) {
@@ -928,9 +930,10 @@ impl<'a> Builder<'a> {
     // ----- expressions -----
 
     fn visit_expr(&mut self, node: Node) {
-        if !self.descend() {
-            return;
-        }
+        self.nested(|this| this.expr_inner(node));
+    }
+
+    fn expr_inner(&mut self, node: Node) {
         match node.kind() {
             "identifier" => self.use_name(node),
             "attribute" => {
@@ -984,20 +987,17 @@ impl<'a> Builder<'a> {
             "string_start" | "string_content" | "string_end" | "escape_sequence"
             | "type_conversion" => {}
             // Statements inside a node that failed to parse.
-            kind if is_statement(kind) => {
-                self.depth -= 1;
-                return self.visit_stmt(node);
-            }
+            kind if is_statement(kind) => self.visit_stmt(node),
             _ => self.visit_children(node),
         }
-        self.depth -= 1;
     }
 
     /// A store (or `del`) target: names are bound, attributes and subscripts read their parts.
     fn visit_target(&mut self, node: Node, role: Role) {
-        if !self.descend() {
-            return;
-        }
+        self.nested(|this| this.target_inner(node, role));
+    }
+
+    fn target_inner(&mut self, node: Node, role: Role) {
         match node.kind() {
             "identifier" => self.add_def(node, SymbolFlags::LOCAL, role),
             "pattern_list"
@@ -1017,7 +1017,6 @@ impl<'a> Builder<'a> {
             }
             _ => self.visit_expr(node),
         }
-        self.depth -= 1;
     }
 
     // ----- match -----
@@ -1054,9 +1053,10 @@ impl<'a> Builder<'a> {
     }
 
     fn visit_pattern(&mut self, node: Node) {
-        if !self.descend() {
-            return;
-        }
+        self.nested(|this| this.pattern_inner(node));
+    }
+
+    fn pattern_inner(&mut self, node: Node) {
         match node.kind() {
             "identifier" => self.bind_capture(node),
             // `case x:` captures; `case Color.RED:` reads `Color`.
@@ -1115,7 +1115,6 @@ impl<'a> Builder<'a> {
             }
             _ => self.visit_expr(node),
         }
-        self.depth -= 1;
     }
 }
 
