@@ -1,6 +1,48 @@
 //! The pure core: source text in, results out. Nothing here reads files or knows about LSP.
 
+pub mod context;
+pub mod findings;
+pub mod imports;
 pub mod line_index;
 pub mod parse;
+pub mod queries;
+pub mod rules;
 pub mod scope;
+pub mod settings;
 pub mod source;
+pub mod suppression;
+
+use tree_sitter::Tree;
+
+use context::Context;
+use findings::Finding;
+use imports::Imports;
+use line_index::LineIndex;
+use scope::ScopeTree;
+use settings::Settings;
+use suppression::Suppressions;
+
+/// Runs every enabled rule over one file and returns its findings in source order, without
+/// those a suppression comment silences.
+pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
+    let scopes = ScopeTree::new(text, tree);
+    let lines = LineIndex::new(text);
+    let imports = Imports::new(text, tree);
+    let context = Context {
+        text,
+        tree,
+        scopes: &scopes,
+        lines: &lines,
+        imports: &imports,
+        settings,
+    };
+    let suppressions = Suppressions::new(text, &lines);
+    let mut findings: Vec<Finding> = rules::RULES
+        .iter()
+        .filter(|info| settings.enabled(info.rule))
+        .flat_map(|info| info.run(&context))
+        .filter(|f| !suppressions.suppresses(lines.line_of(f.range.start), f.rule))
+        .collect();
+    findings.sort_by_key(|f| (f.range.start, f.rule));
+    findings
+}

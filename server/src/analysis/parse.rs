@@ -10,6 +10,8 @@
 //! keeps that tree if it is clean. Byte offsets then match the text; rows do not, so positions
 //! are computed from byte offsets ([`super::line_index::LineIndex`]).
 
+use std::ops::Range;
+
 use tree_sitter::{Language, Parser, Tree};
 
 /// The tree-sitter grammar for Python.
@@ -52,29 +54,23 @@ fn parse_with(parser: &mut Parser, text: &str) -> Tree {
         .expect("parsing without a timeout or cancellation flag always yields a tree")
 }
 
-/// A copy of `text` of the same length in which every line break inside brackets is a space and
-/// every comment inside brackets is blanked; `None` when there is nothing to change.
+/// A copy of `text` of the same length in which every comment is blanked and every line break
+/// inside brackets is a space; `None` when there is nothing to change. Comments go because
+/// tree-sitter-python also stumbles on a comment indented less than the code around it (between
+/// a decorator and its `def`, say); line breaks in brackets for the reason in the module docs.
 fn join_bracketed_lines(text: &str) -> Option<String> {
     let mut bytes = text.as_bytes().to_vec();
-    let mut depth = 0usize;
     let mut changed = false;
+    for comment in comments(text) {
+        bytes[comment].fill(b' ');
+        changed = true;
+    }
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             quote @ (b'\'' | b'"') => {
                 i = skip_string(&bytes, i, quote);
-                continue;
-            }
-            b'#' => {
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&b| b == b'\n' || b == b'\r')
-                    .map_or(bytes.len(), |n| i + n);
-                if depth > 0 {
-                    bytes[i..end].fill(b' ');
-                    changed = true;
-                }
-                i = end;
                 continue;
             }
             b'\\' => i += 1, // a line continuation: keep the break it escapes
@@ -92,6 +88,35 @@ fn join_bracketed_lines(text: &str) -> Option<String> {
     changed.then(|| {
         String::from_utf8(bytes).expect("replacing whole characters with spaces keeps UTF-8")
     })
+}
+
+/// The byte ranges of the comments in `text` (from `#` to the end of the line, outside strings),
+/// found without a parse, so that they are known even where the tree is broken.
+pub fn comments(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'\'' | b'"') => {
+                i = skip_string(bytes, i, quote);
+                continue;
+            }
+            b'#' => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n' || b == b'\r')
+                    .map_or(bytes.len(), |n| i + n);
+                found.push(i..end);
+                i = end;
+                continue;
+            }
+            b'\\' => i += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    found
 }
 
 /// The index just past the string literal that starts at `start` with `quote`.
@@ -125,6 +150,12 @@ mod tests {
             joined,
             "x = (a,       \n  b)\ny = '(' \n".replacen('\n', " ", 1)
         );
+    }
+
+    #[test]
+    fn dedented_comment_between_decorator_and_def_parses_after_retry() {
+        let text = "class A:\n    @cache\n  # note\n    def f(self):\n        pass\n";
+        assert!(!parse(text).root_node().has_error());
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The command line: a thin layer that finds files, runs the analysis and prints results.
 
+mod check;
 mod files;
 mod freevars;
 mod parse;
+mod rule;
 
 use std::process::ExitCode;
 
@@ -18,6 +20,32 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Report the code shapes that leak memory. Exits 0 when clean, 1 on findings, 2 on errors.
+    Check {
+        /// Python files, or directories to search for `*.py` files (honouring `.gitignore`).
+        #[arg(default_value = ".")]
+        paths: Vec<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: check::Format,
+        /// Only these rules (codes or names, comma-separated or repeated).
+        #[arg(long)]
+        select: Vec<String>,
+        /// Not these rules.
+        #[arg(long)]
+        ignore: Vec<String>,
+        /// Also print how many findings each rule has.
+        #[arg(long)]
+        statistics: bool,
+        /// Exit 0 even when there are findings.
+        #[arg(long)]
+        exit_zero: bool,
+    },
+    /// Print a rule's documentation (`refhound rule RH101`), or every rule's (`--all`).
+    Rule {
+        code: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
     /// Print every code object's free and cell variables as JSON lines, as CPython would store
     /// them in `co_freevars` / `co_cellvars`.
     Freevars {
@@ -32,12 +60,38 @@ enum Command {
     },
 }
 
+/// Exit status when `check` has findings.
+const EXIT_FINDINGS: u8 = 1;
+
 /// Exit status for usage and I/O errors.
 const EXIT_ERROR: u8 = 2;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Check {
+            paths,
+            format,
+            select,
+            ignore,
+            statistics,
+            exit_zero,
+        } => {
+            let options = check::Options {
+                paths,
+                format,
+                select,
+                ignore,
+                statistics,
+                exit_zero,
+            };
+            match check::run(&options) {
+                Ok(check::Outcome::Findings) => return ExitCode::from(EXIT_FINDINGS),
+                Ok(check::Outcome::Clean) => Ok(()),
+                Err(message) => Err(message),
+            }
+        }
+        Command::Rule { code, all } => rule::run(code.as_deref(), all),
         Command::Freevars { paths } => freevars::run(&paths),
         Command::Parse { paths } => parse::run(&paths),
     };

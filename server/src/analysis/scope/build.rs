@@ -42,6 +42,7 @@ pub(super) fn build(text: &str, tree: &Tree) -> ScopeTree {
     builder.finish_unit(ends_dead);
     ScopeTree {
         scopes: builder.scopes,
+        by_range: Default::default(),
         truncated: builder.truncated,
     }
 }

@@ -240,6 +240,8 @@ impl Scope {
 #[derive(Debug, Clone)]
 pub struct ScopeTree {
     pub scopes: Vec<Scope>,
+    /// The scope a definition node (by byte range) makes.
+    by_range: HashMap<(usize, usize), ScopeId>,
     /// Set when the tree was nested deeper than the model follows; the deepest parts are skipped.
     pub truncated: bool,
 }
@@ -249,7 +251,18 @@ impl ScopeTree {
     pub fn new(text: &str, tree: &Tree) -> ScopeTree {
         let mut scope_tree = build::build(text, tree);
         resolve::resolve(&mut scope_tree);
+        scope_tree.by_range = scope_tree
+            .scopes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((s.range.start, s.range.end), ScopeId(i)))
+            .collect();
         scope_tree
+    }
+
+    /// The scope made by the `def`, `class`, `lambda` or comprehension node spanning `range`.
+    pub fn scope_of_node(&self, range: Range<usize>) -> Option<ScopeId> {
+        self.by_range.get(&(range.start, range.end)).copied()
     }
 
     pub fn scope(&self, id: ScopeId) -> &Scope {

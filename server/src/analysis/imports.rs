@@ -1,0 +1,135 @@
+//! Which names a file imports, so rules can tell `functools.lru_cache` from a look-alike.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Tree};
+
+/// Local name -> dotted name it was imported as, for every import statement in the file.
+#[derive(Debug, Default)]
+pub struct Imports {
+    names: HashMap<String, String>,
+}
+
+impl Imports {
+    pub fn new(text: &str, tree: &Tree) -> Imports {
+        let mut imports = Imports::default();
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "import_statement" => imports.add_import(node, text),
+                "import_from_statement" => imports.add_import_from(node, text),
+                _ => {
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor));
+                }
+            }
+        }
+        imports
+    }
+
+    /// `import a.b.c` binds `a` to `a`; `import a.b as x` binds `x` to `a.b`.
+    fn add_import(&mut self, node: Node, text: &str) {
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            match name.kind() {
+                "dotted_name" => {
+                    if let Some(first) = name.named_child(0) {
+                        let first = &text[first.byte_range()];
+                        self.names.insert(first.to_string(), first.to_string());
+                    }
+                }
+                "aliased_import" => {
+                    if let (Some(module), Some(alias)) = (
+                        name.child_by_field_name("name"),
+                        name.child_by_field_name("alias"),
+                    ) {
+                        self.names.insert(
+                            text[alias.byte_range()].to_string(),
+                            text[module.byte_range()].to_string(),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `from m import n as k` binds `k` to `m.n`. Relative imports are left out.
+    fn add_import_from(&mut self, node: Node, text: &str) {
+        let Some(module) = node
+            .child_by_field_name("module_name")
+            .filter(|m| m.kind() == "dotted_name")
+        else {
+            return;
+        };
+        let module = &text[module.byte_range()];
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (imported, local) = match name.kind() {
+                "dotted_name" => (name, name),
+                "aliased_import" => match (
+                    name.child_by_field_name("name"),
+                    name.child_by_field_name("alias"),
+                ) {
+                    (Some(imported), Some(alias)) => (imported, alias),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            self.names.insert(
+                text[local.byte_range()].to_string(),
+                format!("{module}.{}", &text[imported.byte_range()]),
+            );
+        }
+    }
+
+    /// The dotted name `node` (a name or an attribute chain) refers to, if its first name was
+    /// imported.
+    pub fn qualified_name(&self, node: Node, text: &str) -> Option<String> {
+        match node.kind() {
+            "identifier" => self.names.get(&text[node.byte_range()]).cloned(),
+            "attribute" => {
+                let object = node.child_by_field_name("object")?;
+                let attribute = node.child_by_field_name("attribute")?;
+                let base = self.qualified_name(object, text)?;
+                Some(format!("{base}.{}", &text[attribute.byte_range()]))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::parse::parse;
+
+    fn resolve(source: &str, expression: &str) -> Option<String> {
+        let text = format!("{source}\n{expression}\n");
+        let tree = parse(&text);
+        let imports = Imports::new(&text, &tree);
+        let start = text.rfind(expression).unwrap();
+        let node = tree
+            .root_node()
+            .descendant_for_byte_range(start, start + expression.len())
+            .unwrap();
+        imports.qualified_name(node, &text)
+    }
+
+    #[test]
+    fn resolves_through_aliases() {
+        assert_eq!(
+            resolve("import functools as ft", "ft.lru_cache").as_deref(),
+            Some("functools.lru_cache")
+        );
+        assert_eq!(
+            resolve("from functools import cache as c", "c").as_deref(),
+            Some("functools.cache")
+        );
+        assert_eq!(
+            resolve("import os.path", "os.path.join").as_deref(),
+            Some("os.path.join")
+        );
+        assert_eq!(resolve("import gc", "lru_cache"), None);
+    }
+}
