@@ -4,6 +4,7 @@ use tree_sitter::{Node, Tree};
 
 use super::imports::Imports;
 use super::line_index::LineIndex;
+use super::queries::{Captures, Family, Matches};
 use super::scope::ScopeTree;
 use super::settings::Settings;
 
@@ -14,9 +15,15 @@ pub struct Context<'a> {
     pub lines: &'a LineIndex,
     pub imports: &'a Imports,
     pub settings: &'a Settings,
+    pub matches: &'a Matches<'a>,
 }
 
 impl<'a> Context<'a> {
+    /// The query matches of one pattern family.
+    pub fn matches(&self, family: Family) -> &'a [Captures<'a>] {
+        self.matches.of(family)
+    }
+
     pub fn text_of(&self, node: Node) -> &'a str {
         &self.text[node.byte_range()]
     }

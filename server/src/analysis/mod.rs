@@ -28,6 +28,7 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
     let scopes = ScopeTree::new(text, tree);
     let lines = LineIndex::new(text);
     let imports = Imports::new(text, tree);
+    let matches = queries::Matches::new(tree.root_node(), text);
     let context = Context {
         text,
         tree,
@@ -35,6 +36,7 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
         lines: &lines,
         imports: &imports,
         settings,
+        matches: &matches,
     };
     let suppressions = Suppressions::new(text, &lines);
     let mut findings: Vec<Finding> = rules::RULES

@@ -1,4 +1,5 @@
-//! The tree-sitter queries in `queries/*.scm`, compiled once.
+//! The tree-sitter queries in `queries/*.scm`, compiled once into a single query so that a file's
+//! tree is walked once for all of them; each match is filed under the family (file) it came from.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -7,32 +8,59 @@ use tree_sitter::{Node, Query, QueryCursor, StreamingIterator};
 
 use super::parse::python_language;
 
-/// One compiled query per pattern family.
-pub struct Queries {
-    pub caches: Query,
-    pub gc: Query,
+/// A pattern family: one `queries/*.scm` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    Caches,
+    Gc,
 }
 
-/// The query files, by name, as compiled into the binary.
-pub const SOURCES: &[(&str, &str)] = &[
-    ("caches.scm", include_str!("../../../queries/caches.scm")),
-    ("gc.scm", include_str!("../../../queries/gc.scm")),
+/// The query files as compiled into the binary.
+pub const SOURCES: &[(Family, &str, &str)] = &[
+    (
+        Family::Caches,
+        "caches.scm",
+        include_str!("../../../queries/caches.scm"),
+    ),
+    (
+        Family::Gc,
+        "gc.scm",
+        include_str!("../../../queries/gc.scm"),
+    ),
 ];
 
-fn compile(name: &str) -> Query {
-    let source = SOURCES
-        .iter()
-        .find(|(file, _)| *file == name)
-        .map(|(_, source)| *source);
-    let source = source.unwrap_or_else(|| panic!("no query file {name}"));
-    Query::new(&python_language(), source).unwrap_or_else(|e| panic!("queries/{name}: {e}"))
+struct Compiled {
+    query: Query,
+    /// The family of each pattern, by pattern index.
+    families: Vec<Family>,
 }
 
-pub fn queries() -> &'static Queries {
-    static QUERIES: OnceLock<Queries> = OnceLock::new();
-    QUERIES.get_or_init(|| Queries {
-        caches: compile("caches.scm"),
-        gc: compile("gc.scm"),
+fn compiled() -> &'static Compiled {
+    static COMPILED: OnceLock<Compiled> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        let mut source = String::new();
+        let mut starts = Vec::new();
+        for (family, name, text) in SOURCES {
+            // Each file must compile on its own, so that an error names the file.
+            Query::new(&python_language(), text).unwrap_or_else(|e| panic!("queries/{name}: {e}"));
+            starts.push((source.len(), *family));
+            source.push_str(text);
+            source.push('\n');
+        }
+        let query =
+            Query::new(&python_language(), &source).expect("the query files compile together");
+        let families = (0..query.pattern_count())
+            .map(|i| {
+                let start = query.start_byte_for_pattern(i);
+                starts
+                    .iter()
+                    .rev()
+                    .find(|(offset, _)| *offset <= start)
+                    .expect("a pattern lies in a file")
+                    .1
+            })
+            .collect();
+        Compiled { query, families }
     })
 }
 
@@ -47,21 +75,36 @@ impl<'t> Captures<'t> {
     }
 }
 
-/// Every match of `query` under `root`, with its captures.
-pub fn matches<'t>(query: &'static Query, root: Node<'t>, text: &str) -> Vec<Captures<'t>> {
-    let names = query.capture_names();
-    let mut cursor = QueryCursor::new();
-    let mut found = Vec::new();
-    let mut iter = cursor.matches(query, root, text.as_bytes());
-    while let Some(m) = iter.next() {
-        let nodes = m
-            .captures()
-            .iter()
-            .map(|c| (names[c.index as usize], c.node))
-            .collect();
-        found.push(Captures { nodes });
+/// Every match in one tree, by family.
+pub struct Matches<'t> {
+    by_family: HashMap<Family, Vec<Captures<'t>>>,
+}
+
+impl<'t> Matches<'t> {
+    /// Runs all the queries over the tree under `root`, once.
+    pub fn new(root: Node<'t>, text: &str) -> Matches<'t> {
+        let compiled = compiled();
+        let names = compiled.query.capture_names();
+        let mut by_family: HashMap<Family, Vec<Captures<'t>>> = HashMap::new();
+        let mut cursor = QueryCursor::new();
+        let mut iter = cursor.matches(&compiled.query, root, text.as_bytes());
+        while let Some(m) = iter.next() {
+            let nodes = m
+                .captures()
+                .iter()
+                .map(|c| (names[c.index as usize], c.node))
+                .collect();
+            by_family
+                .entry(compiled.families[m.pattern_index])
+                .or_default()
+                .push(Captures { nodes });
+        }
+        Matches { by_family }
     }
-    found
+
+    pub fn of(&self, family: Family) -> &[Captures<'t>] {
+        self.by_family.get(&family).map_or(&[], Vec::as_slice)
+    }
 }
 
 #[cfg(test)]
@@ -70,8 +113,9 @@ mod tests {
 
     #[test]
     fn every_query_file_compiles_against_the_grammar() {
-        for (name, _) in SOURCES {
-            compile(name);
+        let compiled = compiled();
+        for (family, name, _) in SOURCES {
+            assert!(compiled.families.contains(family), "{name} has no pattern");
         }
         let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../queries"))
             .unwrap()

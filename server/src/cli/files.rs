@@ -16,8 +16,21 @@ pub struct PythonFile {
     pub display: String,
 }
 
+/// Directories never searched below a directory argument: installed packages and build output,
+/// as ruff leaves them out too. (Hidden directories such as `.venv` and `.git` are skipped by
+/// the walker; a directory named on the command line is always searched.)
+const EXCLUDED_DIRECTORIES: &[&str] = &[
+    "site-packages",
+    "dist-packages",
+    "node_modules",
+    "__pypackages__",
+    "venv",
+    "_build",
+    "buck-out",
+];
+
 /// The Python files named by `paths`: files as given, directories searched for `*.py` (honouring
-/// `.gitignore`), each directory's files sorted by path.
+/// `.gitignore` and [`EXCLUDED_DIRECTORIES`]), each directory's files sorted by path.
 pub fn python_files(paths: &[PathBuf]) -> Result<Vec<PythonFile>, String> {
     let mut files = Vec::new();
     for root in paths {
@@ -30,7 +43,14 @@ pub fn python_files(paths: &[PathBuf]) -> Result<Vec<PythonFile>, String> {
             continue;
         }
         let mut found = Vec::new();
-        for entry in ignore::WalkBuilder::new(root).build() {
+        let walk = ignore::WalkBuilder::new(root)
+            .filter_entry(|entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let name = entry.file_name().to_string_lossy();
+                !(entry.depth() > 0 && is_dir && EXCLUDED_DIRECTORIES.contains(&name.as_ref()))
+            })
+            .build();
+        for entry in walk {
             let entry = entry.map_err(|e| e.to_string())?;
             let path = entry.path();
             if entry.file_type().is_some_and(|t| t.is_file())

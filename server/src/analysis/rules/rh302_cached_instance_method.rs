@@ -39,7 +39,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Related};
-use crate::analysis::queries::{matches, queries};
+use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::ScopeKind;
 
@@ -57,7 +57,7 @@ const ENUM_BASES: &[&str] = &[
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for captures in matches(&queries().caches, context.tree.root_node(), context.text) {
+    for captures in context.matches(Family::Caches) {
         let (Some(definition), Some(name)) = (captures.get("definition"), captures.get("name"))
         else {
             continue;

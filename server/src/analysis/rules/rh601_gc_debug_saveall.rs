@@ -28,12 +28,12 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::findings::Finding;
-use crate::analysis::queries::{matches, queries};
+use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for captures in matches(&queries().gc, context.tree.root_node(), context.text) {
+    for captures in context.matches(Family::Gc) {
         let (Some(call), Some(function), Some(arguments)) = (
             captures.get("call"),
             captures.get("function"),
