@@ -39,12 +39,7 @@ def refhound_sites(refhound, paths):
         sys.exit(f"refhound failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     sites = set()
     for finding in json.loads(proc.stdout):
-        path = finding["filename"]
-        if not os.path.isabs(path):
-            # Directory arguments give paths relative to the directory.
-            base = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else "."
-            path = os.path.join(base, path)
-        sites.add((os.path.realpath(path), finding["location"]["row"]))
+        sites.add((os.path.realpath(finding["filename"]), finding["location"]["row"]))
     return sites
 
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::files::{PythonFile, for_each_file, python_files, read_source};
+use super::files::{EXCLUDED_DIRECTORIES, for_each_file, python_files, read_source};
 use crate::analysis::findings::Finding;
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::parse;
@@ -36,7 +36,8 @@ pub enum Outcome {
 
 /// One file's findings, with what is needed to print them.
 struct FileReport {
-    file: PythonFile,
+    /// The file's path as walked from the argument, so a terminal or CI log can link to it.
+    path: String,
     text: String,
     findings: Vec<Finding>,
 }
@@ -47,12 +48,12 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
         &parse_codes(&options.select)?,
         &parse_codes(&options.ignore)?,
     );
-    let files = python_files(&options.paths)?;
+    let files = python_files(&options.paths, EXCLUDED_DIRECTORIES)?;
     let results = for_each_file(&files, |file| {
         let text = read_source(file)?;
         let findings = crate::analysis::check(&text, &parse(&text), &settings);
         Ok::<_, String>(FileReport {
-            file: file.clone(),
+            path: file.path.display().to_string(),
             text,
             findings,
         })
@@ -118,7 +119,7 @@ fn write_text(
             writeln!(
                 out,
                 "{}:{line}:{column}: {code} {}",
-                report.file.display, finding.message
+                report.path, finding.message
             )?;
             write_snippet(out, &report.text, &lines, finding, code)?;
             for related in &finding.related {
@@ -126,7 +127,7 @@ fn write_text(
                 writeln!(
                     out,
                     "   = {}:{line}:{column}: {}",
-                    report.file.display, related.message
+                    report.path, related.message
                 )?;
             }
             writeln!(out)?;
@@ -221,7 +222,7 @@ fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<(
                 code: finding.rule.code(),
                 name: finding.rule.name(),
                 message: &finding.message,
-                filename: &report.file.display,
+                filename: &report.path,
                 location: location(finding.range.start),
                 end_location: location(finding.range.end),
                 related: finding

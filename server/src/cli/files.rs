@@ -16,10 +16,10 @@ pub struct PythonFile {
     pub display: String,
 }
 
-/// Directories never searched below a directory argument: installed packages and build output,
-/// as ruff leaves them out too. (Hidden directories such as `.venv` and `.git` are skipped by
+/// Directories `check` does not search below a directory argument: installed packages and build
+/// output, as ruff leaves them out too. (Hidden directories such as `.venv` and `.git` are skipped by
 /// the walker; a directory named on the command line is always searched.)
-const EXCLUDED_DIRECTORIES: &[&str] = &[
+pub const EXCLUDED_DIRECTORIES: &[&str] = &[
     "site-packages",
     "dist-packages",
     "node_modules",
@@ -30,8 +30,12 @@ const EXCLUDED_DIRECTORIES: &[&str] = &[
 ];
 
 /// The Python files named by `paths`: files as given, directories searched for `*.py` (honouring
-/// `.gitignore` and [`EXCLUDED_DIRECTORIES`]), each directory's files sorted by path.
-pub fn python_files(paths: &[PathBuf]) -> Result<Vec<PythonFile>, String> {
+/// `.gitignore` and skipping directories named in `excluded`), each directory's files sorted by
+/// path.
+pub fn python_files(
+    paths: &[PathBuf],
+    excluded: &'static [&'static str],
+) -> Result<Vec<PythonFile>, String> {
     let mut files = Vec::new();
     for root in paths {
         let metadata = std::fs::metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
@@ -47,7 +51,7 @@ pub fn python_files(paths: &[PathBuf]) -> Result<Vec<PythonFile>, String> {
             .filter_entry(|entry| {
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
                 let name = entry.file_name().to_string_lossy();
-                !(entry.depth() > 0 && is_dir && EXCLUDED_DIRECTORIES.contains(&name.as_ref()))
+                !(entry.depth() > 0 && is_dir && excluded.contains(&name.as_ref()))
             })
             .build();
         for entry in walk {

@@ -22,7 +22,7 @@ struct CodeObjectLine<'a> {
 }
 
 pub fn run(paths: &[PathBuf]) -> Result<(), String> {
-    let files = python_files(paths)?;
+    let files = python_files(paths, &[])?;
     let outputs = for_each_file(&files, |file| {
         let text = read_source(file)?;
         let tree = parse(&text);

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use super::files::{for_each_file, python_files, read_source};
+use super::files::{EXCLUDED_DIRECTORIES, for_each_file, python_files, read_source};
 use crate::analysis::parse::parse;
 
 pub fn run(paths: &[PathBuf]) -> Result<(), String> {
-    let files = python_files(paths)?;
+    let files = python_files(paths, EXCLUDED_DIRECTORIES)?;
     let results = for_each_file(&files, |file| {
         let text = read_source(file)?;
         Ok::<_, String>((text.len(), parse(&text).root_node().has_error()))

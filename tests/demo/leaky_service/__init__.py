@@ -1,0 +1,1 @@
+"""A report service: loads datasets, renders reports, notifies subscribers."""

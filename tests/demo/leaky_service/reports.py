@@ -1,0 +1,32 @@
+"""Reports over datasets."""
+import functools
+import json
+
+
+class Dataset:
+    def __init__(self, path):
+        with open(path) as f:
+            self.rows = json.load(f)  # can be hundreds of megabytes
+
+    # Leak: the cache lives as long as the class and holds `self`, so every Dataset
+    # ever summarized stays in memory (RH302).
+    @functools.lru_cache(maxsize=None)
+    def summary(self):
+        return {"count": len(self.rows), "first": self.rows[:1]}
+
+    # Fine: the cached value lives on the instance and dies with it.
+    @functools.cached_property
+    def columns(self):
+        return sorted({key for row in self.rows for key in row})
+
+
+def render(dataset):
+    summary = dataset.summary()
+    return f"{summary['count']} rows, columns: {', '.join(dataset.columns)}"
+
+
+def make_formatter(dataset):
+    # Leak: the returned closure captures the whole dataset for one field of it.
+    def formatter(value):
+        return f"{value} / {dataset.rows[0]}"
+    return formatter
