@@ -19,12 +19,24 @@ pub enum Format {
     Json,
 }
 
+#[derive(Debug, clap::Args)]
 pub struct Options {
+    /// Python files, or directories to search for `*.py` files (honouring `.gitignore`).
+    #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Only these rules (codes or names, comma-separated or repeated).
+    #[arg(long)]
     pub select: Vec<String>,
+    /// Not these rules.
+    #[arg(long)]
     pub ignore: Vec<String>,
+    /// Also print how many findings each rule has.
+    #[arg(long)]
     pub statistics: bool,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
     pub exit_zero: bool,
 }
 
@@ -32,6 +44,8 @@ pub struct Options {
 pub enum Outcome {
     Clean,
     Findings,
+    /// No findings, but some files could not be read or decoded.
+    Unreadable,
 }
 
 /// One file's findings, with what is needed to print them.
@@ -81,10 +95,14 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     if unreadable > 0 {
         eprintln!("refhound: {unreadable} file(s) could not be read or decoded");
     }
-    Ok(if total == 0 || options.exit_zero {
+    Ok(if options.exit_zero {
         Outcome::Clean
-    } else {
+    } else if total > 0 {
         Outcome::Findings
+    } else if unreadable > 0 {
+        Outcome::Unreadable
+    } else {
+        Outcome::Clean
     })
 }
 

@@ -21,25 +21,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Report the code shapes that leak memory. Exits 0 when clean, 1 on findings, 2 on errors.
-    Check {
-        /// Python files, or directories to search for `*.py` files (honouring `.gitignore`).
-        #[arg(default_value = ".")]
-        paths: Vec<std::path::PathBuf>,
-        #[arg(long, value_enum, default_value = "text")]
-        format: check::Format,
-        /// Only these rules (codes or names, comma-separated or repeated).
-        #[arg(long)]
-        select: Vec<String>,
-        /// Not these rules.
-        #[arg(long)]
-        ignore: Vec<String>,
-        /// Also print how many findings each rule has.
-        #[arg(long)]
-        statistics: bool,
-        /// Exit 0 even when there are findings.
-        #[arg(long)]
-        exit_zero: bool,
-    },
+    Check(check::Options),
     /// Print a rule's documentation (`refhound rule RH101`), or every rule's (`--all`).
     Rule {
         code: Option<String>,
@@ -69,28 +51,13 @@ const EXIT_ERROR: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check {
-            paths,
-            format,
-            select,
-            ignore,
-            statistics,
-            exit_zero,
-        } => {
-            let options = check::Options {
-                paths,
-                format,
-                select,
-                ignore,
-                statistics,
-                exit_zero,
-            };
-            match check::run(&options) {
-                Ok(check::Outcome::Findings) => return ExitCode::from(EXIT_FINDINGS),
-                Ok(check::Outcome::Clean) => Ok(()),
-                Err(message) => Err(message),
-            }
-        }
+        Command::Check(options) => match check::run(&options) {
+            Ok(check::Outcome::Findings) => return ExitCode::from(EXIT_FINDINGS),
+            Ok(check::Outcome::Clean) => Ok(()),
+            // Each unreadable file was already reported.
+            Ok(check::Outcome::Unreadable) => return ExitCode::from(EXIT_ERROR),
+            Err(message) => Err(message),
+        },
         Command::Rule { code, all } => rule::run(code.as_deref(), all),
         Command::Freevars { paths } => freevars::run(&paths),
         Command::Parse { paths } => parse::run(&paths),
