@@ -11,6 +11,7 @@ pub mod scope;
 pub mod settings;
 pub mod source;
 pub mod suppression;
+pub mod syntax;
 
 use tree_sitter::Tree;
 

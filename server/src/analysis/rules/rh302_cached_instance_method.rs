@@ -42,6 +42,7 @@ use crate::analysis::findings::{Finding, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::ScopeKind;
+use crate::analysis::syntax::named_children;
 
 const CACHES: &[&str] = &["functools.lru_cache", "functools.cache"];
 /// Methods Python makes static (`__new__`) or class methods without a decorator.
@@ -125,9 +126,8 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
 
 /// The expressions of a decorated definition's decorators.
 fn decorators(definition: Node) -> Vec<Node> {
-    let mut cursor = definition.walk();
-    definition
-        .named_children(&mut cursor)
+    named_children(definition)
+        .into_iter()
         .filter(|n| n.kind() == "decorator")
         .filter_map(|d| d.named_child(0))
         .collect()
@@ -157,9 +157,7 @@ fn is_enum(context: &Context, class: Node) -> bool {
     let Some(bases) = class.child_by_field_name("superclasses") else {
         return false;
     };
-    let mut cursor = bases.walk();
-    let bases: Vec<Node> = bases.named_children(&mut cursor).collect();
-    bases.into_iter().any(|base| {
+    named_children(bases).into_iter().any(|base| {
         context
             .qualified_name(base)
             .is_some_and(|name| ENUM_BASES.contains(&name.as_str()))

@@ -30,6 +30,7 @@ use crate::analysis::context::Context;
 use crate::analysis::findings::Finding;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
+use crate::analysis::syntax::named_children;
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -67,9 +68,7 @@ fn saving_flag(context: &Context, node: Node) -> Option<String> {
     {
         return Some(name);
     }
-    let mut cursor = node.walk();
-    let children: Vec<Node> = node.named_children(&mut cursor).collect();
-    children
+    named_children(node)
         .into_iter()
         .find_map(|child| saving_flag(context, child))
 }

@@ -16,6 +16,7 @@ use super::dead_code::{ConstTracker, constant_truth, never_falls_through};
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::python_language;
+use crate::analysis::syntax::named_children;
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
 /// skipped and the tree is marked truncated; callers run the walk on a thread with
@@ -76,13 +77,6 @@ fn mangle<'n>(private: Option<&str>, name: &'n str) -> Cow<'n, str> {
         return Cow::Borrowed(name);
     }
     Cow::Owned(format!("_{stripped}{name}"))
-}
-
-pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
-        .collect()
 }
 
 pub(super) fn field_children<'t>(node: Node<'t>, field: u16) -> Vec<Node<'t>> {

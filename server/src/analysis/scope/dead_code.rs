@@ -18,7 +18,8 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use super::ScopeId;
-use super::build::{field_children, fields, named_children};
+use super::build::{field_children, fields};
+use crate::analysis::syntax::named_children;
 
 /// The constant table of one code unit, as far as dropping dead code objects needs it.
 #[derive(Debug, Default)]
