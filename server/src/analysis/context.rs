@@ -5,7 +5,7 @@ use tree_sitter::{Node, Tree};
 use super::imports::Imports;
 use super::line_index::LineIndex;
 use super::queries::{Captures, Family, Matches};
-use super::scope::ScopeTree;
+use super::scope::{Role, ScopeId, ScopeTree};
 use super::settings::Settings;
 
 pub struct Context<'a> {
@@ -33,5 +33,178 @@ impl<'a> Context<'a> {
     /// expression is not a name or attribute chain whose first name was imported.
     pub fn qualified_name(&self, node: Node) -> Option<String> {
         self.imports.qualified_name(node, self.text)
+    }
+}
+
+/// One statement that binds a name: `name = value`, `for name in ...`, `def name`, ...
+#[derive(Debug, Clone, Copy)]
+pub struct Binding<'t> {
+    /// The bound identifier.
+    pub target: Node<'t>,
+    /// The innermost statement around the binding (`assignment` nodes are expressions in
+    /// tree-sitter-python; this is the `expression_statement` or compound statement).
+    pub statement: Node<'t>,
+    /// The right-hand side when `target` is the whole left-hand side of a plain or annotated
+    /// assignment (`x = value`, `x: T = value`, `a = x = value`); `None` for unpacking, loops,
+    /// imports and definitions.
+    pub value: Option<Node<'t>>,
+}
+
+impl<'a> Context<'a> {
+    /// The node spanning exactly `range`, the outermost one when several do.
+    pub fn node_at(&self, range: std::ops::Range<usize>) -> Option<Node<'a>> {
+        let mut node = self
+            .tree
+            .root_node()
+            .descendant_for_byte_range(range.start, range.end)?;
+        while let Some(parent) = node.parent() {
+            if parent.byte_range() != range {
+                break;
+            }
+            node = parent;
+        }
+        (node.byte_range() == range).then_some(node)
+    }
+
+    /// The innermost scope whose code runs `node`: a function's body and parameters are in its
+    /// scope, its decorators, defaults and annotations in the enclosing one; a comprehension's
+    /// first iterable is evaluated in the enclosing scope too.
+    pub fn scope_containing(&self, node: Node) -> ScopeId {
+        let mut child = node;
+        while let Some(parent) = child.parent() {
+            let inside = match parent.kind() {
+                "function_definition" | "class_definition" | "lambda" => {
+                    parent
+                        .child_by_field_name("body")
+                        .is_some_and(|b| b.id() == child.id())
+                        || (parent.kind() != "class_definition"
+                            && child.kind() == "identifier"
+                            && parent
+                                .child_by_field_name("parameters")
+                                .is_some_and(|p| p.byte_range().contains(&child.start_byte())))
+                }
+                "list_comprehension"
+                | "set_comprehension"
+                | "dictionary_comprehension"
+                | "generator_expression" => {
+                    let first_iterable = parent
+                        .named_children(&mut parent.walk())
+                        .find(|c| c.kind() == "for_in_clause")
+                        .and_then(|clause| clause.child_by_field_name("right"));
+                    first_iterable.is_none_or(|iterable| iterable.id() != child.id())
+                }
+                "parameters" | "lambda_parameters" => false,
+                _ => false,
+            };
+            if inside && let Some(scope) = self.scopes.scope_of_node(parent.byte_range()) {
+                return scope;
+            }
+            child = parent;
+        }
+        ScopeId(0)
+    }
+
+    /// Every statement in `scope` that binds `name` (as stored, i.e. mangled in classes), in
+    /// source order.
+    pub fn bindings(&self, scope: ScopeId, name: &str) -> Vec<Binding<'a>> {
+        let Some(symbol) = self.scopes.scope(scope).symbol(name) else {
+            return Vec::new();
+        };
+        symbol
+            .occurrences
+            .iter()
+            .filter(|o| o.role == Role::Bind)
+            .filter_map(|o| self.node_at(o.range.clone()))
+            .map(binding)
+            .collect()
+    }
+}
+
+fn binding(target: Node) -> Binding {
+    let value = target
+        .parent()
+        .filter(|parent| parent.kind() == "assignment")
+        .filter(|parent| {
+            parent
+                .child_by_field_name("left")
+                .is_some_and(|left| left.id() == target.id())
+        })
+        .and_then(|assignment| assignment.child_by_field_name("right"))
+        .map(innermost_value);
+    let mut statement = target;
+    while let Some(parent) = statement.parent() {
+        statement = parent;
+        let kind = parent.kind();
+        if kind.ends_with("statement") || kind.ends_with("definition") || kind == "module" {
+            break;
+        }
+    }
+    Binding {
+        target,
+        statement,
+        value,
+    }
+}
+
+/// In `a = b = value`, tree-sitter nests the second assignment as the right side of the first.
+fn innermost_value(mut right: Node) -> Node {
+    while right.kind() == "assignment" {
+        match right.child_by_field_name("right") {
+            Some(inner) => right = inner,
+            None => break,
+        }
+    }
+    right
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::imports::Imports;
+    use crate::analysis::parse::parse;
+    use crate::analysis::queries::Matches;
+
+    #[test]
+    fn bindings_and_scopes() {
+        let text = "big = [0] * 10\ndef f(p=big):\n    a = b = p\n    for c in a: pass\n    return lambda: a\n";
+        let tree = parse(text);
+        let scopes = ScopeTree::new(text, &tree);
+        let lines = LineIndex::new(text);
+        let imports = Imports::new(text, &tree);
+        let matches = Matches::new(tree.root_node(), text);
+        let settings = Settings::default();
+        let context = Context {
+            text,
+            tree: &tree,
+            scopes: &scopes,
+            lines: &lines,
+            imports: &imports,
+            settings: &settings,
+            matches: &matches,
+        };
+        let module = context.bindings(ScopeId(0), "big");
+        assert_eq!(module.len(), 1);
+        assert_eq!(context.text_of(module[0].value.unwrap()), "[0] * 10");
+        let default = text.find("=big").unwrap() + 1;
+        let default = context.node_at(default..default + 3).unwrap();
+        assert_eq!(context.scope_containing(default), ScopeId(0));
+        let f = scopes.scopes.iter().position(|s| s.name == "f").unwrap();
+        let a = context.bindings(ScopeId(f), "a");
+        assert_eq!(context.text_of(a[0].value.unwrap()), "p");
+        assert_eq!(a[0].statement.kind(), "expression_statement");
+        assert_eq!(
+            context.text_of(context.bindings(ScopeId(f), "b")[0].value.unwrap()),
+            "p"
+        );
+        let c = context.bindings(ScopeId(f), "c");
+        assert!(c[0].value.is_none());
+        assert_eq!(c[0].statement.kind(), "for_statement");
+        assert_eq!(context.scope_containing(a[0].target), ScopeId(f));
+        let lambda = text.rfind("a\n").unwrap();
+        let lambda = context.node_at(lambda..lambda + 1).unwrap();
+        assert_eq!(
+            scopes.scope(context.scope_containing(lambda)).name,
+            "<lambda>"
+        );
     }
 }

@@ -11,16 +11,40 @@ use super::parse::python_language;
 /// A pattern family: one `queries/*.scm` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
+    Closures,
+    Cycles,
     Caches,
+    ThreadLocals,
+    Listeners,
     Gc,
 }
 
 /// The query files as compiled into the binary.
 pub const SOURCES: &[(Family, &str, &str)] = &[
     (
+        Family::Closures,
+        "closures.scm",
+        include_str!("../../../queries/closures.scm"),
+    ),
+    (
+        Family::Cycles,
+        "cycles.scm",
+        include_str!("../../../queries/cycles.scm"),
+    ),
+    (
         Family::Caches,
         "caches.scm",
         include_str!("../../../queries/caches.scm"),
+    ),
+    (
+        Family::ThreadLocals,
+        "thread_locals.scm",
+        include_str!("../../../queries/thread_locals.scm"),
+    ),
+    (
+        Family::Listeners,
+        "listeners.scm",
+        include_str!("../../../queries/listeners.scm"),
     ),
     (
         Family::Gc,

@@ -1,18 +1,97 @@
-//! Which rules run and how they speak. Filled from `pyproject.toml` / `refhound.toml` and the
-//! command line or the editor; the analysis only reads it.
+//! Which rules run and how they speak. Filled from `pyproject.toml` / `refhound.toml` (see
+//! `crate::config`) and the command line or the editor; the analysis only reads it.
+
+use std::collections::HashMap;
 
 use super::rules::{RULES, Rule};
+
+/// How loudly a finding is shown: the LSP severities, also used by `--format sarif|github`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+            Severity::Hint => "hint",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Severity> {
+        match name {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "information" | "info" => Some(Severity::Information),
+            "hint" => Some(Severity::Hint),
+            _ => None,
+        }
+    }
+}
+
+/// A Python version, `(3, 11)`: what the analysed code runs on (`target-version = "py311"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PythonVersion {
+    pub major: u8,
+    pub minor: u8,
+}
+
+impl PythonVersion {
+    pub const fn new(major: u8, minor: u8) -> PythonVersion {
+        PythonVersion { major, minor }
+    }
+
+    /// Parses ruff's spelling, `py38` / `py311`, and the dotted one, `3.8`.
+    pub fn parse(text: &str) -> Option<PythonVersion> {
+        let (major, minor) = if let Some(digits) = text.strip_prefix("py") {
+            let (major, minor) = digits.split_at_checked(1)?;
+            (major, minor)
+        } else {
+            text.split_once('.')?
+        };
+        let version = PythonVersion::new(major.parse().ok()?, minor.parse().ok()?);
+        (version.major >= 2).then_some(version)
+    }
+}
+
+impl std::fmt::Display for PythonVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The rules that run.
     pub rules: Vec<Rule>,
+    /// Severity per rule; rules not listed are warnings.
+    pub severity: HashMap<Rule, Severity>,
+    /// The oldest Python the code must run on; some messages depend on it (RH201).
+    pub target_version: PythonVersion,
+    /// Dotted names of callables whose result counts as large (RH101), beside the built-in list:
+    /// `"mylib.load_frame"`, or a module prefix ending in `.*` (`"mylib.io.*"`).
+    pub large_constructors: Vec<String>,
+    /// Method or function names that register a callback (RH501), beside the built-in list.
+    pub registration_names: Vec<String>,
+    /// Method or function names that unregister a callback (RH501), beside the built-in list.
+    pub unregistration_names: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             rules: RULES.iter().map(|info| info.rule).collect(),
+            severity: HashMap::new(),
+            target_version: PythonVersion::new(3, 9),
+            large_constructors: Vec::new(),
+            registration_names: Vec::new(),
+            unregistration_names: Vec::new(),
         }
     }
 }
@@ -26,5 +105,32 @@ impl Settings {
 
     pub fn enabled(&self, rule: Rule) -> bool {
         self.rules.contains(&rule)
+    }
+
+    pub fn severity(&self, rule: Rule) -> Severity {
+        self.severity
+            .get(&rule)
+            .copied()
+            .unwrap_or(Severity::Warning)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_in_both_spellings() {
+        assert_eq!(PythonVersion::parse("py38"), Some(PythonVersion::new(3, 8)));
+        assert_eq!(
+            PythonVersion::parse("py311"),
+            Some(PythonVersion::new(3, 11))
+        );
+        assert_eq!(
+            PythonVersion::parse("3.12"),
+            Some(PythonVersion::new(3, 12))
+        );
+        assert_eq!(PythonVersion::parse("py3"), None);
+        assert_eq!(PythonVersion::parse("three"), None);
     }
 }

@@ -2,7 +2,14 @@
 //! lines in fixed sections (What it flags / Why it leaks / Example / Fix / Options), which
 //! `refhound rule CODE` prints: the source file is the documentation.
 
+mod rh101_escaping_closure_large_object;
+mod rh102_closure_captures_whole_object;
+mod rh201_del_in_reference_cycle;
+mod rh202_self_referencing_bound_method;
+mod rh301_unbounded_module_cache;
 mod rh302_cached_instance_method;
+mod rh401_thread_local_in_pool;
+mod rh501_listener_never_removed;
 mod rh601_gc_debug_saveall;
 
 use super::context::Context;
@@ -11,7 +18,14 @@ use super::findings::Finding;
 /// A rule's identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
+    EscapingClosureLargeObject,
+    ClosureCapturesWholeObject,
+    DelInReferenceCycle,
+    SelfReferencingBoundMethod,
+    UnboundedModuleCache,
     CachedInstanceMethod,
+    ThreadLocalInPool,
+    ListenerNeverRemoved,
     GcDebugSaveall,
 }
 
@@ -28,11 +42,60 @@ pub struct RuleInfo {
 /// Every rule, in code order.
 pub static RULES: &[RuleInfo] = &[
     RuleInfo {
+        rule: Rule::EscapingClosureLargeObject,
+        code: "RH101",
+        name: "escaping-closure-captures-large-object",
+        source: include_str!("rh101_escaping_closure_large_object.rs"),
+        check: rh101_escaping_closure_large_object::check,
+    },
+    RuleInfo {
+        rule: Rule::ClosureCapturesWholeObject,
+        code: "RH102",
+        name: "closure-captures-whole-object-for-part",
+        source: include_str!("rh102_closure_captures_whole_object.rs"),
+        check: rh102_closure_captures_whole_object::check,
+    },
+    RuleInfo {
+        rule: Rule::DelInReferenceCycle,
+        code: "RH201",
+        name: "del-in-reference-cycle",
+        source: include_str!("rh201_del_in_reference_cycle.rs"),
+        check: rh201_del_in_reference_cycle::check,
+    },
+    RuleInfo {
+        rule: Rule::SelfReferencingBoundMethod,
+        code: "RH202",
+        name: "self-referencing-bound-method",
+        source: include_str!("rh202_self_referencing_bound_method.rs"),
+        check: rh202_self_referencing_bound_method::check,
+    },
+    RuleInfo {
+        rule: Rule::UnboundedModuleCache,
+        code: "RH301",
+        name: "unbounded-module-cache",
+        source: include_str!("rh301_unbounded_module_cache.rs"),
+        check: rh301_unbounded_module_cache::check,
+    },
+    RuleInfo {
         rule: Rule::CachedInstanceMethod,
         code: "RH302",
         name: "cached-instance-method",
         source: include_str!("rh302_cached_instance_method.rs"),
         check: rh302_cached_instance_method::check,
+    },
+    RuleInfo {
+        rule: Rule::ThreadLocalInPool,
+        code: "RH401",
+        name: "thread-local-in-pool",
+        source: include_str!("rh401_thread_local_in_pool.rs"),
+        check: rh401_thread_local_in_pool::check,
+    },
+    RuleInfo {
+        rule: Rule::ListenerNeverRemoved,
+        code: "RH501",
+        name: "listener-never-removed",
+        source: include_str!("rh501_listener_never_removed.rs"),
+        check: rh501_listener_never_removed::check,
     },
     RuleInfo {
         rule: Rule::GcDebugSaveall,

@@ -1,0 +1,7 @@
+; Thread locals: calls of something named `local` (RH401 keeps `threading.local()`).
+(call
+  function: [
+    (identifier) @_callee
+    (attribute attribute: (identifier) @_method)
+  ] @function
+  (#match? @function "local$")) @call
