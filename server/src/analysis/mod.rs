@@ -1,6 +1,7 @@
 //! The pure core: source text in, results out. Nothing here reads files or knows about LSP.
 
 pub mod context;
+pub mod escape;
 pub mod findings;
 pub mod imports;
 pub mod line_index;

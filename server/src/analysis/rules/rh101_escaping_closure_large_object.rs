@@ -1,23 +1,264 @@
 //! # RH101 escaping-closure-captures-large-object
 //!
 //! ## What it flags
-//! (not yet written)
+//! A nested function or lambda that escapes the function that made it (returned, yielded,
+//! stored on an attribute, in a container or a global, or registered as a callback) and
+//! captures a variable bound to something evidently large: a list, set or dict comprehension,
+//! `[...] * n`, `bytearray(n)`, the result of `.read()`/`.readlines()`/`.fetchall()`,
+//! `json.load(s)`, `pickle.load(s)`, or a `numpy`, `pandas` or `polars` constructor or reader.
+//! The variable's binding is the last one before the closure is made.
+//!
+//! A closure only called in place, or passed to `map`, `filter`, `sorted(key=...)` or
+//! `functools.reduce`, does not escape and is not flagged.
 //!
 //! ## Why it leaks
-//! (not yet written)
+//! A closure keeps every variable it captures alive through a cell, for as long as the closure
+//! itself lives, even when it needs a tiny part of the value or none of it after the first
+//! call. A returned or registered closure lives as long as whoever holds it: a handler
+//! registry, an event loop, a cache. The large object goes with it.
 //!
 //! ## Example
-//! (not yet written)
+//! ```python
+//! def make_report(path):
+//!     rows = [parse(line) for line in open(path)]     # large
+//!     total = sum(r.amount for r in rows)
+//!     def summary():
+//!         return f"{len(rows)} rows, total {total}"   # captures all of `rows`
+//!     return summary
+//! ```
 //!
 //! ## Fix
-//! (not yet written)
+//! Compute what the closure needs before making it and capture only that (`count = len(rows)`),
+//! or bind it with `functools.partial(summary, len(rows), total)`. Delete the large variable
+//! (`del rows`) once it is no longer needed is not enough: the cell keeps it.
 //!
 //! ## Options
-//! None.
+//! `large-constructors`: extra dotted names whose results count as large (`"mylib.load_frame"`,
+//! or a module prefix `"mylib.io.*"`).
+
+use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::Finding;
+use crate::analysis::escape::{self, Closure};
+use crate::analysis::findings::{Finding, Related};
+use crate::analysis::rules::Rule;
 
-pub(super) fn check(_context: &Context) -> Vec<Finding> {
-    Vec::new()
+/// Callables whose results are large, by dotted name; `module.*` matches everything under it.
+const LARGE_CONSTRUCTORS: &[&str] = &[
+    "json.load",
+    "json.loads",
+    "pickle.load",
+    "pickle.loads",
+    "marshal.load",
+    "marshal.loads",
+    "numpy.*",
+    "pandas.*",
+    "polars.*",
+    "pyarrow.*",
+    "torch.load",
+    "torch.zeros",
+    "torch.ones",
+    "torch.empty",
+    "torch.rand",
+    "torch.randn",
+];
+
+/// Methods whose result holds a whole stream or result set.
+const LARGE_METHODS: &[&str] = &[
+    "read",
+    "readlines",
+    "read_bytes",
+    "read_text",
+    "readall",
+    "fetchall",
+    "getvalue",
+];
+
+/// Numpy, pandas and polars names that are not constructors or readers.
+const SMALL_IN_LARGE_MODULES: &[&str] = &[
+    "dtype",
+    "float32",
+    "float64",
+    "int32",
+    "int64",
+    "isnan",
+    "isinf",
+    "isna",
+    "notna",
+    "isnull",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "median",
+    "std",
+    "var",
+    "any",
+    "all",
+    "Timestamp",
+    "Timedelta",
+    "to_datetime",
+    "to_timedelta",
+    "col",
+    "lit",
+    "when",
+    "Int64",
+    "Float64",
+    "Utf8",
+    "String",
+];
+
+/// Repetitions below this (`[0] * 4`) are small.
+const SMALL_REPEAT: i64 = 10_000;
+
+pub(super) fn check(context: &Context) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for closure in escape::closures(context) {
+        let large: Vec<(&str, Node, String)> = closure
+            .freevars(context)
+            .filter_map(|name| {
+                let (value, what) = large_binding(context, &closure, name)?;
+                Some((name, value, what))
+            })
+            .collect();
+        if large.is_empty() {
+            continue;
+        }
+        let Some(escape) = escape::escape(context, &closure) else {
+            continue;
+        };
+        let captured = large
+            .iter()
+            .map(|(name, value, what)| {
+                format!(
+                    "`{name}` ({what}, line {})",
+                    context.lines.line_of(value.start_byte())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let mut related = vec![Related {
+            range: escape.site.byte_range(),
+            message: format!(
+                "{} {} here",
+                closure.label(context),
+                escape.route.describe()
+            ),
+        }];
+        related.extend(large.iter().map(|(name, value, what)| Related {
+            range: value.byte_range(),
+            message: format!("`{name}` is bound to {what} here"),
+        }));
+        findings.push(Finding {
+            rule: Rule::EscapingClosureLargeObject,
+            range: closure.name_range(context),
+            message: format!(
+                "{} {} and captures {captured}: the closure keeps it alive as long as it lives",
+                closure.label(context),
+                escape.route.describe(),
+            ),
+            related,
+        });
+    }
+    findings
+}
+
+/// The value a captured variable was last bound to before the closure was made, and what makes
+/// it large ("a list comprehension", "a `pandas.read_csv(...)` result").
+fn large_binding<'t>(
+    context: &Context<'t>,
+    closure: &Closure<'t>,
+    name: &str,
+) -> Option<(Node<'t>, String)> {
+    let scope = escape::binding_scope(context, closure, name)?;
+    let binding = context
+        .bindings(scope, name)
+        .into_iter()
+        .filter(|b| b.statement.start_byte() < closure.node.start_byte())
+        .next_back()?;
+    let value = binding.value?;
+    Some((value, large_value(context, value)?))
+}
+
+/// What makes an expression evidently large, if anything does.
+pub(super) fn large_value(context: &Context, value: Node) -> Option<String> {
+    match value.kind() {
+        "list_comprehension" => Some("a list comprehension".to_string()),
+        "set_comprehension" => Some("a set comprehension".to_string()),
+        "dictionary_comprehension" => Some("a dict comprehension".to_string()),
+        "parenthesized_expression" => large_value(context, value.named_child(0)?),
+        "binary_operator" => {
+            let operator = value.child_by_field_name("operator")?;
+            if context.text_of(operator) != "*" {
+                return None;
+            }
+            let left = value.child_by_field_name("left")?;
+            let right = value.child_by_field_name("right")?;
+            let (sequence, count) = if matches!(left.kind(), "list" | "string" | "bytes") {
+                (left, right)
+            } else {
+                (right, left)
+            };
+            if !matches!(sequence.kind(), "list" | "bytes") || is_small_integer(context, count) {
+                return None;
+            }
+            Some(format!("`{}`", context.text_of(value)))
+        }
+        "call" => large_call(context, value),
+        _ => None,
+    }
+}
+
+fn large_call(context: &Context, call: Node) -> Option<String> {
+    let function = call.child_by_field_name("function")?;
+    let arguments = call.child_by_field_name("arguments")?;
+    let described = || Some(format!("a `{}(...)` result", context.text_of(function)));
+    if function.kind() == "identifier"
+        && matches!(context.text_of(function), "bytearray" | "bytes")
+        && context.qualified_name(function).is_none()
+    {
+        let size = arguments.named_child(0)?;
+        let sized = arguments.named_child_count() == 1
+            && !matches!(size.kind(), "string" | "list" | "tuple")
+            && !is_small_integer(context, size);
+        return sized.then(described).flatten();
+    }
+    if let Some(name) = context.qualified_name(function)
+        && is_large_constructor(context, &name)
+    {
+        return described();
+    }
+    if function.kind() == "attribute" {
+        let method = context.text_of(function.child_by_field_name("attribute")?);
+        if LARGE_METHODS.contains(&method) && arguments.named_child_count() == 0 {
+            return described();
+        }
+    }
+    None
+}
+
+fn is_large_constructor(context: &Context, name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let configured = context.settings.large_constructors.iter();
+    LARGE_CONSTRUCTORS
+        .iter()
+        .copied()
+        .chain(configured.map(String::as_str))
+        .any(|pattern| match pattern.strip_suffix(".*") {
+            Some(module) => {
+                name.strip_prefix(module)
+                    .is_some_and(|rest| rest.starts_with('.'))
+                    && !SMALL_IN_LARGE_MODULES.contains(&last)
+            }
+            None => pattern == name,
+        })
+}
+
+fn is_small_integer(context: &Context, node: Node) -> bool {
+    node.kind() == "integer"
+        && context
+            .text_of(node)
+            .replace('_', "")
+            .parse::<i64>()
+            .is_ok_and(|n| n < SMALL_REPEAT)
 }

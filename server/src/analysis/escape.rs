@@ -1,0 +1,431 @@
+//! Does a closure outlive the call that made it? The escape routes RH101, RH102 and RH501 share.
+//!
+//! A nested function or lambda escapes when it is returned, yielded, stored on an attribute, in
+//! a container or a global, or handed to a call that keeps it (a registration-style call such as
+//! `bus.add_listener(cb)` or a decorator like `@signal.connect`). Calling it in place, or passing
+//! it to `map`, `filter`, `sorted(key=...)`, `functools.reduce` and other calls that only use it
+//! while they run, is not escaping. Anything else is not known to escape: precision first.
+
+use tree_sitter::Node;
+
+use super::context::Context;
+use super::scope::{NameScope, Role, ScopeId, ScopeKind};
+
+/// Names of methods and functions that keep the callback they are given, until unregistered.
+const REGISTRATIONS: &[&str] = &[
+    "connect",
+    "add_listener",
+    "addListener",
+    "add_event_listener",
+    "addEventListener",
+    "add_handler",
+    "addHandler",
+    "add_callback",
+    "add_done_callback",
+    "add_signal_handler",
+    "add_reader",
+    "add_writer",
+    "add_observer",
+    "subscribe",
+    "on",
+    "register",
+    "bind",
+    "trace_add",
+    "signal",
+];
+
+/// Unregistration names: each registration's counterpart, and the usual spellings.
+const UNREGISTRATIONS: &[&str] = &[
+    "disconnect",
+    "remove_listener",
+    "removeListener",
+    "remove_event_listener",
+    "removeEventListener",
+    "remove_handler",
+    "removeHandler",
+    "remove_callback",
+    "remove_done_callback",
+    "remove_signal_handler",
+    "remove_reader",
+    "remove_writer",
+    "remove_observer",
+    "unsubscribe",
+    "off",
+    "unregister",
+    "unbind",
+    "trace_remove",
+    "clear_listeners",
+    "remove_all_listeners",
+    "removeAllListeners",
+];
+
+/// Methods that put their argument into the container they are called on.
+const CONTAINER_STORES: &[&str] = &[
+    "append",
+    "appendleft",
+    "add",
+    "insert",
+    "extend",
+    "setdefault",
+    "put",
+    "put_nowait",
+];
+
+/// How far a closure is followed through local names and literals before giving up.
+const MAX_HOPS: usize = 4;
+
+/// How a closure leaves the function that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Returned,
+    Yielded,
+    /// Assigned to an attribute: the attribute expression, `self.on_done`.
+    Attribute(String),
+    /// Stored in a container that outlives the call: the container expression, `self.handlers`.
+    Container(String),
+    /// Assigned to a name declared `global`.
+    Global(String),
+    /// Passed to a registration call or decorator: the callee, `loop.add_signal_handler`.
+    Registered(String),
+}
+
+impl Route {
+    /// "is returned", "is registered with `bus.on`", ... for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Route::Returned => "is returned".to_string(),
+            Route::Yielded => "is yielded".to_string(),
+            Route::Attribute(target) => format!("is stored on `{target}`"),
+            Route::Container(target) => format!("is stored in `{target}`"),
+            Route::Global(name) => format!("is stored in global `{name}`"),
+            Route::Registered(callee) => format!("is registered with `{callee}`"),
+        }
+    }
+}
+
+/// How a closure escapes, and where that was seen.
+#[derive(Debug, Clone)]
+pub struct Escape<'t> {
+    pub route: Route,
+    /// The node the route was seen at (the `return` statement, the registration call, ...).
+    pub site: Node<'t>,
+}
+
+fn escape_at(route: Route, site: Node) -> Option<Escape> {
+    Some(Escape { route, site })
+}
+
+/// A closure made inside a function: a nested `def` or a `lambda`, with its scope.
+#[derive(Debug, Clone, Copy)]
+pub struct Closure<'t> {
+    /// The `function_definition` or `lambda` node.
+    pub node: Node<'t>,
+    pub scope: ScopeId,
+    /// The function whose call makes the closure.
+    pub parent: ScopeId,
+}
+
+impl<'t> Closure<'t> {
+    /// How to name the closure in a message: "`on_done` (line 14)" or "the lambda (line 14)".
+    pub fn label(&self, context: &Context) -> String {
+        let line = context.lines.line_of(self.node.start_byte());
+        match self.node.kind() {
+            "lambda" => format!("the lambda (line {line})"),
+            _ => format!("`{}` (line {line})", context.scopes.scope(self.scope).name),
+        }
+    }
+
+    /// The byte range findings about the closure use: the `def` name or the `lambda` keyword.
+    pub fn name_range(&self, context: &Context) -> std::ops::Range<usize> {
+        context
+            .scopes
+            .scope(self.scope)
+            .name_range
+            .clone()
+            .unwrap_or(self.node.byte_range())
+    }
+
+    /// The captured variables, as `co_freevars` lists them (without the implicit `__class__`).
+    pub fn freevars<'c>(&self, context: &'c Context) -> impl Iterator<Item = &'c str> {
+        context
+            .scopes
+            .scope(self.scope)
+            .freevars
+            .iter()
+            .map(String::as_str)
+            .filter(|name| *name != "__class__")
+    }
+}
+
+/// The nested functions and lambdas of the file whose code runs inside a function call, so that
+/// each call makes a new closure.
+pub fn closures<'t>(context: &Context<'t>) -> Vec<Closure<'t>> {
+    use super::queries::Family;
+    context
+        .matches(Family::Closures)
+        .iter()
+        .filter_map(|captures| captures.get("function").or_else(|| captures.get("lambda")))
+        .filter_map(|node| {
+            let scope = context.scopes.scope_of_node(node.byte_range())?;
+            let parent = context.scopes.scope(scope).parent?;
+            context
+                .scopes
+                .scope(parent)
+                .kind
+                .is_function_like()
+                .then_some(Closure {
+                    node,
+                    scope,
+                    parent,
+                })
+        })
+        .collect()
+}
+
+/// How `closure` escapes its defining function, if it visibly does.
+pub fn escape<'t>(context: &Context<'t>, closure: &Closure<'t>) -> Option<Escape<'t>> {
+    if closure.node.kind() == "lambda" {
+        return route_of_value(context, closure.node, closure.parent, 0);
+    }
+    if let Some(found) = decorator_registration(context, closure.node) {
+        return Some(found);
+    }
+    let name = context.scopes.scope(closure.scope).name.clone();
+    route_of_name(context, &name, closure.parent, 0)
+}
+
+/// `@bus.on("ready")` / `@atexit.register` above a nested `def`.
+fn decorator_registration<'t>(context: &Context<'t>, function: Node<'t>) -> Option<Escape<'t>> {
+    let definition = function
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")?;
+    let mut cursor = definition.walk();
+    let decorators: Vec<Node> = definition
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() == "decorator")
+        .collect();
+    decorators.into_iter().find_map(|decorator| {
+        let mut expression = decorator.named_child(0)?;
+        if expression.kind() == "call" {
+            expression = expression.child_by_field_name("function")?;
+        }
+        registration_name(context, expression).map(|callee| Escape {
+            route: Route::Registered(callee),
+            site: decorator,
+        })
+    })
+}
+
+/// Follows the uses of a local name bound to a closure.
+fn route_of_name<'t>(
+    context: &Context<'t>,
+    name: &str,
+    scope: ScopeId,
+    hops: usize,
+) -> Option<Escape<'t>> {
+    let symbol = context.scopes.scope(scope).symbol(name)?;
+    if symbol.scope == NameScope::GlobalExplicit {
+        return None;
+    }
+    symbol
+        .occurrences
+        .iter()
+        .filter(|o| o.role == Role::Use)
+        .filter_map(|o| context.node_at(o.range.clone()))
+        .find_map(|node| route_of_value(context, node, scope, hops + 1))
+}
+
+/// Where a value (a closure, or a name or literal holding one) goes, seen from its parent node.
+fn route_of_value<'t>(
+    context: &Context<'t>,
+    value: Node<'t>,
+    scope: ScopeId,
+    hops: usize,
+) -> Option<Escape<'t>> {
+    if hops > MAX_HOPS {
+        return None;
+    }
+    let parent = value.parent()?;
+    let site = parent;
+    match parent.kind() {
+        "return_statement" => escape_at(Route::Returned, site),
+        "yield" => escape_at(Route::Yielded, site),
+        "parenthesized_expression" | "conditional_expression" | "boolean_operator" => {
+            route_of_value(context, parent, scope, hops)
+        }
+        "list" | "tuple" | "set" | "expression_list" => {
+            route_of_value(context, parent, scope, hops + 1)
+        }
+        "pair" => {
+            let is_value = parent
+                .child_by_field_name("value")
+                .is_some_and(|v| v.id() == value.id());
+            let dictionary = parent.parent()?;
+            (is_value && dictionary.kind() == "dictionary")
+                .then(|| route_of_value(context, dictionary, scope, hops + 1))
+                .flatten()
+        }
+        "assignment" => {
+            let right = parent.child_by_field_name("right")?;
+            if right.id() != value.id() {
+                return None;
+            }
+            let left = parent.child_by_field_name("left")?;
+            match left.kind() {
+                "attribute" => escape_at(Route::Attribute(context.text_of(left).to_string()), site),
+                "subscript" => {
+                    let container = left.child_by_field_name("value")?;
+                    if !outlives_call(context, container, scope) {
+                        return None;
+                    }
+                    escape_at(
+                        Route::Container(context.text_of(container).to_string()),
+                        site,
+                    )
+                }
+                "identifier" => {
+                    let name = context.text_of(left);
+                    let symbol = context.scopes.scope(scope).symbol(name)?;
+                    match symbol.scope {
+                        NameScope::GlobalExplicit => {
+                            escape_at(Route::Global(name.to_string()), site)
+                        }
+                        NameScope::Local | NameScope::Cell => {
+                            route_of_name(context, name, scope, hops)
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        }
+        "argument_list" => route_of_argument(context, parent, scope, site),
+        "keyword_argument" => {
+            let arguments = parent.parent().filter(|p| p.kind() == "argument_list")?;
+            route_of_argument(context, arguments, scope, site)
+        }
+        _ => None,
+    }
+}
+
+/// A closure passed to a call: kept by registration calls and container stores.
+fn route_of_argument<'t>(
+    context: &Context<'t>,
+    arguments: Node<'t>,
+    scope: ScopeId,
+    site: Node<'t>,
+) -> Option<Escape<'t>> {
+    let call = arguments.parent().filter(|c| c.kind() == "call")?;
+    let function = call.child_by_field_name("function")?;
+    if let Some(callee) = registration_name(context, function) {
+        return escape_at(Route::Registered(callee), call);
+    }
+    if function.kind() == "attribute" {
+        let method = context.text_of(function.child_by_field_name("attribute")?);
+        let container = function.child_by_field_name("object")?;
+        if CONTAINER_STORES.contains(&method) && outlives_call(context, container, scope) {
+            return escape_at(
+                Route::Container(context.text_of(container).to_string()),
+                site,
+            );
+        }
+    }
+    None
+}
+
+/// Whether `function` (a call's callee) registers callbacks, by its last name: the built-in
+/// list plus the configured `registration-names`. Returns the callee's text.
+pub fn registration_name(context: &Context, function: Node) -> Option<String> {
+    let last = last_name(context, function)?;
+    let known = REGISTRATIONS.contains(&last)
+        || context
+            .settings
+            .registration_names
+            .iter()
+            .any(|n| n == last);
+    // `signal` alone is too common a name: only `signal.signal` registers.
+    let known = known
+        && (last != "signal"
+            || context.qualified_name(function).as_deref() == Some("signal.signal"));
+    // A bare `on(...)` or `bind(...)` is some local helper, not an event source.
+    let known = known && (function.kind() == "attribute" || last.len() > 4 && last != "signal");
+    known.then(|| context.text_of(function).to_string())
+}
+
+/// Whether `function` (a call's callee) unregisters callbacks, by its last name.
+pub fn is_unregistration(context: &Context, function: Node) -> bool {
+    last_name(context, function).is_some_and(|last| {
+        UNREGISTRATIONS.contains(&last)
+            || context
+                .settings
+                .unregistration_names
+                .iter()
+                .any(|n| n == last)
+    })
+}
+
+/// `bus.add_listener` → `add_listener`; `add_listener` → itself.
+fn last_name<'t>(context: &Context<'t>, function: Node) -> Option<&'t str> {
+    match function.kind() {
+        "identifier" => Some(context.text_of(function)),
+        "attribute" => Some(context.text_of(function.child_by_field_name("attribute")?)),
+        _ => None,
+    }
+}
+
+/// Whether a container expression names something that outlives the call of `scope`: an
+/// attribute or item of anything, a parameter, a global or a captured variable — not a plain
+/// local of the function (a local list dies with the call unless it escapes itself, which is
+/// not followed).
+fn outlives_call(context: &Context, container: Node, scope: ScopeId) -> bool {
+    let mut root = container;
+    while matches!(root.kind(), "attribute" | "subscript") {
+        let field = if root.kind() == "attribute" {
+            "object"
+        } else {
+            "value"
+        };
+        match root.child_by_field_name(field) {
+            Some(inner) => root = inner,
+            None => return false,
+        }
+    }
+    if root.kind() != "identifier" {
+        return false;
+    }
+    if root.id() != container.id() {
+        // `self.handlers`, `registry[key]`: stored on some object.
+        return true;
+    }
+    let Some(symbol) = context.scopes.scope(scope).symbol(context.text_of(root)) else {
+        return false;
+    };
+    let is_param = context
+        .scopes
+        .scope(scope)
+        .params
+        .iter()
+        .any(|p| p == &symbol.name);
+    is_param
+        || matches!(
+            symbol.scope,
+            NameScope::GlobalExplicit | NameScope::GlobalImplicit | NameScope::Free
+        )
+}
+
+/// The scope where a variable captured by `closure` is bound (its cell), walking out from the
+/// closure's defining function.
+pub fn binding_scope(context: &Context, closure: &Closure, name: &str) -> Option<ScopeId> {
+    let mut scope = Some(closure.parent);
+    while let Some(id) = scope {
+        let s = context.scopes.scope(id);
+        if s.kind != ScopeKind::Class
+            && s.symbol(name)
+                .is_some_and(|sym| sym.scope == NameScope::Cell)
+        {
+            return Some(id);
+        }
+        scope = s.parent;
+    }
+    None
+}
