@@ -174,8 +174,7 @@ fn large_binding<'t>(
     let binding = context
         .bindings(scope, name)
         .into_iter()
-        .filter(|b| b.statement.start_byte() < closure.node.start_byte())
-        .next_back()?;
+        .rfind(|b| b.statement.start_byte() < closure.node.start_byte())?;
     let value = binding.value?;
     Some((value, large_value(context, value)?))
 }
