@@ -90,6 +90,19 @@ pub enum Route {
 }
 
 impl Route {
+    /// The first name of the object that holds the closure: `self` for `self.handlers`, `bus`
+    /// for `bus.add_listener`; `None` for returned and yielded closures.
+    pub fn holder(&self) -> Option<&str> {
+        let target = match self {
+            Route::Returned | Route::Yielded => return None,
+            Route::Attribute(target)
+            | Route::Container(target)
+            | Route::Global(target)
+            | Route::Registered(target) => target,
+        };
+        target.split(['.', '[']).next()
+    }
+
     /// "is returned", "is registered with `bus.on`", ... for messages.
     pub fn describe(&self) -> String {
         match self {

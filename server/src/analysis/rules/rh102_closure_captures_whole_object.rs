@@ -35,7 +35,7 @@ use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
 use crate::analysis::findings::{Finding, Related};
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::{Role, ScopeKind, SymbolFlags};
+use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -52,6 +52,11 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             continue;
         };
         for (name, chains) in pieces {
+            // Stored on or registered with the captured object itself: the closure cannot
+            // outlive it, so capturing it costs nothing.
+            if escape.route.holder() == Some(name) {
+                continue;
+            }
             // The shortest chain comes first: the piece the closure needs.
             let chain = context.text_of(chains[0]);
             let mut related = vec![Related {
@@ -91,7 +96,11 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
     let Some(symbol) = binder.symbol(name) else {
         return false;
     };
-    if symbol.flags.contains_any(SymbolFlags::IMPORT) {
+    if symbol.flags.contains_any(SymbolFlags::IMPORT) || matches!(name, "self" | "cls") {
+        return false;
+    }
+    // State shared through the object (`state[0] = ...` somewhere) must be read late.
+    if written_through(context, scope, name) {
         return false;
     }
     let defines_function_or_class = symbol
@@ -111,6 +120,52 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
             .parent
             .is_some_and(|p| context.scopes.scope(p).kind == ScopeKind::Class);
     !defines_function_or_class && !is_method_receiver
+}
+
+/// Whether `name`, bound in `scope`, is written through anywhere it is visible:
+/// `name.x = ...`, `name[k] += ...`, `del name[k]`, in the scope or in a closure over it.
+fn written_through(context: &Context, scope: ScopeId, name: &str) -> bool {
+    let mut pending = vec![scope];
+    while let Some(id) = pending.pop() {
+        let current = context.scopes.scope(id);
+        let Some(symbol) = current.symbol(name) else {
+            continue;
+        };
+        if id != scope && symbol.scope != NameScope::Free {
+            continue;
+        }
+        pending.extend(current.children.iter().copied());
+        let written = symbol
+            .occurrences
+            .iter()
+            .filter(|o| o.role == Role::Use)
+            .filter_map(|o| context.node_at(o.range.clone()))
+            .any(|node| {
+                let mut target = node;
+                while let Some(parent) = target.parent() {
+                    let inner = match parent.kind() {
+                        "attribute" => parent.child_by_field_name("object"),
+                        "subscript" => parent.child_by_field_name("value"),
+                        _ => None,
+                    };
+                    if inner.is_none_or(|inner| inner.id() != target.id()) {
+                        break;
+                    }
+                    target = parent;
+                }
+                target.id() != node.id()
+                    && target.parent().is_some_and(|p| {
+                        p.kind() == "delete_statement"
+                            || matches!(p.kind(), "assignment" | "augmented_assignment")
+                                && p.child_by_field_name("left")
+                                    .is_some_and(|l| l.id() == target.id())
+                    })
+            });
+        if written {
+            return true;
+        }
+    }
+    false
 }
 
 /// The chain nodes (`dataset.rows[0]`) when every use of `name` in the closure reads the same
@@ -146,6 +201,10 @@ fn only_chain<'t>(
     // Reading `a.b` and `a.b.c` needs only `a.b`: the shortest chain, when it prefixes all.
     let shortest = *chains.iter().min_by_key(|c| c.byte_range().len())?;
     let piece = normalized(context.text_of(shortest));
+    // `f.__doc__`, `cls.__name__`: metadata of functions and classes, which live anyway.
+    if piece[name.len()..].starts_with(".__") {
+        return None;
+    }
     chains
         .iter()
         .all(|chain| {
