@@ -1,6 +1,8 @@
-; Listeners: method calls with arguments (RH501 keeps registration-style calls).
+; Listeners: calls by a plain or dotted name (RH501 keeps registration-style calls, whose names
+; are configurable, so the names are checked in the rule, not here), and unregistration calls.
 (call
-  function: (attribute
-    object: (_) @object
-    attribute: (identifier) @method) @function
+  function: [
+    (identifier)
+    (attribute)
+  ] @function
   arguments: (argument_list) @arguments) @call

@@ -377,8 +377,42 @@ pub fn is_unregistration(context: &Context, function: Node) -> bool {
     })
 }
 
+/// Whether the unregistration `unregistration` undoes the registration `registration`:
+/// `remove_x` undoes `add_x`, `disconnect` undoes `connect`, ...; catch-alls like
+/// `remove_all_listeners` and configured unregistration names undo any registration.
+pub fn unregisters(context: &Context, registration: &str, unregistration: &str) -> bool {
+    const PAIRS: &[(&str, &str)] = &[
+        ("connect", "disconnect"),
+        ("subscribe", "unsubscribe"),
+        ("on", "off"),
+        ("on", "remove_listener"),
+        ("register", "unregister"),
+        ("bind", "unbind"),
+        ("trace_add", "trace_remove"),
+    ];
+    const CATCH_ALLS: &[&str] = &[
+        "clear_listeners",
+        "remove_all_listeners",
+        "removeAllListeners",
+    ];
+    let by_prefix = |add: &str, remove: &str| {
+        registration
+            .strip_prefix(add)
+            .is_some_and(|rest| unregistration.strip_prefix(remove) == Some(rest))
+    };
+    PAIRS.contains(&(registration, unregistration))
+        || CATCH_ALLS.contains(&unregistration)
+        || by_prefix("add_", "remove_")
+        || by_prefix("add", "remove")
+        || context
+            .settings
+            .unregistration_names
+            .iter()
+            .any(|n| n == unregistration)
+}
+
 /// `bus.add_listener` → `add_listener`; `add_listener` → itself.
-fn last_name<'t>(context: &Context<'t>, function: Node) -> Option<&'t str> {
+pub fn last_name<'t>(context: &Context<'t>, function: Node) -> Option<&'t str> {
     match function.kind() {
         "identifier" => Some(context.text_of(function)),
         "attribute" => Some(context.text_of(function.child_by_field_name("attribute")?)),
