@@ -28,11 +28,13 @@ const REGISTRATIONS: &[&str] = &[
     "add_observer",
     "subscribe",
     "on",
-    "register",
     "bind",
     "trace_add",
-    "signal",
 ];
+
+/// Registration functions known by their full name: `register` and `signal` alone are too
+/// common (selectors, argparse, `functools.singledispatch`) to mean a callback registry.
+const QUALIFIED_REGISTRATIONS: &[&str] = &["atexit.register", "signal.signal"];
 
 /// Unregistration names: each registration's counterpart, and the usual spellings.
 const UNREGISTRATIONS: &[&str] = &[
@@ -159,9 +161,9 @@ impl<'t> Closure<'t> {
     }
 
     /// The captured variables, as `co_freevars` lists them (without the implicit `__class__`).
-    pub fn freevars<'c>(&self, context: &'c Context) -> impl Iterator<Item = &'c str> {
-        context
-            .scopes
+    pub fn freevars(&self, context: &Context<'t>) -> impl Iterator<Item = &'t str> + use<'t> {
+        let scopes: &'t super::scope::ScopeTree = context.scopes;
+        scopes
             .scope(self.scope)
             .freevars
             .iter()
@@ -350,19 +352,18 @@ fn route_of_argument<'t>(
 /// list plus the configured `registration-names`. Returns the callee's text.
 pub fn registration_name(context: &Context, function: Node) -> Option<String> {
     let last = last_name(context, function)?;
-    let known = REGISTRATIONS.contains(&last)
+    let qualified = context
+        .qualified_name(function)
+        .is_some_and(|name| QUALIFIED_REGISTRATIONS.contains(&name.as_str()));
+    let by_name = REGISTRATIONS.contains(&last)
         || context
             .settings
             .registration_names
             .iter()
             .any(|n| n == last);
-    // `signal` alone is too common a name: only `signal.signal` registers.
-    let known = known
-        && (last != "signal"
-            || context.qualified_name(function).as_deref() == Some("signal.signal"));
     // A bare `on(...)` or `bind(...)` is some local helper, not an event source.
-    let known = known && (function.kind() == "attribute" || last.len() > 4 && last != "signal");
-    known.then(|| context.text_of(function).to_string())
+    let by_name = by_name && (function.kind() == "attribute" || last.len() > 4);
+    (qualified || by_name).then(|| context.text_of(function).to_string())
 }
 
 /// Whether `function` (a call's callee) unregisters callbacks, by its last name.

@@ -88,6 +88,14 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         let Some(callback) = callback(context, arguments, scope, method) else {
             continue;
         };
+        // Registered on an object reached from what the callback keeps (`self.button.on(...,
+        // self.click)`): the source lives no longer than the callback's own referent.
+        let holder = escape::Route::Registered(callee.clone());
+        if holder.holder().is_some_and(|root| callback.holds == [root])
+            || guarded_once(context, call)
+        {
+            continue;
+        }
         findings.push(Finding {
             rule: Rule::ListenerNeverRemoved,
             range: call.byte_range(),
@@ -113,6 +121,8 @@ struct Callback<'t> {
     kept: String,
     /// The lambda, the `def` or the bound method expression.
     node: Node<'t>,
+    /// The names whose objects it keeps: captured variables, or a bound method's instance.
+    holds: Vec<&'t str>,
 }
 
 /// The callback among a registration's arguments that holds something: a lambda or nested
@@ -152,10 +162,13 @@ fn callback<'t>(
         }
         "attribute" if method != "connect" => {
             let object = value.child_by_field_name("object")?;
-            (object.kind() == "identifier").then(|| Callback {
+            let attribute = value.child_by_field_name("attribute")?;
+            let receiver = context.text_of(object);
+            is_own_method(context, scope, receiver, context.text_of(attribute)).then(|| Callback {
                 label: format!("bound method `{}`", context.text_of(value)),
-                kept: format!("each one keeps `{}` alive", context.text_of(object)),
+                kept: format!("each one keeps `{receiver}` alive"),
                 node: value,
+                holds: vec![receiver],
             })
         }
         _ => None,
@@ -173,6 +186,7 @@ fn closure_callback<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Callbac
     if context.scopes.scope(parent).kind == ScopeKind::Class {
         return None;
     }
+    let holds: Vec<&str> = closure.freevars(context).collect();
     let captured: Vec<String> = closure
         .freevars(context)
         .map(|name| {
@@ -199,7 +213,55 @@ fn closure_callback<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Callbac
         label: closure.label(context),
         kept,
         node,
+        holds,
     })
+}
+
+/// `self.on_tick` inside a method whose first parameter is `self`, where the class defines
+/// `on_tick`: a bound method of the instance.
+fn is_own_method(context: &Context, scope: ScopeId, receiver: &str, method: &str) -> bool {
+    let function = context.scopes.scope(scope);
+    let Some(class) = function.parent.map(|p| context.scopes.scope(p)) else {
+        return false;
+    };
+    class.kind == ScopeKind::Class
+        && function
+            .params
+            .first()
+            .is_some_and(|first| first == receiver)
+        && class.children.iter().any(|&child| {
+            let child = context.scopes.scope(child);
+            child.kind == ScopeKind::Function && child.name == method
+        })
+}
+
+/// `if not X: register(...); X = True`: a registration that runs once.
+fn guarded_once(context: &Context, call: Node) -> bool {
+    let Some(block) = call.parent().and_then(|statement| statement.parent()) else {
+        return false;
+    };
+    let Some(condition) = block
+        .parent()
+        .filter(|p| p.kind() == "if_statement")
+        .and_then(|p| p.child_by_field_name("condition"))
+    else {
+        return false;
+    };
+    let condition = context.text_of(condition);
+    let mut cursor = block.walk();
+    let guarded = block.named_children(&mut cursor).any(|statement| {
+        statement
+            .named_child(0)
+            .filter(|e| e.kind() == "assignment")
+            .and_then(|a| a.child_by_field_name("left"))
+            .and_then(|left| escape::last_name(context, left))
+            .is_some_and(|flag| {
+                condition
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|word| word == flag)
+            })
+    });
+    guarded
 }
 
 /// `token = bus.subscribe(cb)`, `return bus.on(...)`: the result is likely the handle to
