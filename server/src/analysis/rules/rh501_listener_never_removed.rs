@@ -249,7 +249,7 @@ fn guarded_once(context: &Context, call: Node) -> bool {
     };
     let condition = context.text_of(condition);
     let mut cursor = block.walk();
-    let guarded = block.named_children(&mut cursor).any(|statement| {
+    block.named_children(&mut cursor).any(|statement| {
         statement
             .named_child(0)
             .filter(|e| e.kind() == "assignment")
@@ -260,8 +260,7 @@ fn guarded_once(context: &Context, call: Node) -> bool {
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
                     .any(|word| word == flag)
             })
-    });
-    guarded
+    })
 }
 
 /// `token = bus.subscribe(cb)`, `return bus.on(...)`: the result is likely the handle to
