@@ -91,7 +91,8 @@ impl<'a> Context<'a> {
                         .named_children(&mut parent.walk())
                         .find(|c| c.kind() == "for_in_clause")
                         .and_then(|clause| clause.child_by_field_name("right"));
-                    first_iterable.is_none_or(|iterable| iterable.id() != child.id())
+                    first_iterable
+                        .is_none_or(|iterable| !iterable.byte_range().contains(&node.start_byte()))
                 }
                 "parameters" | "lambda_parameters" => false,
                 _ => false,
@@ -166,7 +167,7 @@ mod tests {
 
     #[test]
     fn bindings_and_scopes() {
-        let text = "big = [0] * 10\ndef f(p=big):\n    a = b = p\n    for c in a: pass\n    return lambda: a\n";
+        let text = "big = [0] * 10\ndef f(p=big):\n    a = b = p\n    for c in a: pass\n    s = [x for x in a.items() if x]\n    return lambda: a\n";
         let tree = parse(text);
         let scopes = ScopeTree::new(text, &tree);
         let lines = LineIndex::new(text);
@@ -200,6 +201,16 @@ mod tests {
         assert!(c[0].value.is_none());
         assert_eq!(c[0].statement.kind(), "for_statement");
         assert_eq!(context.scope_containing(a[0].target), ScopeId(f));
+        // A comprehension's first iterable runs in the enclosing scope, the rest inside.
+        let iterable = text.find("a.items").unwrap();
+        let iterable = context.node_at(iterable..iterable + 1).unwrap();
+        assert_eq!(context.scope_containing(iterable), ScopeId(f));
+        let condition = text.find("if x").unwrap() + 3;
+        let condition = context.node_at(condition..condition + 1).unwrap();
+        assert_eq!(
+            scopes.scope(context.scope_containing(condition)).name,
+            "<listcomp>"
+        );
         let lambda = text.rfind("a\n").unwrap();
         let lambda = context.node_at(lambda..lambda + 1).unwrap();
         assert_eq!(

@@ -182,9 +182,15 @@ fn large_binding<'t>(
 /// What makes an expression evidently large, if anything does.
 pub(super) fn large_value(context: &Context, value: Node) -> Option<String> {
     match value.kind() {
-        "list_comprehension" => Some("a list comprehension".to_string()),
-        "set_comprehension" => Some("a set comprehension".to_string()),
-        "dictionary_comprehension" => Some("a dict comprehension".to_string()),
+        "list_comprehension" | "set_comprehension" | "dictionary_comprehension" => {
+            let source = large_iterable(context, value)?;
+            let kind = match value.kind() {
+                "list_comprehension" => "list",
+                "set_comprehension" => "set",
+                _ => "dict",
+            };
+            Some(format!("a {kind} comprehension over {source}"))
+        }
         "parenthesized_expression" => large_value(context, value.named_child(0)?),
         "binary_operator" => {
             let operator = value.child_by_field_name("operator")?;
@@ -198,12 +204,91 @@ pub(super) fn large_value(context: &Context, value: Node) -> Option<String> {
             } else {
                 (right, left)
             };
-            if !matches!(sequence.kind(), "list" | "bytes") || is_small_integer(context, count) {
+            // `[0] * len(rows)` is as big as something that exists already.
+            let sized_like_existing = count.kind() == "call"
+                && count
+                    .child_by_field_name("function")
+                    .is_some_and(|f| context.text_of(f) == "len");
+            if !matches!(sequence.kind(), "list" | "bytes")
+                || is_small_integer(context, count)
+                || sized_like_existing
+            {
                 return None;
             }
             Some(format!("`{}`", context.text_of(value)))
         }
         "call" => large_call(context, value),
+        _ => None,
+    }
+}
+
+/// What a comprehension's first iterable reads, when that is evidently large: a file (`open(...)`
+/// or a name bound by `with open(...) as f`), a large value, or a `range` of a large literal.
+fn large_iterable(context: &Context, comprehension: Node) -> Option<String> {
+    let iterable = comprehension
+        .named_children(&mut comprehension.walk())
+        .find(|c| c.kind() == "for_in_clause")?
+        .child_by_field_name("right")?;
+    if let Some(what) = large_value(context, iterable) {
+        return Some(what);
+    }
+    // `for k, v in data.items()` where `data` is large.
+    let mut root = iterable;
+    loop {
+        root = match root.kind() {
+            "call" => root.child_by_field_name("function")?,
+            "attribute" => root.child_by_field_name("object")?,
+            _ => break,
+        };
+    }
+    if root.id() != iterable.id() && root.kind() == "identifier" {
+        let name = context.text_of(root);
+        let scope = context.scope_containing(root);
+        let large = context
+            .bindings(scope, name)
+            .into_iter()
+            .rfind(|b| b.statement.start_byte() < comprehension.start_byte())
+            .and_then(|b| b.value)
+            .is_some_and(|value| large_value(context, value).is_some());
+        if large {
+            return Some(format!("`{}`", context.text_of(iterable)));
+        }
+    }
+    match iterable.kind() {
+        "call" => {
+            let function = iterable.child_by_field_name("function")?;
+            let name = context.text_of(function);
+            let arguments = iterable.child_by_field_name("arguments")?;
+            match name {
+                "open" => Some(format!("the lines of `{}`", context.text_of(iterable))),
+                "range" if arguments.named_child_count() == 1 => {
+                    let count = arguments.named_child(0)?;
+                    (count.kind() == "integer" && !is_small_integer(context, count))
+                        .then(|| format!("`{}`", context.text_of(iterable)))
+                }
+                _ => None,
+            }
+        }
+        "identifier" => {
+            // `with open(path) as f: rows = [... for line in f]`
+            let name = context.text_of(iterable);
+            let scope = context.scope_containing(iterable);
+            let bound_to_file = context.bindings(scope, name).iter().any(|binding| {
+                binding.statement.kind() == "with_statement"
+                    && binding.target.parent().is_some_and(|target| {
+                        target.kind() == "as_pattern_target"
+                            && target
+                                .parent()
+                                .and_then(|p| p.named_child(0))
+                                .is_some_and(|v| {
+                                    v.kind() == "call"
+                                        && v.child_by_field_name("function")
+                                            .is_some_and(|f| context.text_of(f) == "open")
+                                })
+                    })
+            });
+            bound_to_file.then(|| format!("the lines of file `{name}`"))
+        }
         _ => None,
     }
 }
