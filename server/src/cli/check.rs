@@ -20,7 +20,9 @@ use crate::config::Config;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Each finding with a source snippet and a caret line, as ruff prints them.
     Text,
+    /// A list of findings with code, severity, message, positions and related locations.
     Json,
     /// SARIF 2.1.0, for code-scanning upload.
     Sarif,
@@ -49,7 +51,7 @@ pub struct Options {
     /// Also print how many findings each rule has.
     #[arg(long)]
     pub statistics: bool,
-    /// Exit 0 even when there are findings.
+    /// Exit 0 even when there are findings (a bad configuration file still exits 2).
     #[arg(long)]
     pub exit_zero: bool,
 }
