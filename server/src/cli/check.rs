@@ -1,22 +1,33 @@
-//! `refhound check`: findings for CI, as text with source snippets or as JSON.
+//! `refhound check`: findings for CI, as text with source snippets, JSON, SARIF or GitHub
+//! Actions annotations.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use serde_json::json;
 
-use super::files::{EXCLUDED_DIRECTORIES, for_each_file, python_files, read_source};
+use super::files::{
+    ConfigFiles, EXCLUDED_DIRECTORIES, absolute, for_each_file, python_files, read_source,
+};
 use crate::analysis::findings::Finding;
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::parse;
-use crate::analysis::rules::Rule;
-use crate::analysis::settings::Settings;
+use crate::analysis::rules::{RULES, Rule, RuleInfo};
+use crate::analysis::settings::{Settings, Severity};
+use crate::config::Config;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Each finding with a source snippet and a caret line, as ruff prints them.
     Text,
+    /// A list of findings with code, severity, message, positions and related locations.
     Json,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
 }
 
 #[derive(Debug, clap::Args)]
@@ -26,16 +37,21 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Only these rules (codes or names, comma-separated or repeated).
+    /// Only these rules (codes or names, comma-separated or repeated); replaces the
+    /// configuration file's `select` and `ignore`.
     #[arg(long)]
     pub select: Vec<String>,
-    /// Not these rules.
+    /// Not these rules (on top of the configuration file's choice).
     #[arg(long)]
     pub ignore: Vec<String>,
+    /// Use this configuration file for every file instead of searching for `refhound.toml` or
+    /// `pyproject.toml` (`[tool.refhound]`) above each one.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// Also print how many findings each rule has.
     #[arg(long)]
     pub statistics: bool,
-    /// Exit 0 even when there are findings.
+    /// Exit 0 even when there are findings (a bad configuration file still exits 2).
     #[arg(long)]
     pub exit_zero: bool,
 }
@@ -52,34 +68,92 @@ pub enum Outcome {
 struct FileReport {
     /// The file's path as walked from the argument, so a terminal or CI log can link to it.
     path: String,
+    /// The file's path relative to the current directory (`/` separators), or absolute when it
+    /// lies outside: what SARIF and GitHub resolve against the repository root.
+    location: RepoPath,
     text: String,
-    findings: Vec<Finding>,
+    findings: Vec<Reported>,
+}
+
+struct Reported {
+    finding: Finding,
+    severity: Severity,
+}
+
+/// Where a file is, for consumers that resolve paths against the checkout.
+enum RepoPath {
+    /// Under the current directory: `pkg/mod.py`.
+    Relative(String),
+    Absolute(PathBuf),
+}
+
+/// Problems that do not stop the run but make it fail: printed as they come, and listed in
+/// SARIF's `invocations`.
+#[derive(Default)]
+struct Problems {
+    unreadable: Vec<String>,
+    configuration: Vec<String>,
 }
 
 pub fn run(options: &Options) -> Result<Outcome, String> {
-    let mut settings = Settings::default();
-    settings.select(
-        &parse_codes(&options.select)?,
-        &parse_codes(&options.ignore)?,
-    );
+    // The command line is the last layer over each configuration file, as in ruff.
+    let select = parse_codes(&options.select)?;
+    let ignore = parse_codes(&options.ignore)?;
+    let command_line = Config {
+        select: (!select.is_empty()).then_some(select),
+        ignore: (!ignore.is_empty()).then_some(ignore),
+        ..Config::default()
+    };
     let files = python_files(&options.paths, EXCLUDED_DIRECTORIES)?;
-    let results = for_each_file(&files, |file| {
+    let mut configs = match &options.config {
+        Some(path) => ConfigFiles::fixed(path)?,
+        None => ConfigFiles::discover(),
+    };
+    let governing: Vec<Option<usize>> = files
+        .iter()
+        .map(|file| configs.config_for(&file.path))
+        .collect();
+    let mut problems = Problems::default();
+    for error in configs.found.iter().flat_map(|c| &c.errors) {
+        eprintln!("refhound: {error}");
+        problems.configuration.push(error.clone());
+    }
+    let layered = |config: &Config| {
+        let mut settings = config.settings();
+        command_line.apply(&mut settings);
+        settings
+    };
+    let per_config: Vec<Settings> = configs.found.iter().map(|c| layered(&c.config)).collect();
+    let defaults = layered(&Config::default());
+    let current_directory = absolute(Path::new("."));
+    let jobs: Vec<_> = files
+        .iter()
+        .zip(&governing)
+        .map(|(file, config)| (file, config.map_or(&defaults, |i| &per_config[i])))
+        .collect();
+    let results = for_each_file(&jobs, |&(file, settings)| {
         let text = read_source(file)?;
-        let findings = crate::analysis::check(&text, &parse(&text), &settings);
+        let findings = crate::analysis::check(&text, &parse(&text), settings)
+            .into_iter()
+            .map(|finding| Reported {
+                severity: settings.severity(finding.rule),
+                finding,
+            })
+            .collect();
         Ok::<_, String>(FileReport {
             path: file.path.display().to_string(),
+            location: repo_path(&current_directory, &file.path),
             text,
             findings,
         })
     });
     let mut reports = Vec::new();
-    let mut unreadable = 0;
     for result in results {
         match result {
             Ok(report) => reports.push(report),
             Err(message) => {
                 eprintln!("refhound: {message}");
-                unreadable += 1;
+                problems.unreadable.push(message);
             }
         }
     }
@@ -88,12 +162,24 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     let written = match options.format {
         Format::Text => write_text(&mut out, &reports, total, options.statistics),
         Format::Json => write_json(&mut out, &reports),
+        Format::Sarif => write_sarif(&mut out, &reports, &problems, &current_directory),
+        Format::Github => write_github(&mut out, &reports),
     };
     written
         .and_then(|()| out.flush())
         .map_err(|e| e.to_string())?;
+    let unreadable = problems.unreadable.len();
     if unreadable > 0 {
         eprintln!("refhound: {unreadable} file(s) could not be read or decoded");
+    }
+    if !problems.configuration.is_empty() {
+        // A broken configuration fails the run even with `--exit-zero`, as in ruff: CI must not
+        // pass on settings it silently did not apply.
+        return Err(format!(
+            "{} configuration error(s), listed above; the files were checked with the \
+             default value of each key in error",
+            problems.configuration.len()
+        ));
     }
     Ok(if options.exit_zero {
         Outcome::Clean
@@ -104,6 +190,20 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     } else {
         Outcome::Clean
     })
+}
+
+fn repo_path(current_directory: &Path, path: &Path) -> RepoPath {
+    let path = absolute(path);
+    match path.strip_prefix(current_directory) {
+        Ok(relative) => RepoPath::Relative(
+            relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        ),
+        Err(_) => RepoPath::Absolute(path),
+    }
 }
 
 fn parse_codes(codes: &[String]) -> Result<Vec<Rule>, String> {
@@ -131,7 +231,7 @@ fn write_text(
 ) -> std::io::Result<()> {
     for report in reports {
         let lines = LineIndex::new(&report.text);
-        for finding in &report.findings {
+        for Reported { finding, .. } in &report.findings {
             let (line, column) = position(&report.text, &lines, finding.range.start);
             let code = finding.rule.code();
             writeln!(
@@ -153,8 +253,8 @@ fn write_text(
     }
     if statistics {
         let mut counts: BTreeMap<Rule, usize> = BTreeMap::new();
-        for finding in reports.iter().flat_map(|r| &r.findings) {
-            *counts.entry(finding.rule).or_default() += 1;
+        for reported in reports.iter().flat_map(|r| &r.findings) {
+            *counts.entry(reported.finding.rule).or_default() += 1;
         }
         for (rule, count) in counts {
             writeln!(out, "{count:>6}  {}  {}", rule.code(), rule.name())?;
@@ -220,6 +320,7 @@ struct JsonRelated<'a> {
 struct JsonFinding<'a> {
     code: &'a str,
     name: &'a str,
+    severity: &'a str,
     message: &'a str,
     filename: &'a str,
     location: JsonLocation,
@@ -235,10 +336,11 @@ fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<(
             let (row, column) = position(&report.text, &lines, offset);
             JsonLocation { row, column }
         };
-        for finding in &report.findings {
+        for Reported { finding, severity } in &report.findings {
             all.push(JsonFinding {
                 code: finding.rule.code(),
                 name: finding.rule.name(),
+                severity: severity.name(),
                 message: &finding.message,
                 filename: &report.path,
                 location: location(finding.range.start),
@@ -257,4 +359,272 @@ fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<(
     }
     serde_json::to_writer_pretty(&mut *out, &all).map_err(std::io::Error::other)?;
     writeln!(out)
+}
+
+/// Where the SARIF 2.1.0 schema is published (the OASIS errata 01 text, the one validated against
+/// in `tests/run`).
+const SARIF_SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The base that relative artifact URIs are resolved against: the directory `check` ran in,
+/// normally the repository root.
+const SOURCE_ROOT: &str = "%SRCROOT%";
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information | Severity::Hint => "note",
+    }
+}
+
+/// The paragraph under `## What it flags` of a rule's documentation, on one line.
+fn what_it_flags(documentation: &str) -> String {
+    let section = documentation
+        .split("\n## ")
+        .find_map(|section| section.strip_prefix("What it flags\n"))
+        .unwrap_or_default();
+    let paragraph = section.split("\n\n").next().unwrap_or_default();
+    paragraph.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first sentence (or clause before a colon) of a text: a one-line description.
+fn first_sentence(text: &str) -> &str {
+    let mut from = 0;
+    while let Some(found) = text[from..].find([':', '.']) {
+        let end = from + found;
+        let follows_space = text[end + 1..].starts_with(' ');
+        let abbreviation = ["e.g", "i.e", "etc"]
+            .iter()
+            .any(|a| text[..end].ends_with(a));
+        if follows_space && !abbreviation {
+            return if text[end..].starts_with('.') {
+                &text[..=end]
+            } else {
+                &text[..end]
+            };
+        }
+        from = end + 1;
+    }
+    text
+}
+
+fn sarif_rule(info: &RuleInfo) -> serde_json::Value {
+    let documentation = info.documentation();
+    let flags = what_it_flags(&documentation);
+    let flags = if flags.is_empty() {
+        info.name.replace('-', " ")
+    } else {
+        flags
+    };
+    json!({
+        "id": info.code,
+        "name": info.name,
+        "shortDescription": { "text": first_sentence(&flags) },
+        "fullDescription": { "text": flags },
+        "help": { "text": documentation, "markdown": documentation },
+        "defaultConfiguration": { "level": sarif_level(Settings::default().severity(info.rule)) },
+    })
+}
+
+/// A `file:` URI for an absolute path, with every byte outside the unreserved set and `/`
+/// percent-encoded (or the relative reference for a relative path).
+fn file_uri(path: &str) -> String {
+    let mut uri = String::new();
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(byte as char);
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
+fn sarif_artifact(location: &RepoPath) -> serde_json::Value {
+    match location {
+        RepoPath::Relative(path) => json!({ "uri": file_uri(path), "uriBaseId": SOURCE_ROOT }),
+        RepoPath::Absolute(path) => {
+            json!({ "uri": format!("file://{}", file_uri(&path.to_string_lossy())) })
+        }
+    }
+}
+
+fn sarif_region(
+    text: &str,
+    lines: &LineIndex,
+    range: &std::ops::Range<usize>,
+) -> serde_json::Value {
+    let (start_line, start_column) = position(text, lines, range.start);
+    let (end_line, end_column) = position(text, lines, range.end);
+    json!({
+        "startLine": start_line,
+        "startColumn": start_column,
+        "endLine": end_line,
+        "endColumn": end_column,
+    })
+}
+
+/// SARIF 2.1.0: one run, every rule's metadata, each finding with its location and related
+/// locations; columns count Unicode code points (`columnKind`), lines and columns from 1, end
+/// columns just past the span.
+fn write_sarif(
+    out: &mut impl Write,
+    reports: &[FileReport],
+    problems: &Problems,
+    current_directory: &Path,
+) -> std::io::Result<()> {
+    let mut results = Vec::new();
+    for report in reports {
+        let lines = LineIndex::new(&report.text);
+        let artifact = sarif_artifact(&report.location);
+        for Reported { finding, severity } in &report.findings {
+            let related: Vec<_> = finding
+                .related
+                .iter()
+                .enumerate()
+                .map(|(id, related)| {
+                    json!({
+                        "id": id,
+                        "message": { "text": related.message },
+                        "physicalLocation": {
+                            "artifactLocation": artifact,
+                            "region": sarif_region(&report.text, &lines, &related.range),
+                        },
+                    })
+                })
+                .collect();
+            let mut result = json!({
+                "ruleId": finding.rule.code(),
+                "ruleIndex": RULES.iter().position(|info| info.rule == finding.rule),
+                "level": sarif_level(*severity),
+                "message": { "text": finding.message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": artifact,
+                        "region": sarif_region(&report.text, &lines, &finding.range),
+                    },
+                }],
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = related.into();
+            }
+            results.push(result);
+        }
+    }
+    let notifications: Vec<_> = problems
+        .configuration
+        .iter()
+        .chain(&problems.unreadable)
+        .map(|message| json!({ "level": "error", "message": { "text": message } }))
+        .collect();
+    let root = format!(
+        "file://{}/",
+        file_uri(current_directory.to_string_lossy().trim_end_matches('/'))
+    );
+    let mut driver = json!({
+        "name": "refhound",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": RULES.iter().map(sarif_rule).collect::<Vec<_>>(),
+    });
+    // Only a real address: the package names none yet.
+    if let Some(uri) = [env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY")]
+        .into_iter()
+        .find(|uri| !uri.is_empty())
+    {
+        driver["informationUri"] = uri.into();
+    }
+    let log = json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": driver },
+            "invocations": [{
+                "executionSuccessful": notifications.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "originalUriBaseIds": { SOURCE_ROOT: { "uri": root } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(std::io::Error::other)?;
+    writeln!(out)
+}
+
+/// GitHub's escaping of a workflow command's message.
+fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub's escaping of a workflow command's property value.
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions workflow commands, one annotation per finding:
+/// `::warning file=F,line=L,col=C,endLine=L,endColumn=C,title=RH302 name::message`. Related
+/// locations follow the message on lines of their own.
+fn write_github(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<()> {
+    for report in reports {
+        let lines = LineIndex::new(&report.text);
+        let file = match &report.location {
+            RepoPath::Relative(path) => path.clone(),
+            RepoPath::Absolute(path) => path.display().to_string(),
+        };
+        for Reported { finding, severity } in &report.findings {
+            let command = match severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Information | Severity::Hint => "notice",
+            };
+            let (line, column) = position(&report.text, &lines, finding.range.start);
+            let (end_line, end_column) = position(&report.text, &lines, finding.range.end);
+            let mut message = finding.message.clone();
+            for related in &finding.related {
+                let (line, column) = position(&report.text, &lines, related.range.start);
+                message.push_str(&format!("\n{file}:{line}:{column}: {}", related.message));
+            }
+            writeln!(
+                out,
+                "::{command} file={},line={line},col={column},endLine={end_line},\
+                 endColumn={end_column},title={}::{}",
+                github_property(&file),
+                github_property(&format!("{} {}", finding.rule.code(), finding.rule.name())),
+                github_data(&message),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escapes_data_and_properties() {
+        assert_eq!(github_data("100% a:b,c\r\nnext"), "100%25 a:b,c%0D%0Anext");
+        assert_eq!(github_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn descriptions_come_from_the_documentation() {
+        let doc = "# RH1 x\n\n## What it flags\nA call, e.g. `f()`, that\nleaks. More.\n\n## Why\n";
+        assert_eq!(what_it_flags(doc), "A call, e.g. `f()`, that leaks. More.");
+        assert_eq!(
+            first_sentence(&what_it_flags(doc)),
+            "A call, e.g. `f()`, that leaks."
+        );
+        assert_eq!(first_sentence("A thing: detail"), "A thing");
+        assert_eq!(first_sentence("no end"), "no end");
+    }
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(file_uri("a b/é#1.py"), "a%20b/%C3%A9%231.py");
+    }
 }

@@ -1,11 +1,14 @@
-//! Finding Python files and reading them into text.
+//! Finding Python files and their configuration files, and reading them into text.
 
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::analysis::line_index::LineIndex;
 use crate::analysis::scope::STACK_SIZE;
 use crate::analysis::source::decode;
+use crate::config::{self, Config, ConfigKind};
 
 /// A Python file found from a command-line argument.
 #[derive(Debug, Clone)]
@@ -87,15 +90,161 @@ pub fn read_source(file: &PythonFile) -> Result<String, String> {
     decode(&bytes).map_err(|e| format!("{}: {e}", file.display))
 }
 
-/// Runs `work` on every file in parallel, on threads with room for deeply nested sources, and
-/// returns the results in the files' order.
-pub fn for_each_file<T: Send>(
-    files: &[PythonFile],
-    work: impl Fn(&PythonFile) -> T + Sync,
-) -> Vec<T> {
+/// Runs `work` on every file (or job about a file) in parallel, on threads with room for deeply
+/// nested sources, and returns the results in the files' order.
+pub fn for_each_file<F: Sync, T: Send>(files: &[F], work: impl Fn(&F) -> T + Sync) -> Vec<T> {
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(STACK_SIZE)
         .build()
         .expect("building a thread pool only fails when threads cannot be spawned");
     pool.install(|| files.par_iter().map(&work).collect())
+}
+
+/// A configuration file read, with its problems worded for the terminal.
+#[derive(Debug)]
+pub struct ConfigFile {
+    /// The file's settings, without the keys that had problems.
+    pub config: Config,
+    /// Each problem as `PATH:LINE:COLUMN: message`.
+    pub errors: Vec<String>,
+}
+
+/// Finds the configuration governing each analysed file, as ruff does: walking up from the
+/// file's directory, the nearest directory holding a `refhound.toml`, or a `pyproject.toml` with
+/// a `[tool.refhound]` table, wins (`refhound.toml` first when a directory holds both); a
+/// `pyproject.toml` without the table is walked past. Settings are not merged across
+/// directories. Each directory is looked at and each file read once.
+#[derive(Debug, Default)]
+pub struct ConfigFiles {
+    /// The configurations found, in the order found.
+    pub found: Vec<ConfigFile>,
+    /// Directory (absolute) → index in `found` of the configuration governing it, `None` for
+    /// the defaults.
+    by_directory: HashMap<PathBuf, Option<usize>>,
+    /// `--config PATH`: this one governs every file and nothing is searched.
+    fixed: Option<usize>,
+}
+
+impl ConfigFiles {
+    /// Searches for each file's configuration.
+    pub fn discover() -> ConfigFiles {
+        ConfigFiles::default()
+    }
+
+    /// Uses one configuration file for every file (`--config PATH`). A `pyproject.toml` must
+    /// have a `[tool.refhound]` table; any other name is read as a `refhound.toml`.
+    pub fn fixed(path: &Path) -> Result<ConfigFiles, String> {
+        let kind = ConfigKind::for_file_name(
+            &path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default(),
+        );
+        let file = load(path, kind)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .ok_or_else(|| format!("{}: no [tool.refhound] table", path.display()))?;
+        Ok(ConfigFiles {
+            found: vec![file],
+            by_directory: HashMap::new(),
+            fixed: Some(0),
+        })
+    }
+
+    /// The index in `found` of the configuration governing `file`, `None` when none does.
+    pub fn config_for(&mut self, file: &Path) -> Option<usize> {
+        if self.fixed.is_some() {
+            return self.fixed;
+        }
+        let directory = match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let mut walked = Vec::new();
+        let mut current = Some(absolute(directory));
+        let governing = loop {
+            let Some(directory) = current else {
+                break None;
+            };
+            if let Some(&known) = self.by_directory.get(&directory) {
+                break known;
+            }
+            if let Some(index) = self.load_in(&directory) {
+                walked.push(directory);
+                break Some(index);
+            }
+            current = directory.parent().map(Path::to_path_buf);
+            walked.push(directory);
+        };
+        for directory in walked {
+            self.by_directory.insert(directory, governing);
+        }
+        governing
+    }
+
+    /// The configuration file in `directory` itself, read into `found`.
+    fn load_in(&mut self, directory: &Path) -> Option<usize> {
+        for kind in [ConfigKind::Refhound, ConfigKind::Pyproject] {
+            let path = directory.join(kind.file_name());
+            if !path.is_file() {
+                continue;
+            }
+            let file = match load(&path, kind) {
+                Ok(Some(file)) => file,
+                Ok(None) => continue,
+                // Unreadable: it may or may not be ours, but silence would hide a broken setup.
+                Err(e) => ConfigFile {
+                    errors: vec![format!("{}: {e}; its settings are ignored", path.display())],
+                    config: Config::default(),
+                },
+            };
+            self.found.push(file);
+            return Some(self.found.len() - 1);
+        }
+        None
+    }
+}
+
+/// Reads a configuration file; `Ok(None)` when it is a `pyproject.toml` without refhound
+/// settings.
+fn load(path: &Path, kind: ConfigKind) -> Result<Option<ConfigFile>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let text = String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())?;
+    let Some(parsed) = config::parse(kind, &text) else {
+        return Ok(None);
+    };
+    let lines = LineIndex::new(&text);
+    let errors = parsed
+        .errors
+        .iter()
+        .map(|error| match &error.range {
+            Some(range) => {
+                let offset = range.start.min(text.len());
+                let line = lines.line_of(offset);
+                let column = text[lines.line_start(line)..offset].chars().count() + 1;
+                format!("{}:{line}:{column}: {error}", path.display())
+            }
+            None => format!("{}: {error}", path.display()),
+        })
+        .collect();
+    Ok(Some(ConfigFile {
+        config: parsed.config,
+        errors,
+    }))
+}
+
+/// `path` made absolute against the current directory, with `.` and `..` resolved by name (not
+/// through symbolic links), so `pkg/../x.py` is searched from the directory holding `x.py`.
+pub fn absolute(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
