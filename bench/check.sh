@@ -8,7 +8,8 @@
 #
 # Usage: bench/check.sh [RUNS]      (from any directory; RUNS defaults to 3)
 #
-# For each tree, each RUNS times (best and median wall time; max RSS over the runs):
+# For each tree, each RUNS times (best and median wall time, least CPU time
+# (user + system), max RSS over the runs):
 #   refhound parse FILES                       tree-sitter parse alone
 #   refhound check --exit-zero FILES           every rule, text output to a file
 #   ruff check --no-cache --select B019,B023   ruff's lru_cache-on-method and
@@ -84,7 +85,7 @@ measure_tree() {
     default_counts "$bare"
     echo
     print_rows
-    echo "ratios (best wall time): check/parse $(ratio check parse)x, check/ruff $(ratio check ruff)x"
+    echo "ratios (best of each): check/parse $(ratio check parse); check/ruff $(ratio check ruff)"
     echo
     echo "refhound check --statistics (count, rule):"
     "$BIN" check --exit-zero --statistics "${files[@]}" 2>/dev/null |

@@ -10,7 +10,8 @@
 #   (c) CPython oracle, multiprocessing   tests/oracle/cpython_freevars.py (one worker per CPU)
 #   (d) CPython oracle, one process       the same with -j1
 #   (e) ruff check --select F             ruff's pyflakes rules (its own scope analysis), no cache
-# each RUNS times, and prints the best and the median.  Max RSS comes from
+# each RUNS times, and prints the best and the median wall time and the least
+# CPU time (user + system; for (c) the workers included).  Max RSS comes from
 # /usr/bin/time when it supports -f, else from Python's os.wait4 rusage; either
 # way it is the largest single process (for (c): the parent or one worker), not
 # the sum over processes.

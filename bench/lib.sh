@@ -103,18 +103,19 @@ else
     TIMER="python3 os.wait4"
 fi
 
-# measure OUTFILE CMD...: prints "WALL_SECONDS MAXRSS_KB"; the command's stdout
+# measure OUTFILE CMD...: prints "WALL_SECONDS MAXRSS_KB CPU_SECONDS" (CPU =
+# user + system, the command and the children it waited for); the command's stdout
 # goes to OUTFILE, its stderr to $T/stderr.  A non-zero exit status is a failure.
 measure() {
     local out=$1
     shift
     if [[ $TIMER == /usr/bin/time* ]]; then
-        if ! /usr/bin/time -f '%e %M' -o "$T/time" "$@" >"$out" 2>"$T/stderr"; then
+        if ! /usr/bin/time -f '%e %M %U %S' -o "$T/time" "$@" >"$out" 2>"$T/stderr"; then
             echo "command failed: $* ($(tr '\n' ' ' <"$T/time"))" >&2
             tail -n 5 "$T/stderr" >&2
             return 1
         fi
-        tail -n1 "$T/time"
+        tail -n1 "$T/time" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
     else
         python3 - "$out" "$T/stderr" "$@" <<'PY'
 import os, sys, time
@@ -127,39 +128,43 @@ with open(out, "wb") as o, open(err, "wb") as e:
     wall = time.perf_counter() - t
 if os.waitstatus_to_exitcode(status) != 0:
     sys.exit(f"command failed: {cmd}")
-print(f"{wall:.3f} {ru.ru_maxrss}")
+print(f"{wall:.3f} {ru.ru_maxrss} {ru.ru_utime + ru.ru_stime:.2f}")
 PY
     fi
 }
 
 # bench KEY LABEL OUTFILE CMD...: runs CMD $RUNS times; sets BEST[KEY] (best
-# wall seconds) and MAXRSS[KEY] (largest max RSS over the runs, KB) and appends
-# a table row (label, best, median, max RSS) to ROWS.
-declare -A BEST MAXRSS
+# wall seconds), CPU[KEY] (least CPU seconds) and MAXRSS[KEY] (largest max RSS
+# over the runs, KB) and appends a table row to ROWS.  CPU time is the figure
+# that suffers least when other processes share the machine.
+declare -A BEST CPU MAXRSS
 ROWS=()
 bench() {
     local key=$1 label=$2 out=$3
     shift 3
-    local walls=() rss=0 i w m best median
+    local walls=() cpus=() rss=0 i w m c best median cpu
     for ((i = 0; i < RUNS; i++)); do
         measure "$out" "$@" >"$T/measured"
-        read -r w m <"$T/measured"
+        read -r w m c <"$T/measured"
         walls+=("$w")
+        cpus+=("$c")
         if ((m > rss)); then rss=$m; fi
-        printf '  %-50s run %d: %ss\n' "$label" $((i + 1)) "$w" >&2
+        printf '  %-50s run %d: %ss (CPU %ss)\n' "$label" $((i + 1)) "$w" "$c" >&2
     done
-    read -r best median < <(python3 -c '
+    read -r best median cpu < <(python3 -c '
 import statistics, sys
-w = sorted(map(float, sys.argv[1:]))
-print(w[0], statistics.median(w))' "${walls[@]}")
+n = len(sys.argv) // 2
+w = sorted(map(float, sys.argv[1:n + 1]))
+print(w[0], statistics.median(w), min(map(float, sys.argv[n + 1:])))' "${walls[@]}" "${cpus[@]}")
     BEST[$key]=$best
+    CPU[$key]=$cpu
     MAXRSS[$key]=$rss
-    ROWS+=("$(printf '%-52s%8.2fs%9.2fs%10.0f MB' "$label" "$best" "$median" "$((rss / 1024))")")
+    ROWS+=("$(printf '%-48s%8.2fs%9.2fs%9.2fs%8.0f MB' "$label" "$best" "$median" "$cpu" "$((rss / 1024))")")
 }
 
 # print_rows: the table of the commands measured so far, then clears it.
 print_rows() {
-    printf '%-52s%9s%10s%13s\n' "command" "best" "median" "max RSS"
+    printf '%-48s%9s%10s%10s%11s\n' "command" "best" "median" "CPU" "max RSS"
     local r
     for r in "${ROWS[@]}"; do
         echo "$r"
@@ -167,8 +172,11 @@ print_rows() {
     ROWS=()
 }
 
-# ratio KEY_A KEY_B: BEST[A] / BEST[B], two decimals.
+# ratio KEY_A KEY_B: "W (wall) C (CPU)": BEST[A] / BEST[B] and CPU[A] / CPU[B].
 ratio() {
-    python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print(f"{a / b:.2f}" if b else "inf")' \
-        "${BEST[$1]}" "${BEST[$2]}"
+    python3 -c '
+import sys
+a, b, c, d = map(float, sys.argv[1:])
+r = lambda x, y: f"{x / y:.2f}x" if y else "inf"
+print(f"{r(a, b)} wall, {r(c, d)} CPU")' "${BEST[$1]}" "${BEST[$2]}" "${CPU[$1]}" "${CPU[$2]}"
 }
