@@ -1,4 +1,5 @@
 """Subscribers to report events."""
+import json
 
 _listeners = []
 _seen_reports = {}
@@ -16,6 +17,6 @@ def notify(report_id, payload):
 
 
 def watch(dataset):
-    big = [row for row in dataset.rows]
+    big = [json.loads(line) for line in open(dataset.path)]
     # Leak: a lambda capturing a large list, registered and never removed.
     add_listener(lambda report_id: print(report_id, len(big)))
