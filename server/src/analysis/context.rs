@@ -171,8 +171,8 @@ mod tests {
         let tree = parse(text);
         let scopes = ScopeTree::new(text, &tree);
         let lines = LineIndex::new(text);
-        let imports = Imports::new(text, &tree);
         let matches = Matches::new(tree.root_node(), text);
+        let imports = Imports::new(text, &matches);
         let settings = Settings::default();
         let context = Context {
             text,

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
+
+use super::queries::{Family, Matches};
 
 /// Local name -> dotted name it was imported as, for every import statement in the file.
 #[derive(Debug, Default)]
@@ -11,17 +13,17 @@ pub struct Imports {
 }
 
 impl Imports {
-    pub fn new(text: &str, tree: &Tree) -> Imports {
+    /// The imports among a file's query matches (`queries/imports.scm`).
+    pub fn new(text: &str, matches: &Matches) -> Imports {
         let mut imports = Imports::default();
-        let mut stack = vec![tree.root_node()];
-        while let Some(node) = stack.pop() {
+        for node in matches
+            .of(Family::Imports)
+            .iter()
+            .filter_map(|captures| captures.get("import"))
+        {
             match node.kind() {
                 "import_statement" => imports.add_import(node, text),
-                "import_from_statement" => imports.add_import_from(node, text),
-                _ => {
-                    let mut cursor = node.walk();
-                    stack.extend(node.named_children(&mut cursor));
-                }
+                _ => imports.add_import_from(node, text),
             }
         }
         imports
@@ -107,7 +109,8 @@ mod tests {
     fn resolve(source: &str, expression: &str) -> Option<String> {
         let text = format!("{source}\n{expression}\n");
         let tree = parse(&text);
-        let imports = Imports::new(&text, &tree);
+        let matches = Matches::new(tree.root_node(), &text);
+        let imports = Imports::new(&text, &matches);
         let start = text.rfind(expression).unwrap();
         let node = tree
             .root_node()

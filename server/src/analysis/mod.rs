@@ -29,8 +29,8 @@ use suppression::Suppressions;
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
     let scopes = ScopeTree::new(text, tree);
     let lines = LineIndex::new(text);
-    let imports = Imports::new(text, tree);
     let matches = queries::Matches::new(tree.root_node(), text);
+    let imports = Imports::new(text, &matches);
     let context = Context {
         text,
         tree,

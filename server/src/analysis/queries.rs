@@ -11,6 +11,7 @@ use super::parse::python_language;
 /// A pattern family: one `queries/*.scm` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
+    Imports,
     Closures,
     Cycles,
     Caches,
@@ -21,6 +22,11 @@ pub enum Family {
 
 /// The query files as compiled into the binary.
 pub const SOURCES: &[(Family, &str, &str)] = &[
+    (
+        Family::Imports,
+        "imports.scm",
+        include_str!("../../../queries/imports.scm"),
+    ),
     (
         Family::Closures,
         "closures.scm",
