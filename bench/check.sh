@@ -26,19 +26,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RUNS=${1:-3}
 DJANGO_VERSION=${DJANGO_VERSION:-5.2.8}
-DJANGO_SDIST_DIR=$ROOT/target/bench/sdist
-DJANGO=$ROOT/target/bench/django-$DJANGO_VERSION
 
 build_refhound
 ensure_ruff
-if [[ ! -d $DJANGO ]]; then
-    if [[ ! -f $DJANGO_SDIST_DIR/django-$DJANGO_VERSION.tar.gz ]]; then
-        echo "downloading the Django $DJANGO_VERSION sdist..."
-        python3 -m pip download --quiet --disable-pip-version-check --no-deps \
-            --no-binary :all: "django==$DJANGO_VERSION" -d "$DJANGO_SDIST_DIR"
-    fi
-    tar -xzf "$DJANGO_SDIST_DIR/django-$DJANGO_VERSION.tar.gz" -C "$ROOT/target/bench"
-fi
+DJANGO=$(DJANGO_VERSION=$DJANGO_VERSION bench/fetch_django.sh)
 
 # default_counts DIRECTORY: what each tool would take on its own from the bare
 # directory, for the record (two indented lines).
