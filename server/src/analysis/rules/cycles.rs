@@ -66,6 +66,9 @@ pub(super) struct Class<'t> {
     class_attributes: HashSet<String>,
     /// `method = other_method` aliases in the class body.
     aliases: HashMap<String, String>,
+    /// Attributes its methods assign on the instance (`self.name = value`), with the values
+    /// of plain assignments.
+    instance_attributes: HashMap<String, Vec<Node<'t>>>,
 }
 
 /// Every class of a file.
@@ -165,11 +168,18 @@ impl<'c, 't> Classes<'c, 't> {
         for (class, bases) in classes.iter_mut().zip(bases) {
             class.bases = bases;
         }
-        Classes {
+        let mut classes = Classes {
             context,
             classes,
             stores,
+        };
+        let attributes: Vec<_> = (0..classes.classes.len())
+            .map(|c| classes.collect_instance_attributes(c))
+            .collect();
+        for (class, attributes) in classes.classes.iter_mut().zip(attributes) {
+            class.instance_attributes = attributes;
         }
+        classes
     }
 
     /// The class and its same-file ancestors, nearest first.
@@ -201,9 +211,13 @@ impl<'c, 't> Classes<'c, 't> {
     /// The stores a method runs (nested functions included).
     pub fn stores_in(&self, method: &Method<'t>) -> impl Iterator<Item = &Store<'t>> {
         let range = method.node.byte_range();
-        self.stores.iter().filter(move |s| {
-            range.start <= s.statement.start_byte() && s.statement.end_byte() <= range.end
-        })
+        let first = self
+            .stores
+            .partition_point(|s| s.statement.start_byte() < range.start);
+        self.stores[first..]
+            .iter()
+            .take_while(move |s| s.statement.start_byte() < range.end)
+            .filter(move |s| s.statement.end_byte() <= range.end)
     }
 
     /// Whether `self.name` is a bound method in `class`: a plain `def` (or an alias of one) in
@@ -235,35 +249,43 @@ impl<'c, 't> Classes<'c, 't> {
 
     /// Whether some method of `class` assigns `self.name = ...`.
     fn assigned_on_instances(&self, class: usize, name: &str) -> bool {
-        self.classes[class].methods.iter().any(|method| {
-            let analysis = InMethod::new(self, class, method);
-            self.stores_in(method).any(|store| {
-                store.statement.kind() != "call"
-                    && analysis.is_self(store.object)
-                    && store_attribute(store).is_some_and(|a| self.context.text_of(a) == name)
-            })
-        })
+        self.classes[class].instance_attributes.contains_key(name)
     }
 
-    /// The values `self.name` is assigned on instances of `class` or its same-file ancestors.
+    /// Whether `self.name` is assigned on instances of `class` or its same-file ancestors, and
+    /// the values assigned.
     fn instance_values(&self, class: usize, name: &str) -> (bool, Vec<Node<'t>>) {
         let mut assigned = false;
         let mut values = Vec::new();
         for c in self.lineage(class) {
-            for method in &self.classes[c].methods {
-                let analysis = InMethod::new(self, c, method);
-                for store in self.stores_in(method) {
-                    if store.statement.kind() == "assignment"
-                        && analysis.is_self(store.object)
-                        && store_attribute(store).is_some_and(|a| self.context.text_of(a) == name)
-                    {
-                        assigned = true;
+            if let Some(found) = self.classes[c].instance_attributes.get(name) {
+                assigned = true;
+                values.extend(found.iter().copied());
+            }
+        }
+        (assigned, values)
+    }
+
+    /// `self.name = value` and `self.name += value` in each method of `class`, by name.
+    fn collect_instance_attributes(&self, class: usize) -> HashMap<String, Vec<Node<'t>>> {
+        let mut attributes: HashMap<String, Vec<Node<'t>>> = HashMap::new();
+        for method in &self.classes[class].methods {
+            let analysis = InMethod::new(self, class, method);
+            for store in self.stores_in(method) {
+                if store.statement.kind() != "call"
+                    && analysis.is_self(store.object)
+                    && let Some(attribute) = store_attribute(store)
+                {
+                    let values = attributes
+                        .entry(self.context.text_of(attribute).to_string())
+                        .or_default();
+                    if store.statement.kind() == "assignment" {
                         values.extend(store.values.iter().copied());
                     }
                 }
             }
         }
-        (assigned, values)
+        attributes
     }
 
     /// Whether constructing class `class` with `arguments` keeps an argument that holds the
@@ -340,10 +362,8 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
     pub fn is_self(&self, node: Node) -> bool {
         node.kind() == "identifier"
             && self.context().text_of(node) == self.method.self_name
-            && self.binding_scope(
-                self.context().scope_containing(node),
-                &self.method.self_name,
-            ) == Some(self.method.scope)
+            && self.binding_scope(self.scope_of(node), &self.method.self_name)
+                == Some(self.method.scope)
     }
 
     /// The scope whose binding of `name` a read in `scope` sees, following free variables out.
@@ -363,6 +383,31 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 _ => return None,
             }
         }
+    }
+
+    /// The scope whose code runs `node`, a node of the method. Most nodes are directly in the
+    /// method's body; only those inside a nested scope need the full (slower) walk.
+    fn scope_of(&self, node: Node) -> ScopeId {
+        let scopes = self.context().scopes;
+        let start = node.start_byte();
+        let nested = scopes
+            .scope(self.method.scope)
+            .children
+            .iter()
+            .any(|&child| scopes.scope(child).range.contains(&start));
+        if nested || !self.method.node.byte_range().contains(&start) {
+            self.context().scope_containing(node)
+        } else {
+            self.method.scope
+        }
+    }
+
+    fn is_parameter(&self, name: &str) -> bool {
+        self.context()
+            .scopes
+            .scope(self.method.scope)
+            .symbol(name)
+            .is_some_and(|s| s.flags.contains_any(SymbolFlags::PARAM))
     }
 
     /// Whether a scope nested in the method captures the method's `self`.
@@ -386,13 +431,12 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             "identifier" if self.is_self(node) => true,
             "identifier" => {
                 let name = context.text_of(node);
-                if self.binding_scope(context.scope_containing(node), name)
-                    != Some(self.method.scope)
-                {
+                if self.binding_scope(self.scope_of(node), name) != Some(self.method.scope) {
                     return false;
                 }
                 let bindings = context.bindings(self.method.scope, name);
-                let bound_to_owned = !bindings.is_empty()
+                let bound_to_owned = !self.is_parameter(name)
+                    && !bindings.is_empty()
                     && bindings.iter().all(|b| match b.value {
                         Some(value) => self.reachable(value, depth - 1),
                         None => {
@@ -463,14 +507,14 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             "identifier" => {
                 self.context().text_of(value) == name && {
                     let context = self.context();
-                    let here = self.binding_scope(context.scope_containing(value), name);
+                    let here = self.binding_scope(self.scope_of(value), name);
                     here.is_some()
                         && here
                             == context
                                 .tree
                                 .root_node()
                                 .descendant_for_byte_range(at, at)
-                                .and_then(|n| self.binding_scope(context.scope_containing(n), name))
+                                .and_then(|n| self.binding_scope(self.scope_of(n), name))
                 }
             }
             "list" | "tuple" | "set" | "expression_list" | "parenthesized_expression" => {
@@ -544,7 +588,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
     fn name_holds(&self, node: Node<'t>, holding: Holding, depth: usize) -> Option<Hold<'t>> {
         let context = self.context();
         let name = context.text_of(node);
-        let scope = self.binding_scope(context.scope_containing(node), name)?;
+        let scope = self.binding_scope(self.scope_of(node), name)?;
         if scope != self.method.scope {
             return None;
         }
@@ -565,8 +609,12 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 origin: Some(definition.target),
             });
         }
-        // A value bound to the name: every binding must hold, so the name holds on every path.
-        if !bindings.is_empty() && bindings.iter().all(|b| b.value.is_some()) {
+        // A value bound to the name: every binding must hold, so the name holds on every path
+        // (a parameter may hold anything its caller passed).
+        if !self.is_parameter(name)
+            && !bindings.is_empty()
+            && bindings.iter().all(|b| b.value.is_some())
+        {
             let holds: Vec<_> = bindings
                 .iter()
                 .filter_map(|b| self.holds(b.value?, holding, depth - 1))
@@ -586,7 +634,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             let base = chain_base(store.object);
             (base.kind() == "identifier"
                 && context.text_of(base) == name
-                && self.binding_scope(context.scope_containing(base), name) == Some(scope)
+                && self.binding_scope(self.scope_of(base), name) == Some(scope)
                 && store
                     .values
                     .iter()
@@ -690,8 +738,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             store.values.iter().any(|v| {
                 v.kind() == "identifier"
                     && context.text_of(*v) == name
-                    && self.binding_scope(context.scope_containing(*v), name)
-                        == Some(self.method.scope)
+                    && self.binding_scope(self.scope_of(*v), name) == Some(self.method.scope)
             }) && self.reachable(store.object, DEPTH)
         })
     }
@@ -751,8 +798,26 @@ fn store<'t>(
         .child_by_field_name("function")?
         .child_by_field_name("attribute")?;
     let arguments = statement.child_by_field_name("arguments")?;
-    let skip_first = matches!(context.text_of(method), "insert" | "setdefault");
-    let values = named_children(arguments)
+    // Only the container methods' own shapes, so that `tracer.add(var, callback)` of some other
+    // class is not taken for `set.add`.
+    let arguments_list = named_children(arguments);
+    let positional = arguments_list
+        .iter()
+        .filter(|a| a.kind() != "keyword_argument")
+        .count();
+    let keywords = arguments_list.len() - positional;
+    let method_name = context.text_of(method);
+    let shaped = match method_name {
+        "append" | "appendleft" | "add" | "extend" => positional == 1 && keywords == 0,
+        "insert" | "setdefault" => positional == 2 && keywords == 0,
+        "update" => positional <= 1,
+        _ => false,
+    };
+    if !shaped {
+        return None;
+    }
+    let skip_first = matches!(method_name, "insert" | "setdefault");
+    let values = arguments_list
         .into_iter()
         .skip(usize::from(skip_first))
         .filter_map(|a| match a.kind() {
@@ -858,6 +923,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
         defs,
         class_attributes,
         aliases,
+        instance_attributes: HashMap::new(),
     })
 }
 
