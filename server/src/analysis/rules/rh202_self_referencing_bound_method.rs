@@ -41,12 +41,15 @@
 //! ## Options
 //! None.
 
+use tree_sitter::Node;
+
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Related};
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::cycles::{
     Classes, DEPTH, HoldKind, Holding, InMethod, describe, snippet, store_target,
 };
+use crate::analysis::syntax::named_children;
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
     let classes = Classes::new(context);
@@ -70,24 +73,31 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                     };
                     let what = describe(context, &hold, self_name);
                     let mut related = Vec::new();
-                    if hold.node != value {
-                        related.push(Related {
-                            range: hold.node.byte_range(),
-                            message: format!("{what} holds `{self_name}`"),
-                        });
-                    }
-                    if let Some(origin) = hold.origin {
-                        let message = match &hold.kind {
-                            HoldKind::BoundMethod(name) => format!("`{name}` is defined here"),
-                            HoldKind::Closure(name) => {
-                                format!("`{name}` is defined here and captures `{self_name}`")
-                            }
-                            _ => "defined here".to_string(),
+                    // Every piece of a container or conditional that holds `self` needs the fix.
+                    for piece in pieces(value) {
+                        let Some(hold) = analysis.holds(piece, Holding::Callable, DEPTH) else {
+                            continue;
                         };
-                        related.push(Related {
-                            range: origin.byte_range(),
-                            message,
-                        });
+                        let what = describe(context, &hold, self_name);
+                        if hold.node != value {
+                            related.push(Related {
+                                range: hold.node.byte_range(),
+                                message: format!("{what} holds `{self_name}`"),
+                            });
+                        }
+                        if let Some(origin) = hold.origin {
+                            let message = match &hold.kind {
+                                HoldKind::BoundMethod(name) => format!("`{name}` is defined here"),
+                                HoldKind::Closure(name) => {
+                                    format!("`{name}` is defined here and captures `{self_name}`")
+                                }
+                                _ => "defined here".to_string(),
+                            };
+                            related.push(Related {
+                                range: origin.byte_range(),
+                                message,
+                            });
+                        }
                     }
                     findings.push(Finding {
                         rule: Rule::SelfReferencingBoundMethod,
@@ -106,4 +116,28 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The parts of a stored value that may each hold the instance: the elements of a container
+/// literal, the branches of a conditional, or the value itself.
+fn pieces(value: Node) -> Vec<Node> {
+    match value.kind() {
+        "list" | "tuple" | "set" | "expression_list" | "parenthesized_expression" => {
+            named_children(value).into_iter().flat_map(pieces).collect()
+        }
+        "dictionary" => named_children(value)
+            .into_iter()
+            .filter_map(|pair| pair.child_by_field_name("value"))
+            .flat_map(pieces)
+            .collect(),
+        "conditional_expression" => {
+            let children = named_children(value);
+            [children.first(), children.get(2)]
+                .into_iter()
+                .flatten()
+                .flat_map(|c| pieces(*c))
+                .collect()
+        }
+        _ => vec![value],
+    }
 }
