@@ -5,8 +5,10 @@
 //! `self.x = self.method` (a bound method), `self.cb = lambda: self.go()` or a nested function
 //! that captures `self`, or `functools.partial(self.method, ...)`; stored on an attribute, in an
 //! item, or added to a container the instance owns (`self.handlers.append(self.on_close)`,
-//! `self.dispatch = {"get": self.do_get}`), directly or through a local (`cb = self.method`
-//! followed by `self.cb = cb`).
+//! `self.dispatch = {"get": self.do_get}`), or set on an object the instance owns
+//! (`self.parser.handler = self.on_event`; `sock.callback = self.on_data` after
+//! `self.sock = sock`), directly or through a local (`cb = self.method` followed by
+//! `self.cb = cb`). The finding is on the stored value, what the fix wraps.
 //!
 //! Not flagged: a bound method of another object, anything wrapped in `weakref.WeakMethod`,
 //! `weakref.ref` or `weakref.proxy`, a lambda that does not capture `self`, a bound method kept
