@@ -2,6 +2,7 @@
 //! lines in fixed sections (What it flags / Why it leaks / Example / Fix / Options), which
 //! `refhound rule CODE` prints: the source file is the documentation.
 
+mod cycles;
 mod rh101_escaping_closure_large_object;
 mod rh102_closure_captures_whole_object;
 mod rh201_del_in_reference_cycle;

@@ -1,23 +1,307 @@
 //! # RH201 del-in-reference-cycle
 //!
 //! ## What it flags
-//! (not yet written)
+//! A class that defines `__del__` (itself or through a base class in the same file) and whose
+//! methods put its instance in a reference cycle: a store of something that holds the instance
+//! into an object the instance reaches. Seen:
+//! - back references: `child.parent = self` where the instance owns `child` (`self.children.append(child)`,
+//!   `self.child = child`, `child = self.child`, `for child in self.children`), and
+//!   `self.parent = parent` together with `parent.children.append(self)`;
+//! - `self.child = Child(self)` where `Child` is a class of the same file whose `__init__` keeps
+//!   that argument (`self.parent = parent`);
+//! - callables bound to the instance stored on it: `self.cb = self.method`, a lambda or nested
+//!   function capturing `self`, `functools.partial(self.method)` (these are RH202 findings too);
+//! - the instance stored in itself: `self.me = self`, `self.items.append(self)`.
+//!
+//! The finding is on the class name: the class is what has to change, either its `__del__` or
+//! its back reference. Related information points to each statement that closes a cycle and to
+//! `__del__`. Not flagged: weak references (`weakref.ref(self)`, `weakref.proxy(self)`,
+//! `weakref.WeakMethod`, weak containers), `self.parent = parent` alone (a reference to another
+//! object is not a cycle through the instance), objects handed `self` whose class this file does
+//! not define (the file cannot tell whether they keep it), and class-level registries (a
+//! different leak, RH301).
 //!
 //! ## Why it leaks
-//! (not yet written)
+//! Reference counting never frees a cycle. Before Python 3.4 the cyclic garbage collector did not
+//! free cycles containing an object with `__del__` either: it moved them to `gc.garbage`, where
+//! they stayed for the life of the process. Since Python 3.4 (PEP 442) the collector frees them,
+//! but only when it runs, long after the last outside reference went, and it calls the `__del__`
+//! methods of the objects in the cycle in no defined order: a `__del__` may see objects whose own
+//! `__del__` already ran. Cleanup that `__del__` was meant to do promptly (closing files,
+//! releasing locks or connections) happens late or at exit. The message follows the configured
+//! `target-version`.
 //!
 //! ## Example
-//! (not yet written)
+//! ```python
+//! class Node:
+//!     def __init__(self):
+//!         self.children = []
+//!
+//!     def add(self, child):
+//!         child.parent = self             # child -> parent
+//!         self.children.append(child)     # parent -> child: a cycle
+//!
+//!     def __del__(self):
+//!         print("bye")
+//! ```
 //!
 //! ## Fix
-//! (not yet written)
+//! Make the back reference weak: `child.parent = weakref.proxy(self)` (or `weakref.ref(self)`,
+//! called to get the object); for callbacks, `weakref.WeakMethod(self.method)`. Or replace
+//! `__del__` with `weakref.finalize(self, cleanup, resource)` (the callback must not refer to
+//! `self`) or a context manager (`with` / `close()`), which does not depend on when the object
+//! is collected.
 //!
 //! ## Options
-//! None.
+//! `target-version`: before 3.4 the message says the cycle is never collected.
+
+use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::Finding;
+use crate::analysis::findings::{Finding, Related};
+use crate::analysis::rules::Rule;
+use crate::analysis::rules::cycles::{
+    Classes, DEPTH, Hold, Holding, InMethod, chain_base, describe, snippet, store_target,
+};
+use crate::analysis::settings::PythonVersion;
 
-pub(super) fn check(_context: &Context) -> Vec<Finding> {
-    Vec::new()
+/// One statement that closes a cycle, and what it stores.
+struct Closing<'t> {
+    statement: Node<'t>,
+    /// What the store puts its value in (`child.parent`, `self.children`).
+    target: Node<'t>,
+    /// The object stored into (`child`, `self.children`).
+    object: Node<'t>,
+    /// Whether that object is the instance or one of its attributes (`self`, `self.children`).
+    on_instance: bool,
+    hold: Hold<'t>,
+    self_name: String,
+}
+
+pub(super) fn check(context: &Context) -> Vec<Finding> {
+    let classes = Classes::new(context);
+    let mut findings = Vec::new();
+    for (index, class) in classes.classes.iter().enumerate() {
+        let Some((del_class, del)) = classes.find_def(index, "__del__") else {
+            continue;
+        };
+        let mut closing: Vec<(usize, Closing)> = Vec::new();
+        for owner in classes.lineage(index) {
+            for method in &classes.classes[owner].methods {
+                let analysis = InMethod::new(&classes, index, method);
+                for store in classes.stores_in(method) {
+                    if closing
+                        .iter()
+                        .any(|(_, c)| c.statement.id() == store.statement.id())
+                        || !analysis.reachable(store.object, DEPTH)
+                    {
+                        continue;
+                    }
+                    if let Some(hold) = store
+                        .values
+                        .iter()
+                        .find_map(|v| analysis.holds(*v, Holding::Any, DEPTH))
+                    {
+                        closing.push((
+                            owner,
+                            Closing {
+                                statement: store.statement,
+                                target: store_target(store),
+                                object: store.object,
+                                on_instance: analysis.is_self(chain_base(store.object)),
+                                hold,
+                                self_name: method.self_name.clone(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        // A subclass that adds neither the `__del__` nor a cycle is its base's finding.
+        if closing.is_empty() || (del_class != index && closing.iter().all(|(o, _)| *o != index)) {
+            continue;
+        }
+        closing.sort_by_key(|(_, c)| c.statement.start_byte());
+        let del_name = del.child_by_field_name("name").unwrap_or(del);
+        let del_line = context.lines.line_of(del_name.start_byte());
+        let del_where = if del_class == index {
+            format!("line {del_line}")
+        } else {
+            format!(
+                "inherited from `{}`, line {del_line}",
+                classes.classes[del_class].name
+            )
+        };
+        let first = &closing[0].1;
+        let more = match closing.len() {
+            1 => String::new(),
+            2 => " (1 more statement closes a cycle)".to_string(),
+            n => format!(" ({} more statements close cycles)", n - 1),
+        };
+        let message = format!(
+            "`{}` defines `__del__` ({del_where}) and its instances are in a reference cycle: \
+             `{}` (line {}) {}{more}. {}",
+            class.name,
+            snippet(context, first.statement),
+            context.lines.line_of(first.statement.start_byte()),
+            first.explain(context),
+            consequence(context.settings.target_version),
+        );
+        let mut related: Vec<Related> = closing
+            .iter()
+            .map(|(_, c)| Related {
+                range: c.statement.byte_range(),
+                message: format!("closes the cycle: {}", c.explain(context)),
+            })
+            .collect();
+        related.push(Related {
+            range: del_name.byte_range(),
+            message: format!(
+                "`__del__` of `{}`: {}",
+                classes.classes[del_class].name,
+                if context.settings.target_version < PythonVersion::new(3, 4) {
+                    "keeps the cycle out of the garbage collector's reach"
+                } else {
+                    "runs only when the cyclic garbage collector frees the cycle"
+                }
+            ),
+        });
+        findings.push(Finding {
+            rule: Rule::DelInReferenceCycle,
+            range: class.name_node.byte_range(),
+            message,
+            related,
+        });
+    }
+    findings
+}
+
+impl Closing<'_> {
+    /// "stores `self` in `child.parent`, and the instance reaches `child`"
+    fn explain(&self, context: &Context) -> String {
+        let reach = if self.on_instance {
+            String::new()
+        } else {
+            format!(
+                ", and the instance reaches `{}`",
+                snippet(context, self.object)
+            )
+        };
+        let what = describe(context, &self.hold, &self.self_name);
+        // "stores `child`, which holds `self` through ..., in `self.children`"
+        let comma = if what.contains(", which") { "," } else { "" };
+        format!(
+            "stores {what}{comma} in `{}`{reach}",
+            snippet(context, self.target)
+        )
+    }
+}
+
+/// What happens to such a cycle on the target Python.
+fn consequence(target: PythonVersion) -> String {
+    if target < PythonVersion::new(3, 4) {
+        format!(
+            "Before Python 3.4 (target {target}) the garbage collector never frees a cycle \
+             holding an object with `__del__`: these instances, and everything they reference, \
+             stay in `gc.garbage` for the life of the process"
+        )
+    } else {
+        "Reference counting never frees them: only the cyclic garbage collector does, late, \
+         and it runs the `__del__` methods in the cycle in no defined order"
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::{PythonVersion, Settings};
+
+    const TREE: &str = "\
+class Node:
+    def __init__(self):
+        self.children = []
+
+    def add(self, child):
+        child.parent = self
+        self.children.append(child)
+
+    def __del__(self):
+        print('bye')
+";
+
+    fn findings(target: PythonVersion) -> Vec<crate::analysis::findings::Finding> {
+        let settings = Settings {
+            rules: vec![Rule::DelInReferenceCycle],
+            target_version: target,
+            ..Settings::default()
+        };
+        check(TREE, &parse(TREE), &settings)
+    }
+
+    #[test]
+    fn message_before_3_4_says_never_collected() {
+        let found = findings(PythonVersion::new(3, 3));
+        assert_eq!(found.len(), 1);
+        let finding = &found[0];
+        assert_eq!(&TREE[finding.range.clone()], "Node");
+        assert!(
+            finding.message.starts_with(
+                "`Node` defines `__del__` (line 9) and its instances are in a reference cycle: \
+                 `child.parent = self` (line 6) stores `self` in `child.parent`, and the \
+                 instance reaches `child` (1 more statement closes a cycle)"
+            ),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding.message.contains(
+                "Before Python 3.4 (target 3.3) the garbage collector never frees a cycle"
+            ),
+            "{}",
+            finding.message
+        );
+        assert!(finding.message.contains("`gc.garbage`"));
+        // Related: both statements of the cycle, then `__del__`.
+        let related: Vec<&str> = finding
+            .related
+            .iter()
+            .map(|r| &TREE[r.range.clone()])
+            .collect();
+        assert_eq!(
+            related,
+            [
+                "child.parent = self",
+                "self.children.append(child)",
+                "__del__"
+            ]
+        );
+        assert!(
+            finding.related[2]
+                .message
+                .contains("out of the garbage collector's reach")
+        );
+    }
+
+    #[test]
+    fn message_from_3_4_says_collected_late_in_no_order() {
+        let found = findings(PythonVersion::new(3, 12));
+        assert_eq!(found.len(), 1);
+        let message = &found[0].message;
+        assert!(
+            message.contains("only the cyclic garbage collector does, late")
+                && message.contains("in no defined order"),
+            "{message}"
+        );
+        assert!(!message.contains("gc.garbage"), "{message}");
+        assert!(
+            found[0].related[1]
+                .message
+                .contains("`child`, which holds `self` through `child.parent = self` (line 6)"),
+            "{}",
+            found[0].related[1].message
+        );
+    }
 }

@@ -1,0 +1,1037 @@
+//! What RH201 and RH202 share: the classes of a file and their methods, which expressions in a
+//! method are its instance (`self`), which values hold the instance (bound methods, closures
+//! capturing `self`, objects given `self`), and which stores put a value somewhere the instance
+//! reaches. A cycle is a store of a value that holds the instance into an object the instance
+//! reaches.
+//!
+//! Everything is decided per method and from this file only: a name is followed through its
+//! bindings in the method, a class through the file's class definitions; anything else is doubt,
+//! and doubt is not a cycle.
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use crate::analysis::context::Context;
+use crate::analysis::queries::Family;
+use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
+use crate::analysis::syntax::named_children;
+
+/// How many names or stores deep a value or object is followed.
+pub(super) const DEPTH: usize = 4;
+/// Methods Python makes static (`__new__`) or class methods without a decorator.
+const IMPLICIT_CLASS_OR_STATIC: &[&str] = &["__new__", "__init_subclass__", "__class_getitem__"];
+/// Decorators after which a `def` in a class body is still a function, so `self.name` is a
+/// bound method. Any other decorator (`property`, `cached_property`, `staticmethod`, ...) makes
+/// `self.name` something else, or something this file cannot tell.
+const FUNCTION_KEEPING_DECORATORS: &[&str] = &[
+    "abc.abstractmethod",
+    "typing.override",
+    "typing_extensions.override",
+    "typing.final",
+    "typing.no_type_check",
+];
+
+/// One store: `object.attr = value`, `object[key] = value`, `object.append(value)`, ...
+#[derive(Debug, Clone)]
+pub(super) struct Store<'t> {
+    /// The assignment or call.
+    pub statement: Node<'t>,
+    /// What is stored into.
+    pub object: Node<'t>,
+    /// What is stored.
+    pub values: Vec<Node<'t>>,
+}
+
+/// A method: a `def` in a class body that receives the instance as its first parameter.
+#[derive(Debug, Clone)]
+pub(super) struct Method<'t> {
+    pub node: Node<'t>,
+    pub scope: ScopeId,
+    /// The first parameter's name, `self` by convention.
+    pub self_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Class<'t> {
+    pub node: Node<'t>,
+    pub name_node: Node<'t>,
+    pub name: String,
+    /// Same-file base classes, by index into [`Classes::classes`].
+    pub bases: Vec<usize>,
+    pub methods: Vec<Method<'t>>,
+    /// The name of each `def` in the body, its decorators and the node.
+    defs: Vec<(String, Vec<Node<'t>>, Node<'t>)>,
+    /// Names bound in the class body (class attributes), other than by `def`.
+    class_attributes: HashSet<String>,
+    /// `method = other_method` aliases in the class body.
+    aliases: HashMap<String, String>,
+    /// Attributes its methods assign on the instance (`self.name = value`), with the values
+    /// of plain assignments.
+    instance_attributes: HashMap<String, Vec<Node<'t>>>,
+}
+
+/// Every class of a file.
+pub(super) struct Classes<'c, 't> {
+    pub context: &'c Context<'t>,
+    pub classes: Vec<Class<'t>>,
+    /// Every store in the file, in source order.
+    stores: Vec<Store<'t>>,
+}
+
+/// What holds the instance, and where.
+#[derive(Debug, Clone)]
+pub(super) struct Hold<'t> {
+    pub kind: HoldKind,
+    /// The sub-expression that holds the instance.
+    pub node: Node<'t>,
+    /// The name of the `def` of a bound method, nested function or constructed class; the
+    /// statement that links a [`HoldKind::Linked`] local to the instance.
+    pub origin: Option<Node<'t>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum HoldKind {
+    /// The instance itself, `self`.
+    Instance,
+    /// `self.method`, a bound method of the instance.
+    BoundMethod(String),
+    /// A lambda whose free variables include `self`.
+    Lambda,
+    /// A nested function, by name, whose free variables include `self`.
+    Closure(String),
+    /// `functools.partial(...)` or `types.MethodType(...)` bound to the instance.
+    Partial(String),
+    /// An object of a class, by name, constructed with the instance as an argument that its
+    /// `__init__` keeps.
+    Constructed(String),
+    /// A local (by name) that holds the instance through its own attribute or item, set by the
+    /// statement in [`Hold::origin`] (`child.parent = self`).
+    Linked(String),
+}
+
+/// Which values count as holding the instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Holding {
+    /// Anything that keeps a strong reference to the instance (RH201).
+    Any,
+    /// Only callables bound to the instance: bound methods, closures capturing `self`,
+    /// `functools.partial` over them (RH202).
+    Callable,
+}
+
+impl<'c, 't> Classes<'c, 't> {
+    pub fn new(context: &'c Context<'t>) -> Classes<'c, 't> {
+        let mut class_nodes = Vec::new();
+        let mut stores = Vec::new();
+        for captures in context.matches(Family::Cycles) {
+            if let (Some(class), Some(name)) = (captures.get("class"), captures.get("name")) {
+                class_nodes.push((class, name));
+            } else if let (Some(statement), Some(object)) =
+                (captures.get("store"), captures.get("object"))
+                && let Some(store) = store(context, statement, object, captures.get("value"))
+            {
+                stores.push(store);
+            }
+        }
+        stores.sort_by_key(|s| s.statement.start_byte());
+        stores.dedup_by_key(|s| s.statement.id());
+        let mut classes: Vec<Class<'t>> = class_nodes
+            .iter()
+            .filter_map(|&(node, name)| class(context, node, name))
+            .collect();
+        let by_name: HashMap<&str, Vec<usize>> =
+            classes
+                .iter()
+                .enumerate()
+                .fold(HashMap::new(), |mut map, (i, c)| {
+                    map.entry(context.text_of(c.name_node)).or_default().push(i);
+                    map
+                });
+        let bases: Vec<Vec<usize>> = classes
+            .iter()
+            .enumerate()
+            .map(|(index, class)| {
+                let Some(arguments) = class.node.child_by_field_name("superclasses") else {
+                    return Vec::new();
+                };
+                named_children(arguments)
+                    .into_iter()
+                    .filter(|base| base.kind() == "identifier")
+                    .filter_map(|base| match by_name.get(context.text_of(base)) {
+                        Some(found) if found.len() == 1 && found[0] != index => Some(found[0]),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        for (class, bases) in classes.iter_mut().zip(bases) {
+            class.bases = bases;
+        }
+        let mut classes = Classes {
+            context,
+            classes,
+            stores,
+        };
+        let attributes: Vec<_> = (0..classes.classes.len())
+            .map(|c| classes.collect_instance_attributes(c))
+            .collect();
+        for (class, attributes) in classes.classes.iter_mut().zip(attributes) {
+            class.instance_attributes = attributes;
+        }
+        classes
+    }
+
+    /// The class and its same-file ancestors, nearest first.
+    pub fn lineage(&self, class: usize) -> Vec<usize> {
+        let mut order = vec![class];
+        let mut next = 0;
+        while next < order.len() {
+            for &base in &self.classes[order[next]].bases {
+                if !order.contains(&base) {
+                    order.push(base);
+                }
+            }
+            next += 1;
+        }
+        order
+    }
+
+    /// The `def` named `name` in the class or a same-file ancestor.
+    pub fn find_def(&self, class: usize, name: &str) -> Option<(usize, Node<'t>)> {
+        self.lineage(class).into_iter().find_map(|c| {
+            self.classes[c]
+                .defs
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, _, node)| (c, *node))
+        })
+    }
+
+    /// The stores a method runs (nested functions included).
+    pub fn stores_in(&self, method: &Method<'t>) -> impl Iterator<Item = &Store<'t>> {
+        let range = method.node.byte_range();
+        let first = self
+            .stores
+            .partition_point(|s| s.statement.start_byte() < range.start);
+        self.stores[first..]
+            .iter()
+            .take_while(move |s| s.statement.start_byte() < range.end)
+            .filter(move |s| s.statement.end_byte() <= range.end)
+    }
+
+    /// Whether `self.name` is a bound method in `class`: a plain `def` (or an alias of one) in
+    /// the class or a same-file ancestor, never assigned on an instance.
+    fn bound_method(&self, class: usize, name: &str) -> Option<Node<'t>> {
+        let lineage = self.lineage(class);
+        if lineage.iter().any(|&c| self.assigned_on_instances(c, name)) {
+            return None;
+        }
+        for &c in &lineage {
+            let class = &self.classes[c];
+            let target = class.aliases.get(name).map_or(name, String::as_str);
+            if let Some((_, decorators, node)) =
+                class.defs.iter().rev().find(|(n, _, _)| n == target)
+            {
+                let plain = decorators.iter().all(|d| {
+                    self.context
+                        .qualified_name(*d)
+                        .is_some_and(|q| FUNCTION_KEEPING_DECORATORS.contains(&q.as_str()))
+                });
+                return plain.then_some(*node);
+            }
+            if class.class_attributes.contains(name) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Whether some method of `class` assigns `self.name = ...`.
+    fn assigned_on_instances(&self, class: usize, name: &str) -> bool {
+        self.classes[class].instance_attributes.contains_key(name)
+    }
+
+    /// Whether `self.name` is assigned on instances of `class` or its same-file ancestors, and
+    /// the values assigned.
+    fn instance_values(&self, class: usize, name: &str) -> (bool, Vec<Node<'t>>) {
+        let mut assigned = false;
+        let mut values = Vec::new();
+        for c in self.lineage(class) {
+            if let Some(found) = self.classes[c].instance_attributes.get(name) {
+                assigned = true;
+                values.extend(found.iter().copied());
+            }
+        }
+        (assigned, values)
+    }
+
+    /// `self.name = value` and `self.name += value` in each method of `class`, by name.
+    fn collect_instance_attributes(&self, class: usize) -> HashMap<String, Vec<Node<'t>>> {
+        let mut attributes: HashMap<String, Vec<Node<'t>>> = HashMap::new();
+        for method in &self.classes[class].methods {
+            let analysis = InMethod::new(self, class, method);
+            for store in self.stores_in(method) {
+                if store.statement.kind() != "call"
+                    && analysis.is_self(store.object)
+                    && let Some(attribute) = store_attribute(store)
+                {
+                    let values = attributes
+                        .entry(self.context.text_of(attribute).to_string())
+                        .or_default();
+                    if store.statement.kind() == "assignment" {
+                        values.extend(store.values.iter().copied());
+                    }
+                }
+            }
+        }
+        attributes
+    }
+
+    /// Whether constructing class `class` with `arguments` keeps an argument that holds the
+    /// instance (as `analysis` sees it); the first such argument.
+    fn constructor_keeps(
+        &self,
+        class: usize,
+        arguments: Node<'t>,
+        analysis: &InMethod<'_, 'c, 't>,
+        depth: usize,
+    ) -> Option<Hold<'t>> {
+        let context = self.context;
+        let (init_class, init) = self.find_def(class, "__init__")?;
+        let method = self.classes[init_class]
+            .methods
+            .iter()
+            .find(|m| m.node.id() == init.id())?;
+        let parameters = positional_parameters(context, method.node);
+        let init_analysis = InMethod::new(self, init_class, method);
+        let mut positional = 1;
+        for argument in named_children(arguments) {
+            let (parameter, value) = match argument.kind() {
+                "keyword_argument" => {
+                    let Some(name) = argument.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let Some(value) = argument.child_by_field_name("value") else {
+                        continue;
+                    };
+                    (Some(context.text_of(name).to_string()), value)
+                }
+                "list_splat" | "dictionary_splat" => return None,
+                _ => {
+                    positional += 1;
+                    (parameters.get(positional - 1).cloned(), argument)
+                }
+            };
+            let Some(parameter) = parameter else {
+                continue;
+            };
+            let Some(hold) = analysis.holds(value, Holding::Any, depth) else {
+                continue;
+            };
+            if init_analysis.keeps_parameter(&parameter) {
+                return Some(hold);
+            }
+        }
+        None
+    }
+}
+
+/// What one method's code means for its instance.
+pub(super) struct InMethod<'m, 'c, 't> {
+    pub classes: &'m Classes<'c, 't>,
+    pub class: usize,
+    pub method: &'m Method<'t>,
+}
+
+impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
+    pub fn new(classes: &'m Classes<'c, 't>, class: usize, method: &'m Method<'t>) -> Self {
+        InMethod {
+            classes,
+            class,
+            method,
+        }
+    }
+
+    fn context(&self) -> &'c Context<'t> {
+        self.classes.context
+    }
+
+    /// Whether `node` is the method's first parameter, read in the method or a scope nested in
+    /// it that captures it.
+    pub fn is_self(&self, node: Node) -> bool {
+        node.kind() == "identifier"
+            && self.context().text_of(node) == self.method.self_name
+            && self.binding_scope(self.scope_of(node), &self.method.self_name)
+                == Some(self.method.scope)
+    }
+
+    /// The scope whose binding of `name` a read in `scope` sees, following free variables out.
+    fn binding_scope(&self, mut scope: ScopeId, name: &str) -> Option<ScopeId> {
+        let scopes = self.context().scopes;
+        loop {
+            let symbol = scopes.scope(scope).symbol(name)?;
+            match symbol.scope {
+                NameScope::Local | NameScope::Cell => return Some(scope),
+                NameScope::Free => {
+                    // A free name is bound in the nearest enclosing function-like scope.
+                    scope = scopes.scope(scope).parent?;
+                    while scopes.scope(scope).kind == ScopeKind::Class {
+                        scope = scopes.scope(scope).parent?;
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The scope whose code runs `node`, a node of the method. Most nodes are directly in the
+    /// method's body; only those inside a nested scope need the full (slower) walk.
+    fn scope_of(&self, node: Node) -> ScopeId {
+        let scopes = self.context().scopes;
+        let start = node.start_byte();
+        let nested = scopes
+            .scope(self.method.scope)
+            .children
+            .iter()
+            .any(|&child| scopes.scope(child).range.contains(&start));
+        if nested || !self.method.node.byte_range().contains(&start) {
+            self.context().scope_containing(node)
+        } else {
+            self.method.scope
+        }
+    }
+
+    fn is_parameter(&self, name: &str) -> bool {
+        self.context()
+            .scopes
+            .scope(self.method.scope)
+            .symbol(name)
+            .is_some_and(|s| s.flags.contains_any(SymbolFlags::PARAM))
+    }
+
+    /// Whether a scope nested in the method captures the method's `self`.
+    fn captures_self(&self, scope: ScopeId) -> bool {
+        let scopes = self.context().scopes;
+        let name = &self.method.self_name;
+        scope != self.method.scope
+            && scopes.scope(scope).freevars.contains(name)
+            && self.binding_scope(scope, name) == Some(self.method.scope)
+    }
+
+    /// Whether the object `node` evaluates to is reached from the instance: the instance itself,
+    /// an attribute or item of an object the instance owns, or a local bound to one or stored
+    /// into one.
+    pub fn reachable(&self, node: Node<'t>, depth: usize) -> bool {
+        if depth == 0 {
+            return false;
+        }
+        let context = self.context();
+        match node.kind() {
+            "identifier" if self.is_self(node) => true,
+            "identifier" => {
+                let name = context.text_of(node);
+                if self.binding_scope(self.scope_of(node), name) != Some(self.method.scope) {
+                    return false;
+                }
+                let bindings = context.bindings(self.method.scope, name);
+                let bound_to_owned = !self.is_parameter(name)
+                    && !bindings.is_empty()
+                    && bindings.iter().all(|b| match b.value {
+                        Some(value) => self.reachable(value, depth - 1),
+                        None => {
+                            b.statement.kind() == "for_statement"
+                                && b.statement
+                                    .child_by_field_name("left")
+                                    .is_some_and(|left| left.id() == b.target.id())
+                                && b.statement
+                                    .child_by_field_name("right")
+                                    .is_some_and(|right| self.reachable(right, depth - 1))
+                        }
+                    });
+                bound_to_owned
+                    || self.classes.stores_in(self.method).any(|store| {
+                        store
+                            .values
+                            .iter()
+                            .any(|v| self.contains_name(*v, name, node.start_byte()))
+                            && self.reachable(store.object, depth - 1)
+                    })
+            }
+            "attribute" => {
+                let Some(object) = node.child_by_field_name("object") else {
+                    return false;
+                };
+                if self.is_self(object) {
+                    let Some(attribute) = node.child_by_field_name("attribute") else {
+                        return false;
+                    };
+                    return self.owned_attribute(context.text_of(attribute));
+                }
+                self.reachable(object, depth - 1)
+            }
+            "subscript" => node
+                .child_by_field_name("value")
+                .is_some_and(|value| self.reachable(value, depth - 1)),
+            "parenthesized_expression" => node
+                .named_child(0)
+                .is_some_and(|inner| self.reachable(inner, depth)),
+            _ => false,
+        }
+    }
+
+    /// Whether `self.name` is an object each instance owns strongly: not a class attribute
+    /// shared by every instance (a registry: that keeps instances forever, a different leak),
+    /// not a weak container.
+    fn owned_attribute(&self, name: &str) -> bool {
+        let (assigned, values) = self.classes.instance_values(self.class, name);
+        let shared = !assigned
+            && self
+                .classes
+                .lineage(self.class)
+                .iter()
+                .any(|&c| self.classes.classes[c].class_attributes.contains(name));
+        let weak = values.iter().any(|v| {
+            v.kind() == "call"
+                && v.child_by_field_name("function")
+                    .and_then(|f| self.context().qualified_name(f))
+                    .is_some_and(|q| q.starts_with("weakref."))
+        });
+        !shared && !weak
+    }
+
+    /// Whether `value` is the name `name` (the same variable as the read at `at`), or a
+    /// container literal holding it.
+    fn contains_name(&self, value: Node<'t>, name: &str, at: usize) -> bool {
+        match value.kind() {
+            "identifier" => {
+                self.context().text_of(value) == name && {
+                    let context = self.context();
+                    let here = self.binding_scope(self.scope_of(value), name);
+                    here.is_some()
+                        && here
+                            == context
+                                .tree
+                                .root_node()
+                                .descendant_for_byte_range(at, at)
+                                .and_then(|n| self.binding_scope(self.scope_of(n), name))
+                }
+            }
+            "list" | "tuple" | "set" | "expression_list" | "parenthesized_expression" => {
+                named_children(value)
+                    .into_iter()
+                    .any(|c| self.contains_name(c, name, at))
+            }
+            "dictionary" => named_children(value).into_iter().any(|pair| {
+                pair.child_by_field_name("value")
+                    .is_some_and(|v| self.contains_name(v, name, at))
+            }),
+            _ => false,
+        }
+    }
+
+    /// What in `node` holds the instance strongly, if anything.
+    pub fn holds(&self, node: Node<'t>, holding: Holding, depth: usize) -> Option<Hold<'t>> {
+        if depth == 0 {
+            return None;
+        }
+        let context = self.context();
+        let hold = |kind, origin| Some(Hold { kind, node, origin });
+        match node.kind() {
+            "identifier" if self.is_self(node) => (holding == Holding::Any).then_some(Hold {
+                kind: HoldKind::Instance,
+                node,
+                origin: None,
+            }),
+            "identifier" => self.name_holds(node, holding, depth),
+            "attribute" => {
+                let object = node.child_by_field_name("object")?;
+                let attribute = node.child_by_field_name("attribute")?;
+                if !self.is_self(object) {
+                    return None;
+                }
+                let name = context.text_of(attribute);
+                let definition = self.classes.bound_method(self.class, name)?;
+                hold(
+                    HoldKind::BoundMethod(name.to_string()),
+                    definition.child_by_field_name("name"),
+                )
+            }
+            "lambda" => {
+                let scope = context.scopes.scope_of_node(node.byte_range())?;
+                self.captures_self(scope).then_some(())?;
+                hold(HoldKind::Lambda, None)
+            }
+            "call" => self.call_holds(node, holding, depth),
+            "list" | "tuple" | "set" | "expression_list" => named_children(node)
+                .into_iter()
+                .find_map(|c| self.holds(c, holding, depth - 1)),
+            "dictionary" => named_children(node).into_iter().find_map(|pair| {
+                pair.child_by_field_name("value")
+                    .and_then(|v| self.holds(v, holding, depth - 1))
+            }),
+            "parenthesized_expression" => self.holds(node.named_child(0)?, holding, depth),
+            "conditional_expression" => {
+                // `a if test else b`: either branch is a path the code takes.
+                let children = named_children(node);
+                [children.first(), children.get(2)]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|c| self.holds(*c, holding, depth - 1))
+            }
+            _ => None,
+        }
+    }
+
+    /// What a local name holds: a nested function capturing `self`, a value bound to it, or a
+    /// link stored into it (`child.parent = self`).
+    fn name_holds(&self, node: Node<'t>, holding: Holding, depth: usize) -> Option<Hold<'t>> {
+        let context = self.context();
+        let name = context.text_of(node);
+        let scope = self.binding_scope(self.scope_of(node), name)?;
+        if scope != self.method.scope {
+            return None;
+        }
+        let bindings = context.bindings(scope, name);
+        let defined = bindings
+            .iter()
+            .filter(|b| b.statement.kind() == "function_definition")
+            .find(|b| {
+                context
+                    .scopes
+                    .scope_of_node(b.statement.byte_range())
+                    .is_some_and(|s| self.captures_self(s))
+            });
+        if let Some(definition) = defined {
+            return Some(Hold {
+                kind: HoldKind::Closure(name.to_string()),
+                node,
+                origin: Some(definition.target),
+            });
+        }
+        // A value bound to the name: every binding must hold, so the name holds on every path
+        // (a parameter may hold anything its caller passed).
+        if !self.is_parameter(name)
+            && !bindings.is_empty()
+            && bindings.iter().all(|b| b.value.is_some())
+        {
+            let holds: Vec<_> = bindings
+                .iter()
+                .filter_map(|b| self.holds(b.value?, holding, depth - 1))
+                .collect();
+            if holds.len() == bindings.len() {
+                return Some(Hold {
+                    node,
+                    ..holds[0].clone()
+                });
+            }
+        }
+        if holding == Holding::Callable {
+            return None;
+        }
+        // A link stored into the object the name refers to: `child.parent = self`.
+        self.classes.stores_in(self.method).find_map(|store| {
+            let base = chain_base(store.object);
+            (base.kind() == "identifier"
+                && context.text_of(base) == name
+                && self.binding_scope(self.scope_of(base), name) == Some(scope)
+                && store
+                    .values
+                    .iter()
+                    .any(|v| self.holds(*v, holding, depth - 1).is_some()))
+            .then(|| Hold {
+                kind: HoldKind::Linked(name.to_string()),
+                node,
+                origin: Some(store.statement),
+            })
+        })
+    }
+
+    fn call_holds(&self, node: Node<'t>, holding: Holding, depth: usize) -> Option<Hold<'t>> {
+        let context = self.context();
+        let function = node.child_by_field_name("function")?;
+        let arguments = node.child_by_field_name("arguments")?;
+        if arguments.kind() != "argument_list" {
+            return None;
+        }
+        let qualified = context.qualified_name(function);
+        let kind = |name: &str| {
+            Some(Hold {
+                kind: HoldKind::Partial(name.to_string()),
+                node,
+                origin: None,
+            })
+        };
+        match qualified.as_deref() {
+            // Weak references and finalizers do not keep their referent alive.
+            Some(q) if q.starts_with("weakref.") => return None,
+            Some(q @ ("functools.partial" | "types.MethodType")) => {
+                // `partial(f, self)` is as good as a bound method.
+                return named_children(arguments)
+                    .into_iter()
+                    .map(|a| a.child_by_field_name("value").unwrap_or(a))
+                    .any(|a| self.holds(a, Holding::Any, depth - 1).is_some())
+                    .then_some(())
+                    .and_then(|_| kind(q));
+            }
+            _ => {}
+        }
+        if holding == Holding::Callable || function.kind() != "identifier" {
+            return None;
+        }
+        // A class of this file constructed with something holding the instance, which its
+        // `__init__` keeps.
+        let name = context.text_of(function);
+        let candidates: Vec<usize> = self
+            .classes
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.name == name)
+            .map(|(i, _)| i)
+            .collect();
+        let [class] = candidates[..] else {
+            return None;
+        };
+        // The name must be the module's class, not a local or parameter that shadows it.
+        let at_call = context.scopes.scope(context.scope_containing(function));
+        let global = at_call.symbol(name).is_some_and(|s| {
+            matches!(
+                s.scope,
+                NameScope::GlobalImplicit | NameScope::GlobalExplicit
+            ) || (at_call.kind == ScopeKind::Module && s.scope == NameScope::Local)
+        });
+        let module_binds_once = context
+            .scopes
+            .scope(ScopeId(0))
+            .symbol(name)
+            .is_some_and(|s| {
+                s.occurrences
+                    .iter()
+                    .filter(|o| o.role == Role::Bind)
+                    .count()
+                    == 1
+            });
+        if !global || !module_binds_once {
+            return None;
+        }
+        self.classes
+            .constructor_keeps(class, arguments, self, depth - 1)
+            .map(|_| Hold {
+                kind: HoldKind::Constructed(name.to_string()),
+                node,
+                origin: Some(self.classes.classes[class].name_node),
+            })
+    }
+
+    /// Whether this method (an `__init__`) stores its parameter `name` where the instance
+    /// reaches it: `self.parent = parent`.
+    fn keeps_parameter(&self, name: &str) -> bool {
+        let context = self.context();
+        let Some(symbol) = context.scopes.scope(self.method.scope).symbol(name) else {
+            return false;
+        };
+        if !symbol.flags.contains_any(SymbolFlags::PARAM) || name == self.method.self_name {
+            return false;
+        }
+        self.classes.stores_in(self.method).any(|store| {
+            store.values.iter().any(|v| {
+                v.kind() == "identifier"
+                    && context.text_of(*v) == name
+                    && self.binding_scope(self.scope_of(*v), name) == Some(self.method.scope)
+            }) && self.reachable(store.object, DEPTH)
+        })
+    }
+}
+
+/// Where a store puts its value: `child.parent` for `child.parent = self`, `self.children` for
+/// `self.children.append(child)`.
+pub(super) fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
+    if store.statement.kind() == "call" {
+        store.object
+    } else {
+        store.object.parent().unwrap_or(store.object)
+    }
+}
+
+/// The stored attribute of `object.attr = value`.
+pub(super) fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
+    let target = store.object.parent()?;
+    (target.kind() == "attribute")
+        .then(|| target.child_by_field_name("attribute"))
+        .flatten()
+}
+
+/// `a` in `a.b[c].d`.
+pub(super) fn chain_base(mut node: Node) -> Node {
+    loop {
+        let next = match node.kind() {
+            "attribute" => node.child_by_field_name("object"),
+            "subscript" => node.child_by_field_name("value"),
+            _ => None,
+        };
+        match next {
+            Some(next) => node = next,
+            None => return node,
+        }
+    }
+}
+
+fn store<'t>(
+    context: &Context<'t>,
+    statement: Node<'t>,
+    object: Node<'t>,
+    value: Option<Node<'t>>,
+) -> Option<Store<'t>> {
+    if let Some(mut value) = value {
+        // `a.x = b.y = value`: the value is the innermost right-hand side.
+        while value.kind() == "assignment" {
+            value = value.child_by_field_name("right")?;
+        }
+        return Some(Store {
+            statement,
+            object,
+            values: vec![value],
+        });
+    }
+    let method = statement
+        .child_by_field_name("function")?
+        .child_by_field_name("attribute")?;
+    let arguments = statement.child_by_field_name("arguments")?;
+    // Only the container methods' own shapes, so that `tracer.add(var, callback)` of some other
+    // class is not taken for `set.add`.
+    let arguments_list = named_children(arguments);
+    let positional = arguments_list
+        .iter()
+        .filter(|a| a.kind() != "keyword_argument")
+        .count();
+    let keywords = arguments_list.len() - positional;
+    let method_name = context.text_of(method);
+    let shaped = match method_name {
+        "append" | "appendleft" | "add" | "extend" => positional == 1 && keywords == 0,
+        "insert" | "setdefault" => positional == 2 && keywords == 0,
+        "update" => positional <= 1,
+        _ => false,
+    };
+    if !shaped {
+        return None;
+    }
+    let skip_first = matches!(method_name, "insert" | "setdefault");
+    let values = arguments_list
+        .into_iter()
+        .skip(usize::from(skip_first))
+        .filter_map(|a| match a.kind() {
+            "keyword_argument" => a.child_by_field_name("value"),
+            "list_splat" | "dictionary_splat" => None,
+            _ => Some(a),
+        })
+        .collect();
+    Some(Store {
+        statement,
+        object,
+        values,
+    })
+}
+
+fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Option<Class<'t>> {
+    context.scopes.scope_of_node(node.byte_range())?;
+    let body = node.child_by_field_name("body")?;
+    let mut defs = Vec::new();
+    let mut class_attributes = HashSet::new();
+    let mut aliases = HashMap::new();
+    for statement in named_children(body) {
+        let (definition, decorators) = match statement.kind() {
+            "decorated_definition" => (
+                statement.child_by_field_name("definition"),
+                named_children(statement)
+                    .into_iter()
+                    .filter(|n| n.kind() == "decorator")
+                    .filter_map(|d| d.named_child(0))
+                    .collect(),
+            ),
+            "function_definition" => (Some(statement), Vec::new()),
+            _ => (None, Vec::new()),
+        };
+        if let Some(definition) = definition.filter(|d| d.kind() == "function_definition") {
+            if let Some(name) = definition.child_by_field_name("name") {
+                defs.push((context.text_of(name).to_string(), decorators, definition));
+            }
+            continue;
+        }
+        if statement.kind() == "expression_statement"
+            && let Some(assignment) = statement.named_child(0)
+            && assignment.kind() == "assignment"
+        {
+            let mut current = Some(assignment);
+            let mut targets = Vec::new();
+            let mut value = None;
+            while let Some(a) = current {
+                if let Some(left) = a.child_by_field_name("left") {
+                    targets.push(left);
+                }
+                let right = a.child_by_field_name("right");
+                current = right.filter(|r| r.kind() == "assignment");
+                value = right.filter(|r| r.kind() != "assignment");
+            }
+            for target in targets {
+                if target.kind() == "identifier" {
+                    let name = context.text_of(target).to_string();
+                    match value.filter(|v| v.kind() == "identifier") {
+                        Some(v) => {
+                            aliases.insert(name, context.text_of(v).to_string());
+                        }
+                        None => {
+                            class_attributes.insert(name);
+                        }
+                    }
+                } else {
+                    // Unpacking: every name in it is a class attribute.
+                    let mut stack = vec![target];
+                    while let Some(n) = stack.pop() {
+                        if n.kind() == "identifier" {
+                            class_attributes.insert(context.text_of(n).to_string());
+                        } else {
+                            stack.extend(named_children(n));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let is_metaclass = node
+        .child_by_field_name("superclasses")
+        .is_some_and(|bases| {
+            named_children(bases)
+                .into_iter()
+                .any(|b| b.kind() == "identifier" && context.text_of(b) == "type")
+        });
+    let methods = if is_metaclass {
+        Vec::new()
+    } else {
+        defs.iter()
+            .filter_map(|(name, decorators, definition)| {
+                method(context, name, decorators, *definition)
+            })
+            .collect()
+    };
+    Some(Class {
+        node,
+        name_node,
+        name: context.text_of(name_node).to_string(),
+        bases: Vec::new(),
+        methods,
+        defs,
+        class_attributes,
+        aliases,
+        instance_attributes: HashMap::new(),
+    })
+}
+
+fn method<'t>(
+    context: &Context<'t>,
+    name: &str,
+    decorators: &[Node<'t>],
+    definition: Node<'t>,
+) -> Option<Method<'t>> {
+    if IMPLICIT_CLASS_OR_STATIC.contains(&name) {
+        return None;
+    }
+    let static_or_class = decorators.iter().any(|d| {
+        d.kind() == "identifier"
+            && matches!(context.text_of(*d), "staticmethod" | "classmethod")
+            && context.qualified_name(*d).is_none()
+    });
+    if static_or_class {
+        return None;
+    }
+    let scope = context.scopes.scope_of_node(definition.byte_range())?;
+    let self_name = positional_parameters(context, definition)
+        .into_iter()
+        .next()?;
+    // A method that rebinds its `self` is not followed.
+    let rebound = context
+        .scopes
+        .scope(scope)
+        .symbol(&self_name)
+        .is_none_or(|s| s.occurrences.iter().any(|o| o.role == Role::Bind));
+    if rebound {
+        return None;
+    }
+    Some(Method {
+        node: definition,
+        scope,
+        self_name,
+    })
+}
+
+/// The names of a function's positional parameters, in order.
+fn positional_parameters(context: &Context, definition: Node) -> Vec<String> {
+    let Some(parameters) = definition.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for parameter in named_children(parameters) {
+        let name = match parameter.kind() {
+            "identifier" => Some(parameter),
+            "typed_parameter" => parameter
+                .named_child(0)
+                .filter(|n| n.kind() == "identifier"),
+            "default_parameter" | "typed_default_parameter" => {
+                parameter.child_by_field_name("name")
+            }
+            "positional_separator" => continue,
+            _ => break,
+        };
+        match name {
+            Some(name) => names.push(context.text_of(name).to_string()),
+            None => break,
+        }
+    }
+    names
+}
+
+/// A node's text for a message: its first line, shortened.
+pub(super) fn snippet(context: &Context, node: Node) -> String {
+    let text = context.text_of(node);
+    let first = text.lines().next().unwrap_or_default().trim_end();
+    let mut short: String = first.chars().take(60).collect();
+    if short.len() < text.trim_end().len() {
+        short.push_str(" ...");
+    }
+    short
+}
+
+/// What holds the instance, in words: "the bound method `self.close`".
+pub(super) fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
+    let line = |node: Node| context.lines.line_of(node.start_byte());
+    match &hold.kind {
+        HoldKind::Instance => format!("`{self_name}`"),
+        HoldKind::BoundMethod(name) => match hold.origin {
+            Some(def) => format!(
+                "the bound method `{self_name}.{name}` (defined line {})",
+                line(def)
+            ),
+            None => format!("the bound method `{self_name}.{name}`"),
+        },
+        HoldKind::Lambda => format!("a lambda that captures `{self_name}`"),
+        HoldKind::Closure(name) => match hold.origin {
+            Some(def) => format!(
+                "nested function `{name}` (line {}), which captures `{self_name}`",
+                line(def)
+            ),
+            None => format!("nested function `{name}`, which captures `{self_name}`"),
+        },
+        HoldKind::Partial(function) => format!("a `{function}` bound to `{self_name}`"),
+        HoldKind::Constructed(class) => {
+            format!("a `{class}` given `{self_name}`, which its `__init__` keeps")
+        }
+        HoldKind::Linked(name) => match hold.origin {
+            Some(statement) => format!(
+                "`{name}`, which holds `{self_name}` through `{}` (line {})",
+                snippet(context, statement),
+                line(statement)
+            ),
+            None => format!("`{name}`, which holds `{self_name}`"),
+        },
+    }
+}
