@@ -247,7 +247,8 @@ fn large_iterable(context: &Context, comprehension: Node) -> Option<String> {
         let large = context
             .bindings(scope, name)
             .into_iter()
-            .rfind(|b| b.statement.start_byte() < comprehension.start_byte())
+            // Strictly earlier: `rows = [r for r in rows.items()]` reads the previous `rows`.
+            .rfind(|b| b.statement.end_byte() <= comprehension.start_byte())
             .and_then(|b| b.value)
             .is_some_and(|value| large_value(context, value).is_some());
         if large {
