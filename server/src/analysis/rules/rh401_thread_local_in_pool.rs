@@ -12,8 +12,9 @@
 //!
 //! Not flagged: the per-thread resource idiom, an attribute set only when it is missing
 //! (`if not hasattr(local, "conn"): local.conn = connect()`, or in an `except AttributeError`
-//! handler): one object per worker, reused by every task, is what a thread-local is for. Nor a
-//! local that is passed to other code, which may clear it.
+//! handler, or `local.x = local.x or make()`): one object per worker, reused by every task, is
+//! what a thread-local is for. Nor an attribute reset in a `finally:` block (the save-and-restore
+//! idiom), nor a local that is passed to other code, which may clear it.
 //!
 //! ## Why it leaks
 //! Pool threads are not created per task: a `ThreadPoolExecutor` keeps its workers until it is
@@ -201,7 +202,9 @@ fn check_local<'t>(
                 site,
                 value,
             } => {
-                if value.kind() == "none" {
+                // `= None`, or a reset in a `finally:` (restoring the previous value), ends
+                // what the task stored.
+                if value.kind() == "none" || in_finally(site) {
                     released.push(attribute);
                 } else {
                     sets.push((attribute, site, value));
@@ -215,7 +218,10 @@ fn check_local<'t>(
     }
     let mut pooled: Vec<PooledSet> = Vec::new();
     for (attribute, site, value) in sets {
-        if released.contains(&attribute) || lazily_initialised(context, site, target) {
+        if released.contains(&attribute)
+            || lazily_initialised(context, site, target)
+            || mentions_name(context, value, name)
+        {
             continue;
         }
         let Some(setter) = runtime_function(context, site) else {
@@ -483,6 +489,19 @@ fn lazily_initialised(context: &Context, site: Node, local: Node) -> bool {
             _ => {}
         }
         node = parent;
+    }
+    false
+}
+
+/// Whether a statement is in a `finally:` block of its function.
+fn in_finally(node: Node) -> bool {
+    let mut node = node;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "finally_clause" => return true,
+            "function_definition" | "lambda" | "class_definition" => return false,
+            _ => node = parent,
+        }
     }
     false
 }
