@@ -560,8 +560,14 @@ fn subscript_effect(subscript: Node, keyed: bool, defaultdict: bool) -> Effect {
     };
     match parent.kind() {
         "assignment" | "augmented_assignment" if is_left(parent) => {
+            let slice = subscript
+                .child_by_field_name("subscript")
+                .is_some_and(|index| index.kind() == "slice");
             if keyed {
                 Effect::Add
+            } else if slice {
+                // `items[:] = []` may shrink the list.
+                Effect::Bound
             } else {
                 Effect::Read
             }
