@@ -9,7 +9,8 @@
 //! `.popitem`, `.clear`, `.remove`, `.discard`, no reassignment of the name, no size check
 //! such as `if len(d) > N:`.
 //!
-//! Not flagged: bounded structures (`functools.lru_cache`, `deque(maxlen=...)`,
+//! Not flagged: adds with a literal key (`d["last"] = v`, `seen.add("x")`), which can only
+//! replace; bounded structures (`functools.lru_cache`, `deque(maxlen=...)`,
 //! `weakref.WeakValueDictionary` / `WeakKeyDictionary` / `WeakSet`); tables only filled at
 //! import time (by module-level code, class bodies, `__init_subclass__`, or a function only
 //! called from module-level code); registries filled by a registration function
@@ -171,7 +172,10 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                     bounded = true;
                     break;
                 }
-                Effect::Add if mention.adds_here => adds.push(mention.node),
+                // `d["hits"] = ...` on a mapping or set: one fixed key, however often.
+                Effect::Add if mention.adds_here && !(keyed && literal_key(mention.node)) => {
+                    adds.push(mention.node)
+                }
                 Effect::Add | Effect::Read => {}
             }
         }
@@ -246,6 +250,32 @@ fn finding(
                 ),
             })
             .collect(),
+    }
+}
+
+/// Whether an add to a keyed container uses a literal key: `d["name"] = v`, `s.add(3)`,
+/// `d.setdefault("name", [])`.
+fn literal_key(mention: Node) -> bool {
+    let Some(parent) = mention.parent() else {
+        return false;
+    };
+    let key = match parent.kind() {
+        "subscript" => parent.child_by_field_name("subscript"),
+        "attribute" => parent
+            .parent()
+            .and_then(|call| call.child_by_field_name("arguments"))
+            .and_then(|arguments| named_children(arguments).first().copied()),
+        _ => None,
+    };
+    key.is_some_and(is_literal)
+}
+
+fn is_literal(node: Node) -> bool {
+    match node.kind() {
+        "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" => true,
+        "tuple" | "parenthesized_expression" => named_children(node).into_iter().all(is_literal),
+        "unary_operator" => node.child_by_field_name("argument").is_some_and(is_literal),
+        _ => false,
     }
 }
 
