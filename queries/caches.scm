@@ -3,3 +3,16 @@
 (decorated_definition
   definition: (function_definition
     name: (identifier) @name)) @definition
+; Unbounded caches: a name bound to a container literal, comprehension or call (RH301 keeps
+; dict/list/set and the `collections` containers bound at module or class level).
+(assignment
+  left: (identifier) @cache_target
+  right: [
+    (dictionary)
+    (list)
+    (set)
+    (dictionary_comprehension)
+    (list_comprehension)
+    (set_comprehension)
+    (call)
+  ] @cache_value) @cache_binding

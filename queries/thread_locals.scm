@@ -5,3 +5,15 @@
     (attribute attribute: (identifier) @_method)
   ] @function
   (#match? @function "local$")) @call
+; Thread-local subclasses: `class Context(threading.local)` (RH401 treats `Context()` like
+; `threading.local()`).
+(class_definition
+  name: (identifier) @local_class_name
+  superclasses: (argument_list)) @local_class
+; Pool submissions: `pool.submit(fn, ...)`, `pool.map(fn, ...)`, `loop.run_in_executor(pool, fn)`,
+; `asyncio.to_thread(fn)` (RH401 keeps those whose receiver is a thread pool).
+(call
+  function: (attribute
+    object: (_) @pool
+    attribute: (identifier) @pool_method)
+  arguments: (argument_list) @pool_arguments) @pool_call
