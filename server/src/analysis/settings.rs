@@ -70,7 +70,7 @@ impl std::fmt::Display for PythonVersion {
 pub struct Settings {
     /// The rules that run.
     pub rules: Vec<Rule>,
-    /// Severity per rule; rules not listed are warnings.
+    /// Severity per rule; rules not listed have their default severity.
     pub severity: HashMap<Rule, Severity>,
     /// The oldest Python the code must run on; some messages depend on it (RH201).
     pub target_version: PythonVersion,
@@ -111,7 +111,7 @@ impl Settings {
         self.severity
             .get(&rule)
             .copied()
-            .unwrap_or(Severity::Warning)
+            .unwrap_or(rule.info().default_severity)
     }
 }
 

@@ -15,6 +15,7 @@ mod rh601_gc_debug_saveall;
 
 use super::context::Context;
 use super::findings::Finding;
+use super::settings::Severity;
 
 /// A rule's identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,6 +36,8 @@ pub struct RuleInfo {
     pub rule: Rule,
     pub code: &'static str,
     pub name: &'static str,
+    /// The severity when the configuration names none.
+    pub default_severity: Severity,
     /// The rule's source file, whose leading `//!` lines are its documentation.
     source: &'static str,
     check: fn(&Context) -> Vec<Finding>,
@@ -46,6 +49,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::EscapingClosureLargeObject,
         code: "RH101",
         name: "escaping-closure-captures-large-object",
+        default_severity: Severity::Warning,
         source: include_str!("rh101_escaping_closure_large_object.rs"),
         check: rh101_escaping_closure_large_object::check,
     },
@@ -53,6 +57,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::ClosureCapturesWholeObject,
         code: "RH102",
         name: "closure-captures-whole-object-for-part",
+        default_severity: Severity::Warning,
         source: include_str!("rh102_closure_captures_whole_object.rs"),
         check: rh102_closure_captures_whole_object::check,
     },
@@ -60,6 +65,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::DelInReferenceCycle,
         code: "RH201",
         name: "del-in-reference-cycle",
+        default_severity: Severity::Warning,
         source: include_str!("rh201_del_in_reference_cycle.rs"),
         check: rh201_del_in_reference_cycle::check,
     },
@@ -67,6 +73,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::SelfReferencingBoundMethod,
         code: "RH202",
         name: "self-referencing-bound-method",
+        default_severity: Severity::Warning,
         source: include_str!("rh202_self_referencing_bound_method.rs"),
         check: rh202_self_referencing_bound_method::check,
     },
@@ -74,6 +81,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::UnboundedModuleCache,
         code: "RH301",
         name: "unbounded-module-cache",
+        default_severity: Severity::Information,
         source: include_str!("rh301_unbounded_module_cache.rs"),
         check: rh301_unbounded_module_cache::check,
     },
@@ -81,6 +89,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::CachedInstanceMethod,
         code: "RH302",
         name: "cached-instance-method",
+        default_severity: Severity::Warning,
         source: include_str!("rh302_cached_instance_method.rs"),
         check: rh302_cached_instance_method::check,
     },
@@ -88,6 +97,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::ThreadLocalInPool,
         code: "RH401",
         name: "thread-local-in-pool",
+        default_severity: Severity::Warning,
         source: include_str!("rh401_thread_local_in_pool.rs"),
         check: rh401_thread_local_in_pool::check,
     },
@@ -95,6 +105,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::ListenerNeverRemoved,
         code: "RH501",
         name: "listener-never-removed",
+        default_severity: Severity::Warning,
         source: include_str!("rh501_listener_never_removed.rs"),
         check: rh501_listener_never_removed::check,
     },
@@ -102,6 +113,7 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::GcDebugSaveall,
         code: "RH601",
         name: "gc-debug-saveall",
+        default_severity: Severity::Warning,
         source: include_str!("rh601_gc_debug_saveall.rs"),
         check: rh601_gc_debug_saveall::check,
     },

@@ -42,7 +42,10 @@
 //! collector do it with `weakref.WeakValueDictionary` / `WeakKeyDictionary`.
 //!
 //! ## Options
-//! None.
+//! None. Its default severity is `information`, not `warning`: a memo whose keys come from a
+//! small fixed set (a few encodings, prefix lengths, configured names) looks exactly like one
+//! keyed by request data, and only the reader can tell. On the standard library about 13 of
+//! its 33 findings are real growth. Raise it with `severity = { RH301 = "warning" }`.
 
 use std::collections::HashMap;
 
