@@ -25,7 +25,8 @@ def render(dataset):
     return f"{summary['count']} rows, columns: {', '.join(dataset.columns)}"
 
 
-def make_formatter(dataset):
+def make_formatter(path):
+    dataset = Dataset(path)
     # Leak: the returned closure captures the whole dataset for one field of it.
     def formatter(value):
         return f"{value} / {dataset.rows[0]}"

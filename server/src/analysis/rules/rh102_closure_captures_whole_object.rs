@@ -4,7 +4,9 @@
 //! A nested function or lambda that escapes the function that made it (see RH101 for the
 //! routes) and uses a captured variable only through one attribute or item chain, the same one
 //! every time: `big.config["x"]`, `request.headers`, `dataset.rows[0]`. Item keys must be
-//! literals. Method calls on the captured object itself (`big.method()`), assignments through
+//! literals. The variable must hold an object the function made itself (the result of a call,
+//! a comprehension, a dict or list display): an object passed in as a parameter belongs to the
+//! caller, who usually keeps it alive anyway (a context, a model field, a graph). Method calls on the captured object itself (`big.method()`), assignments through
 //! it, `self` and `cls`, and imported modules are not flagged: they need the whole object.
 //!
 //! ## Why it leaks
@@ -14,7 +16,8 @@
 //!
 //! ## Example
 //! ```python
-//! def make_formatter(dataset):
+//! def make_formatter(path):
+//!     dataset = load_dataset(path)
 //!     def formatter(value):
 //!         return f"{value} / {dataset.rows[0]}"   # keeps all of `dataset`
 //!     return formatter
@@ -97,6 +100,31 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
         return false;
     };
     if symbol.flags.contains_any(SymbolFlags::IMPORT) || matches!(name, "self" | "cls") {
+        return false;
+    }
+    // Only an object the function made itself: one passed in belongs to the caller and
+    // usually outlives the closure anyway (a context, a model field, a graph).
+    if binder.params.iter().any(|p| p == name) {
+        return false;
+    }
+    let made_here = context
+        .bindings(scope, name)
+        .into_iter()
+        .rfind(|b| b.statement.start_byte() < closure.node.start_byte())
+        .and_then(|b| b.value)
+        .is_some_and(|value| {
+            matches!(
+                value.kind(),
+                "call"
+                    | "list_comprehension"
+                    | "set_comprehension"
+                    | "dictionary_comprehension"
+                    | "dictionary"
+                    | "list"
+                    | "await"
+            )
+        });
+    if !made_here {
         return false;
     }
     // State shared through the object (`state[0] = ...` somewhere) must be read late.

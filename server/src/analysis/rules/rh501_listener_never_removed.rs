@@ -11,7 +11,9 @@
 //! Not flagged: registrations at module level (they run once); module-level functions (they
 //! live anyway); `add_done_callback` (a future drops its callbacks once done); `signal.signal`
 //! and tkinter's `bind` without `add` (they replace the previous handler); bound methods passed
-//! to `connect` (Django, blinker and Qt hold those weakly).
+//! to `connect` (Django, blinker and Qt hold those weakly), and closures passed to `connect`
+//! without `weak=False` (Django and blinker hold those weakly too); a source made in the same
+//! call (`notifier = QSocketNotifier(...)`), which dies with its callbacks.
 //!
 //! ## Why it leaks
 //! The event source keeps a strong reference to each callback it is given, for as long as the
@@ -45,6 +47,7 @@ use crate::analysis::findings::{Finding, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
+use crate::analysis::syntax::named_children;
 
 /// Registrations that do not accumulate strong references, by last name.
 const NOT_ACCUMULATING: &[&str] = &["add_done_callback", "signal"];
@@ -74,6 +77,10 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         if method == "bind" && !binds_additionally(context, arguments) {
             continue;
         }
+        // Django's and blinker's `connect` hold receivers weakly unless told `weak=False`.
+        if method == "connect" && !keyword_is(context, arguments, "weak", "False") {
+            continue;
+        }
         if unregistrations
             .iter()
             .any(|name| escape::unregisters(context, method, name))
@@ -91,7 +98,8 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         // Registered on an object reached from what the callback keeps (`self.button.on(...,
         // self.click)`): the source lives no longer than the callback's own referent.
         let holder = escape::Route::Registered(callee.clone());
-        if holder.holder().is_some_and(|root| callback.holds == [root])
+        let root = holder.holder();
+        if root.is_some_and(|root| callback.holds == [root] || made_locally(context, scope, root))
             || guarded_once(context, call)
         {
             continue;
@@ -233,6 +241,31 @@ fn is_own_method(context: &Context, scope: ScopeId, receiver: &str, method: &str
             let child = context.scopes.scope(child);
             child.kind == ScopeKind::Function && child.name == method
         })
+}
+
+/// Whether `name` is a local of `scope` bound to an object made there (`notifier =
+/// QSocketNotifier(...)`): an event source that dies with the call, callbacks included.
+fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
+    let function = context.scopes.scope(scope);
+    !function.params.iter().any(|p| p == name)
+        && function
+            .symbol(name)
+            .is_some_and(|s| matches!(s.scope, NameScope::Local | NameScope::Cell))
+        && context
+            .bindings(scope, name)
+            .iter()
+            .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
+}
+
+/// Whether the call has the keyword argument `name=value`.
+fn keyword_is(context: &Context, arguments: Node, name: &str, value: &str) -> bool {
+    named_children(arguments).into_iter().any(|a| {
+        a.kind() == "keyword_argument"
+            && a.child_by_field_name("name")
+                .is_some_and(|n| context.text_of(n) == name)
+            && a.child_by_field_name("value")
+                .is_some_and(|v| context.text_of(v) == value)
+    })
 }
 
 /// `if not X: register(...); X = True`: a registration that runs once.
