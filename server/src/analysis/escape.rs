@@ -126,6 +126,16 @@ pub struct Escape<'t> {
     pub site: Node<'t>,
 }
 
+impl Escape<'_> {
+    /// The related location for the escape: "`cb` (line 3) is returned here".
+    pub fn related(&self, context: &Context, closure: &Closure) -> super::findings::Related {
+        super::findings::Related {
+            range: self.site.byte_range(),
+            message: format!("{} {} here", closure.label(context), self.route.describe()),
+        }
+    }
+}
+
 fn escape_at(route: Route, site: Node) -> Option<Escape> {
     Some(Escape { route, site })
 }

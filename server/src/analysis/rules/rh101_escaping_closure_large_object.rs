@@ -137,14 +137,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             })
             .collect::<Vec<_>>()
             .join(" and ");
-        let mut related = vec![Related {
-            range: escape.site.byte_range(),
-            message: format!(
-                "{} {} here",
-                closure.label(context),
-                escape.route.describe()
-            ),
-        }];
+        let mut related = vec![escape.related(context, &closure)];
         related.extend(large.iter().map(|(name, value, what)| Related {
             range: value.byte_range(),
             message: format!("`{name}` is bound to {what} here"),

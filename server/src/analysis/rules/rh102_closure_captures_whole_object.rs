@@ -62,14 +62,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             }
             // The shortest chain comes first: the piece the closure needs.
             let chain = context.text_of(chains[0]);
-            let mut related = vec![Related {
-                range: escape.site.byte_range(),
-                message: format!(
-                    "{} {} here",
-                    closure.label(context),
-                    escape.route.describe()
-                ),
-            }];
+            let mut related = vec![escape.related(context, &closure)];
             related.extend(chains.iter().map(|use_| Related {
                 range: use_.byte_range(),
                 message: format!("the only use of `{name}`: `{chain}`"),

@@ -55,7 +55,7 @@ use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
+use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, Symbol, SymbolFlags};
 use crate::analysis::syntax::named_children;
 
 /// Methods that put something into a list, dict, set or deque.
@@ -376,27 +376,7 @@ fn module_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Vec<Me
         if !global {
             continue;
         }
-        for occurrence in &symbol.occurrences {
-            let Some(node) =
-                root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)
-            else {
-                continue;
-            };
-            match occurrence.role {
-                Role::Use | Role::Delete => mentions.push(Mention {
-                    node,
-                    adds_here: true,
-                }),
-                Role::Declare => {}
-                Role::Bind if node.id() == target.id() => {}
-                // `x += [...]` / `x |= {...}` mutate in place.
-                Role::Bind if is_augmented_target(node) => mentions.push(Mention {
-                    node,
-                    adds_here: true,
-                }),
-                Role::Bind | Role::Param | Role::Import => return None,
-            }
-        }
+        symbol_mentions(root, symbol, target, true, &mut mentions)?;
     }
     Some(mentions)
 }
@@ -428,6 +408,33 @@ fn attribute_nodes<'t>(context: &Context<'t>) -> HashMap<&'t str, Vec<Node<'t>>>
     by_name
 }
 
+/// Adds the mentions of `symbol` other than its binding `target` (each a use or a `del`, or an
+/// in-place `x += ...`), marked `adds_here`; `None` when something rebinds the name.
+fn symbol_mentions<'t>(
+    root: Node<'t>,
+    symbol: &Symbol,
+    target: Node<'t>,
+    adds_here: bool,
+    mentions: &mut Vec<Mention<'t>>,
+) -> Option<()> {
+    for occurrence in &symbol.occurrences {
+        let Some(node) =
+            root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)
+        else {
+            continue;
+        };
+        match occurrence.role {
+            Role::Declare => {}
+            Role::Bind if node.id() == target.id() => {}
+            // `x += [...]` / `x |= {...}` mutate in place.
+            Role::Use | Role::Delete => mentions.push(Mention { node, adds_here }),
+            Role::Bind if is_augmented_target(node) => mentions.push(Mention { node, adds_here }),
+            Role::Bind | Role::Param | Role::Import => return None,
+        }
+    }
+    Some(())
+}
+
 /// The mentions of a class attribute: bare in the class body, and as `x.name` anywhere in the
 /// file; `None` when the class body rebinds it.
 fn class_mentions<'t>(
@@ -445,22 +452,7 @@ fn class_mentions<'t>(
         .symbols
         .iter()
         .find(|s| s.occurrences.iter().any(|o| o.range == target.byte_range()))?;
-    for occurrence in &symbol.occurrences {
-        let node = root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)?;
-        match occurrence.role {
-            Role::Use | Role::Delete => mentions.push(Mention {
-                node,
-                adds_here: false,
-            }),
-            Role::Declare => {}
-            Role::Bind if node.id() == target.id() => {}
-            Role::Bind if is_augmented_target(node) => mentions.push(Mention {
-                node,
-                adds_here: false,
-            }),
-            Role::Bind | Role::Param | Role::Import => return None,
-        }
-    }
+    symbol_mentions(root, symbol, target, false, &mut mentions)?;
     for &attribute in attributes.get(name).map_or(&[][..], Vec::as_slice) {
         mentions.push(Mention {
             node: attribute,
