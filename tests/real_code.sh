@@ -11,7 +11,7 @@ STDLIB=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 DJANGO=$(bench/fetch_django.sh)
 rc=0
 for tree in "$STDLIB" "$DJANGO"; do
-    echo "--- $tree"
+    echo "tree: $tree"
     status=0
     "$BIN" check --exit-zero --statistics "$tree" >"$PWD/target/real_code.txt" 2>"$PWD/target/real_code.err" || status=$?
     sed -n '/^ *[0-9][0-9]*  RH[0-9]*  /p; /^Found /p; /^No findings/p' "$PWD/target/real_code.txt"

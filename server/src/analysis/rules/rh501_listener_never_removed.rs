@@ -247,12 +247,13 @@ fn is_own_method(context: &Context, scope: ScopeId, receiver: &str, method: &str
 /// QSocketNotifier(...)`): an event source that dies with the call, callbacks included.
 fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
     let function = context.scopes.scope(scope);
+    let bindings = context.bindings(scope, name);
     !function.params.iter().any(|p| p == name)
         && function
             .symbol(name)
             .is_some_and(|s| matches!(s.scope, NameScope::Local | NameScope::Cell))
-        && context
-            .bindings(scope, name)
+        && !bindings.is_empty()
+        && bindings
             .iter()
             .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
 }
