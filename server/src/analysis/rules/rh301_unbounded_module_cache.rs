@@ -241,7 +241,8 @@ fn finding(
         range: binding.byte_range(),
         message: format!(
             "{subject} (a {container}, line {line}) only grows: {who} and nothing in the module \
-             removes entries, so everything put in it stays alive for the life of the process"
+             removes entries, so everything put in it stays alive for the life of the process, \
+             one entry per distinct key or call"
         ),
         related: adders
             .iter()
