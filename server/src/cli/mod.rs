@@ -40,6 +40,8 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
     },
+    /// Serve the Language Server Protocol on standard input and output.
+    Server,
 }
 
 /// Exit status when `check` has findings.
@@ -61,6 +63,10 @@ pub fn main() -> ExitCode {
         Command::Rule { code, all } => rule::run(code.as_deref(), all),
         Command::Freevars { paths } => freevars::run(&paths),
         Command::Parse { paths } => parse::run(&paths),
+        Command::Server => {
+            crate::lsp::serve_stdio();
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,219 @@
+//! The language server (`refhound server`): tower-lsp glue over the analysis. Only this module
+//! knows LSP types; it converts positions at its edge (`position`) and keeps the open documents
+//! (`document`).
+//!
+//! Ordering: tower-lsp may run several handlers at once, notifications included. So every
+//! notification changes the document store before its first `.await`, no `DashMap` guard lives
+//! across an `.await`, and analysis runs on `spawn_blocking` over a snapshot whose version
+//! travels with the results: diagnostics for a version the document has left are dropped.
+
+mod document;
+mod position;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use dashmap::DashMap;
+use ropey::Rope;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use crate::analysis::findings::Finding;
+use crate::analysis::settings::{Settings, Severity};
+use document::{Change, Document};
+use position::{Encoding, position_of};
+
+struct Backend {
+    client: Client,
+    documents: DashMap<Uri, Document>,
+    /// Negotiated at `initialize`; UTF-16 until then.
+    utf8: AtomicBool,
+    settings: Arc<Settings>,
+}
+
+impl Backend {
+    fn encoding(&self) -> Encoding {
+        if self.utf8.load(Ordering::Relaxed) {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        }
+    }
+
+    /// Analyses the document's current version off the serving task and publishes its findings,
+    /// unless the document moved on meanwhile.
+    async fn publish(&self, uri: Uri) {
+        let Some(snapshot) = self.documents.get(&uri).map(|d| d.clone()) else {
+            return;
+        };
+        let settings = Arc::clone(&self.settings);
+        let encoding = self.encoding();
+        let version = snapshot.version;
+        let target = uri.clone();
+        let computed = tokio::task::spawn_blocking(move || {
+            let text = snapshot.text.to_string();
+            crate::analysis::check(&text, &snapshot.tree, &settings)
+                .iter()
+                .map(|f| diagnostic(f, &snapshot.text, &settings, encoding, &target))
+                .collect::<Vec<_>>()
+        })
+        .await;
+        let diagnostics = match computed {
+            Ok(diagnostics) => diagnostics,
+            Err(error) => {
+                self.client
+                    .log_message(MessageType::ERROR, format!("analysis failed: {error}"))
+                    .await;
+                return;
+            }
+        };
+        let current = self.documents.get(&uri).map(|d| d.version);
+        if current == Some(version) {
+            self.client
+                .publish_diagnostics(uri, diagnostics, Some(version))
+                .await;
+        }
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|general| general.position_encodings.as_deref());
+        let encoding = Encoding::negotiate(offered);
+        self.utf8
+            .store(encoding == Encoding::Utf8, Ordering::Relaxed);
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "refhound".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                ..ServerCapabilities::default()
+            },
+            ..InitializeResult::default()
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        self.documents.insert(
+            document.uri.clone(),
+            Document::new(&document.text, document.version),
+        );
+        self.publish(document.uri).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let changes = params
+            .content_changes
+            .into_iter()
+            .map(|c| Change {
+                range: c.range,
+                text: c.text,
+            })
+            .collect();
+        // The guard is dropped before the first `.await`.
+        match self.documents.get_mut(&uri) {
+            Some(mut document) => {
+                document.apply_changes(changes, params.text_document.version, self.encoding())
+            }
+            None => {
+                drop(changes);
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!(
+                            "didChange for a document that is not open: {}",
+                            uri.as_str()
+                        ),
+                    )
+                    .await;
+                return;
+            }
+        }
+        self.publish(uri).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.documents.remove(&uri);
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+}
+
+/// A finding as an LSP diagnostic of the document `uri`.
+fn diagnostic(
+    finding: &Finding,
+    text: &Rope,
+    settings: &Settings,
+    encoding: Encoding,
+    uri: &Uri,
+) -> Diagnostic {
+    let range = |r: &std::ops::Range<usize>| {
+        Range::new(
+            position_of(text, r.start, encoding),
+            position_of(text, r.end, encoding),
+        )
+    };
+    let severity = match settings.severity(finding.rule) {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Information => DiagnosticSeverity::INFORMATION,
+        Severity::Hint => DiagnosticSeverity::HINT,
+    };
+    let related = finding
+        .related
+        .iter()
+        .map(|r| DiagnosticRelatedInformation {
+            location: Location::new(uri.clone(), range(&r.range)),
+            message: r.message.clone(),
+        })
+        .collect::<Vec<_>>();
+    Diagnostic {
+        range: range(&finding.range),
+        severity: Some(severity),
+        code: Some(NumberOrString::String(finding.rule.code().to_string())),
+        source: Some("refhound".to_string()),
+        message: finding.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        ..Diagnostic::default()
+    }
+}
+
+/// Serves LSP on standard input and output until the client exits.
+pub fn serve_stdio() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(crate::analysis::scope::STACK_SIZE)
+        .build()
+        .expect("a tokio runtime starts");
+    runtime.block_on(async {
+        let (service, socket) = LspService::new(|client| Backend {
+            client,
+            documents: DashMap::new(),
+            utf8: AtomicBool::new(false),
+            settings: Arc::new(Settings::default()),
+        });
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+}
