@@ -130,6 +130,27 @@ fn open_edit_and_shut_down() {
     assert_eq!(listener["range"]["start"]["character"], 4);
     assert_eq!(listener["source"], "refhound");
 
+    // The lambda's hover lists what it captures, as co_freevars would.
+    let lambda = text.lines().nth(line).unwrap().find("lambda").unwrap();
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": line, "character": lambda}}}),
+    );
+    let hover = client.wait_for("hover result", |m| m["id"] == 3);
+    let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        markdown.starts_with("lambda captures (`co_freevars`):\n- `big`, bound line"),
+        "{markdown}"
+    );
+
+    // A document that is not open is an error, and the server keeps serving.
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": "file:///nowhere.py"}, "position": {"line": 0, "character": 0}}}),
+    );
+    let error = client.wait_for("hover error", |m| m["id"] == 4);
+    assert_eq!(error["error"]["code"], -32602, "{error}");
+
     // Comment out the registration: RH101 and RH501 go, RH301 stays.
     client.send(
         json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {

@@ -20,9 +20,10 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 use crate::analysis::findings::Finding;
+use crate::analysis::scope::ScopeTree;
 use crate::analysis::settings::{Settings, Severity};
 use document::{Change, Document};
-use position::{Encoding, position_of};
+use position::{Encoding, offset_of, position_of};
 
 struct Backend {
     client: Client,
@@ -101,6 +102,7 @@ impl LanguageServer for Backend {
                         ..TextDocumentSyncOptions::default()
                     },
                 )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -152,11 +154,49 @@ impl LanguageServer for Backend {
         self.publish(uri).await;
     }
 
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params;
+        let Some(snapshot) = self
+            .documents
+            .get(&position.text_document.uri)
+            .map(|d| d.clone())
+        else {
+            return Err(unknown_document(&position.text_document.uri));
+        };
+        let encoding = self.encoding();
+        let found = tokio::task::spawn_blocking(move || {
+            let offset = offset_of(&snapshot.text, position.position, encoding);
+            let text = snapshot.text.to_string();
+            let scopes = ScopeTree::new(&text, &snapshot.tree);
+            crate::analysis::hover::hover(&text, &snapshot.tree, &scopes, offset).map(|hover| {
+                Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: hover.markdown,
+                    }),
+                    range: Some(Range::new(
+                        position_of(&snapshot.text, hover.range.start, encoding),
+                        position_of(&snapshot.text, hover.range.end, encoding),
+                    )),
+                }
+            })
+        })
+        .await;
+        found.map_err(|error| tower_lsp_server::jsonrpc::Error {
+            message: format!("hover failed: {error}").into(),
+            ..tower_lsp_server::jsonrpc::Error::internal_error()
+        })
+    }
+
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.documents.remove(&uri);
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
     }
+}
+
+fn unknown_document(uri: &Uri) -> tower_lsp_server::jsonrpc::Error {
+    tower_lsp_server::jsonrpc::Error::invalid_params(format!("{} is not open", uri.as_str()))
 }
 
 /// A finding as an LSP diagnostic of the document `uri`.
