@@ -151,6 +151,23 @@ fn open_edit_and_shut_down() {
     let error = client.wait_for("hover error", |m| m["id"] == 4);
     assert_eq!(error["error"]["code"], -32602, "{error}");
 
+    // "Ignore RH501 on this line" appends the suppression comment at the end of the line.
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri}, "range": listener["range"],
+        "context": {"diagnostics": [listener]}}}),
+    );
+    let actions = client.wait_for("code actions", |m| m["id"] == 5);
+    let action = &actions["result"][0];
+    assert_eq!(action["title"], "Ignore RH501 on this line");
+    let edit = &action["edit"]["changes"][uri][0];
+    let end = text.lines().nth(line).unwrap().len();
+    assert_eq!(
+        edit["range"]["start"],
+        json!({"line": line, "character": end})
+    );
+    assert_eq!(edit["newText"], "  # refhound: ignore[RH501]");
+
     // Comment out the registration: RH101 and RH501 go, RH301 stays.
     client.send(
         json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {

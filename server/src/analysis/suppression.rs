@@ -3,6 +3,7 @@
 //! to the other linters it is usually meant for.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use super::line_index::LineIndex;
 use super::parse::comments;
@@ -77,6 +78,39 @@ fn codes(list: &str) -> Vec<String> {
         .collect()
 }
 
+/// The edit (a byte range to replace, and its new text) that silences `code` on the line
+/// holding byte `offset`: a code added to the line's `# refhound: ignore[...]` list, or a new
+/// `  # refhound: ignore[CODE]` at the end of the line. `None` when the line already silences
+/// everything of refhound's.
+pub fn ignore_edit(text: &str, offset: usize, code: &str) -> Option<(Range<usize>, String)> {
+    let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let end = text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| offset + i);
+    let comment = comments(text)
+        .into_iter()
+        .find(|c| c.start >= start && c.start < end);
+    if let Some(comment) = comment {
+        let body = &text[comment.clone()];
+        match parse_comment(body) {
+            Some(Suppressed::All) => return None,
+            Some(Suppressed::Codes(_)) if find_directive(body, "refhound:").is_some() => {
+                let lower = body.to_ascii_lowercase();
+                let directive = lower.find("refhound:")?;
+                let open = directive + lower[directive..].find('[')?;
+                let close = comment.start + open + body[open..].find(']')?;
+                return Some((close..close, format!(", {code}")));
+            }
+            _ => {}
+        }
+    }
+    let content_end = start + text[start..end].trim_end().len();
+    Some((
+        content_end..content_end,
+        format!("  # refhound: ignore[{code}]"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +132,43 @@ mod tests {
         );
         assert_eq!(parse_comment("# noqa"), None);
         assert_eq!(parse_comment("# an ordinary comment"), None);
+    }
+
+    fn silenced(text: &str, needle: &str, rule: Rule) -> String {
+        let offset = text.find(needle).unwrap();
+        let (range, insert) = ignore_edit(text, offset, rule.code()).unwrap();
+        let mut edited = text.to_string();
+        edited.replace_range(range, &insert);
+        let lines = LineIndex::new(&edited);
+        let line = lines.line_of(edited.find(needle).unwrap());
+        assert!(
+            Suppressions::new(&edited, &lines).suppresses(line, rule),
+            "{edited}"
+        );
+        edited
+    }
+
+    #[test]
+    fn ignore_edits_append_or_extend() {
+        assert_eq!(
+            silenced("x = f()\r\ny = 2\n", "f()", Rule::GcDebugSaveall),
+            "x = f()  # refhound: ignore[RH601]\r\ny = 2\n"
+        );
+        assert_eq!(
+            silenced(
+                "x = f()  # refhound: ignore[RH101]\n",
+                "f()",
+                Rule::GcDebugSaveall
+            ),
+            "x = f()  # refhound: ignore[RH101, RH601]\n"
+        );
+        assert_eq!(
+            silenced("x = f()  # noqa: E501\n", "f()", Rule::GcDebugSaveall),
+            "x = f()  # noqa: E501  # refhound: ignore[RH601]\n"
+        );
+        assert_eq!(
+            ignore_edit("x = f()  # refhound: ignore\n", 0, "RH601"),
+            None
+        );
     }
 }

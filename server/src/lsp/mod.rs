@@ -103,6 +103,12 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -186,6 +192,49 @@ impl LanguageServer for Backend {
             message: format!("hover failed: {error}").into(),
             ..tower_lsp_server::jsonrpc::Error::internal_error()
         })
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some(snapshot) = self.documents.get(&uri).map(|d| d.clone()) else {
+            return Err(unknown_document(&uri));
+        };
+        let encoding = self.encoding();
+        let text = snapshot.text.to_string();
+        let mut actions = Vec::new();
+        for diagnostic in params.context.diagnostics {
+            let Some(NumberOrString::String(code)) = diagnostic
+                .code
+                .clone()
+                .filter(|_| diagnostic.source.as_deref() == Some("refhound"))
+            else {
+                continue;
+            };
+            let offset = offset_of(&snapshot.text, diagnostic.range.start, encoding);
+            let Some((range, new_text)) =
+                crate::analysis::suppression::ignore_edit(&text, offset, &code)
+            else {
+                continue;
+            };
+            let edit = TextEdit {
+                range: Range::new(
+                    position_of(&snapshot.text, range.start, encoding),
+                    position_of(&snapshot.text, range.end, encoding),
+                ),
+                new_text,
+            };
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Ignore {code} on this line"),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic]),
+                edit: Some(WorkspaceEdit {
+                    changes: Some([(uri.clone(), vec![edit])].into_iter().collect()),
+                    ..WorkspaceEdit::default()
+                }),
+                ..CodeAction::default()
+            }));
+        }
+        Ok(Some(actions))
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
