@@ -7,6 +7,7 @@ use super::line_index::LineIndex;
 use super::queries::{Captures, Family, Matches};
 use super::scope::{Role, ScopeId, ScopeTree};
 use super::settings::Settings;
+use super::syntax::first_iterable;
 
 pub struct Context<'a> {
     pub text: &'a str,
@@ -86,14 +87,8 @@ impl<'a> Context<'a> {
                 "list_comprehension"
                 | "set_comprehension"
                 | "dictionary_comprehension"
-                | "generator_expression" => {
-                    let first_iterable = parent
-                        .named_children(&mut parent.walk())
-                        .find(|c| c.kind() == "for_in_clause")
-                        .and_then(|clause| clause.child_by_field_name("right"));
-                    first_iterable
-                        .is_none_or(|iterable| !iterable.byte_range().contains(&node.start_byte()))
-                }
+                | "generator_expression" => first_iterable(parent)
+                    .is_none_or(|iterable| !iterable.byte_range().contains(&node.start_byte())),
                 "parameters" | "lambda_parameters" => false,
                 _ => false,
             };
@@ -103,6 +98,15 @@ impl<'a> Context<'a> {
             child = parent;
         }
         ScopeId(0)
+    }
+
+    /// The last statement in `scope` binding `name` that ends before byte `offset`: the
+    /// binding code at `offset` sees, reading top to bottom. Strictly before, so that in
+    /// `rows = [r for r in rows]` the comprehension reads the previous `rows`.
+    pub fn binding_before(&self, scope: ScopeId, name: &str, offset: usize) -> Option<Binding<'a>> {
+        self.bindings(scope, name)
+            .into_iter()
+            .rfind(|b| b.statement.end_byte() <= offset)
     }
 
     /// Every statement in `scope` that binds `name` (as stored, i.e. mangled in classes), in

@@ -8,8 +8,10 @@
 
 use tree_sitter::Node;
 
-use super::context::Context;
-use super::scope::{NameScope, Role, ScopeId, ScopeKind};
+use super::context::{Binding, Context};
+use super::line_index::LineIndex;
+use super::scope::{NameScope, Role, Scope, ScopeId, ScopeKind};
+use super::syntax::{chain_base, decorators};
 
 /// Names of methods and functions that keep the callback they are given, until unregistered.
 const REGISTRATIONS: &[&str] = &[
@@ -153,11 +155,7 @@ pub struct Closure<'t> {
 impl<'t> Closure<'t> {
     /// How to name the closure in a message: "`on_done` (line 14)" or "the lambda (line 14)".
     pub fn label(&self, context: &Context) -> String {
-        let line = context.lines.line_of(self.node.start_byte());
-        match self.node.kind() {
-            "lambda" => format!("the lambda (line {line})"),
-            _ => format!("`{}` (line {line})", context.scopes.scope(self.scope).name),
-        }
+        label(context.scopes.scope(self.scope), context.lines)
     }
 
     /// The byte range findings about the closure use: the `def` name or the `lambda` keyword.
@@ -170,6 +168,13 @@ impl<'t> Closure<'t> {
             .unwrap_or(self.node.byte_range())
     }
 
+    /// The binding of a captured variable the closure sees when it is made: the last one before
+    /// it in the scope that holds the variable's cell.
+    pub fn captured_binding(&self, context: &Context<'t>, name: &str) -> Option<Binding<'t>> {
+        let scope = binding_scope(context, self, name)?;
+        context.binding_before(scope, name, self.node.start_byte())
+    }
+
     /// The captured variables, as `co_freevars` lists them (without the implicit `__class__`).
     pub fn freevars(&self, context: &Context<'t>) -> impl Iterator<Item = &'t str> + use<'t> {
         let scopes: &'t super::scope::ScopeTree = context.scopes;
@@ -179,6 +184,16 @@ impl<'t> Closure<'t> {
             .iter()
             .map(String::as_str)
             .filter(|name| *name != "__class__")
+    }
+}
+
+/// How messages and hovers name a function or lambda: "`on_done` (line 14)", "the lambda
+/// (line 14)".
+pub fn label(scope: &Scope, lines: &LineIndex) -> String {
+    let line = lines.line_of(scope.range.start);
+    match scope.kind {
+        ScopeKind::Lambda => format!("the lambda (line {line})"),
+        _ => format!("`{}` (line {line})", scope.name),
     }
 }
 
@@ -221,22 +236,15 @@ pub fn escape<'t>(context: &Context<'t>, closure: &Closure<'t>) -> Option<Escape
 
 /// `@bus.on("ready")` / `@atexit.register` above a nested `def`.
 fn decorator_registration<'t>(context: &Context<'t>, function: Node<'t>) -> Option<Escape<'t>> {
-    let definition = function
-        .parent()
-        .filter(|p| p.kind() == "decorated_definition")?;
-    let mut cursor = definition.walk();
-    let decorators: Vec<Node> = definition
-        .named_children(&mut cursor)
-        .filter(|n| n.kind() == "decorator")
-        .collect();
-    decorators.into_iter().find_map(|decorator| {
-        let mut expression = decorator.named_child(0)?;
-        if expression.kind() == "call" {
-            expression = expression.child_by_field_name("function")?;
-        }
-        registration_name(context, expression).map(|callee| Escape {
+    decorators(function).into_iter().find_map(|expression| {
+        let callee = match expression.kind() {
+            "call" => expression.child_by_field_name("function")?,
+            _ => expression,
+        };
+        registration_name(context, callee).map(|callee| Escape {
             route: Route::Registered(callee),
-            site: decorator,
+            // The whole decorator, `@` included.
+            site: expression.parent().unwrap_or(expression),
         })
     })
 }
@@ -436,18 +444,7 @@ pub fn last_name<'t>(context: &Context<'t>, function: Node) -> Option<&'t str> {
 /// local of the function (a local list dies with the call unless it escapes itself, which is
 /// not followed).
 fn outlives_call(context: &Context, container: Node, scope: ScopeId) -> bool {
-    let mut root = container;
-    while matches!(root.kind(), "attribute" | "subscript") {
-        let field = if root.kind() == "attribute" {
-            "object"
-        } else {
-            "value"
-        };
-        match root.child_by_field_name(field) {
-            Some(inner) => root = inner,
-            None => return false,
-        }
-    }
+    let root = chain_base(container);
     if root.kind() != "identifier" {
         return false;
     }
@@ -474,16 +471,5 @@ fn outlives_call(context: &Context, container: Node, scope: ScopeId) -> bool {
 /// The scope where a variable captured by `closure` is bound (its cell), walking out from the
 /// closure's defining function.
 pub fn binding_scope(context: &Context, closure: &Closure, name: &str) -> Option<ScopeId> {
-    let mut scope = Some(closure.parent);
-    while let Some(id) = scope {
-        let s = context.scopes.scope(id);
-        if s.kind != ScopeKind::Class
-            && s.symbol(name)
-                .is_some_and(|sym| sym.scope == NameScope::Cell)
-        {
-            return Some(id);
-        }
-        scope = s.parent;
-    }
-    None
+    context.scopes.cell_owner(closure.parent, name)
 }

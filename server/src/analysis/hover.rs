@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use tree_sitter::{Node, Tree};
 
+use super::escape::label;
 use super::line_index::LineIndex;
 use super::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree};
 
@@ -87,29 +88,21 @@ fn binding_of(
     scope: ScopeId,
     name: &str,
 ) -> Option<(usize, String)> {
-    let mut current = scopes.scope(scope).parent;
-    while let Some(id) = current {
-        let s = scopes.scope(id);
-        if s.kind != ScopeKind::Class
-            && let Some(symbol) = s.symbol(name)
-            && symbol.scope == NameScope::Cell
-        {
-            let occurrence = symbol
-                .occurrences
-                .iter()
-                .find(|o| matches!(o.role, Role::Bind | Role::Param | Role::Import))?;
-            let line = lines.line_of(occurrence.range.start);
-            let start = lines.line_start(line);
-            let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
-            let mut excerpt = text[start..end].trim().to_string();
-            if excerpt.chars().count() > 80 {
-                excerpt = excerpt.chars().take(77).collect::<String>() + "...";
-            }
-            return Some((line, excerpt.replace('`', "'")));
-        }
-        current = s.parent;
+    let owner = scopes.cell_owner(scopes.scope(scope).parent?, name)?;
+    let occurrence = scopes
+        .scope(owner)
+        .symbol(name)?
+        .occurrences
+        .iter()
+        .find(|o| matches!(o.role, Role::Bind | Role::Param | Role::Import))?;
+    let line = lines.line_of(occurrence.range.start);
+    let start = lines.line_start(line);
+    let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+    let mut excerpt = text[start..end].trim().to_string();
+    if excerpt.chars().count() > 80 {
+        excerpt = excerpt.chars().take(77).collect::<String>() + "...";
     }
-    None
+    Some((line, excerpt.replace('`', "'")))
 }
 
 /// "`rows` is captured by `count` (line 12), the lambda (line 14)" for a variable that closures
@@ -132,19 +125,7 @@ fn describe_variable(
     let symbol = scopes.scope(owner).symbol(name)?;
     let home = match symbol.scope {
         NameScope::Cell => owner,
-        NameScope::Free => {
-            let mut current = scopes.scope(owner).parent;
-            loop {
-                let id = current?;
-                let s = scopes.scope(id);
-                if s.kind != ScopeKind::Class
-                    && s.symbol(name).is_some_and(|s| s.scope == NameScope::Cell)
-                {
-                    break id;
-                }
-                current = s.parent;
-            }
-        }
+        NameScope::Free => scopes.cell_owner(scopes.scope(owner).parent?, name)?,
         _ => return None,
     };
     let mut captors = Vec::new();
@@ -157,14 +138,7 @@ fn describe_variable(
                 .symbol(name)
                 .is_some_and(|s| s.occurrences.iter().any(|o| o.role == Role::Use));
             if uses {
-                let line = lines.line_of(scope.range.start);
-                captors.push((
-                    scope.range.start,
-                    match scope.kind {
-                        ScopeKind::Lambda => format!("the lambda (line {line})"),
-                        _ => format!("`{}` (line {line})", scope.name),
-                    },
-                ));
+                captors.push((scope.range.start, label(scope, lines)));
             }
             pending.extend(scope.children.iter().copied());
         }

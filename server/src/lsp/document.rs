@@ -44,21 +44,19 @@ impl Document {
                 Some(range) => {
                     let start = offset_of(&self.text, range.start, encoding);
                     let end = offset_of(&self.text, range.end, encoding).max(start);
+                    let start_position = point(&self.text, start);
+                    let old_end_position = point(&self.text, end);
+                    let char_start = self.text.byte_to_char(start);
+                    self.text.remove(char_start..self.text.byte_to_char(end));
+                    self.text.insert(char_start, &change.text);
+                    let new_end_byte = start + change.text.len();
                     let edit = InputEdit {
                         start_byte: start,
                         old_end_byte: end,
-                        new_end_byte: start + change.text.len(),
-                        start_position: point(&self.text, start),
-                        old_end_position: point(&self.text, end),
-                        new_end_position: Point::default(),
-                    };
-                    let char_start = self.text.byte_to_char(start);
-                    let char_end = self.text.byte_to_char(end);
-                    self.text.remove(char_start..char_end);
-                    self.text.insert(char_start, &change.text);
-                    let edit = InputEdit {
-                        new_end_position: point(&self.text, edit.new_end_byte),
-                        ..edit
+                        new_end_byte,
+                        start_position,
+                        old_end_position,
+                        new_end_position: point(&self.text, new_end_byte),
                     };
                     self.tree.edit(&edit);
                 }

@@ -200,16 +200,23 @@ impl LanguageServer for Backend {
             return Err(unknown_document(&uri));
         };
         let encoding = self.encoding();
+        // Clients ask on every cursor move: copy the text only when there is a finding to act on.
+        let ours: Vec<(Diagnostic, String)> = params
+            .context
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.source.as_deref() == Some("refhound"))
+            .filter_map(|d| match d.code.clone() {
+                Some(NumberOrString::String(code)) => Some((d, code)),
+                _ => None,
+            })
+            .collect();
+        if ours.is_empty() {
+            return Ok(None);
+        }
         let text = snapshot.text.to_string();
         let mut actions = Vec::new();
-        for diagnostic in params.context.diagnostics {
-            let Some(NumberOrString::String(code)) = diagnostic
-                .code
-                .clone()
-                .filter(|_| diagnostic.source.as_deref() == Some("refhound"))
-            else {
-                continue;
-            };
+        for (diagnostic, code) in ours {
             let offset = offset_of(&snapshot.text, diagnostic.range.start, encoding);
             let Some((range, new_text)) =
                 crate::analysis::suppression::ignore_edit(&text, offset, &code)

@@ -15,7 +15,7 @@ use tree_sitter::Node;
 use crate::analysis::context::Context;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
-use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{chain_base, decorators, named_children};
 
 /// How many names or stores deep a value or object is followed.
 pub(super) const DEPTH: usize = 4;
@@ -762,21 +762,6 @@ pub(super) fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
         .flatten()
 }
 
-/// `a` in `a.b[c].d`.
-pub(super) fn chain_base(mut node: Node) -> Node {
-    loop {
-        let next = match node.kind() {
-            "attribute" => node.child_by_field_name("object"),
-            "subscript" => node.child_by_field_name("value"),
-            _ => None,
-        };
-        match next {
-            Some(next) => node = next,
-            None => return node,
-        }
-    }
-}
-
 fn store<'t>(
     context: &Context<'t>,
     statement: Node<'t>,
@@ -843,11 +828,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
         let (definition, decorators) = match statement.kind() {
             "decorated_definition" => (
                 statement.child_by_field_name("definition"),
-                named_children(statement)
-                    .into_iter()
-                    .filter(|n| n.kind() == "decorator")
-                    .filter_map(|d| d.named_child(0))
-                    .collect(),
+                decorators(statement),
             ),
             "function_definition" => (Some(statement), Vec::new()),
             _ => (None, Vec::new()),

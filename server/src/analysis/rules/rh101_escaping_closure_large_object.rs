@@ -42,6 +42,7 @@ use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
 use crate::analysis::findings::{Finding, Related};
 use crate::analysis::rules::Rule;
+use crate::analysis::syntax::first_iterable;
 
 /// Callables whose results are large, by dotted name; `module.*` matches everything under it.
 const LARGE_CONSTRUCTORS: &[&str] = &[
@@ -163,12 +164,7 @@ fn large_binding<'t>(
     closure: &Closure<'t>,
     name: &str,
 ) -> Option<(Node<'t>, String)> {
-    let scope = escape::binding_scope(context, closure, name)?;
-    let binding = context
-        .bindings(scope, name)
-        .into_iter()
-        .rfind(|b| b.statement.start_byte() < closure.node.start_byte())?;
-    let value = binding.value?;
+    let value = closure.captured_binding(context, name)?.value?;
     Some((value, large_value(context, value)?))
 }
 
@@ -218,10 +214,7 @@ pub(super) fn large_value(context: &Context, value: Node) -> Option<String> {
 /// What a comprehension's first iterable reads, when that is evidently large: a file (`open(...)`
 /// or a name bound by `with open(...) as f`), a large value, or a `range` of a large literal.
 fn large_iterable(context: &Context, comprehension: Node) -> Option<String> {
-    let iterable = comprehension
-        .named_children(&mut comprehension.walk())
-        .find(|c| c.kind() == "for_in_clause")?
-        .child_by_field_name("right")?;
+    let iterable = first_iterable(comprehension)?;
     if let Some(what) = large_value(context, iterable) {
         return Some(what);
     }
@@ -238,10 +231,7 @@ fn large_iterable(context: &Context, comprehension: Node) -> Option<String> {
         let name = context.text_of(root);
         let scope = context.scope_containing(root);
         let large = context
-            .bindings(scope, name)
-            .into_iter()
-            // Strictly earlier: `rows = [r for r in rows.items()]` reads the previous `rows`.
-            .rfind(|b| b.statement.end_byte() <= comprehension.start_byte())
+            .binding_before(scope, name, comprehension.start_byte())
             .and_then(|b| b.value)
             .is_some_and(|value| large_value(context, value).is_some());
         if large {

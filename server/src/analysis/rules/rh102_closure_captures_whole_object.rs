@@ -39,6 +39,7 @@ use crate::analysis::escape::{self, Closure};
 use crate::analysis::findings::{Finding, Related};
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
+use crate::analysis::syntax::chain_top;
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -100,10 +101,8 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
     if binder.params.iter().any(|p| p == name) {
         return false;
     }
-    let made_here = context
-        .bindings(scope, name)
-        .into_iter()
-        .rfind(|b| b.statement.start_byte() < closure.node.start_byte())
+    let made_here = closure
+        .captured_binding(context, name)
         .and_then(|b| b.value)
         .is_some_and(|value| {
             matches!(
@@ -162,18 +161,7 @@ fn written_through(context: &Context, scope: ScopeId, name: &str) -> bool {
             .filter(|o| o.role == Role::Use)
             .filter_map(|o| context.node_at(o.range.clone()))
             .any(|node| {
-                let mut target = node;
-                while let Some(parent) = target.parent() {
-                    let inner = match parent.kind() {
-                        "attribute" => parent.child_by_field_name("object"),
-                        "subscript" => parent.child_by_field_name("value"),
-                        _ => None,
-                    };
-                    if inner.is_none_or(|inner| inner.id() != target.id()) {
-                        break;
-                    }
-                    target = parent;
-                }
+                let target = chain_top(node);
                 target.id() != node.id()
                     && target.parent().is_some_and(|p| {
                         p.kind() == "delete_statement"

@@ -61,9 +61,10 @@ use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Related};
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::cycles::{
-    Classes, DEPTH, Hold, Holding, InMethod, chain_base, describe, snippet, store_target,
+    Classes, DEPTH, Hold, Holding, InMethod, describe, snippet, store_target,
 };
 use crate::analysis::settings::PythonVersion;
+use crate::analysis::syntax::chain_base;
 
 /// One statement that closes a cycle, and what it stores.
 struct Closing<'t> {

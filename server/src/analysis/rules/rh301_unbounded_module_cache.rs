@@ -55,8 +55,8 @@ use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, Symbol, SymbolFlags};
-use crate::analysis::syntax::named_children;
+use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol, SymbolFlags};
+use crate::analysis::syntax::{keyword_argument, named_children};
 
 /// Methods that put something into a list, dict, set or deque.
 const ADDING_METHODS: &[&str] = &[
@@ -337,13 +337,8 @@ fn container_kind<'a>(context: &Context, value: Node) -> Option<&'a str> {
     let qualified = context.qualified_name(function)?;
     let (_, short) = COLLECTIONS.iter().find(|(q, _)| *q == qualified)?;
     if *short == "deque" {
-        let arguments = named_children(arguments);
-        let has_maxlen = arguments.len() > 1
-            || arguments.iter().any(|a| {
-                a.kind() == "keyword_argument"
-                    && a.child_by_field_name("name")
-                        .is_some_and(|n| context.text_of(n) == "maxlen")
-            });
+        let has_maxlen = named_children(arguments).len() > 1
+            || keyword_argument(arguments, context.text, "maxlen").is_some();
         if has_maxlen {
             return None;
         }
@@ -359,24 +354,32 @@ struct Mention<'t> {
     adds_here: bool,
 }
 
+/// The symbols through which `name` means the module-level global: the module's own, and
+/// those of every scope that resolves the name to the global.
+fn global_symbols<'c>(context: &Context<'c>, name: &str) -> impl Iterator<Item = &'c Symbol> {
+    let scopes: &'c ScopeTree = context.scopes;
+    scopes
+        .scopes
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, scope)| {
+            scope.symbol(name).filter(|symbol| {
+                index == 0
+                    || matches!(
+                        symbol.scope,
+                        NameScope::GlobalImplicit | NameScope::GlobalExplicit
+                    )
+            })
+        })
+}
+
 /// Every mention of a module-level name, in every scope where it means the global; `None` when
 /// something rebinds it (another assignment, `global x; x = ...`, an import, a loop target).
 fn module_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Vec<Mention<'t>>> {
     let name = context.text_of(target);
     let root = context.tree.root_node();
     let mut mentions = Vec::new();
-    for (index, scope) in context.scopes.scopes.iter().enumerate() {
-        let Some(symbol) = scope.symbol(name) else {
-            continue;
-        };
-        let global = index == 0
-            || matches!(
-                symbol.scope,
-                NameScope::GlobalImplicit | NameScope::GlobalExplicit
-            );
-        if !global {
-            continue;
-        }
+    for symbol in global_symbols(context, name) {
         symbol_mentions(root, symbol, target, true, &mut mentions)?;
     }
     Some(mentions)
@@ -800,18 +803,7 @@ fn mentions_only_called_at_import(
         .scope(ScopeId(0))
         .symbol(name)
         .is_some_and(|s| s.occurrences.iter().any(|o| o.role == Role::Delete));
-    for (index, scope) in context.scopes.scopes.iter().enumerate() {
-        let Some(symbol) = scope.symbol(name) else {
-            continue;
-        };
-        let global = index == 0
-            || matches!(
-                symbol.scope,
-                NameScope::GlobalImplicit | NameScope::GlobalExplicit
-            );
-        if !global {
-            continue;
-        }
+    for symbol in global_symbols(context, name) {
         for occurrence in symbol.occurrences.iter().filter(|o| o.role == Role::Use) {
             let Some(node) =
                 root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)

@@ -42,7 +42,7 @@ use crate::analysis::findings::{Finding, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::ScopeKind;
-use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{decorators, named_children};
 
 const CACHES: &[&str] = &["functools.lru_cache", "functools.cache"];
 /// Methods Python makes static (`__new__`) or class methods without a decorator.
@@ -82,7 +82,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             continue;
         }
         let method = context.text_of(name);
-        let decorators = decorators(definition);
+        let decorators = decorators(function);
         if IMPLICIT_CLASS_OR_STATIC.contains(&method)
             || decorators
                 .iter()
@@ -122,15 +122,6 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         });
     }
     findings
-}
-
-/// The expressions of a decorated definition's decorators.
-fn decorators(definition: Node) -> Vec<Node> {
-    named_children(definition)
-        .into_iter()
-        .filter(|n| n.kind() == "decorator")
-        .filter_map(|d| d.named_child(0))
-        .collect()
 }
 
 /// The cache a decorator applies, `@functools.cache` or `@functools.lru_cache(...)`.

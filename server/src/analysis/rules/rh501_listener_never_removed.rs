@@ -47,7 +47,7 @@ use crate::analysis::findings::{Finding, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
-use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{chain_base, keyword_argument, named_children};
 
 /// Registrations that do not accumulate strong references, by last name.
 const NOT_ACCUMULATING: &[&str] = &["add_done_callback", "signal"];
@@ -78,7 +78,9 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             continue;
         }
         // Django's and blinker's `connect` hold receivers weakly unless told `weak=False`.
-        if method == "connect" && !keyword_is(context, arguments, "weak", "False") {
+        let strong = keyword_argument(arguments, context.text, "weak")
+            .is_some_and(|weak| context.text_of(weak) == "False");
+        if method == "connect" && !strong {
             continue;
         }
         if unregistrations
@@ -97,9 +99,11 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         };
         // Registered on an object reached from what the callback keeps (`self.button.on(...,
         // self.click)`): the source lives no longer than the callback's own referent.
-        let holder = escape::Route::Registered(callee.clone());
-        let root = holder.holder();
-        if root.is_some_and(|root| callback.holds == [root] || made_locally(context, scope, root))
+        let source = (function.kind() == "attribute")
+            .then(|| chain_base(function))
+            .filter(|base| base.kind() == "identifier")
+            .map(|base| context.text_of(base));
+        if source.is_some_and(|root| callback.holds == [root] || made_locally(context, scope, root))
             || guarded_once(context, call)
         {
             continue;
@@ -198,13 +202,8 @@ fn closure_callback<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Callbac
     let captured: Vec<String> = closure
         .freevars(context)
         .map(|name| {
-            let line = escape::binding_scope(context, &closure, name)
-                .and_then(|scope| {
-                    context
-                        .bindings(scope, name)
-                        .into_iter()
-                        .rfind(|b| b.statement.start_byte() < node.start_byte())
-                })
+            let line = closure
+                .captured_binding(context, name)
                 .map(|b| context.lines.line_of(b.target.start_byte()));
             match line {
                 Some(line) => format!("`{name}` (line {line})"),
@@ -258,17 +257,6 @@ fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
             .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
 }
 
-/// Whether the call has the keyword argument `name=value`.
-fn keyword_is(context: &Context, arguments: Node, name: &str, value: &str) -> bool {
-    named_children(arguments).into_iter().any(|a| {
-        a.kind() == "keyword_argument"
-            && a.child_by_field_name("name")
-                .is_some_and(|n| context.text_of(n) == name)
-            && a.child_by_field_name("value")
-                .is_some_and(|v| context.text_of(v) == value)
-    })
-}
-
 /// `if not X: register(...); X = True`: a registration that runs once.
 fn guarded_once(context: &Context, call: Node) -> bool {
     let Some(block) = call.parent().and_then(|statement| statement.parent()) else {
@@ -306,12 +294,6 @@ fn result_is_kept(call: Node) -> bool {
 
 /// tkinter's `widget.bind(sequence, func, add)`: only with `add` does a binding accumulate.
 fn binds_additionally(context: &Context, arguments: Node) -> bool {
-    let mut cursor = arguments.walk();
-    let arguments: Vec<Node> = arguments.named_children(&mut cursor).collect();
-    arguments.len() >= 3
-        || arguments.iter().any(|a| {
-            a.kind() == "keyword_argument"
-                && a.child_by_field_name("name")
-                    .is_some_and(|n| context.text_of(n) == "add")
-        })
+    named_children(arguments).len() >= 3
+        || keyword_argument(arguments, context.text, "add").is_some()
 }

@@ -269,6 +269,24 @@ impl ScopeTree {
         &self.scopes[id.0]
     }
 
+    /// The function whose cell holds the variable `name` seen from `start`: `start` itself or
+    /// the nearest enclosing scope that is not a class body and makes `name` a cell.
+    pub fn cell_owner(&self, start: ScopeId, name: &str) -> Option<ScopeId> {
+        let mut current = Some(start);
+        while let Some(id) = current {
+            let scope = self.scope(id);
+            if scope.kind != ScopeKind::Class
+                && scope
+                    .symbol(name)
+                    .is_some_and(|s| s.scope == NameScope::Cell)
+            {
+                return Some(id);
+            }
+            current = scope.parent;
+        }
+        None
+    }
+
     /// Scopes in pre-order (a scope before its children, children in source order).
     pub fn preorder(&self) -> Vec<ScopeId> {
         let mut order = Vec::with_capacity(self.scopes.len());
