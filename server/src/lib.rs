@@ -2,10 +2,14 @@
 //!
 //! Layers, outer to inner (see `README.md`, "Architecture"):
 //! - [`cli`]: the command line, a thin adapter that reads files and prints results;
+//! - [`lsp`]: the language server, a thin adapter between LSP and the analysis;
+//! - [`files`]: finding Python files and configuration files on disk, shared by both;
+//! - [`config`]: configuration text (TOML, JSON) to settings, pure;
 //! - [`analysis`]: pure functions from source text and a tree-sitter tree to results, with no I/O
 //!   and no LSP types.
 
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod lsp;

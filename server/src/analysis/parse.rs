@@ -28,6 +28,44 @@ pub fn python_parser() -> Parser {
     parser
 }
 
+/// The tree's every node, one per line, indented by depth, as `kind start..end` (byte offsets;
+/// `MISSING` and `ERROR` nodes as such): what a debugging view shows, and what tests compare
+/// when two trees must be the same.
+pub fn outline(tree: &Tree) -> String {
+    let mut out = String::new();
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
+    loop {
+        let node = cursor.node();
+        let kind = if node.is_missing() {
+            format!("MISSING {}", node.kind())
+        } else {
+            node.kind().to_string()
+        };
+        let field = cursor
+            .field_name()
+            .map(|f| format!("{f}: "))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:indent$}{field}{kind} {}..{}\n",
+            "",
+            node.start_byte(),
+            node.end_byte(),
+            indent = depth * 2
+        ));
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return out;
+            }
+            depth -= 1;
+        }
+    }
+}
+
 /// Parses `text` from scratch, retrying with bracketed lines joined when that parses cleanly.
 pub fn parse(text: &str) -> Tree {
     let mut parser = python_parser();

@@ -8,15 +8,15 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
-use super::files::{
-    ConfigFiles, EXCLUDED_DIRECTORIES, absolute, for_each_file, python_files, read_source,
-};
 use crate::analysis::findings::Finding;
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::parse;
 use crate::analysis::rules::{RULES, Rule, RuleInfo};
 use crate::analysis::settings::{Settings, Severity};
 use crate::config::Config;
+use crate::files::{
+    ConfigFiles, EXCLUDED_DIRECTORIES, absolute, for_each_file, python_files, read_source,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::files::{for_each_file, python_files, read_source};
 use crate::analysis::parse::parse;
 use crate::analysis::scope::ScopeTree;
+use crate::files::{for_each_file, python_files, read_source};
 
 /// One output line; the field names are the oracle's (`tests/oracle/cpython_freevars.py`).
 #[derive(Serialize)]

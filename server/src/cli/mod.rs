@@ -1,7 +1,6 @@
 //! The command line: a thin layer that finds files, runs the analysis and prints results.
 
 mod check;
-mod files;
 mod freevars;
 mod parse;
 mod rule;

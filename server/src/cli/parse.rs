@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::files::{EXCLUDED_DIRECTORIES, for_each_file, python_files, read_source};
 use crate::analysis::parse::parse;
+use crate::files::{EXCLUDED_DIRECTORIES, for_each_file, python_files, read_source};
 
 pub fn run(paths: &[PathBuf]) -> Result<(), String> {
     let files = python_files(paths, EXCLUDED_DIRECTORIES)?;

@@ -17,7 +17,7 @@ use dashmap::DashMap;
 use ropey::Rope;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
 
 use crate::analysis::findings::Finding;
 use crate::analysis::scope::ScopeTree;
@@ -25,7 +25,8 @@ use crate::analysis::settings::{Settings, Severity};
 use document::{Change, Document};
 use position::{Encoding, offset_of, position_of};
 
-struct Backend {
+/// The server's state: the client handle, the open documents and the negotiated settings.
+pub struct Backend {
     client: Client,
     documents: DashMap<Uri, Document>,
     /// Negotiated at `initialize`; UTF-16 until then.
@@ -75,6 +76,36 @@ impl Backend {
                 .publish_diagnostics(uri, diagnostics, Some(version))
                 .await;
         }
+    }
+}
+
+/// `refhound/syntaxTree`: a document as the server holds it, for debugging and for tests that
+/// check the server's incremental state against a fresh parse.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyntaxTreeParams {
+    pub text_document: TextDocumentIdentifier,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct SyntaxTree {
+    pub version: i32,
+    pub text: String,
+    /// [`crate::analysis::parse::outline`] of the document's tree.
+    pub tree: String,
+}
+
+impl Backend {
+    async fn syntax_tree(&self, params: SyntaxTreeParams) -> Result<SyntaxTree> {
+        let uri = params.text_document.uri;
+        let Some(snapshot) = self.documents.get(&uri).map(|d| d.clone()) else {
+            return Err(unknown_document(&uri));
+        };
+        Ok(SyntaxTree {
+            version: snapshot.version,
+            text: snapshot.text.to_string(),
+            tree: crate::analysis::parse::outline(&snapshot.tree),
+        })
     }
 }
 
@@ -294,6 +325,19 @@ fn diagnostic(
     }
 }
 
+/// A fresh server and the socket its client side talks through; `serve_stdio` runs it over
+/// standard streams, tests over an in-memory duplex.
+pub fn service() -> (LspService<Backend>, ClientSocket) {
+    LspService::build(|client| Backend {
+        client,
+        documents: DashMap::new(),
+        utf8: AtomicBool::new(false),
+        settings: Arc::new(Settings::default()),
+    })
+    .custom_method("refhound/syntaxTree", Backend::syntax_tree)
+    .finish()
+}
+
 /// Serves LSP on standard input and output until the client exits.
 pub fn serve_stdio() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -302,12 +346,7 @@ pub fn serve_stdio() {
         .build()
         .expect("a tokio runtime starts");
     runtime.block_on(async {
-        let (service, socket) = LspService::new(|client| Backend {
-            client,
-            documents: DashMap::new(),
-            utf8: AtomicBool::new(false),
-            settings: Arc::new(Settings::default()),
-        });
+        let (service, socket) = service();
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .serve(service)
             .await;

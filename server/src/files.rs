@@ -1,4 +1,5 @@
-//! Finding Python files and their configuration files, and reading them into text.
+//! Finding Python files and their configuration files, and reading them into text: the I/O that
+//! the command line and the language server share.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
