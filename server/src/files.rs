@@ -94,11 +94,16 @@ pub fn read_source(file: &PythonFile) -> Result<String, String> {
 /// Runs `work` on every file (or job about a file) in parallel, on threads with room for deeply
 /// nested sources, and returns the results in the files' order.
 pub fn for_each_file<F: Sync, T: Send>(files: &[F], work: impl Fn(&F) -> T + Sync) -> Vec<T> {
-    let pool = rayon::ThreadPoolBuilder::new()
+    pool(0).install(|| files.par_iter().map(&work).collect())
+}
+
+/// A thread pool with room for deeply nested sources: `threads` threads, or one per core for 0.
+pub fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
         .stack_size(STACK_SIZE)
         .build()
-        .expect("building a thread pool only fails when threads cannot be spawned");
-    pool.install(|| files.par_iter().map(&work).collect())
+        .expect("building a thread pool only fails when threads cannot be spawned")
 }
 
 /// A configuration file read, with its problems worded for the terminal.

@@ -15,10 +15,38 @@ pub struct Finding {
     /// Other places that explain the finding: where the retained object is created, the
     /// statement that closes a cycle, ...
     pub related: Vec<Related>,
+    /// Rewrites that remove the cause, best first; empty when the rule has no safe way to.
+    pub fixes: Vec<Fix>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Related {
     pub range: Range<usize>,
     pub message: String,
+}
+
+/// A titled set of edits that removes a finding's cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, as a code action's title; an unsafe fix says how behaviour changes.
+    pub title: String,
+    pub safety: Safety,
+    /// Non-overlapping edits of the file, in source order.
+    pub edits: Vec<Edit>,
+}
+
+/// Whether applying a fix can change what the program does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safety {
+    /// Behaviour unchanged: applied by "fix all" and `--fix`.
+    Safe,
+    /// Behaviour can change (the fix's title says how): applied only on request.
+    Unsafe,
+}
+
+/// Replaces a byte range of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub text: String,
 }

@@ -3,6 +3,7 @@
 pub mod context;
 pub mod escape;
 pub mod findings;
+pub mod fixes;
 pub mod hover;
 pub mod imports;
 pub mod line_index;

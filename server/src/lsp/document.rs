@@ -1,9 +1,16 @@
-//! One open document: its text as a rope, its tree-sitter tree and its version. Every change is
-//! applied with `Tree::edit` and one incremental reparse; a whole-document change replaces all.
+//! One open document: its text as a rope, its tree-sitter tree and its version.
+//!
+//! A change is applied to the text and, through `Tree::edit`, to the last tree at once (cheap,
+//! before the handler's first `.await`); the reparse happens later, on a blocking thread, from a
+//! [`Snapshot`]: one incremental reparse for however many edits arrived meanwhile. A whole-document
+//! change leaves nothing to reuse, so the next parse starts afresh.
+
+use std::sync::Arc;
 
 use ropey::Rope;
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
+use super::diagnostics::Analysis;
 use super::position::{Encoding, offset_of};
 use crate::analysis::parse::python_language;
 
@@ -14,32 +21,87 @@ pub struct Change {
     pub text: String,
 }
 
-#[derive(Clone)]
 pub struct Document {
     pub text: Rope,
-    pub tree: Tree,
     pub version: i32,
+    /// The last tree parsed, with every edit since applied to it by `Tree::edit`.
+    tree: Tree,
+    /// Whether `tree` is the parse of `text` (no edit since).
+    parsed: bool,
+    /// Whether `tree` may seed an incremental parse (not after a whole-document change).
+    reusable: bool,
+    /// The findings of this version, once computed; dropped by the next change.
+    pub analysis: Option<Arc<Analysis>>,
 }
 
-impl Document {
-    pub fn new(text: &str, version: i32) -> Document {
-        let text = Rope::from_str(text);
-        let tree = parse(&text, None);
-        Document {
-            text,
-            tree,
-            version,
+/// A document's state at one version, for work off the serving task. Cloning the rope and the
+/// tree is cheap (both share their nodes).
+#[derive(Clone)]
+pub struct Snapshot {
+    pub text: Rope,
+    pub version: i32,
+    tree: Tree,
+    parsed: bool,
+    reusable: bool,
+}
+
+impl Snapshot {
+    /// The syntax tree of this version: the stored one, or an incremental reparse of it.
+    pub fn tree(&self) -> Tree {
+        if self.parsed {
+            self.tree.clone()
+        } else {
+            parse(&self.text, self.reusable.then_some(&self.tree))
         }
     }
 
-    /// Applies a notification's changes in order, then reparses once, reusing the old tree.
+    /// Whether [`Snapshot::tree`] will parse.
+    pub fn needs_parse(&self) -> bool {
+        !self.parsed
+    }
+}
+
+impl Document {
+    /// A document not parsed yet: the first [`Snapshot::tree`] parses it.
+    pub fn new(text: &str, version: i32) -> Document {
+        Document {
+            text: Rope::from_str(text),
+            version,
+            tree: parse(&Rope::new(), None),
+            parsed: false,
+            reusable: false,
+            analysis: None,
+        }
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            text: self.text.clone(),
+            version: self.version,
+            tree: self.tree.clone(),
+            parsed: self.parsed,
+            reusable: self.reusable,
+        }
+    }
+
+    /// Keeps the tree parsed for `version`, unless the document has moved on (then its edits
+    /// were applied to the older tree, which the next parse starts from).
+    pub fn store_tree(&mut self, version: i32, tree: Tree) {
+        if self.version == version && !self.parsed {
+            self.tree = tree;
+            self.parsed = true;
+            self.reusable = true;
+        }
+    }
+
+    /// Applies a notification's changes in order to the text and the tree; the reparse is left
+    /// to the next [`Snapshot::tree`].
     pub fn apply_changes(&mut self, changes: Vec<Change>, version: i32, encoding: Encoding) {
-        let mut whole = false;
         for change in changes {
             match change.range {
                 None => {
                     self.text = Rope::from_str(&change.text);
-                    whole = true;
+                    self.reusable = false;
                 }
                 Some(range) => {
                     let start = offset_of(&self.text, range.start, encoding);
@@ -62,8 +124,8 @@ impl Document {
                 }
             }
         }
-        let old = (!whole).then_some(&self.tree);
-        self.tree = parse(&self.text, old);
+        self.parsed = false;
+        self.analysis = None;
         self.version = version;
     }
 }
@@ -151,12 +213,17 @@ mod tests {
                 version,
                 Encoding::Utf16,
             );
+            // Sometimes the server reparses between notifications, sometimes edits pile up.
+            if random.next(2) == 0 {
+                let snapshot = document.snapshot();
+                document.store_tree(snapshot.version, snapshot.tree());
+            }
         }
         let text = document.text.to_string();
         let fresh = parse(&Rope::from_str(&text), None);
         assert_eq!(
-            document.tree.root_node().to_sexp(),
-            fresh.root_node().to_sexp()
+            crate::analysis::parse::outline(&document.snapshot().tree()),
+            crate::analysis::parse::outline(&fresh)
         );
         assert_eq!(document.version, 1001);
     }
@@ -183,6 +250,6 @@ mod tests {
         );
         assert_eq!(document.text.to_string(), "z = 2\n");
         assert_eq!(document.version, 3);
-        assert!(!document.tree.root_node().has_error());
+        assert!(!document.snapshot().tree().root_node().has_error());
     }
 }

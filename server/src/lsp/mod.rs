@@ -1,40 +1,108 @@
 //! The language server (`refhound server`): tower-lsp glue over the analysis. Only this module
-//! knows LSP types; it converts positions at its edge (`position`) and keeps the open documents
-//! (`document`).
+//! knows LSP types; it converts at its edge.
+//!
+//! - `document`: an open document (rope, tree, version) and its snapshots;
+//! - `position`: LSP positions ⇄ byte offsets, in the negotiated encoding;
+//! - `diagnostics`: findings as diagnostics, fixes in `Diagnostic.data`;
+//! - `actions`: code actions (ignore comment, the rules' fixes, fix-all);
+//! - `settings`: defaults ← configuration file ← editor settings;
+//! - `workspace`: the background scan of the workspace's files;
+//! - `panic`: a panicking request answers with an error instead of ending the server.
 //!
 //! Ordering: tower-lsp may run several handlers at once, notifications included. So every
-//! notification changes the document store before its first `.await`, no `DashMap` guard lives
-//! across an `.await`, and analysis runs on `spawn_blocking` over a snapshot whose version
-//! travels with the results: diagnostics for a version the document has left are dropped.
+//! notification changes the document store before its first `.await`, no `DashMap` guard or lock
+//! lives across an `.await`, and parsing and analysis run on `spawn_blocking` over a snapshot
+//! whose version travels with the results: results for a version the document has left are
+//! dropped.
 
+mod actions;
+mod diagnostics;
 mod document;
+mod panic;
 mod position;
+mod settings;
+mod workspace;
 
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use dashmap::DashMap;
-use ropey::Rope;
-use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
 
-use crate::analysis::findings::Finding;
 use crate::analysis::scope::ScopeTree;
-use crate::analysis::settings::{Settings, Severity};
+use diagnostics::Analysis;
 use document::{Change, Document};
 use position::{Encoding, offset_of, position_of};
+use settings::SettingsStore;
 
-/// The server's state: the client handle, the open documents and the negotiated settings.
+/// The server: a client handle and the state its tasks share.
 pub struct Backend {
     client: Client,
-    documents: DashMap<Uri, Document>,
-    /// Negotiated at `initialize`; UTF-16 until then.
-    utf8: AtomicBool,
-    settings: Arc<Settings>,
+    state: Arc<State>,
 }
 
-impl Backend {
+/// Everything the handlers and the background tasks share.
+#[derive(Default)]
+struct State {
+    documents: DashMap<Uri, Document>,
+    /// The findings of workspace files on disk, from the scan and watched-file changes.
+    disk: DashMap<Uri, Arc<Analysis>>,
+    settings: SettingsStore,
+    /// Negotiated at `initialize`; UTF-16 until then.
+    utf8: AtomicBool,
+    client: OnceLock<ClientSupport>,
+    /// The workspace folders, as paths.
+    roots: Mutex<Vec<PathBuf>>,
+    /// Problems found before the client may be told (settings in `initializationOptions`).
+    early_problems: Mutex<Vec<String>>,
+    workspace: workspace::Scans,
+}
+
+/// What the client said it supports, as far as the server's behaviour depends on it.
+#[derive(Debug, Default, Clone, Copy)]
+struct ClientSupport {
+    /// `textDocument/diagnostic`: the client pulls, so the server does not push.
+    pull_diagnostics: bool,
+    /// `workspace/diagnostic/refresh`.
+    diagnostic_refresh: bool,
+    /// `window/workDoneProgress/create`.
+    progress: bool,
+    /// `workspace/configuration`.
+    configuration: bool,
+    /// Dynamic registration of `workspace/didChangeWatchedFiles`.
+    watch_files: bool,
+}
+
+impl ClientSupport {
+    fn of(capabilities: &ClientCapabilities) -> ClientSupport {
+        let workspace = capabilities.workspace.as_ref();
+        ClientSupport {
+            pull_diagnostics: capabilities
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.diagnostic.is_some()),
+            diagnostic_refresh: workspace
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+            progress: capabilities
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+            configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
+            watch_files: workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|w| w.dynamic_registration)
+                .unwrap_or(false),
+        }
+    }
+}
+
+impl State {
     fn encoding(&self) -> Encoding {
         if self.utf8.load(Ordering::Relaxed) {
             Encoding::Utf8
@@ -43,37 +111,184 @@ impl Backend {
         }
     }
 
-    /// Analyses the document's current version off the serving task and publishes its findings,
-    /// unless the document moved on meanwhile.
-    async fn publish(&self, uri: Uri) {
-        let Some(snapshot) = self.documents.get(&uri).map(|d| d.clone()) else {
-            return;
+    fn support(&self) -> ClientSupport {
+        self.client.get().copied().unwrap_or_default()
+    }
+
+    /// The analysis of the document's current version: the one kept with the document, or one
+    /// computed on a blocking thread. `None` when the document is not open, or moved on before
+    /// the analysis finished. Problems of configuration files read on the way come with it.
+    async fn analysis(self: &Arc<Self>, uri: &Uri) -> Result<(Option<Arc<Analysis>>, Vec<String>)> {
+        let generation = self.settings.generation();
+        let snapshot = match self.documents.get(uri) {
+            None => return Ok((None, Vec::new())),
+            Some(document) => match &document.analysis {
+                Some(analysis) if analysis.generation == generation => {
+                    return Ok((Some(Arc::clone(analysis)), Vec::new()));
+                }
+                _ => document.snapshot(),
+            },
         };
-        let settings = Arc::clone(&self.settings);
-        let encoding = self.encoding();
-        let version = snapshot.version;
-        let target = uri.clone();
-        let computed = tokio::task::spawn_blocking(move || {
-            let text = snapshot.text.to_string();
-            crate::analysis::check(&text, &snapshot.tree, &settings)
-                .iter()
-                .map(|f| diagnostic(f, &snapshot.text, &settings, encoding, &target))
-                .collect::<Vec<_>>()
+        let state = Arc::clone(self);
+        let uri = uri.clone();
+        blocking(move || {
+            let current = |state: &State| {
+                state
+                    .documents
+                    .get(&uri)
+                    .is_some_and(|d| d.version == snapshot.version)
+            };
+            // A fast typist leaves versions behind before their turn comes: skip those.
+            if !current(&state) {
+                return (None, Vec::new());
+            }
+            let tree = snapshot.tree();
+            let path = uri.to_file_path();
+            let (settings, problems) = state.settings.for_path(path.as_deref());
+            let analysis = Arc::new(Analysis::new(
+                &snapshot.text,
+                &tree,
+                snapshot.version,
+                generation,
+                &settings,
+                state.encoding(),
+                &uri,
+            ));
+            if let Some(mut document) = state.documents.get_mut(&uri) {
+                document.store_tree(snapshot.version, tree);
+                if document.version == snapshot.version {
+                    document.analysis = Some(Arc::clone(&analysis));
+                }
+            }
+            let still = current(&state);
+            (still.then_some(analysis), problems)
         })
-        .await;
-        let diagnostics = match computed {
-            Ok(diagnostics) => diagnostics,
+        .await
+    }
+}
+
+/// Runs `work` on tokio's blocking pool; a panic there becomes an internal error.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| {
+        let message = match error.try_into_panic() {
+            Ok(panic) => panic::panic_message(panic.as_ref()),
+            Err(error) => error.to_string(),
+        };
+        Error {
+            code: ErrorCode::InternalError,
+            message: format!("refhound: analysis failed: {message}").into(),
+            data: None,
+        }
+    })
+}
+
+impl Backend {
+    /// Tells the user about bad settings: a message they see, and the log.
+    async fn show_problems(&self, problems: Vec<String>) {
+        for problem in problems {
+            self.client
+                .log_message(MessageType::WARNING, &problem)
+                .await;
+            self.client
+                .show_message(MessageType::WARNING, problem)
+                .await;
+        }
+    }
+
+    /// Pushes the diagnostics of the document's current version (clients that do not pull).
+    async fn publish(&self, uri: Uri) {
+        if self.state.support().pull_diagnostics {
+            return;
+        }
+        match self.state.analysis(&uri).await {
+            Ok((Some(analysis), problems)) => {
+                self.show_problems(problems).await;
+                self.client
+                    .publish_diagnostics(uri, analysis.diagnostics.clone(), Some(analysis.version))
+                    .await;
+            }
+            Ok((None, problems)) => self.show_problems(problems).await,
             Err(error) => {
                 self.client
-                    .log_message(MessageType::ERROR, format!("analysis failed: {error}"))
+                    .log_message(MessageType::ERROR, error.message)
                     .await;
-                return;
             }
+        }
+    }
+
+    /// Settings changed: every open document's diagnostics and the workspace scan are redone.
+    async fn settings_changed(&self) {
+        if self.state.support().pull_diagnostics {
+            if self.state.support().diagnostic_refresh {
+                let _ = self.client.workspace_diagnostic_refresh().await;
+            }
+        } else {
+            let open: Vec<Uri> = self
+                .state
+                .documents
+                .iter()
+                .map(|d| d.key().clone())
+                .collect();
+            for uri in open {
+                self.publish(uri).await;
+            }
+        }
+        workspace::start_scan(self.client.clone(), Arc::clone(&self.state));
+    }
+
+    /// `workspace/configuration` for section `refhound`, when the client offers it.
+    async fn pull_configuration(&self) -> bool {
+        if !self.state.support().configuration {
+            return false;
+        }
+        let items = vec![ConfigurationItem {
+            scope_uri: None,
+            section: Some("refhound".to_string()),
+        }];
+        match self.client.configuration(items).await {
+            Ok(values) => {
+                let value = values.into_iter().next().unwrap_or_default();
+                let problems = self.state.settings.set_editor(&value);
+                self.show_problems(problems).await;
+                true
+            }
+            Err(error) => {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("workspace/configuration failed: {}", error.message),
+                    )
+                    .await;
+                false
+            }
+        }
+    }
+
+    async fn watch_configuration_files(&self) {
+        if !self.state.support().watch_files {
+            return;
+        }
+        let watchers = ["**/pyproject.toml", "**/refhound.toml", "**/*.py"]
+            .into_iter()
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob.to_string()),
+                kind: None,
+            })
+            .collect();
+        let registration = Registration {
+            id: "refhound-watched-files".to_string(),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                watchers,
+            })
+            .ok(),
         };
-        let current = self.documents.get(&uri).map(|d| d.version);
-        if current == Some(version) {
+        if let Err(error) = self.client.register_capability(vec![registration]).await {
             self.client
-                .publish_diagnostics(uri, diagnostics, Some(version))
+                .log_message(
+                    MessageType::WARNING,
+                    format!("could not watch configuration files: {}", error.message),
+                )
                 .await;
         }
     }
@@ -98,14 +313,15 @@ pub struct SyntaxTree {
 impl Backend {
     async fn syntax_tree(&self, params: SyntaxTreeParams) -> Result<SyntaxTree> {
         let uri = params.text_document.uri;
-        let Some(snapshot) = self.documents.get(&uri).map(|d| d.clone()) else {
+        let Some(snapshot) = self.state.documents.get(&uri).map(|d| d.snapshot()) else {
             return Err(unknown_document(&uri));
         };
-        Ok(SyntaxTree {
+        blocking(move || SyntaxTree {
             version: snapshot.version,
             text: snapshot.text.to_string(),
-            tree: crate::analysis::parse::outline(&snapshot.tree),
+            tree: crate::analysis::parse::outline(&snapshot.tree()),
         })
+        .await
     }
 }
 
@@ -117,8 +333,24 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|general| general.position_encodings.as_deref());
         let encoding = Encoding::negotiate(offered);
-        self.utf8
+        self.state
+            .utf8
             .store(encoding == Encoding::Utf8, Ordering::Relaxed);
+        let support = ClientSupport::of(&params.capabilities);
+        let _ = self.state.client.set(support);
+        *self
+            .state
+            .roots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = workspace::roots(&params);
+        if let Some(options) = &params.initialization_options {
+            let problems = self.state.settings.set_editor(options);
+            self.state
+                .early_problems
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(problems);
+        }
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "refhound".to_string(),
@@ -136,23 +368,53 @@ impl LanguageServer for Backend {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
-                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            actions::FIX_ALL.clone(),
+                        ]),
                         ..CodeActionOptions::default()
                     },
                 )),
+                diagnostic_provider: support.pull_diagnostics.then(|| {
+                    DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                        identifier: Some("refhound".to_string()),
+                        inter_file_dependencies: false,
+                        workspace_diagnostics: true,
+                        ..DiagnosticOptions::default()
+                    })
+                }),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
         })
     }
 
+    async fn initialized(&self, _: InitializedParams) {
+        let early = std::mem::take(
+            &mut *self
+                .state
+                .early_problems
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        self.show_problems(early).await;
+        if self.pull_configuration().await {
+            // Documents opened meanwhile were analysed with the settings before.
+            self.settings_changed().await;
+        } else {
+            workspace::start_scan(self.client.clone(), Arc::clone(&self.state));
+        }
+        self.watch_configuration_files().await;
+    }
+
     async fn shutdown(&self) -> Result<()> {
+        self.state.workspace.cancel();
         Ok(())
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        self.documents.insert(
+        self.state.documents.insert(
             document.uri.clone(),
             Document::new(&document.text, document.version),
         );
@@ -170,43 +432,151 @@ impl LanguageServer for Backend {
             })
             .collect();
         // The guard is dropped before the first `.await`.
-        match self.documents.get_mut(&uri) {
+        let applied = match self.state.documents.get_mut(&uri) {
             Some(mut document) => {
-                document.apply_changes(changes, params.text_document.version, self.encoding())
+                let encoding = self.state.encoding();
+                document.apply_changes(changes, params.text_document.version, encoding);
+                true
             }
-            None => {
-                drop(changes);
-                self.client
-                    .log_message(
-                        MessageType::WARNING,
-                        format!(
-                            "didChange for a document that is not open: {}",
-                            uri.as_str()
-                        ),
-                    )
-                    .await;
-                return;
+            None => false,
+        };
+        if applied {
+            self.publish(uri).await;
+        } else {
+            self.client
+                .log_message(
+                    MessageType::WARNING,
+                    format!(
+                        "didChange for a document that is not open: {}",
+                        uri.as_str()
+                    ),
+                )
+                .await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.state.documents.remove(&uri);
+        if self.state.support().pull_diagnostics {
+            return;
+        }
+        // The file on disk takes over: its findings if the workspace holds it, else none.
+        let on_disk = workspace::analyse_file(&self.state, &uri).await;
+        let diagnostics = on_disk.map(|a| a.diagnostics.clone()).unwrap_or_default();
+        self.client
+            .publish_diagnostics(uri, diagnostics, None)
+            .await;
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let uri = params.text_document.uri;
+        let (analysis, problems) = self.state.analysis(&uri).await?;
+        self.show_problems(problems).await;
+        let Some(analysis) = analysis else {
+            if !self.state.documents.contains_key(&uri) {
+                return Err(unknown_document(&uri));
+            }
+            // The document changed while its analysis ran: the client asks again.
+            return Err(Error {
+                code: ErrorCode::ServerError(-32802),
+                message: "the document changed".into(),
+                data: serde_json::to_value(DiagnosticServerCancellationData {
+                    retrigger_request: true,
+                })
+                .ok(),
+            });
+        };
+        let result_id = analysis.result_id();
+        let report = if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
+            DocumentDiagnosticReportKind::Unchanged(UnchangedDocumentDiagnosticReport { result_id })
+        } else {
+            DocumentDiagnosticReportKind::Full(FullDocumentDiagnosticReport {
+                result_id: Some(result_id),
+                items: analysis.diagnostics.clone(),
+            })
+        };
+        Ok(DocumentDiagnosticReportResult::Report(match report {
+            DocumentDiagnosticReportKind::Full(full) => {
+                DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                    related_documents: None,
+                    full_document_diagnostic_report: full,
+                })
+            }
+            DocumentDiagnosticReportKind::Unchanged(unchanged) => {
+                DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
+                    related_documents: None,
+                    unchanged_document_diagnostic_report: unchanged,
+                })
+            }
+        }))
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        _: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        Ok(WorkspaceDiagnosticReportResult::Report(workspace::report(
+            &self.state,
+        )))
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        if !self.pull_configuration().await {
+            // Clients without `workspace/configuration` send the settings themselves.
+            let value = match params.settings {
+                serde_json::Value::Object(mut map) if map.contains_key("refhound") => {
+                    map.remove("refhound").unwrap_or_default()
+                }
+                other => other,
+            };
+            let problems = self.state.settings.set_editor(&value);
+            self.show_problems(problems).await;
+        }
+        self.settings_changed().await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut configuration = false;
+        let mut sources = Vec::new();
+        for change in params.changes {
+            let path = change.uri.to_file_path();
+            let name = path
+                .as_deref()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned());
+            match name.as_deref() {
+                Some("pyproject.toml" | "refhound.toml") => configuration = true,
+                Some(name) if name.ends_with(".py") => sources.push(change),
+                _ => {}
             }
         }
-        self.publish(uri).await;
+        if configuration {
+            self.state.settings.reload_files();
+            self.settings_changed().await;
+            return;
+        }
+        workspace::files_changed(&self.client, &self.state, sources).await;
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let position = params.text_document_position_params;
-        let Some(snapshot) = self
-            .documents
-            .get(&position.text_document.uri)
-            .map(|d| d.clone())
-        else {
-            return Err(unknown_document(&position.text_document.uri));
+        let uri = position.text_document.uri;
+        let Some(snapshot) = self.state.documents.get(&uri).map(|d| d.snapshot()) else {
+            return Err(unknown_document(&uri));
         };
-        let encoding = self.encoding();
-        let found = tokio::task::spawn_blocking(move || {
+        let encoding = self.state.encoding();
+        let state = Arc::clone(&self.state);
+        blocking(move || {
+            let tree = snapshot.tree();
             let offset = offset_of(&snapshot.text, position.position, encoding);
             let text = snapshot.text.to_string();
-            let scopes = ScopeTree::new(&text, &snapshot.tree);
-            crate::analysis::hover::hover(&text, &snapshot.tree, &scopes, offset).map(|hover| {
-                Hover {
+            let scopes = ScopeTree::new(&text, &tree);
+            let hover =
+                crate::analysis::hover::hover(&text, &tree, &scopes, offset).map(|hover| Hover {
                     contents: HoverContents::Markup(MarkupContent {
                         kind: MarkupKind::Markdown,
                         value: hover.markdown,
@@ -215,114 +585,24 @@ impl LanguageServer for Backend {
                         position_of(&snapshot.text, hover.range.start, encoding),
                         position_of(&snapshot.text, hover.range.end, encoding),
                     )),
-                }
-            })
+                });
+            if snapshot.needs_parse()
+                && let Some(mut document) = state.documents.get_mut(&uri)
+            {
+                document.store_tree(snapshot.version, tree);
+            }
+            hover
         })
-        .await;
-        found.map_err(|error| tower_lsp_server::jsonrpc::Error {
-            message: format!("hover failed: {error}").into(),
-            ..tower_lsp_server::jsonrpc::Error::internal_error()
-        })
+        .await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let uri = params.text_document.uri;
-        let Some(snapshot) = self.documents.get(&uri).map(|d| d.clone()) else {
-            return Err(unknown_document(&uri));
-        };
-        let encoding = self.encoding();
-        // Clients ask on every cursor move: copy the text only when there is a finding to act on.
-        let ours: Vec<(Diagnostic, String)> = params
-            .context
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.source.as_deref() == Some("refhound"))
-            .filter_map(|d| match d.code.clone() {
-                Some(NumberOrString::String(code)) => Some((d, code)),
-                _ => None,
-            })
-            .collect();
-        if ours.is_empty() {
-            return Ok(None);
-        }
-        let text = snapshot.text.to_string();
-        let mut actions = Vec::new();
-        for (diagnostic, code) in ours {
-            let offset = offset_of(&snapshot.text, diagnostic.range.start, encoding);
-            let Some((range, new_text)) =
-                crate::analysis::suppression::ignore_edit(&text, offset, &code)
-            else {
-                continue;
-            };
-            let edit = TextEdit {
-                range: Range::new(
-                    position_of(&snapshot.text, range.start, encoding),
-                    position_of(&snapshot.text, range.end, encoding),
-                ),
-                new_text,
-            };
-            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title: format!("Ignore {code} on this line"),
-                kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![diagnostic]),
-                edit: Some(WorkspaceEdit {
-                    changes: Some([(uri.clone(), vec![edit])].into_iter().collect()),
-                    ..WorkspaceEdit::default()
-                }),
-                ..CodeAction::default()
-            }));
-        }
-        Ok(Some(actions))
-    }
-
-    async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let uri = params.text_document.uri;
-        self.documents.remove(&uri);
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        actions::code_actions(&self.state, params).await
     }
 }
 
-fn unknown_document(uri: &Uri) -> tower_lsp_server::jsonrpc::Error {
-    tower_lsp_server::jsonrpc::Error::invalid_params(format!("{} is not open", uri.as_str()))
-}
-
-/// A finding as an LSP diagnostic of the document `uri`.
-fn diagnostic(
-    finding: &Finding,
-    text: &Rope,
-    settings: &Settings,
-    encoding: Encoding,
-    uri: &Uri,
-) -> Diagnostic {
-    let range = |r: &std::ops::Range<usize>| {
-        Range::new(
-            position_of(text, r.start, encoding),
-            position_of(text, r.end, encoding),
-        )
-    };
-    let severity = match settings.severity(finding.rule) {
-        Severity::Error => DiagnosticSeverity::ERROR,
-        Severity::Warning => DiagnosticSeverity::WARNING,
-        Severity::Information => DiagnosticSeverity::INFORMATION,
-        Severity::Hint => DiagnosticSeverity::HINT,
-    };
-    let related = finding
-        .related
-        .iter()
-        .map(|r| DiagnosticRelatedInformation {
-            location: Location::new(uri.clone(), range(&r.range)),
-            message: r.message.clone(),
-        })
-        .collect::<Vec<_>>();
-    Diagnostic {
-        range: range(&finding.range),
-        severity: Some(severity),
-        code: Some(NumberOrString::String(finding.rule.code().to_string())),
-        source: Some("refhound".to_string()),
-        message: finding.message.clone(),
-        related_information: (!related.is_empty()).then_some(related),
-        ..Diagnostic::default()
-    }
+fn unknown_document(uri: &Uri) -> Error {
+    Error::invalid_params(format!("{} is not open", uri.as_str()))
 }
 
 /// A fresh server and the socket its client side talks through; `serve_stdio` runs it over
@@ -330,9 +610,7 @@ fn diagnostic(
 pub fn service() -> (LspService<Backend>, ClientSocket) {
     LspService::build(|client| Backend {
         client,
-        documents: DashMap::new(),
-        utf8: AtomicBool::new(false),
-        settings: Arc::new(Settings::default()),
+        state: Arc::new(State::default()),
     })
     .custom_method("refhound/syntaxTree", Backend::syntax_tree)
     .finish()
@@ -348,7 +626,7 @@ pub fn serve_stdio() {
     runtime.block_on(async {
         let (service, socket) = service();
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
+            .serve(panic::CatchPanic(service))
             .await;
     });
 }

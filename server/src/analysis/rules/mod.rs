@@ -163,7 +163,16 @@ impl RuleInfo {
     pub fn run(&self, context: &Context) -> Vec<Finding> {
         (self.check)(context)
     }
+
+    /// Where the rule's documentation is published: `docs/rules/CODE.md` of the repository,
+    /// generated from [`RuleInfo::documentation`] (a test keeps the pages current).
+    pub fn url(&self) -> String {
+        format!("{DOCS_URL}{}.md", self.code)
+    }
 }
+
+/// The published `docs/rules/` directory; editors link each diagnostic's code here.
+pub const DOCS_URL: &str = "https://github.com/refhound/refhound/blob/main/docs/rules/";
 
 #[cfg(test)]
 mod tests {
@@ -184,6 +193,28 @@ mod tests {
                 doc.starts_with(&format!("# {} {}", info.code, info.name)),
                 "{} title",
                 info.code
+            );
+        }
+    }
+
+    /// `docs/rules/CODE.md` is each rule's documentation; `REFHOUND_UPDATE_DOCS=1 cargo test`
+    /// rewrites the pages after a rule's documentation changed.
+    #[test]
+    fn docs_pages_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules");
+        let update = std::env::var_os("REFHOUND_UPDATE_DOCS").is_some();
+        for info in RULES {
+            let path = dir.join(format!("{}.md", info.code));
+            let expected = info.documentation();
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &expected).unwrap();
+            }
+            let found = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                found == expected,
+                "{} is out of date: run REFHOUND_UPDATE_DOCS=1 cargo test docs_pages",
+                path.display()
             );
         }
     }

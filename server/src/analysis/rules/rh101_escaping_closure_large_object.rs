@@ -152,6 +152,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                 escape.route.describe(),
             ),
             related,
+            fixes: Vec::new(),
         });
     }
     findings

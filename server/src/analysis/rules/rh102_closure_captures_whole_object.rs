@@ -77,6 +77,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                     escape.route.describe(),
                 ),
                 related,
+                fixes: Vec::new(),
             });
         }
     }

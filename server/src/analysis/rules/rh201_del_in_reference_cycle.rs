@@ -172,6 +172,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             range: class.name_node.byte_range(),
             message,
             related,
+            fixes: Vec::new(),
         });
     }
     findings

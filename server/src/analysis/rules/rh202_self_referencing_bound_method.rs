@@ -112,6 +112,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                             class.name
                         ),
                         related,
+                        fixes: Vec::new(),
                     });
                 }
             }

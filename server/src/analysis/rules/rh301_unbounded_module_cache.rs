@@ -254,6 +254,7 @@ fn finding(
                 ),
             })
             .collect(),
+        fixes: Vec::new(),
     }
 }
 

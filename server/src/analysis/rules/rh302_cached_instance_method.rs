@@ -119,6 +119,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                 range: name.byte_range(),
                 message: format!("`{method}` is an instance method: its first argument is `self`"),
             }],
+            fixes: Vec::new(),
         });
     }
     findings

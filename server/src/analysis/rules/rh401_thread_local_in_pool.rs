@@ -309,6 +309,7 @@ fn check_local<'t>(
         range: binding.byte_range(),
         message,
         related,
+        fixes: Vec::new(),
     })
 }
 

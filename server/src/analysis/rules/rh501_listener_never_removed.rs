@@ -120,6 +120,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                 range: callback.node.byte_range(),
                 message: format!("{} is defined here", callback.label),
             }],
+            fixes: Vec::new(),
         });
     }
     findings

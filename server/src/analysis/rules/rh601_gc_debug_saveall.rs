@@ -17,7 +17,8 @@
 //! ```
 //!
 //! ## Fix
-//! Remove the call, or the flag: `gc.set_debug(gc.DEBUG_STATS)` reports without keeping
+//! Offered (safe): remove the call statement (`pass` when it is alone in its block).
+//! By hand: remove the call, or the flag: `gc.set_debug(gc.DEBUG_STATS)` reports without keeping
 //! anything. When the saved objects are needed, inspect `gc.garbage` and clear it
 //! (`gc.garbage.clear()`) in the same debugging session.
 //!
@@ -27,7 +28,8 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::Finding;
+use crate::analysis::findings::{Finding, Fix, Safety};
+use crate::analysis::fixes::remove_statement;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::syntax::named_children;
@@ -48,6 +50,10 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         let Some(flag) = saving_flag(context, arguments) else {
             continue;
         };
+        let removal = call
+            .parent()
+            .filter(|statement| statement.kind() == "expression_statement")
+            .and_then(|statement| remove_statement(context.text, statement));
         findings.push(Finding {
             rule: Rule::GcDebugSaveall,
             range: call.byte_range(),
@@ -56,6 +62,14 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                  unreachable in `gc.garbage`, for the life of the process"
             ),
             related: Vec::new(),
+            fixes: removal
+                .map(|edit| Fix {
+                    title: "Remove the `gc.set_debug(...)` call".to_string(),
+                    safety: Safety::Safe,
+                    edits: vec![edit],
+                })
+                .into_iter()
+                .collect(),
         });
     }
     findings

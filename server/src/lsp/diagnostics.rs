@@ -1,0 +1,129 @@
+//! Findings as LSP diagnostics: positions in the negotiated encoding, the rule's code with a link
+//! to its documentation, the configured severity, related locations, and the rule's fixes as
+//! ready-made edits in `data`, so a code action needs no second analysis.
+
+use std::ops::Range as ByteRange;
+use std::str::FromStr;
+
+use ropey::Rope;
+use serde::{Deserialize, Serialize};
+use tower_lsp_server::ls_types::*;
+use tree_sitter::Tree;
+
+use super::position::{Encoding, position_of};
+use crate::analysis::findings::{Finding, Safety};
+use crate::analysis::settings::{Settings, Severity};
+
+/// The findings of one document version, under one settings generation.
+pub struct Analysis {
+    pub version: i32,
+    pub generation: u64,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    /// Runs every enabled rule over `text` and converts the findings.
+    pub fn new(
+        text: &Rope,
+        tree: &Tree,
+        version: i32,
+        generation: u64,
+        settings: &Settings,
+        encoding: Encoding,
+        uri: &Uri,
+    ) -> Analysis {
+        let findings = crate::analysis::check(&text.to_string(), tree, settings);
+        let diagnostics = findings
+            .iter()
+            .map(|f| diagnostic(f, text, settings, encoding, uri))
+            .collect();
+        Analysis {
+            version,
+            generation,
+            diagnostics,
+        }
+    }
+
+    /// The pull-diagnostics result id: changes with the text and with the settings.
+    pub fn result_id(&self) -> String {
+        format!("{}:{}", self.generation, self.version)
+    }
+}
+
+/// One fix of a diagnostic, as it travels in `Diagnostic.data`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FixData {
+    pub title: String,
+    pub safe: bool,
+    pub edits: Vec<TextEdit>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct DiagnosticData {
+    #[serde(default)]
+    pub fixes: Vec<FixData>,
+}
+
+/// A byte range of `text` as an LSP range.
+pub fn lsp_range(text: &Rope, range: &ByteRange<usize>, encoding: Encoding) -> Range {
+    Range::new(
+        position_of(text, range.start, encoding),
+        position_of(text, range.end, encoding),
+    )
+}
+
+/// A finding as an LSP diagnostic of the document `uri`.
+pub fn diagnostic(
+    finding: &Finding,
+    text: &Rope,
+    settings: &Settings,
+    encoding: Encoding,
+    uri: &Uri,
+) -> Diagnostic {
+    let severity = match settings.severity(finding.rule) {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Information => DiagnosticSeverity::INFORMATION,
+        Severity::Hint => DiagnosticSeverity::HINT,
+    };
+    let related = finding
+        .related
+        .iter()
+        .map(|r| DiagnosticRelatedInformation {
+            location: Location::new(uri.clone(), lsp_range(text, &r.range, encoding)),
+            message: r.message.clone(),
+        })
+        .collect::<Vec<_>>();
+    let fixes = finding
+        .fixes
+        .iter()
+        .map(|fix| FixData {
+            title: fix.title.clone(),
+            safe: fix.safety == Safety::Safe,
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| TextEdit {
+                    range: lsp_range(text, &edit.range, encoding),
+                    new_text: edit.text.clone(),
+                })
+                .collect(),
+        })
+        .collect::<Vec<_>>();
+    let info = finding.rule.info();
+    Diagnostic {
+        range: lsp_range(text, &finding.range, encoding),
+        severity: Some(severity),
+        code: Some(NumberOrString::String(info.code.to_string())),
+        code_description: Uri::from_str(&info.url())
+            .ok()
+            .map(|href| CodeDescription { href }),
+        source: Some("refhound".to_string()),
+        message: finding.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        data: (!fixes.is_empty())
+            .then(|| serde_json::to_value(DiagnosticData { fixes }).ok())
+            .flatten(),
+        ..Diagnostic::default()
+    }
+}

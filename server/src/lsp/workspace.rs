@@ -1,0 +1,267 @@
+//! The workspace scan: after start (and after settings change), every Python file of the
+//! workspace folders is analysed in the background, as `refhound check` would find them
+//! (`.gitignore` honoured, installed packages skipped), with work-done progress. Findings of
+//! closed files are pushed, or served to `workspace/diagnostic` for clients that pull. An open
+//! document always wins over its file on disk.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use ropey::Rope;
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::*;
+
+use super::diagnostics::Analysis;
+use super::{State, blocking};
+use crate::analysis::parse::parse;
+use crate::files::{EXCLUDED_DIRECTORIES, PythonFile, pool, python_files, read_source};
+
+/// Scans in flight: a newer scan (or shutdown) makes older ones stop.
+#[derive(Default)]
+pub struct Scans {
+    generation: AtomicU64,
+}
+
+impl Scans {
+    pub fn cancel(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    fn current(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+}
+
+/// The workspace folders of `initialize`, else its root (which older clients send alone).
+#[allow(deprecated)]
+pub fn roots(params: &InitializeParams) -> Vec<PathBuf> {
+    let uris: Vec<&Uri> = match &params.workspace_folders {
+        Some(folders) if !folders.is_empty() => folders.iter().map(|f| &f.uri).collect(),
+        _ => params.root_uri.iter().collect(),
+    };
+    uris.into_iter()
+        .filter_map(|uri| uri.to_file_path().map(|p| p.into_owned()))
+        .filter(|path| path.is_dir())
+        .collect()
+}
+
+/// Starts a scan in the background, stopping any older one.
+pub fn start_scan(client: Client, state: Arc<State>) {
+    tokio::spawn(scan(client, state));
+}
+
+/// How many files a progress report covers.
+const REPORT_EVERY: usize = 50;
+
+async fn scan(client: Client, state: Arc<State>) {
+    let generation = state.workspace.cancel();
+    let roots = state
+        .roots
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    if roots.is_empty() {
+        return;
+    }
+    let listed = blocking(move || python_files(&roots, EXCLUDED_DIRECTORIES)).await;
+    let files = match listed {
+        Ok(Ok(files)) => files,
+        Ok(Err(message)) => {
+            client
+                .log_message(MessageType::ERROR, format!("workspace scan: {message}"))
+                .await;
+            return;
+        }
+        Err(error) => {
+            client
+                .log_message(
+                    MessageType::ERROR,
+                    format!("workspace scan: {}", error.message),
+                )
+                .await;
+            return;
+        }
+    };
+    let total = files.len();
+    let progress = if state.support().progress {
+        let token = NumberOrString::String(format!("refhound/scan/{generation}"));
+        match client.create_work_done_progress(token.clone()).await {
+            Ok(()) => Some(
+                client
+                    .progress(token, "refhound")
+                    .with_message(format!("analysing {total} Python files"))
+                    .with_percentage(0)
+                    .begin()
+                    .await,
+            ),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+
+    // The analysis runs on a pool one thread short of the cores, so a typist's edits still find
+    // one free; results come back file by file.
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Arc::clone(&state);
+    let analysing = tokio::task::spawn_blocking(move || {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().max(2) - 1);
+        pool(threads).install(|| {
+            files.par_iter().for_each(|file: &PythonFile| {
+                if worker.workspace.current() != generation {
+                    return;
+                }
+                let _ = sender.send(analyse_path(&worker, &file.path));
+            })
+        })
+    });
+    let mut done = 0;
+    let mut findings = 0;
+    let mut problems = Vec::new();
+    while let Some(result) = receiver.recv().await {
+        done += 1;
+        if let Some((uri, analysis, file_problems)) = result {
+            findings += analysis.diagnostics.len();
+            problems.extend(file_problems);
+            store(&client, &state, uri, Some(analysis)).await;
+        }
+        if let Some(progress) = &progress
+            && done % REPORT_EVERY == 0
+        {
+            let percentage = (done * 100 / total.max(1)) as u32;
+            progress
+                .report_with_message(format!("{done}/{total} files"), percentage)
+                .await;
+        }
+    }
+    let _ = analysing.await;
+    for problem in problems {
+        client.show_message(MessageType::WARNING, problem).await;
+    }
+    let finished = state.workspace.current() == generation;
+    if let Some(progress) = progress {
+        let message = if finished {
+            format!("{total} files, {findings} findings")
+        } else {
+            "stopped".to_string()
+        };
+        progress.finish_with_message(message).await;
+    }
+    if finished {
+        refresh(&client, &state).await;
+    }
+}
+
+/// Reads, parses and analyses one file on disk.
+fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<String>)> {
+    let uri = Uri::from_file_path(path)?;
+    let file = PythonFile {
+        path: path.to_path_buf(),
+        display: path.display().to_string(),
+    };
+    let text = read_source(&file).ok()?;
+    let tree = parse(&text);
+    let (settings, problems) = state.settings.for_path(Some(path));
+    let analysis = Analysis::new(
+        &Rope::from_str(&text),
+        &tree,
+        0,
+        state.settings.generation(),
+        &settings,
+        state.encoding(),
+        &uri,
+    );
+    Some((uri, Arc::new(analysis), problems))
+}
+
+/// Keeps a closed file's findings (`None`: the file is gone) and pushes them to clients that do
+/// not pull, unless the document is open: then the editor's text wins.
+async fn store(client: &Client, state: &State, uri: Uri, analysis: Option<Arc<Analysis>>) {
+    let before = match &analysis {
+        Some(analysis) => state.disk.insert(uri.clone(), Arc::clone(analysis)),
+        None => state.disk.remove(&uri).map(|(_, a)| a),
+    };
+    if state.support().pull_diagnostics || state.documents.contains_key(&uri) {
+        return;
+    }
+    let diagnostics = analysis.map(|a| a.diagnostics.clone()).unwrap_or_default();
+    let had = before.is_some_and(|a| !a.diagnostics.is_empty());
+    if had || !diagnostics.is_empty() {
+        client.publish_diagnostics(uri, diagnostics, None).await;
+    }
+}
+
+/// Asks clients that pull to pull again.
+async fn refresh(client: &Client, state: &State) {
+    let support = state.support();
+    if support.pull_diagnostics && support.diagnostic_refresh {
+        let _ = client.workspace_diagnostic_refresh().await;
+    }
+}
+
+/// Whether `path` lies in a workspace folder.
+fn in_workspace(state: &State, path: &Path) -> bool {
+    state
+        .roots
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .any(|root| path.starts_with(root))
+}
+
+/// The findings of a workspace file as it is on disk (a document was closed), kept for
+/// `workspace/diagnostic`; `None` for files outside the workspace.
+pub async fn analyse_file(state: &Arc<State>, uri: &Uri) -> Option<Arc<Analysis>> {
+    let path = uri.to_file_path()?.into_owned();
+    if !in_workspace(state, &path) || !path.is_file() {
+        return None;
+    }
+    let worker = Arc::clone(state);
+    let (uri, analysis, _) = blocking(move || analyse_path(&worker, &path))
+        .await
+        .ok()??;
+    state.disk.insert(uri, Arc::clone(&analysis));
+    Some(analysis)
+}
+
+/// Python files changed on disk (watched files): analysed again, or forgotten when deleted.
+pub async fn files_changed(client: &Client, state: &Arc<State>, changes: Vec<FileEvent>) {
+    if changes.is_empty() {
+        return;
+    }
+    for change in changes {
+        let uri = change.uri;
+        let analysis = if change.typ == FileChangeType::DELETED {
+            None
+        } else {
+            match analyse_file(state, &uri).await {
+                Some(analysis) => Some(analysis),
+                None => continue,
+            }
+        };
+        store(client, state, uri, analysis).await;
+    }
+    refresh(client, state).await;
+}
+
+/// `workspace/diagnostic`: the findings of every scanned file that is not open.
+pub fn report(state: &State) -> WorkspaceDiagnosticReport {
+    let items = state
+        .disk
+        .iter()
+        .filter(|entry| !state.documents.contains_key(entry.key()))
+        .map(|entry| {
+            WorkspaceDocumentDiagnosticReport::Full(WorkspaceFullDocumentDiagnosticReport {
+                uri: entry.key().clone(),
+                version: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: Some(entry.value().result_id()),
+                    items: entry.value().diagnostics.clone(),
+                },
+            })
+        })
+        .collect();
+    WorkspaceDiagnosticReport { items }
+}
