@@ -52,7 +52,7 @@ mod tests {
                 found = Some(node);
                 break;
             }
-            stack.extend((0..node.child_count()).filter_map(|i| node.child(i as u32)));
+            stack.extend((0..node.child_count()).filter_map(|i| node.child(i)));
         }
         let edit = remove_statement(text, found.expect("the statement exists"))?;
         let mut out = text.to_string();
