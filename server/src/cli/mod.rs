@@ -62,10 +62,7 @@ pub fn main() -> ExitCode {
         Command::Rule { code, all } => rule::run(code.as_deref(), all),
         Command::Freevars { paths } => freevars::run(&paths),
         Command::Parse { paths } => parse::run(&paths),
-        Command::Server => {
-            crate::lsp::serve_stdio();
-            Ok(())
-        }
+        Command::Server => return crate::lsp::serve_stdio(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

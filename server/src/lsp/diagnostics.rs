@@ -19,6 +19,8 @@ pub struct Analysis {
     pub version: i32,
     pub generation: u64,
     pub diagnostics: Vec<Diagnostic>,
+    /// Why the document was not analysed, when it was not.
+    pub skipped: Option<String>,
 }
 
 impl Analysis {
@@ -41,6 +43,7 @@ impl Analysis {
             version,
             generation,
             diagnostics,
+            skipped: None,
         }
     }
 

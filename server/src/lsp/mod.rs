@@ -59,7 +59,14 @@ struct State {
     /// Problems found before the client may be told (settings in `initializationOptions`).
     early_problems: Mutex<Vec<String>>,
     workspace: workspace::Scans,
+    /// `shutdown` was received: `exit` then ends the process with status 0, else 1.
+    shut_down: AtomicBool,
 }
+
+/// Documents larger than this are not parsed or analysed (a log line says so): generated
+/// modules of that size are not where leaks are fixed, and one would hold a blocking thread for
+/// seconds and a gigabyte of trees on every keystroke.
+const MAX_ANALYSED_BYTES: usize = 5 * 1024 * 1024;
 
 /// What the client said it supports, as far as the server's behaviour depends on it.
 #[derive(Debug, Default, Clone, Copy)]
@@ -142,6 +149,15 @@ impl State {
             if !current(&state) {
                 return (None, Vec::new());
             }
+            if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
+                let skipped = Analysis {
+                    version: snapshot.version,
+                    generation,
+                    diagnostics: Vec::new(),
+                    skipped: Some(too_large(&uri, snapshot.text.len_bytes())),
+                };
+                return (Some(Arc::new(skipped)), Vec::new());
+            }
             let tree = snapshot.tree();
             let path = uri.to_file_path();
             let (settings, problems) = state.settings.for_path(path.as_deref());
@@ -203,6 +219,9 @@ impl Backend {
         match self.state.analysis(&uri).await {
             Ok((Some(analysis), problems)) => {
                 self.show_problems(problems).await;
+                if let Some(skipped) = &analysis.skipped {
+                    self.client.log_message(MessageType::INFO, skipped).await;
+                }
                 self.client
                     .publish_diagnostics(uri, analysis.diagnostics.clone(), Some(analysis.version))
                     .await;
@@ -408,6 +427,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.state.shut_down.store(true, Ordering::Release);
         self.state.workspace.cancel();
         Ok(())
     }
@@ -568,6 +588,12 @@ impl LanguageServer for Backend {
         let Some(snapshot) = self.state.documents.get(&uri).map(|d| d.snapshot()) else {
             return Err(unknown_document(&uri));
         };
+        if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
+            return Err(Error::invalid_params(too_large(
+                &uri,
+                snapshot.text.len_bytes(),
+            )));
+        }
         let encoding = self.state.encoding();
         let state = Arc::clone(&self.state);
         blocking(move || {
@@ -601,6 +627,16 @@ impl LanguageServer for Backend {
     }
 }
 
+fn too_large(uri: &Uri, bytes: usize) -> String {
+    format!(
+        "{} is {:.1} MB, more than the {} MB refhound analyses in the editor; `refhound check` \
+         still checks it",
+        uri.as_str(),
+        bytes as f64 / (1024.0 * 1024.0),
+        MAX_ANALYSED_BYTES / (1024 * 1024)
+    )
+}
+
 fn unknown_document(uri: &Uri) -> Error {
     Error::invalid_params(format!("{} is not open", uri.as_str()))
 }
@@ -608,25 +644,36 @@ fn unknown_document(uri: &Uri) -> Error {
 /// A fresh server and the socket its client side talks through; `serve_stdio` runs it over
 /// standard streams, tests over an in-memory duplex.
 pub fn service() -> (LspService<Backend>, ClientSocket) {
-    LspService::build(|client| Backend {
-        client,
-        state: Arc::new(State::default()),
-    })
-    .custom_method("refhound/syntaxTree", Backend::syntax_tree)
-    .finish()
+    service_with(Arc::new(State::default()))
 }
 
-/// Serves LSP on standard input and output until the client exits.
-pub fn serve_stdio() {
+fn service_with(state: Arc<State>) -> (LspService<Backend>, ClientSocket) {
+    LspService::build(move |client| Backend { client, state })
+        .custom_method("refhound/syntaxTree", Backend::syntax_tree)
+        .finish()
+}
+
+/// Serves LSP on standard input and output until the client exits. The exit status follows the
+/// protocol: 0 when `shutdown` came before `exit` (or the input ended after it), 1 otherwise.
+pub fn serve_stdio() -> std::process::ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(crate::analysis::scope::STACK_SIZE)
         .build()
         .expect("a tokio runtime starts");
-    runtime.block_on(async {
-        let (service, socket) = service();
+    let state = Arc::new(State::default());
+    let served = Arc::clone(&state);
+    runtime.block_on(async move {
+        let (service, socket) = service_with(served);
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .serve(panic::CatchPanic(service))
             .await;
     });
+    // Background scans and analyses may still run: they are not waited for.
+    runtime.shutdown_background();
+    if state.shut_down.load(Ordering::Acquire) {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    }
 }

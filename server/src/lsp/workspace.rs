@@ -162,6 +162,9 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
         display: path.display().to_string(),
     };
     let text = read_source(&file).ok()?;
+    if text.len() > super::MAX_ANALYSED_BYTES {
+        return None;
+    }
     let tree = parse(&text);
     let (settings, problems) = state.settings.for_path(Some(path));
     let analysis = Analysis::new(
