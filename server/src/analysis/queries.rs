@@ -94,14 +94,20 @@ fn compiled() -> &'static Compiled {
     })
 }
 
-/// The captures of one match, by capture name.
+/// The captures of one match, by capture name. A match has a handful of captures, so a list
+/// searched in order beats a hash map built for each of the thousands of matches in a file.
 pub struct Captures<'t> {
-    nodes: HashMap<&'static str, Node<'t>>,
+    nodes: Vec<(&'static str, Node<'t>)>,
 }
 
 impl<'t> Captures<'t> {
+    /// The node captured as `name` (the last one, for a quantified capture).
     pub fn get(&self, name: &str) -> Option<Node<'t>> {
-        self.nodes.get(name).copied()
+        self.nodes
+            .iter()
+            .rev()
+            .find(|(capture, _)| *capture == name)
+            .map(|&(_, node)| node)
     }
 }
 
