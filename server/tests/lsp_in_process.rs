@@ -420,12 +420,14 @@ impl Typist {
         edit(range, new)
     }
 
+    /// A random character boundary, never the middle of a `\r\n`, which no position names.
     fn random_boundary(&mut self) -> usize {
         let boundaries: Vec<usize> = self
             .text
             .char_indices()
             .map(|(i, _)| i)
             .chain([self.text.len()])
+            .filter(|&i| !splits_crlf(&self.text, i))
             .collect();
         boundaries[self.random.below(boundaries.len())]
     }
@@ -450,10 +452,13 @@ impl Typist {
     fn cut(&mut self) -> TextDocumentContentChangeEvent {
         let at = self.random_boundary();
         let length = 1 + self.random.below(4);
-        let end = self.text[at..]
+        let mut end = self.text[at..]
             .char_indices()
             .nth(length)
             .map_or(self.text.len(), |(i, _)| at + i);
+        if splits_crlf(&self.text, end) {
+            end += 1;
+        }
         self.push(Undo::Cut {
             at,
             text: self.text[at..end].to_string(),
@@ -551,6 +556,11 @@ impl Typist {
     }
 }
 
+/// Whether byte `at` of `text` is between the `\r` and the `\n` of a line break.
+fn splits_crlf(text: &str, at: usize) -> bool {
+    text[..at].ends_with('\r') && text[at..].starts_with('\n')
+}
+
 /// Where the first lines of two outlines differ, for a readable failure.
 fn first_difference(left: &str, right: &str) -> Option<String> {
     let (l, r): (Vec<_>, Vec<_>) = (left.lines().collect(), right.lines().collect());
@@ -565,13 +575,17 @@ fn first_difference(left: &str, right: &str) -> Option<String> {
 
 /// A thousand incremental changes sent back to back, without waiting for anything, as a fast
 /// typist's editor sends them: the server must end with exactly the client's text, the tree a
-/// fresh parse of it gives, and the diagnostics that text gets when opened fresh.
-async fn fast_typist(encoding: Encoding) {
+/// fresh parse of it gives, and the diagnostics that text gets when opened fresh. With `crlf`,
+/// the document starts with Windows line ends (and gets `\n` ones too from the typist).
+async fn fast_typist(encoding: Encoding, crlf: bool) {
     let mut client = Client::start();
     client.initialize(capabilities_for(encoding), None).await;
     assert_eq!(client.encoding, encoding);
     let uri = uri("typist/events.py");
-    let original = demo("events.py");
+    let mut original = demo("events.py");
+    if crlf {
+        original = original.replace('\n', "\r\n");
+    }
     open(&client, &uri, &original, 1);
 
     let mut typist = Typist {
@@ -615,7 +629,7 @@ async fn fast_typist(encoding: Encoding) {
         // Keep what reproduces the failure: every notification's changes and the final states.
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fast_typist");
         std::fs::create_dir_all(&dir).unwrap();
-        let tag = format!("{encoding:?}").to_lowercase();
+        let tag = format!("{encoding:?}{}", if crlf { "_crlf" } else { "" }).to_lowercase();
         let save = |name: &str, contents: &str| {
             std::fs::write(dir.join(format!("{tag}_{name}")), contents).unwrap();
         };
@@ -671,12 +685,17 @@ async fn fast_typist(encoding: Encoding) {
 
 #[test]
 fn a_thousand_fast_changes_end_in_the_clients_text_and_a_fresh_tree_utf16() {
-    run(fast_typist(Encoding::Utf16));
+    run(fast_typist(Encoding::Utf16, false));
 }
 
 #[test]
 fn a_thousand_fast_changes_end_in_the_clients_text_and_a_fresh_tree_utf8() {
-    run(fast_typist(Encoding::Utf8));
+    run(fast_typist(Encoding::Utf8, false));
+}
+
+#[test]
+fn a_thousand_fast_changes_to_a_crlf_document_utf16() {
+    run(fast_typist(Encoding::Utf16, true));
 }
 
 // 6. protocol edges
