@@ -10,7 +10,12 @@ use super::findings::Edit;
 /// clever one.
 pub fn remove_statement(text: &str, statement: Node) -> Option<Edit> {
     let parent = statement.parent()?;
-    let alone_in_block = parent.kind() == "block" && parent.named_child_count() == 1;
+    // Comments are children too, but a block of only comments is no block.
+    let statements = (0..parent.named_child_count())
+        .filter_map(|i| parent.named_child(i as u32))
+        .filter(|child| child.kind() != "comment")
+        .count();
+    let alone_in_block = parent.kind() == "block" && statements == 1;
     if alone_in_block {
         return Some(Edit {
             range: statement.byte_range(),
@@ -73,5 +78,9 @@ mod tests {
         assert_eq!(removed("a()\r\nb()\r\n", "b()").as_deref(), Some("a()\r\n"));
         assert_eq!(removed("b()", "b()").as_deref(), Some(""));
         assert_eq!(removed("a(); b()\n", "b()"), None);
+        assert_eq!(
+            removed("def f():\n    b()\n    # only a comment left\n", "b()").as_deref(),
+            Some("def f():\n    pass\n    # only a comment left\n")
+        );
     }
 }

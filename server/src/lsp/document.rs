@@ -32,6 +32,8 @@ pub struct Document {
     reusable: bool,
     /// The findings of this version, once computed; dropped by the next change.
     pub analysis: Option<Arc<Analysis>>,
+    /// The last (version, settings generation) whose diagnostics were pushed.
+    published: Option<(i32, u64)>,
 }
 
 /// A document's state at one version, for work off the serving task. Cloning the rope and the
@@ -71,7 +73,19 @@ impl Document {
             parsed: false,
             reusable: false,
             analysis: None,
+            published: None,
         }
+    }
+
+    /// Whether diagnostics for `version` under settings `generation` may be pushed now: it is
+    /// the current version and nothing as new was pushed before. Marks them pushed.
+    pub fn mark_published(&mut self, version: i32, generation: u64) -> bool {
+        let fresh =
+            self.version == version && self.published.is_none_or(|p| p < (version, generation));
+        if fresh {
+            self.published = Some((version, generation));
+        }
+        fresh
     }
 
     pub fn snapshot(&self) -> Snapshot {

@@ -222,6 +222,17 @@ impl Backend {
                 if let Some(skipped) = &analysis.skipped {
                     self.client.log_message(MessageType::INFO, skipped).await;
                 }
+                // Checked right before sending, so results that finished late for a version the
+                // document has left never overtake newer ones.
+                let fresh = match self.state.documents.get_mut(&uri) {
+                    Some(mut document) => {
+                        document.mark_published(analysis.version, analysis.generation)
+                    }
+                    None => false,
+                };
+                if !fresh {
+                    return;
+                }
                 self.client
                     .publish_diagnostics(uri, analysis.diagnostics.clone(), Some(analysis.version))
                     .await;
