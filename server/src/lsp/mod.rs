@@ -276,12 +276,16 @@ impl Backend {
             section: Some("refhound".to_string()),
         }];
         match self.client.configuration(items).await {
-            Ok(values) => {
-                let value = values.into_iter().next().unwrap_or_default();
-                let problems = self.state.settings.set_editor(&value);
-                self.show_problems(problems).await;
-                true
-            }
+            // `null`: the client knows no such section; the settings stay as they are
+            // (`initializationOptions`, say).
+            Ok(values) => match values.into_iter().next() {
+                Some(value) if !value.is_null() => {
+                    let problems = self.state.settings.set_editor(&value);
+                    self.show_problems(problems).await;
+                    true
+                }
+                _ => false,
+            },
             Err(error) => {
                 self.client
                     .log_message(
@@ -556,7 +560,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        if !self.pull_configuration().await {
+        if self.state.support().configuration {
+            self.pull_configuration().await;
+        } else {
             // Clients without `workspace/configuration` send the settings themselves.
             let value = match params.settings {
                 serde_json::Value::Object(mut map) if map.contains_key("refhound") => {
@@ -564,8 +570,10 @@ impl LanguageServer for Backend {
                 }
                 other => other,
             };
-            let problems = self.state.settings.set_editor(&value);
-            self.show_problems(problems).await;
+            if !value.is_null() {
+                let problems = self.state.settings.set_editor(&value);
+                self.show_problems(problems).await;
+            }
         }
         self.settings_changed().await;
     }

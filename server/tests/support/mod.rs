@@ -194,12 +194,18 @@ impl Client {
         capabilities: ClientCapabilities,
         initialization_options: Option<Value>,
     ) -> InitializeResult {
+        self.initialize_with(InitializeParams {
+            capabilities,
+            initialization_options,
+            ..InitializeParams::default()
+        })
+        .await
+    }
+
+    /// `initialize` with any parameters (workspace folders, ...), then `initialized`.
+    pub async fn initialize_with(&mut self, params: InitializeParams) -> InitializeResult {
         let result = self
-            .request::<Initialize>(InitializeParams {
-                capabilities,
-                initialization_options,
-                ..InitializeParams::default()
-            })
+            .request::<Initialize>(params)
             .await
             .expect("initialize succeeds");
         self.encoding = match &result.capabilities.position_encoding {
@@ -208,6 +214,25 @@ impl Client {
         };
         self.notify::<Initialized>(InitializedParams {});
         result
+    }
+
+    /// Waits until the server has sent a request with this method (answered by the client).
+    pub async fn server_request(&self, method: &str) -> ServerRequest {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            if let Some(request) = self
+                .server_requests()
+                .into_iter()
+                .find(|r| r.method == method)
+            {
+                return request;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {method} request within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Sends a request and waits for its response: the typed result, or the JSON-RPC error.
@@ -228,6 +253,19 @@ impl Client {
         let result = response.get("result").cloned().unwrap_or(Value::Null);
         Ok(serde_json::from_value(result)
             .unwrap_or_else(|error| panic!("the result of {} does not parse: {error}", R::METHOD)))
+    }
+
+    /// Sends a request with any parameters, well-formed or not, and returns the whole response
+    /// (`result` or `error`).
+    pub async fn request_raw(&self, method: &str, params: Value) -> Value {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (answer, response) = oneshot::channel();
+        self.shared.pending.lock().unwrap().insert(id, answer);
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        tokio::time::timeout(TIMEOUT, response)
+            .await
+            .unwrap_or_else(|_| panic!("no response to {method} within {TIMEOUT:?}"))
+            .unwrap_or_else(|_| panic!("the server closed before answering {method}"))
     }
 
     /// Sends a notification without waiting for anything.

@@ -1,0 +1,564 @@
+//! The language server's features beyond one document's push diagnostics, in process (see
+//! `support`): pull diagnostics, the workspace scan with progress (pushed and pulled), settings
+//! from every source (initializationOptions, workspace/configuration, watched configuration
+//! files, bad values shown), the rules' fixes and fix-all (the result compiles with CPython),
+//! and bad input (syntax errors, a 20 MB document, 5,000 nested brackets, malformed params).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use support::{Client, run, text};
+use tower_lsp_server::ls_types::notification::{
+    DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles, DidOpenTextDocument,
+    Progress, PublishDiagnostics,
+};
+use tower_lsp_server::ls_types::request::{
+    CodeActionRequest, DocumentDiagnosticRequest, HoverRequest, WorkspaceDiagnosticRequest,
+};
+use tower_lsp_server::ls_types::*;
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/demo/leaky_service");
+
+fn demo(name: &str) -> String {
+    std::fs::read_to_string(format!("{DEMO}/{name}")).unwrap()
+}
+
+/// A fresh directory under `target/tmp` holding a copy of the demo package.
+fn workspace(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-features-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("leaky_service")).unwrap();
+    for entry in std::fs::read_dir(DEMO).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            dir.join("leaky_service").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn file_uri(path: &Path) -> Uri {
+    Uri::from_file_path(path).unwrap()
+}
+
+fn open(client: &Client, uri: &Uri, text: &str, version: i32) {
+    client.notify::<DidOpenTextDocument>(DidOpenTextDocumentParams {
+        text_document: TextDocumentItem::new(uri.clone(), "python".into(), version, text.into()),
+    });
+}
+
+fn codes(diagnostics: &[Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| match &d.code {
+            Some(NumberOrString::String(code)) => code.clone(),
+            other => panic!("a string code, not {other:?}"),
+        })
+        .collect()
+}
+
+fn pull_capabilities() -> ClientCapabilities {
+    ClientCapabilities {
+        text_document: Some(TextDocumentClientCapabilities {
+            diagnostic: Some(DiagnosticClientCapabilities::default()),
+            ..TextDocumentClientCapabilities::default()
+        }),
+        workspace: Some(WorkspaceClientCapabilities {
+            diagnostics: Some(DiagnosticWorkspaceClientCapabilities {
+                refresh_support: Some(true),
+            }),
+            ..WorkspaceClientCapabilities::default()
+        }),
+        ..ClientCapabilities::default()
+    }
+}
+
+fn with_workspace(capabilities: ClientCapabilities, root: &Path) -> InitializeParams {
+    InitializeParams {
+        capabilities,
+        workspace_folders: Some(vec![WorkspaceFolder {
+            uri: file_uri(root),
+            name: "test".into(),
+        }]),
+        ..InitializeParams::default()
+    }
+}
+
+async fn pull(client: &Client, uri: &Uri, previous: Option<String>) -> DocumentDiagnosticReport {
+    let result = client
+        .request::<DocumentDiagnosticRequest>(DocumentDiagnosticParams {
+            text_document: TextDocumentIdentifier::new(uri.clone()),
+            identifier: None,
+            previous_result_id: previous,
+            work_done_progress_params: WorkDoneProgressParams::default(),
+            partial_result_params: PartialResultParams::default(),
+        })
+        .await
+        .expect("a diagnostic report");
+    match result {
+        DocumentDiagnosticReportResult::Report(report) => report,
+        other => panic!("a whole report, not {other:?}"),
+    }
+}
+
+fn full(report: DocumentDiagnosticReport) -> FullDocumentDiagnosticReport {
+    match report {
+        DocumentDiagnosticReport::Full(full) => full.full_document_diagnostic_report,
+        other => panic!("a full report, not {other:?}"),
+    }
+}
+
+#[test]
+fn clients_that_pull_get_reports_with_result_ids_and_nothing_pushed() {
+    run(async {
+        let mut client = Client::start();
+        let result = client.initialize(pull_capabilities(), None).await;
+        let Some(DiagnosticServerCapabilities::Options(options)) =
+            result.capabilities.diagnostic_provider
+        else {
+            panic!("pull diagnostics are announced to a client that pulls");
+        };
+        assert!(options.workspace_diagnostics);
+        assert!(!options.inter_file_dependencies);
+
+        let uri = support::uri("pull/events.py");
+        let source = demo("events.py");
+        open(&client, &uri, &source, 1);
+        let first = full(pull(&client, &uri, None).await);
+        assert_eq!(codes(&first.items), ["RH301", "RH501", "RH101"]);
+        let id = first.result_id.clone().expect("a result id");
+
+        // Nothing changed: the client keeps what it has.
+        match pull(&client, &uri, Some(id.clone())).await {
+            DocumentDiagnosticReport::Unchanged(unchanged) => {
+                assert_eq!(unchanged.unchanged_document_diagnostic_report.result_id, id)
+            }
+            other => panic!("an unchanged report, not {other:?}"),
+        }
+
+        // The listener line goes: a new report without RH501.
+        let line = source
+            .lines()
+            .position(|l| l.trim_start().starts_with("add_listener("))
+            .unwrap() as u32;
+        client.notify::<DidChangeTextDocument>(DidChangeTextDocumentParams {
+            text_document: VersionedTextDocumentIdentifier::new(uri.clone(), 2),
+            content_changes: vec![TextDocumentContentChangeEvent {
+                range: Some(Range::new(
+                    Position::new(line, 0),
+                    Position::new(line + 1, 0),
+                )),
+                range_length: None,
+                text: String::new(),
+            }],
+        });
+        let second = full(pull(&client, &uri, Some(id.clone())).await);
+        assert_ne!(second.result_id, Some(id));
+        assert!(!codes(&second.items).contains(&"RH501".to_string()));
+
+        assert!(
+            client
+                .published_so_far()
+                .iter()
+                .all(|p| p.uri != uri || p.diagnostics.is_empty()),
+            "a client that pulls gets nothing pushed"
+        );
+    });
+}
+
+/// Waits for the end of the workspace scan's progress and returns every progress value seen.
+async fn scan_progress(client: &mut Client) -> Vec<Value> {
+    let mut values = Vec::new();
+    loop {
+        let progress = client.notification::<Progress>(|_| true).await;
+        let value = serde_json::to_value(&progress.value).unwrap();
+        let end = value["kind"] == "end";
+        values.push(value);
+        if end {
+            return values;
+        }
+    }
+}
+
+#[test]
+fn the_workspace_scan_pushes_closed_files_with_progress_and_open_documents_win() {
+    run(async {
+        let root = workspace("scan-push");
+        std::fs::write(root.join(".gitignore"), "ignored.py\n").unwrap();
+        std::fs::write(
+            root.join("ignored.py"),
+            "import gc\ngc.set_debug(gc.DEBUG_SAVEALL)\n",
+        )
+        .unwrap();
+        let mut client = Client::start();
+        let capabilities = ClientCapabilities {
+            window: Some(WindowClientCapabilities {
+                work_done_progress: Some(true),
+                ..WindowClientCapabilities::default()
+            }),
+            ..ClientCapabilities::default()
+        };
+        client
+            .initialize_with(with_workspace(capabilities, &root))
+            .await;
+        // Opened before the scan reaches it, without its leak: the editor's text wins.
+        let events = file_uri(&root.join("leaky_service/events.py"));
+        open(&client, &events, "x = 1\n", 7);
+        assert!(client.diagnostics(&events, 7).await.is_empty());
+
+        let progress = scan_progress(&mut client).await;
+        assert_eq!(progress[0]["kind"], "begin");
+        assert_eq!(progress[0]["title"], "refhound");
+        let end = progress.last().unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // The six demo modules; `ignored.py` is in `.gitignore`.
+        assert!(end.contains("6 files"), "{end}");
+        let created = client
+            .server_request("window/workDoneProgress/create")
+            .await;
+        assert_eq!(created.params["token"], "refhound/scan/1");
+
+        let published = client.published_so_far();
+        let closed: Vec<(String, Vec<String>)> = published
+            .iter()
+            .filter(|p| p.version.is_none() && !p.diagnostics.is_empty())
+            .map(|p| {
+                let path = p.uri.to_file_path().unwrap();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, codes(&p.diagnostics))
+            })
+            .collect();
+        let mut names: Vec<&str> = closed.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["debug.py", "reports.py", "tree.py", "workers.py"],
+            "closed files with findings; not the open one, not the ignored one"
+        );
+        assert!(
+            published
+                .iter()
+                .filter(|p| p.uri == events)
+                .all(|p| p.version == Some(7)),
+            "the open document's diagnostics come from its text only"
+        );
+    });
+}
+
+#[test]
+fn clients_that_pull_get_the_workspace_after_a_refresh() {
+    run(async {
+        let root = workspace("scan-pull");
+        let mut client = Client::start();
+        client
+            .initialize_with(with_workspace(pull_capabilities(), &root))
+            .await;
+        client.server_request("workspace/diagnostic/refresh").await;
+        let result = client
+            .request::<WorkspaceDiagnosticRequest>(WorkspaceDiagnosticParams {
+                identifier: None,
+                previous_result_ids: Vec::new(),
+                work_done_progress_params: WorkDoneProgressParams::default(),
+                partial_result_params: PartialResultParams::default(),
+            })
+            .await
+            .unwrap();
+        let WorkspaceDiagnosticReportResult::Report(report) = result else {
+            panic!("a whole report");
+        };
+        let mut found: Vec<String> = report
+            .items
+            .iter()
+            .flat_map(|item| match item {
+                WorkspaceDocumentDiagnosticReport::Full(full) => {
+                    codes(&full.full_document_diagnostic_report.items)
+                }
+                other => panic!("full reports, not {other:?}"),
+            })
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "RH101", "RH102", "RH201", "RH202", "RH301", "RH302", "RH401", "RH501", "RH601"
+            ]
+        );
+    });
+}
+
+#[test]
+fn settings_come_from_options_then_configuration_and_bad_ones_are_shown() {
+    run(async {
+        let mut client = Client::start();
+        let capabilities = ClientCapabilities {
+            workspace: Some(WorkspaceClientCapabilities {
+                configuration: Some(true),
+                ..WorkspaceClientCapabilities::default()
+            }),
+            ..ClientCapabilities::default()
+        };
+        client
+            .initialize(
+                capabilities,
+                Some(json!({"ignore": ["RH601"], "severty": {"RH101": "error"}})),
+            )
+            .await;
+        let uri = support::uri("settings/debug.py");
+        let source = demo("debug.py");
+        open(&client, &uri, &source, 1);
+        assert!(
+            client.diagnostics(&uri, 1).await.is_empty(),
+            "RH601 ignored"
+        );
+        let asked = client.server_request("workspace/configuration").await;
+        assert_eq!(asked.params["items"][0]["section"], "refhound");
+        let shown = client.shown_messages();
+        assert!(
+            shown
+                .iter()
+                .any(|m| m.message.contains("unknown key \"severty\"")
+                    && m.typ == MessageType::WARNING),
+            "{shown:?}"
+        );
+
+        // The editor's settings change: pulled again, and the document is analysed again.
+        client.set_configuration(json!({"severity": {"RH601": "error"}, "targetVersion": "3.8"}));
+        client.notify::<DidChangeConfiguration>(DidChangeConfigurationParams {
+            settings: Value::Null,
+        });
+        let diagnostics = client
+            .notification::<PublishDiagnostics>(|p| p.uri == uri && !p.diagnostics.is_empty())
+            .await
+            .diagnostics;
+        assert_eq!(codes(&diagnostics), ["RH601"]);
+        assert_eq!(diagnostics[0].severity, Some(DiagnosticSeverity::ERROR));
+
+        client.set_configuration(json!({"select": "RH601"}));
+        client.notify::<DidChangeConfiguration>(DidChangeConfigurationParams {
+            settings: Value::Null,
+        });
+        let deadline = tokio::time::Instant::now() + support::TIMEOUT;
+        while !client
+            .shown_messages()
+            .iter()
+            .any(|m| m.message.contains("select"))
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the bad select is shown"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    });
+}
+
+#[test]
+fn a_changed_configuration_file_is_read_again() {
+    run(async {
+        let root = workspace("watched");
+        std::fs::write(root.join("refhound.toml"), "ignore = []\n").unwrap();
+        let mut client = Client::start();
+        let capabilities = ClientCapabilities {
+            workspace: Some(WorkspaceClientCapabilities {
+                did_change_watched_files: Some(DidChangeWatchedFilesClientCapabilities {
+                    dynamic_registration: Some(true),
+                    relative_pattern_support: None,
+                }),
+                ..WorkspaceClientCapabilities::default()
+            }),
+            ..ClientCapabilities::default()
+        };
+        client
+            .initialize_with(with_workspace(capabilities, &root))
+            .await;
+        let registered = client.server_request("client/registerCapability").await;
+        let globs =
+            registered.params["registrations"][0]["registerOptions"]["watchers"].to_string();
+        assert!(globs.contains("**/pyproject.toml") && globs.contains("**/refhound.toml"));
+
+        let path = root.join("leaky_service/debug.py");
+        let uri = file_uri(&path);
+        open(&client, &uri, &std::fs::read_to_string(&path).unwrap(), 1);
+        assert_eq!(codes(&client.diagnostics(&uri, 1).await), ["RH601"]);
+
+        std::fs::write(root.join("refhound.toml"), "ignore = [\"RH601\"]\n").unwrap();
+        client.notify::<DidChangeWatchedFiles>(DidChangeWatchedFilesParams {
+            changes: vec![FileEvent::new(
+                file_uri(&root.join("refhound.toml")),
+                FileChangeType::CHANGED,
+            )],
+        });
+        client
+            .notification::<PublishDiagnostics>(|p| {
+                p.uri == uri && p.version == Some(1) && p.diagnostics.is_empty()
+            })
+            .await;
+    });
+}
+
+/// Whether CPython compiles `source` (the guarantee every edit must keep).
+fn compiles(source: &str) -> bool {
+    let mut python = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys; compile(sys.stdin.read(), 'fixed.py', 'exec')",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write;
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(source.as_bytes())
+        .unwrap();
+    python.wait().unwrap().success()
+}
+
+fn edits_of(action: &CodeActionOrCommand, uri: &Uri) -> (CodeAction, Vec<TextEdit>) {
+    let CodeActionOrCommand::CodeAction(action) = action else {
+        panic!("a code action, not a command");
+    };
+    let edits = action.edit.as_ref().unwrap().changes.as_ref().unwrap()[uri].clone();
+    (action.clone(), edits)
+}
+
+#[test]
+fn fixes_travel_in_the_diagnostic_and_fix_all_applies_the_safe_ones() {
+    run(async {
+        let mut client = Client::start();
+        client.initialize(support::utf8_capabilities(), None).await;
+        let uri = support::uri("fixes/debug.py");
+        let source = format!(
+            "{}\n\ndef twice():\n    gc.set_debug(gc.DEBUG_LEAK)  # again\n    return 2\n",
+            demo("debug.py")
+        );
+        open(&client, &uri, &source, 1);
+        let diagnostics = client.diagnostics(&uri, 1).await;
+        assert_eq!(codes(&diagnostics), ["RH601", "RH601"]);
+
+        // The quick fix comes from the diagnostic's data, preferred, beside the ignore action.
+        let actions = client
+            .request::<CodeActionRequest>(CodeActionParams {
+                text_document: TextDocumentIdentifier::new(uri.clone()),
+                range: diagnostics[0].range,
+                context: CodeActionContext {
+                    diagnostics: vec![diagnostics[0].clone()],
+                    only: None,
+                    trigger_kind: None,
+                },
+                work_done_progress_params: WorkDoneProgressParams::default(),
+                partial_result_params: PartialResultParams::default(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let titles: Vec<String> = actions.iter().map(|a| edits_of(a, &uri).0.title).collect();
+        assert_eq!(
+            titles,
+            [
+                "Remove the `gc.set_debug(...)` call",
+                "Ignore RH601 on this line"
+            ]
+        );
+        let (fix, edits) = edits_of(&actions[0], &uri);
+        assert_eq!(fix.is_preferred, Some(true));
+        let fixed = text::apply_edits(&source, &edits, client.encoding);
+        assert!(!fixed.contains("DEBUG_SAVEALL") && fixed.contains("DEBUG_LEAK"));
+        assert!(compiles(&fixed), "{fixed}");
+
+        // Fix-all, asked for as editors do on save: both calls go, and the file compiles.
+        let actions = client
+            .request::<CodeActionRequest>(CodeActionParams {
+                text_document: TextDocumentIdentifier::new(uri.clone()),
+                range: Range::default(),
+                context: CodeActionContext {
+                    diagnostics: Vec::new(),
+                    only: Some(vec![CodeActionKind::SOURCE_FIX_ALL]),
+                    trigger_kind: None,
+                },
+                work_done_progress_params: WorkDoneProgressParams::default(),
+                partial_result_params: PartialResultParams::default(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(actions.len(), 1);
+        let (fix_all, edits) = edits_of(&actions[0], &uri);
+        assert_eq!(
+            fix_all.kind,
+            Some(CodeActionKind::new("source.fixAll.refhound"))
+        );
+        let fixed = text::apply_edits(&source, &edits, client.encoding);
+        assert!(!fixed.contains("set_debug(gc.DEBUG_SAVEALL)"), "{fixed}");
+        assert!(!fixed.contains("DEBUG_LEAK"), "{fixed}");
+        assert!(fixed.contains("return 2"));
+        assert!(compiles(&fixed), "{fixed}");
+    });
+}
+
+#[test]
+fn bad_input_gets_findings_or_a_log_line_and_the_server_keeps_serving() {
+    run(async {
+        let mut client = Client::start();
+        client.initialize(ClientCapabilities::default(), None).await;
+
+        // Syntax errors elsewhere: the leaks that parsed are still found.
+        let broken = support::uri("bad/broken.py");
+        open(
+            &client,
+            &broken,
+            &format!("{}\ndef oops(:\n    return (\n", demo("events.py")),
+            1,
+        );
+        let found = codes(&client.diagnostics(&broken, 1).await);
+        assert!(found.contains(&"RH501".to_string()), "{found:?}");
+
+        // 5,000 nested brackets: diagnostics (none) rather than a crash.
+        let nested = support::uri("bad/nested.py");
+        let deep = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        open(&client, &nested, &deep, 1);
+        assert!(client.diagnostics(&nested, 1).await.is_empty());
+
+        // A 20 MB document: not analysed, and a log line says why.
+        let huge = support::uri("bad/huge.py");
+        let line = "value = [index for index in range(10)]\n";
+        let big = line.repeat(20 * 1024 * 1024 / line.len());
+        open(&client, &huge, &big, 1);
+        assert!(client.diagnostics(&huge, 1).await.is_empty());
+        assert!(
+            client
+                .logs()
+                .iter()
+                .any(|l| l.message.contains("bad/huge.py is 20.0 MB")),
+            "{:?}",
+            client.logs()
+        );
+
+        // Malformed parameters: an error for that request only.
+        let response = client
+            .request_raw(
+                "textDocument/hover",
+                json!({"textDocument": "not an object", "position": {"line": 0}}),
+            )
+            .await;
+        assert_eq!(response["error"]["code"], -32602, "{response}");
+        let hover = client
+            .request::<HoverRequest>(HoverParams {
+                text_document_position_params: TextDocumentPositionParams::new(
+                    TextDocumentIdentifier::new(nested.clone()),
+                    Position::new(0, 0),
+                ),
+                work_done_progress_params: WorkDoneProgressParams::default(),
+            })
+            .await;
+        assert!(hover.is_ok(), "the server still answers: {hover:?}");
+    });
+}
