@@ -94,9 +94,7 @@ class Session:
 
     def initialize_params(self) -> types.InitializeParams:
         root_uri = self.root.as_uri() if self.root else None
-        folders = (
-            [types.WorkspaceFolder(uri=root_uri, name=self.root.name)] if self.root else None
-        )
+        folders = [types.WorkspaceFolder(uri=root_uri, name=self.root.name)] if self.root else None
         return types.InitializeParams(
             capabilities=self.capabilities(),
             client_info=types.ClientInfo(name="refhound-tests"),
@@ -112,7 +110,9 @@ UTF8 = Session(position_encodings=("utf-8", "utf-16"))
 
 def encoding_id(session: Session) -> str:
     """A readable test id for a session parameter."""
-    return "utf-8 client" if session.position_encodings == UTF8.position_encodings else "utf-16 client"
+    return (
+        "utf-8 client" if session.position_encodings == UTF8.position_encodings else "utf-16 client"
+    )
 
 
 # ---------------------------------------------------------------- the client
@@ -187,9 +187,7 @@ class RefhoundClient(LanguageClient):
 
     def close(self, uri: str) -> None:
         self.text_document_did_close(
-            types.DidCloseTextDocumentParams(
-                text_document=types.TextDocumentIdentifier(uri=uri)
-            )
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
 
     def record_publish(self, params: types.PublishDiagnosticsParams) -> None:
@@ -247,9 +245,7 @@ class RefhoundClient(LanguageClient):
     async def syntax_tree(self, uri: str) -> dict[str, Any]:
         """`refhound/syntaxTree`: {"version", "text", "tree"} as the server holds the document."""
         result = await asyncio.wait_for(
-            self.protocol.send_request_async(
-                "refhound/syntaxTree", {"textDocument": {"uri": uri}}
-            ),
+            self.protocol.send_request_async("refhound/syntaxTree", {"textDocument": {"uri": uri}}),
             TIMEOUT,
         )
         # pygls hands an unknown method's result over as a namedtuple.
@@ -332,7 +328,9 @@ def position_of(text: str, index: int, encoding: str) -> types.Position:
 
 
 def range_of(text: str, start: int, end: int, encoding: str) -> types.Range:
-    return types.Range(start=position_of(text, start, encoding), end=position_of(text, end, encoding))
+    return types.Range(
+        start=position_of(text, start, encoding), end=position_of(text, end, encoding)
+    )
 
 
 def apply_edits(text: str, edits: list[types.TextEdit], encoding: str) -> str:
@@ -388,6 +386,50 @@ def cli_range(text: str, start: dict[str, int], end: dict[str, int], encoding: s
         )
 
     return types.Range(start=position(start), end=position(end))
+
+
+def cli_findings_of_text(
+    text: str, directory: Path, name: str = "snippet.py"
+) -> list[dict[str, Any]]:
+    """The CLI's findings on `text`, written to `directory`/`name` (no configuration file
+    above it, so default settings, as the server uses)."""
+    path = directory / name
+    path.write_bytes(text.encode("utf-8"))
+    return cli_findings(path)
+
+
+def expected_diagnostics(text: str, findings: list[dict[str, Any]], encoding: str, uri: str):
+    """The CLI's findings of one file in the shape an editor receives them (see
+    `comparable`): code, severity, range, message, related locations."""
+    return sorted(
+        (
+            finding["code"],
+            SEVERITIES[finding["severity"]],
+            cli_range(text, finding["location"], finding["end_location"], encoding),
+            finding["message"],
+            tuple(
+                (uri, cli_range(text, r["location"], r["end_location"], encoding), r["message"])
+                for r in finding["related"]
+            ),
+        )
+        for finding in findings
+    )
+
+
+def comparable(diagnostics: list[types.Diagnostic]):
+    """Diagnostics as sorted tuples, comparable with `expected_diagnostics`."""
+    return sorted(
+        (
+            d.code,
+            d.severity,
+            d.range,
+            d.message,
+            tuple(
+                (r.location.uri, r.location.range, r.message) for r in d.related_information or ()
+            ),
+        )
+        for d in diagnostics
+    )
 
 
 @pytest.fixture(scope="session")

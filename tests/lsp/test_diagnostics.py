@@ -4,56 +4,20 @@ service opened file by file gets, for each document version, exactly the finding
 
 import re
 
+from conftest import ALL_RULES, DEMO, ROOT, comparable, expected_diagnostics
 from lsprotocol import types
-
-from conftest import ALL_RULES, DEMO, ROOT, SEVERITIES, cli_range
 
 
 def rules_by_module() -> dict[str, set[str]]:
     """The module → rules table of tests/demo/README.md."""
     table = {}
     readme = (ROOT / "tests" / "demo" / "README.md").read_text(encoding="utf-8")
-    for module, rules in re.findall(r"^\| `(\w+\.py)` \|.*\| ([RH0-9, ]+) \|$", readme, re.M):
+    for module, rules in re.findall(
+        r"^\| `(\w+\.py)` \|.*\| ([RH0-9, ]+) \|$", readme, re.MULTILINE
+    ):
         table[module] = {code.strip() for code in rules.split(",")}
     assert table, "tests/demo/README.md has no module table"
     return table
-
-
-def expected_diagnostics(text, findings, encoding, uri):
-    """The CLI's findings of one file in the shape an editor receives them."""
-    return sorted(
-        (
-            finding["code"],
-            SEVERITIES[finding["severity"]],
-            cli_range(text, finding["location"], finding["end_location"], encoding),
-            finding["message"],
-            tuple(
-                (
-                    uri,
-                    cli_range(text, r["location"], r["end_location"], encoding),
-                    r["message"],
-                )
-                for r in finding["related"]
-            ),
-        )
-        for finding in findings
-    )
-
-
-def received(diagnostics):
-    return sorted(
-        (
-            d.code,
-            d.severity,
-            d.range,
-            d.message,
-            tuple(
-                (r.location.uri, r.location.range, r.message)
-                for r in d.related_information or ()
-            ),
-        )
-        for d in diagnostics
-    )
 
 
 async def test_demo_gets_the_cli_findings_with_versions(client, demo_findings):
@@ -72,7 +36,7 @@ async def test_demo_gets_the_cli_findings_with_versions(client, demo_findings):
             assert isinstance(d.code, str) and re.fullmatch(r"RH\d{3}", d.code), d.code
         text = path.read_text(encoding="utf-8")
         want = expected_diagnostics(text, demo_findings.get(path, []), client.encoding, uri)
-        assert received(diagnostics) == want, path.name
+        assert comparable(diagnostics) == want, path.name
         seen_codes += [d.code for d in diagnostics]
 
     # Every rule of the catalog exactly once across the demo.

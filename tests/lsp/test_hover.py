@@ -6,7 +6,6 @@ import re
 import types as pytypes
 
 import pytest
-
 from conftest import DEMO, UTF8, UTF16, encoding_id, position_of
 
 
@@ -23,7 +22,7 @@ def code_object(source: str, name: str, line: int) -> pytypes.CodeType:
 
 def listed_captures(markdown: str) -> list[str]:
     """The captured names a hover lists, one `- \\`name\\`` item each, in order."""
-    return re.findall(r"^- `([^`]+)`", markdown, re.M)
+    return re.findall(r"^- `([^`]+)`", markdown, re.MULTILINE)
 
 
 async def hover_at(client, uri, text, index):

@@ -2,9 +2,8 @@
 editor relies on (incremental sync, hover, quick fixes)."""
 
 import pytest
-from lsprotocol import types
-
 from conftest import UTF8, UTF16, Session
+from lsprotocol import types
 
 
 async def test_server_names_itself_and_offers_what_editors_use(client):
@@ -34,7 +33,14 @@ async def test_server_names_itself_and_offers_what_editors_use(client):
         (Session(position_encodings=()), "utf-16"),
     ],
     indirect=["client"],
-    ids=["nothing offered", "utf-8 and utf-16", "utf-16 and utf-8", "utf-16 only", "utf-32 only", "empty list"],
+    ids=[
+        "nothing offered",
+        "utf-8 and utf-16",
+        "utf-16 and utf-8",
+        "utf-16 only",
+        "utf-32 only",
+        "empty list",
+    ],
 )
 async def test_position_encoding_is_utf8_only_when_offered(client, expected):
     assert client.initialize_result.capabilities.position_encoding == expected
