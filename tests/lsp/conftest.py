@@ -36,7 +36,7 @@ REFHOUND = os.environ.get("REFHOUND_BIN") or str(ROOT / "target" / "release" / "
 DEMO = ROOT / "tests" / "demo" / "leaky_service"
 
 # How long a test waits for one answer before it fails instead of hanging.
-TIMEOUT = 15.0
+TIMEOUT = 10.0
 
 ALL_RULES = {"RH101", "RH102", "RH201", "RH202", "RH301", "RH302", "RH401", "RH501", "RH601"}
 
