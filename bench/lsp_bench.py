@@ -392,10 +392,10 @@ def main() -> None:
 
     print()
     files = stdlib_files(options.files)
-    print(f"(b) memory after opening {len(files)} standard-library files (sorted by path, from")
-    print(
-        f"    {files[0]} to {files[-1]}; test directories skipped) and receiving their diagnostics"
-    )
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    first, last = (path.relative_to(stdlib) for path in (files[0], files[-1]))
+    print(f"(b) memory after opening {len(files)} standard-library files and receiving their")
+    print(f"    diagnostics: in {stdlib}, {first} to {last} by path, test directories skipped")
     size = sum(path.stat().st_size for path in files) / 1e6
     print(f"    ({size:.1f} MB of source)")
     print(f"{'server':<10}{'VmRSS MB':>10}{'VmHWM MB':>10}{'threads':>9}{'all diagnosed s':>17}")
