@@ -1,0 +1,408 @@
+"""Language-server benchmark (prints figures; not a test): refhound's and ruff's servers in the
+same run, each spoken to over stdio by the small JSON-RPC client below.
+
+(a) Edit -> diagnostics latency: the standard library's test/test_typing.py, copied into a
+    temporary workspace, opened, then EDITS single-character incremental didChange
+    notifications: insert "x" at the end of a line that ends in an identifier, then delete it
+    again, over sites spread evenly through the file. After each edit the client waits for
+    that version's diagnostics before the next one:
+      push: the publishDiagnostics for the document with that version (the first one after
+            the change when the server sends no version);
+      pull: the textDocument/diagnostic response, requested right after the didChange (only
+            for a server that advertises diagnosticProvider to a client that supports it).
+    Reports p50 / p95 / max in milliseconds per server and mode.
+(b) Memory: a fresh server (push mode) opens FILES standard-library files, sorted by path,
+    skipping test directories (any directory named test, tests, idle_test) and
+    site-packages/dist-packages; once every file's diagnostics have arrived, VmRSS and VmHWM
+    of the server process from /proc/PID/status.
+
+Usage: lsp_bench.py --refhound BIN --ruff BIN [--edits 200] [--files 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+TIMEOUT = 60.0  # seconds to wait for any one answer
+SKIPPED_DIRECTORIES = {
+    "test",
+    "tests",
+    "idle_test",
+    "site-packages",
+    "dist-packages",
+    "__pycache__",
+}
+
+
+class ServerGone(Exception):
+    pass
+
+
+class LanguageServer:
+    """A language server process, spoken to over its standard input and output. A reader
+    thread stamps each incoming message with its arrival time and answers the server's own
+    requests (configuration, capability registration, progress) with null results."""
+
+    def __init__(self, name: str, command: list[str], cwd: Path):
+        self.name = name
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.inbox: queue.Queue[tuple[float, dict | None]] = queue.Queue()
+        self._write_lock = threading.Lock()
+        self._next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    # ------------------------------------------------ transport
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        while True:
+            length = None
+            while True:
+                header = stream.readline()
+                if not header:
+                    self.inbox.put((time.perf_counter(), None))
+                    return
+                header = header.strip()
+                if not header:
+                    break
+                name, _, value = header.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            message = json.loads(stream.read(length))
+            arrived = time.perf_counter()
+            if "method" in message and "id" in message:
+                self._answer(message)
+            else:
+                self.inbox.put((arrived, message))
+
+    def _answer(self, request: dict) -> None:
+        result = None
+        if request["method"] == "workspace/configuration":
+            result = [None for _ in request["params"]["items"]]
+        self._send({"jsonrpc": "2.0", "id": request["id"], "result": result})
+
+    def _send(self, message: dict) -> float:
+        body = json.dumps(message).encode("utf-8")
+        with self._write_lock:
+            sent = time.perf_counter()
+            self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.process.stdin.flush()
+        return sent
+
+    # ------------------------------------------------ messages
+
+    def notify(self, method: str, params: dict | None) -> float:
+        """Sends a notification; returns when it was sent."""
+        return self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method: str, params: dict | None) -> tuple[int, float]:
+        """Sends a request without waiting; returns its id and when it was sent."""
+        self._next_id += 1
+        sent = self._send(
+            {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params}
+        )
+        return self._next_id, sent
+
+    def wait(self, accept) -> tuple[float, dict]:
+        """The next message `accept` takes and its arrival time; others are dropped."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                arrived, message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"{self.name}: nothing acceptable within {TIMEOUT} s") from None
+            if message is None:
+                raise ServerGone(f"{self.name} exited with status {self.process.wait()}")
+            if accept(message):
+                return arrived, message
+
+    def call(self, method: str, params: dict | None) -> tuple[dict | None, float]:
+        """A request and its result; also returns the seconds it took."""
+        request_id, sent = self.request(method, params)
+        arrived, response = self.wait(lambda m: m.get("id") == request_id and "method" not in m)
+        if "error" in response:
+            raise RuntimeError(f"{self.name}: {method} failed: {response['error']}")
+        return response.get("result"), arrived - sent
+
+    # ------------------------------------------------ session
+
+    def initialize(self, root: Path, pull: bool) -> dict:
+        text_document = {
+            "synchronization": {"didSave": False},
+            "publishDiagnostics": {"versionSupport": True, "relatedInformation": True},
+        }
+        if pull:
+            text_document["diagnostic"] = {"relatedDocumentSupport": False}
+        result, _ = self.call(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "clientInfo": {"name": "refhound-lsp-bench"},
+                "rootUri": root.as_uri(),
+                "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+                "capabilities": {
+                    "textDocument": text_document,
+                    "workspace": {"configuration": True},
+                },
+            },
+        )
+        self.notify("initialized", {})
+        return result
+
+    def open(self, path: Path, text: str, version: int = 1) -> str:
+        uri = path.as_uri()
+        self.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": uri,
+                    "languageId": "python",
+                    "version": version,
+                    "text": text,
+                }
+            },
+        )
+        return uri
+
+    def published(self, uri: str, version: int | None) -> tuple[float, dict]:
+        """The next publishDiagnostics for `uri` with `version` (any, if it carries none)."""
+
+        def accept(message: dict) -> bool:
+            if message.get("method") != "textDocument/publishDiagnostics":
+                return False
+            params = message["params"]
+            sent_version = params.get("version")
+            return params["uri"] == uri and sent_version in (None, version)
+
+        return self.wait(accept)
+
+    def memory(self) -> tuple[int, int, int]:
+        """(VmRSS in kB, VmHWM in kB, threads) of the process."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        fields = dict(re.findall(r"^(VmRSS|VmHWM|Threads):\s+(\d+)", status, re.MULTILINE))
+        return int(fields["VmRSS"]), int(fields["VmHWM"]), int(fields["Threads"])
+
+    def stop(self) -> None:
+        try:
+            self.call("shutdown", None)
+            self.notify("exit", None)
+            self.process.wait(timeout=10)
+        except (ServerGone, TimeoutError, RuntimeError, BrokenPipeError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+# ---------------------------------------------------------------- the edits
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def edit_sites(lines: list[str], count: int) -> list[int]:
+    """`count` line numbers spread evenly over the lines that end in an identifier (so one more
+    letter only renames it)."""
+    candidates = [n for n, line in enumerate(lines) if re.search(r"[A-Za-z_]\w*$", line)]
+    step = len(candidates) / count
+    return [candidates[int(i * step)] for i in range(count)]
+
+
+def single_character_edits(text: str, edits: int) -> list[dict]:
+    """`edits` content changes: insert "x" at the end of a line, then delete it, alternately."""
+    lines = text.split("\n")
+    changes = []
+    for line in edit_sites(lines, (edits + 1) // 2):
+        end = utf16_length(lines[line])
+        at = {"line": line, "character": end}
+        after = {"line": line, "character": end + 1}
+        changes.append({"range": {"start": at, "end": at}, "text": "x"})
+        changes.append({"range": {"start": at, "end": after}, "text": ""})
+    return changes[:edits]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure_latency(name: str, command: list[str], source: Path, edits: int, pull: bool):
+    """Edit -> diagnostics latencies in ms for one server and mode, or None when the server
+    does not offer pull diagnostics. Also the time from didOpen to the first diagnostics."""
+    with tempfile.TemporaryDirectory(prefix="refhound-lsp-bench-") as directory:
+        workspace = Path(directory)
+        path = workspace / source.name
+        shutil.copyfile(source, path)
+        text = path.read_text(encoding="utf-8")
+        server = LanguageServer(name, command, workspace)
+        try:
+            capabilities = server.initialize(workspace, pull)["capabilities"]
+            if pull and not capabilities.get("diagnosticProvider"):
+                return None
+            started = time.perf_counter()
+            uri = server.open(path, text)
+            if pull:
+                server.call("textDocument/diagnostic", {"textDocument": {"uri": uri}})
+                opened = time.perf_counter() - started
+            else:
+                opened = server.published(uri, 1)[0] - started
+            latencies = []
+            for version, change in enumerate(single_character_edits(text, edits), start=2):
+                sent = server.notify(
+                    "textDocument/didChange",
+                    {
+                        "textDocument": {"uri": uri, "version": version},
+                        "contentChanges": [change],
+                    },
+                )
+                if pull:
+                    _, took = server.call("textDocument/diagnostic", {"textDocument": {"uri": uri}})
+                    latencies.append(took * 1000)
+                else:
+                    arrived, _ = server.published(uri, version)
+                    latencies.append((arrived - sent) * 1000)
+            return latencies, opened * 1000
+        finally:
+            server.stop()
+
+
+# ---------------------------------------------------------------- memory
+
+
+def stdlib_files(count: int) -> list[Path]:
+    """The first `count` *.py files of the standard library, sorted by path, less test
+    directories, site-packages/dist-packages and files that are not UTF-8."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    found = []
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if d not in SKIPPED_DIRECTORIES]
+        found += [Path(directory) / f for f in files if f.endswith(".py")]
+    chosen = []
+    for path in sorted(found):
+        try:
+            path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        chosen.append(path)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def measure_memory(name: str, command: list[str], files: list[Path]):
+    """(VmRSS kB, VmHWM kB, threads) after opening `files` and receiving every file's
+    diagnostics, and the seconds that took."""
+    root = Path(os.path.commonpath([path.parent for path in files]))
+    server = LanguageServer(name, command, root)
+    try:
+        server.initialize(root, pull=False)
+        started = time.perf_counter()
+        uris = {server.open(path, path.read_text(encoding="utf-8")) for path in files}
+        waiting = set(uris)
+        while waiting:
+            _, message = server.wait(
+                lambda m: (
+                    m.get("method") == "textDocument/publishDiagnostics"
+                    and m["params"]["uri"] in waiting
+                )
+            )
+            waiting.discard(message["params"]["uri"])
+        took = time.perf_counter() - started
+        return (*server.memory(), took)
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------- report
+
+
+def version_of(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--refhound", required=True)
+    parser.add_argument("--ruff", required=True)
+    parser.add_argument("--edits", type=int, default=200)
+    parser.add_argument("--files", type=int, default=200)
+    options = parser.parse_args()
+
+    # Absolute: each server runs in its own workspace directory.
+    options.refhound = os.path.abspath(options.refhound)
+    options.ruff = os.path.abspath(options.ruff)
+    servers = {
+        "refhound": [options.refhound, "server"],
+        "ruff": [options.ruff, "server"],
+    }
+    import test  # the standard library's own test package
+
+    source = Path(test.__file__).parent / "test_typing.py"
+    lines = source.read_text(encoding="utf-8").count("\n")
+    print(
+        f"versions: {version_of([options.refhound, '--version'])}; "
+        f"{version_of([options.ruff, '--version'])}; Python {sys.version.split()[0]}; "
+        f"nproc {os.cpu_count()}"
+    )
+
+    print()
+    print(f"(a) edit -> diagnostics: {options.edits} single-character didChange edits in")
+    print(f"    {source} ({lines} lines), one at a time")
+    rows, p50 = [], {}
+    for name, command in servers.items():
+        for mode in ("push", "pull"):
+            measured = measure_latency(name, command, source, options.edits, pull=(mode == "pull"))
+            if measured is None:
+                rows.append(f"{name:<10}{mode:<6}{'(no diagnosticProvider for a pull client)':>45}")
+                continue
+            latencies, opened = measured
+            p50[name, mode] = statistics.median(latencies)
+            rows.append(
+                f"{name:<10}{mode:<6}{len(latencies):>6}{p50[name, mode]:>9.2f}"
+                f"{percentile(latencies, 0.95):>9.2f}{max(latencies):>9.2f}{opened:>12.1f}"
+            )
+    print(
+        f"{'server':<10}{'mode':<6}{'edits':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'open ms':>12}"
+    )
+    for row in rows:
+        print(row)
+    for mode in ("push", "pull"):
+        if ("refhound", mode) in p50 and ("ruff", mode) in p50:
+            ratio = p50["refhound", mode] / p50["ruff", mode]
+            print(f"p50 ratio refhound/ruff ({mode}): {ratio:.2f}x")
+    print("(open ms: didOpen to the first diagnostics of the file)")
+
+    print()
+    files = stdlib_files(options.files)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    first, last = (path.relative_to(stdlib) for path in (files[0], files[-1]))
+    print(f"(b) memory after opening {len(files)} standard-library files and receiving their")
+    print(f"    diagnostics: in {stdlib}, {first} to {last} by path, test directories skipped")
+    size = sum(path.stat().st_size for path in files) / 1e6
+    print(f"    ({size:.1f} MB of source)")
+    print(f"{'server':<10}{'VmRSS MB':>10}{'VmHWM MB':>10}{'threads':>9}{'all diagnosed s':>17}")
+    for name, command in servers.items():
+        rss, hwm, threads, took = measure_memory(name, command, files)
+        print(f"{name:<10}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}{threads:>9}{took:>17.2f}")
+
+
+if __name__ == "__main__":
+    main()
