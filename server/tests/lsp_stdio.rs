@@ -183,3 +183,16 @@ fn open_edit_and_shut_down() {
     let status = client.child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+/// The protocol's exit status: `exit` without `shutdown` first is an error (1).
+#[test]
+fn exit_without_shutdown_is_status_one() {
+    let mut client = Client::start();
+    client.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"capabilities": {}}}));
+    client.wait_for("initialize result", |m| m["id"] == 1);
+    client.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    client.send(json!({"jsonrpc": "2.0", "method": "exit"}));
+    let status = client.child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{status}");
+}

@@ -149,20 +149,18 @@ AWKWARD_LINES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: the comment is appended to the physical line where the finding starts: "
-    "after a backslash continuation (a SyntaxError), or inside a string opened on that line "
-    "(the string's value changes and the finding stays)",
-)
 @pytest.mark.parametrize("name", sorted(AWKWARD_LINES))
-async def test_ignore_on_awkward_lines_keeps_the_program_and_silences(client, tmp_path, name):
+async def test_no_ignore_comment_where_it_would_break_or_change_the_program(client, tmp_path, name):
+    """After a backslash continuation a comment is a SyntaxError; at the end of a line that opens
+    a triple-quoted string it would change the string. The server offers no ignore action there,
+    and every action it does offer keeps the program."""
     text = AWKWARD_LINES[name]
     compile(text, name, "exec")
     uri = client.open(tmp_path / "awkward.py", text=text)
     [finding] = await client.diagnostics_for(uri, 1)
-    actions = await client.code_actions(uri, finding.range, [finding])
-    action = the_action(actions, f"Ignore {finding.code} on this line")
-    new_text = await apply_action(client, uri, text, action, version=2)
-    assert_same_program(text, new_text, name)
-    assert await client.diagnostics_for(uri, 2) == []
+    actions = await client.code_actions(uri, finding.range, [finding]) or []
+    titles = [a.title for a in actions]
+    assert f"Ignore {finding.code} on this line" not in titles, titles
+    for action in actions:
+        new_text = apply_edits(text, edits_of(action, uri), client.encoding)
+        compile(new_text, name, "exec")

@@ -131,13 +131,29 @@ fn join_bracketed_lines(text: &str) -> Option<String> {
 /// The byte ranges of the comments in `text` (from `#` to the end of the line, outside strings),
 /// found without a parse, so that they are known even where the tree is broken.
 pub fn comments(text: &str) -> Vec<Range<usize>> {
+    tokens(text).comments
+}
+
+/// The comments and string literals of a text, found by a scan that knows Python's quoting.
+pub struct Tokens {
+    pub comments: Vec<Range<usize>>,
+    /// String literals, quotes included (prefixes such as `f` or `rb` not).
+    pub strings: Vec<Range<usize>>,
+}
+
+pub fn tokens(text: &str) -> Tokens {
     let bytes = text.as_bytes();
-    let mut found = Vec::new();
+    let mut tokens = Tokens {
+        comments: Vec::new(),
+        strings: Vec::new(),
+    };
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             quote @ (b'\'' | b'"') => {
-                i = skip_string(bytes, i, quote);
+                let end = skip_string(bytes, i, quote);
+                tokens.strings.push(i..end);
+                i = end;
                 continue;
             }
             b'#' => {
@@ -145,7 +161,7 @@ pub fn comments(text: &str) -> Vec<Range<usize>> {
                     .iter()
                     .position(|&b| b == b'\n' || b == b'\r')
                     .map_or(bytes.len(), |n| i + n);
-                found.push(i..end);
+                tokens.comments.push(i..end);
                 i = end;
                 continue;
             }
@@ -154,7 +170,7 @@ pub fn comments(text: &str) -> Vec<Range<usize>> {
         }
         i += 1;
     }
-    found
+    tokens
 }
 
 /// The index just past the string literal that starts at `start` with `quote`.

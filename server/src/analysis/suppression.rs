@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::line_index::LineIndex;
-use super::parse::comments;
+use super::parse::{comments, tokens};
 use super::rules::Rule;
 
 /// What the comments of a file suppress, by 1-based line.
@@ -105,6 +105,16 @@ pub fn ignore_edit(text: &str, offset: usize, code: &str) -> Option<(Range<usize
         }
     }
     let content_end = start + text[start..end].trim_end().len();
+    // A comment cannot go after a line continuation, nor where the line ends inside a
+    // triple-quoted string: there it would break the code or change the string. No edit then.
+    if text[..content_end].ends_with('\\')
+        || tokens(text)
+            .strings
+            .iter()
+            .any(|s| s.start < content_end && content_end < s.end)
+    {
+        return None;
+    }
     Some((
         content_end..content_end,
         format!("  # refhound: ignore[{code}]"),
@@ -146,6 +156,15 @@ mod tests {
             "{edited}"
         );
         edited
+    }
+
+    #[test]
+    fn no_ignore_edit_after_a_continuation_or_inside_a_string() {
+        assert_eq!(ignore_edit("x = f() or \\\n    g()\n", 0, "RH601"), None);
+        let opens_string = "f = lambda: (rows, \"\"\"\nnote\"\"\")\n";
+        assert_eq!(ignore_edit(opens_string, 0, "RH101"), None);
+        // A string that closes on its line is no obstacle.
+        assert!(ignore_edit("f = lambda: (rows, \"\"\"x\"\"\")\n", 0, "RH101").is_some());
     }
 
     #[test]
