@@ -47,7 +47,6 @@
 //! keyed by request data, and only the reader can tell. On the standard library about 13 of
 //! its 33 findings are real growth. Raise it with `severity = { RH301 = "warning" }`.
 
-use std::collections::HashMap;
 
 use tree_sitter::Node;
 
@@ -138,7 +137,6 @@ enum Effect {
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut attributes: Option<HashMap<&str, Vec<Node>>> = None;
     for captures in context.matches(Family::Caches) {
         let (Some(binding), Some(target), Some(value)) = (
             captures.get("cache_binding"),
@@ -159,8 +157,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         let mentions = if kind == ScopeKind::Module {
             module_mentions(context, target)
         } else {
-            let attributes = attributes.get_or_insert_with(|| attribute_nodes(context));
-            class_mentions(context, scope, target, attributes)
+            class_mentions(context, scope, target)
         };
         let Some(mentions) = mentions else {
             continue;
@@ -394,23 +391,28 @@ fn is_augmented_target(node: Node) -> bool {
     })
 }
 
-/// Every attribute access in the file, by attribute name.
-fn attribute_nodes<'t>(context: &Context<'t>) -> HashMap<&'t str, Vec<Node<'t>>> {
-    let mut by_name: HashMap<&str, Vec<Node>> = HashMap::new();
-    let mut stack = vec![context.tree.root_node()];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "attribute"
-            && let Some(attribute) = node.child_by_field_name("attribute")
-        {
-            by_name
-                .entry(context.text_of(attribute))
-                .or_default()
-                .push(node);
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    by_name
+/// Every `x.name` in the file. Found through the text (an identifier spelled `name` after a
+/// dot) rather than a walk of the whole tree: a keystroke's analysis cannot afford one more.
+fn attribute_nodes<'t>(context: &Context<'t>, name: &str) -> Vec<Node<'t>> {
+    let text = context.text;
+    let root = context.tree.root_node();
+    let is_identifier = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name)
+        .filter(|&(start, _)| {
+            let end = start + name.len();
+            !text[end..].starts_with(is_identifier)
+                && text[..start].trim_end().ends_with('.')
+        })
+        .filter_map(|(start, _)| {
+            let identifier = root.descendant_for_byte_range(start, start + name.len())?;
+            let attribute = identifier.parent()?;
+            (attribute.kind() == "attribute"
+                && attribute
+                    .child_by_field_name("attribute")
+                    .is_some_and(|a| a.id() == identifier.id()))
+            .then_some(attribute)
+        })
+        .collect()
 }
 
 /// Adds the mentions of `symbol` other than its binding `target` (each a use or a `del`, or an
@@ -446,7 +448,6 @@ fn class_mentions<'t>(
     context: &Context<'t>,
     class: ScopeId,
     target: Node<'t>,
-    attributes: &HashMap<&'t str, Vec<Node<'t>>>,
 ) -> Option<Vec<Mention<'t>>> {
     let name = context.text_of(target);
     let root = context.tree.root_node();
@@ -458,7 +459,7 @@ fn class_mentions<'t>(
         .iter()
         .find(|s| s.occurrences.iter().any(|o| o.range == target.byte_range()))?;
     symbol_mentions(root, symbol, target, false, &mut mentions)?;
-    for &attribute in attributes.get(name).map_or(&[][..], Vec::as_slice) {
+    for attribute in attribute_nodes(context, name) {
         mentions.push(Mention {
             node: attribute,
             adds_here: refers_to_class(context, attribute, class),
