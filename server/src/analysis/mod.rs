@@ -28,25 +28,18 @@ use suppression::Suppressions;
 
 /// Runs every enabled rule over one file and returns its findings in source order, without
 /// those a suppression comment silences.
+///
+/// An editor waits for this after each keystroke, so the independent parts run on two threads:
+/// the scope model beside the query walk (each walks the whole tree), then half the rules beside
+/// the other half.
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
-    // The scope model and the query matches each walk the whole tree and need nothing from
-    // each other: on a second thread, the scope model's walk costs no extra wall time (what an
-    // editor waits for after each keystroke).
-    let (scopes, matches) = std::thread::scope(|threads| {
-        let scopes = std::thread::Builder::new()
-            .stack_size(scope::STACK_SIZE)
-            .spawn_scoped(threads, || ScopeTree::new(text, tree));
-        let matches = queries::Matches::new(tree.root_node(), text);
-        let scopes = match scopes {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread to be had: do it here.
-            Err(_) => ScopeTree::new(text, tree),
-        };
-        (scopes, matches)
-    });
-    let lines = LineIndex::new(text);
+    let (scopes, (matches, lines)) = beside(
+        || ScopeTree::new(text, tree),
+        || {
+            let matches = queries::Matches::new(tree.root_node(), text);
+            (matches, LineIndex::new(text))
+        },
+    );
     let imports = Imports::new(text, &matches);
     let context = Context {
         text,
@@ -57,13 +50,41 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
         settings,
         matches: &matches,
     };
-    let suppressions = Suppressions::new(text, &lines);
-    let mut findings: Vec<Finding> = rules::RULES
+    let enabled: Vec<_> = rules::RULES
         .iter()
         .filter(|info| settings.enabled(info.rule))
-        .flat_map(|info| info.run(&context))
-        .filter(|f| !suppressions.suppresses(lines.line_of(f.range.start), f.rule))
         .collect();
+    // Alternate rules, so that the costlier ones (RH201, RH202, RH301, RH501) split evenly.
+    let run = |parity: usize| -> Vec<Finding> {
+        enabled
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .flat_map(|info| info.run(&context))
+            .collect()
+    };
+    let (mut findings, (more, suppressions)) =
+        beside(|| run(0), || (run(1), Suppressions::new(text, &lines)));
+    findings.extend(more);
+    findings.retain(|f| !suppressions.suppresses(lines.line_of(f.range.start), f.rule));
     findings.sort_by_key(|f| (f.range.start, f.rule));
     findings
+}
+
+/// Runs `first` on a second thread (with the stack deep nesting needs) while `second` runs on
+/// this one, and returns both results. When no thread can be had, `first` runs here too.
+fn beside<A: Send, B>(first: impl Fn() -> A + Sync, second: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|threads| {
+        let spawned = std::thread::Builder::new()
+            .stack_size(scope::STACK_SIZE)
+            .spawn_scoped(threads, &first);
+        let b = second();
+        let a = match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => first(),
+        };
+        (a, b)
+    })
 }

@@ -47,7 +47,6 @@
 //! keyed by request data, and only the reader can tell. On the standard library about 13 of
 //! its 33 findings are real growth. Raise it with `severity = { RH301 = "warning" }`.
 
-
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
@@ -400,8 +399,7 @@ fn attribute_nodes<'t>(context: &Context<'t>, name: &str) -> Vec<Node<'t>> {
     text.match_indices(name)
         .filter(|&(start, _)| {
             let end = start + name.len();
-            !text[end..].starts_with(is_identifier)
-                && text[..start].trim_end().ends_with('.')
+            !text[end..].starts_with(is_identifier) && text[..start].trim_end().ends_with('.')
         })
         .filter_map(|(start, _)| {
             let identifier = root.descendant_for_byte_range(start, start + name.len())?;
