@@ -145,8 +145,13 @@ fn describe_variable(
     }
     captors.sort();
     let captors: Vec<String> = captors.into_iter().map(|(_, c)| c).collect();
+    let keeps = if captors.len() == 1 {
+        "it keeps it alive as long as it lives"
+    } else {
+        "they keep it alive as long as they live"
+    };
     Some(format!(
-        "`{name}` is captured by {}: they keep it alive as long as they live",
+        "`{name}` is captured by {}: {keeps}",
         captors.join(", ")
     ))
 }
@@ -202,7 +207,7 @@ mod tests {
         let markdown = hover_at(TEXT, "rows =");
         assert_eq!(
             markdown,
-            "`rows` is captured by `count` (line 4): they keep it alive as long as they live"
+            "`rows` is captured by `count` (line 4): it keeps it alive as long as it lives"
         );
         assert_eq!(hover_at(TEXT, "l for"), "");
     }
