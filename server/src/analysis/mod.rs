@@ -27,13 +27,22 @@ use settings::Settings;
 use suppression::Suppressions;
 
 /// Runs every enabled rule over one file and returns its findings in source order, without
-/// those a suppression comment silences.
-///
-/// An editor waits for this after each keystroke, so the independent parts run on two threads:
-/// the scope model beside the query walk (each walks the whole tree), then half the rules beside
-/// the other half.
+/// those a suppression comment silences. On this thread: for callers that already analyse many
+/// files in parallel.
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
+    check_with(text, tree, settings, false)
+}
+
+/// [`check`] for one file someone waits for (an editor, after each keystroke): the independent
+/// parts run on two threads, the scope model beside the query walk (each walks the whole tree),
+/// then half the rules beside the other half.
+pub fn check_on_two_threads(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
+    check_with(text, tree, settings, true)
+}
+
+fn check_with(text: &str, tree: &Tree, settings: &Settings, two_threads: bool) -> Vec<Finding> {
     let (scopes, (matches, lines)) = beside(
+        two_threads,
         || ScopeTree::new(text, tree),
         || {
             let matches = queries::Matches::new(tree.root_node(), text);
@@ -63,8 +72,11 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
             .flat_map(|info| info.run(&context))
             .collect()
     };
-    let (mut findings, (more, suppressions)) =
-        beside(|| run(0), || (run(1), Suppressions::new(text, &lines)));
+    let (mut findings, (more, suppressions)) = beside(
+        two_threads,
+        || run(0),
+        || (run(1), Suppressions::new(text, &lines)),
+    );
     findings.extend(more);
     findings.retain(|f| !suppressions.suppresses(lines.line_of(f.range.start), f.rule));
     findings.sort_by_key(|f| (f.range.start, f.rule));
@@ -72,8 +84,16 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
 }
 
 /// Runs `first` on a second thread (with the stack deep nesting needs) while `second` runs on
-/// this one, and returns both results. When no thread can be had, `first` runs here too.
-fn beside<A: Send, B>(first: impl Fn() -> A + Sync, second: impl FnOnce() -> B) -> (A, B) {
+/// this one, and returns both results. Without `two_threads`, or when no thread can be had,
+/// `first` runs here too.
+fn beside<A: Send, B>(
+    two_threads: bool,
+    first: impl Fn() -> A + Sync,
+    second: impl FnOnce() -> B,
+) -> (A, B) {
+    if !two_threads {
+        return (first(), second());
+    }
     std::thread::scope(|threads| {
         let spawned = std::thread::Builder::new()
             .stack_size(scope::STACK_SIZE)

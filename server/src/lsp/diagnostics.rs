@@ -24,7 +24,9 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Runs every enabled rule over `text` and converts the findings.
+    /// Runs every enabled rule over `text` and converts the findings; on two threads when
+    /// someone waits for this one file (an open document), on this one for the workspace scan.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         text: &Rope,
         tree: &Tree,
@@ -33,8 +35,14 @@ impl Analysis {
         settings: &Settings,
         encoding: Encoding,
         uri: &Uri,
+        waited_for: bool,
     ) -> Analysis {
-        let findings = crate::analysis::check(&text.to_string(), tree, settings);
+        let text_string = text.to_string();
+        let findings = if waited_for {
+            crate::analysis::check_on_two_threads(&text_string, tree, settings)
+        } else {
+            crate::analysis::check(&text_string, tree, settings)
+        };
         let diagnostics = findings
             .iter()
             .map(|f| diagnostic(f, text, settings, encoding, uri))

@@ -169,6 +169,7 @@ impl State {
                 &settings,
                 state.encoding(),
                 &uri,
+                true,
             ));
             if let Some(mut document) = state.documents.get_mut(&uri) {
                 document.store_tree(snapshot.version, tree);

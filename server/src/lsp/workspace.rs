@@ -175,6 +175,7 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
         &settings,
         state.encoding(),
         &uri,
+        false,
     );
     Some((uri, Arc::new(analysis), problems))
 }
