@@ -87,7 +87,9 @@ pub fn ignore_edit(text: &str, offset: usize, code: &str) -> Option<(Range<usize
     let end = text[offset..]
         .find(['\n', '\r'])
         .map_or(text.len(), |i| offset + i);
-    let comment = comments(text)
+    let tokens = tokens(text);
+    let comment = tokens
+        .comments
         .into_iter()
         .find(|c| c.start >= start && c.start < end);
     if let Some(comment) = comment {
@@ -108,7 +110,7 @@ pub fn ignore_edit(text: &str, offset: usize, code: &str) -> Option<(Range<usize
     // A comment cannot go after a line continuation, nor where the line ends inside a
     // triple-quoted string: there it would break the code or change the string. No edit then.
     if text[..content_end].ends_with('\\')
-        || tokens(text)
+        || tokens
             .strings
             .iter()
             .any(|s| s.start < content_end && content_end < s.end)

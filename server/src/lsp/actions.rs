@@ -43,12 +43,7 @@ pub async fn code_actions(
             let Some(NumberOrString::String(code)) = &diagnostic.code else {
                 continue;
             };
-            let data: DiagnosticData = diagnostic
-                .data
-                .clone()
-                .and_then(|data| serde_json::from_value(data).ok())
-                .unwrap_or_default();
-            for (index, fix) in data.fixes.into_iter().enumerate() {
+            for (index, fix) in DiagnosticData::of(diagnostic).fixes.into_iter().enumerate() {
                 actions.push(action(
                     fix.title,
                     CodeActionKind::QUICKFIX,
@@ -100,12 +95,11 @@ fn safe_edits(diagnostics: &[Diagnostic]) -> Vec<TextEdit> {
     let key = |p: Position| (p.line, p.character);
     let mut taken: Vec<TextEdit> = Vec::new();
     for diagnostic in diagnostics {
-        let data: DiagnosticData = diagnostic
-            .data
-            .clone()
-            .and_then(|data| serde_json::from_value(data).ok())
-            .unwrap_or_default();
-        let Some(fix) = data.fixes.into_iter().find(|fix| fix.safe) else {
+        let Some(fix) = DiagnosticData::of(diagnostic)
+            .fixes
+            .into_iter()
+            .find(|fix| fix.safe)
+        else {
             continue;
         };
         let overlaps = fix.edits.iter().any(|new| {

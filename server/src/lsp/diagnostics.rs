@@ -8,7 +8,6 @@ use std::str::FromStr;
 use ropey::Rope;
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::*;
-use tree_sitter::Tree;
 
 use super::position::{Encoding, position_of};
 use crate::analysis::findings::{Finding, Safety};
@@ -24,25 +23,16 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Runs every enabled rule over `text` and converts the findings; on two threads when
-    /// someone waits for this one file (an open document), on this one for the workspace scan.
-    #[allow(clippy::too_many_arguments)]
+    /// The findings of `text` (the document `uri`) as diagnostics.
     pub fn new(
+        findings: &[Finding],
         text: &Rope,
-        tree: &Tree,
         version: i32,
         generation: u64,
         settings: &Settings,
         encoding: Encoding,
         uri: &Uri,
-        waited_for: bool,
     ) -> Analysis {
-        let text_string = text.to_string();
-        let findings = if waited_for {
-            crate::analysis::check_on_two_threads(&text_string, tree, settings)
-        } else {
-            crate::analysis::check(&text_string, tree, settings)
-        };
         let diagnostics = findings
             .iter()
             .map(|f| diagnostic(f, text, settings, encoding, uri))
@@ -73,6 +63,17 @@ pub struct FixData {
 pub struct DiagnosticData {
     #[serde(default)]
     pub fixes: Vec<FixData>,
+}
+
+impl DiagnosticData {
+    /// What a diagnostic (as the client sends it back) carries; nothing for another server's.
+    pub fn of(diagnostic: &Diagnostic) -> DiagnosticData {
+        diagnostic
+            .data
+            .clone()
+            .and_then(|data| serde_json::from_value(data).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// A byte range of `text` as an LSP range.

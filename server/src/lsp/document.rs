@@ -24,16 +24,23 @@ pub struct Change {
 pub struct Document {
     pub text: Rope,
     pub version: i32,
-    /// The last tree parsed, with every edit since applied to it by `Tree::edit`.
-    tree: Tree,
-    /// Whether `tree` is the parse of `text` (no edit since).
-    parsed: bool,
-    /// Whether `tree` may seed an incremental parse (not after a whole-document change).
-    reusable: bool,
+    tree: TreeState,
     /// The findings of this version, once computed; dropped by the next change.
     pub analysis: Option<Arc<Analysis>>,
     /// The last (version, settings generation) whose diagnostics were pushed.
     published: Option<(i32, u64)>,
+}
+
+/// Where a document's tree stands against its text.
+#[derive(Clone)]
+enum TreeState {
+    /// The parse of the text as it is.
+    Parsed(Tree),
+    /// The last tree parsed, with every edit since applied by `Tree::edit`: it seeds an
+    /// incremental reparse.
+    Edited(Tree),
+    /// Nothing to reuse: not parsed yet, or the whole text was replaced since.
+    Unparsed,
 }
 
 /// A document's state at one version, for work off the serving task. Cloning the rope and the
@@ -42,24 +49,22 @@ pub struct Document {
 pub struct Snapshot {
     pub text: Rope,
     pub version: i32,
-    tree: Tree,
-    parsed: bool,
-    reusable: bool,
+    tree: TreeState,
 }
 
 impl Snapshot {
     /// The syntax tree of this version: the stored one, or an incremental reparse of it.
     pub fn tree(&self) -> Tree {
-        if self.parsed {
-            self.tree.clone()
-        } else {
-            parse(&self.text, self.reusable.then_some(&self.tree))
+        match &self.tree {
+            TreeState::Parsed(tree) => tree.clone(),
+            TreeState::Edited(tree) => parse(&self.text, Some(tree)),
+            TreeState::Unparsed => parse(&self.text, None),
         }
     }
 
     /// Whether [`Snapshot::tree`] will parse.
     pub fn needs_parse(&self) -> bool {
-        !self.parsed
+        !matches!(self.tree, TreeState::Parsed(_))
     }
 }
 
@@ -69,9 +74,7 @@ impl Document {
         Document {
             text: Rope::from_str(text),
             version,
-            tree: parse(&Rope::new(), None),
-            parsed: false,
-            reusable: false,
+            tree: TreeState::Unparsed,
             analysis: None,
             published: None,
         }
@@ -93,18 +96,14 @@ impl Document {
             text: self.text.clone(),
             version: self.version,
             tree: self.tree.clone(),
-            parsed: self.parsed,
-            reusable: self.reusable,
         }
     }
 
     /// Keeps the tree parsed for `version`, unless the document has moved on (then its edits
     /// were applied to the older tree, which the next parse starts from).
     pub fn store_tree(&mut self, version: i32, tree: Tree) {
-        if self.version == version && !self.parsed {
-            self.tree = tree;
-            self.parsed = true;
-            self.reusable = true;
+        if self.version == version && !matches!(self.tree, TreeState::Parsed(_)) {
+            self.tree = TreeState::Parsed(tree);
         }
     }
 
@@ -115,7 +114,7 @@ impl Document {
             match change.range {
                 None => {
                     self.text = Rope::from_str(&change.text);
-                    self.reusable = false;
+                    self.tree = TreeState::Unparsed;
                 }
                 Some(range) => {
                     let start = offset_of(&self.text, range.start, encoding);
@@ -134,11 +133,16 @@ impl Document {
                         old_end_position,
                         new_end_position: point(&self.text, new_end_byte),
                     };
-                    self.tree.edit(&edit);
+                    if let TreeState::Parsed(tree) | TreeState::Edited(tree) = &mut self.tree {
+                        tree.edit(&edit);
+                    }
                 }
             }
         }
-        self.parsed = false;
+        self.tree = match std::mem::replace(&mut self.tree, TreeState::Unparsed) {
+            TreeState::Parsed(tree) | TreeState::Edited(tree) => TreeState::Edited(tree),
+            TreeState::Unparsed => TreeState::Unparsed,
+        };
         self.analysis = None;
         self.version = version;
     }

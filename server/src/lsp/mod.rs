@@ -51,8 +51,7 @@ struct State {
     /// The findings of workspace files on disk, from the scan and watched-file changes.
     disk: DashMap<Uri, Arc<Analysis>>,
     settings: SettingsStore,
-    /// Negotiated at `initialize`; UTF-16 until then.
-    utf8: AtomicBool,
+    /// Set at `initialize`.
     client: OnceLock<ClientSupport>,
     /// The workspace folders, as paths.
     roots: Mutex<Vec<PathBuf>>,
@@ -71,6 +70,8 @@ const MAX_ANALYSED_BYTES: usize = 5 * 1024 * 1024;
 /// What the client said it supports, as far as the server's behaviour depends on it.
 #[derive(Debug, Default, Clone, Copy)]
 struct ClientSupport {
+    /// The position encoding negotiated (UTF-16 until `initialize`).
+    encoding: Encoding,
     /// `textDocument/diagnostic`: the client pulls, so the server does not push.
     pull_diagnostics: bool,
     /// `workspace/diagnostic/refresh`.
@@ -86,7 +87,12 @@ struct ClientSupport {
 impl ClientSupport {
     fn of(capabilities: &ClientCapabilities) -> ClientSupport {
         let workspace = capabilities.workspace.as_ref();
+        let offered = capabilities
+            .general
+            .as_ref()
+            .and_then(|general| general.position_encodings.as_deref());
         ClientSupport {
+            encoding: Encoding::negotiate(offered),
             pull_diagnostics: capabilities
                 .text_document
                 .as_ref()
@@ -111,11 +117,7 @@ impl ClientSupport {
 
 impl State {
     fn encoding(&self) -> Encoding {
-        if self.utf8.load(Ordering::Relaxed) {
-            Encoding::Utf8
-        } else {
-            Encoding::Utf16
-        }
+        self.support().encoding
     }
 
     fn support(&self) -> ClientSupport {
@@ -161,15 +163,17 @@ impl State {
             let tree = snapshot.tree();
             let path = uri.to_file_path();
             let (settings, problems) = state.settings.for_path(path.as_deref());
+            // Someone waits for this one file: two threads.
+            let findings =
+                crate::analysis::check_on_two_threads(&snapshot.text.to_string(), &tree, &settings);
             let analysis = Arc::new(Analysis::new(
+                &findings,
                 &snapshot.text,
-                &tree,
                 snapshot.version,
                 generation,
                 &settings,
                 state.encoding(),
                 &uri,
-                true,
             ));
             if let Some(mut document) = state.documents.get_mut(&uri) {
                 document.store_tree(snapshot.version, tree);
@@ -193,7 +197,7 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
         };
         Error {
             code: ErrorCode::InternalError,
-            message: format!("refhound: analysis failed: {message}").into(),
+            message: format!("refhound: the request's work failed: {message}").into(),
             data: None,
         }
     })
@@ -362,16 +366,8 @@ impl Backend {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        let offered = params
-            .capabilities
-            .general
-            .as_ref()
-            .and_then(|general| general.position_encodings.as_deref());
-        let encoding = Encoding::negotiate(offered);
-        self.state
-            .utf8
-            .store(encoding == Encoding::Utf8, Ordering::Relaxed);
         let support = ClientSupport::of(&params.capabilities);
+        let encoding = support.encoding;
         let _ = self.state.client.set(support);
         *self
             .state
@@ -444,7 +440,7 @@ impl LanguageServer for Backend {
 
     async fn shutdown(&self) -> Result<()> {
         self.state.shut_down.store(true, Ordering::Release);
-        self.state.workspace.cancel();
+        self.state.workspace.supersede();
         Ok(())
     }
 
@@ -528,27 +524,22 @@ impl LanguageServer for Backend {
         };
         let result_id = analysis.result_id();
         let report = if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
-            DocumentDiagnosticReportKind::Unchanged(UnchangedDocumentDiagnosticReport { result_id })
+            DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
+                related_documents: None,
+                unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport {
+                    result_id,
+                },
+            })
         } else {
-            DocumentDiagnosticReportKind::Full(FullDocumentDiagnosticReport {
-                result_id: Some(result_id),
-                items: analysis.diagnostics.clone(),
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: Some(result_id),
+                    items: analysis.diagnostics.clone(),
+                },
             })
         };
-        Ok(DocumentDiagnosticReportResult::Report(match report {
-            DocumentDiagnosticReportKind::Full(full) => {
-                DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
-                    related_documents: None,
-                    full_document_diagnostic_report: full,
-                })
-            }
-            DocumentDiagnosticReportKind::Unchanged(unchanged) => {
-                DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
-                    related_documents: None,
-                    unchanged_document_diagnostic_report: unchanged,
-                })
-            }
-        }))
+        Ok(DocumentDiagnosticReportResult::Report(report))
     }
 
     async fn workspace_diagnostic(

@@ -7,10 +7,11 @@
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, PositionEncodingKind};
 
-/// How columns are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How columns are counted; UTF-16 is LSP's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Encoding {
     Utf8,
+    #[default]
     Utf16,
 }
 

@@ -25,7 +25,8 @@ pub struct Scans {
 }
 
 impl Scans {
-    pub fn cancel(&self) -> u64 {
+    /// Makes every scan so far stop; returns the number of the scan that may go on.
+    pub fn supersede(&self) -> u64 {
         self.generation.fetch_add(1, Ordering::AcqRel) + 1
     }
 
@@ -56,7 +57,7 @@ pub fn start_scan(client: Client, state: Arc<State>) {
 const REPORT_EVERY: usize = 50;
 
 async fn scan(client: Client, state: Arc<State>) {
-    let generation = state.workspace.cancel();
+    let generation = state.workspace.supersede();
     let roots = state
         .roots
         .lock()
@@ -167,15 +168,16 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
     }
     let tree = parse(&text);
     let (settings, problems) = state.settings.for_path(Some(path));
+    // The scan is parallel across files already: one thread per file.
+    let findings = crate::analysis::check(&text, &tree, &settings);
     let analysis = Analysis::new(
+        &findings,
         &Rope::from_str(&text),
-        &tree,
         0,
         state.settings.generation(),
         &settings,
         state.encoding(),
         &uri,
-        false,
     );
     Some((uri, Arc::new(analysis), problems))
 }
