@@ -1,0 +1,114 @@
+//! Prints how long each phase of the analysis takes on one file (the mean of N runs), to show
+//! where an editor keystroke's time goes: `cargo run --release --example phases -- FILE [RUNS [PHASE]]`.
+
+use std::time::Instant;
+
+use refhound::analysis::context::Context;
+use refhound::analysis::imports::Imports;
+use refhound::analysis::line_index::LineIndex;
+use refhound::analysis::parse::python_parser;
+use refhound::analysis::queries::Matches;
+use refhound::analysis::rules::RULES;
+use refhound::analysis::scope::ScopeTree;
+use refhound::analysis::settings::Settings;
+use refhound::analysis::suppression::Suppressions;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: phases FILE [RUNS [PHASE]]");
+    let runs: u32 = args
+        .next()
+        .map_or(20, |n| n.parse().expect("RUNS is a number"));
+    let text = std::fs::read_to_string(&path).expect("readable UTF-8 file");
+    let settings = Settings::default();
+    // A third argument picks the phases to run (by label prefix), for a profiler.
+    let only = args.next().unwrap_or_default();
+    let time = |label: &str, f: &mut dyn FnMut()| {
+        if !label.starts_with(only.as_str()) {
+            return;
+        }
+        let start = Instant::now();
+        for _ in 0..runs {
+            f();
+        }
+        let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+        println!("{label:<28} {ms:8.2} ms");
+    };
+    let mut parser = python_parser();
+    let tree = parser.parse(&text, None).expect("a tree");
+    time("parse (full)", &mut || {
+        parser.parse(&text, None);
+    });
+    time("tree walk (cursor)", &mut || {
+        let mut cursor = tree.walk();
+        let mut count = 0usize;
+        'walk: loop {
+            count += 1;
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        std::hint::black_box(count);
+    });
+    time("scope model", &mut || {
+        ScopeTree::new(&text, &tree);
+    });
+    time("query matches", &mut || {
+        Matches::new(tree.root_node(), &text);
+    });
+    for (_, name, source) in refhound::analysis::queries::SOURCES {
+        let query =
+            tree_sitter::Query::new(&refhound::analysis::parse::python_language(), source).unwrap();
+        let mut count = 0;
+        time(&format!("query {name}"), &mut || {
+            use tree_sitter::StreamingIterator;
+            let mut cursor = tree_sitter::QueryCursor::new();
+            let mut matches = cursor.matches(&query, tree.root_node(), text.as_bytes());
+            count = 0;
+            while matches.next().is_some() {
+                count += 1;
+            }
+        });
+        if name.starts_with(only.as_str()) || only.is_empty() {
+            println!("   {count} matches");
+        }
+    }
+    time("line index", &mut || {
+        LineIndex::new(&text);
+    });
+    let matches = Matches::new(tree.root_node(), &text);
+    let lines = LineIndex::new(&text);
+    time("imports", &mut || {
+        Imports::new(&text, &matches);
+    });
+    time("suppressions", &mut || {
+        Suppressions::new(&text, &lines);
+    });
+    let scopes = ScopeTree::new(&text, &tree);
+    let imports = Imports::new(&text, &matches);
+    let context = Context {
+        text: &text,
+        tree: &tree,
+        scopes: &scopes,
+        lines: &lines,
+        imports: &imports,
+        settings: &settings,
+        matches: &matches,
+    };
+    for info in RULES {
+        time(&format!("{} {}", info.code, "rule"), &mut || {
+            info.run(&context);
+        });
+    }
+    time("check (one thread)", &mut || {
+        refhound::analysis::check(&text, &tree, &settings);
+    });
+    time("check (two threads)", &mut || {
+        refhound::analysis::check_on_two_threads(&text, &tree, &settings);
+    });
+}
