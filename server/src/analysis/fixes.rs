@@ -1,8 +1,14 @@
-//! Edits that rules' fixes share.
+//! Edits that rules' fixes share, and applying fixes to a file's text.
+
+pub mod imports;
+
+use std::ops::Range;
 
 use tree_sitter::Node;
 
-use super::findings::Edit;
+use super::findings::{Edit, Finding, Fix, Safety};
+use super::parse::parse;
+use super::settings::Settings;
 
 /// Removes a simple statement that has its line(s) to itself: the whole lines go, comment
 /// included. When it is the only statement of its block, it becomes `pass` instead, so the
@@ -42,10 +48,148 @@ pub fn remove_statement(text: &str, statement: Node) -> Option<Edit> {
     })
 }
 
+/// Whether two edits cannot both be applied: their ranges share a byte, one inserts inside the
+/// other's range, or both insert at the same place (the order of the inserted texts would be a
+/// guess).
+pub fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {
+    let both_insert_here = a.is_empty() && b.is_empty() && a.start == b.start;
+    both_insert_here || (a.start < b.end && b.start < a.end)
+}
+
+/// A fix's own edits together with the import it needs, in source order; `None` when the import
+/// would land inside one of the fix's edits (the fix cannot be offered as is).
+pub fn with_import(mut edits: Vec<Edit>, import: Option<Edit>) -> Option<Vec<Edit>> {
+    if let Some(import) = import {
+        if edits.iter().any(|edit| overlap(&edit.range, &import.range)) {
+            return None;
+        }
+        edits.push(import);
+    }
+    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    Some(edits)
+}
+
+/// `text` with `edits` applied. The edits must not overlap (see [`overlap`]); an insertion at
+/// the start of a replaced range goes before the replacement.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for edit in sorted {
+        out.push_str(&text[copied..edit.range.start]);
+        out.push_str(&edit.text);
+        copied = edit.range.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Which fixes a run may apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
+    /// Safe fixes only (`--fix`, "fix all" in the editor).
+    Safe,
+    /// Unsafe fixes too (`--fix --unsafe-fixes`).
+    All,
+}
+
+impl Allowed {
+    pub fn admits(self, safety: Safety) -> bool {
+        self == Allowed::All || safety == Safety::Safe
+    }
+
+    /// The fix a run applies for `finding`: its first fix of an allowed safety.
+    pub fn fix_for(self, finding: &Finding) -> Option<&Fix> {
+        finding.fixes.iter().find(|fix| self.admits(fix.safety))
+    }
+}
+
+/// The edits of one round of fixing: for each finding in order, its allowed fix, unless that
+/// fix overlaps a fix taken before (it waits for the next round, on the rewritten text). An edit
+/// equal to one already taken is shared, not a conflict: two fixes that add the same import
+/// add it once. Returns the edits and how many fixes they make.
+pub fn select_fixes(findings: &[Finding], allowed: Allowed) -> (Vec<Edit>, usize) {
+    let mut taken: Vec<Edit> = Vec::new();
+    let mut fixes = 0;
+    for fix in findings.iter().filter_map(|f| allowed.fix_for(f)) {
+        let new: Vec<&Edit> = fix
+            .edits
+            .iter()
+            .filter(|edit| !taken.contains(edit))
+            .collect();
+        let conflicts = new.iter().enumerate().any(|(i, edit)| {
+            taken.iter().any(|old| overlap(&old.range, &edit.range))
+                || new[..i]
+                    .iter()
+                    .any(|other| overlap(&other.range, &edit.range))
+        });
+        if !conflicts {
+            taken.extend(new.into_iter().cloned());
+            fixes += 1;
+        }
+    }
+    (taken, fixes)
+}
+
+/// At most this many rounds of analyse-and-fix per file: a fix that keeps producing new
+/// findings with fixes must not loop forever.
+pub const MAX_FIX_ROUNDS: usize = 10;
+
+/// What fixing one file came to.
+#[derive(Debug)]
+pub struct Fixed {
+    /// The text with every applied fix.
+    pub text: String,
+    /// How many fixes were applied, over all rounds.
+    pub applied: usize,
+    /// The findings of the final text: what is left to report.
+    pub remaining: Vec<Finding>,
+    /// A round's fixes would have made a file that parsed cleanly fail to parse; that round was
+    /// dropped and fixing stopped there.
+    pub stopped_at_syntax_error: bool,
+}
+
+/// Applies the allowed fixes to `text` in rounds: analyse, apply every fix that does not
+/// overlap another, parse again, repeat until no fix is left (at most [`MAX_FIX_ROUNDS`]
+/// rounds). Fixes that overlapped, or that both wanted the same import, settle in later rounds
+/// on the rewritten text.
+pub fn fix_all(text: &str, settings: &Settings, allowed: Allowed) -> Fixed {
+    let mut text = text.to_string();
+    let mut tree = parse(&text);
+    let mut findings = super::check(&text, &tree, settings);
+    let mut applied = 0;
+    let mut stopped_at_syntax_error = false;
+    for _ in 0..MAX_FIX_ROUNDS {
+        let (edits, fixes) = select_fixes(&findings, allowed);
+        if fixes == 0 {
+            break;
+        }
+        let rewritten = apply_edits(&text, &edits);
+        let rewritten_tree = parse(&rewritten);
+        if rewritten_tree.root_node().has_error() && !tree.root_node().has_error() {
+            // Every fix is meant to keep the program valid; when a round does not, none of it
+            // is kept, and the findings of the last good text are reported.
+            stopped_at_syntax_error = true;
+            break;
+        }
+        text = rewritten;
+        tree = rewritten_tree;
+        applied += fixes;
+        findings = super::check(&text, &tree, settings);
+    }
+    Fixed {
+        text,
+        applied,
+        remaining: findings,
+        stopped_at_syntax_error,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
 
     /// Applies `remove_statement` to the first statement whose text is `target`.
     fn removed(text: &str, target: &str) -> Option<String> {
@@ -82,5 +226,98 @@ mod tests {
             removed("def f():\n    b()\n    # only a comment left\n", "b()").as_deref(),
             Some("def f():\n    pass\n    # only a comment left\n")
         );
+    }
+
+    fn edit(range: Range<usize>, text: &str) -> Edit {
+        Edit {
+            range,
+            text: text.to_string(),
+        }
+    }
+
+    fn finding_with_fix(safety: Safety, edits: Vec<Edit>) -> Finding {
+        Finding {
+            rule: Rule::GcDebugSaveall,
+            range: 0..0,
+            message: String::new(),
+            related: Vec::new(),
+            fixes: vec![Fix {
+                title: String::new(),
+                safety,
+                edits,
+            }],
+        }
+    }
+
+    #[test]
+    fn overlap_is_shared_bytes_or_two_insertions_at_one_place() {
+        assert!(overlap(&(0..3), &(2..5)));
+        assert!(overlap(&(0..5), &(2..2)));
+        assert!(overlap(&(2..2), &(2..2)));
+        assert!(!overlap(&(0..2), &(2..4)));
+        assert!(!overlap(&(2..2), &(2..4)));
+        assert!(!overlap(&(0..2), &(2..2)));
+    }
+
+    #[test]
+    fn a_fix_and_its_import_apply_in_source_order() {
+        let text = "import os\nx = f(big)\n";
+        let import = edit(10..10, "import functools\n");
+        let call = edit(14..20, "functools.partial(f, big.part)");
+        let merged = with_import(vec![call.clone()], Some(import.clone())).unwrap();
+        assert_eq!(merged, vec![import.clone(), call.clone()]);
+        assert_eq!(
+            apply_edits(text, &merged),
+            "import os\nimport functools\nx = functools.partial(f, big.part)\n"
+        );
+        assert_eq!(with_import(vec![call.clone()], None), Some(vec![call]));
+        // An import landing inside the fix's own edit cannot be placed.
+        assert_eq!(with_import(vec![edit(5..15, "")], Some(import)), None);
+    }
+
+    #[test]
+    fn two_fixes_needing_one_import_add_it_once() {
+        let text = "import os\na = 1\nb = 2\n";
+        let import = edit(10..10, "import functools\n");
+        let findings = [
+            finding_with_fix(Safety::Safe, vec![import.clone(), edit(14..15, "A")]),
+            finding_with_fix(Safety::Safe, vec![import.clone(), edit(20..21, "B")]),
+        ];
+        let (edits, fixes) = select_fixes(&findings, Allowed::Safe);
+        assert_eq!(fixes, 2);
+        assert_eq!(
+            apply_edits(text, &edits),
+            "import os\nimport functools\na = A\nb = B\n"
+        );
+    }
+
+    #[test]
+    fn overlapping_and_disallowed_fixes_wait() {
+        let findings = [
+            finding_with_fix(Safety::Safe, vec![edit(0..4, "x")]),
+            finding_with_fix(Safety::Safe, vec![edit(2..6, "y")]),
+            finding_with_fix(Safety::Safe, vec![edit(8..8, "i")]),
+            finding_with_fix(Safety::Safe, vec![edit(8..8, "j")]),
+            finding_with_fix(Safety::Unsafe, vec![edit(10..12, "u")]),
+        ];
+        let (edits, fixes) = select_fixes(&findings, Allowed::Safe);
+        assert_eq!(fixes, 2);
+        assert_eq!(edits, vec![edit(0..4, "x"), edit(8..8, "i")]);
+        let (edits, fixes) = select_fixes(&findings, Allowed::All);
+        assert_eq!(fixes, 3);
+        assert_eq!(edits.last(), Some(&edit(10..12, "u")));
+    }
+
+    #[test]
+    fn fix_all_rewrites_until_nothing_is_left() {
+        let text = "import gc\n\ndef f():\n    gc.set_debug(gc.DEBUG_LEAK)\n\
+                    gc.set_debug(gc.DEBUG_SAVEALL)  # left on\nx = 1\n";
+        let fixed = fix_all(text, &Settings::default(), Allowed::Safe);
+        assert_eq!(fixed.text, "import gc\n\ndef f():\n    pass\nx = 1\n");
+        assert_eq!(fixed.applied, 2);
+        assert!(fixed.remaining.is_empty());
+        assert!(!fixed.stopped_at_syntax_error);
+        let untouched = fix_all("x = 1\n", &Settings::default(), Allowed::All);
+        assert_eq!((untouched.text.as_str(), untouched.applied), ("x = 1\n", 0));
     }
 }
