@@ -10,12 +10,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use support::{Client, run, text};
+use tower_lsp_server::jsonrpc::ErrorCode;
 use tower_lsp_server::ls_types::notification::{
     DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles, DidOpenTextDocument,
     Progress, PublishDiagnostics,
 };
 use tower_lsp_server::ls_types::request::{
-    CodeActionRequest, DocumentDiagnosticRequest, HoverRequest, WorkspaceDiagnosticRequest,
+    CodeActionRequest, CodeActionResolveRequest, DocumentDiagnosticRequest, HoverRequest,
+    WorkspaceDiagnosticRequest,
 };
 use tower_lsp_server::ls_types::*;
 
@@ -430,36 +432,51 @@ fn edits_of(action: &CodeActionOrCommand, uri: &Uri) -> (CodeAction, Vec<TextEdi
     (action.clone(), edits)
 }
 
+/// The code actions for `diagnostics` (or, with `only`, the source actions) of the document.
+async fn code_actions(
+    client: &Client,
+    uri: &Uri,
+    diagnostics: &[Diagnostic],
+    only: Option<Vec<CodeActionKind>>,
+) -> Vec<CodeActionOrCommand> {
+    client
+        .request::<CodeActionRequest>(CodeActionParams {
+            text_document: TextDocumentIdentifier::new(uri.clone()),
+            range: diagnostics.first().map_or(Range::default(), |d| d.range),
+            context: CodeActionContext {
+                diagnostics: diagnostics.to_vec(),
+                only,
+                trigger_kind: None,
+            },
+            work_done_progress_params: WorkDoneProgressParams::default(),
+            partial_result_params: PartialResultParams::default(),
+        })
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// A file with two RH601 findings, both with a safe fix.
+fn two_debug_calls() -> String {
+    format!(
+        "{}\n\ndef twice():\n    gc.set_debug(gc.DEBUG_LEAK)  # again\n    return 2\n",
+        demo("debug.py")
+    )
+}
+
 #[test]
 fn fixes_travel_in_the_diagnostic_and_fix_all_applies_the_safe_ones() {
     run(async {
         let mut client = Client::start();
         client.initialize(support::utf8_capabilities(), None).await;
         let uri = support::uri("fixes/debug.py");
-        let source = format!(
-            "{}\n\ndef twice():\n    gc.set_debug(gc.DEBUG_LEAK)  # again\n    return 2\n",
-            demo("debug.py")
-        );
+        let source = two_debug_calls();
         open(&client, &uri, &source, 1);
         let diagnostics = client.diagnostics(&uri, 1).await;
         assert_eq!(codes(&diagnostics), ["RH601", "RH601"]);
 
         // The quick fix comes from the diagnostic's data, preferred, beside the ignore action.
-        let actions = client
-            .request::<CodeActionRequest>(CodeActionParams {
-                text_document: TextDocumentIdentifier::new(uri.clone()),
-                range: diagnostics[0].range,
-                context: CodeActionContext {
-                    diagnostics: vec![diagnostics[0].clone()],
-                    only: None,
-                    trigger_kind: None,
-                },
-                work_done_progress_params: WorkDoneProgressParams::default(),
-                partial_result_params: PartialResultParams::default(),
-            })
-            .await
-            .unwrap()
-            .unwrap();
+        let actions = code_actions(&client, &uri, &diagnostics[..1], None).await;
         let titles: Vec<String> = actions.iter().map(|a| edits_of(a, &uri).0.title).collect();
         assert_eq!(
             titles,
@@ -475,21 +492,13 @@ fn fixes_travel_in_the_diagnostic_and_fix_all_applies_the_safe_ones() {
         assert!(compiles(&fixed), "{fixed}");
 
         // Fix-all, asked for as editors do on save: both calls go, and the file compiles.
-        let actions = client
-            .request::<CodeActionRequest>(CodeActionParams {
-                text_document: TextDocumentIdentifier::new(uri.clone()),
-                range: Range::default(),
-                context: CodeActionContext {
-                    diagnostics: Vec::new(),
-                    only: Some(vec![CodeActionKind::SOURCE_FIX_ALL]),
-                    trigger_kind: None,
-                },
-                work_done_progress_params: WorkDoneProgressParams::default(),
-                partial_result_params: PartialResultParams::default(),
-            })
-            .await
-            .unwrap()
-            .unwrap();
+        let actions = code_actions(
+            &client,
+            &uri,
+            &[],
+            Some(vec![CodeActionKind::SOURCE_FIX_ALL]),
+        )
+        .await;
         assert_eq!(actions.len(), 1);
         let (fix_all, edits) = edits_of(&actions[0], &uri);
         assert_eq!(
@@ -501,6 +510,103 @@ fn fixes_travel_in_the_diagnostic_and_fix_all_applies_the_safe_ones() {
         assert!(!fixed.contains("DEBUG_LEAK"), "{fixed}");
         assert!(fixed.contains("return 2"));
         assert!(compiles(&fixed), "{fixed}");
+    });
+}
+
+#[test]
+fn clients_that_resolve_get_each_edit_when_they_pick_the_action() {
+    run(async {
+        let mut client = Client::start();
+        let mut capabilities = support::utf8_capabilities();
+        capabilities
+            .text_document
+            .get_or_insert_default()
+            .code_action = Some(CodeActionClientCapabilities {
+            resolve_support: Some(CodeActionCapabilityResolveSupport {
+                properties: vec!["edit".to_string()],
+            }),
+            ..CodeActionClientCapabilities::default()
+        });
+        let result = client.initialize(capabilities, None).await;
+        let Some(CodeActionProviderCapability::Options(options)) =
+            result.capabilities.code_action_provider
+        else {
+            panic!("code action options are advertised");
+        };
+        assert_eq!(options.resolve_provider, Some(true));
+        let uri = support::uri("fixes/resolve.py");
+        let source = two_debug_calls();
+        open(&client, &uri, &source, 1);
+        let diagnostics = client.diagnostics(&uri, 1).await;
+
+        // The actions come without edits; resolving each gives the edit the title promises.
+        let mut actions = code_actions(&client, &uri, &diagnostics[..1], None).await;
+        actions.extend(
+            code_actions(
+                &client,
+                &uri,
+                &[],
+                Some(vec![CodeActionKind::SOURCE_FIX_ALL]),
+            )
+            .await,
+        );
+        let mut resolved = Vec::new();
+        for action in &actions {
+            let CodeActionOrCommand::CodeAction(action) = action else {
+                panic!("a code action, not a command");
+            };
+            assert!(action.edit.is_none() && action.data.is_some(), "{action:?}");
+            let action = client
+                .request::<CodeActionResolveRequest>(action.clone())
+                .await
+                .expect("the action resolves");
+            let edits = action.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri].clone();
+            resolved.push((
+                action.title,
+                text::apply_edits(&source, &edits, client.encoding),
+            ));
+        }
+        let titles: Vec<&str> = resolved.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Remove the `gc.set_debug(...)` call",
+                "Ignore RH601 on this line",
+                "Fix all safe refhound findings"
+            ]
+        );
+        let (fix, ignore, fix_all) = (&resolved[0].1, &resolved[1].1, &resolved[2].1);
+        assert!(
+            !fix.contains("DEBUG_SAVEALL") && fix.contains("DEBUG_LEAK"),
+            "{fix}"
+        );
+        assert!(
+            ignore.contains("DEBUG_SAVEALL)  # refhound: ignore[RH601]"),
+            "{ignore}"
+        );
+        assert!(!fix_all.contains("DEBUG_SAVEALL") && !fix_all.contains("DEBUG_LEAK"));
+        for fixed in [fix, ignore, fix_all] {
+            assert!(compiles(fixed), "{fixed}");
+        }
+
+        // An action offered for an older version is not resolved against the new text.
+        let CodeActionOrCommand::CodeAction(stale) = actions[0].clone() else {
+            unreachable!()
+        };
+        client.notify::<DidChangeTextDocument>(DidChangeTextDocumentParams {
+            text_document: VersionedTextDocumentIdentifier::new(uri.clone(), 2),
+            content_changes: vec![TextDocumentContentChangeEvent {
+                range: None,
+                range_length: None,
+                text: format!("x = 1\n{source}"),
+            }],
+        });
+        client.diagnostics(&uri, 2).await;
+        let error = client
+            .request::<CodeActionResolveRequest>(stale)
+            .await
+            .expect_err("a stale action is refused");
+        assert_eq!(error.code, ErrorCode::ContentModified);
     });
 }
 

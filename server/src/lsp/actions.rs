@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tower_lsp_server::jsonrpc::Result;
+use serde::{Deserialize, Serialize};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
 use super::diagnostics::{DiagnosticData, lsp_range};
@@ -15,6 +16,28 @@ use super::{State, unknown_document};
 /// The kind of the action that applies every safe fix.
 pub const FIX_ALL: CodeActionKind = CodeActionKind::new("source.fixAll.refhound");
 
+/// What a code action sent without its edit (to a client that resolves edits lazily) needs to
+/// compute it in `codeAction/resolve`. The client sends it back with the action, together with
+/// the action's diagnostic, whose `data` holds the rule's fixes.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    uri: Uri,
+    /// The document version the action was offered for: a resolve for another is refused.
+    version: i32,
+    edit: PendingEdit,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum PendingEdit {
+    /// The diagnostic's fix at this index.
+    Fix(usize),
+    /// The suppression comment for this code on the diagnostic's line.
+    Ignore(String),
+    /// Every safe fix of the document.
+    FixAll,
+}
+
 pub async fn code_actions(
     state: &Arc<State>,
     params: CodeActionParams,
@@ -23,12 +46,40 @@ pub async fn code_actions(
     let Some(snapshot) = state.documents.get(&uri).map(|d| d.snapshot()) else {
         return Err(unknown_document(&uri));
     };
+    let lazy = state.support().resolve_edits;
     let wanted = |kind: &CodeActionKind| match &params.context.only {
         None => true,
         // `source` asks for `source.fixAll.refhound` too: kinds are hierarchical.
         Some(only) => only.iter().any(|o| {
             kind.as_str() == o.as_str() || kind.as_str().starts_with(&format!("{}.", o.as_str()))
         }),
+    };
+    // An action's edit, now or (for a client that resolves lazily) on request.
+    let offer = |title: String,
+                 kind: CodeActionKind,
+                 diagnostic: Option<&Diagnostic>,
+                 document: &[Diagnostic],
+                 pending: PendingEdit,
+                 preferred: bool|
+     -> Option<CodeActionOrCommand> {
+        let mut action = CodeAction {
+            title,
+            kind: Some(kind),
+            diagnostics: diagnostic.map(|d| vec![d.clone()]),
+            is_preferred: preferred.then_some(true),
+            ..CodeAction::default()
+        };
+        let pending = Pending {
+            uri: uri.clone(),
+            version: snapshot.version,
+            edit: pending,
+        };
+        if lazy {
+            action.data = serde_json::to_value(pending).ok();
+        } else {
+            action.edit = Some(pending.edit_now(state, &snapshot.text, diagnostic, document)?);
+        }
+        Some(CodeActionOrCommand::CodeAction(action))
     };
     let mut actions = Vec::new();
     if wanted(&CodeActionKind::QUICKFIX) {
@@ -44,28 +95,24 @@ pub async fn code_actions(
                 continue;
             };
             for (index, fix) in DiagnosticData::of(diagnostic).fixes.into_iter().enumerate() {
-                actions.push(action(
+                actions.extend(offer(
                     fix.title,
                     CodeActionKind::QUICKFIX,
-                    Some(diagnostic.clone()),
-                    edit(&uri, fix.edits),
+                    Some(diagnostic),
+                    &[],
+                    PendingEdit::Fix(index),
                     index == 0 && fix.safe,
                 ));
             }
+            // Offered only where a comment can go: known before the edit is made.
             let text = text.get_or_insert_with(|| snapshot.text.to_string());
-            let offset = offset_of(&snapshot.text, diagnostic.range.start, state.encoding());
-            if let Some((range, new_text)) =
-                crate::analysis::suppression::ignore_edit(text, offset, code)
-            {
-                let ignore = TextEdit {
-                    range: lsp_range(&snapshot.text, &range, state.encoding()),
-                    new_text,
-                };
-                actions.push(action(
+            if ignore_edit(text, &snapshot.text, diagnostic, code, state).is_some() {
+                actions.extend(offer(
                     format!("Ignore {code} on this line"),
                     CodeActionKind::QUICKFIX,
-                    Some(diagnostic.clone()),
-                    edit(&uri, vec![ignore]),
+                    Some(diagnostic),
+                    &[],
+                    PendingEdit::Ignore(code.clone()),
                     false,
                 ));
             }
@@ -74,20 +121,95 @@ pub async fn code_actions(
     // Only on request: editors ask for it on save (`source.fixAll`), not on every cursor move.
     if params.context.only.is_some() && wanted(&FIX_ALL) {
         let (analysis, _) = state.analysis(&uri).await?;
-        if let Some(analysis) = analysis {
-            let edits = safe_edits(&analysis.diagnostics);
-            if !edits.is_empty() {
-                actions.push(action(
-                    "Fix all safe refhound findings".to_string(),
-                    FIX_ALL,
-                    None,
-                    edit(&uri, edits),
-                    false,
-                ));
-            }
+        let document = analysis.as_ref().map_or(&[][..], |a| &a.diagnostics[..]);
+        // Offered only when there is something to fix, which takes finding the fixes.
+        if !safe_edits(document).is_empty() {
+            actions.extend(offer(
+                "Fix all safe refhound findings".to_string(),
+                FIX_ALL,
+                None,
+                document,
+                PendingEdit::FixAll,
+                false,
+            ));
         }
     }
     Ok(Some(actions))
+}
+
+/// `codeAction/resolve`: the edit of an action sent without one.
+pub async fn resolve(state: &Arc<State>, mut action: CodeAction) -> Result<CodeAction> {
+    if action.edit.is_some() {
+        return Ok(action);
+    }
+    let pending: Pending = action
+        .data
+        .clone()
+        .and_then(|data| serde_json::from_value(data).ok())
+        .ok_or_else(|| Error::invalid_params("not a code action refhound offered"))?;
+    let Some(snapshot) = state.documents.get(&pending.uri).map(|d| d.snapshot()) else {
+        return Err(unknown_document(&pending.uri));
+    };
+    if snapshot.version != pending.version {
+        return Err(Error {
+            code: ErrorCode::ContentModified,
+            message: "refhound: the document changed since the action was offered".into(),
+            data: None,
+        });
+    }
+    let analysis = match pending.edit {
+        PendingEdit::FixAll => state.analysis(&pending.uri).await?.0,
+        _ => None,
+    };
+    let diagnostic = action.diagnostics.as_ref().and_then(|d| d.first());
+    let document = analysis.as_ref().map_or(&[][..], |a| &a.diagnostics[..]);
+    let edit = pending.edit_now(state, &snapshot.text, diagnostic, document);
+    action.edit = Some(edit.ok_or_else(|| Error::invalid_params("the action has no edit"))?);
+    Ok(action)
+}
+
+impl Pending {
+    /// The edit, from the diagnostic the action is for (a fix, an ignore comment) or from all
+    /// of the document's diagnostics (fix-all), and the document's text.
+    fn edit_now(
+        &self,
+        state: &State,
+        text: &ropey::Rope,
+        diagnostic: Option<&Diagnostic>,
+        document: &[Diagnostic],
+    ) -> Option<WorkspaceEdit> {
+        match &self.edit {
+            PendingEdit::Fix(index) => {
+                let fix = DiagnosticData::of(diagnostic?)
+                    .fixes
+                    .into_iter()
+                    .nth(*index)?;
+                Some(edit(&self.uri, fix.edits))
+            }
+            PendingEdit::Ignore(code) => {
+                let ignore = ignore_edit(&text.to_string(), text, diagnostic?, code, state)?;
+                Some(edit(&self.uri, vec![ignore]))
+            }
+            PendingEdit::FixAll => Some(edit(&self.uri, safe_edits(document))),
+        }
+    }
+}
+
+/// The suppression comment's edit for `code` on the diagnostic's first line, if one can go
+/// there without changing the code.
+fn ignore_edit(
+    text: &str,
+    rope: &ropey::Rope,
+    diagnostic: &Diagnostic,
+    code: &str,
+    state: &State,
+) -> Option<TextEdit> {
+    let offset = offset_of(rope, diagnostic.range.start, state.encoding());
+    let (range, new_text) = crate::analysis::suppression::ignore_edit(text, offset, code)?;
+    Some(TextEdit {
+        range: lsp_range(rope, &range, state.encoding()),
+        new_text,
+    })
 }
 
 /// The edits of every safe fix, skipping a fix that overlaps one taken before.
@@ -121,21 +243,4 @@ fn edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {
         changes: Some(HashMap::from([(uri.clone(), edits)])),
         ..WorkspaceEdit::default()
     }
-}
-
-fn action(
-    title: String,
-    kind: CodeActionKind,
-    diagnostic: Option<Diagnostic>,
-    edit: WorkspaceEdit,
-    preferred: bool,
-) -> CodeActionOrCommand {
-    CodeActionOrCommand::CodeAction(CodeAction {
-        title,
-        kind: Some(kind),
-        diagnostics: diagnostic.map(|d| vec![d]),
-        edit: Some(edit),
-        is_preferred: preferred.then_some(true),
-        ..CodeAction::default()
-    })
 }

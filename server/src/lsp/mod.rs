@@ -82,6 +82,9 @@ struct ClientSupport {
     configuration: bool,
     /// Dynamic registration of `workspace/didChangeWatchedFiles`.
     watch_files: bool,
+    /// `codeAction/resolve` for an action's `edit`: actions are sent without their edits, which
+    /// are computed for the one the user picks.
+    resolve_edits: bool,
 }
 
 impl ClientSupport {
@@ -111,6 +114,12 @@ impl ClientSupport {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)
                 .unwrap_or(false),
+            resolve_edits: capabilities
+                .text_document
+                .as_ref()
+                .and_then(|t| t.code_action.as_ref())
+                .and_then(|c| c.resolve_support.as_ref())
+                .is_some_and(|r| r.properties.iter().any(|p| p == "edit")),
         }
     }
 }
@@ -403,6 +412,7 @@ impl LanguageServer for Backend {
                             CodeActionKind::QUICKFIX,
                             actions::FIX_ALL.clone(),
                         ]),
+                        resolve_provider: Some(true),
                         ..CodeActionOptions::default()
                     },
                 )),
@@ -635,6 +645,10 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         actions::code_actions(&self.state, params).await
+    }
+
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        actions::resolve(&self.state, action).await
     }
 }
 
