@@ -28,9 +28,24 @@
 //! ```
 //!
 //! ## Fix
-//! Compute what the closure needs before making it and capture only that (`count = len(rows)`),
-//! or bind it with `functools.partial(summary, len(rows), total)`. Delete the large variable
-//! (`del rows`) once it is no longer needed is not enough: the cell keeps it.
+//! When the closure uses the large variable only as the argument of one small built-in result,
+//! the same call every time (`len(rows)`, also `sum`, `min`, `max`, `any`, `all`, `bool`), the
+//! message names that value, and the fix (unsafe) computes it into a fresh local on the line
+//! before the `def` (above its decorators) or the statement that makes the lambda, with the same
+//! indentation, and has the closure use the local: `rows_count = len(rows)`. Unsafe because
+//! the value is computed when the closure is made, not each time it is called.
+//!
+//! The fix is withheld unless that is provably the only difference: the statement that makes
+//! the closure starts its own line, directly in the function that binds the variable (not in a
+//! comprehension, behind `if`/`else` or `and`/`or`, or after a `;`); that function binds, reads
+//! or deletes the variable only before that statement, and no other function or class inside it
+//! mentions it (any of these could change it before the closure is called); the built-in is
+//! not rebound in the module, the function or the closure; the new local's name is used nowhere
+//! in the function or the scopes inside it.
+//!
+//! By hand otherwise: compute what the closure needs before making it and capture only that,
+//! or bind it with `functools.partial(summary, len(rows), total)`. Deleting the large variable
+//! (`del rows`) after the closure is made is not enough: the cell keeps it.
 //!
 //! ## Options
 //! `large-constructors`: extra dotted names whose results count as large (`"mylib.load_frame"`,
@@ -436,4 +451,40 @@ fn is_small_integer(context: &Context, node: Node) -> bool {
             .replace('_', "")
             .parse::<i64>()
             .is_ok_and(|n| n < SMALL_REPEAT)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::Settings;
+
+    fn message(text: &str) -> String {
+        let settings = Settings {
+            rules: vec![Rule::EscapingClosureLargeObject],
+            ..Settings::default()
+        };
+        let findings = check(text, &parse(text), &settings);
+        assert_eq!(findings.len(), 1, "one finding in {text:?}");
+        findings[0].message.clone()
+    }
+
+    #[test]
+    fn the_message_names_the_small_value_the_closure_uses() {
+        let counted = message(
+            "def f(path):\n    rows = [l for l in open(path)]\n    def count():\n        return len(rows)\n    return count\n",
+        );
+        assert!(
+            counted.ends_with(
+                "; it only uses `len(rows)`: compute that before defining `count` and capture \
+                 the result instead of `rows`"
+            ),
+            "{counted}"
+        );
+        let whole = message(
+            "def f(path):\n    rows = [l for l in open(path)]\n    return lambda: (len(rows), rows)\n",
+        );
+        assert!(!whole.contains("it only uses"), "{whole}");
+    }
 }

@@ -24,10 +24,23 @@
 //! ```
 //!
 //! ## Fix
-//! Read the piece before making the closure and capture that: `first = dataset.rows[0]`, then
-//! use `first` inside. Or bind it with `functools.partial(formatter, first=dataset.rows[0])`.
-//! Either way the value is read when the closure is made, not when it is called: if the
-//! object changes in between, the closure sees the old value.
+//! Offered (unsafe): read the piece into a fresh local on the line before the `def` (above its
+//! decorators) or the statement that makes the lambda, with the same indentation, and use the
+//! local in the closure: `rows_0 = dataset.rows[0]`. The local is named after the piece's last
+//! attribute or string key (`_2`, `_3`, ... when that name is taken). Unsafe because the piece
+//! is read when the closure is made, not when it is called: if the object changes in between
+//! (or the read fails), the closure sees the old value (or the error comes earlier).
+//!
+//! The fix is withheld unless that is the only difference: the statement that makes the
+//! closure starts its own line, directly in the function that binds the variable (not in a
+//! comprehension, behind `if`/`else` or `and`/`or`, or after a `;`, so a one-line body gets no
+//! fix); that function binds, reads or deletes the variable only before that statement, and no
+//! other function or class inside it mentions it (any of these could rebind or change it
+//! before the closure is called); the new local's name is used nowhere in the function or the
+//! scopes inside it.
+//!
+//! By hand, the piece can also be bound with `functools.partial(formatter,
+//! first=dataset.rows[0])`, with the same change of timing.
 //!
 //! ## Options
 //! None.
@@ -626,4 +639,105 @@ fn is_literal_key(key: Node) -> bool {
 
 fn normalized(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::fixes::apply_edits;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::Settings;
+
+    /// `text` after the first fix of its one RH102 finding, checked to compile with CPython;
+    /// `None` when the finding has no fix.
+    fn fixed(text: &str) -> Option<String> {
+        let settings = Settings {
+            rules: vec![Rule::ClosureCapturesWholeObject],
+            ..Settings::default()
+        };
+        let findings = check(text, &parse(text), &settings);
+        assert_eq!(findings.len(), 1, "one finding in {text:?}");
+        let fix = findings[0].fixes.first()?;
+        let after = apply_edits(text, &fix.edits);
+        let compiled = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys; compile(sys.argv[1], '<fixed>', 'exec')",
+                &after,
+            ])
+            .status()
+            .expect("python3 runs");
+        assert!(compiled.success(), "compiles: {after}");
+        Some(after)
+    }
+
+    #[test]
+    fn the_piece_is_read_on_a_line_of_its_own_before_the_closure() {
+        assert_eq!(
+            fixed("async def f():\n    big = g()\n    return lambda: big.config['x']\n").as_deref(),
+            Some("async def f():\n    big = g()\n    x = big.config['x']\n    return lambda: x\n")
+        );
+        // Lines continued by a backslash or brackets are copied as they are: still one
+        // statement where they land.
+        assert_eq!(
+            fixed("def f():\n    big = g()\n    def h():\n        return big \\\n            .rows[-1]\n    return h\n").as_deref(),
+            Some("def f():\n    big = g()\n    rows_neg1 = big \\\n            .rows[-1]\n    def h():\n        return rows_neg1\n    return h\n")
+        );
+        assert!(
+            fixed("def f():\n    big = g()\n    return lambda: (big.config[\n        'x'])\n")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn the_local_clashes_with_no_name_the_function_or_its_scopes_see() {
+        let text = "def f():\n    big = g()\n    class K:\n        x = x\n    return lambda: big.config['x']\n";
+        assert_eq!(
+            fixed(text).as_deref(),
+            Some(
+                "def f():\n    big = g()\n    class K:\n        x = x\n    x_2 = big.config['x']\n    return lambda: x_2\n"
+            )
+        );
+    }
+
+    #[test]
+    fn no_fix_when_the_read_cannot_be_moved_as_is() {
+        // Shares its line with another statement, or with the header of its block.
+        assert_eq!(
+            fixed("def f():\n    big = g(); return lambda: big.a\n"),
+            None
+        );
+        assert_eq!(
+            fixed("def f(c):\n    big = g()\n    if c: return lambda: big.a\n"),
+            None
+        );
+        // Made only when a condition holds.
+        assert_eq!(
+            fixed("def f(c):\n    big = g()\n    return c and (lambda: big.a)\n"),
+            None
+        );
+        // The object is rebound, deleted, or used (perhaps changed) after the closure is made.
+        assert_eq!(
+            fixed("def f():\n    big = g()\n    h = lambda: big.a\n    big = g()\n    return h\n"),
+            None
+        );
+        assert_eq!(
+            fixed("def f():\n    big = g()\n    h = lambda: big.a\n    del big\n    return h\n"),
+            None
+        );
+        assert_eq!(
+            fixed(
+                "def f():\n    big = g()\n    h = lambda: big.a\n    big.reload()\n    return h\n"
+            ),
+            None
+        );
+        // Another closure can rebind or change it whenever it runs.
+        assert_eq!(
+            fixed(
+                "def f():\n    big = g()\n    def swap():\n        nonlocal big\n        big = g()\n    h = lambda: big.a\n    return h, swap\n"
+            ),
+            None
+        );
+    }
 }
