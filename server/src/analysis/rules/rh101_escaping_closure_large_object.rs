@@ -28,9 +28,24 @@
 //! ```
 //!
 //! ## Fix
-//! Compute what the closure needs before making it and capture only that (`count = len(rows)`),
-//! or bind it with `functools.partial(summary, len(rows), total)`. Delete the large variable
-//! (`del rows`) once it is no longer needed is not enough: the cell keeps it.
+//! When the closure uses the large variable only as the argument of one small built-in result,
+//! the same call every time (`len(rows)`, also `sum`, `min`, `max`, `any`, `all`, `bool`), the
+//! message names that value, and the fix (unsafe) computes it into a fresh local on the line
+//! before the `def` (above its decorators) or the statement that makes the lambda, with the same
+//! indentation, and has the closure use the local: `rows_count = len(rows)`. Unsafe because
+//! the value is computed when the closure is made, not each time it is called.
+//!
+//! The fix is withheld unless that is provably the only difference: the statement that makes
+//! the closure starts its own line, directly in the function that binds the variable (not in a
+//! comprehension, behind `if`/`else` or `and`/`or`, or after a `;`); that function binds, reads
+//! or deletes the variable only before that statement, and no other function or class inside it
+//! mentions it (any of these could change it before the closure is called); the built-in is
+//! not rebound in the module, the function or the closure; the new local's name is used nowhere
+//! in the function or the scopes inside it.
+//!
+//! By hand otherwise: compute what the closure needs before making it and capture only that,
+//! or bind it with `functools.partial(summary, len(rows), total)`. Deleting the large variable
+//! (`del rows`) after the closure is made is not enough: the cell keeps it.
 //!
 //! ## Options
 //! `large-constructors`: extra dotted names whose results count as large (`"mylib.load_frame"`,
@@ -40,9 +55,11 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::findings::{Finding, Fix, Related, Safety};
 use crate::analysis::rules::Rule;
-use crate::analysis::syntax::first_iterable;
+use crate::analysis::rules::rh102_closure_captures_whole_object::{hoist, making, one_line};
+use crate::analysis::scope::{Role, ScopeId, SymbolFlags};
+use crate::analysis::syntax::{first_iterable, named_children};
 
 /// Callables whose results are large, by dotted name; `module.*` matches everything under it.
 const LARGE_CONSTRUCTORS: &[&str] = &[
@@ -143,19 +160,123 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             range: value.byte_range(),
             message: format!("`{name}` is bound to {what} here"),
         }));
+        // With one large variable used only through one small derived value, say which and
+        // offer to compute it before the closure is made.
+        let derived = match large.as_slice() {
+            [(name, _, _)] => derived_value(context, &closure, name).map(|uses| (*name, uses)),
+            _ => None,
+        };
+        let advice = derived.as_ref().map_or(String::new(), |(name, uses)| {
+            format!(
+                "; it only uses `{}`: compute that before {} and capture the result instead of \
+                 `{name}`",
+                one_line(context.text_of(uses[0])),
+                making(context, &closure),
+            )
+        });
+        let fixes = derived
+            .and_then(|(name, uses)| compute_first(context, &closure, name, &uses))
+            .into_iter()
+            .collect();
         findings.push(Finding {
             rule: Rule::EscapingClosureLargeObject,
             range: closure.name_range(context),
             message: format!(
-                "{} {} and captures {captured}: the closure keeps it alive as long as it lives",
+                "{} {} and captures {captured}: the closure keeps it alive as long as it lives\
+                 {advice}",
                 closure.label(context),
                 escape.route.describe(),
             ),
             related,
-            fixes: Vec::new(),
+            fixes,
         });
     }
     findings
+}
+
+/// Built-in functions whose result is small whatever they are given, with the word the local
+/// holding the result is named after (`rows_count = len(rows)`).
+const SMALL_RESULTS: &[(&str, &str)] = &[
+    ("len", "count"),
+    ("sum", "sum"),
+    ("min", "min"),
+    ("max", "max"),
+    ("any", "any"),
+    ("all", "all"),
+    ("bool", "bool"),
+];
+
+/// The calls `len(rows)` (one built-in from [`SMALL_RESULTS`], `name` its only argument) when
+/// they are every use of `name` in the closure, all the same call; `None` otherwise.
+fn derived_value<'t>(
+    context: &Context<'t>,
+    closure: &Closure<'t>,
+    name: &str,
+) -> Option<Vec<Node<'t>>> {
+    let scope = context.scopes.scope(closure.scope);
+    // A scope inside the closure that reads the name too is beyond this.
+    if scope.children.iter().any(|&child| {
+        context
+            .scopes
+            .scope(child)
+            .freevars
+            .iter()
+            .any(|free| free == name)
+    }) {
+        return None;
+    }
+    let calls = scope
+        .symbol(name)?
+        .occurrences
+        .iter()
+        .map(|o| {
+            let use_ = (o.role == Role::Use).then(|| context.node_at(o.range.clone()))??;
+            let arguments = use_.parent().filter(|p| p.kind() == "argument_list")?;
+            let call = arguments.parent().filter(|p| p.kind() == "call")?;
+            let function = call.child_by_field_name("function")?;
+            let only_argument = named_children(arguments).len() == 1;
+            (only_argument
+                && function.kind() == "identifier"
+                && small_result(context, function).is_some())
+            .then_some(call)
+        })
+        .collect::<Option<Vec<Node>>>()?;
+    let first = calls.first()?;
+    let same = |call: &Node| {
+        context.text_of(call.child_by_field_name("function").unwrap_or(*call))
+            == context.text_of(first.child_by_field_name("function").unwrap_or(*first))
+    };
+    calls.iter().all(same).then_some(calls)
+}
+
+/// The word for a built-in from [`SMALL_RESULTS`], when `function` names it: the module binds
+/// no such name (`len = ...`, `from x import len`).
+fn small_result(context: &Context, function: Node) -> Option<&'static str> {
+    let called = context.text_of(function);
+    let (_, word) = SMALL_RESULTS.iter().find(|(name, _)| *name == called)?;
+    let module = context.scopes.scope(ScopeId(0));
+    module
+        .symbol(called)
+        .is_none_or(|s| !s.flags.contains_any(SymbolFlags::BOUND))
+        .then_some(*word)
+}
+
+/// The unsafe fix computing the derived value (`len(rows)`) into a local before the closure is
+/// made, so the closure captures the result instead of the large object.
+fn compute_first(context: &Context, closure: &Closure, name: &str, calls: &[Node]) -> Option<Fix> {
+    let function = calls[0].child_by_field_name("function")?;
+    let word = small_result(context, function)?;
+    let base = format!("{}_{word}", name.trim_start_matches('_'));
+    let hoisted = hoist(context, closure, name, calls[0], calls, &base)?;
+    Some(Fix {
+        title: format!(
+            "Compute `{}` once, before {} (computed at definition time, not call time)",
+            one_line(context.text_of(calls[0])),
+            making(context, closure),
+        ),
+        safety: Safety::Unsafe,
+        edits: hoisted,
+    })
 }
 
 /// The value a captured variable was last bound to before the closure was made, and what makes
@@ -330,4 +451,40 @@ fn is_small_integer(context: &Context, node: Node) -> bool {
             .replace('_', "")
             .parse::<i64>()
             .is_ok_and(|n| n < SMALL_REPEAT)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::Settings;
+
+    fn message(text: &str) -> String {
+        let settings = Settings {
+            rules: vec![Rule::EscapingClosureLargeObject],
+            ..Settings::default()
+        };
+        let findings = check(text, &parse(text), &settings);
+        assert_eq!(findings.len(), 1, "one finding in {text:?}");
+        findings[0].message.clone()
+    }
+
+    #[test]
+    fn the_message_names_the_small_value_the_closure_uses() {
+        let counted = message(
+            "def f(path):\n    rows = [l for l in open(path)]\n    def count():\n        return len(rows)\n    return count\n",
+        );
+        assert!(
+            counted.ends_with(
+                "; it only uses `len(rows)`: compute that before defining `count` and capture \
+                 the result instead of `rows`"
+            ),
+            "{counted}"
+        );
+        let whole = message(
+            "def f(path):\n    rows = [l for l in open(path)]\n    return lambda: (len(rows), rows)\n",
+        );
+        assert!(!whole.contains("it only uses"), "{whole}");
+    }
 }

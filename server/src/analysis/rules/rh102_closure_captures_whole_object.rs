@@ -24,10 +24,23 @@
 //! ```
 //!
 //! ## Fix
-//! Read the piece before making the closure and capture that: `first = dataset.rows[0]`, then
-//! use `first` inside. Or bind it with `functools.partial(formatter, first=dataset.rows[0])`.
-//! Either way the value is read when the closure is made, not when it is called: if the
-//! object changes in between, the closure sees the old value.
+//! Offered (unsafe): read the piece into a fresh local on the line before the `def` (above its
+//! decorators) or the statement that makes the lambda, with the same indentation, and use the
+//! local in the closure: `rows_0 = dataset.rows[0]`. The local is named after the piece's last
+//! attribute or string key (`_2`, `_3`, ... when that name is taken). Unsafe because the piece
+//! is read when the closure is made, not when it is called: if the object changes in between
+//! (or the read fails), the closure sees the old value (or the error comes earlier).
+//!
+//! The fix is withheld unless that is the only difference: the statement that makes the
+//! closure starts its own line, directly in the function that binds the variable (not in a
+//! comprehension, behind `if`/`else` or `and`/`or`, or after a `;`, so a one-line body gets no
+//! fix); that function binds, reads or deletes the variable only before that statement, and no
+//! other function or class inside it mentions it (any of these could rebind or change it
+//! before the closure is called); the new local's name is used nowhere in the function or the
+//! scopes inside it.
+//!
+//! By hand, the piece can also be bound with `functools.partial(formatter,
+//! first=dataset.rows[0])`, with the same change of timing.
 //!
 //! ## Options
 //! None.
@@ -36,10 +49,10 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
-use crate::analysis::syntax::chain_top;
+use crate::analysis::syntax::{chain_top, named_children};
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -63,6 +76,9 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             }
             // The shortest chain comes first: the piece the closure needs.
             let chain = context.text_of(chains[0]);
+            let fixes = hoist_piece(context, &closure, name, &chains)
+                .into_iter()
+                .collect();
             let mut related = vec![escape.related(context, &closure)];
             related.extend(chains.iter().map(|use_| Related {
                 range: use_.byte_range(),
@@ -77,12 +93,348 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                     escape.route.describe(),
                 ),
                 related,
-                fixes: Vec::new(),
+                fixes,
             });
         }
     }
     findings
 }
+
+/// The unsafe fix that reads the piece (`chains[0]`, the shortest chain) into a fresh local
+/// right before the closure is made and has the closure use that local instead.
+fn hoist_piece(context: &Context, closure: &Closure, name: &str, chains: &[Node]) -> Option<Fix> {
+    let piece = normalized(context.text_of(chains[0]));
+    let uses = chains
+        .iter()
+        .map(|chain| piece_in(context, *chain, &piece))
+        .collect::<Option<Vec<_>>>()?;
+    let hoisted = hoist(
+        context,
+        closure,
+        name,
+        chains[0],
+        &uses,
+        &local_name_for(context, chains[0], name),
+    )?;
+    Some(Fix {
+        title: format!(
+            "Read `{}` once, before {} (read at definition time, not call time)",
+            one_line(context.text_of(chains[0])),
+            making(context, closure),
+        ),
+        safety: Safety::Unsafe,
+        edits: hoisted,
+    })
+}
+
+/// "defining `handler`", "making the lambda": what the hoisted line comes before.
+pub(super) fn making(context: &Context, closure: &Closure) -> String {
+    match closure.node.kind() {
+        "lambda" => "making the lambda".to_string(),
+        _ => format!("defining `{}`", context.scopes.scope(closure.scope).name),
+    }
+}
+
+/// `text` on one line, runs of whitespace shown as one space, for titles.
+pub(super) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The node inside `chain` that reads `piece` (compared without whitespace): `a.b` in `a.b.c`.
+fn piece_in<'t>(context: &Context, chain: Node<'t>, piece: &str) -> Option<Node<'t>> {
+    let mut node = chain;
+    while normalized(context.text_of(node)) != piece {
+        node = match node.kind() {
+            "attribute" => node.child_by_field_name("object")?,
+            "subscript" => node.child_by_field_name("value")?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// Reads `value` (an expression over the captured `name`, written in the closure) into a fresh
+/// local on a line of its own right before the statement that makes `closure`, and replaces
+/// each of `uses` (nodes in the closure that compute the same value) with that local.
+///
+/// `None` unless this is provably the same computation, only earlier: the closure is made by a
+/// statement of its own lines directly in the function that holds `name` (not in a
+/// comprehension, a one-line body or after a `;`); that function binds, deletes and reads
+/// `name` only before the statement and no other scope inside it mentions `name`; the
+/// value's other names mean the same in the function as in the closure; and a local named
+/// after `base` (`base_2`, ...) is bound and read nowhere in the function or the scopes inside
+/// it.
+pub(super) fn hoist(
+    context: &Context,
+    closure: &Closure,
+    name: &str,
+    value: Node,
+    uses: &[Node],
+    base: &str,
+) -> Option<Vec<Edit>> {
+    let owner = escape::binding_scope(context, closure, name)?;
+    if owner != closure.parent || context.scopes.scope(owner).kind != ScopeKind::Function {
+        return None;
+    }
+    let statement = making_statement(closure.node)?;
+    if context.scope_containing(statement) != owner {
+        return None;
+    }
+    let line_start = context.text[..statement.start_byte()]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let indent = &context.text[line_start..statement.start_byte()];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    // Nothing touches the object from the statement on but the closure: no rebinding, no
+    // `del`, no other read (which might change it: `rows.append(...)`), and no other scope that
+    // could do so whenever it runs.
+    let symbol = context.scopes.scope(owner).symbol(name)?;
+    let settled = symbol
+        .occurrences
+        .iter()
+        .all(|o| o.range.end <= statement.start_byte());
+    let shared = descendants(context, owner)
+        .into_iter()
+        .filter(|&id| id != owner && id != closure.scope)
+        .any(|id| context.scopes.scope(id).symbol(name).is_some());
+    if !settled || shared || !same_names_outside(context, closure, owner, name, value) {
+        return None;
+    }
+    let local = fresh_local(context, owner, base)?;
+    let line_end = context.text[line_start..]
+        .find('\n')
+        .map_or(context.text.len(), |i| line_start + i);
+    let eol = if context.text[..line_end].ends_with('\r') {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut edits = vec![Edit {
+        range: line_start..line_start,
+        text: format!("{indent}{local} = {}{eol}", context.text_of(value)),
+    }];
+    edits.extend(uses.iter().map(|use_| Edit {
+        range: use_.byte_range(),
+        text: local.clone(),
+    }));
+    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    Some(edits)
+}
+
+/// The statement whose execution makes the closure: the `def` (with its decorators) or the
+/// statement of a block around the `lambda`.
+fn making_statement(closure: Node) -> Option<Node> {
+    if closure.kind() == "function_definition" {
+        return Some(
+            closure
+                .parent()
+                .filter(|p| p.kind() == "decorated_definition")
+                .unwrap_or(closure),
+        );
+    }
+    // Only a lambda every run of the statement makes: not one behind `if`/`else`, `and`/`or`,
+    // nor in a compound statement's header (an `elif` test, a loop condition).
+    let mut node = closure;
+    loop {
+        let parent = node.parent()?;
+        if parent.kind() == "block" {
+            return matches!(node.kind(), "expression_statement" | "return_statement")
+                .then_some(node);
+        }
+        if matches!(parent.kind(), "conditional_expression" | "boolean_operator") {
+            return None;
+        }
+        node = parent;
+    }
+}
+
+/// Whether every name `value` reads, other than `name`, resolves in `owner` as in the closure:
+/// a global or builtin that neither the function nor the closure binds. (`name` itself is the
+/// captured variable: the closure reads it from `owner`'s cell.)
+fn same_names_outside(
+    context: &Context,
+    closure: &Closure,
+    owner: ScopeId,
+    name: &str,
+    value: Node,
+) -> bool {
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "identifier" => {
+                let is_attribute_name = node.parent().is_some_and(|p| {
+                    p.kind() == "attribute"
+                        && p.child_by_field_name("attribute")
+                            .is_some_and(|a| a.id() == node.id())
+                });
+                let read = context.text_of(node);
+                if is_attribute_name || read == name {
+                    continue;
+                }
+                let global_in = |scope: ScopeId| {
+                    context
+                        .scopes
+                        .scope(scope)
+                        .symbol(read)
+                        .is_none_or(|s| s.scope == NameScope::GlobalImplicit)
+                };
+                if !(global_in(closure.scope) && global_in(owner)) {
+                    return false;
+                }
+            }
+            // Keys are literals; anything that makes a scope of its own is beyond this.
+            "lambda"
+            | "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression"
+            | "named_expression"
+            | "await"
+            | "yield" => return false,
+            _ => stack.extend(named_children(node)),
+        }
+    }
+    true
+}
+
+/// `scope` and every scope nested in it.
+fn descendants(context: &Context, scope: ScopeId) -> Vec<ScopeId> {
+    let mut found = Vec::new();
+    let mut pending = vec![scope];
+    while let Some(id) = pending.pop() {
+        found.push(id);
+        pending.extend(context.scopes.scope(id).children.iter().copied());
+    }
+    found
+}
+
+/// `base`, or `base_2`, `base_3`, ...: the first that no scope from `owner` inward mentions,
+/// so binding it in `owner` changes what no existing name means.
+fn fresh_local(context: &Context, owner: ScopeId, base: &str) -> Option<String> {
+    let scopes = descendants(context, owner);
+    let taken = |candidate: &str| {
+        scopes
+            .iter()
+            .any(|&id| context.scopes.scope(id).symbol(candidate).is_some())
+    };
+    (1..10)
+        .map(|n| match n {
+            1 => base.to_string(),
+            _ => format!("{base}_{n}"),
+        })
+        .find(|candidate| !taken(candidate))
+}
+
+/// A name for the local holding `chain`'s value: its last attribute or string key, with the
+/// integer keys after it (`rows_0` for `dataset.rows[0]`, `timeout` for
+/// `config.settings["timeout"]`), without leading underscores (no name mangling, no
+/// `__debug__`); `name_part` when nothing else fits.
+fn local_name_for(context: &Context, chain: Node, name: &str) -> String {
+    let mut suffix = String::new();
+    let mut node = chain;
+    loop {
+        let (next, word) = match node.kind() {
+            "attribute" => (
+                node.child_by_field_name("object"),
+                node.child_by_field_name("attribute")
+                    .map(|a| context.text_of(a).to_string()),
+            ),
+            "subscript" => {
+                let keys: Vec<Node> = node
+                    .children_by_field_name("subscript", &mut node.walk())
+                    .collect();
+                let word = match keys.as_slice() {
+                    [key] if matches!(key.kind(), "integer" | "unary_operator") => {
+                        let digits = context.text_of(*key).replace(['-', ' '], "");
+                        let sign = if context.text_of(*key).starts_with('-') {
+                            "neg"
+                        } else {
+                            ""
+                        };
+                        suffix = format!("_{sign}{digits}{suffix}");
+                        None
+                    }
+                    [key] if key.kind() == "string" => string_key_name(context, *key),
+                    _ => None,
+                };
+                (node.child_by_field_name("value"), word)
+            }
+            _ => (None, None),
+        };
+        if let Some(word) = word.map(|w| w.trim_start_matches('_').to_string())
+            && !word.is_empty()
+            && word != name
+        {
+            return format!("{word}{suffix}");
+        }
+        match next {
+            Some(next) => node = next,
+            None => break,
+        }
+    }
+    let name = name.trim_start_matches('_');
+    match suffix.is_empty() {
+        true => format!("{name}_part"),
+        false => format!("{name}{suffix}"),
+    }
+}
+
+/// A plain string key (`"timeout"`, no prefix, no escapes) that is an ASCII identifier and not
+/// a keyword.
+fn string_key_name(context: &Context, key: Node) -> Option<String> {
+    let text = context.text_of(key);
+    let inner = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .or_else(|| text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')))?;
+    let identifier = inner
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (identifier && !PYTHON_KEYWORDS.contains(&inner)).then(|| inner.to_string())
+}
+
+const PYTHON_KEYWORDS: &[&str] = &[
+    "False",
+    "None",
+    "True",
+    "and",
+    "as",
+    "assert",
+    "async",
+    "await",
+    "break",
+    "class",
+    "continue",
+    "def",
+    "del",
+    "elif",
+    "else",
+    "except",
+    "finally",
+    "for",
+    "from",
+    "global",
+    "if",
+    "import",
+    "in",
+    "is",
+    "lambda",
+    "nonlocal",
+    "not",
+    "or",
+    "pass",
+    "raise",
+    "return",
+    "try",
+    "while",
+    "with",
+    "yield",
+    "__debug__",
+];
 
 /// Whether a captured name holds an object whose pieces could be taken instead: not a module,
 /// function or class, and not a method's `self` or `cls`.
@@ -287,4 +639,105 @@ fn is_literal_key(key: Node) -> bool {
 
 fn normalized(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::fixes::apply_edits;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::Settings;
+
+    /// `text` after the first fix of its one RH102 finding, checked to compile with CPython;
+    /// `None` when the finding has no fix.
+    fn fixed(text: &str) -> Option<String> {
+        let settings = Settings {
+            rules: vec![Rule::ClosureCapturesWholeObject],
+            ..Settings::default()
+        };
+        let findings = check(text, &parse(text), &settings);
+        assert_eq!(findings.len(), 1, "one finding in {text:?}");
+        let fix = findings[0].fixes.first()?;
+        let after = apply_edits(text, &fix.edits);
+        let compiled = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys; compile(sys.argv[1], '<fixed>', 'exec')",
+                &after,
+            ])
+            .status()
+            .expect("python3 runs");
+        assert!(compiled.success(), "compiles: {after}");
+        Some(after)
+    }
+
+    #[test]
+    fn the_piece_is_read_on_a_line_of_its_own_before_the_closure() {
+        assert_eq!(
+            fixed("async def f():\n    big = g()\n    return lambda: big.config['x']\n").as_deref(),
+            Some("async def f():\n    big = g()\n    x = big.config['x']\n    return lambda: x\n")
+        );
+        // Lines continued by a backslash or brackets are copied as they are: still one
+        // statement where they land.
+        assert_eq!(
+            fixed("def f():\n    big = g()\n    def h():\n        return big \\\n            .rows[-1]\n    return h\n").as_deref(),
+            Some("def f():\n    big = g()\n    rows_neg1 = big \\\n            .rows[-1]\n    def h():\n        return rows_neg1\n    return h\n")
+        );
+        assert!(
+            fixed("def f():\n    big = g()\n    return lambda: (big.config[\n        'x'])\n")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn the_local_clashes_with_no_name_the_function_or_its_scopes_see() {
+        let text = "def f():\n    big = g()\n    class K:\n        x = x\n    return lambda: big.config['x']\n";
+        assert_eq!(
+            fixed(text).as_deref(),
+            Some(
+                "def f():\n    big = g()\n    class K:\n        x = x\n    x_2 = big.config['x']\n    return lambda: x_2\n"
+            )
+        );
+    }
+
+    #[test]
+    fn no_fix_when_the_read_cannot_be_moved_as_is() {
+        // Shares its line with another statement, or with the header of its block.
+        assert_eq!(
+            fixed("def f():\n    big = g(); return lambda: big.a\n"),
+            None
+        );
+        assert_eq!(
+            fixed("def f(c):\n    big = g()\n    if c: return lambda: big.a\n"),
+            None
+        );
+        // Made only when a condition holds.
+        assert_eq!(
+            fixed("def f(c):\n    big = g()\n    return c and (lambda: big.a)\n"),
+            None
+        );
+        // The object is rebound, deleted, or used (perhaps changed) after the closure is made.
+        assert_eq!(
+            fixed("def f():\n    big = g()\n    h = lambda: big.a\n    big = g()\n    return h\n"),
+            None
+        );
+        assert_eq!(
+            fixed("def f():\n    big = g()\n    h = lambda: big.a\n    del big\n    return h\n"),
+            None
+        );
+        assert_eq!(
+            fixed(
+                "def f():\n    big = g()\n    h = lambda: big.a\n    big.reload()\n    return h\n"
+            ),
+            None
+        );
+        // Another closure can rebind or change it whenever it runs.
+        assert_eq!(
+            fixed(
+                "def f():\n    big = g()\n    def swap():\n        nonlocal big\n        big = g()\n    h = lambda: big.a\n    return h, swap\n"
+            ),
+            None
+        );
+    }
 }
