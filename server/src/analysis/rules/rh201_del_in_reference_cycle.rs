@@ -58,10 +58,12 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::findings::{Finding, Fix, Related, Safety};
+use crate::analysis::fixes::with_import;
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::cycles::{
-    Classes, DEPTH, Hold, Holding, InMethod, describe, snippet, store_target,
+    Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_target,
+    wrap_in_weakref,
 };
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::chain_base;
@@ -77,6 +79,9 @@ struct Closing<'t> {
     on_instance: bool,
     hold: Hold<'t>,
     self_name: String,
+    /// Whether the statement is a back reference a proxy can replace: `child.parent = self`,
+    /// the instance itself stored in an attribute of another object.
+    back_reference: bool,
 }
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
@@ -110,6 +115,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                                 target: store_target(store),
                                 object: store.object,
                                 on_instance: analysis.is_self(chain_base(store.object)),
+                                back_reference: is_back_reference(&analysis, store, &hold),
                                 hold,
                                 self_name: method.self_name.clone(),
                             },
@@ -172,10 +178,65 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             range: class.name_node.byte_range(),
             message,
             related,
-            fixes: Vec::new(),
+            fixes: proxy_fix(&classes, index, &closing).into_iter().collect(),
         });
     }
     findings
+}
+
+/// Whether `store` is `object.attr = self` with `object` not the instance itself: one plain
+/// target, the bare instance as the value.
+fn is_back_reference(analysis: &InMethod, store: &Store, hold: &Hold) -> bool {
+    let statement = store.statement;
+    hold.kind == HoldKind::Instance
+        && statement.kind() == "assignment"
+        && statement.child_by_field_name("type").is_none()
+        && statement
+            .child_by_field_name("right")
+            .is_some_and(|right| right.id() == hold.node.id())
+        && statement
+            .child_by_field_name("left")
+            .is_some_and(|left| left.kind() == "attribute" && left.id() == store_target(store).id())
+        && !analysis.is_self(store.object)
+}
+
+/// Every back reference of the finding (`child.parent = self`) becomes
+/// `child.parent = weakref.proxy(self)`. Offered when the finding has at least one, and the
+/// instance can be weakly referenced.
+fn proxy_fix(classes: &Classes, class: usize, closing: &[(usize, Closing)]) -> Option<Fix> {
+    let context = classes.context;
+    let back_references: Vec<&Closing> = closing
+        .iter()
+        .map(|(_, c)| c)
+        .filter(|c| c.back_reference)
+        .collect();
+    if back_references.is_empty() || !classes.weakly_referenceable(class) {
+        return None;
+    }
+    let mut edits = Vec::new();
+    let mut import = None;
+    for back_reference in &back_references {
+        let (wrapped, needed) = wrap_in_weakref(context, back_reference.hold.node, "proxy")?;
+        edits.push(wrapped);
+        // The import goes at one place whichever statement asked for it.
+        import = import.or(needed);
+    }
+    let targets: Vec<String> = back_references
+        .iter()
+        .map(|c| format!("`{}`", snippet(context, c.target)))
+        .collect();
+    let self_name = &back_references[0].self_name;
+    let class_name = &classes.classes[class].name;
+    Some(Fix {
+        title: format!(
+            "Store `weakref.proxy({self_name})` in {} (unsafe: it no longer keeps the `{class_name}` \
+             alive and raises ReferenceError once it is gone; it is not `{self_name}` to `is` \
+             and cannot be hashed)",
+            targets.join(", ")
+        ),
+        safety: Safety::Unsafe,
+        edits: with_import(edits, import)?,
+    })
 }
 
 impl Closing<'_> {

@@ -46,10 +46,12 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::fixes::with_import;
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::cycles::{
-    Classes, DEPTH, HoldKind, Holding, InMethod, describe, snippet, store_target,
+    Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_attribute,
+    store_target, wrap_in_weakref,
 };
 use crate::analysis::syntax::named_children;
 
@@ -101,6 +103,9 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                             });
                         }
                     }
+                    let fixes = weak_method_fix(&analysis, store, value, &hold)
+                        .into_iter()
+                        .collect();
                     findings.push(Finding {
                         rule: Rule::SelfReferencingBoundMethod,
                         range: value.byte_range(),
@@ -112,13 +117,102 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                             class.name
                         ),
                         related,
-                        fixes: Vec::new(),
+                        fixes,
                     });
                 }
             }
         }
     }
     findings
+}
+
+/// `self.x = self.method` becomes `self.x = weakref.WeakMethod(self.method)`, and every call
+/// `self.x(...)` in the class becomes `self.x()(...)`. Offered only when those calls are the
+/// only other uses of the name `x` in the file (no other read, store, definition, keyword or
+/// string naming it), each made on the instance in a method of this class, and the instance
+/// can be weakly referenced. Inside its own methods the instance is alive, so the weak method
+/// always resolves there; what changes is a copy or pickle of the instance, and any caller the
+/// file does not show.
+fn weak_method_fix(analysis: &InMethod, store: &Store, value: Node, hold: &Hold) -> Option<Fix> {
+    let classes = analysis.classes;
+    let context = classes.context;
+    let HoldKind::BoundMethod(method_name) = &hold.kind else {
+        return None;
+    };
+    // Exactly `self.x = self.method`: one plain target, the bound method itself as the value.
+    let target = store.object.parent()?;
+    let attribute = store_attribute(store)?;
+    if hold.node.id() != value.id()
+        || value.kind() != "attribute"
+        || store.statement.kind() != "assignment"
+        || store.statement.child_by_field_name("type").is_some()
+        || store.statement.child_by_field_name("left")?.id() != target.id()
+        || store.statement.child_by_field_name("right")?.id() != value.id()
+        || !analysis.is_self(store.object)
+        || !classes.weakly_referenceable(analysis.class)
+    {
+        return None;
+    }
+    let name = context.text_of(attribute);
+    let mut calls = Vec::new();
+    for use_ in uses_of_name(context.tree.root_node(), context.text, name) {
+        if use_.id() == attribute.id() {
+            continue;
+        }
+        calls.push(call_on_instance(analysis, use_)?);
+    }
+    let (wrapped, import) = wrap_in_weakref(context, value, "WeakMethod")?;
+    let mut edits = vec![wrapped];
+    edits.extend(calls.iter().map(|call| Edit {
+        range: call.end_byte()..call.end_byte(),
+        text: "()".to_string(),
+    }));
+    let self_name = &analysis.method.self_name;
+    Some(Fix {
+        title: format!(
+            "Store `weakref.WeakMethod({self_name}.{method_name})` in `{self_name}.{name}` and \
+             call it as `{self_name}.{name}()(...)` (unsafe: calling it once the instance is \
+             gone raises TypeError)"
+        ),
+        safety: Safety::Unsafe,
+        edits: with_import(edits, import)?,
+    })
+}
+
+/// Every identifier spelled `name` in the file, and every string literal whose whole text is
+/// `name` (`getattr(obj, "name")`).
+fn uses_of_name<'t>(root: Node<'t>, text: &str, name: &str) -> Vec<Node<'t>> {
+    let mut uses = Vec::new();
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "identifier" if &text[node.byte_range()] == name => uses.push(node),
+            "string_content" if text[node.byte_range()].trim() == name => uses.push(node),
+            _ => stack.extend(node.children(&mut cursor)),
+        }
+    }
+    uses
+}
+
+/// The `self.x` of a call `self.x(...)` whose `x` is `use_`, made on the instance in a method
+/// of the analysed class; `None` for any other use.
+fn call_on_instance<'t>(analysis: &InMethod<'_, '_, 't>, use_: Node<'t>) -> Option<Node<'t>> {
+    let attribute = use_.parent().filter(|p| p.kind() == "attribute")?;
+    let call = attribute.parent().filter(|p| p.kind() == "call")?;
+    if attribute.child_by_field_name("attribute")?.id() != use_.id()
+        || call.child_by_field_name("function")?.id() != attribute.id()
+    {
+        return None;
+    }
+    let object = attribute.child_by_field_name("object")?;
+    let classes = analysis.classes;
+    let on_instance = classes.classes[analysis.class]
+        .methods
+        .iter()
+        .filter(|m| m.node.byte_range().contains(&use_.start_byte()))
+        .any(|m| InMethod::new(classes, analysis.class, m).is_self(object));
+    on_instance.then_some(attribute)
 }
 
 /// The parts of a stored value that may each hold the instance: the elements of a container
