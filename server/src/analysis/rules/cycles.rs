@@ -353,6 +353,27 @@ const UNREFERENCEABLE_BASES: &[&str] = &[
 ];
 
 impl<'t> Classes<'_, 't> {
+    /// Whether `class` and its ancestors are all classes of this file (or `object`): then no
+    /// base the file cannot see defines or calls a method under an attribute's name.
+    pub fn only_local_bases(&self, class: usize) -> bool {
+        let context = self.context;
+        self.lineage(class).into_iter().all(|c| {
+            let class = &self.classes[c];
+            class
+                .node
+                .child_by_field_name("superclasses")
+                .is_none_or(|arguments| {
+                    named_children(arguments).into_iter().all(|base| {
+                        let name = context.text_of(base);
+                        base.kind() == "keyword_argument"
+                            || (base.kind() == "identifier"
+                                && (name == "object"
+                                    || class.bases.iter().any(|&b| self.classes[b].name == name)))
+                    })
+                })
+        })
+    }
+
     /// Whether every instance of `class` can be weakly referenced, as a weak-reference fix
     /// needs: no `__slots__` (nor `@dataclass(slots=True)`) in the class or its same-file
     /// ancestors, and no base class that is, or may be, a variable-size built-in type. A base
