@@ -13,6 +13,8 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
+use crate::analysis::findings::Edit;
+use crate::analysis::fixes::imports::{Needed, import};
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
@@ -335,6 +337,110 @@ impl<'c, 't> Classes<'c, 't> {
         }
         None
     }
+}
+
+/// Base classes (by their last name) whose subclasses cannot be weakly referenced: variable-size
+/// built-in types get no `__weakref__` slot.
+const UNREFERENCEABLE_BASES: &[&str] = &[
+    "int",
+    "bool",
+    "tuple",
+    "bytes",
+    "NamedTuple",
+    "IntEnum",
+    "IntFlag",
+    "struct_time",
+];
+
+impl<'t> Classes<'_, 't> {
+    /// Whether `class` and its ancestors are all classes of this file (or `object`): then no
+    /// base the file cannot see defines or calls a method under an attribute's name.
+    pub fn only_local_bases(&self, class: usize) -> bool {
+        let context = self.context;
+        self.lineage(class).into_iter().all(|c| {
+            let class = &self.classes[c];
+            class
+                .node
+                .child_by_field_name("superclasses")
+                .is_none_or(|arguments| {
+                    named_children(arguments).into_iter().all(|base| {
+                        let name = context.text_of(base);
+                        base.kind() == "keyword_argument"
+                            || (base.kind() == "identifier"
+                                && (name == "object"
+                                    || class.bases.iter().any(|&b| self.classes[b].name == name)))
+                    })
+                })
+        })
+    }
+
+    /// Whether every instance of `class` can be weakly referenced, as a weak-reference fix
+    /// needs: no `__slots__` (nor `@dataclass(slots=True)`) in the class or its same-file
+    /// ancestors, and no base class that is, or may be, a variable-size built-in type. A base
+    /// this file cannot name (a call such as `namedtuple(...)`, a splat) is doubt.
+    pub fn weakly_referenceable(&self, class: usize) -> bool {
+        let context = self.context;
+        self.lineage(class).into_iter().all(|c| {
+            let class = &self.classes[c];
+            let slotted = class.class_attributes.contains("__slots__")
+                || class.aliases.contains_key("__slots__")
+                || decorators(class.node)
+                    .iter()
+                    .any(|d| context.text_of(*d).contains("slots"));
+            let bases_ok = class
+                .node
+                .child_by_field_name("superclasses")
+                .is_none_or(|arguments| {
+                    named_children(arguments).into_iter().all(|base| {
+                        let base = match base.kind() {
+                            "keyword_argument" => return true,
+                            // `Generic[T]`, `Base[int]`: the class subscripted.
+                            "subscript" => match base.child_by_field_name("value") {
+                                Some(value) => value,
+                                None => return false,
+                            },
+                            _ => base,
+                        };
+                        let last = match base.kind() {
+                            "identifier" => base,
+                            "attribute" => match base.child_by_field_name("attribute") {
+                                Some(attribute) => attribute,
+                                None => return false,
+                            },
+                            _ => return false,
+                        };
+                        !UNREFERENCEABLE_BASES.contains(&context.text_of(last))
+                    })
+                });
+            !slotted && bases_ok
+        })
+    }
+}
+
+/// The edit that wraps `node` in `weakref.<function>(...)`, and the `weakref` import to add
+/// when the file has none that serves; `None` when naming `weakref` at `node` would change
+/// what a name means.
+pub(super) fn wrap_in_weakref(
+    context: &Context,
+    node: Node,
+    function: &str,
+) -> Option<(Edit, Option<Edit>)> {
+    let weakref = import(
+        context.text,
+        context.tree,
+        context.scopes,
+        Needed::Module("weakref"),
+        node.start_byte(),
+    )?;
+    let wrapped = Edit {
+        range: node.byte_range(),
+        text: format!(
+            "{}.{function}({})",
+            weakref.reference,
+            context.text_of(node)
+        ),
+    };
+    Some((wrapped, weakref.edit))
 }
 
 /// What one method's code means for its instance.

@@ -46,11 +46,23 @@
 //! ```
 //!
 //! ## Fix
-//! Make the back reference weak: `child.parent = weakref.proxy(self)` (or `weakref.ref(self)`,
-//! called to get the object); for callbacks, `weakref.WeakMethod(self.method)`. Or replace
-//! `__del__` with `weakref.finalize(self, cleanup, resource)` (the callback must not refer to
-//! `self`) or a context manager (`with` / `close()`), which does not depend on when the object
-//! is collected.
+//! Offered (unsafe): each back reference of the finding, `child.parent = self` (the instance
+//! itself assigned to an attribute of another object, in a statement of its own), becomes
+//! `child.parent = weakref.proxy(self)`, and `import weakref` is added when the file has no
+//! top-level import of it. The cycle is gone, so reference counting frees the instance (and
+//! runs `__del__`) as soon as the last outside reference goes. Unsafe because the child no
+//! longer keeps the instance alive: using `child.parent` after that raises `ReferenceError`,
+//! `child.parent is self` is false, and a proxy cannot be hashed. Not offered when the finding
+//! has no such back reference (callbacks, containers, `self.me = self`, objects constructed
+//! with `self`: see RH202 for bound methods), when `weakref` cannot be named there without
+//! changing a name's meaning, or when the instances may not be weakly referenceable
+//! (`__slots__` or `@dataclass(slots=True)` in the class or a same-file base; a base such as
+//! `tuple`, `int`, `bytes`, `NamedTuple`, or one this file cannot name, like `namedtuple(...)`).
+//!
+//! By hand: `weakref.ref(self)` (called to get the object) for the back reference; for
+//! callbacks, `weakref.WeakMethod(self.method)`. Or replace `__del__` with
+//! `weakref.finalize(self, cleanup, resource)` (the callback must not refer to `self`) or a
+//! context manager (`with` / `close()`), which does not depend on when the object is collected.
 //!
 //! ## Options
 //! `target-version`: before 3.4 the message says the cycle is never collected.
@@ -58,10 +70,12 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::findings::{Finding, Fix, Related, Safety};
+use crate::analysis::fixes::with_import;
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::cycles::{
-    Classes, DEPTH, Hold, Holding, InMethod, describe, snippet, store_target,
+    Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_target,
+    wrap_in_weakref,
 };
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::chain_base;
@@ -77,6 +91,9 @@ struct Closing<'t> {
     on_instance: bool,
     hold: Hold<'t>,
     self_name: String,
+    /// Whether the statement is a back reference a proxy can replace: `child.parent = self`,
+    /// the instance itself stored in an attribute of another object.
+    back_reference: bool,
 }
 
 pub(super) fn check(context: &Context) -> Vec<Finding> {
@@ -110,6 +127,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                                 target: store_target(store),
                                 object: store.object,
                                 on_instance: analysis.is_self(chain_base(store.object)),
+                                back_reference: is_back_reference(&analysis, store, &hold),
                                 hold,
                                 self_name: method.self_name.clone(),
                             },
@@ -172,10 +190,69 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             range: class.name_node.byte_range(),
             message,
             related,
-            fixes: Vec::new(),
+            fixes: proxy_fix(&classes, index, &closing).into_iter().collect(),
         });
     }
     findings
+}
+
+/// Whether `store` is `object.attr = self` with `object` not the instance itself: one plain
+/// target, the bare instance as the value.
+fn is_back_reference(analysis: &InMethod, store: &Store, hold: &Hold) -> bool {
+    let statement = store.statement;
+    // A statement of its own: in `a.x = b.y = self` the value is stored twice.
+    hold.kind == HoldKind::Instance
+        && statement.kind() == "assignment"
+        && statement
+            .parent()
+            .is_some_and(|p| p.kind() == "expression_statement")
+        && statement.child_by_field_name("type").is_none()
+        && statement
+            .child_by_field_name("right")
+            .is_some_and(|right| right.id() == hold.node.id())
+        && statement
+            .child_by_field_name("left")
+            .is_some_and(|left| left.kind() == "attribute" && left.id() == store_target(store).id())
+        && !analysis.is_self(store.object)
+}
+
+/// Every back reference of the finding (`child.parent = self`) becomes
+/// `child.parent = weakref.proxy(self)`. Offered when the finding has at least one, and the
+/// instance can be weakly referenced.
+fn proxy_fix(classes: &Classes, class: usize, closing: &[(usize, Closing)]) -> Option<Fix> {
+    let context = classes.context;
+    let back_references: Vec<&Closing> = closing
+        .iter()
+        .map(|(_, c)| c)
+        .filter(|c| c.back_reference)
+        .collect();
+    if back_references.is_empty() || !classes.weakly_referenceable(class) {
+        return None;
+    }
+    let mut edits = Vec::new();
+    let mut import = None;
+    for back_reference in &back_references {
+        let (wrapped, needed) = wrap_in_weakref(context, back_reference.hold.node, "proxy")?;
+        edits.push(wrapped);
+        // The import goes at one place whichever statement asked for it.
+        import = import.or(needed);
+    }
+    let targets: Vec<String> = back_references
+        .iter()
+        .map(|c| format!("`{}`", snippet(context, c.target)))
+        .collect();
+    let self_name = &back_references[0].self_name;
+    let class_name = &classes.classes[class].name;
+    Some(Fix {
+        title: format!(
+            "Store `weakref.proxy({self_name})` in {} (unsafe: it no longer keeps the `{class_name}` \
+             alive and raises ReferenceError once it is gone; it is not `{self_name}` to `is` \
+             and cannot be hashed)",
+            targets.join(", ")
+        ),
+        safety: Safety::Unsafe,
+        edits: with_import(edits, import)?,
+    })
 }
 
 impl Closing<'_> {
@@ -305,5 +382,48 @@ class Node:
             "{}",
             found[0].related[1].message
         );
+    }
+
+    /// The text after applying the RH201 fix for `source` (at the latest target); `None`
+    /// when the cycle is found but no fix is offered.
+    fn fixed(source: &str) -> Option<String> {
+        let settings = Settings {
+            rules: vec![Rule::DelInReferenceCycle],
+            ..Settings::default()
+        };
+        let found = check(source, &parse(source), &settings);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = found[0].fixes.first()?;
+        Some(crate::analysis::fixes::apply_edits(source, &fix.edits))
+    }
+
+    #[test]
+    fn the_back_reference_becomes_a_proxy() {
+        assert_eq!(
+            fixed(&format!("import weakref as wr\n{TREE}"))
+                .unwrap()
+                .replace("import weakref as wr\n", ""),
+            TREE.replace("child.parent = self", "child.parent = wr.proxy(self)")
+        );
+    }
+
+    #[test]
+    fn no_proxy_for_other_shapes_or_unreferenceable_instances() {
+        for (from, to) in [
+            ("child.parent = self", "child.parent = child.owner = self"),
+            ("child.parent = self", "child.parent: object = self"),
+            ("child.parent = self", "child.parent = (self)"),
+            ("class Node:", "class Node(tuple):"),
+            (
+                "class Node:\n",
+                "class Node:\n    __slots__ = ('children', '__dict__')\n",
+            ),
+        ] {
+            let source = TREE.replacen(from, to, 1);
+            assert_eq!(fixed(&source), None, "{to}");
+        }
+        // The instance stored in itself: a cycle, but no back reference to weaken.
+        let selfish = "class S:\n    def __init__(self):\n        self.me = self\n\n    def __del__(self):\n        pass\n";
+        assert_eq!(fixed(selfish), None);
     }
 }
