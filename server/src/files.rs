@@ -87,8 +87,39 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// Reads and decodes a file; the error names the file.
 pub fn read_source(file: &PythonFile) -> Result<String, String> {
+    read_source_file(file).map(|source| source.text)
+}
+
+/// A file's bytes as read, and their text.
+pub struct SourceFile {
+    pub bytes: Vec<u8>,
+    pub text: String,
+}
+
+impl SourceFile {
+    /// The bytes that store `text` as this file stores its own: UTF-8, after a byte order mark
+    /// when the file has one. `None` when the file is in another encoding (a coding cookie
+    /// naming one, with bytes UTF-8 would read differently): rewriting it as UTF-8 could
+    /// change its meaning, and re-encoding it is not done.
+    pub fn encode_like(&self, text: &str) -> Option<Vec<u8>> {
+        let (bom, body) = match self.bytes.strip_prefix(UTF8_BOM) {
+            Some(body) => (UTF8_BOM, body),
+            None => (&[][..], &self.bytes[..]),
+        };
+        if body != self.text.as_bytes() {
+            return None;
+        }
+        Some([bom, text.as_bytes()].concat())
+    }
+}
+
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Reads and decodes a file, keeping its bytes; the error names the file.
+pub fn read_source_file(file: &PythonFile) -> Result<SourceFile, String> {
     let bytes = std::fs::read(&file.path).map_err(|e| format!("{}: {e}", file.display))?;
-    decode(&bytes).map_err(|e| format!("{}: {e}", file.display))
+    let text = decode(&bytes).map_err(|e| format!("{}: {e}", file.display))?;
+    Ok(SourceFile { bytes, text })
 }
 
 /// Runs `work` on every file (or job about a file) in parallel, on threads with room for deeply
