@@ -73,7 +73,7 @@ for path in changed:
     if error and compiles(originals[path]) is None:
         print(f"BROKEN: {os.path.relpath(path, copy)}: {error}")
         broken += 1
-print(f"{len(originals)} files copied; {fixes} fixes applied; {len(changed)} files changed; "
+print(f"{len(originals)} files copied; {fixes} fix(es) applied; {len(changed)} file(s) changed; "
       f"{broken} no longer compile")
 for line in run.stderr.splitlines():
     if "not fixed" in line or "not applied" in line:
