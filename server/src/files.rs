@@ -97,18 +97,25 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// The bytes that store `text` as this file stores its own: UTF-8, after a byte order mark
-    /// when the file has one. `None` when the file is in another encoding (a coding cookie
-    /// naming one, with bytes UTF-8 would read differently): rewriting it as UTF-8 could
-    /// change its meaning, and re-encoding it is not done.
+    /// Whether the file is stored as UTF-8 (after a byte order mark or not): its bytes are its
+    /// text's. A file in another encoding (a coding cookie naming one, with bytes UTF-8 would
+    /// read differently) is not rewritten: re-encoding it is not done, and writing it as
+    /// UTF-8 could change its meaning.
+    pub fn is_utf8(&self) -> bool {
+        self.bytes.strip_prefix(UTF8_BOM).unwrap_or(&self.bytes) == self.text.as_bytes()
+    }
+
+    /// The bytes that store `text` as this UTF-8 file stores its own: after a byte order mark
+    /// when the file has one. `None` when the file is not UTF-8 (see [`SourceFile::is_utf8`]).
     pub fn encode_like(&self, text: &str) -> Option<Vec<u8>> {
-        let (bom, body) = match self.bytes.strip_prefix(UTF8_BOM) {
-            Some(body) => (UTF8_BOM, body),
-            None => (&[][..], &self.bytes[..]),
-        };
-        if body != self.text.as_bytes() {
+        if !self.is_utf8() {
             return None;
         }
+        let bom = if self.bytes.starts_with(UTF8_BOM) {
+            UTF8_BOM
+        } else {
+            &[]
+        };
         Some([bom, text.as_bytes()].concat())
     }
 }

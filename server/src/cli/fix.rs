@@ -43,7 +43,7 @@ pub fn fix_file(
     mode: Mode,
 ) -> Result<FileFix, String> {
     let source = read_source_file(file)?;
-    if source.encode_like("").is_none() {
+    if !source.is_utf8() {
         let findings = check(&source.text, settings);
         let fixable = findings
             .iter()
