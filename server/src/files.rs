@@ -87,8 +87,46 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// Reads and decodes a file; the error names the file.
 pub fn read_source(file: &PythonFile) -> Result<String, String> {
+    read_source_file(file).map(|source| source.text)
+}
+
+/// A file's bytes as read, and their text.
+pub struct SourceFile {
+    pub bytes: Vec<u8>,
+    pub text: String,
+}
+
+impl SourceFile {
+    /// Whether the file is stored as UTF-8 (after a byte order mark or not): its bytes are its
+    /// text's. A file in another encoding (a coding cookie naming one, with bytes UTF-8 would
+    /// read differently) is not rewritten: re-encoding it is not done, and writing it as
+    /// UTF-8 could change its meaning.
+    pub fn is_utf8(&self) -> bool {
+        self.bytes.strip_prefix(UTF8_BOM).unwrap_or(&self.bytes) == self.text.as_bytes()
+    }
+
+    /// The bytes that store `text` as this UTF-8 file stores its own: after a byte order mark
+    /// when the file has one. `None` when the file is not UTF-8 (see [`SourceFile::is_utf8`]).
+    pub fn encode_like(&self, text: &str) -> Option<Vec<u8>> {
+        if !self.is_utf8() {
+            return None;
+        }
+        let bom = if self.bytes.starts_with(UTF8_BOM) {
+            UTF8_BOM
+        } else {
+            &[]
+        };
+        Some([bom, text.as_bytes()].concat())
+    }
+}
+
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Reads and decodes a file, keeping its bytes; the error names the file.
+pub fn read_source_file(file: &PythonFile) -> Result<SourceFile, String> {
     let bytes = std::fs::read(&file.path).map_err(|e| format!("{}: {e}", file.display))?;
-    decode(&bytes).map_err(|e| format!("{}: {e}", file.display))
+    let text = decode(&bytes).map_err(|e| format!("{}: {e}", file.display))?;
+    Ok(SourceFile { bytes, text })
 }
 
 /// Runs `work` on every file (or job about a file) in parallel, on threads with room for deeply

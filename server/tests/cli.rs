@@ -586,3 +586,201 @@ fn github_annotations_carry_level_span_and_escaping() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------- --fix, --diff
+
+/// RH601's fix removes the call; the `DEBUG_STATS` call is not flagged and stays.
+const LEAKS_AND_LOOK_ALIKE: &str = "\"\"\"Debug switches.\"\"\"\nimport gc\n\n\ndef hunt():\n    \
+                                    gc.set_debug(gc.DEBUG_SAVEALL)\n\n\ngc.set_debug(gc.DEBUG_LEAK)  \
+                                    # left on\ngc.set_debug(gc.DEBUG_STATS)\n";
+const LEAKS_FIXED: &str = "\"\"\"Debug switches.\"\"\"\nimport gc\n\n\ndef hunt():\n    pass\n\n\n\
+                           gc.set_debug(gc.DEBUG_STATS)\n";
+
+/// CPython's own verdict on a file: does it compile?
+fn assert_python_compiles(path: &Path) {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; p = sys.argv[1]; compile(open(p, 'rb').read(), p, 'exec')",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{} does not compile: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn fix_rewrites_the_file_and_reports_what_is_left() {
+    let project = TempTree::new(
+        "fix",
+        &[("debug.py", LEAKS_AND_LOOK_ALIKE), ("clean.py", "x = 1\n")],
+    );
+    let output = refhound_in(project.path(), &["check", "--fix", "."]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(
+        text.ends_with("Fixed 2 findings (1 file).\nNo findings in 2 files.\n"),
+        "{text}"
+    );
+    let debug = project.path().join("debug.py");
+    assert_eq!(std::fs::read_to_string(&debug).unwrap(), LEAKS_FIXED);
+    assert_python_compiles(&debug);
+    assert_eq!(
+        std::fs::read_to_string(project.path().join("clean.py")).unwrap(),
+        "x = 1\n"
+    );
+    // Nothing is left to fix, and no temporary file is left behind.
+    let again = refhound_in(project.path(), &["check", "--fix", "."]);
+    assert!(stdout(&again).contains("Fixed 0 findings (0 files)."));
+    let mut names: Vec<_> = std::fs::read_dir(project.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["clean.py", "debug.py"]);
+}
+
+#[test]
+fn findings_without_a_fix_remain_and_set_the_exit_status() {
+    let project = TempTree::new("fix-remaining", &[("report.py", CACHED_METHOD)]);
+    let output = refhound_in(project.path(), &["check", "--fix", "report.py"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("RH302"), "{text}");
+    assert!(!text.contains("RH601"), "{text}");
+    assert!(
+        text.contains("Fixed 1 finding (1 file).\nFound 1 finding(s) in 1 of 1 files.\n"),
+        "{text}"
+    );
+    let fixed = std::fs::read_to_string(project.path().join("report.py")).unwrap();
+    assert!(!fixed.contains("set_debug") && fixed.contains("@functools.cache"));
+    assert_python_compiles(&project.path().join("report.py"));
+    // JSON readers get only JSON on stdout; the tally goes to stderr.
+    let project = TempTree::new("fix-json", &[("report.py", CACHED_METHOD)]);
+    let output = refhound_in(project.path(), &["check", "--fix", "--format", "json", "."]);
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(findings.as_array().unwrap().len(), 1);
+    assert!(stderr(&output).contains("Fixed 1 finding (1 file)."));
+}
+
+#[test]
+fn without_fix_the_summary_says_what_is_fixable() {
+    let project = TempTree::new("fixable", &[("debug.py", LEAKS_AND_LOOK_ALIKE)]);
+    let output = refhound_in(project.path(), &["check", "."]);
+    assert!(
+        stdout(&output).ends_with("Found 2 finding(s) in 1 of 1 files.\n2 fixable with `--fix`.\n"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.path().join("debug.py")).unwrap(),
+        LEAKS_AND_LOOK_ALIKE
+    );
+}
+
+#[test]
+fn diff_prints_what_fix_would_do_and_writes_nothing() {
+    let project = TempTree::new(
+        "diff",
+        &[
+            ("pkg/debug.py", LEAKS_AND_LOOK_ALIKE),
+            ("clean.py", "x = 1\n"),
+        ],
+    );
+    let output = refhound_in(project.path(), &["check", "--diff", "."]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        "--- a/pkg/debug.py\n+++ b/pkg/debug.py\n@@ -3,8 +3,7 @@\n \n \n def hunt():\n\
+         -    gc.set_debug(gc.DEBUG_SAVEALL)\n+    pass\n \n \n-gc.set_debug(gc.DEBUG_LEAK)  # left on\n \
+         gc.set_debug(gc.DEBUG_STATS)\n"
+    );
+    assert!(stderr(&output).contains("would fix 2 findings (1 file)"));
+    assert_eq!(
+        std::fs::read_to_string(project.path().join("pkg/debug.py")).unwrap(),
+        LEAKS_AND_LOOK_ALIKE
+    );
+    // The diff applies: GNU patch turns the file into what `--fix` writes.
+    let mut patch = Command::new("patch")
+        .args(["-p1", "--dry-run", "--output=-", "pkg/debug.py"])
+        .current_dir(project.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("patch runs");
+    {
+        use std::io::Write;
+        patch
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&output.stdout)
+            .unwrap();
+    }
+    let patched = patch.wait_with_output().unwrap();
+    assert!(patched.status.success());
+    assert_eq!(String::from_utf8_lossy(&patched.stdout), LEAKS_FIXED);
+    let clean = refhound_in(project.path(), &["check", "--diff", "clean.py"]);
+    assert_eq!(clean.status.code(), Some(0));
+    assert_eq!(stdout(&clean), "");
+    let usage = refhound_in(
+        project.path(),
+        &["check", "--diff", "--format", "json", "."],
+    );
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_keeps_permissions_line_endings_and_byte_order_mark() {
+    use std::os::unix::fs::PermissionsExt;
+    let crlf = LEAKS_AND_LOOK_ALIKE.replace('\n', "\r\n");
+    let project = TempTree::new(
+        "fix-keeps",
+        &[
+            ("crlf.py", &crlf),
+            ("bom.py", &format!("\u{feff}{LEAKS_AND_LOOK_ALIKE}")),
+        ],
+    );
+    let crlf_path = project.path().join("crlf.py");
+    std::fs::set_permissions(&crlf_path, std::fs::Permissions::from_mode(0o754)).unwrap();
+    let output = refhound_in(project.path(), &["check", "--fix", "."]);
+    assert!(stdout(&output).contains("Fixed 4 findings (2 files)."));
+    let mode = std::fs::metadata(&crlf_path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o7777, 0o754);
+    assert_eq!(
+        std::fs::read_to_string(&crlf_path).unwrap(),
+        LEAKS_FIXED.replace('\n', "\r\n")
+    );
+    assert_python_compiles(&crlf_path);
+    let bom = std::fs::read(project.path().join("bom.py")).unwrap();
+    assert_eq!(bom, format!("\u{feff}{LEAKS_FIXED}").into_bytes());
+}
+
+#[test]
+fn files_in_other_encodings_are_not_rewritten() {
+    let latin1: Vec<u8> = [
+        &b"# -*- coding: latin-1 -*-\nimport gc\nname = '\xe9t\xe9'\n"[..],
+        b"gc.set_debug(gc.DEBUG_SAVEALL)\n",
+    ]
+    .concat();
+    let project = TempTree::new("fix-latin1", &[]);
+    std::fs::create_dir_all(project.path()).unwrap();
+    let path = project.path().join("old.py");
+    std::fs::write(&path, &latin1).unwrap();
+    let output = refhound_in(project.path(), &["check", "--fix", "old.py"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("old.py: 1 fixable finding(s) not fixed: only UTF-8 files"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("RH601"));
+    assert_eq!(std::fs::read(&path).unwrap(), latin1);
+}

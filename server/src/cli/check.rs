@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
+use super::fix::{self, Mode, fix_file};
 use crate::analysis::findings::Finding;
+use crate::analysis::fixes::Allowed;
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::parse;
 use crate::analysis::rules::{RULES, Rule, RuleInfo};
@@ -54,6 +56,40 @@ pub struct Options {
     /// Exit 0 even when there are findings (a bad configuration file still exits 2).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Apply the safe fixes (behaviour unchanged) to the files, then report the findings left;
+    /// the exit status follows those.
+    #[arg(long)]
+    pub fix: bool,
+    /// Let `--fix` and `--diff` apply unsafe fixes too (they can change behaviour; each one's
+    /// title says how). On its own it applies nothing, as in ruff: it only counts unsafe fixes
+    /// as fixable in the summary.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print a unified diff of what `--fix` would change, and write nothing (even with `--fix`).
+    /// Exits 1 when there is something to fix, 0 when not.
+    #[arg(long, conflicts_with_all = ["format", "statistics"])]
+    pub diff: bool,
+}
+
+impl Options {
+    fn allowed(&self) -> Allowed {
+        if self.unsafe_fixes {
+            Allowed::All
+        } else {
+            Allowed::Safe
+        }
+    }
+
+    /// Whether, and how, fixes are applied.
+    fn fixing(&self) -> Option<Mode> {
+        if self.diff {
+            Some(Mode::Diff)
+        } else if self.fix {
+            Some(Mode::Write)
+        } else {
+            None
+        }
+    }
 }
 
 /// What `run` found: decides the exit status.
@@ -73,6 +109,10 @@ struct FileReport {
     location: RepoPath,
     text: String,
     findings: Vec<Reported>,
+    /// Fixes applied to the file (or, with `--diff`, that would be).
+    fixed: usize,
+    /// With `--diff`: the diff of the file's fixes.
+    diff: Option<String>,
 }
 
 struct Reported {
@@ -93,6 +133,8 @@ enum RepoPath {
 struct Problems {
     unreadable: Vec<String>,
     configuration: Vec<String>,
+    /// Files whose fixes could not be written (their findings are reported as found).
+    not_fixed: Vec<String>,
 }
 
 pub fn run(options: &Options) -> Result<Outcome, String> {
@@ -131,40 +173,85 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
         .zip(&governing)
         .map(|(file, config)| (file, config.map_or(&defaults, |i| &per_config[i])))
         .collect();
+    let fixing = options.fixing();
     let results = for_each_file(&jobs, |&(file, settings)| {
-        let text = read_source(file)?;
-        let findings = crate::analysis::check(&text, &parse(&text), settings)
-            .into_iter()
-            .map(|finding| Reported {
-                severity: settings.severity(finding.rule),
-                finding,
-            })
-            .collect();
-        Ok::<_, String>(FileReport {
+        let location = repo_path(&current_directory, &file.path);
+        let fixed = match fixing {
+            Some(mode) => fix_file(file, settings, options.allowed(), mode)?,
+            None => {
+                let text = read_source(file)?;
+                fix::FileFix {
+                    findings: crate::analysis::check(&text, &parse(&text), settings),
+                    text,
+                    fixed: 0,
+                    rewritten: None,
+                    not_fixed: None,
+                }
+            }
+        };
+        let diff = fixed.rewritten.as_deref().map(|rewritten| {
+            let label = match &location {
+                RepoPath::Relative(path) => path.clone(),
+                RepoPath::Absolute(path) => path.display().to_string(),
+            };
+            fix::unified_diff(&label, &fixed.text, rewritten)
+        });
+        let report = FileReport {
             path: file.path.display().to_string(),
-            location: repo_path(&current_directory, &file.path),
-            text,
-            findings,
-        })
+            location,
+            findings: fixed
+                .findings
+                .into_iter()
+                .map(|finding| Reported {
+                    severity: settings.severity(finding.rule),
+                    finding,
+                })
+                .collect(),
+            text: fixed.text,
+            fixed: fixed.fixed,
+            diff,
+        };
+        Ok::<_, String>((report, fixed.not_fixed))
     });
     let mut reports = Vec::new();
     for result in results {
         match result {
-            Ok(report) => reports.push(report),
+            Ok((report, not_fixed)) => {
+                if let Some(message) = not_fixed {
+                    eprintln!("refhound: {message}");
+                    problems.not_fixed.push(message);
+                }
+                reports.push(report);
+            }
             Err(message) => {
                 eprintln!("refhound: {message}");
                 problems.unreadable.push(message);
             }
         }
     }
+    let fixed = Tally::of(&reports);
+    if fixing == Some(Mode::Diff) {
+        return write_diffs(&reports, &fixed, &problems, options.exit_zero);
+    }
     let total: usize = reports.iter().map(|r| r.findings.len()).sum();
     let mut out = std::io::stdout().lock();
     let written = match options.format {
-        Format::Text => write_text(&mut out, &reports, total, options.statistics),
+        Format::Text => write_text(
+            &mut out,
+            &reports,
+            total,
+            options.statistics,
+            options.fix.then_some(&fixed),
+            options.allowed(),
+        ),
         Format::Json => write_json(&mut out, &reports),
         Format::Sarif => write_sarif(&mut out, &reports, &problems, &current_directory),
         Format::Github => write_github(&mut out, &reports),
     };
+    if options.fix && options.format != Format::Text {
+        // The other formats are read by programs: stdout is theirs alone.
+        eprintln!("refhound: {}", fixed.done());
+    }
     written
         .and_then(|()| out.flush())
         .map_err(|e| e.to_string())?;
@@ -186,6 +273,64 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     } else if total > 0 {
         Outcome::Findings
     } else if unreadable > 0 {
+        Outcome::Unreadable
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// How many fixes were applied, in how many files.
+struct Tally {
+    fixes: usize,
+    files: usize,
+}
+
+impl Tally {
+    fn of(reports: &[FileReport]) -> Tally {
+        Tally {
+            fixes: reports.iter().map(|r| r.fixed).sum(),
+            files: reports.iter().filter(|r| r.fixed > 0).count(),
+        }
+    }
+
+    /// `Fixed 3 findings (2 files).`
+    fn done(&self) -> String {
+        format!("Fixed {}.", self.counts())
+    }
+
+    fn counts(&self) -> String {
+        format!(
+            "{} ({})",
+            counted(self.fixes, "finding"),
+            counted(self.files, "file")
+        )
+    }
+}
+
+/// `1 finding`, `2 findings`.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `--diff`: every file's diff on stdout, what it would fix on stderr. As in ruff, the exit
+/// status says whether there is something to fix.
+fn write_diffs(
+    reports: &[FileReport],
+    fixed: &Tally,
+    problems: &Problems,
+    exit_zero: bool,
+) -> Result<Outcome, String> {
+    let mut out = std::io::stdout().lock();
+    for diff in reports.iter().filter_map(|r| r.diff.as_deref()) {
+        out.write_all(diff.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    eprintln!("refhound: would fix {}", fixed.counts());
+    Ok(if exit_zero {
+        Outcome::Clean
+    } else if fixed.fixes > 0 {
+        Outcome::Findings
+    } else if !problems.unreadable.is_empty() {
         Outcome::Unreadable
     } else {
         Outcome::Clean
@@ -228,6 +373,8 @@ fn write_text(
     reports: &[FileReport],
     total: usize,
     statistics: bool,
+    fixed: Option<&Tally>,
+    allowed: Allowed,
 ) -> std::io::Result<()> {
     for report in reports {
         let lines = LineIndex::new(&report.text);
@@ -260,15 +407,52 @@ fn write_text(
             writeln!(out, "{count:>6}  {}  {}", rule.code(), rule.name())?;
         }
     }
+    if let Some(fixed) = fixed {
+        writeln!(out, "{}", fixed.done())?;
+    }
     let files = reports.iter().filter(|r| !r.findings.is_empty()).count();
     match total {
-        0 => writeln!(out, "No findings in {} files.", reports.len()),
+        0 => writeln!(out, "No findings in {} files.", reports.len())?,
         _ => writeln!(
             out,
             "Found {total} finding(s) in {files} of {} files.",
             reports.len()
-        ),
+        )?,
     }
+    if fixed.is_none() {
+        write_fixable(out, reports, allowed)?;
+    }
+    Ok(())
+}
+
+/// How many findings `--fix` would fix, and how many more `--unsafe-fixes` would, as ruff says.
+fn write_fixable(
+    out: &mut impl Write,
+    reports: &[FileReport],
+    allowed: Allowed,
+) -> std::io::Result<()> {
+    let findings = || reports.iter().flat_map(|r| &r.findings);
+    let fixable = |allowed: Allowed| {
+        findings()
+            .filter(|r| allowed.fix_for(&r.finding).is_some())
+            .count()
+    };
+    let (now, with_unsafe) = (fixable(allowed), fixable(Allowed::All));
+    if now > 0 {
+        let option = match allowed {
+            Allowed::Safe => "`--fix`",
+            Allowed::All => "`--fix --unsafe-fixes`",
+        };
+        writeln!(out, "{now} fixable with {option}.")?;
+    }
+    if with_unsafe > now {
+        writeln!(
+            out,
+            "({} more fixable with `--fix --unsafe-fixes`.)",
+            with_unsafe - now
+        )?;
+    }
+    Ok(())
 }
 
 /// The finding's first line with a caret line under its span, like ruff's.
@@ -512,11 +696,16 @@ fn write_sarif(
             results.push(result);
         }
     }
-    let notifications: Vec<_> = problems
-        .configuration
-        .iter()
-        .chain(&problems.unreadable)
+    let errors = problems.configuration.iter().chain(&problems.unreadable);
+    let execution_successful = errors.clone().next().is_none();
+    let notifications: Vec<_> = errors
         .map(|message| json!({ "level": "error", "message": { "text": message } }))
+        .chain(
+            problems
+                .not_fixed
+                .iter()
+                .map(|message| json!({ "level": "warning", "message": { "text": message } })),
+        )
         .collect();
     let root = format!(
         "file://{}/",
@@ -541,7 +730,7 @@ fn write_sarif(
         "runs": [{
             "tool": { "driver": driver },
             "invocations": [{
-                "executionSuccessful": notifications.is_empty(),
+                "executionSuccessful": execution_successful,
                 "toolExecutionNotifications": notifications,
             }],
             "originalUriBaseIds": { SOURCE_ROOT: { "uri": root } },

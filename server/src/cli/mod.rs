@@ -1,6 +1,7 @@
 //! The command line: a thin layer that finds files, runs the analysis and prints results.
 
 mod check;
+mod fix;
 mod freevars;
 mod parse;
 mod rule;

@@ -75,8 +75,12 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
     findings
 }
 
-/// The first flag under `node` that saves garbage: `gc.DEBUG_SAVEALL` or `gc.DEBUG_LEAK`.
+/// The first flag under `node` that saves garbage: `gc.DEBUG_SAVEALL` or `gc.DEBUG_LEAK`. A
+/// complemented flag (`flags & ~gc.DEBUG_LEAK`) switches it off and does not count.
 fn saving_flag(context: &Context, node: Node) -> Option<String> {
+    if node.kind() == "unary_operator" {
+        return None;
+    }
     if let Some(name) = context.qualified_name(node)
         && (name == "gc.DEBUG_SAVEALL" || name == "gc.DEBUG_LEAK")
     {
