@@ -58,7 +58,7 @@ pub async fn code_actions(
     let offer = |title: String,
                  kind: CodeActionKind,
                  diagnostic: Option<&Diagnostic>,
-                 document: &[Diagnostic],
+                 fix_all: &[TextEdit],
                  pending: PendingEdit,
                  preferred: bool|
      -> Option<CodeActionOrCommand> {
@@ -77,7 +77,7 @@ pub async fn code_actions(
         if lazy {
             action.data = serde_json::to_value(pending).ok();
         } else {
-            action.edit = Some(pending.edit_now(state, &snapshot.text, diagnostic, document)?);
+            action.edit = Some(pending.edit_now(state, &snapshot.text, diagnostic, fix_all)?);
         }
         Some(CodeActionOrCommand::CodeAction(action))
     };
@@ -121,14 +121,13 @@ pub async fn code_actions(
     // Only on request: editors ask for it on save (`source.fixAll`), not on every cursor move.
     if params.context.only.is_some() && wanted(&FIX_ALL) {
         let (analysis, _) = state.analysis(&uri).await?;
-        let document = analysis.as_ref().map_or(&[][..], |a| &a.diagnostics[..]);
-        // Offered only when there is something to fix, which takes finding the fixes.
-        if !safe_edits(document).is_empty() {
+        let fix_all = analysis.as_ref().map_or(&[][..], |a| &a.fix_all[..]);
+        if !fix_all.is_empty() {
             actions.extend(offer(
                 "Fix all safe refhound findings".to_string(),
                 FIX_ALL,
                 None,
-                document,
+                fix_all,
                 PendingEdit::FixAll,
                 false,
             ));
@@ -162,21 +161,21 @@ pub async fn resolve(state: &Arc<State>, mut action: CodeAction) -> Result<CodeA
         _ => None,
     };
     let diagnostic = action.diagnostics.as_ref().and_then(|d| d.first());
-    let document = analysis.as_ref().map_or(&[][..], |a| &a.diagnostics[..]);
-    let edit = pending.edit_now(state, &snapshot.text, diagnostic, document);
+    let fix_all = analysis.as_ref().map_or(&[][..], |a| &a.fix_all[..]);
+    let edit = pending.edit_now(state, &snapshot.text, diagnostic, fix_all);
     action.edit = Some(edit.ok_or_else(|| Error::invalid_params("the action has no edit"))?);
     Ok(action)
 }
 
 impl Pending {
     /// The edit, from the diagnostic the action is for (a fix, an ignore comment) or from all
-    /// of the document's diagnostics (fix-all), and the document's text.
+    /// edits of the document's safe fixes (fix-all), and the document's text.
     fn edit_now(
         &self,
         state: &State,
         text: &ropey::Rope,
         diagnostic: Option<&Diagnostic>,
-        document: &[Diagnostic],
+        fix_all: &[TextEdit],
     ) -> Option<WorkspaceEdit> {
         match &self.edit {
             PendingEdit::Fix(index) => {
@@ -190,7 +189,7 @@ impl Pending {
                 let ignore = ignore_edit(&text.to_string(), text, diagnostic?, code, state)?;
                 Some(edit(&self.uri, vec![ignore]))
             }
-            PendingEdit::FixAll => Some(edit(&self.uri, safe_edits(document))),
+            PendingEdit::FixAll => Some(edit(&self.uri, fix_all.to_vec())),
         }
     }
 }
@@ -210,32 +209,6 @@ fn ignore_edit(
         range: lsp_range(rope, &range, state.encoding()),
         new_text,
     })
-}
-
-/// The edits of every safe fix, skipping a fix that overlaps one taken before.
-fn safe_edits(diagnostics: &[Diagnostic]) -> Vec<TextEdit> {
-    let key = |p: Position| (p.line, p.character);
-    let mut taken: Vec<TextEdit> = Vec::new();
-    for diagnostic in diagnostics {
-        let Some(fix) = DiagnosticData::of(diagnostic)
-            .fixes
-            .into_iter()
-            .find(|fix| fix.safe)
-        else {
-            continue;
-        };
-        let overlaps = fix.edits.iter().any(|new| {
-            taken.iter().any(|old| {
-                key(new.range.start) < key(old.range.end)
-                    && key(old.range.start) < key(new.range.end)
-            })
-        });
-        if !overlaps {
-            taken.extend(fix.edits);
-        }
-    }
-    taken.sort_by_key(|edit| key(edit.range.start));
-    taken
 }
 
 fn edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::*;
 
 use super::position::{Encoding, position_of};
-use crate::analysis::findings::{Finding, Safety};
+use crate::analysis::findings::{Edit, Finding, Safety};
+use crate::analysis::fixes::{Allowed, select_fixes};
 use crate::analysis::settings::{Settings, Severity};
 
 /// The findings of one document version, under one settings generation.
@@ -18,6 +19,9 @@ pub struct Analysis {
     pub version: i32,
     pub generation: u64,
     pub diagnostics: Vec<Diagnostic>,
+    /// The edits of "fix all" (`source.fixAll.refhound`): the safe fixes, chosen as
+    /// `refhound check --fix` chooses them in one round.
+    pub fix_all: Vec<TextEdit>,
     /// Why the document was not analysed, when it was not.
     pub skipped: Option<String>,
 }
@@ -37,10 +41,12 @@ impl Analysis {
             .iter()
             .map(|f| diagnostic(f, text, settings, encoding, uri))
             .collect();
+        let (safe, _) = select_fixes(findings, Allowed::Safe);
         Analysis {
             version,
             generation,
             diagnostics,
+            fix_all: text_edits(&safe, text, encoding),
             skipped: None,
         }
     }
@@ -84,6 +90,16 @@ pub fn lsp_range(text: &Rope, range: &ByteRange<usize>, encoding: Encoding) -> R
     )
 }
 
+fn text_edits(edits: &[Edit], text: &Rope, encoding: Encoding) -> Vec<TextEdit> {
+    edits
+        .iter()
+        .map(|edit| TextEdit {
+            range: lsp_range(text, &edit.range, encoding),
+            new_text: edit.text.clone(),
+        })
+        .collect()
+}
+
 /// A finding as an LSP diagnostic of the document `uri`.
 pub fn diagnostic(
     finding: &Finding,
@@ -112,14 +128,7 @@ pub fn diagnostic(
         .map(|fix| FixData {
             title: fix.title.clone(),
             safe: fix.safety == Safety::Safe,
-            edits: fix
-                .edits
-                .iter()
-                .map(|edit| TextEdit {
-                    range: lsp_range(text, &edit.range, encoding),
-                    new_text: edit.text.clone(),
-                })
-                .collect(),
+            edits: text_edits(&fix.edits, text, encoding),
         })
         .collect::<Vec<_>>();
     let info = finding.rule.info();

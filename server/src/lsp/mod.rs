@@ -165,6 +165,7 @@ impl State {
                     version: snapshot.version,
                     generation,
                     diagnostics: Vec::new(),
+                    fix_all: Vec::new(),
                     skipped: Some(too_large(&uri, snapshot.text.len_bytes())),
                 };
                 return (Some(Arc::new(skipped)), Vec::new());
