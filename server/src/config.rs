@@ -18,6 +18,7 @@
 //! large-constructors = ["mylib.load_frame", "mylib.io.*"]
 //! registration-names = ["watch"]
 //! unregistration-names = ["unwatch"]
+//! lru-cache-maxsize = 256                         # entries an RH301 fix's cache keeps
 //! ```
 
 use std::borrow::Cow;
@@ -37,6 +38,7 @@ pub const KEYS: &[&str] = &[
     "large-constructors",
     "registration-names",
     "unregistration-names",
+    "lru-cache-maxsize",
 ];
 
 /// Which kind of file the text comes from; decides where the settings live in it.
@@ -89,6 +91,7 @@ pub struct Config {
     pub large_constructors: Option<Vec<String>>,
     pub registration_names: Option<Vec<String>>,
     pub unregistration_names: Option<Vec<String>>,
+    pub lru_cache_maxsize: Option<u64>,
 }
 
 impl Config {
@@ -119,6 +122,9 @@ impl Config {
         }
         if let Some(names) = &self.unregistration_names {
             settings.unregistration_names = names.clone();
+        }
+        if let Some(maxsize) = self.lru_cache_maxsize {
+            settings.lru_cache_maxsize = maxsize;
         }
     }
 
@@ -220,6 +226,8 @@ struct Item<'a> {
 #[derive(Debug)]
 enum Value<'a> {
     String(Cow<'a, str>),
+    /// `None` when it does not fit an `i64`.
+    Integer(Option<i64>),
     Array(Vec<Item<'a>>),
     /// Entries in the order given; each key with its own range.
     Table(Vec<(Cow<'a, str>, Option<Range<usize>>, Item<'a>)>),
@@ -234,7 +242,9 @@ impl<'a> Item<'a> {
             DeValue::String(s) => Value::String(Cow::Borrowed(s.as_ref())),
             DeValue::Array(items) => Value::Array(items.iter().map(Item::from_toml).collect()),
             DeValue::Table(table) => return Item::from_table_at(table, range),
-            DeValue::Integer(_) => Value::Other("an integer"),
+            DeValue::Integer(integer) => {
+                Value::Integer(i64::from_str_radix(integer.as_str(), integer.radix()).ok())
+            }
             DeValue::Float(_) => Value::Other("a float"),
             DeValue::Boolean(_) => Value::Other("a boolean"),
             DeValue::Datetime(_) => Value::Other("a date"),
@@ -275,6 +285,9 @@ impl<'a> Item<'a> {
                     .map(|(k, v)| (Cow::Borrowed(k.as_str()), None, Item::from_json(v)))
                     .collect(),
             ),
+            Json::Number(number) if number.is_i64() || number.is_u64() => {
+                Value::Integer(number.as_i64())
+            }
             Json::Number(_) => Value::Other("a number"),
             Json::Bool(_) => Value::Other("a boolean"),
             Json::Null => Value::Other("null"),
@@ -285,6 +298,7 @@ impl<'a> Item<'a> {
     fn kind(&self) -> &'static str {
         match &self.value {
             Value::String(_) => "a string",
+            Value::Integer(_) => "an integer",
             Value::Array(_) => "a list",
             Value::Table(_) => "a table",
             Value::Other(kind) => kind,
@@ -346,6 +360,7 @@ impl Reader {
                         config.unregistration_names = names;
                     }
                 }
+                "lru-cache-maxsize" => config.lru_cache_maxsize = self.maxsize(key, value),
                 unknown => self.error(
                     self.table,
                     key_range.clone(),
@@ -470,6 +485,30 @@ impl Reader {
         parsed
     }
 
+    /// A cache size: a positive integer.
+    fn maxsize(&mut self, key: &str, value: &Item) -> Option<u64> {
+        let size = match value.value {
+            Value::Integer(Some(size)) => u64::try_from(size).ok().filter(|&size| size > 0),
+            _ => None,
+        };
+        if size.is_none() {
+            let detail = match &value.value {
+                Value::Integer(Some(size)) => {
+                    format!("expected a positive number of entries, not {size}")
+                }
+                Value::Integer(None) => "expected a positive number of entries, not a number \
+                                         this large"
+                    .to_string(),
+                _ => format!(
+                    "expected a positive number of entries (e.g. 128), not {}",
+                    value.kind()
+                ),
+            };
+            self.bad_value(key, value.range.clone(), detail);
+        }
+        size
+    }
+
     fn names(&mut self, key: &str, value: &Item, kind: NameKind) -> Option<Vec<String>> {
         let what = match kind {
             NameKind::Constructor => "dotted names",
@@ -566,6 +605,7 @@ target-version = "py38"
 large-constructors = ["mylib.load_frame", "mylib.io.*"]
 registration-names = ["watch", "bus.listen"]
 unregistration-names = ["unwatch"]
+lru-cache-maxsize = 0x100
 "#,
         )
         .unwrap();
@@ -595,6 +635,53 @@ unregistration-names = ["unwatch"]
         );
         assert_eq!(settings.registration_names, ["watch", "bus.listen"]);
         assert_eq!(settings.unregistration_names, ["unwatch"]);
+        assert_eq!(settings.lru_cache_maxsize, 256);
+    }
+
+    #[test]
+    fn lru_cache_maxsize_is_a_positive_integer() {
+        assert_eq!(Settings::default().lru_cache_maxsize, 128);
+        let parsed = refhound_toml("lru-cache-maxsize = 1_000\n");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(parsed.config.settings().lru_cache_maxsize, 1000);
+        for (value, error) in [
+            (
+                "0",
+                "lru-cache-maxsize: expected a positive number of entries, not 0",
+            ),
+            (
+                "-5",
+                "lru-cache-maxsize: expected a positive number of entries, not -5",
+            ),
+            (
+                "\"128\"",
+                "lru-cache-maxsize: expected a positive number of entries (e.g. 128), not a \
+                 string",
+            ),
+            (
+                "1.5",
+                "lru-cache-maxsize: expected a positive number of entries (e.g. 128), not a float",
+            ),
+            (
+                "99999999999999999999",
+                "lru-cache-maxsize: expected a positive number of entries, not a number this \
+                 large",
+            ),
+        ] {
+            let text = format!("lru-cache-maxsize = {value}\n");
+            let parsed = refhound_toml(&text);
+            assert_eq!(messages(&parsed), [error], "{value}");
+            assert_eq!(&text[parsed.errors[0].range.clone().unwrap()], value);
+            assert_eq!(parsed.config.settings().lru_cache_maxsize, 128);
+        }
+        let json = from_json(&serde_json::json!({"lru-cache-maxsize": 64}));
+        assert!(json.errors.is_empty(), "{:?}", json.errors);
+        assert_eq!(json.config.lru_cache_maxsize, Some(64));
+        let json = from_json(&serde_json::json!({"lru-cache-maxsize": 6.4}));
+        assert_eq!(
+            messages(&json),
+            ["lru-cache-maxsize: expected a positive number of entries (e.g. 128), not a number"]
+        );
     }
 
     #[test]
@@ -635,7 +722,7 @@ unregistration-names = ["unwatch"]
             [
                 "[tool.refhound] unknown key \"selct\" (expected one of: select, ignore, \
               severity, target-version, large-constructors, registration-names, \
-              unregistration-names)"
+              unregistration-names, lru-cache-maxsize)"
             ]
         );
         let range = parsed.errors[0].range.clone().unwrap();
@@ -827,7 +914,8 @@ unregistration-names = ["unwatch"]
             [
                 "ignore: expected a list of rule codes or names, found a boolean in it",
                 "unknown key \"selct\" (expected one of: select, ignore, severity, \
-                 target-version, large-constructors, registration-names, unregistration-names)",
+                 target-version, large-constructors, registration-names, unregistration-names, \
+                 lru-cache-maxsize)",
             ]
         );
     }

@@ -81,6 +81,8 @@ pub struct Settings {
     pub registration_names: Vec<String>,
     /// Method or function names that unregister a callback (RH501), beside the built-in list.
     pub unregistration_names: Vec<String>,
+    /// The `maxsize` of the `functools.lru_cache` an RH301 fix puts on a memoizing function.
+    pub lru_cache_maxsize: u64,
 }
 
 impl Default for Settings {
@@ -92,6 +94,7 @@ impl Default for Settings {
             large_constructors: Vec::new(),
             registration_names: Vec::new(),
             unregistration_names: Vec::new(),
+            lru_cache_maxsize: 128,
         }
     }
 }

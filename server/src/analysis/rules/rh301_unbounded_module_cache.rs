@@ -36,13 +36,35 @@
 //! ```
 //!
 //! ## Fix
-//! Turn a memoizing function into `@functools.lru_cache(maxsize=...)` on a function of the key;
-//! otherwise bound the container (evict when `len(d)` passes a limit, an `OrderedDict` used as
-//! an LRU, `deque(maxlen=...)`), remove entries when they are done with, or let the garbage
-//! collector do it with `weakref.WeakValueDictionary` / `WeakKeyDictionary`.
+//! Offered (unsafe) for a module-level dict (`{}` or `dict()`) that only one module-level
+//! function uses, as the memo of its arguments: the function gets
+//! `@functools.lru_cache(maxsize=N)` (N is the `lru-cache-maxsize` setting, 128 by default),
+//! its look-up and store go, and so does the dict (`import functools` is added when nothing
+//! names it). Unsafe because the cache is bounded: at most N results are kept, and an evicted
+//! one is computed again when asked for (for the `.get` shapes, a `None` result is now cached
+//! too). The shapes recognised, after an optional docstring, with `KEY` the function's
+//! parameters (all of them, alone or as a tuple):
+//!
+//! ```python
+//! if KEY in _cache:                 if KEY not in _cache:         value = _cache.get(KEY)
+//!     return _cache[KEY]                _cache[KEY] = compute()   if value is None:
+//! value = compute()                 return _cache[KEY]                value = compute()
+//! _cache[KEY] = value                                                 _cache[KEY] = value
+//! return value                                                    return value
+//! ```
+//!
+//! and `value = _cache.get(KEY)` / `if value is not None: return value` / statements that set
+//! `value` / `_cache[KEY] = value` / `return value`. Not offered when the function is a method,
+//! nested, decorated, `async`, a generator, takes `*args` / `**kwargs`, rebinds a parameter,
+//! does anything before the look-up or returns elsewhere before the store, or when the dict is
+//! mentioned anywhere else.
+//!
+//! By hand: otherwise bound the container (evict when `len(d)` passes a limit, an `OrderedDict`
+//! used as an LRU, `deque(maxlen=...)`), remove entries when they are done with, or let the
+//! garbage collector do it with `weakref.WeakValueDictionary` / `WeakKeyDictionary`.
 //!
 //! ## Options
-//! None. Its default severity is `information`, not `warning`: a memo whose keys come from a
+//! `lru-cache-maxsize` (default 128): the `maxsize` the fix writes. Its default severity is `information`, not `warning`: a memo whose keys come from a
 //! small fixed set (a few encodings, prefix lengths, configured names) looks exactly like one
 //! keyed by request data, and only the reader can tell. On the standard library about 13 of
 //! its 33 findings are real growth. Raise it with `severity = { RH301 = "warning" }`.
@@ -50,7 +72,9 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::fixes::imports::{Needed, import};
+use crate::analysis::fixes::{overlap, remove_statement, with_import};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol, SymbolFlags};
@@ -192,9 +216,15 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         if adders.is_empty() {
             continue;
         }
-        findings.push(finding(
+        let mut finding = finding(
             context, binding, target, name, container, kind, scope, &adders,
-        ));
+        );
+        if kind == ScopeKind::Module && container == "dict" {
+            finding
+                .fixes
+                .extend(memo_fix(context, binding, target, value));
+        }
+        findings.push(finding);
     }
     findings
 }
@@ -829,4 +859,510 @@ fn mentions_only_called_at_import(
         }
     }
     called
+}
+
+/// The fix for a module-level dict that one function uses as its memo: the function gets
+/// `@functools.lru_cache(maxsize=N)` and loses its look-up and its store, and the dict goes.
+/// `None` unless the dict is `{}` or `dict()`, on a line of its own, mentioned nowhere but in
+/// one recognised memoizing function (see [`memo_shape`]).
+fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Option<Fix> {
+    let empty = match value.kind() {
+        "dictionary" => named_children(value).is_empty(),
+        "call" => value
+            .child_by_field_name("arguments")
+            .is_some_and(|a| named_children(a).is_empty()),
+        _ => false,
+    };
+    let statement = binding
+        .parent()
+        .filter(|s| s.kind() == "expression_statement" && named_children(*s).len() == 1)?;
+    if !empty {
+        return None;
+    }
+    let name = context.text_of(target);
+    let root = context.tree.root_node();
+    let mut uses = Vec::new();
+    for symbol in global_symbols(context, name) {
+        for occurrence in &symbol.occurrences {
+            match occurrence.role {
+                Role::Bind if occurrence.range == target.byte_range() => {}
+                Role::Use => uses.push(
+                    root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)?,
+                ),
+                _ => return None,
+            }
+        }
+    }
+    let function = context.scope_containing(*uses.first()?);
+    if uses
+        .iter()
+        .any(|node| context.scope_containing(*node) != function)
+    {
+        return None;
+    }
+    let scope = context.scopes.scope(function);
+    if scope.kind != ScopeKind::Function || scope.parent != Some(ScopeId(0)) {
+        return None;
+    }
+    let definition = root
+        .descendant_for_byte_range(scope.range.start, scope.range.end)
+        .filter(|d| d.byte_range() == scope.range && d.kind() == "function_definition")?;
+    let memo = Memo {
+        context,
+        cache: name,
+        function,
+        parameters: plain_parameters(context, definition, function)?,
+    };
+    let mut edits = memo.shape(definition, uses.len())?;
+    edits.push(remove_statement(context.text, statement)?);
+    let line_start = context.text[..definition.start_byte()]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let indent = &context.text[line_start..definition.start_byte()];
+    if !indent.trim().is_empty() {
+        return None;
+    }
+    let eol = if context.text[definition.start_byte()..]
+        .split('\n')
+        .next()
+        .is_some_and(|line| line.ends_with('\r'))
+    {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let imported = import(
+        context.text,
+        context.tree,
+        context.scopes,
+        Needed::Module("functools"),
+        definition.start_byte(),
+    )?;
+    let maxsize = context.settings.lru_cache_maxsize;
+    edits.push(Edit {
+        range: definition.start_byte()..definition.start_byte(),
+        text: format!(
+            "@{}.lru_cache(maxsize={maxsize}){eol}{indent}",
+            imported.reference
+        ),
+    });
+    let mut edits = with_import(edits, imported.edit)?;
+    let overlapping = edits
+        .windows(2)
+        .any(|pair| overlap(&pair[0].range, &pair[1].range));
+    if overlapping {
+        return None;
+    }
+    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    Some(Fix {
+        title: format!(
+            "Cache `{}` with `@functools.lru_cache(maxsize={maxsize})` instead of `{name}` \
+             (at most {maxsize} entries kept; evicted ones are recomputed)",
+            scope.name
+        ),
+        safety: Safety::Unsafe,
+        edits,
+    })
+}
+
+/// The parameter names of a function that `lru_cache` can key on as the memo did: plain or
+/// defaulted (annotated or not), no `*args` / `**kwargs`, never rebound in the body. `None`
+/// for an `async` or decorated function, or a generator.
+fn plain_parameters<'t>(
+    context: &Context<'t>,
+    definition: Node<'t>,
+    function: ScopeId,
+) -> Option<Vec<&'t str>> {
+    let is_async = definition.child(0).is_some_and(|c| c.kind() == "async");
+    let decorated = definition
+        .parent()
+        .is_some_and(|p| p.kind() == "decorated_definition");
+    if is_async || decorated || suspends(definition.child_by_field_name("body")?) {
+        return None;
+    }
+    let scope = context.scopes.scope(function);
+    let mut names = Vec::new();
+    for parameter in named_children(definition.child_by_field_name("parameters")?) {
+        let name = match parameter.kind() {
+            "identifier" => parameter,
+            "typed_parameter" => named_children(parameter)
+                .into_iter()
+                .find(|c| c.kind() == "identifier")?,
+            "default_parameter" | "typed_default_parameter" => {
+                parameter.child_by_field_name("name")?
+            }
+            "positional_separator" | "keyword_separator" => continue,
+            _ => return None,
+        };
+        let name = context.text_of(name);
+        let rebound = scope.symbol(name).is_none_or(|s| {
+            s.occurrences
+                .iter()
+                .any(|o| !matches!(o.role, Role::Param | Role::Use))
+        });
+        if rebound {
+            return None;
+        }
+        names.push(name);
+    }
+    (!names.is_empty()).then_some(names)
+}
+
+/// Whether a body (not counting functions defined in it) has `yield` or `await`.
+fn suspends(node: Node) -> bool {
+    match node.kind() {
+        "yield" | "await" => true,
+        "function_definition" | "lambda" | "class_definition" => false,
+        _ => named_children(node).into_iter().any(suspends),
+    }
+}
+
+/// A function that may memoize its parameters in the module dict `cache`.
+struct Memo<'c, 't> {
+    context: &'c Context<'t>,
+    cache: &'t str,
+    function: ScopeId,
+    parameters: Vec<&'t str>,
+}
+
+impl<'t> Memo<'_, 't> {
+    /// The edits that leave the function computing its value without the dict, for the shapes
+    /// (after an optional docstring, `KEY` being the parameters, alone or as a tuple):
+    ///
+    /// - `if KEY in cache: return cache[KEY]`, statements, `cache[KEY] = value`,
+    ///   `return value` (the check and the store go), or `cache[KEY] = expression`,
+    ///   `return cache[KEY]` at the end (they become `return expression`);
+    /// - `if KEY not in cache: cache[KEY] = expression`, `return cache[KEY]`, which become
+    ///   `return expression`;
+    /// - `value = cache.get(KEY)`, `if value is not None: return value`, statements that
+    ///   assign `value`, `cache[KEY] = value`, `return value` (the look-up, check and store go);
+    /// - `value = cache.get(KEY)`, `if value is None: value = expression; cache[KEY] = value`,
+    ///   `return value`, which become `return expression`.
+    ///
+    /// `uses` is how many times the function names the dict: every one must be in the shape.
+    fn shape(&self, definition: Node<'t>, uses: usize) -> Option<Vec<Edit>> {
+        let text = self.context.text;
+        let body = definition.child_by_field_name("body")?;
+        let mut statements = named_children(body);
+        if statements.first().is_some_and(|s| is_docstring(*s)) {
+            statements.remove(0);
+        }
+        let [head, rest @ ..] = statements.as_slice() else {
+            return None;
+        };
+        let replace = |from: Node, to: Node, expression: Node| Edit {
+            range: from.start_byte()..to.end_byte(),
+            text: format!("return {}", self.context.text_of(expression)),
+        };
+        let head_if = self.if_without_else(*head);
+        let head_if = head_if.as_ref().map(|(c, b)| (*c, b.as_slice()));
+        // `if KEY not in cache: cache[KEY] = expression` / `return cache[KEY]`
+        if let Some((condition, [store])) = head_if
+            && let [ret] = rest
+            && self.membership(condition, "not in").is_some()
+            && let Some(expression) = self.store(*store, None)
+            && self.returns_entry(*ret)
+            && uses == 3
+        {
+            return Some(vec![replace(*head, *ret, expression)]);
+        }
+        // `if KEY in cache: return cache[KEY]` ... `cache[KEY] = value` / `return value`
+        if let Some((condition, [hit])) = head_if
+            && self.membership(condition, "in").is_some()
+            && self.returns_entry(*hit)
+            && let [middle @ .., store, ret] = rest
+            && !middle.iter().any(|s| has_return(*s))
+        {
+            if let Some(value) = self.store(*store, None)
+                && value.kind() == "identifier"
+                && returns_name(self.context, *ret, self.context.text_of(value))
+                && !middle.is_empty()
+                && uses == 3
+            {
+                return Some(vec![
+                    remove_statement(text, *head)?,
+                    remove_statement(text, *store)?,
+                ]);
+            }
+            if let Some(expression) = self.store(*store, None)
+                && self.returns_entry(*ret)
+                && uses == 4
+            {
+                return Some(vec![
+                    remove_statement(text, *head)?,
+                    replace(*store, *ret, expression),
+                ]);
+            }
+            return None;
+        }
+        // `value = cache.get(KEY)` ...
+        let value = self.lookup(*head)?;
+        let [check, rest @ ..] = rest else {
+            return None;
+        };
+        let (condition, block) = self.if_without_else(*check)?;
+        let operator = self.none_test(condition, value)?;
+        match (operator, block.as_slice(), rest) {
+            ("is not", [hit], [middle @ .., store, ret])
+                if returns_name(self.context, *hit, value)
+                    && !middle.iter().any(|s| has_return(*s))
+                    && middle.iter().any(|s| assigns(self.context, *s, value))
+                    && self.store(*store, Some(value)).is_some()
+                    && returns_name(self.context, *ret, value)
+                    && uses == 2 =>
+            {
+                Some(vec![
+                    remove_statement(text, *head)?,
+                    remove_statement(text, *check)?,
+                    remove_statement(text, *store)?,
+                ])
+            }
+            ("is", [compute, store], [ret])
+                if self.store(*store, Some(value)).is_some()
+                    && returns_name(self.context, *ret, value)
+                    && uses == 2 =>
+            {
+                let expression = assigned_value(self.context, *compute, value)?;
+                Some(vec![replace(*head, *ret, expression)])
+            }
+            _ => None,
+        }
+    }
+
+    /// The condition and the statements of an `if` without `elif` / `else`.
+    fn if_without_else(&self, statement: Node<'t>) -> Option<(Node<'t>, Vec<Node<'t>>)> {
+        if statement.kind() != "if_statement"
+            || statement.child_by_field_name("alternative").is_some()
+        {
+            return None;
+        }
+        Some((
+            statement.child_by_field_name("condition")?,
+            named_children(statement.child_by_field_name("consequence")?),
+        ))
+    }
+
+    fn is_cache(&self, node: Node) -> bool {
+        node.kind() == "identifier"
+            && self.context.text_of(node) == self.cache
+            && self.context.scope_containing(node) == self.function
+    }
+
+    /// Whether the expressions are the key: the parameters (all, each once), alone or as a
+    /// tuple, parentheses or not.
+    fn is_key(&self, parts: &[Node]) -> bool {
+        let mut names = Vec::new();
+        let mut stack: Vec<Node> = parts.to_vec();
+        while let Some(part) = stack.pop() {
+            match part.kind() {
+                "identifier" => names.push(self.context.text_of(part)),
+                "tuple" | "parenthesized_expression" | "expression_list" if parts.len() == 1 => {
+                    stack.extend(named_children(part))
+                }
+                _ => return false,
+            }
+        }
+        let mut expected = self.parameters.clone();
+        names.sort_unstable();
+        expected.sort_unstable();
+        names == expected
+    }
+
+    /// `KEY in cache` / `KEY not in cache`, for `operator`.
+    fn membership(&self, condition: Node, operator: &str) -> Option<()> {
+        if condition.kind() != "comparison_operator" {
+            return None;
+        }
+        let operands = named_children(condition);
+        let [key, cache] = operands.as_slice() else {
+            return None;
+        };
+        let spelled = self.context.text[key.end_byte()..cache.start_byte()]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (spelled == operator && self.is_key(&[*key]) && self.is_cache(*cache)).then_some(())
+    }
+
+    /// `cache[KEY]`.
+    fn is_entry(&self, node: Node) -> bool {
+        if node.kind() != "subscript" {
+            return false;
+        }
+        let mut cursor = node.walk();
+        let key: Vec<Node> = node
+            .children_by_field_name("subscript", &mut cursor)
+            .collect();
+        node.child_by_field_name("value")
+            .is_some_and(|v| self.is_cache(v))
+            && self.is_key(&key)
+    }
+
+    /// `return cache[KEY]`.
+    fn returns_entry(&self, statement: Node) -> bool {
+        statement.kind() == "return_statement"
+            && matches!(named_children(statement).as_slice(), [entry] if self.is_entry(*entry))
+    }
+
+    /// The stored expression of `cache[KEY] = expression` (the name `value`, when given).
+    fn store(&self, statement: Node<'t>, value: Option<&str>) -> Option<Node<'t>> {
+        let assignment = only_assignment(statement)?;
+        let stored = assignment.child_by_field_name("right")?;
+        let stored_ok = match value {
+            Some(value) => stored.kind() == "identifier" && self.context.text_of(stored) == value,
+            None => !matches!(stored.kind(), "assignment" | "yield"),
+        };
+        (self.is_entry(assignment.child_by_field_name("left")?) && stored_ok).then_some(stored)
+    }
+
+    /// The name bound by `value = cache.get(KEY)`.
+    fn lookup(&self, statement: Node<'t>) -> Option<&'t str> {
+        let assignment = only_assignment(statement)?;
+        let target = assignment
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "identifier")?;
+        let call = assignment
+            .child_by_field_name("right")
+            .filter(|r| r.kind() == "call")?;
+        let method = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")?;
+        let arguments = named_children(call.child_by_field_name("arguments")?);
+        let is_get = method
+            .child_by_field_name("attribute")
+            .is_some_and(|a| self.context.text_of(a) == "get")
+            && method
+                .child_by_field_name("object")
+                .is_some_and(|o| self.is_cache(o));
+        let name = self.context.text_of(target);
+        (is_get && arguments.len() == 1 && self.is_key(&arguments) && name != self.cache)
+            .then_some(name)
+    }
+
+    /// `value is None` / `value is not None`: the operator.
+    fn none_test(&self, condition: Node, value: &str) -> Option<&'static str> {
+        let operands = named_children(condition);
+        let [name, none] = operands.as_slice() else {
+            return None;
+        };
+        if condition.kind() != "comparison_operator"
+            || name.kind() != "identifier"
+            || self.context.text_of(*name) != value
+            || none.kind() != "none"
+        {
+            return None;
+        }
+        let spelled = self.context.text[name.end_byte()..none.start_byte()]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        match spelled.as_str() {
+            "is" => Some("is"),
+            "is not" => Some("is not"),
+            _ => None,
+        }
+    }
+}
+
+fn is_docstring(statement: Node) -> bool {
+    statement.kind() == "expression_statement"
+        && matches!(named_children(statement).as_slice(), [s] if s.kind() == "string")
+}
+
+/// The assignment of an expression statement that is one plain `target = value`.
+fn only_assignment(statement: Node) -> Option<Node> {
+    if statement.kind() != "expression_statement" {
+        return None;
+    }
+    match named_children(statement).as_slice() {
+        [assignment]
+            if assignment.kind() == "assignment"
+                && assignment.child_by_field_name("type").is_none() =>
+        {
+            Some(*assignment)
+        }
+        _ => None,
+    }
+}
+
+/// `return name`.
+fn returns_name(context: &Context, statement: Node, name: &str) -> bool {
+    statement.kind() == "return_statement"
+        && matches!(named_children(statement).as_slice(),
+            [value] if value.kind() == "identifier" && context.text_of(*value) == name)
+}
+
+/// The value of `name = value` (a plain expression, not a chain or a tuple).
+fn assigned_value<'t>(context: &Context<'t>, statement: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let assignment = only_assignment(statement)?;
+    let target = assignment.child_by_field_name("left")?;
+    let value = assignment.child_by_field_name("right")?;
+    (target.kind() == "identifier"
+        && context.text_of(target) == name
+        && !matches!(value.kind(), "assignment" | "yield"))
+    .then_some(value)
+}
+
+/// Whether a statement is `name = ...`.
+fn assigns(context: &Context, statement: Node, name: &str) -> bool {
+    only_assignment(statement)
+        .and_then(|a| a.child_by_field_name("left"))
+        .is_some_and(|l| l.kind() == "identifier" && context.text_of(l) == name)
+}
+
+/// Whether a statement has a `return` (not counting functions defined in it).
+fn has_return(node: Node) -> bool {
+    match node.kind() {
+        "return_statement" => true,
+        "function_definition" | "lambda" | "class_definition" => false,
+        _ => named_children(node).into_iter().any(has_return),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::fixes::apply_edits;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::Settings;
+
+    /// The text after the fix of the only finding, with the given `lru-cache-maxsize`.
+    fn fixed(text: &str, maxsize: u64) -> Option<String> {
+        let settings = Settings {
+            rules: vec![Rule::UnboundedModuleCache],
+            lru_cache_maxsize: maxsize,
+            ..Settings::default()
+        };
+        let found = check(text, &parse(text), &settings);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = found[0].fixes.first()?;
+        assert!(
+            fix.title
+                .contains(&format!("at most {maxsize} entries kept"))
+        );
+        Some(apply_edits(text, &fix.edits))
+    }
+
+    const MEMO: &str = "import functools as ft\n_c = {}\ndef f(a, b):\n    if (a, b) not in _c:\n        _c[a, b] = [a] * b\n    return _c[a, b]\nhandlers = [f]\n";
+
+    #[test]
+    fn memo_becomes_lru_cache_of_the_configured_size() {
+        assert_eq!(
+            fixed(MEMO, 16).as_deref(),
+            Some(
+                "import functools as ft\n@ft.lru_cache(maxsize=16)\ndef f(a, b):\n    return [a] * b\nhandlers = [f]\n"
+            )
+        );
+    }
+
+    #[test]
+    fn no_fix_when_the_key_misses_a_parameter_or_the_dict_is_used_elsewhere() {
+        let partial_key = MEMO.replace("def f(a, b)", "def f(a, b, c)");
+        assert_eq!(fixed(&partial_key, 128), None);
+        let read_elsewhere = format!("{MEMO}def size():\n    return len(_c)\n");
+        assert_eq!(fixed(&read_elsewhere, 128), None);
+        let async_function = MEMO.replace("def f", "async def f");
+        assert_eq!(fixed(&async_function, 128), None);
+    }
 }

@@ -27,22 +27,39 @@
 //! ```
 //!
 //! ## Fix
-//! For a method without arguments, `functools.cached_property` stores the result on the
-//! instance, which then dies normally. Otherwise keep a cache per instance (a dict attribute,
-//! or `self.total = functools.lru_cache()(self._total)` in `__init__`, which ties the cache's
+//! Offered (unsafe) for a method that takes only `self`: the cache decorator becomes
+//! `@functools.cached_property`, which stores the result on the instance, and every
+//! `x.total()` in the file becomes `x.total` (an import of `functools` is added when nothing
+//! names it). Unsafe because `total` becomes an attribute: code in other modules that calls
+//! `x.total()` must drop the `()` too. Offered only when the file shows everything that
+//! changes: the cache is the method's only decorator, the method is not `async` or a dunder,
+//! the class keeps an instance `__dict__` (no `__slots__`, no class decorator but a
+//! `dataclass` without `slots`, no metaclass but `abc.ABCMeta`, no `NamedTuple` /
+//! `TypedDict` base), no other class in the file binds the name, no string in the file spells
+//! it (`getattr(x, "total")`), and every `.total` in the file is a call without arguments on
+//! `self` in a method of the class or on an instance the file makes with `Class(...)`; and
+//! the target version has `cached_property` (3.8). Otherwise the message says what to do.
+//!
+//! By hand, for a method with arguments: keep a cache per instance (a dict attribute, or
+//! `self.total = functools.lru_cache()(self._total)` in `__init__`, which ties the cache's
 //! lifetime to the instance), or cache a module-level function of the needed values only.
 //!
 //! ## Options
 //! None.
 
+use std::ops::Range;
+
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::fixes::imports::{Imported, Needed, import};
+use crate::analysis::fixes::with_import;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::ScopeKind;
-use crate::analysis::syntax::{decorators, named_children};
+use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
+use crate::analysis::settings::PythonVersion;
+use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
 const CACHES: &[&str] = &["functools.lru_cache", "functools.cache"];
 /// Methods Python makes static (`__new__`) or class methods without a decorator.
@@ -107,19 +124,30 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         let range = cache
             .parent()
             .map_or(cache.byte_range(), |decorator| decorator.byte_range());
+        let class_id = context.scopes.scope(scope).parent;
+        let fix = match (class_node, class_id) {
+            (Some(class_node), Some(class_id)) => {
+                cached_property_fix(context, function, name, cache, class_node, class_id)
+            }
+            _ => None,
+        };
+        let mut message = format!(
+            "`{cache_name}` on method `{method}` keeps every `self` it is called with alive: \
+             the cache lives as long as class `{}` and holds each call's arguments",
+            class.name
+        );
+        if fix.is_none() {
+            message.push_str(&suggestion(function, method));
+        }
         findings.push(Finding {
             rule: Rule::CachedInstanceMethod,
             range,
-            message: format!(
-                "`{cache_name}` on method `{method}` keeps every `self` it is called with alive: \
-                 the cache lives as long as class `{}` and holds each call's arguments",
-                class.name
-            ),
+            message,
             related: vec![Related {
                 range: name.byte_range(),
                 message: format!("`{method}` is an instance method: its first argument is `self`"),
             }],
-            fixes: Vec::new(),
+            fixes: fix.into_iter().collect(),
         });
     }
     findings
@@ -154,4 +182,371 @@ fn is_enum(context: &Context, class: Node) -> bool {
             .qualified_name(base)
             .is_some_and(|name| ENUM_BASES.contains(&name.as_str()))
     })
+}
+
+/// What to do instead, for a finding that comes without a fix.
+fn suggestion(function: Node, method: &str) -> String {
+    if only_self(function).is_some() {
+        format!(
+            "; use `@functools.cached_property` instead and read `x.{method}` without `()` \
+             (not offered as a fix: this file cannot show that every use of `.{method}` can be \
+             rewritten)"
+        )
+    } else {
+        format!(
+            "; keep a cache per instance instead (e.g. \
+             `self.{method} = functools.lru_cache()(self._{method})` in `__init__`), or cache a \
+             module-level function of the values the method needs"
+        )
+    }
+}
+
+/// The name of a method's only parameter, `self`, when it takes no other.
+fn only_self(function: Node) -> Option<Node> {
+    match named_children(function.child_by_field_name("parameters")?).as_slice() {
+        [only] if only.kind() == "identifier" => Some(*only),
+        _ => None,
+    }
+}
+
+/// Class bases whose classes keep no per-instance `__dict__`, which `cached_property` needs.
+const DICTLESS_BASES: &[&str] = &[
+    "typing.NamedTuple",
+    "typing_extensions.NamedTuple",
+    "typing.TypedDict",
+    "typing_extensions.TypedDict",
+];
+
+/// `@functools.cached_property` in place of the cache on an argument-less method, with every
+/// `x.method()` in the file made `x.method`. `None` unless the file shows that this is all that
+/// changes: the method takes only `self`, is plain (no other decorator, not `async`, not a
+/// dunder), its class keeps an instance `__dict__` (no `__slots__`, no class decorator but a
+/// slot-less `dataclass`, no metaclass but `abc.ABCMeta`, no `NamedTuple` base), nothing else
+/// in the file defines or names the method (no other class, no string such as
+/// `getattr(x, "total")`), and every `.method` in the file is a call without arguments on
+/// `self` in a method of the class or on an instance the file creates with `Class(...)`.
+fn cached_property_fix(
+    context: &Context,
+    function: Node,
+    name: Node,
+    cache: Node,
+    class_node: Node,
+    class: ScopeId,
+) -> Option<Fix> {
+    if context.settings.target_version < PythonVersion::new(3, 8) {
+        return None;
+    }
+    only_self(function)?;
+    let is_async = function
+        .child(0)
+        .is_some_and(|first| first.kind() == "async");
+    let method = context.text_of(name);
+    let dunder = method.starts_with("__") && method.ends_with("__");
+    if is_async || dunder || decorators(function).len() != 1 {
+        return None;
+    }
+    if !keeps_instance_dict(context, class_node, class) {
+        return None;
+    }
+    if !defined_once(context, class, name) {
+        return None;
+    }
+    let mut calls = Vec::new();
+    let mut stack = vec![context.tree.root_node()];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "string_content" if context.text_of(node) == method => return None,
+            "attribute"
+                if node
+                    .child_by_field_name("attribute")
+                    .is_some_and(|a| context.text_of(a) == method) =>
+            {
+                calls.push(call_without_arguments(context, node, class)?);
+            }
+            _ => {}
+        }
+        stack.extend((0..node.child_count()).filter_map(|i| node.child(i)));
+    }
+    let imported = cached_property_reference(context, cache.start_byte())?;
+    let mut edits = vec![Edit {
+        range: cache.byte_range(),
+        text: imported.reference,
+    }];
+    edits.extend(calls.into_iter().map(|arguments| Edit {
+        range: arguments,
+        text: String::new(),
+    }));
+    Some(Fix {
+        title: format!(
+            "Use `@functools.cached_property` and read `.{method}` without `()` (unsafe: \
+             `{method}` becomes an attribute; callers in other modules must drop the `()` too)"
+        ),
+        safety: Safety::Unsafe,
+        edits: with_import(edits, imported.edit)?,
+    })
+}
+
+/// How the fix names `functools.cached_property`: an existing `from functools import
+/// cached_property` when there is one, else through `functools`.
+fn cached_property_reference(context: &Context, used_at: usize) -> Option<Imported> {
+    let member = Needed::Member {
+        module: "functools",
+        name: "cached_property",
+    };
+    let import = |needed| import(context.text, context.tree, context.scopes, needed, used_at);
+    if let Some(existing) = import(member).filter(|i| i.edit.is_none()) {
+        return Some(existing);
+    }
+    let module = import(Needed::Module("functools"))?;
+    Some(Imported {
+        reference: format!("{}.cached_property", module.reference),
+        edit: module.edit,
+    })
+}
+
+/// Whether instances of the class get a `__dict__` for `cached_property` to store in.
+fn keeps_instance_dict(context: &Context, class_node: Node, class: ScopeId) -> bool {
+    if context.scopes.scope(class).symbol("__slots__").is_some() {
+        return false;
+    }
+    let plain_dataclass = |decorator: &Node| {
+        let (callable, arguments) = match decorator.kind() {
+            "call" => (
+                decorator.child_by_field_name("function"),
+                decorator.child_by_field_name("arguments"),
+            ),
+            _ => (Some(*decorator), None),
+        };
+        callable.and_then(|c| context.qualified_name(c)).as_deref() == Some("dataclasses.dataclass")
+            && arguments.is_none_or(|a| keyword_argument(a, context.text, "slots").is_none())
+    };
+    if !decorators(class_node).iter().all(plain_dataclass) {
+        return false;
+    }
+    let Some(bases) = class_node.child_by_field_name("superclasses") else {
+        return true;
+    };
+    named_children(bases)
+        .into_iter()
+        .all(|base| match base.kind() {
+            "keyword_argument" => {
+                base.child_by_field_name("name")
+                    .is_some_and(|n| context.text_of(n) == "metaclass")
+                    && base
+                        .child_by_field_name("value")
+                        .and_then(|v| context.qualified_name(v))
+                        .as_deref()
+                        == Some("abc.ABCMeta")
+            }
+            "list_splat" | "dictionary_splat" => false,
+            _ => context
+                .qualified_name(base)
+                .is_none_or(|q| !DICTLESS_BASES.contains(&q.as_str())),
+        })
+}
+
+/// Whether the method's `def` is the only thing that binds or names it in its class body, and
+/// no other class in the file binds the same name (a subclass's override would stay a method).
+fn defined_once(context: &Context, class: ScopeId, name: Node) -> bool {
+    let scope = context.scopes.scope(class);
+    let Some(symbol) = scope
+        .symbols
+        .iter()
+        .find(|s| s.occurrences.iter().any(|o| o.range == name.byte_range()))
+    else {
+        return false;
+    };
+    if symbol.occurrences.len() != 1 {
+        return false;
+    }
+    let method = context.text_of(name);
+    context
+        .scopes
+        .scopes
+        .iter()
+        .enumerate()
+        .all(|(index, other)| {
+            index == class.0 || other.kind != ScopeKind::Class || other.symbol(method).is_none()
+        })
+}
+
+/// For `x.method()`, with `x` an instance of the class, the byte range of `()`; `None` for any
+/// other use of `.method`.
+fn call_without_arguments(
+    context: &Context,
+    attribute: Node,
+    class: ScopeId,
+) -> Option<Range<usize>> {
+    let call = attribute.parent().filter(|p| p.kind() == "call")?;
+    if call.child_by_field_name("function")?.id() != attribute.id() {
+        return None;
+    }
+    let arguments = call.child_by_field_name("arguments")?;
+    if arguments.kind() != "argument_list" || !named_children(arguments).is_empty() {
+        return None;
+    }
+    let object = attribute.child_by_field_name("object")?;
+    (is_self(context, object, class) || is_instance(context, object, class))
+        .then(|| arguments.byte_range())
+}
+
+/// `self` (the first parameter, never rebound) in an instance method of the class itself.
+fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
+    if object.kind() != "identifier" {
+        return false;
+    }
+    let name = context.text_of(object);
+    let method = context.scope_containing(object);
+    let scope = context.scopes.scope(method);
+    if scope.kind != ScopeKind::Function
+        || scope.parent != Some(class)
+        || scope.params.first().is_none_or(|p| p != name)
+    {
+        return false;
+    }
+    let never_rebound = scope.symbol(name).is_some_and(|s| {
+        s.occurrences
+            .iter()
+            .all(|o| matches!(o.role, Role::Param | Role::Use))
+    });
+    let definition = context
+        .tree
+        .root_node()
+        .descendant_for_byte_range(scope.range.start, scope.range.end)
+        .filter(|n| n.byte_range() == scope.range);
+    let instance_method = definition.is_some_and(|d| {
+        !IMPLICIT_CLASS_OR_STATIC.contains(&scope.name.as_str())
+            && !decorators(d)
+                .iter()
+                .any(|d| is_builtin(context, *d, &["staticmethod", "classmethod"]))
+    });
+    never_rebound && instance_method
+}
+
+/// An instance of the class: `Class(...)`, or a name every binding of which (in the scope that
+/// owns it) is `name = Class(...)`. Only for a module-level class bound once.
+fn is_instance(context: &Context, object: Node, class: ScopeId) -> bool {
+    match object.kind() {
+        "call" => is_construction(context, object, class),
+        "identifier" => {
+            let name = context.text_of(object);
+            let scope = context.scope_containing(object);
+            let owner = match context.scopes.scope(scope).symbol(name).map(|s| s.scope) {
+                Some(NameScope::Local) => scope,
+                Some(NameScope::GlobalImplicit | NameScope::GlobalExplicit) => ScopeId(0),
+                _ => return false,
+            };
+            let Some(symbol) = context.scopes.scope(owner).symbol(name) else {
+                return false;
+            };
+            let only_bound_and_read = symbol.occurrences.iter().all(|o| {
+                matches!(
+                    o.role,
+                    Role::Bind | Role::Use | Role::Declare | Role::Delete
+                )
+            });
+            let bindings = context.bindings(owner, name);
+            only_bound_and_read
+                && !bindings.is_empty()
+                && bindings.iter().all(|b| {
+                    b.value
+                        .is_some_and(|value| is_construction(context, value, class))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// `Class(...)` where `Class` is the module-level class the module binds only by its `class`
+/// statement.
+fn is_construction(context: &Context, call: Node, class: ScopeId) -> bool {
+    let scope = context.scopes.scope(class);
+    if call.kind() != "call" || scope.parent != Some(ScopeId(0)) {
+        return false;
+    }
+    let Some(callee) = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "identifier" && context.text_of(*f) == scope.name)
+    else {
+        return false;
+    };
+    let seen_from = context.scope_containing(callee);
+    let global_here = seen_from == ScopeId(0)
+        || context
+            .scopes
+            .scope(seen_from)
+            .symbol(&scope.name)
+            .is_some_and(|s| matches!(s.scope, NameScope::GlobalImplicit));
+    let bound_once = context
+        .scopes
+        .scope(ScopeId(0))
+        .symbol(&scope.name)
+        .is_some_and(|s| s.occurrences.iter().filter(|o| o.role != Role::Use).count() == 1);
+    global_here && bound_once
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::findings::Finding;
+    use crate::analysis::fixes::apply_edits;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::{PythonVersion, Settings};
+
+    fn findings(text: &str, target: PythonVersion) -> Vec<Finding> {
+        let settings = Settings {
+            rules: vec![Rule::CachedInstanceMethod],
+            target_version: target,
+            ..Settings::default()
+        };
+        check(text, &parse(text), &settings)
+    }
+
+    /// The text after the first finding's fix, or `None` when it has none.
+    fn fixed(text: &str) -> Option<String> {
+        let found = findings(text, PythonVersion::new(3, 12));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = found[0].fixes.first()?;
+        Some(apply_edits(text, &fix.edits))
+    }
+
+    const REPORT: &str = "import functools\n\nclass R:\n    @functools.cache\n    def total(self):\n        return 1\n\n    def twice(self):\n        return 2 * self.total()\n";
+
+    #[test]
+    fn argument_less_method_becomes_a_cached_property() {
+        assert_eq!(
+            fixed(REPORT).as_deref(),
+            Some(
+                "import functools\n\nclass R:\n    @functools.cached_property\n    def total(self):\n        return 1\n\n    def twice(self):\n        return 2 * self.total\n"
+            )
+        );
+    }
+
+    #[test]
+    fn no_fix_before_python_3_8_or_when_functools_means_something_else() {
+        let found = findings(REPORT, PythonVersion::new(3, 7));
+        assert!(found[0].fixes.is_empty());
+        assert!(
+            found[0]
+                .message
+                .contains("use `@functools.cached_property` instead")
+        );
+        let shadowed = "from functools import cache\nfunctools = None\n\nclass R:\n    @cache\n    def total(self):\n        return 1\n";
+        assert_eq!(fixed(shadowed), None);
+    }
+
+    #[test]
+    fn methods_with_arguments_get_a_suggestion() {
+        let text = "import functools\n\nclass R:\n    @functools.cache\n    def row(self, i):\n        return i\n";
+        let found = findings(text, PythonVersion::new(3, 12));
+        assert!(found[0].fixes.is_empty());
+        assert!(
+            found[0]
+                .message
+                .contains("keep a cache per instance instead"),
+            "{}",
+            found[0].message
+        );
+    }
 }
