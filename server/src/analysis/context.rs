@@ -2,6 +2,7 @@
 
 use tree_sitter::{Node, Tree};
 
+use super::fixes::imports::{self, Imported, Needed};
 use super::imports::Imports;
 use super::line_index::LineIndex;
 use super::queries::{Captures, Family, Matches};
@@ -23,6 +24,12 @@ impl<'a> Context<'a> {
     /// The query matches of one pattern family.
     pub fn matches(&self, family: Family) -> &'a [Captures<'a>] {
         self.matches.of(family)
+    }
+
+    /// How a fix's code at byte `used_at` names `needed`, and the import to add for it; `None`
+    /// when naming it there would change what a name means (see [`imports::import`]).
+    pub fn import(&self, needed: Needed, used_at: usize) -> Option<Imported> {
+        imports::import(self.text, self.tree, self.scopes, needed, used_at)
     }
 
     pub fn text_of(&self, node: Node) -> &'a str {

@@ -14,7 +14,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::findings::Edit;
-use crate::analysis::fixes::imports::{Needed, import};
+use crate::analysis::fixes::imports::Needed;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
@@ -425,13 +425,7 @@ pub(super) fn wrap_in_weakref(
     node: Node,
     function: &str,
 ) -> Option<(Edit, Option<Edit>)> {
-    let weakref = import(
-        context.text,
-        context.tree,
-        context.scopes,
-        Needed::Module("weakref"),
-        node.start_byte(),
-    )?;
+    let weakref = context.import(Needed::Module("weakref"), node.start_byte())?;
     let wrapped = Edit {
         range: node.byte_range(),
         text: format!(

@@ -214,15 +214,8 @@ fn derived_value<'t>(
     name: &str,
 ) -> Option<Vec<Node<'t>>> {
     let scope = context.scopes.scope(closure.scope);
-    // A scope inside the closure that reads the name too is beyond this.
-    if scope.children.iter().any(|&child| {
-        context
-            .scopes
-            .scope(child)
-            .freevars
-            .iter()
-            .any(|free| free == name)
-    }) {
+    // A scope inside the closure that uses the name too is beyond this.
+    if context.scopes.captured_inside(closure.scope, name) {
         return None;
     }
     let calls = scope

@@ -538,15 +538,8 @@ fn only_chain<'t>(
     name: &str,
 ) -> Option<Vec<Node<'t>>> {
     let scope = context.scopes.scope(closure.scope);
-    // A nested scope that uses the name too is beyond this rule.
-    if scope.children.iter().any(|&child| {
-        context
-            .scopes
-            .scope(child)
-            .freevars
-            .iter()
-            .any(|free| free == name)
-    }) {
+    // A scope inside the closure that uses the name too is beyond this.
+    if context.scopes.captured_inside(closure.scope, name) {
         return None;
     }
     let uses: Vec<Node> = scope

@@ -73,7 +73,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
-use crate::analysis::fixes::imports::{Needed, import};
+use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{overlap, remove_statement, with_import};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
@@ -931,13 +931,7 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
     } else {
         "\n"
     };
-    let imported = import(
-        context.text,
-        context.tree,
-        context.scopes,
-        Needed::Module("functools"),
-        definition.start_byte(),
-    )?;
+    let imported = context.import(Needed::Module("functools"), definition.start_byte())?;
     let maxsize = context.settings.lru_cache_maxsize;
     edits.push(Edit {
         range: definition.start_byte()..definition.start_byte(),

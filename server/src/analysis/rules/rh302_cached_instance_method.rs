@@ -53,7 +53,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
-use crate::analysis::fixes::imports::{Imported, Needed, import};
+use crate::analysis::fixes::imports::{Imported, Needed};
 use crate::analysis::fixes::with_import;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
@@ -293,7 +293,7 @@ fn cached_property_reference(context: &Context, used_at: usize) -> Option<Import
         module: "functools",
         name: "cached_property",
     };
-    let import = |needed| import(context.text, context.tree, context.scopes, needed, used_at);
+    let import = |needed| context.import(needed, used_at);
     if let Some(existing) = import(member).filter(|i| i.edit.is_none()) {
         return Some(existing);
     }

@@ -71,7 +71,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::{Binding, Context};
 use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
-use crate::analysis::fixes::imports::{Needed, import};
+use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::with_import;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
@@ -880,10 +880,7 @@ fn context_var_fix(context: &Context, binding: Node, target: Node) -> Option<Fix
     if variables.is_empty() {
         return None;
     }
-    let imported = import(
-        context.text,
-        context.tree,
-        context.scopes,
+    let imported = context.import(
         Needed::Member {
             module: "contextvars",
             name: "ContextVar",

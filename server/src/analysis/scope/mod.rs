@@ -269,6 +269,14 @@ impl ScopeTree {
         &self.scopes[id.0]
     }
 
+    /// Whether a scope directly inside `id` has `name` among its free variables.
+    pub fn captured_inside(&self, id: ScopeId, name: &str) -> bool {
+        self.scope(id)
+            .children
+            .iter()
+            .any(|&child| self.scope(child).freevars.iter().any(|free| free == name))
+    }
+
     /// The function whose cell holds the variable `name` seen from `start`: `start` itself or
     /// the nearest enclosing scope that is not a class body and makes `name` a cell.
     pub fn cell_owner(&self, start: ScopeId, name: &str) -> Option<ScopeId> {
