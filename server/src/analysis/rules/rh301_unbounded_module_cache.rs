@@ -57,7 +57,8 @@
 //! `value` / `_cache[KEY] = value` / `return value`. Not offered when the function is a method,
 //! nested, decorated, `async`, a generator, takes `*args` / `**kwargs`, rebinds a parameter,
 //! does anything before the look-up or returns elsewhere before the store, or when the dict is
-//! mentioned anywhere else.
+//! mentioned anywhere else in the module. Other modules are not seen: one that resets the dict
+//! (`mod._cache = {}`, as test suites do) no longer clears anything, which the title says.
 //!
 //! By hand: otherwise bound the container (evict when `len(d)` passes a limit, an `OrderedDict`
 //! used as an LRU, `deque(maxlen=...)`), remove entries when they are done with, or let the
@@ -951,7 +952,8 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
     Some(Fix {
         title: format!(
             "Cache `{}` with `@functools.lru_cache(maxsize={maxsize})` instead of `{name}` \
-             (at most {maxsize} entries kept; evicted ones are recomputed)",
+             (at most {maxsize} entries kept; evicted ones are recomputed; other modules \
+             that use `{name}` are not updated)",
             scope.name
         ),
         safety: Safety::Unsafe,
