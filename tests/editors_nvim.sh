@@ -46,9 +46,13 @@ export XDG_CONFIG_HOME=$WORK/config XDG_DATA_HOME=$WORK/data XDG_STATE_HOME=$WOR
     XDG_CACHE_HOME=$WORK/cache
 export REFHOUND_BIN=$BIN REFHOUND_ROOT=$ROOT REFHOUND_PROJECT=$WORK/project \
     REFHOUND_EXPECTED=$WORK/expected.json
+# An error outside the test's own checks (a typo, a missing variable) must end Neovim too, not
+# leave it waiting for input until the timeout.
 rc=0
-timeout 120 "$NVIM" --headless --clean -n \
-    -c "luafile $ROOT/tests/editors/nvim_test.lua" </dev/null 2>&1 || rc=$?
+timeout 120 "$NVIM" --headless --clean -n -c "lua
+    local ok, err = pcall(dofile, '$ROOT/tests/editors/nvim_test.lua')
+    if not ok then io.stdout:write('FAILED: ' .. tostring(err) .. '\\n') vim.cmd('cquit 2') end" \
+    </dev/null 2>&1 || rc=$?
 if ((rc != 0)); then
     echo "Neovim test failed (exit status $rc)"
     if [[ -f $WORK/state/nvim/lsp.log ]]; then
