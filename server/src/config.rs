@@ -196,6 +196,14 @@ pub fn parse(kind: ConfigKind, text: &str) -> Option<Parsed> {
 /// `workspace/configuration`), with the same keys and checks as the file's top level. Messages
 /// name no table.
 pub fn from_json(value: &serde_json::Value) -> Parsed {
+    // Clients written in Lua cannot tell an empty table from an empty list: Neovim sends
+    // `settings = { refhound = {} }` as `[]`. Empty, it means no settings either way.
+    if value.as_array().is_some_and(Vec::is_empty) {
+        return Parsed {
+            config: Config::default(),
+            errors: Vec::new(),
+        };
+    }
     let mut reader = Reader {
         table: "",
         errors: Vec::new(),
@@ -855,6 +863,22 @@ lru-cache-maxsize = 0x100
         );
         assert!(parsed.errors[0].range.is_some());
         assert_eq!(parsed.config, Config::default());
+    }
+
+    #[test]
+    fn an_empty_list_of_editor_settings_is_no_settings() {
+        let empty = from_json(&serde_json::json!([]));
+        assert!(empty.errors.is_empty());
+        assert_eq!(empty.config, Config::default());
+        let listed = from_json(&serde_json::json!(["RH601"]));
+        assert_eq!(
+            listed
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>(),
+            ["the settings must be a table, not a list"]
+        );
     }
 
     #[test]
