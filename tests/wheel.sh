@@ -189,4 +189,83 @@ else
     sed 's/^/    /' "$T/compare.out"
 fi
 
+# ---------------------------------------------------------------- the hook, run by pre-commit
+# pre-commit runs the manifest's hook in a scratch git repository holding the demo, a clean
+# module and a text file with leaky-looking Python in it. Without building the package a second
+# time: the hook is the manifest's, as a `repo: local` hook with `language: system`, so its
+# `refhound` is the wheel's, on PATH from the virtualenv above. pre-commit must select the
+# Python files only, run `refhound check` on them (in parallel batches) and fail with every
+# finding of the demo; on the clean module alone it must pass.
+# (REFHOUND_TEST_PRECOMMIT_INSTALL=1 also runs `pre-commit try-repo` on this repository: pre-commit
+# pip-installs it as a user's does, building with maturin from scratch: minutes, not run by default.)
+WORK=$T/project
+mkdir -p "$WORK"
+cp -r tests/demo/leaky_service "$WORK/"
+printf 'def total(rows):\n    return sum(rows)\n' >"$WORK/clean.py"
+printf 'import gc\ngc.set_debug(gc.DEBUG_SAVEALL)\n' >"$WORK/notes.txt"
+"$TOOLS/bin/python" - .pre-commit-hooks.yaml "$WORK/.pre-commit-config.yaml" <<'PY'
+import sys, yaml
+
+with open(sys.argv[1], encoding="utf-8") as f:
+    hook = next(h for h in yaml.safe_load(f) if h["id"] == "refhound")
+hook["language"] = "system"
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}, f, sort_keys=False)
+PY
+precommit() {
+    (cd "$WORK" && PRE_COMMIT_HOME=$T/pre-commit-home "$TOOLS/bin/pre-commit" "$@")
+}
+git -C "$WORK" init --quiet
+git -C "$WORK" add .
+rc=0
+precommit run refhound --all-files >"$T/hook-all.out" 2>&1 || rc=$?
+if python3 - "$T/hook-all.out" "$rc" >"$T/hook-check.out" 2>&1 <<'PY'; then
+import re, sys
+
+text = open(sys.argv[1], encoding="utf-8").read()
+rc = int(sys.argv[2])
+found = sorted(set(re.findall(r"^leaky_service/\S+: (RH\d{3}) ", text, re.M)))
+problems = []
+if rc != 1 or not re.search(r"^refhound\.+Failed$", text, re.M):
+    problems.append(f"expected the hook to fail with exit status 1, got {rc}")
+every_rule = [f"RH{n}" for n in (101, 102, 201, 202, 301, 302, 401, 501, 601)]
+if found != every_rule:
+    problems.append(f"codes {found}, expected {every_rule}")
+if "notes.txt" in text:
+    problems.append("notes.txt (not Python) was checked")
+if "clean.py" in text:
+    problems.append("clean.py has findings")
+print("\n".join(problems) or f"failed with {' '.join(found)}")
+sys.exit(1 if problems else 0)
+PY
+    ok "pre-commit run refhound --all-files: $(cat "$T/hook-check.out"); notes.txt not passed"
+else
+    fail "pre-commit run refhound --all-files: $(cat "$T/hook-check.out")"
+    sed 's/^/    /' "$T/hook-all.out"
+fi
+rc=0
+precommit run refhound --files clean.py >"$T/hook-clean.out" 2>&1 || rc=$?
+if ((rc == 0)) && grep -q '^refhound\.*Passed$' "$T/hook-clean.out"; then
+    ok "pre-commit run refhound --files clean.py: passed"
+else
+    fail "pre-commit run refhound --files clean.py: exit status $rc, expected 0 and Passed"
+    sed 's/^/    /' "$T/hook-clean.out"
+fi
+
+if [[ ${REFHOUND_TEST_PRECOMMIT_INSTALL:-0} == 1 ]]; then
+    # The committed HEAD (plus uncommitted changes, which try-repo snapshots) installed by
+    # pre-commit; cargo's output in a directory of its own, kept, so the dependencies are built
+    # once (the refhound crate itself is rebuilt each time: pre-commit clones to a new path).
+    rc=0
+    (cd "$WORK" && PRE_COMMIT_HOME=$T/pre-commit-home CARGO_TARGET_DIR=$ROOT/target/pre-commit-cargo \
+        "$TOOLS/bin/pre-commit" try-repo "$ROOT" refhound --all-files) >"$T/try-repo.out" 2>&1 || rc=$?
+    codes=$(grep -oE '^leaky_service/\S+: RH[0-9]{3} ' "$T/try-repo.out" | awk '{print $2}' | sort -u | tr '\n' ' ')
+    if ((rc == 1)) && [[ $codes == "RH101 RH102 RH201 RH202 RH301 RH302 RH401 RH501 RH601 " ]]; then
+        ok "pre-commit try-repo (pip install of this repository): failed with $codes"
+    else
+        fail "pre-commit try-repo: exit status $rc, codes '$codes'"
+        sed 's/^/    /' "$T/try-repo.out"
+    fi
+fi
+
 exit "$FAILED"
