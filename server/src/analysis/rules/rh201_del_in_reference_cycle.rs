@@ -59,10 +59,21 @@
 //! (`__slots__` or `@dataclass(slots=True)` in the class or a same-file base; a base such as
 //! `tuple`, `int`, `bytes`, `NamedTuple`, or one this file cannot name, like `namedtuple(...)`).
 //!
+//! Also offered (unsafe), when `__del__`'s whole body releases one resource held in an
+//! attribute (`self.file.close()`, a docstring aside): `__del__` goes, and `__init__` registers
+//! `weakref.finalize(self, self.file.close)` right after the statement that sets `self.file`.
+//! Only when that is provably the same call on the same object: `__init__` sets the attribute
+//! once, in a statement of its own at the top of its body; the file's code names the attribute
+//! nowhere else (nor a string spells it) and names `__del__` only in `def`s (no
+//! `super().__del__()`). `weakref.finalize` does not resurrect the object, runs at most once,
+//! and also runs at interpreter exit; on Python 3.4 and later it frees nothing sooner than
+//! `__del__` did while the cycle stands, so the proxy fix comes first when both are offered.
+//! Unsafe because of those differences, and because subclasses elsewhere that extend
+//! `__del__` break.
+//!
 //! By hand: `weakref.ref(self)` (called to get the object) for the back reference; for
-//! callbacks, `weakref.WeakMethod(self.method)`. Or replace `__del__` with
-//! `weakref.finalize(self, cleanup, resource)` (the callback must not refer to `self`) or a
-//! context manager (`with` / `close()`), which does not depend on when the object is collected.
+//! callbacks, `weakref.WeakMethod(self.method)`; or a context manager (`with` / `close()`),
+//! which does not depend on when the object is collected.
 //!
 //! ## Options
 //! `target-version`: before 3.4 the message says the cycle is never collected.
@@ -70,8 +81,9 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Finding, Fix, Related, Safety};
-use crate::analysis::fixes::with_import;
+use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::fixes::imports::Needed;
+use crate::analysis::fixes::{remove_statement, with_import};
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::cycles::{
     Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_target,
@@ -79,6 +91,7 @@ use crate::analysis::rules::cycles::{
 };
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::chain_base;
+use crate::analysis::syntax::named_children;
 
 /// One statement that closes a cycle, and what it stores.
 struct Closing<'t> {
@@ -190,7 +203,10 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             range: class.name_node.byte_range(),
             message,
             related,
-            fixes: proxy_fix(&classes, index, &closing).into_iter().collect(),
+            fixes: proxy_fix(&classes, index, &closing)
+                .into_iter()
+                .chain(finalize_fix(&classes, index, del_class, del))
+                .collect(),
         });
     }
     findings
@@ -253,6 +269,174 @@ fn proxy_fix(classes: &Classes, class: usize, closing: &[(usize, Closing)]) -> O
         safety: Safety::Unsafe,
         edits: with_import(edits, import)?,
     })
+}
+
+/// `__del__` whose whole body releases one resource held in an attribute
+/// (`self.file.close()`) becomes `weakref.finalize(self, self.file.close)`, registered in
+/// `__init__` right after the statement that sets the attribute, and `__del__` goes. Offered
+/// only when that is the same call on the same object: `__init__` sets the attribute once, in a
+/// statement of its own at the top of its body, and the file mentions the attribute's name
+/// nowhere else and `__del__` only as the definition (nothing calls it or extends it).
+fn finalize_fix(classes: &Classes, class: usize, del_class: usize, del: Node) -> Option<Fix> {
+    let context = classes.context;
+    if del_class != class
+        || del.kind() != "function_definition"
+        || del.parent()?.kind() != "block"
+        || identifiers(context, "__del__")
+            .iter()
+            .any(|n| n.parent().and_then(|p| p.child_by_field_name("name")) != Some(*n))
+        || !classes.weakly_referenceable(class)
+    {
+        return None;
+    }
+    let del_self = only_parameter(context, del)?;
+    let release = single_statement(del)?;
+    // `self.file.close()`: a call without arguments of a method of one attribute.
+    let call = (release.kind() == "expression_statement" && release.named_child_count() == 1)
+        .then(|| release.named_child(0))
+        .flatten()
+        .filter(|c| c.kind() == "call")?;
+    if call.child_by_field_name("arguments")?.named_child_count() != 0 {
+        return None;
+    }
+    let method = call.child_by_field_name("function")?;
+    let held = method
+        .child_by_field_name("object")
+        .filter(|h| method.kind() == "attribute" && h.kind() == "attribute")?;
+    let owner = held.child_by_field_name("object")?;
+    if owner.kind() != "identifier" || context.text_of(owner) != del_self {
+        return None;
+    }
+    let attribute = context.text_of(held.child_by_field_name("attribute")?);
+    let method_name = context.text_of(method.child_by_field_name("attribute")?);
+    // The attribute is named twice in the file's code: set in `__init__`, used in `__del__`;
+    // a string naming it (`getattr(x, "file")`) counts too.
+    let in_strings = context
+        .text
+        .match_indices(&format!("\"{attribute}\""))
+        .chain(context.text.match_indices(&format!("'{attribute}'")))
+        .count();
+    if identifiers(context, attribute).len() != 2 || in_strings != 0 {
+        return None;
+    }
+    let (init_class, init) = classes.find_def(class, "__init__")?;
+    if init_class != class || init.kind() != "function_definition" {
+        return None;
+    }
+    let init_self = first_parameter(context, init)?;
+    let set = context
+        .text_of(init)
+        .find(&format!("{init_self}.{attribute}"))
+        .and_then(|offset| {
+            let start = init.start_byte() + offset;
+            init.descendant_for_byte_range(start, start)
+        })?;
+    // `self.file = open(path)` as a statement of the `__init__` body itself.
+    let target = set.parent()?;
+    let assignment = target.parent()?;
+    let statement = assignment.parent()?;
+    let sets_attribute = set.kind() == "identifier"
+        && assignment.kind() == "assignment"
+        && assignment.child_by_field_name("type").is_none()
+        && assignment
+            .child_by_field_name("left")
+            .is_some_and(|left| left.kind() == "attribute" && left.id() == target.id())
+        && assignment
+            .child_by_field_name("right")
+            .is_some_and(|right| right.kind() != "assignment")
+        && statement.kind() == "expression_statement"
+        && statement.parent().map(|b| b.id()) == init.child_by_field_name("body").map(|b| b.id());
+    if !sets_attribute {
+        return None;
+    }
+    let line_start = context.text[..statement.start_byte()]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let indent = &context.text[line_start..statement.start_byte()];
+    let rest = &context.text[statement.end_byte()..];
+    let line_end = statement.end_byte() + rest.find('\n')? + 1;
+    let tail = context.text[statement.end_byte()..line_end].trim();
+    if !indent.chars().all(|c| c == ' ' || c == '\t') || !(tail.is_empty() || tail.starts_with('#'))
+    {
+        return None;
+    }
+    let newline = if context.text[..line_end].ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let weakref = context.import(Needed::Module("weakref"), line_end)?;
+    let register = Edit {
+        range: line_end..line_end,
+        text: format!(
+            "{indent}{}.finalize({init_self}, {init_self}.{attribute}.{method_name}){newline}",
+            weakref.reference
+        ),
+    };
+    let removal = remove_statement(context.text, del)?;
+    let class_name = &classes.classes[class].name;
+    Some(Fix {
+        title: format!(
+            "Replace `__del__` with `weakref.finalize({init_self}, {init_self}.{attribute}.{method_name})` \
+             in `__init__` (unsafe: it also runs at interpreter exit, and not at all when \
+             `__init__` fails before setting `{attribute}`; subclasses of `{class_name}` elsewhere \
+             that call `super().__del__()` break)"
+        ),
+        safety: Safety::Unsafe,
+        edits: with_import(vec![register, removal], weakref.edit)?,
+    })
+}
+
+/// The identifiers spelled `name` in the file's code (not in comments or strings).
+fn identifiers<'t>(context: &Context<'t>, name: &str) -> Vec<Node<'t>> {
+    let is_word = |c: char| c == '_' || c.is_alphanumeric();
+    context
+        .text
+        .match_indices(name)
+        .filter(|(at, _)| {
+            !context.text[..*at].chars().next_back().is_some_and(is_word)
+                && !context.text[at + name.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(is_word)
+        })
+        .filter_map(|(at, _)| {
+            context
+                .tree
+                .root_node()
+                .descendant_for_byte_range(at, at + name.len())
+        })
+        .filter(|node| node.kind() == "identifier" && node.byte_range().len() == name.len())
+        .collect()
+}
+
+/// The name of a `def`'s first parameter, when it is a plain one.
+fn first_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
+    let first = def.child_by_field_name("parameters")?.named_child(0)?;
+    (first.kind() == "identifier").then(|| context.text_of(first))
+}
+
+/// The name of a `def`'s only parameter, when it has exactly one, plain.
+fn only_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
+    let parameters = def.child_by_field_name("parameters")?;
+    let all = named_children(parameters);
+    (all.len() == 1)
+        .then(|| first_parameter(context, def))
+        .flatten()
+}
+
+/// A `def`'s one statement, a docstring before it aside.
+fn single_statement(def: Node) -> Option<Node> {
+    let mut statements = named_children(def.child_by_field_name("body")?);
+    let is_docstring = |n: &Node| {
+        n.kind() == "expression_statement"
+            && n.named_child(0)
+                .is_some_and(|s| s.kind() == "string" && n.named_child_count() == 1)
+    };
+    if statements.len() == 2 && is_docstring(&statements[0]) {
+        statements.remove(0);
+    }
+    (statements.len() == 1).then(|| statements[0])
 }
 
 impl Closing<'_> {
