@@ -30,10 +30,14 @@
 //! ## Fix
 //! When the closure uses the large variable only as the argument of one small built-in result,
 //! the same call every time (`len(rows)`, also `sum`, `min`, `max`, `any`, `all`, `bool`), the
-//! message names that value, and the fix (unsafe) computes it into a fresh local on the line
-//! before the `def` (above its decorators) or the statement that makes the lambda, with the same
-//! indentation, and has the closure use the local: `rows_count = len(rows)`. Unsafe because
-//! the value is computed when the closure is made, not each time it is called.
+//! message names that value, and two fixes (both unsafe) bind only that value. The first binds
+//! it with `functools.partial`: the closure takes it as a new first parameter
+//! (`def count(rows_count): ...`, then `count = functools.partial(count, len(rows))` right after
+//! the `def`; a lambda becomes `functools.partial(lambda rows_count: ..., len(rows))`), not for
+//! a decorated `def`. The second computes it into a fresh local on the line before the `def`
+//! (above its decorators) or the statement that makes the lambda, with the same indentation,
+//! and has the closure use the local: `rows_count = len(rows)`. Unsafe because the value is
+//! computed when the closure is made, not each time it is called.
 //!
 //! The fix is withheld unless that is provably the only difference: the statement that makes
 //! the closure starts its own line, directly in the function that binds the variable (not in a
@@ -55,7 +59,9 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::fixes::imports::Needed;
+use crate::analysis::fixes::with_import;
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::rh102_closure_captures_whole_object::{hoist, making, one_line};
 use crate::analysis::scope::{Role, ScopeId, SymbolFlags};
@@ -176,8 +182,14 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         });
         let fixes = derived
             .and_then(|(name, uses)| compute_first(context, &closure, name, &uses))
-            .into_iter()
-            .collect();
+            .map(|hoisted| {
+                // `functools.partial` first, as the rule promises; the plain local second.
+                bind_with_partial(context, &closure, &hoisted)
+                    .into_iter()
+                    .chain([hoisted.fix])
+                    .collect()
+            })
+            .unwrap_or_default();
         findings.push(Finding {
             rule: Rule::EscapingClosureLargeObject,
             range: closure.name_range(context),
@@ -255,20 +267,119 @@ fn small_result(context: &Context, function: Node) -> Option<&'static str> {
 }
 
 /// The unsafe fix computing the derived value (`len(rows)`) into a local before the closure is
-/// made, so the closure captures the result instead of the large object.
-fn compute_first(context: &Context, closure: &Closure, name: &str, calls: &[Node]) -> Option<Fix> {
+/// made, so the closure captures the result instead of the large object; with what
+/// [`bind_with_partial`] needs to bind the same value instead.
+struct Hoisted<'t> {
+    fix: Fix,
+    /// The derived value, `len(rows)`.
+    value: Node<'t>,
+    /// The new local's name, which the closure's uses of the value now read.
+    local: String,
+}
+
+fn compute_first<'t>(
+    context: &Context,
+    closure: &Closure,
+    name: &str,
+    calls: &[Node<'t>],
+) -> Option<Hoisted<'t>> {
     let function = calls[0].child_by_field_name("function")?;
     let word = small_result(context, function)?;
     let base = format!("{}_{word}", name.trim_start_matches('_'));
     let hoisted = hoist(context, closure, name, calls[0], calls, &base)?;
+    let local = hoisted
+        .iter()
+        .find(|edit| edit.range.start == calls[0].start_byte() && !edit.range.is_empty())?
+        .text
+        .clone();
+    Some(Hoisted {
+        fix: Fix {
+            title: format!(
+                "Compute `{}` once, before {} (computed at definition time, not call time)",
+                one_line(context.text_of(calls[0])),
+                making(context, closure),
+            ),
+            safety: Safety::Unsafe,
+            edits: hoisted,
+        },
+        value: calls[0],
+        local,
+    })
+}
+
+/// The same value bound with `functools.partial` instead of a local: the closure takes it as a
+/// new first parameter (named as the hoisted local), and `functools.partial(closure, len(rows))`
+/// replaces the lambda, or rebinds the `def`'s name right after it. Offered where the hoist is
+/// (the same checks make it the same computation, only earlier), for a `def` without
+/// decorators.
+fn bind_with_partial(context: &Context, closure: &Closure, hoisted: &Hoisted) -> Option<Fix> {
+    let node = closure.node;
+    let value = context.text_of(hoisted.value);
+    let local = &hoisted.local;
+    let functools = context.import(Needed::Module("functools"), node.start_byte())?;
+    let partial = format!("{}.partial", functools.reference);
+    // The uses of the value inside the closure read the new parameter, as they read the local.
+    let mut edits: Vec<Edit> = hoisted
+        .fix
+        .edits
+        .iter()
+        .filter(|edit| !edit.range.is_empty())
+        .cloned()
+        .collect();
+    let parameters = node.child_by_field_name("parameters");
+    let insert = |at: usize, text: String| Edit {
+        range: at..at,
+        text,
+    };
+    if node.kind() == "lambda" {
+        edits.push(match parameters {
+            Some(p) => insert(p.start_byte(), format!("{local}, ")),
+            None => insert(node.start_byte() + "lambda".len(), format!(" {local}")),
+        });
+        edits.push(insert(node.start_byte(), format!("{partial}(")));
+        edits.push(insert(node.end_byte(), format!(", {value})")));
+    } else {
+        if node.parent()?.kind() != "block" {
+            return None;
+        }
+        let parameters = parameters?;
+        let separator = if parameters.named_child_count() == 0 {
+            ""
+        } else {
+            ", "
+        };
+        edits.push(insert(
+            parameters.start_byte() + 1,
+            format!("{local}{separator}"),
+        ));
+        let name = context.text_of(node.child_by_field_name("name")?);
+        let line_start = context.text[..node.start_byte()]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let indent = &context.text[line_start..node.start_byte()];
+        let line_end = context.text[node.end_byte()..]
+            .find('\n')
+            .map(|i| node.end_byte() + i + 1)?;
+        let eol = if context.text[..line_end].ends_with("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        edits.push(insert(
+            line_end,
+            format!("{indent}{name} = {partial}({name}, {value}){eol}"),
+        ));
+    }
+    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
     Some(Fix {
         title: format!(
-            "Compute `{}` once, before {} (computed at definition time, not call time)",
-            one_line(context.text_of(calls[0])),
-            making(context, closure),
+            "Pass `{}` to {} with `functools.partial` (computed at definition time, not call \
+             time)",
+            one_line(value),
+            closure.label(context),
         ),
         safety: Safety::Unsafe,
-        edits: hoisted,
+        edits: with_import(edits, functools.edit)?,
     })
 }
 
