@@ -32,6 +32,23 @@ impl<'a> Context<'a> {
         imports::import(self.text, self.tree, self.scopes, needed, used_at)
     }
 
+    /// The identifiers spelled `name` in the file's code (not in comments or strings). Found
+    /// through the text rather than a walk of the whole tree: a keystroke's analysis cannot
+    /// afford one more.
+    pub fn identifiers(&self, name: &str) -> Vec<Node<'a>> {
+        let is_word = |c: char| c == '_' || c.is_alphanumeric();
+        let root = self.tree.root_node();
+        self.text
+            .match_indices(name)
+            .filter(|&(at, _)| {
+                !self.text[..at].ends_with(is_word)
+                    && !self.text[at + name.len()..].starts_with(is_word)
+            })
+            .filter_map(|(at, _)| root.descendant_for_byte_range(at, at + name.len()))
+            .filter(|node| node.kind() == "identifier" && node.byte_range().len() == name.len())
+            .collect()
+    }
+
     pub fn text_of(&self, node: Node) -> &'a str {
         &self.text[node.byte_range()]
     }

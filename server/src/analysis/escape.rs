@@ -168,6 +168,22 @@ impl<'t> Closure<'t> {
             .unwrap_or(self.node.byte_range())
     }
 
+    /// The nodes where the closure reads `name`, when reading is all it does with it and no
+    /// scope inside the closure uses it too (what the fixes that move a read out need).
+    pub fn reads(&self, context: &Context<'t>, name: &str) -> Option<Vec<Node<'t>>> {
+        if context.scopes.captured_inside(self.scope, name) {
+            return None;
+        }
+        context
+            .scopes
+            .scope(self.scope)
+            .symbol(name)?
+            .occurrences
+            .iter()
+            .map(|o| (o.role == Role::Use).then(|| context.node_at(o.range.clone()))?)
+            .collect()
+    }
+
     /// The binding of a captured variable the closure sees when it is made: the last one before
     /// it in the scope that holds the variable's cell.
     pub fn captured_binding(&self, context: &Context<'t>, name: &str) -> Option<Binding<'t>> {

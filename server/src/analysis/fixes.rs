@@ -10,6 +10,66 @@ use super::findings::{Edit, Finding, Fix, Safety};
 use super::parse::parse;
 use super::settings::Settings;
 
+/// Where a statement stands among the file's lines: what edits that remove its lines, or add a
+/// line beside it, need.
+pub struct StatementLines<'a> {
+    /// The start of the statement's first line.
+    pub start: usize,
+    /// What comes before the statement on its first line.
+    pub indent: &'a str,
+    /// Just after the line break ending the statement's last line; the end of the text when
+    /// that line has none.
+    pub end: usize,
+    /// The file's line ending: the one after the statement, else the file's first, else `\n`.
+    pub newline: &'static str,
+    /// What follows the statement on its last line.
+    tail: &'a str,
+}
+
+impl StatementLines<'_> {
+    pub fn of<'a>(text: &'a str, statement: Node) -> StatementLines<'a> {
+        let start = text[..statement.start_byte()]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = text[statement.end_byte()..]
+            .find('\n')
+            .map_or(text.len(), |i| statement.end_byte() + i + 1);
+        let break_after = if text[..end].ends_with('\n') {
+            Some(end - 1)
+        } else {
+            text.find('\n')
+        };
+        let newline = match break_after {
+            Some(i) if text[..i].ends_with('\r') => "\r\n",
+            _ => "\n",
+        };
+        StatementLines {
+            start,
+            indent: &text[start..statement.start_byte()],
+            end,
+            newline,
+            tail: &text[statement.end_byte()..end],
+        }
+    }
+
+    /// Only indentation before the statement on its first line.
+    pub fn indented(&self) -> bool {
+        self.indent.chars().all(|c| c == ' ' || c == '\t')
+    }
+
+    /// The statement has its lines to itself: only indentation before it, nothing but a comment
+    /// after it.
+    pub fn alone(&self) -> bool {
+        let tail = self.tail.trim();
+        self.indented() && (tail.is_empty() || tail.starts_with('#'))
+    }
+
+    /// Whether a line break ends the statement's last line, so a line can go after it.
+    pub fn terminated(&self) -> bool {
+        self.tail.ends_with('\n')
+    }
+}
+
 /// Removes a simple statement that has its line(s) to itself: the whole lines go, comment
 /// included. When it is the only statement of its block, it becomes `pass` instead, so the
 /// block stays valid. `None` when the statement shares a line (`a; b`): no edit is safer than a
@@ -28,22 +88,9 @@ pub fn remove_statement(text: &str, statement: Node) -> Option<Edit> {
             text: "pass".to_string(),
         });
     }
-    let line_start = text[..statement.start_byte()]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    if !text[line_start..statement.start_byte()].trim().is_empty() {
-        return None;
-    }
-    let rest = &text[statement.end_byte()..];
-    let line_end = rest
-        .find('\n')
-        .map_or(text.len(), |i| statement.end_byte() + i + 1);
-    let tail = text[statement.end_byte()..line_end].trim();
-    if !(tail.is_empty() || tail.starts_with('#')) {
-        return None;
-    }
-    Some(Edit {
-        range: line_start..line_end,
+    let lines = StatementLines::of(text, statement);
+    lines.alone().then(|| Edit {
+        range: lines.start..lines.end,
         text: String::new(),
     })
 }

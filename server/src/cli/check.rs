@@ -12,7 +12,6 @@ use super::fix::{self, Mode, fix_file};
 use crate::analysis::findings::Finding;
 use crate::analysis::fixes::Allowed;
 use crate::analysis::line_index::LineIndex;
-use crate::analysis::parse::parse;
 use crate::analysis::rules::{RULES, Rule, RuleInfo};
 use crate::analysis::settings::{Settings, Severity};
 use crate::config::Config;
@@ -180,13 +179,8 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
             Some(mode) => fix_file(file, settings, options.allowed(), mode)?,
             None => {
                 let text = read_source(file)?;
-                fix::FileFix {
-                    findings: crate::analysis::check(&text, &parse(&text), settings),
-                    text,
-                    fixed: 0,
-                    rewritten: None,
-                    not_fixed: None,
-                }
+                let findings = fix::check(&text, settings);
+                fix::FileFix::unfixed(text, findings, None)
             }
         };
         let diff = fixed.rewritten.as_deref().map(|rewritten| {

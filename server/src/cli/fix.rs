@@ -33,6 +33,19 @@ pub struct FileFix {
     pub not_fixed: Option<String>,
 }
 
+impl FileFix {
+    /// A file as it is on disk, with its findings.
+    pub fn unfixed(text: String, findings: Vec<Finding>, not_fixed: Option<String>) -> FileFix {
+        FileFix {
+            text,
+            findings,
+            fixed: 0,
+            rewritten: None,
+            not_fixed,
+        }
+    }
+}
+
 /// Applies the allowed fixes to one file: in rounds until none is left, then writes the result
 /// (or keeps it for a diff). A file in an encoding other than UTF-8 is not rewritten, nor a
 /// file that changed on disk while it was being fixed.
@@ -49,34 +62,23 @@ pub fn fix_file(
             .iter()
             .filter(|f| allowed.fix_for(f).is_some())
             .count();
-        return Ok(FileFix {
-            not_fixed: (fixable > 0).then(|| {
-                format!(
-                    "{}: {fixable} fixable finding(s) not fixed: only UTF-8 files are rewritten",
-                    file.display
-                )
-            }),
-            text: source.text,
-            findings,
-            fixed: 0,
-            rewritten: None,
+        let not_fixed = (fixable > 0).then(|| {
+            format!(
+                "{}: {fixable} fixable finding(s) not fixed: only UTF-8 files are rewritten",
+                file.display
+            )
         });
+        return Ok(FileFix::unfixed(source.text, findings, not_fixed));
     }
     let fixed = fix_all(&source.text, settings, allowed);
-    let mut not_fixed = fixed.stopped_at_syntax_error.then(|| {
+    let not_fixed = fixed.stopped_at_syntax_error.then(|| {
         format!(
             "{}: some fixes were not applied: together they would have broken the syntax",
             file.display
         )
     });
     if fixed.applied == 0 {
-        return Ok(FileFix {
-            text: source.text,
-            findings: fixed.remaining,
-            fixed: 0,
-            rewritten: None,
-            not_fixed,
-        });
+        return Ok(FileFix::unfixed(source.text, fixed.remaining, not_fixed));
     }
     if mode == Mode::Diff {
         return Ok(FileFix {
@@ -99,19 +101,15 @@ pub fn fix_file(
             not_fixed,
         }),
         Err(why) => {
-            not_fixed = Some(format!("{}: {why}, not fixed", file.display));
-            Ok(FileFix {
-                findings: check(&source.text, settings),
-                text: source.text,
-                fixed: 0,
-                rewritten: None,
-                not_fixed,
-            })
+            let findings = check(&source.text, settings);
+            let why = format!("{}: {why}, not fixed", file.display);
+            Ok(FileFix::unfixed(source.text, findings, Some(why)))
         }
     }
 }
 
-fn check(text: &str, settings: &Settings) -> Vec<Finding> {
+/// The findings of a file's text.
+pub fn check(text: &str, settings: &Settings) -> Vec<Finding> {
     crate::analysis::check(text, &parse(text), settings)
 }
 

@@ -46,7 +46,6 @@ pub async fn code_actions(
     let Some(snapshot) = state.documents.get(&uri).map(|d| d.snapshot()) else {
         return Err(unknown_document(&uri));
     };
-    let lazy = state.support().resolve_edits;
     let wanted = |kind: &CodeActionKind| match &params.context.only {
         None => true,
         // `source` asks for `source.fixAll.refhound` too: kinds are hierarchical.
@@ -54,34 +53,16 @@ pub async fn code_actions(
             kind.as_str() == o.as_str() || kind.as_str().starts_with(&format!("{}.", o.as_str()))
         }),
     };
-    // An action's edit, now or (for a client that resolves lazily) on request.
-    let offer = |title: String,
-                 kind: CodeActionKind,
-                 diagnostic: Option<&Diagnostic>,
-                 fix_all: &[TextEdit],
-                 pending: PendingEdit,
-                 preferred: bool|
-     -> Option<CodeActionOrCommand> {
-        let mut action = CodeAction {
+    // Each action with its edit, and what recomputes the edit on `codeAction/resolve`.
+    let mut actions: Vec<(CodeAction, PendingEdit)> = Vec::new();
+    let action =
+        |title: String, kind: CodeActionKind, diagnostic: Option<&Diagnostic>, edits| CodeAction {
             title,
             kind: Some(kind),
             diagnostics: diagnostic.map(|d| vec![d.clone()]),
-            is_preferred: preferred.then_some(true),
+            edit: Some(edit(&uri, edits)),
             ..CodeAction::default()
         };
-        let pending = Pending {
-            uri: uri.clone(),
-            version: snapshot.version,
-            edit: pending,
-        };
-        if lazy {
-            action.data = serde_json::to_value(pending).ok();
-        } else {
-            action.edit = Some(pending.edit_now(state, &snapshot.text, diagnostic, fix_all)?);
-        }
-        Some(CodeActionOrCommand::CodeAction(action))
-    };
-    let mut actions = Vec::new();
     if wanted(&CodeActionKind::QUICKFIX) {
         let ours = params
             .context
@@ -95,25 +76,26 @@ pub async fn code_actions(
                 continue;
             };
             for (index, fix) in DiagnosticData::of(diagnostic).fixes.into_iter().enumerate() {
-                actions.extend(offer(
+                let mut quick_fix = action(
                     fix.title,
                     CodeActionKind::QUICKFIX,
                     Some(diagnostic),
-                    &[],
-                    PendingEdit::Fix(index),
-                    index == 0 && fix.safe,
-                ));
+                    fix.edits,
+                );
+                quick_fix.is_preferred = (index == 0 && fix.safe).then_some(true);
+                actions.push((quick_fix, PendingEdit::Fix(index)));
             }
-            // Offered only where a comment can go: known before the edit is made.
             let text = text.get_or_insert_with(|| snapshot.text.to_string());
-            if ignore_edit(text, &snapshot.text, diagnostic, code, state).is_some() {
-                actions.extend(offer(
-                    format!("Ignore {code} on this line"),
-                    CodeActionKind::QUICKFIX,
-                    Some(diagnostic),
-                    &[],
+            // Offered only where a comment can go.
+            if let Some(ignore) = ignore_edit(text, &snapshot.text, diagnostic, code, state) {
+                actions.push((
+                    action(
+                        format!("Ignore {code} on this line"),
+                        CodeActionKind::QUICKFIX,
+                        Some(diagnostic),
+                        vec![ignore],
+                    ),
                     PendingEdit::Ignore(code.clone()),
-                    false,
                 ));
             }
         }
@@ -121,19 +103,33 @@ pub async fn code_actions(
     // Only on request: editors ask for it on save (`source.fixAll`), not on every cursor move.
     if params.context.only.is_some() && wanted(&FIX_ALL) {
         let (analysis, _) = state.analysis(&uri).await?;
-        let fix_all = analysis.as_ref().map_or(&[][..], |a| &a.fix_all[..]);
-        if !fix_all.is_empty() {
-            actions.extend(offer(
-                "Fix all safe refhound findings".to_string(),
-                FIX_ALL,
-                None,
-                fix_all,
+        if let Some(analysis) = analysis.filter(|a| !a.fix_all.is_empty()) {
+            actions.push((
+                action(
+                    "Fix all safe refhound findings".to_string(),
+                    FIX_ALL,
+                    None,
+                    analysis.fix_all.clone(),
+                ),
                 PendingEdit::FixAll,
-                false,
             ));
         }
     }
-    Ok(Some(actions))
+    // A client that resolves lazily gets the actions without their edits.
+    let lazy = state.support().resolve_edits;
+    let actions = actions.into_iter().map(|(mut action, pending)| {
+        if lazy {
+            action.edit = None;
+            action.data = serde_json::to_value(Pending {
+                uri: uri.clone(),
+                version: snapshot.version,
+                edit: pending,
+            })
+            .ok();
+        }
+        CodeActionOrCommand::CodeAction(action)
+    });
+    Ok(Some(actions.collect()))
 }
 
 /// `codeAction/resolve`: the edit of an action sent without one.
@@ -156,42 +152,19 @@ pub async fn resolve(state: &Arc<State>, mut action: CodeAction) -> Result<CodeA
             data: None,
         });
     }
-    let analysis = match pending.edit {
-        PendingEdit::FixAll => state.analysis(&pending.uri).await?.0,
-        _ => None,
-    };
     let diagnostic = action.diagnostics.as_ref().and_then(|d| d.first());
-    let fix_all = analysis.as_ref().map_or(&[][..], |a| &a.fix_all[..]);
-    let edit = pending.edit_now(state, &snapshot.text, diagnostic, fix_all);
+    let edits = match &pending.edit {
+        PendingEdit::Fix(index) => diagnostic
+            .and_then(|d| DiagnosticData::of(d).fixes.into_iter().nth(*index))
+            .map(|fix| fix.edits),
+        PendingEdit::Ignore(code) => diagnostic
+            .and_then(|d| ignore_edit(&snapshot.text.to_string(), &snapshot.text, d, code, state))
+            .map(|ignore| vec![ignore]),
+        PendingEdit::FixAll => (state.analysis(&pending.uri).await?.0).map(|a| a.fix_all.clone()),
+    };
+    let edit = edits.map(|edits| edit(&pending.uri, edits));
     action.edit = Some(edit.ok_or_else(|| Error::invalid_params("the action has no edit"))?);
     Ok(action)
-}
-
-impl Pending {
-    /// The edit, from the diagnostic the action is for (a fix, an ignore comment) or from all
-    /// edits of the document's safe fixes (fix-all), and the document's text.
-    fn edit_now(
-        &self,
-        state: &State,
-        text: &ropey::Rope,
-        diagnostic: Option<&Diagnostic>,
-        fix_all: &[TextEdit],
-    ) -> Option<WorkspaceEdit> {
-        match &self.edit {
-            PendingEdit::Fix(index) => {
-                let fix = DiagnosticData::of(diagnostic?)
-                    .fixes
-                    .into_iter()
-                    .nth(*index)?;
-                Some(edit(&self.uri, fix.edits))
-            }
-            PendingEdit::Ignore(code) => {
-                let ignore = ignore_edit(&text.to_string(), text, diagnostic?, code, state)?;
-                Some(edit(&self.uri, vec![ignore]))
-            }
-            PendingEdit::FixAll => Some(edit(&self.uri, fix_all.to_vec())),
-        }
-    }
 }
 
 /// The suppression comment's edit for `code` on the diagnostic's first line, if one can go

@@ -61,10 +61,10 @@ use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
 use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
-use crate::analysis::fixes::with_import;
+use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::rh102_closure_captures_whole_object::{hoist, making, one_line};
-use crate::analysis::scope::{Role, ScopeId, SymbolFlags};
+use crate::analysis::scope::{ScopeId, SymbolFlags};
 use crate::analysis::syntax::{first_iterable, named_children};
 
 /// Callables whose results are large, by dotted name; `module.*` matches everything under it.
@@ -225,17 +225,10 @@ fn derived_value<'t>(
     closure: &Closure<'t>,
     name: &str,
 ) -> Option<Vec<Node<'t>>> {
-    let scope = context.scopes.scope(closure.scope);
-    // A scope inside the closure that uses the name too is beyond this.
-    if context.scopes.captured_inside(closure.scope, name) {
-        return None;
-    }
-    let calls = scope
-        .symbol(name)?
-        .occurrences
-        .iter()
-        .map(|o| {
-            let use_ = (o.role == Role::Use).then(|| context.node_at(o.range.clone()))??;
+    let calls = closure
+        .reads(context, name)?
+        .into_iter()
+        .map(|use_| {
             let arguments = use_.parent().filter(|p| p.kind() == "argument_list")?;
             let call = arguments.parent().filter(|p| p.kind() == "call")?;
             let function = call.child_by_field_name("function")?;
@@ -353,21 +346,16 @@ fn bind_with_partial(context: &Context, closure: &Closure, hoisted: &Hoisted) ->
             format!("{local}{separator}"),
         ));
         let name = context.text_of(node.child_by_field_name("name")?);
-        let line_start = context.text[..node.start_byte()]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let indent = &context.text[line_start..node.start_byte()];
-        let line_end = context.text[node.end_byte()..]
-            .find('\n')
-            .map(|i| node.end_byte() + i + 1)?;
-        let eol = if context.text[..line_end].ends_with("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
+        let lines = StatementLines::of(context.text, node);
+        if !lines.terminated() {
+            return None;
+        }
         edits.push(insert(
-            line_end,
-            format!("{indent}{name} = {partial}({name}, {value}){eol}"),
+            lines.end,
+            format!(
+                "{}{name} = {partial}({name}, {value}){}",
+                lines.indent, lines.newline
+            ),
         ));
     }
     edits.sort_by_key(|edit| (edit.range.start, edit.range.end));

@@ -50,6 +50,7 @@ use tree_sitter::Node;
 use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
 use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::fixes::StatementLines;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::syntax::{chain_top, named_children};
@@ -180,11 +181,8 @@ pub(super) fn hoist(
     if context.scope_containing(statement) != owner {
         return None;
     }
-    let line_start = context.text[..statement.start_byte()]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let indent = &context.text[line_start..statement.start_byte()];
-    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+    let lines = StatementLines::of(context.text, statement);
+    if !lines.indented() {
         return None;
     }
     // Nothing touches the object from the statement on but the closure: no rebinding, no
@@ -203,17 +201,14 @@ pub(super) fn hoist(
         return None;
     }
     let local = fresh_local(context, owner, base)?;
-    let line_end = context.text[line_start..]
-        .find('\n')
-        .map_or(context.text.len(), |i| line_start + i);
-    let eol = if context.text[..line_end].ends_with('\r') {
-        "\r\n"
-    } else {
-        "\n"
-    };
     let mut edits = vec![Edit {
-        range: line_start..line_start,
-        text: format!("{indent}{local} = {}{eol}", context.text_of(value)),
+        range: lines.start..lines.start,
+        text: format!(
+            "{}{local} = {}{}",
+            lines.indent,
+            context.text_of(value),
+            lines.newline
+        ),
     }];
     edits.extend(uses.iter().map(|use_| Edit {
         range: use_.byte_range(),
@@ -537,22 +532,11 @@ fn only_chain<'t>(
     closure: &Closure<'t>,
     name: &str,
 ) -> Option<Vec<Node<'t>>> {
-    let scope = context.scopes.scope(closure.scope);
-    // A scope inside the closure that uses the name too is beyond this.
-    if context.scopes.captured_inside(closure.scope, name) {
-        return None;
-    }
-    let uses: Vec<Node> = scope
-        .symbol(name)?
-        .occurrences
-        .iter()
-        .map(|o| {
-            (o.role == Role::Use)
-                .then(|| context.node_at(o.range.clone()))
-                .flatten()
-        })
+    let chains: Vec<Node> = closure
+        .reads(context, name)?
+        .into_iter()
+        .map(chain_of)
         .collect::<Option<_>>()?;
-    let chains: Vec<Node> = uses.into_iter().map(chain_of).collect::<Option<_>>()?;
     // Reading `a.b` and `a.b.c` needs only `a.b`: the shortest chain, when it prefixes all.
     let shortest = *chains.iter().min_by_key(|c| c.byte_range().len())?;
     let piece = normalized(context.text_of(shortest));

@@ -83,7 +83,7 @@ use tree_sitter::Node;
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
-use crate::analysis::fixes::{remove_statement, with_import};
+use crate::analysis::fixes::{StatementLines, remove_statement, with_import};
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::cycles::{
     Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_target,
@@ -282,7 +282,8 @@ fn finalize_fix(classes: &Classes, class: usize, del_class: usize, del: Node) ->
     if del_class != class
         || del.kind() != "function_definition"
         || del.parent()?.kind() != "block"
-        || identifiers(context, "__del__")
+        || context
+            .identifiers("__del__")
             .iter()
             .any(|n| n.parent().and_then(|p| p.child_by_field_name("name")) != Some(*n))
         || !classes.weakly_referenceable(class)
@@ -316,7 +317,7 @@ fn finalize_fix(classes: &Classes, class: usize, del_class: usize, del: Node) ->
         .match_indices(&format!("\"{attribute}\""))
         .chain(context.text.match_indices(&format!("'{attribute}'")))
         .count();
-    if identifiers(context, attribute).len() != 2 || in_strings != 0 {
+    if context.identifiers(attribute).len() != 2 || in_strings != 0 {
         return None;
     }
     let (init_class, init) = classes.find_def(class, "__init__")?;
@@ -349,28 +350,16 @@ fn finalize_fix(classes: &Classes, class: usize, del_class: usize, del: Node) ->
     if !sets_attribute {
         return None;
     }
-    let line_start = context.text[..statement.start_byte()]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let indent = &context.text[line_start..statement.start_byte()];
-    let rest = &context.text[statement.end_byte()..];
-    let line_end = statement.end_byte() + rest.find('\n')? + 1;
-    let tail = context.text[statement.end_byte()..line_end].trim();
-    if !indent.chars().all(|c| c == ' ' || c == '\t') || !(tail.is_empty() || tail.starts_with('#'))
-    {
+    let lines = StatementLines::of(context.text, statement);
+    if !lines.alone() || !lines.terminated() {
         return None;
     }
-    let newline = if context.text[..line_end].ends_with("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let weakref = context.import(Needed::Module("weakref"), line_end)?;
+    let weakref = context.import(Needed::Module("weakref"), lines.end)?;
     let register = Edit {
-        range: line_end..line_end,
+        range: lines.end..lines.end,
         text: format!(
-            "{indent}{}.finalize({init_self}, {init_self}.{attribute}.{method_name}){newline}",
-            weakref.reference
+            "{}{}.finalize({init_self}, {init_self}.{attribute}.{method_name}){}",
+            lines.indent, weakref.reference, lines.newline
         ),
     };
     let removal = remove_statement(context.text, del)?;
@@ -385,29 +374,6 @@ fn finalize_fix(classes: &Classes, class: usize, del_class: usize, del: Node) ->
         safety: Safety::Unsafe,
         edits: with_import(vec![register, removal], weakref.edit)?,
     })
-}
-
-/// The identifiers spelled `name` in the file's code (not in comments or strings).
-fn identifiers<'t>(context: &Context<'t>, name: &str) -> Vec<Node<'t>> {
-    let is_word = |c: char| c == '_' || c.is_alphanumeric();
-    context
-        .text
-        .match_indices(name)
-        .filter(|(at, _)| {
-            !context.text[..*at].chars().next_back().is_some_and(is_word)
-                && !context.text[at + name.len()..]
-                    .chars()
-                    .next()
-                    .is_some_and(is_word)
-        })
-        .filter_map(|(at, _)| {
-            context
-                .tree
-                .root_node()
-                .descendant_for_byte_range(at, at + name.len())
-        })
-        .filter(|node| node.kind() == "identifier" && node.byte_range().len() == name.len())
-        .collect()
 }
 
 /// The name of a `def`'s first parameter, when it is a plain one.

@@ -75,7 +75,7 @@ use tree_sitter::Node;
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
-use crate::analysis::fixes::{overlap, remove_statement, with_import};
+use crate::analysis::fixes::{StatementLines, overlap, remove_statement, with_import};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol, SymbolFlags};
@@ -421,19 +421,12 @@ fn is_augmented_target(node: Node) -> bool {
     })
 }
 
-/// Every `x.name` in the file. Found through the text (an identifier spelled `name` after a
-/// dot) rather than a walk of the whole tree: a keystroke's analysis cannot afford one more.
+/// Every `x.name` in the file.
 fn attribute_nodes<'t>(context: &Context<'t>, name: &str) -> Vec<Node<'t>> {
-    let text = context.text;
-    let root = context.tree.root_node();
-    let is_identifier = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(name)
-        .filter(|&(start, _)| {
-            let end = start + name.len();
-            !text[end..].starts_with(is_identifier) && text[..start].trim_end().ends_with('.')
-        })
-        .filter_map(|(start, _)| {
-            let identifier = root.descendant_for_byte_range(start, start + name.len())?;
+    context
+        .identifiers(name)
+        .into_iter()
+        .filter_map(|identifier| {
             let attribute = identifier.parent()?;
             (attribute.kind() == "attribute"
                 && attribute
@@ -916,22 +909,11 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
     };
     let mut edits = memo.shape(definition, uses.len())?;
     edits.push(remove_statement(context.text, statement)?);
-    let line_start = context.text[..definition.start_byte()]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let indent = &context.text[line_start..definition.start_byte()];
-    if !indent.trim().is_empty() {
+    let lines = StatementLines::of(context.text, definition);
+    if !lines.indented() {
         return None;
     }
-    let eol = if context.text[definition.start_byte()..]
-        .split('\n')
-        .next()
-        .is_some_and(|line| line.ends_with('\r'))
-    {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let (indent, eol) = (lines.indent, lines.newline);
     let imported = context.import(Needed::Module("functools"), definition.start_byte())?;
     let maxsize = context.settings.lru_cache_maxsize;
     edits.push(Edit {

@@ -72,7 +72,7 @@ use tree_sitter::Node;
 use crate::analysis::context::{Binding, Context};
 use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
-use crate::analysis::fixes::with_import;
+use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
@@ -887,14 +887,8 @@ fn context_var_fix(context: &Context, binding: Node, target: Node) -> Option<Fix
         },
         statement.start_byte(),
     )?;
-    let line_start = context.text[..statement.start_byte()]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let indent = &context.text[line_start..statement.start_byte()];
-    let eol = match context.text[statement.end_byte()..].split('\n').next() {
-        Some(line) if line.ends_with('\r') => "\r\n",
-        _ => "\n",
-    };
+    let lines = StatementLines::of(context.text, statement);
+    let (indent, eol) = (lines.indent, lines.newline);
     let reference = &imported.reference;
     let declarations: Vec<String> = variables
         .iter()
