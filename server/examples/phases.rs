@@ -58,6 +58,11 @@ fn main() {
     time("scope model", &mut || {
         ScopeTree::new(&text, &tree);
     });
+    let mut scope_cache = refhound::analysis::scope::ScopeCache::default();
+    ScopeTree::incremental(&text, &tree, &mut scope_cache);
+    time("scope model (nothing changed)", &mut || {
+        ScopeTree::incremental(&text, &tree, &mut scope_cache);
+    });
     time("query matches", &mut || {
         Matches::new(tree.root_node(), &text);
     });
@@ -108,7 +113,12 @@ fn main() {
     time("check (one thread)", &mut || {
         refhound::analysis::check(&text, &tree, &settings);
     });
-    time("check (two threads)", &mut || {
-        refhound::analysis::check_on_two_threads(&text, &tree, &settings);
+    let mut cache = refhound::analysis::Cache::default();
+    time("check_edited (nothing changed)", &mut || {
+        refhound::analysis::check_edited(&text, &tree, &settings, &mut cache);
+    });
+    time("check_edited (all changed)", &mut || {
+        let mut cache = refhound::analysis::Cache::default();
+        refhound::analysis::check_edited(&text, &tree, &settings, &mut cache);
     });
 }

@@ -22,7 +22,7 @@ use context::Context;
 use findings::Finding;
 use imports::Imports;
 use line_index::LineIndex;
-use scope::ScopeTree;
+use scope::{ScopeCache, ScopeTree};
 use settings::Settings;
 use suppression::Suppressions;
 
@@ -30,34 +30,82 @@ use suppression::Suppressions;
 /// those a suppression comment silences. On this thread: for callers that already analyse many
 /// files in parallel.
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
-    check_with(text, tree, settings, false)
-}
-
-/// [`check`] for one file someone waits for (an editor, after each keystroke): the independent
-/// parts run on two threads, the scope model beside the query walk (each walks the whole tree),
-/// then half the rules beside the other half.
-pub fn check_on_two_threads(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
-    check_with(text, tree, settings, true)
-}
-
-fn check_with(text: &str, tree: &Tree, settings: &Settings, two_threads: bool) -> Vec<Finding> {
-    let (scopes, (matches, lines)) = beside(
-        two_threads,
-        || ScopeTree::new(text, tree),
-        || {
-            let matches = queries::Matches::new(tree.root_node(), text);
-            (matches, LineIndex::new(text))
-        },
+    let (scopes, matches, lines) = (
+        ScopeTree::new(text, tree),
+        queries::Matches::new(tree.root_node(), text),
+        LineIndex::new(text),
     );
-    let imports = Imports::new(text, &matches);
+    check_with(text, tree, settings, false, &scopes, &matches, &lines)
+}
+
+/// What the analysis of one version of a document keeps for the next version's: the scope
+/// model of each top-level statement.
+#[derive(Default)]
+pub struct Cache {
+    scopes: ScopeCache,
+}
+
+impl Cache {
+    pub fn scopes(&self) -> &ScopeCache {
+        &self.scopes
+    }
+}
+
+/// [`check`] for one document someone waits for (an editor, after each keystroke): the scope
+/// model is rebuilt only for the top-level statements that changed since the version `cache`
+/// last saw, and the work runs on two threads: the scope model and the query walk over the
+/// first half of the statements beside the walk over the second half, then half the rules
+/// beside the other half. The findings equal [`check`]'s.
+pub fn check_edited(
+    text: &str,
+    tree: &Tree,
+    settings: &Settings,
+    cache: &mut Cache,
+) -> Vec<Finding> {
+    let statements: Vec<_> = {
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        root.children(&mut cursor).collect()
+    };
+    // Where half the text has gone by.
+    let half = statements.partition_point(|s| s.start_byte() < text.len() / 2);
+    let (first, second) = statements.split_at(half);
+    let cache = std::sync::Mutex::new(&mut cache.scopes);
+    let ((scopes, mut matches), (later, lines)) = beside(
+        true,
+        || {
+            let mut cache = cache
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            (
+                ScopeTree::incremental(text, tree, &mut cache),
+                queries::Matches::under(first, text),
+            )
+        },
+        || (queries::Matches::under(second, text), LineIndex::new(text)),
+    );
+    matches.extend(later);
+    check_with(text, tree, settings, true, &scopes, &matches, &lines)
+}
+
+fn check_with(
+    text: &str,
+    tree: &Tree,
+    settings: &Settings,
+    two_threads: bool,
+    scopes: &ScopeTree,
+    matches: &queries::Matches,
+    lines: &LineIndex,
+) -> Vec<Finding> {
+    let imports = Imports::new(text, matches);
     let context = Context {
         text,
         tree,
-        scopes: &scopes,
-        lines: &lines,
+        scopes,
+        lines,
         imports: &imports,
         settings,
-        matches: &matches,
+        matches,
     };
     let enabled: Vec<_> = rules::RULES
         .iter()
@@ -75,7 +123,7 @@ fn check_with(text: &str, tree: &Tree, settings: &Settings, two_threads: bool) -
     let (mut findings, (more, suppressions)) = beside(
         two_threads,
         || run(0),
-        || (run(1), Suppressions::new(text, &lines)),
+        || (run(1), Suppressions::new(text, lines)),
     );
     findings.extend(more);
     findings.retain(|f| !suppressions.suppresses(lines.line_of(f.range.start), f.rule));

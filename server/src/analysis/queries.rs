@@ -119,23 +119,38 @@ pub struct Matches<'t> {
 impl<'t> Matches<'t> {
     /// Runs all the queries over the tree under `root`, once.
     pub fn new(root: Node<'t>, text: &str) -> Matches<'t> {
+        Matches::under(&[root], text)
+    }
+
+    /// Runs all the queries over the trees under `roots` (siblings in source order, such as
+    /// some of a module's statements), each once; the matches come in source order.
+    pub fn under(roots: &[Node<'t>], text: &str) -> Matches<'t> {
         let compiled = compiled();
         let names = compiled.query.capture_names();
         let mut by_family: HashMap<Family, Vec<Captures<'t>>> = HashMap::new();
         let mut cursor = QueryCursor::new();
-        let mut iter = cursor.matches(&compiled.query, root, text.as_bytes());
-        while let Some(m) = iter.next() {
-            let nodes = m
-                .captures()
-                .iter()
-                .map(|c| (names[c.index as usize], c.node))
-                .collect();
-            by_family
-                .entry(compiled.families[m.pattern_index])
-                .or_default()
-                .push(Captures { nodes });
+        for &root in roots {
+            let mut iter = cursor.matches(&compiled.query, root, text.as_bytes());
+            while let Some(m) = iter.next() {
+                let nodes = m
+                    .captures()
+                    .iter()
+                    .map(|c| (names[c.index as usize], c.node))
+                    .collect();
+                by_family
+                    .entry(compiled.families[m.pattern_index])
+                    .or_default()
+                    .push(Captures { nodes });
+            }
         }
         Matches { by_family }
+    }
+
+    /// Adds the matches of trees that come after this one's.
+    pub fn extend(&mut self, later: Matches<'t>) {
+        for (family, captures) in later.by_family {
+            self.by_family.entry(family).or_default().extend(captures);
+        }
     }
 
     pub fn of(&self, family: Family) -> &[Captures<'t>] {

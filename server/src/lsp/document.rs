@@ -5,13 +5,14 @@
 //! [`Snapshot`]: one incremental reparse for however many edits arrived meanwhile. A whole-document
 //! change leaves nothing to reuse, so the next parse starts afresh.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ropey::Rope;
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 use super::diagnostics::Analysis;
 use super::position::{Encoding, offset_of};
+use crate::analysis::Cache;
 use crate::analysis::parse::python_language;
 
 /// One content change as the client sends it: a range (absent for a whole-document change) and
@@ -29,6 +30,8 @@ pub struct Document {
     pub analysis: Option<Arc<Analysis>>,
     /// The last (version, settings generation) whose diagnostics were pushed.
     published: Option<(i32, u64)>,
+    /// What the last analysis keeps for the next one, whichever version that is for.
+    cache: Arc<Mutex<Cache>>,
 }
 
 /// Where a document's tree stands against its text.
@@ -50,6 +53,7 @@ pub struct Snapshot {
     pub text: Rope,
     pub version: i32,
     tree: TreeState,
+    pub cache: Arc<Mutex<Cache>>,
 }
 
 impl Snapshot {
@@ -77,6 +81,7 @@ impl Document {
             tree: TreeState::Unparsed,
             analysis: None,
             published: None,
+            cache: Arc::default(),
         }
     }
 
@@ -96,6 +101,7 @@ impl Document {
             text: self.text.clone(),
             version: self.version,
             tree: self.tree.clone(),
+            cache: Arc::clone(&self.cache),
         }
     }
 

@@ -173,9 +173,16 @@ impl State {
             let tree = snapshot.tree();
             let path = uri.to_file_path();
             let (settings, problems) = state.settings.for_path(path.as_deref());
-            // Someone waits for this one file: two threads.
-            let findings =
-                crate::analysis::check_on_two_threads(&snapshot.text.to_string(), &tree, &settings);
+            // Someone waits for this one file: two threads, and only what changed is redone.
+            let findings = {
+                let mut cache = snapshot.cache.lock().unwrap_or_else(|p| p.into_inner());
+                crate::analysis::check_edited(
+                    &snapshot.text.to_string(),
+                    &tree,
+                    &settings,
+                    &mut cache,
+                )
+            };
             let analysis = Arc::new(Analysis::new(
                 &findings,
                 &snapshot.text,

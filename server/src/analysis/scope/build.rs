@@ -24,33 +24,45 @@ use crate::analysis::syntax::named_children;
 const MAX_DEPTH: usize = 12_000;
 
 pub(super) fn build(text: &str, tree: &Tree) -> ScopeTree {
-    let root = tree.root_node();
-    let mut module = Scope::new(ScopeKind::Module, "<module>".into(), None, 0..text.len());
-    module.qualname = "<module>".into();
-    let mut builder = Builder {
-        src: text,
-        lines: LineIndex::new(text),
-        scopes: vec![module],
-        current: ScopeId(0),
-        private: None,
-        future_annotations: false,
-        dead: false,
-        depth: 0,
-        truncated: false,
-        units: vec![ConstTracker::default()],
-    };
-    let ends_dead = builder.visit_block(root);
+    let lines = LineIndex::new(text);
+    let mut builder = Builder::new(text, &lines, false);
+    let ends_dead = builder.visit_block(tree.root_node());
     builder.finish_unit(ends_dead);
-    ScopeTree {
-        scopes: builder.scopes,
-        by_range: Default::default(),
-        truncated: builder.truncated,
+    builder.into_tree()
+}
+
+/// The scope model of one top-level statement on its own, as the whole-file walk would record
+/// it: the module scope holds only the names this statement binds and uses at module level.
+pub(super) struct StatementScopes {
+    pub tree: ScopeTree,
+    /// Whether `from __future__ import annotations` is in force after the statement.
+    pub future_annotations: bool,
+    /// Whether the statement may change what CPython drops as dead code at module level (it
+    /// never falls through, or makes a code object in dead module-level code): the module's
+    /// constants then span statements, and only the whole-file walk is exact.
+    pub module_dead_code: bool,
+}
+
+pub(super) fn build_statement(
+    text: &str,
+    lines: &LineIndex,
+    statement: Node,
+    future_annotations: bool,
+) -> StatementScopes {
+    let mut builder = Builder::new(text, lines, future_annotations);
+    builder.visit_node(statement);
+    let falls_through = !never_falls_through(statement, text);
+    builder.finish_unit(!falls_through);
+    StatementScopes {
+        future_annotations: builder.future_annotations,
+        module_dead_code: builder.module_dead_code || !falls_through,
+        tree: builder.into_tree(),
     }
 }
 
 struct Builder<'a> {
     src: &'a str,
-    lines: LineIndex,
+    lines: &'a LineIndex,
     scopes: Vec<Scope>,
     current: ScopeId,
     /// The enclosing class's name, for private name mangling (`__x` → `_C__x`).
@@ -62,6 +74,8 @@ struct Builder<'a> {
     truncated: bool,
     /// The constants of each code unit being compiled, innermost last (see `dead_code`).
     units: Vec<ConstTracker>,
+    /// Whether a code object was made in dead module-level code.
+    module_dead_code: bool,
 }
 
 /// CPython's `_Py_Mangle`.
@@ -153,6 +167,32 @@ fn is_statement(kind: &str) -> bool {
 }
 
 impl<'a> Builder<'a> {
+    fn new(src: &'a str, lines: &'a LineIndex, future_annotations: bool) -> Builder<'a> {
+        let mut module = Scope::new(ScopeKind::Module, "<module>".into(), None, 0..src.len());
+        module.qualname = "<module>".into();
+        Builder {
+            src,
+            lines,
+            scopes: vec![module],
+            current: ScopeId(0),
+            private: None,
+            future_annotations,
+            dead: false,
+            depth: 0,
+            truncated: false,
+            units: vec![ConstTracker::default()],
+            module_dead_code: false,
+        }
+    }
+
+    fn into_tree(self) -> ScopeTree {
+        ScopeTree {
+            scopes: self.scopes,
+            by_range: Default::default(),
+            truncated: self.truncated,
+        }
+    }
+
     fn text(&self, node: Node) -> &'a str {
         &self.src[node.byte_range()]
     }
@@ -226,6 +266,7 @@ impl<'a> Builder<'a> {
         self.scope_mut(parent).children.push(id);
         if self.scopes[id.0].kind != ScopeKind::Annotation {
             let dead = self.dead;
+            self.module_dead_code |= dead && self.units.len() == 1;
             self.units
                 .last_mut()
                 .expect("a unit is always open")

@@ -18,7 +18,10 @@
 
 mod build;
 mod dead_code;
+mod incremental;
 mod resolve;
+
+pub use incremental::ScopeCache;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -143,7 +146,7 @@ pub struct Occurrence {
 
 /// A name as one scope sees it. Names inside a class are stored mangled (`__x` in class `C` is
 /// `_C__x`), as CPython stores them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Symbol {
     pub name: String,
     pub flags: SymbolFlags,
@@ -152,7 +155,7 @@ pub struct Symbol {
 }
 
 /// One block of the symbol table; every scope but [`ScopeKind::Annotation`] is a code object.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scope {
     pub kind: ScopeKind,
     /// `co_name`: the `def`/`class` name, or `<module>`, `<lambda>`, `<listcomp>`, ...
@@ -237,7 +240,7 @@ impl Scope {
 }
 
 /// The scopes of one file, module first, each scope's children in source order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScopeTree {
     pub scopes: Vec<Scope>,
     /// The scope a definition node (by byte range) makes.
@@ -251,13 +254,17 @@ impl ScopeTree {
     pub fn new(text: &str, tree: &Tree) -> ScopeTree {
         let mut scope_tree = build::build(text, tree);
         resolve::resolve(&mut scope_tree);
-        scope_tree.by_range = scope_tree
+        scope_tree.index_ranges();
+        scope_tree
+    }
+
+    fn index_ranges(&mut self) {
+        self.by_range = self
             .scopes
             .iter()
             .enumerate()
             .map(|(i, s)| ((s.range.start, s.range.end), ScopeId(i)))
             .collect();
-        scope_tree
     }
 
     /// The scope made by the `def`, `class`, `lambda` or comprehension node spanning `range`.

@@ -21,6 +21,19 @@ pub(super) fn resolve(tree: &mut ScopeTree) {
     }
 }
 
+/// How the module block classifies a name with `flags` (no enclosing function binds anything).
+pub(super) fn classify_module_symbol(flags: SymbolFlags, name: &str) -> NameScope {
+    let mut unused = Names::new();
+    analyze_name(
+        flags,
+        name,
+        &mut None,
+        &mut unused,
+        &mut Names::new(),
+        &mut Names::new(),
+    )
+}
+
 /// CPython's `analyze_name`: the scope of one name in one block.
 fn analyze_name(
     flags: SymbolFlags,
@@ -130,7 +143,10 @@ fn analyze_block(
     for symbol in scope.symbols.iter_mut() {
         symbol.scope = scopes[&symbol.name];
     }
-    for name in &new_free {
+    // In name order: pass-through symbols are added in this loop, and a set has no order.
+    let mut new_free_sorted: Vec<&String> = new_free.iter().collect();
+    new_free_sorted.sort();
+    for name in new_free_sorted {
         if let Some(&index) = scope.symbol_index.get(name) {
             let symbol = &mut scope.symbols[index];
             // A name free in a method and also bound (or global) in the class body.
@@ -187,7 +203,7 @@ fn set_qualname(tree: &mut ScopeTree, id: ScopeId) {
 }
 
 /// `co_freevars` sorted; `co_cellvars` with captured parameters first, in parameter order.
-fn set_variable_orders(tree: &mut ScopeTree, id: ScopeId) {
+pub(super) fn set_variable_orders(tree: &mut ScopeTree, id: ScopeId) {
     let scope = &mut tree.scopes[id.0];
     let mut freevars: Vec<String> = scope
         .symbols

@@ -1,0 +1,182 @@
+//! The editor's analysis (`check_edited`, which rebuilds only the top-level statements an edit
+//! changed) must equal the whole-file analysis after every edit. Real files (the repository's
+//! fixtures and demo, some of the standard library) are edited at random, the way a typist and
+//! a few structural changes would, and after each edit the scope model and the findings of both
+//! paths are compared.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use refhound::analysis::parse::parse;
+use refhound::analysis::scope::{ScopeCache, ScopeTree};
+use refhound::analysis::settings::Settings;
+use refhound::analysis::{Cache, check, check_edited};
+
+/// What the random edits insert: keystrokes, and changes that cross what one statement's scope
+/// model may assume on its own (a `__future__` import, unreachable module-level code, a
+/// `global` or `nonlocal` declaration, `__class__`, broken syntax).
+const PIECES: &[&str] = &[
+    "x",
+    "(",
+    ")",
+    ":",
+    "\n",
+    "    ",
+    "é",
+    "😀",
+    "\ndef g(a):\n    return lambda: a + y\n",
+    "\nraise SystemExit\n",
+    "\nif 0:\n    def h(): pass\n",
+    "\nfrom __future__ import annotations\n",
+    "\nglobal z\n",
+    "nonlocal q\n",
+    "\nclass K:\n    def m(self): return __class__\n",
+    "lambda: self",
+    "\n_cache = {}\ndef get(k):\n    _cache[k] = k\n    return _cache[k]\n",
+];
+
+/// A tiny deterministic generator, so each run replays the same edits.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % bound.max(1)
+    }
+}
+
+fn python_files(dir: &Path, into: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            python_files(&path, into);
+        } else if path.extension().is_some_and(|e| e == "py") {
+            into.push(path);
+        }
+    }
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    python_files(&root.join("tests/fixtures"), &mut files);
+    python_files(&root.join("tests/demo"), &mut files);
+    let stdlib = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .expect("python3 runs");
+    let stdlib = PathBuf::from(String::from_utf8(stdlib.stdout).unwrap().trim());
+    for name in [
+        "typing.py",
+        "dataclasses.py",
+        "functools.py",
+        "threading.py",
+        "asyncio/base_events.py",
+        "tkinter/__init__.py",
+        "test/test_typing.py",
+    ] {
+        let path = stdlib.join(name);
+        assert!(path.is_file(), "{} is part of the corpus", path.display());
+        files.push(path);
+    }
+    files.sort();
+    files
+}
+
+/// The nearest character boundary at or before `at`.
+fn boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[test]
+fn edited_analysis_equals_whole_file_analysis() {
+    let settings = Settings::default();
+    let mut random = Lcg(11);
+    let mut edits = 0;
+    for path in corpus() {
+        let Ok(mut text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let mut cache = Cache::default();
+        let mut scope_cache = ScopeCache::default();
+        let rounds = if text.len() > 100_000 { 6 } else { 12 };
+        for round in 0..rounds {
+            if round > 0 {
+                let start = boundary(&text, random.next(text.len() + 1));
+                let end = boundary(&text, (start + random.next(8)).min(text.len()));
+                let piece = if random.next(3) == 0 {
+                    ""
+                } else {
+                    PIECES[random.next(PIECES.len())]
+                };
+                text.replace_range(start..end, piece);
+                edits += 1;
+            }
+            let tree = parse(&text);
+            let whole = ScopeTree::new(&text, &tree);
+            let edited = ScopeTree::incremental(&text, &tree, &mut scope_cache);
+            if whole != edited {
+                let differs = (0..whole.scopes.len().max(edited.scopes.len()))
+                    .find(|&i| whole.scopes.get(i) != edited.scopes.get(i));
+                panic!(
+                    "{} after {round} edit(s): the scope models differ at scope {differs:?}:\n{:#?}\n{:#?}",
+                    path.display(),
+                    differs.and_then(|i| whole.scopes.get(i)),
+                    differs.and_then(|i| edited.scopes.get(i)),
+                );
+            }
+            assert_eq!(
+                check(&text, &tree, &settings),
+                check_edited(&text, &tree, &settings, &mut cache),
+                "{} after {round} edit(s): the findings differ",
+                path.display()
+            );
+        }
+    }
+    assert!(edits > 100, "{edits} edits");
+}
+
+#[test]
+fn a_keystroke_rebuilds_only_its_statement() {
+    let path = corpus()
+        .into_iter()
+        .find(|p| p.ends_with("test/test_typing.py"))
+        .unwrap();
+    let mut text = std::fs::read_to_string(path).unwrap();
+    let mut cache = ScopeCache::default();
+    let tree = parse(&text);
+    ScopeTree::incremental(&text, &tree, &mut cache);
+    let statements = tree.root_node().named_child_count();
+    assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
+    // A keystroke inside a method in the middle of the file.
+    let at = text[text.len() / 2..].find("self.").unwrap() + text.len() / 2;
+    text.insert(at, 'x');
+    let tree = parse(&text);
+    ScopeTree::incremental(&text, &tree, &mut cache);
+    assert_eq!(cache.built(), Some(1), "of {statements} statements");
+    // Nothing changed: nothing is built.
+    ScopeTree::incremental(&text, &tree, &mut cache);
+    assert_eq!(cache.built(), Some(0));
+    // Unreachable module-level code: the whole file is walked.
+    text.push_str("\nraise SystemExit\ndef late(): pass\n");
+    let tree = parse(&text);
+    ScopeTree::incremental(&text, &tree, &mut cache);
+    assert_eq!(cache.built(), None);
+}
+
+fn count_comments(tree: &tree_sitter::Tree) -> usize {
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    root.named_children(&mut cursor)
+        .filter(|n| n.kind() == "comment")
+        .count()
+}
