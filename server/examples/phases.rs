@@ -63,6 +63,15 @@ fn main() {
     time("scope model (nothing changed)", &mut || {
         ScopeTree::incremental(&text, &tree, &mut scope_cache);
     });
+    let statements: Vec<_> = tree
+        .root_node()
+        .children(&mut tree.root_node().walk())
+        .collect();
+    let empty = refhound::analysis::queries::MatchCache::default();
+    let (_, match_cache) = Matches::incremental(&statements, &text, &empty);
+    time("query matches (nothing changed)", &mut || {
+        Matches::incremental(&statements, &text, &match_cache);
+    });
     time("query matches", &mut || {
         Matches::new(tree.root_node(), &text);
     });

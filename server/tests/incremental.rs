@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use refhound::analysis::parse::parse;
+use refhound::analysis::queries::{MatchCache, Matches};
 use refhound::analysis::scope::{ScopeCache, ScopeTree};
 use refhound::analysis::settings::Settings;
 use refhound::analysis::{Cache, check, check_edited};
@@ -157,12 +158,16 @@ fn a_keystroke_rebuilds_only_its_statement() {
     ScopeTree::incremental(&text, &tree, &mut cache);
     let statements = tree.root_node().named_child_count();
     assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
+    let (_, matches) = Matches::incremental(&all(&tree), &text, &MatchCache::default());
+    assert_eq!(matches.queried(), all(&tree).len());
     // A keystroke inside a method in the middle of the file.
     let at = text[text.len() / 2..].find("self.").unwrap() + text.len() / 2;
     text.insert(at, 'x');
     let tree = parse(&text);
     ScopeTree::incremental(&text, &tree, &mut cache);
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
+    let (_, matches) = Matches::incremental(&all(&tree), &text, &matches);
+    assert_eq!(matches.queried(), 1, "of {statements} statements");
     // Nothing changed: nothing is built.
     ScopeTree::incremental(&text, &tree, &mut cache);
     assert_eq!(cache.built(), Some(0));
@@ -171,6 +176,12 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let tree = parse(&text);
     ScopeTree::incremental(&text, &tree, &mut cache);
     assert_eq!(cache.built(), None);
+}
+
+fn all(tree: &tree_sitter::Tree) -> Vec<tree_sitter::Node<'_>> {
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    root.children(&mut cursor).collect()
 }
 
 fn count_comments(tree: &tree_sitter::Tree) -> usize {

@@ -39,23 +39,27 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
 }
 
 /// What the analysis of one version of a document keeps for the next version's: the scope
-/// model of each top-level statement.
+/// model and the query matches of each top-level statement.
 #[derive(Default)]
 pub struct Cache {
     scopes: ScopeCache,
+    matches: queries::MatchCache,
 }
 
 impl Cache {
     pub fn scopes(&self) -> &ScopeCache {
         &self.scopes
     }
+
+    pub fn matches(&self) -> &queries::MatchCache {
+        &self.matches
+    }
 }
 
 /// [`check`] for one document someone waits for (an editor, after each keystroke): the scope
-/// model is rebuilt only for the top-level statements that changed since the version `cache`
-/// last saw, and the work runs on two threads: the scope model and the query walk over the
-/// first half of the statements beside the walk over the second half, then half the rules
-/// beside the other half. The findings equal [`check`]'s.
+/// model and the query matches are found again only for the top-level statements that changed
+/// since the version `cache` last saw, the scope model beside the matches on two threads, then
+/// half the rules beside the other half. The findings equal [`check`]'s.
 pub fn check_edited(
     text: &str,
     tree: &Tree,
@@ -67,25 +71,30 @@ pub fn check_edited(
         let mut cursor = root.walk();
         root.children(&mut cursor).collect()
     };
-    // Where half the text has gone by.
-    let half = statements.partition_point(|s| s.start_byte() < text.len() / 2);
-    let (first, second) = statements.split_at(half);
-    let cache = std::sync::Mutex::new(&mut cache.scopes);
-    let ((scopes, mut matches), (later, lines)) = beside(
+    // The scope model is the lighter half when little changed: its thread takes fewer statements.
+    let split = statements.partition_point(|s| s.start_byte() < text.len() * 2 / 5);
+    let (first, second) = statements.split_at(split);
+    let last_matches = &cache.matches;
+    let scope_cache = std::sync::Mutex::new(&mut cache.scopes);
+    let ((scopes, (mut matches, first_kept)), (later, second_kept, lines)) = beside(
         true,
         || {
-            let mut cache = cache
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut scope_cache = scope_cache.lock().unwrap_or_else(|p| p.into_inner());
+            let scopes = ScopeTree::incremental(text, tree, &mut scope_cache);
             (
-                ScopeTree::incremental(text, tree, &mut cache),
-                queries::Matches::under(first, text),
+                scopes,
+                queries::Matches::incremental(first, text, last_matches),
             )
         },
-        || (queries::Matches::under(second, text), LineIndex::new(text)),
+        || {
+            let (matches, kept) = queries::Matches::incremental(second, text, last_matches);
+            (matches, kept, LineIndex::new(text))
+        },
     );
     matches.extend(later);
-    check_with(text, tree, settings, true, &scopes, &matches, &lines)
+    let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines);
+    cache.matches = queries::MatchCache::join([first_kept, second_kept]);
+    findings
 }
 
 fn check_with(

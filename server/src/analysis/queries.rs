@@ -8,6 +8,10 @@ use tree_sitter::{Node, Query, QueryCursor, StreamingIterator};
 
 use super::parse::python_language;
 
+mod incremental;
+
+pub use incremental::MatchCache;
+
 /// A pattern family: one `queries/*.scm` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
@@ -111,7 +115,28 @@ impl<'t> Captures<'t> {
     }
 }
 
+/// Calls `found` with each match in the tree under `root`, in source order.
+fn for_each_match<'t>(
+    cursor: &mut QueryCursor,
+    root: Node<'t>,
+    text: &str,
+    mut found: impl FnMut(Family, Captures<'t>),
+) {
+    let compiled = compiled();
+    let names = compiled.query.capture_names();
+    let mut iter = cursor.matches(&compiled.query, root, text.as_bytes());
+    while let Some(m) = iter.next() {
+        let nodes = m
+            .captures()
+            .iter()
+            .map(|c| (names[c.index as usize], c.node))
+            .collect();
+        found(compiled.families[m.pattern_index], Captures { nodes });
+    }
+}
+
 /// Every match in one tree, by family.
+#[derive(Default)]
 pub struct Matches<'t> {
     by_family: HashMap<Family, Vec<Captures<'t>>>,
 }
@@ -125,25 +150,18 @@ impl<'t> Matches<'t> {
     /// Runs all the queries over the trees under `roots` (siblings in source order, such as
     /// some of a module's statements), each once; the matches come in source order.
     pub fn under(roots: &[Node<'t>], text: &str) -> Matches<'t> {
-        let compiled = compiled();
-        let names = compiled.query.capture_names();
-        let mut by_family: HashMap<Family, Vec<Captures<'t>>> = HashMap::new();
+        let mut matches = Matches::default();
         let mut cursor = QueryCursor::new();
         for &root in roots {
-            let mut iter = cursor.matches(&compiled.query, root, text.as_bytes());
-            while let Some(m) = iter.next() {
-                let nodes = m
-                    .captures()
-                    .iter()
-                    .map(|c| (names[c.index as usize], c.node))
-                    .collect();
-                by_family
-                    .entry(compiled.families[m.pattern_index])
-                    .or_default()
-                    .push(Captures { nodes });
-            }
+            for_each_match(&mut cursor, root, text, |family, captures| {
+                matches.push(family, captures)
+            });
         }
-        Matches { by_family }
+        matches
+    }
+
+    fn push(&mut self, family: Family, captures: Captures<'t>) {
+        self.by_family.entry(family).or_default().push(captures);
     }
 
     /// Adds the matches of trees that come after this one's.

@@ -30,8 +30,9 @@ pub struct Document {
     pub analysis: Option<Arc<Analysis>>,
     /// The last (version, settings generation) whose diagnostics were pushed.
     published: Option<(i32, u64)>,
-    /// What the last analysis keeps for the next one, whichever version that is for.
-    cache: Arc<Mutex<Cache>>,
+    /// What the last analysis keeps for the next one, whichever version that is for. Only for
+    /// documents being edited: one that is only open does not need the memory.
+    cache: Option<Arc<Mutex<Cache>>>,
 }
 
 /// Where a document's tree stands against its text.
@@ -53,7 +54,7 @@ pub struct Snapshot {
     pub text: Rope,
     pub version: i32,
     tree: TreeState,
-    pub cache: Arc<Mutex<Cache>>,
+    pub cache: Option<Arc<Mutex<Cache>>>,
 }
 
 impl Snapshot {
@@ -81,7 +82,7 @@ impl Document {
             tree: TreeState::Unparsed,
             analysis: None,
             published: None,
-            cache: Arc::default(),
+            cache: None,
         }
     }
 
@@ -101,7 +102,7 @@ impl Document {
             text: self.text.clone(),
             version: self.version,
             tree: self.tree.clone(),
-            cache: Arc::clone(&self.cache),
+            cache: self.cache.clone(),
         }
     }
 
@@ -151,6 +152,7 @@ impl Document {
         };
         self.analysis = None;
         self.version = version;
+        self.cache.get_or_insert_with(Arc::default);
     }
 }
 

@@ -32,6 +32,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
 
+use crate::analysis::Cache;
 use crate::analysis::scope::ScopeTree;
 use diagnostics::Analysis;
 use document::{Change, Document};
@@ -173,15 +174,17 @@ impl State {
             let tree = snapshot.tree();
             let path = uri.to_file_path();
             let (settings, problems) = state.settings.for_path(path.as_deref());
-            // Someone waits for this one file: two threads, and only what changed is redone.
-            let findings = {
-                let mut cache = snapshot.cache.lock().unwrap_or_else(|p| p.into_inner());
-                crate::analysis::check_edited(
-                    &snapshot.text.to_string(),
-                    &tree,
-                    &settings,
-                    &mut cache,
-                )
+            // Someone waits for this one file: two threads, and for a document being edited, only
+            // what changed is redone.
+            let text = snapshot.text.to_string();
+            let findings = match &snapshot.cache {
+                Some(cache) => {
+                    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+                    crate::analysis::check_edited(&text, &tree, &settings, &mut cache)
+                }
+                None => {
+                    crate::analysis::check_edited(&text, &tree, &settings, &mut Cache::default())
+                }
             };
             let analysis = Arc::new(Analysis::new(
                 &findings,

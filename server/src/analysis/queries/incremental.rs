@@ -1,0 +1,183 @@
+//! The query matches of an edited file, found again only where the file changed.
+//!
+//! No query pattern spans two top-level statements, so each statement's matches depend on its
+//! text alone. [`MatchCache`] keeps them per statement, keyed by the statement's text, as
+//! positions relative to the statement's start; [`Matches::incremental`] runs the queries only
+//! over statements it has not seen, and finds the kept captures' nodes in the new tree by
+//! position and kind (a short descent from the previous capture's node, much cheaper than the
+//! query engine's walk). A capture it cannot find again sends its statement through the
+//! queries; statements with syntax errors always go through them. The statements can be split
+//! among threads: each reads the last analysis's cache and returns its part of the next one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tree_sitter::{Node, QueryCursor, TreeCursor};
+
+use super::{Captures, Family, Matches, for_each_match};
+
+/// The matches of each top-level statement of one document's last analysis.
+#[derive(Default)]
+pub struct MatchCache {
+    /// Shared: a part's entries are copied into the next cache without copying the matches.
+    statements: HashMap<Box<str>, Arc<[KeptMatch]>>,
+    /// How many top-level statements the analysis that made this cache ran the queries over.
+    queried: usize,
+}
+
+impl MatchCache {
+    /// How many top-level statements the analysis that made this cache ran the queries over
+    /// (the others' matches it found again from the last one's).
+    pub fn queried(&self) -> usize {
+        self.queried
+    }
+}
+
+struct KeptMatch {
+    family: Family,
+    captures: Vec<KeptCapture>,
+}
+
+/// A captured node by its byte range relative to its statement's start, and its kind.
+struct KeptCapture {
+    name: &'static str,
+    start: usize,
+    end: usize,
+    kind: u16,
+}
+
+impl<'t> Matches<'t> {
+    /// [`Matches::new`] over some top-level statements of a module (`statements`, in source
+    /// order), reusing from `last` the matches of every statement whose text is unchanged since
+    /// the last analysis. Returns the matches and the cache entries of these statements: the
+    /// next analysis's cache is the union of such parts (see [`MatchCache::join`]).
+    pub fn incremental(
+        statements: &[Node<'t>],
+        text: &str,
+        last: &MatchCache,
+    ) -> (Matches<'t>, MatchCache) {
+        let mut matches = Matches::default();
+        let mut kept = MatchCache::default();
+        let mut query_cursor = QueryCursor::new();
+        for &statement in statements {
+            let source = &text[statement.byte_range()];
+            let clean = !statement.has_error();
+            if clean {
+                let entry = last.statements.get(source);
+                let found = kept
+                    .statements
+                    .get(source)
+                    .or(entry)
+                    .and_then(|entry| find_again(statement, entry));
+                if let Some(found) = found {
+                    if let Some(entry) = entry.filter(|_| !kept.statements.contains_key(source)) {
+                        kept.statements.insert(source.into(), entry.clone());
+                    }
+                    for (family, captures) in found {
+                        matches.push(family, captures);
+                    }
+                    continue;
+                }
+            }
+            kept.queried += 1;
+            let mut found = Vec::new();
+            for_each_match(&mut query_cursor, statement, text, |family, captures| {
+                found.push((family, captures))
+            });
+            if clean {
+                let entry = keep(&found, statement.start_byte());
+                kept.statements.insert(source.into(), entry);
+            }
+            for (family, captures) in found {
+                matches.push(family, captures);
+            }
+        }
+        (matches, kept)
+    }
+}
+
+impl MatchCache {
+    /// The cache of a whole module from the parts [`Matches::incremental`] returned.
+    pub fn join(parts: impl IntoIterator<Item = MatchCache>) -> MatchCache {
+        parts
+            .into_iter()
+            .fold(MatchCache::default(), |mut whole, part| {
+                whole.queried += part.queried;
+                whole.statements.extend(part.statements);
+                whole
+            })
+    }
+}
+
+fn keep(found: &[(Family, Captures)], base: usize) -> Arc<[KeptMatch]> {
+    found
+        .iter()
+        .map(|(family, captures)| KeptMatch {
+            family: *family,
+            captures: captures
+                .nodes
+                .iter()
+                .map(|&(name, node)| KeptCapture {
+                    name,
+                    start: node.start_byte() - base,
+                    end: node.end_byte() - base,
+                    kind: node.kind_id(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The kept matches of `statement` with their nodes found in its tree; `None` when one is not
+/// there.
+fn find_again<'t>(statement: Node<'t>, kept: &[KeptMatch]) -> Option<Vec<(Family, Captures<'t>)>> {
+    let base = statement.start_byte();
+    let mut cursor = statement.walk();
+    kept.iter()
+        .map(|m| {
+            let nodes = m
+                .captures
+                .iter()
+                .map(|c| {
+                    let node = descend(&mut cursor, base + c.start, base + c.end, c.kind)?;
+                    Some((c.name, node))
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some((m.family, Captures { nodes }))
+        })
+        .collect()
+}
+
+/// Moves `cursor` to the outermost node spanning exactly `start..end` with kind `kind`: on to
+/// later siblings or up from where it is until the node contains the range (captures mostly
+/// come in source order, so this is a short way), then down through the children holding it.
+fn descend<'t>(
+    cursor: &mut TreeCursor<'t>,
+    start: usize,
+    end: usize,
+    kind: u16,
+) -> Option<Node<'t>> {
+    let contains = |node: Node| node.start_byte() <= start && end <= node.end_byte();
+    loop {
+        let node = cursor.node();
+        if contains(node) {
+            break;
+        }
+        if node.end_byte() <= start && cursor.goto_next_sibling() {
+            continue;
+        }
+        if !cursor.goto_parent() {
+            return None;
+        }
+    }
+    loop {
+        let node = cursor.node();
+        if node.start_byte() == start && node.end_byte() == end && node.kind_id() == kind {
+            return Some(node);
+        }
+        cursor.goto_first_child_for_byte(start)?;
+        if !contains(cursor.node()) {
+            return None;
+        }
+    }
+}
