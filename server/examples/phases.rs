@@ -126,6 +126,17 @@ fn main() {
     time("check_edited (nothing changed)", &mut || {
         refhound::analysis::check_edited(&text, &tree, &settings, &mut cache);
     });
+    // Each run sees the other of two versions that differ in one character in mid-file.
+    let at = text.len() / 2 + text[text.len() / 2..].find("self.").unwrap_or(0);
+    let edited = format!("{}x{}", &text[..at], &text[at..]);
+    let edited_tree = parser.parse(&edited, None).expect("a tree");
+    let versions = [(&text, &tree), (&edited, &edited_tree)];
+    let mut run = 0;
+    time("check_edited (one statement changed)", &mut || {
+        run += 1;
+        let (text, tree) = versions[run % 2];
+        refhound::analysis::check_edited(text, tree, &settings, &mut cache);
+    });
     time("check_edited (all changed)", &mut || {
         let mut cache = refhound::analysis::Cache::default();
         refhound::analysis::check_edited(&text, &tree, &settings, &mut cache);

@@ -126,10 +126,12 @@ fn for_each_match<'t>(
     let names = compiled.query.capture_names();
     let mut iter = cursor.matches(&compiled.query, root, text.as_bytes());
     while let Some(m) = iter.next() {
+        // Captures named `_...` only serve the patterns' predicates; no rule reads them.
         let nodes = m
             .captures()
             .iter()
             .map(|c| (names[c.index as usize], c.node))
+            .filter(|(name, _)| !name.starts_with('_'))
             .collect();
         found(compiled.families[m.pattern_index], Captures { nodes });
     }
