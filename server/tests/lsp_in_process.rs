@@ -350,18 +350,7 @@ fn ignoring_a_finding_on_its_line_removes_it_and_keeps_the_others() {
 
 // 5. the fast typist
 
-/// A tiny deterministic generator (a 64-bit LCG): the same edits on every run, no crate.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, bound: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % bound.max(1)
-    }
-}
+use support::random::Lcg;
 
 /// What the typist types anywhere, to be undone later: code, brackets that open blocks and
 /// strings, multi-byte characters (two-byte, CJK, astral-plane) and line breaks.

@@ -11,6 +11,7 @@
 
 #![allow(dead_code)] // Each test file uses its own part of the harness.
 
+pub mod random;
 pub mod text;
 
 use std::collections::{HashMap, VecDeque};
