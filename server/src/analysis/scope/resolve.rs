@@ -23,12 +23,12 @@ pub(super) fn resolve(tree: &mut ScopeTree) {
 
 /// How the module block classifies a name with `flags` (no enclosing function binds anything).
 pub(super) fn classify_module_symbol(flags: SymbolFlags, name: &str) -> NameScope {
-    let mut unused = Names::new();
+    let mut local = Names::new();
     analyze_name(
         flags,
         name,
         &mut None,
-        &mut unused,
+        &mut local,
         &mut Names::new(),
         &mut Names::new(),
     )
