@@ -59,9 +59,9 @@ fn main() {
         ScopeTree::new(&text, &tree);
     });
     let mut scope_cache = refhound::analysis::scope::ScopeCache::default();
-    ScopeTree::incremental(&text, &tree, &mut scope_cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut scope_cache);
     time("scope model (nothing changed)", &mut || {
-        ScopeTree::incremental(&text, &tree, &mut scope_cache);
+        ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut scope_cache);
     });
     let statements: Vec<_> = tree
         .root_node()

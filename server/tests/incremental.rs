@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use refhound::analysis::line_index::LineIndex;
 use refhound::analysis::parse::parse;
 use refhound::analysis::queries::{MatchCache, Matches};
 use refhound::analysis::scope::{ScopeCache, ScopeTree};
@@ -117,7 +118,8 @@ fn edited_analysis_equals_whole_file_analysis() {
             }
             let tree = parse(&text);
             let whole = ScopeTree::new(&text, &tree);
-            let edited = ScopeTree::incremental(&text, &tree, &mut scope_cache);
+            let edited =
+                ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut scope_cache);
             if whole != edited {
                 let differs = (0..whole.scopes.len().max(edited.scopes.len()))
                     .find(|&i| whole.scopes.get(i) != edited.scopes.get(i));
@@ -149,7 +151,7 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let mut text = std::fs::read_to_string(path).unwrap();
     let mut cache = ScopeCache::default();
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &mut cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
     let statements = tree.root_node().named_child_count();
     assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
     let (_, matches) = Matches::incremental(&all(&tree), &text, &MatchCache::default());
@@ -159,17 +161,17 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let at = half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2;
     text.insert(at, 'x');
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &mut cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
     let (_, matches) = Matches::incremental(&all(&tree), &text, &matches);
     assert_eq!(matches.queried(), 1, "of {statements} statements");
     // Nothing changed: nothing is built.
-    ScopeTree::incremental(&text, &tree, &mut cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
     assert_eq!(cache.built(), Some(0));
     // Unreachable module-level code: the whole file is walked.
     text.push_str("\nraise SystemExit\ndef late(): pass\n");
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &mut cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
     assert_eq!(cache.built(), None);
 }
 

@@ -76,20 +76,18 @@ pub fn check_edited(
     let (first, second) = statements.split_at(split);
     let last_matches = &cache.matches;
     let scope_cache = std::sync::Mutex::new(&mut cache.scopes);
-    let ((scopes, (mut matches, first_kept)), (later, second_kept, lines)) = beside(
+    let lines = LineIndex::new(text);
+    let ((scopes, (mut matches, first_kept)), (later, second_kept)) = beside(
         true,
         || {
             let mut scope_cache = scope_cache.lock().unwrap_or_else(|p| p.into_inner());
-            let scopes = ScopeTree::incremental(text, tree, &mut scope_cache);
+            let scopes = ScopeTree::incremental(text, tree, &lines, &mut scope_cache);
             (
                 scopes,
                 queries::Matches::incremental(first, text, last_matches),
             )
         },
-        || {
-            let (matches, kept) = queries::Matches::incremental(second, text, last_matches);
-            (matches, kept, LineIndex::new(text))
-        },
+        || queries::Matches::incremental(second, text, last_matches),
     );
     matches.extend(later);
     let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines);

@@ -146,19 +146,10 @@ pub struct Matches<'t> {
 impl<'t> Matches<'t> {
     /// Runs all the queries over the tree under `root`, once.
     pub fn new(root: Node<'t>, text: &str) -> Matches<'t> {
-        Matches::under(&[root], text)
-    }
-
-    /// Runs all the queries over the trees under `roots` (siblings in source order, such as
-    /// some of a module's statements), each once; the matches come in source order.
-    pub fn under(roots: &[Node<'t>], text: &str) -> Matches<'t> {
         let mut matches = Matches::default();
-        let mut cursor = QueryCursor::new();
-        for &root in roots {
-            for_each_match(&mut cursor, root, text, |family, captures| {
-                matches.push(family, captures)
-            });
-        }
+        for_each_match(&mut QueryCursor::new(), root, text, |family, captures| {
+            matches.push(family, captures)
+        });
         matches
     }
 

@@ -51,8 +51,13 @@ struct Cached {
 impl ScopeTree {
     /// [`ScopeTree::new`], reusing from `cache` the scopes of every top-level statement whose
     /// text is unchanged since the last call; the cache then holds this file's statements.
-    pub fn incremental(text: &str, tree: &Tree, cache: &mut ScopeCache) -> ScopeTree {
-        let lines = LineIndex::new(text);
+    /// `lines` is the line index of `text`.
+    pub fn incremental(
+        text: &str,
+        tree: &Tree,
+        lines: &LineIndex,
+        cache: &mut ScopeCache,
+    ) -> ScopeTree {
         let statements = named_children(tree.root_node());
         let mut kept = ScopeCache::default();
         // Statements with syntax errors: built for this call only.
@@ -65,7 +70,7 @@ impl ScopeTree {
                 future_annotations_before: future,
                 start: statement.start_byte(),
                 line: lines.line_of(statement.start_byte()),
-                scopes: statement_scopes(text, &lines, statement, future),
+                scopes: statement_scopes(text, lines, statement, future),
             };
             let part = if statement.has_error() {
                 built += 1;
