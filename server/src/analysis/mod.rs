@@ -6,6 +6,7 @@ pub mod findings;
 pub mod fixes;
 pub mod hover;
 pub mod imports;
+pub mod indentation;
 pub mod line_index;
 pub mod parse;
 pub mod queries;

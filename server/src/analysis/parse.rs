@@ -14,6 +14,8 @@ use std::ops::Range;
 
 use tree_sitter::{Language, Parser, Tree};
 
+use super::indentation::Refusal;
+
 /// The tree-sitter grammar for Python.
 pub fn python_language() -> Language {
     tree_sitter_python::LANGUAGE.into()
@@ -32,6 +34,12 @@ pub fn python_parser() -> Parser {
 /// `MISSING` and `ERROR` nodes as such): what a debugging view shows, and what tests compare
 /// when two trees must be the same.
 pub fn outline(tree: &Tree) -> String {
+    outline_bounded(tree, usize::MAX)
+}
+
+/// [`outline`], stopped once it passes `limit` bytes, with a last line that says so: indentation
+/// makes the outline grow with the square of the nesting depth.
+pub fn outline_bounded(tree: &Tree, limit: usize) -> String {
     let mut out = String::new();
     let mut cursor = tree.walk();
     let mut depth = 0usize;
@@ -46,13 +54,20 @@ pub fn outline(tree: &Tree) -> String {
             .field_name()
             .map(|f| format!("{f}: "))
             .unwrap_or_default();
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
         out.push_str(&format!(
-            "{:indent$}{field}{kind} {}..{}\n",
-            "",
+            "{field}{kind} {}..{}\n",
             node.start_byte(),
-            node.end_byte(),
-            indent = depth * 2
+            node.end_byte()
         ));
+        if out.len() > limit {
+            out.push_str(&format!(
+                "… the outline stops here: more than {limit} bytes\n"
+            ));
+            return out;
+        }
         if cursor.goto_first_child() {
             depth += 1;
             continue;
@@ -67,15 +82,62 @@ pub fn outline(tree: &Tree) -> String {
 }
 
 /// Parses `text` from scratch, retrying with bracketed lines joined when that parses cleanly.
+/// A text the parser cannot take (see [`super::indentation`]) gives the tree of a blank text of
+/// the same length: every later stage finds nothing in it. [`parse_checked`] says why.
 pub fn parse(text: &str) -> Tree {
+    parse_checked(text).0
+}
+
+/// [`parse`], and why the text was not parsed when it was not.
+pub fn parse_checked(text: &str) -> (Tree, Option<Refusal>) {
     let mut parser = python_parser();
-    let tree = parse_with(&mut parser, text);
+    if let Some(refusal) = super::indentation::check(text) {
+        return (parse_with(&mut parser, &blank(text)), Some(refusal));
+    }
+    (parse_unguarded(&mut parser, text), None)
+}
+
+/// A text of `text`'s length in which every byte but line feeds is a space.
+pub fn blank(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b == b'\n' { '\n' } else { ' ' })
+        .collect()
+}
+
+/// Whether `bytes` holds a carriage return that is not followed by a line feed.
+pub fn has_lone_cr(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+}
+
+/// `text` with every lone carriage return a line feed: the same length, and the line breaks
+/// CPython's tokenizer sees (tree-sitter-python takes a lone `\r` for plain whitespace).
+pub fn lone_cr_as_lf(text: &str) -> Option<String> {
+    if !has_lone_cr(text.as_bytes()) {
+        return None;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    Some(String::from_utf8(bytes).expect("one ASCII byte for another keeps UTF-8"))
+}
+
+fn parse_unguarded(parser: &mut Parser, text: &str) -> Tree {
+    if let Some(respelled) = lone_cr_as_lf(text) {
+        return parse_unguarded(parser, &respelled);
+    }
+    let tree = parse_with(parser, text);
     if !tree.root_node().has_error() {
         return tree;
     }
     match join_bracketed_lines(text) {
         Some(joined) => {
-            let retry = parse_with(&mut parser, &joined);
+            let retry = parse_with(parser, &joined);
             if retry.root_node().has_error() {
                 tree
             } else {

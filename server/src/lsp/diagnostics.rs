@@ -17,6 +17,8 @@ use crate::analysis::settings::{Settings, Severity};
 /// The findings of one document version, under one settings generation.
 pub struct Analysis {
     pub version: i32,
+    /// The document state analysed (see `document::REVISIONS`): unique within the server's life.
+    pub revision: u64,
     pub generation: u64,
     pub diagnostics: Vec<Diagnostic>,
     /// The edits of "fix all" (`source.fixAll.refhound`): the safe fixes, chosen as
@@ -31,7 +33,7 @@ impl Analysis {
     pub fn new(
         findings: &[Finding],
         text: &Rope,
-        version: i32,
+        (version, revision): (i32, u64),
         generation: u64,
         settings: &Settings,
         encoding: Encoding,
@@ -44,6 +46,7 @@ impl Analysis {
         let (safe, _) = select_fixes(findings, Allowed::Safe);
         Analysis {
             version,
+            revision,
             generation,
             diagnostics,
             fix_all: text_edits(&safe, text, encoding),
@@ -51,9 +54,11 @@ impl Analysis {
         }
     }
 
-    /// The pull-diagnostics result id: changes with the text and with the settings.
+    /// The pull-diagnostics result id: changes with the text and with the settings, and never
+    /// repeats within the server's life (a document reopened at version 1 with other text gets
+    /// another one).
     pub fn result_id(&self) -> String {
-        format!("{}:{}", self.generation, self.version)
+        format!("{}:{}", self.generation, self.revision)
     }
 }
 

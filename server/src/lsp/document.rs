@@ -5,6 +5,7 @@
 //! [`Snapshot`]: one incremental reparse for however many edits arrived meanwhile. A whole-document
 //! change leaves nothing to reuse, so the next parse starts afresh.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ropey::Rope;
@@ -13,7 +14,16 @@ use tree_sitter::{InputEdit, Parser, Point, Tree};
 use super::diagnostics::Analysis;
 use super::position::{Encoding, offset_of};
 use crate::analysis::Cache;
-use crate::analysis::parse::python_language;
+use crate::analysis::indentation::{Guard, Refusal};
+use crate::analysis::parse::{blank, has_lone_cr, lone_cr_as_lf, python_language};
+
+/// Every state of every document gets a number never given before: the client's versions may go
+/// backwards (a document reopened, a client that restarts its count), these never do.
+static REVISIONS: AtomicU64 = AtomicU64::new(1);
+
+pub fn next_revision() -> u64 {
+    REVISIONS.fetch_add(1, Ordering::Relaxed)
+}
 
 /// One content change as the client sends it: a range (absent for a whole-document change) and
 /// the new text.
@@ -25,11 +35,13 @@ pub struct Change {
 pub struct Document {
     pub text: Rope,
     pub version: i32,
+    /// This state's number (see [`REVISIONS`]): what "is this result still current" compares.
+    pub revision: u64,
     tree: TreeState,
     /// The findings of this version, once computed; dropped by the next change.
     pub analysis: Option<Arc<Analysis>>,
-    /// The last (version, settings generation) whose diagnostics were pushed.
-    published: Option<(i32, u64)>,
+    /// The last (revision, settings generation) whose diagnostics were pushed.
+    published: Option<(u64, u64)>,
     /// What the last analysis keeps for the next one, whichever version that is for. Only for
     /// documents being edited: one that is only open does not need the memory.
     cache: Option<Arc<Mutex<Cache>>>,
@@ -53,6 +65,7 @@ enum TreeState {
 pub struct Snapshot {
     pub text: Rope,
     pub version: i32,
+    pub revision: u64,
     tree: TreeState,
     pub cache: Option<Arc<Mutex<Cache>>>,
 }
@@ -71,6 +84,11 @@ impl Snapshot {
     pub fn needs_parse(&self) -> bool {
         !matches!(self.tree, TreeState::Parsed(_))
     }
+
+    /// Why this text is not parsed (its tree is then a blank one), if it is not.
+    pub fn refusal(&self) -> Option<Refusal> {
+        refusal(&self.text)
+    }
 }
 
 impl Document {
@@ -79,6 +97,7 @@ impl Document {
         Document {
             text: Rope::from_str(text),
             version,
+            revision: next_revision(),
             tree: TreeState::Unparsed,
             analysis: None,
             published: None,
@@ -86,13 +105,13 @@ impl Document {
         }
     }
 
-    /// Whether diagnostics for `version` under settings `generation` may be pushed now: it is
-    /// the current version and nothing as new was pushed before. Marks them pushed.
-    pub fn mark_published(&mut self, version: i32, generation: u64) -> bool {
+    /// Whether diagnostics for `revision` under settings `generation` may be pushed now: it is
+    /// the current revision and nothing as new was pushed before. Marks them pushed.
+    pub fn mark_published(&mut self, revision: u64, generation: u64) -> bool {
         let fresh =
-            self.version == version && self.published.is_none_or(|p| p < (version, generation));
+            self.revision == revision && self.published.is_none_or(|p| p < (revision, generation));
         if fresh {
-            self.published = Some((version, generation));
+            self.published = Some((revision, generation));
         }
         fresh
     }
@@ -101,15 +120,18 @@ impl Document {
         Snapshot {
             text: self.text.clone(),
             version: self.version,
+            revision: self.revision,
             tree: self.tree.clone(),
             cache: self.cache.clone(),
         }
     }
 
-    /// Keeps the tree parsed for `version`, unless the document has moved on (then its edits
-    /// were applied to the older tree, which the next parse starts from).
-    pub fn store_tree(&mut self, version: i32, tree: Tree) {
-        if self.version == version && !matches!(self.tree, TreeState::Parsed(_)) {
+    /// Keeps the tree parsed for `revision`, unless the document has moved on (then its edits
+    /// were applied to the older tree, which the next parse starts from). The blank tree of a
+    /// text that was not parsed is not kept: it cannot seed an incremental parse.
+    pub fn store_tree(&mut self, revision: u64, tree: Tree) {
+        let blank = tree.root_node().child_count() == 0 && self.text.len_bytes() > 0;
+        if self.revision == revision && !blank && !matches!(self.tree, TreeState::Parsed(_)) {
             self.tree = TreeState::Parsed(tree);
         }
     }
@@ -126,14 +148,22 @@ impl Document {
                 Some(range) => {
                     let start = offset_of(&self.text, range.start, encoding);
                     let end = offset_of(&self.text, range.end, encoding).max(start);
-                    let start_position = point(&self.text, start);
+                    // A carriage return just before the change may stop or start being a line
+                    // break of its own (the parser sees a lone one as a line feed): the tree's
+                    // edit covers it too.
+                    let edit_start = if start > 0 && self.text.byte(start - 1) == b'\r' {
+                        start - 1
+                    } else {
+                        start
+                    };
+                    let start_position = point(&self.text, edit_start);
                     let old_end_position = point(&self.text, end);
                     let char_start = self.text.byte_to_char(start);
                     self.text.remove(char_start..self.text.byte_to_char(end));
                     self.text.insert(char_start, &change.text);
                     let new_end_byte = start + change.text.len();
                     let edit = InputEdit {
-                        start_byte: start,
+                        start_byte: edit_start,
                         old_end_byte: end,
                         new_end_byte,
                         start_position,
@@ -152,6 +182,7 @@ impl Document {
         };
         self.analysis = None;
         self.version = version;
+        self.revision = next_revision();
         self.cache.get_or_insert_with(Arc::default);
     }
 }
@@ -162,12 +193,37 @@ fn point(text: &Rope, offset: usize) -> Point {
     Point::new(row, offset - text.line_to_byte(row))
 }
 
-/// Parses the rope chunk by chunk, incrementally when an edited old tree is given.
+/// Why the rope's text is not parsed, if it is not (see [`crate::analysis::indentation`]).
+fn refusal(text: &Rope) -> Option<Refusal> {
+    let mut guard = Guard::new();
+    for chunk in text.chunks() {
+        guard.feed(chunk.as_bytes());
+    }
+    guard.finish()
+}
+
+/// Parses the rope chunk by chunk, incrementally when an edited old tree is given. A text the
+/// parser cannot take gives the tree of a blank text; one with lone carriage returns is parsed
+/// with them as line feeds, as CPython reads them.
 fn parse(text: &Rope, old: Option<&Tree>) -> Tree {
     let mut parser = Parser::new();
     parser
         .set_language(&python_language())
         .expect("the Python grammar loads");
+    if refusal(text).is_some() {
+        return parser
+            .parse(blank(&text.to_string()), None)
+            .expect("parsing without a timeout or cancellation always yields a tree");
+    }
+    if text.chunks().any(|c| c.as_bytes().contains(&b'\r')) {
+        let whole = text.to_string();
+        if has_lone_cr(whole.as_bytes()) {
+            let respelled = lone_cr_as_lf(&whole).expect("it has a lone carriage return");
+            return parser
+                .parse(respelled, old)
+                .expect("parsing without a timeout or cancellation always yields a tree");
+        }
+    }
     let mut read = |offset: usize, _: Point| -> &[u8] {
         if offset >= text.len_bytes() {
             return &[];
@@ -242,7 +298,7 @@ mod tests {
             // Sometimes the server reparses between notifications, sometimes edits pile up.
             if random.next(2) == 0 {
                 let snapshot = document.snapshot();
-                document.store_tree(snapshot.version, snapshot.tree());
+                document.store_tree(snapshot.revision, snapshot.tree());
             }
         }
         let text = document.text.to_string();

@@ -7,7 +7,8 @@
 //! - `actions`: code actions (ignore comment, the rules' fixes, fix-all);
 //! - `settings`: defaults ← configuration file ← editor settings;
 //! - `workspace`: the background scan of the workspace's files;
-//! - `panic`: a panicking request answers with an error instead of ending the server.
+//! - `panic`: a panicking request answers with an error instead of ending the server;
+//! - `transport`: the wire under tower-lsp-server: bad frames answered, the rest passed on.
 //!
 //! Ordering: tower-lsp may run several handlers at once, notifications included. So every
 //! notification changes the document store before its first `.await`, no `DashMap` guard or lock
@@ -21,11 +22,13 @@ mod document;
 mod panic;
 mod position;
 mod settings;
+mod transport;
 mod workspace;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use dashmap::DashMap;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
@@ -61,6 +64,9 @@ struct State {
     workspace: workspace::Scans,
     /// `shutdown` was received: `exit` then ends the process with status 0, else 1.
     shut_down: AtomicBool,
+    /// Documents whose diagnostics a task is pushing, each with whether a newer version
+    /// arrived meanwhile (see [`Backend::publish`]).
+    publishing: Mutex<std::collections::HashMap<Uri, bool>>,
 }
 
 /// Documents larger than this are not parsed or analysed (a log line says so): generated
@@ -155,19 +161,27 @@ impl State {
                 state
                     .documents
                     .get(&uri)
-                    .is_some_and(|d| d.version == snapshot.version)
+                    .is_some_and(|d| d.revision == snapshot.revision)
             };
             // A fast typist leaves versions behind before their turn comes: skip those.
             if !current(&state) {
                 return (None, Vec::new());
             }
-            if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
+            let skipped = if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
+                Some(too_large(&uri, snapshot.text.len_bytes()))
+            } else {
+                snapshot
+                    .refusal()
+                    .map(|refusal| format!("{} was not analysed: {refusal}", uri.as_str()))
+            };
+            if let Some(skipped) = skipped {
                 let skipped = Analysis {
                     version: snapshot.version,
+                    revision: snapshot.revision,
                     generation,
                     diagnostics: Vec::new(),
                     fix_all: Vec::new(),
-                    skipped: Some(too_large(&uri, snapshot.text.len_bytes())),
+                    skipped: Some(skipped),
                 };
                 return (Some(Arc::new(skipped)), Vec::new());
             }
@@ -189,15 +203,15 @@ impl State {
             let analysis = Arc::new(Analysis::new(
                 &findings,
                 &snapshot.text,
-                snapshot.version,
+                (snapshot.version, snapshot.revision),
                 generation,
                 &settings,
                 state.encoding(),
                 &uri,
             ));
             if let Some(mut document) = state.documents.get_mut(&uri) {
-                document.store_tree(snapshot.version, tree);
-                if document.version == snapshot.version {
+                document.store_tree(snapshot.revision, tree);
+                if document.revision == snapshot.revision {
                     document.analysis = Some(Arc::clone(&analysis));
                 }
             }
@@ -206,6 +220,65 @@ impl State {
         })
         .await
     }
+}
+
+/// Tells the user about bad settings: a message they see, and the log.
+async fn show_problems(client: &Client, problems: Vec<String>) {
+    for problem in problems {
+        client.log_message(MessageType::WARNING, &problem).await;
+        client.show_message(MessageType::WARNING, problem).await;
+    }
+}
+
+/// Pushes the diagnostics of the document's current version.
+async fn publish_newest(client: &Client, state: &Arc<State>, uri: Uri) {
+    match state.analysis(&uri).await {
+        Ok((Some(analysis), problems)) => {
+            show_problems(client, problems).await;
+            if let Some(skipped) = &analysis.skipped {
+                client.log_message(MessageType::INFO, skipped).await;
+            }
+            // Checked right before sending, so results that finished late for a version the
+            // document has left never overtake newer ones.
+            let fresh = match state.documents.get_mut(&uri) {
+                Some(mut document) => {
+                    document.mark_published(analysis.revision, analysis.generation)
+                }
+                None => false,
+            };
+            if !fresh {
+                return;
+            }
+            client
+                .publish_diagnostics(uri, analysis.diagnostics.clone(), Some(analysis.version))
+                .await;
+        }
+        Ok((None, problems)) => show_problems(client, problems).await,
+        Err(error) => {
+            client.log_message(MessageType::ERROR, error.message).await;
+        }
+    }
+}
+
+/// How long the server waits for the client to answer one of its requests.
+const CLIENT_ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A request to the client, given up (as an error) when no answer comes in time: a client that
+/// never answers must not hold a handler, nor the server's exit, forever.
+async fn ask<T>(request: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::time::timeout(CLIENT_ANSWER_TIMEOUT, request)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error {
+                code: ErrorCode::RequestCancelled,
+                message: format!(
+                    "no answer from the client in {} s",
+                    CLIENT_ANSWER_TIMEOUT.as_secs()
+                )
+                .into(),
+                data: None,
+            })
+        })
 }
 
 /// Runs `work` on tokio's blocking pool; a panic there becomes an internal error.
@@ -226,56 +299,53 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 impl Backend {
     /// Tells the user about bad settings: a message they see, and the log.
     async fn show_problems(&self, problems: Vec<String>) {
-        for problem in problems {
-            self.client
-                .log_message(MessageType::WARNING, &problem)
-                .await;
-            self.client
-                .show_message(MessageType::WARNING, problem)
-                .await;
-        }
+        show_problems(&self.client, problems).await;
     }
 
-    /// Pushes the diagnostics of the document's current version (clients that do not pull).
-    async fn publish(&self, uri: Uri) {
+    /// Pushes the diagnostics of the document's newest version (clients that do not pull), off
+    /// the handler: the handler returns at once, so input is always read. One task per document
+    /// at a time; versions that arrive while it analyses are coalesced into one more round for
+    /// the newest.
+    fn publish(&self, uri: Uri) {
         if self.state.support().pull_diagnostics {
             return;
         }
-        match self.state.analysis(&uri).await {
-            Ok((Some(analysis), problems)) => {
-                self.show_problems(problems).await;
-                if let Some(skipped) = &analysis.skipped {
-                    self.client.log_message(MessageType::INFO, skipped).await;
-                }
-                // Checked right before sending, so results that finished late for a version the
-                // document has left never overtake newer ones.
-                let fresh = match self.state.documents.get_mut(&uri) {
-                    Some(mut document) => {
-                        document.mark_published(analysis.version, analysis.generation)
-                    }
-                    None => false,
-                };
-                if !fresh {
-                    return;
-                }
-                self.client
-                    .publish_diagnostics(uri, analysis.diagnostics.clone(), Some(analysis.version))
-                    .await;
+        {
+            let mut running = self
+                .state
+                .publishing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(again) = running.get_mut(&uri) {
+                *again = true;
+                return;
             }
-            Ok((None, problems)) => self.show_problems(problems).await,
-            Err(error) => {
-                self.client
-                    .log_message(MessageType::ERROR, error.message)
-                    .await;
-            }
+            running.insert(uri.clone(), false);
         }
+        let (client, state) = (self.client.clone(), Arc::clone(&self.state));
+        tokio::spawn(async move {
+            loop {
+                publish_newest(&client, &state, uri.clone()).await;
+                let mut running = state
+                    .publishing
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                match running.get_mut(&uri) {
+                    Some(again) if *again => *again = false,
+                    _ => {
+                        running.remove(&uri);
+                        return;
+                    }
+                }
+            }
+        });
     }
 
     /// Settings changed: every open document's diagnostics and the workspace scan are redone.
     async fn settings_changed(&self) {
         if self.state.support().pull_diagnostics {
             if self.state.support().diagnostic_refresh {
-                let _ = self.client.workspace_diagnostic_refresh().await;
+                let _ = ask(self.client.workspace_diagnostic_refresh()).await;
             }
         } else {
             let open: Vec<Uri> = self
@@ -285,7 +355,7 @@ impl Backend {
                 .map(|d| d.key().clone())
                 .collect();
             for uri in open {
-                self.publish(uri).await;
+                self.publish(uri);
             }
         }
         workspace::start_scan(self.client.clone(), Arc::clone(&self.state));
@@ -300,7 +370,7 @@ impl Backend {
             scope_uri: None,
             section: Some("refhound".to_string()),
         }];
-        match self.client.configuration(items).await {
+        match ask(self.client.configuration(items)).await {
             // `null`: the client knows no such section; the settings stay as they are
             // (`initializationOptions`, say).
             Ok(values) => match values.into_iter().next() {
@@ -342,7 +412,7 @@ impl Backend {
             })
             .ok(),
         };
-        if let Err(error) = self.client.register_capability(vec![registration]).await {
+        if let Err(error) = ask(self.client.register_capability(vec![registration])).await {
             self.client
                 .log_message(
                     MessageType::WARNING,
@@ -369,6 +439,10 @@ pub struct SyntaxTree {
     pub tree: String,
 }
 
+/// The most `refhound/syntaxTree` writes of a tree (a deeply nested file's outline grows with the
+/// square of its depth).
+const MAX_OUTLINE_BYTES: usize = 16 * 1024 * 1024;
+
 impl Backend {
     async fn syntax_tree(&self, params: SyntaxTreeParams) -> Result<SyntaxTree> {
         let uri = params.text_document.uri;
@@ -378,7 +452,7 @@ impl Backend {
         blocking(move || SyntaxTree {
             version: snapshot.version,
             text: snapshot.text.to_string(),
-            tree: crate::analysis::parse::outline(&snapshot.tree()),
+            tree: crate::analysis::parse::outline_bounded(&snapshot.tree(), MAX_OUTLINE_BYTES),
         })
         .await
     }
@@ -471,7 +545,7 @@ impl LanguageServer for Backend {
             document.uri.clone(),
             Document::new(&document.text, document.version),
         );
-        self.publish(document.uri).await;
+        self.publish(document.uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -494,7 +568,7 @@ impl LanguageServer for Backend {
             None => false,
         };
         if applied {
-            self.publish(uri).await;
+            self.publish(uri);
         } else {
             self.client
                 .log_message(
@@ -647,7 +721,7 @@ impl LanguageServer for Backend {
             if snapshot.needs_parse()
                 && let Some(mut document) = state.documents.get_mut(&uri)
             {
-                document.store_tree(snapshot.version, tree);
+                document.store_tree(snapshot.revision, tree);
             }
             hover
         })
@@ -689,8 +763,13 @@ fn service_with(state: Arc<State>) -> (LspService<Backend>, ClientSocket) {
         .finish()
 }
 
-/// Serves LSP on standard input and output until the client exits. The exit status follows the
-/// protocol: 0 when `shutdown` came before `exit` (or the input ended after it), 1 otherwise.
+/// How long the server goes on after its input ended, to finish what is in flight (no one may
+/// be left to answer its own requests).
+const GRACE_AFTER_INPUT_ENDS: Duration = Duration::from_secs(2);
+
+/// Serves LSP on standard input and output until the client exits or its input ends, whatever
+/// is still in flight. The exit status follows the protocol: 0 when `shutdown` came before `exit`
+/// (or the input ended after it), 1 otherwise.
 pub fn serve_stdio() -> std::process::ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -699,15 +778,33 @@ pub fn serve_stdio() -> std::process::ExitCode {
         .expect("a tokio runtime starts");
     let state = Arc::new(State::default());
     let served = Arc::clone(&state);
+    let shutdown_read = Arc::new(AtomicBool::new(false));
+    let shutdown_seen = Arc::clone(&shutdown_read);
     runtime.block_on(async move {
         let (service, socket) = service_with(served);
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(panic::CatchPanic(service))
-            .await;
+        let (server_input, to_server) = tokio::io::duplex(1 << 16);
+        let (server_output, from_server) = tokio::io::duplex(1 << 16);
+        let (frames, to_client) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(transport::write_frames(tokio::io::stdout(), to_client));
+        tokio::spawn(transport::pump_output(from_server, frames.clone()));
+        let input = tokio::spawn(async move {
+            transport::pump_input(tokio::io::stdin(), to_server, frames, &shutdown_seen).await
+        });
+        let serve =
+            Server::new(server_input, server_output, socket).serve(panic::CatchPanic(service));
+        tokio::pin!(serve);
+        tokio::select! {
+            () = &mut serve => {}
+            end = input => {
+                if !matches!(end, Ok(transport::End::Exit)) {
+                    let _ = tokio::time::timeout(GRACE_AFTER_INPUT_ENDS, &mut serve).await;
+                }
+            }
+        }
     });
     // Background scans and analyses may still run: they are not waited for.
     runtime.shutdown_background();
-    if state.shut_down.load(Ordering::Acquire) {
+    if state.shut_down.load(Ordering::Acquire) || shutdown_read.load(Ordering::Acquire) {
         std::process::ExitCode::SUCCESS
     } else {
         std::process::ExitCode::FAILURE

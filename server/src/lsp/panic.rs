@@ -2,6 +2,10 @@
 //! that a panicking handler answers its request with an internal error (naming the method and
 //! the panic) and the server goes on serving. Work on blocking threads is covered already: a
 //! panic there comes back as the join handle's error.
+//!
+//! The same wrapper sees that every request is answered: tower-lsp-server drops its
+//! "method not found" for methods starting with `$/`, which the protocol allows for
+//! notifications only; a request (it has an id) gets the error.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -38,6 +42,17 @@ where
             let outcome = match called {
                 Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
                 Err(panic) => Err(panic),
+            };
+            let outcome = match (outcome, &id) {
+                (Ok(Ok(None)), Some(id)) => Ok(Ok(Some(Response::from_error(
+                    id.clone(),
+                    Error {
+                        code: ErrorCode::MethodNotFound,
+                        message: format!("method not found: {method}").into(),
+                        data: None,
+                    },
+                )))),
+                (outcome, _) => outcome,
             };
             outcome.unwrap_or_else(|panic| {
                 let message = panic_message(panic.as_ref());
@@ -114,6 +129,34 @@ mod tests {
         assert!(answer.is_ok());
 
         let notification = Request::build("boom").finish();
+        assert_eq!(service.call(notification).await.unwrap(), None);
+    }
+
+    /// Answers nothing, as tower-lsp-server does for an unknown `$/` method.
+    struct Silent;
+
+    impl Service<Request> for Silent {
+        type Response = Option<Response>;
+        type Error = Infallible;
+        type Future = Pin<Box<dyn Future<Output = Answer<Infallible>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: Request) -> Self::Future {
+            Box::pin(async { Ok(None) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_left_unanswered_gets_method_not_found_and_a_notification_nothing() {
+        let mut service = CatchPanic(Silent);
+        let request = Request::build("$/unknown").id(3).finish();
+        let (id, result) = service.call(request).await.unwrap().unwrap().into_parts();
+        assert_eq!(id, Id::Number(3));
+        assert_eq!(result.unwrap_err().code, ErrorCode::MethodNotFound);
+        let notification = Request::build("$/unknown").finish();
         assert_eq!(service.call(notification).await.unwrap(), None);
     }
 }

@@ -88,7 +88,7 @@ async fn scan(client: Client, state: Arc<State>) {
     let total = files.len();
     let progress = if state.support().progress {
         let token = NumberOrString::String(format!("refhound/scan/{generation}"));
-        match client.create_work_done_progress(token.clone()).await {
+        match super::ask(client.create_work_done_progress(token.clone())).await {
             Ok(()) => Some(
                 client
                     .progress(token, "refhound")
@@ -173,7 +173,7 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
     let analysis = Analysis::new(
         &findings,
         &Rope::from_str(&text),
-        0,
+        (0, super::document::next_revision()),
         state.settings.generation(),
         &settings,
         state.encoding(),
@@ -203,7 +203,7 @@ async fn store(client: &Client, state: &State, uri: Uri, analysis: Option<Arc<An
 async fn refresh(client: &Client, state: &State) {
     let support = state.support();
     if support.pull_diagnostics && support.diagnostic_refresh {
-        let _ = client.workspace_diagnostic_refresh().await;
+        let _ = super::ask(client.workspace_diagnostic_refresh()).await;
     }
 }
 
