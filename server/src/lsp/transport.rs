@@ -176,13 +176,17 @@ pub enum Verdict {
 /// Sorts one body: a JSON-RPC message passes; other JSON gets -32600, and what is not JSON at
 /// all -32700, with the message's id where one can be read.
 pub fn judge(body: &[u8]) -> Verdict {
-    if let Ok(request) = serde_json::from_slice::<Request>(body) {
+    // Tried in tower-lsp-server's order: a response first.
+    if serde_json::from_slice::<Response>(body).is_ok() {
+        return Verdict::Pass { method: None };
+    }
+    // tower-lsp-server takes a missing method for an empty one: that is no request.
+    if let Ok(request) = serde_json::from_slice::<Request>(body)
+        && !request.method().is_empty()
+    {
         return Verdict::Pass {
             method: Some(request.method().to_string()),
         };
-    }
-    if serde_json::from_slice::<Response>(body).is_ok() {
-        return Verdict::Pass { method: None };
     }
     let (code, message, id) = match serde_json::from_slice::<Value>(body) {
         Err(error) => (-32700, format!("Parse error: {error}"), Value::Null),
