@@ -309,7 +309,8 @@ def stdlib_files(count: int) -> list[Path]:
 
 def measure_memory(name: str, command: list[str], files: list[Path]):
     """(VmRSS kB, VmHWM kB, threads) after opening `files` and receiving every file's
-    diagnostics, and the seconds that took."""
+    diagnostics, the seconds that took, and VmRSS kB after closing them all again (and a
+    second's pause)."""
     root = Path(os.path.commonpath([path.parent for path in files]))
     server = LanguageServer(name, command, root)
     try:
@@ -326,9 +327,46 @@ def measure_memory(name: str, command: list[str], files: list[Path]):
             )
             waiting.discard(message["params"]["uri"])
         took = time.perf_counter() - started
-        return (*server.memory(), took)
+        opened = (*server.memory(), took)
+        for uri in uris:
+            server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        # A request answered after every didClose: the closes have been handled.
+        server.call("shutdown", None)
+        time.sleep(1)
+        return (*opened, server.memory()[0])
     finally:
         server.stop()
+
+
+def measure_soak(name: str, command: list[str], source: Path, edits: int):
+    """Push soak: `edits` single-character didChange notifications written back to back into
+    `source`, then the wait for the last version's diagnostics; (VmRSS kB, VmHWM kB, seconds)."""
+    with tempfile.TemporaryDirectory(prefix="refhound-lsp-soak-") as directory:
+        workspace = Path(directory)
+        path = workspace / source.name
+        shutil.copyfile(source, path)
+        text = path.read_text(encoding="utf-8")
+        server = LanguageServer(name, command, workspace)
+        try:
+            server.initialize(workspace, pull=False)
+            uri = server.open(path, text)
+            server.published(uri, 1)
+            changes = single_character_edits(text, 400)
+            started = time.perf_counter()
+            for i in range(edits):
+                server.notify(
+                    "textDocument/didChange",
+                    {
+                        "textDocument": {"uri": uri, "version": 2 + i},
+                        "contentChanges": [changes[i % len(changes)]],
+                    },
+                )
+            server.published(uri, 1 + edits)
+            took = time.perf_counter() - started
+            rss, hwm, _ = server.memory()
+            return rss, hwm, took
+        finally:
+            server.stop()
 
 
 # ---------------------------------------------------------------- report
@@ -344,6 +382,15 @@ def main() -> None:
     parser.add_argument("--ruff", required=True)
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--soak-edits", type=int, default=10000)
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="NAME=BIN",
+        help="another refhound binary to measure beside (another allocator, say)",
+    )
+    parser.add_argument("--memory-only", action="store_true", help="skip (a)")
     options = parser.parse_args()
 
     # Absolute: each server runs in its own workspace directory.
@@ -353,6 +400,9 @@ def main() -> None:
         "refhound": [options.refhound, "server"],
         "ruff": [options.ruff, "server"],
     }
+    for extra in options.also:
+        name, _, binary = extra.partition("=")
+        servers[name] = [os.path.abspath(binary), "server"]
     import test  # the standard library's own test package
 
     source = Path(test.__file__).parent / "test_typing.py"
@@ -363,6 +413,12 @@ def main() -> None:
         f"nproc {os.cpu_count()}"
     )
 
+    if not options.memory_only:
+        measure_latencies(servers, source, lines, options)
+    measure_memories(servers, source, options)
+
+
+def measure_latencies(servers, source, lines, options) -> None:
     print()
     print(f"(a) edit -> diagnostics: {options.edits} single-character didChange edits in")
     print(f"    {source} ({lines} lines), one at a time")
@@ -390,6 +446,8 @@ def main() -> None:
             print(f"p50 ratio refhound/ruff ({mode}): {ratio:.2f}x")
     print("(open ms: didOpen to the first diagnostics of the file)")
 
+
+def measure_memories(servers, source, options) -> None:
     print()
     files = stdlib_files(options.files)
     stdlib = Path(sysconfig.get_paths()["stdlib"])
@@ -398,10 +456,24 @@ def main() -> None:
     print(f"    diagnostics: in {stdlib}, {first} to {last} by path, test directories skipped")
     size = sum(path.stat().st_size for path in files) / 1e6
     print(f"    ({size:.1f} MB of source)")
-    print(f"{'server':<10}{'VmRSS MB':>10}{'VmHWM MB':>10}{'threads':>9}{'all diagnosed s':>17}")
+    print(
+        f"{'server':<18}{'VmRSS MB':>10}{'VmHWM MB':>10}{'threads':>9}{'all diagnosed s':>17}"
+        f"{'closed: VmRSS MB':>18}"
+    )
     for name, command in servers.items():
-        rss, hwm, threads, took = measure_memory(name, command, files)
-        print(f"{name:<10}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}{threads:>9}{took:>17.2f}")
+        rss, hwm, threads, took, closed = measure_memory(name, command, files)
+        print(
+            f"{name:<18}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}{threads:>9}{took:>17.2f}"
+            f"{closed / 1024:>18.1f}"
+        )
+    if options.soak_edits:
+        print()
+        print(f"(c) push soak: {options.soak_edits} single-character didChange edits to {source.name}")
+        print("    written back to back, then the last version's diagnostics awaited")
+        print(f"{'server':<18}{'VmRSS MB':>10}{'VmHWM MB':>10}{'last diagnostics s':>20}")
+        for name, command in servers.items():
+            rss, hwm, took = measure_soak(name, command, source, options.soak_edits)
+            print(f"{name:<18}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}{took:>20.2f}")
 
 
 if __name__ == "__main__":

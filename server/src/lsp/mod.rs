@@ -67,12 +67,25 @@ struct State {
     /// Documents whose diagnostics a task is pushing, each with whether a newer version
     /// arrived meanwhile (see [`Backend::publish`]).
     publishing: Mutex<std::collections::HashMap<Uri, bool>>,
+    /// Analyses of open documents running at once: no more than the cores can run, so that
+    /// two hundred documents opened together do not start two hundred blocking threads.
+    analysing: Analysing,
 }
 
 /// Documents larger than this are not parsed or analysed (a log line says so): generated
 /// modules of that size are not where leaks are fixed, and one would hold a blocking thread for
 /// seconds and a gigabyte of trees on every keystroke.
 const MAX_ANALYSED_BYTES: usize = 5 * 1024 * 1024;
+
+/// See [`State::analysing`].
+struct Analysing(Arc<tokio::sync::Semaphore>);
+
+impl Default for Analysing {
+    fn default() -> Analysing {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Analysing(Arc::new(tokio::sync::Semaphore::new(cores.max(2))))
+    }
+}
 
 /// What the client said it supports, as far as the server's behaviour depends on it.
 #[derive(Debug, Default, Clone, Copy)]
@@ -154,9 +167,11 @@ impl State {
                 _ => document.snapshot(),
             },
         };
+        let permit = Arc::clone(&self.analysing.0).acquire_owned().await;
         let state = Arc::clone(self);
         let uri = uri.clone();
         blocking(move || {
+            let _permit = permit;
             let current = |state: &State| {
                 state
                     .documents
