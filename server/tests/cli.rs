@@ -205,6 +205,7 @@ fn json_findings(output: &Output) -> Vec<(String, String, String)> {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| !f["code"].is_null())
         .map(|f| {
             (
                 f["filename"].as_str().unwrap().to_string(),

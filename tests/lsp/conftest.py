@@ -363,7 +363,8 @@ def edit(text: str, start: int, end: int, new_text: str, encoding: str) -> types
 
 def cli_findings(*paths: Path) -> list[dict[str, Any]]:
     """`refhound check --format json` of the paths: the command line's findings, one dict
-    each (1-based `row`, 1-based `column` in code points)."""
+    each (1-based `row`, 1-based `column` in code points). Entries for files not fully analysed
+    (code null) are left out: the server logs those instead."""
     run = subprocess.run(
         [REFHOUND, "check", "--exit-zero", "--format", "json", *map(str, paths)],
         capture_output=True,
@@ -372,7 +373,7 @@ def cli_findings(*paths: Path) -> list[dict[str, Any]]:
         cwd=ROOT,
         timeout=60,
     )
-    return json.loads(run.stdout)
+    return [finding for finding in json.loads(run.stdout) if finding["code"] is not None]
 
 
 def cli_range(text: str, start: dict[str, int], end: dict[str, int], encoding: str) -> types.Range:

@@ -39,6 +39,8 @@ def refhound_sites(refhound, paths):
         sys.exit(f"refhound failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     sites = set()
     for finding in json.loads(proc.stdout):
+        if finding["code"] is None:  # a file not fully analysed (syntax errors)
+            continue
         sites.add((os.path.realpath(finding["filename"]), finding["location"]["row"]))
     return sites
 

@@ -97,6 +97,42 @@ pub fn parse_checked(text: &str) -> (Tree, Option<Refusal>) {
     (parse_unguarded(&mut parser, text), None)
 }
 
+/// What a user should know about a file's parse: it was not parsed (why), or had syntax errors
+/// (from which line), so findings cover only what parsed. `None` for a clean parse.
+pub fn parse_note(text: &str, tree: &Tree, refusal: Option<&Refusal>) -> Option<String> {
+    if let Some(refusal) = refusal {
+        return Some(format!("not analysed: {refusal}"));
+    }
+    let root = tree.root_node();
+    if !root.has_error() {
+        return None;
+    }
+    let mut cursor = root.walk();
+    let first = loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            break Some(node);
+        }
+        let descended = node.has_error() && cursor.goto_first_child();
+        if !descended {
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break;
+                }
+            }
+            if cursor.node() == root {
+                break None;
+            }
+        }
+    };
+    let line = first.map_or(1, |node| {
+        super::line_index::LineIndex::new(text).line_of(node.start_byte())
+    });
+    Some(format!(
+        "syntax error at line {line}: the findings cover only what parsed"
+    ))
+}
+
 /// A text of `text`'s length in which every byte but line feeds is a space.
 pub fn blank(text: &str) -> String {
     text.bytes()

@@ -112,6 +112,21 @@ struct FileReport {
     fixed: usize,
     /// With `--diff`: the diff of the file's fixes.
     diff: Option<String>,
+    /// What was not analysed: the file was not parsed, or had syntax errors (and from which
+    /// line), so its findings cover only what parsed.
+    parse_note: Option<String>,
+}
+
+impl FileReport {
+    /// The 1-based line a parse note is about (`line N` in it), else 1.
+    fn note_line(&self) -> usize {
+        self.parse_note
+            .as_deref()
+            .and_then(|note| note.split("line ").nth(1))
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or(1)
+    }
 }
 
 struct Reported {
@@ -179,8 +194,8 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
             Some(mode) => fix_file(file, settings, options.allowed(), mode)?,
             None => {
                 let text = read_source(file)?;
-                let findings = fix::check(&text, settings);
-                fix::FileFix::unfixed(text, findings, None)
+                let checked = fix::check(&text, settings);
+                fix::FileFix::unfixed(text, checked, None)
             }
         };
         let diff = fixed.rewritten.as_deref().map(|rewritten| {
@@ -204,6 +219,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
             text: fixed.text,
             fixed: fixed.fixed,
             diff,
+            parse_note: fixed.parse_note,
         };
         Ok::<_, String>((report, fixed.not_fixed))
     });
@@ -404,6 +420,18 @@ fn write_text(
     if let Some(fixed) = fixed {
         writeln!(out, "{}", fixed.done())?;
     }
+    let noted: Vec<_> = reports.iter().filter(|r| r.parse_note.is_some()).collect();
+    if !noted.is_empty() {
+        writeln!(
+            out,
+            "{} not fully analysed (syntax errors, or not parsed):",
+            counted(noted.len(), "file")
+        )?;
+        for report in noted {
+            let note = report.parse_note.as_deref().unwrap_or_default();
+            writeln!(out, "  {}: {note}", report.path)?;
+        }
+    }
     let files = reports.iter().filter(|r| !r.findings.is_empty()).count();
     match total {
         0 => writeln!(out, "No findings in {} files.", reports.len())?,
@@ -494,9 +522,10 @@ struct JsonRelated<'a> {
     end_location: JsonLocation,
 }
 
+/// One finding, or (with `code` null, as ruff reports syntax errors) a file not fully analysed.
 #[derive(Serialize)]
 struct JsonFinding<'a> {
-    code: &'a str,
+    code: Option<&'a str>,
     name: &'a str,
     severity: &'a str,
     message: &'a str,
@@ -516,7 +545,7 @@ fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<(
         };
         for Reported { finding, severity } in &report.findings {
             all.push(JsonFinding {
-                code: finding.rule.code(),
+                code: Some(finding.rule.code()),
                 name: finding.rule.name(),
                 severity: severity.name(),
                 message: &finding.message,
@@ -535,9 +564,33 @@ fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<(
             });
         }
     }
+    for report in reports {
+        if let Some(note) = &report.parse_note {
+            let line = report.note_line();
+            all.push(JsonFinding {
+                code: None,
+                name: NOT_ANALYSED,
+                severity: "error",
+                message: note,
+                filename: &report.path,
+                location: JsonLocation {
+                    row: line,
+                    column: 1,
+                },
+                end_location: JsonLocation {
+                    row: line,
+                    column: 1,
+                },
+                related: Vec::new(),
+            });
+        }
+    }
     serde_json::to_writer_pretty(&mut *out, &all).map_err(std::io::Error::other)?;
     writeln!(out)
 }
+
+/// The name of a JSON entry (code null) for a file not fully analysed.
+const NOT_ANALYSED: &str = "not-fully-analysed";
 
 /// Where the SARIF 2.1.0 schema is published (the OASIS errata 01 text, the one validated against
 /// in `tests/run`).
@@ -700,6 +753,20 @@ fn write_sarif(
                 .iter()
                 .map(|message| json!({ "level": "warning", "message": { "text": message } })),
         )
+        .chain(reports.iter().filter_map(|report| {
+            let note = report.parse_note.as_ref()?;
+            Some(json!({
+                "level": "warning",
+                "descriptor": { "id": NOT_ANALYSED },
+                "message": { "text": format!("{}: {note}", report.path) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": sarif_artifact(&report.location),
+                        "region": { "startLine": report.note_line() },
+                    },
+                }],
+            }))
+        }))
         .collect();
     let root = format!(
         "file://{}/",
@@ -778,6 +845,15 @@ fn write_github(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result
                 github_property(&file),
                 github_property(&format!("{} {}", finding.rule.code(), finding.rule.name())),
                 github_data(&message),
+            )?;
+        }
+        if let Some(note) = &report.parse_note {
+            writeln!(
+                out,
+                "::warning file={},line={},title={NOT_ANALYSED}::{}",
+                github_property(&file),
+                report.note_line(),
+                github_data(note),
             )?;
         }
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::analysis::findings::Finding;
 use crate::analysis::fixes::{Allowed, fix_all};
-use crate::analysis::parse::parse;
+use crate::analysis::parse::{parse_checked, parse_note};
 use crate::analysis::settings::Settings;
 use crate::files::{PythonFile, SourceFile, read_source_file};
 
@@ -31,17 +31,24 @@ pub struct FileFix {
     pub rewritten: Option<String>,
     /// Why fixes were not written, worded for the terminal with the file's name.
     pub not_fixed: Option<String>,
+    /// What was not analysed in the file's text: it was not parsed, or had syntax errors.
+    pub parse_note: Option<String>,
 }
 
 impl FileFix {
     /// A file as it is on disk, with its findings.
-    pub fn unfixed(text: String, findings: Vec<Finding>, not_fixed: Option<String>) -> FileFix {
+    pub fn unfixed(
+        text: String,
+        (findings, parse_note): (Vec<Finding>, Option<String>),
+        not_fixed: Option<String>,
+    ) -> FileFix {
         FileFix {
             text,
             findings,
             fixed: 0,
             rewritten: None,
             not_fixed,
+            parse_note,
         }
     }
 }
@@ -57,8 +64,9 @@ pub fn fix_file(
 ) -> Result<FileFix, String> {
     let source = read_source_file(file)?;
     if !source.is_utf8() {
-        let findings = check(&source.text, settings);
-        let fixable = findings
+        let checked = check(&source.text, settings);
+        let fixable = checked
+            .0
             .iter()
             .filter(|f| allowed.fix_for(f).is_some())
             .count();
@@ -68,7 +76,7 @@ pub fn fix_file(
                 file.display
             )
         });
-        return Ok(FileFix::unfixed(source.text, findings, not_fixed));
+        return Ok(FileFix::unfixed(source.text, checked, not_fixed));
     }
     let fixed = fix_all(&source.text, settings, allowed);
     let not_fixed = fixed.stopped_at_syntax_error.then(|| {
@@ -77,11 +85,21 @@ pub fn fix_file(
             file.display
         )
     });
+    let note = |text: &str| {
+        let (tree, refusal) = parse_checked(text);
+        parse_note(text, &tree, refusal.as_ref())
+    };
     if fixed.applied == 0 {
-        return Ok(FileFix::unfixed(source.text, fixed.remaining, not_fixed));
+        let parse_note = note(&source.text);
+        return Ok(FileFix::unfixed(
+            source.text,
+            (fixed.remaining, parse_note),
+            not_fixed,
+        ));
     }
     if mode == Mode::Diff {
         return Ok(FileFix {
+            parse_note: note(&fixed.text),
             text: source.text,
             findings: fixed.remaining,
             fixed: fixed.applied,
@@ -94,6 +112,7 @@ pub fn fix_file(
         .expect("checked above: the file is UTF-8");
     match write_atomically(&file.path, &source, &bytes) {
         Ok(()) => Ok(FileFix {
+            parse_note: note(&fixed.text),
             text: fixed.text,
             findings: fixed.remaining,
             fixed: fixed.applied,
@@ -101,16 +120,18 @@ pub fn fix_file(
             not_fixed,
         }),
         Err(why) => {
-            let findings = check(&source.text, settings);
+            let checked = check(&source.text, settings);
             let why = format!("{}: {why}, not fixed", file.display);
-            Ok(FileFix::unfixed(source.text, findings, Some(why)))
+            Ok(FileFix::unfixed(source.text, checked, Some(why)))
         }
     }
 }
 
-/// The findings of a file's text.
-pub fn check(text: &str, settings: &Settings) -> Vec<Finding> {
-    crate::analysis::check(text, &parse(text), settings)
+/// The findings of a file's text, and what was not analysed (see [`parse_note`]).
+pub fn check(text: &str, settings: &Settings) -> (Vec<Finding>, Option<String>) {
+    let (tree, refusal) = parse_checked(text);
+    let note = parse_note(text, &tree, refusal.as_ref());
+    (crate::analysis::check(text, &tree, settings), note)
 }
 
 /// Replaces the file's content with `bytes` as one step: a temporary file in the same directory
