@@ -785,3 +785,91 @@ fn files_in_other_encodings_are_not_rewritten() {
     assert!(stdout(&output).contains("RH601"));
     assert_eq!(std::fs::read(&path).unwrap(), latin1);
 }
+
+const MEMO_MODULE: &str = "import json\n\n_translations = {}\n\n\ndef translation(language):\n    \
+                           if language not in _translations:\n        \
+                           _translations[language] = json.loads(language)\n    \
+                           return _translations[language]\n";
+
+/// `check --fix --unsafe-fixes` never removes a module-level name another module of the checked
+/// tree uses; the same fix is applied where nothing else uses the name.
+#[test]
+fn fix_keeps_a_module_level_name_another_module_uses() {
+    let file = |tree: &TempTree| std::fs::read_to_string(tree.path().join("pkg/trans.py")).unwrap();
+    let alone = TempTree::new(
+        "fix-alone",
+        &[("pkg/__init__.py", ""), ("pkg/trans.py", MEMO_MODULE)],
+    );
+    refhound_in(alone.path(), &["check", "--fix", "--unsafe-fixes", "."]);
+    assert!(!file(&alone).contains("_translations"), "{}", file(&alone));
+
+    for (name, user) in [
+        (
+            "fix-attribute",
+            "from . import trans\n\n\ndef reset():\n    trans._translations = {}\n",
+        ),
+        (
+            "fix-from-import",
+            "from pkg.trans import _translations\n\nprint(len(_translations))\n",
+        ),
+    ] {
+        let used = TempTree::new(
+            name,
+            &[
+                ("pkg/__init__.py", ""),
+                ("pkg/trans.py", MEMO_MODULE),
+                ("pkg/reloader.py", user),
+            ],
+        );
+        let output = refhound_in(used.path(), &["check", "--fix", "--unsafe-fixes", "."]);
+        assert_eq!(file(&used), MEMO_MODULE, "{}", stdout(&output));
+        // The finding is still reported, unfixed.
+        assert!(stdout(&output).contains("RH301"), "{}", stdout(&output));
+    }
+}
+
+/// Files with syntax errors, and files not parsed, are named in every format.
+#[test]
+fn files_not_fully_analysed_are_named() {
+    let deep: String = "'\n".to_string()
+        + &(0..120)
+            .map(|i| format!("{}def f{i}():\n", " ".repeat(i)))
+            .collect::<String>()
+        + &" ".repeat(120)
+        + "pass\n";
+    let tree = TempTree::new(
+        "not-analysed",
+        &[
+            ("bad.py", "def f(:\n    pass\n"),
+            ("deep.py", &deep),
+            ("ok.py", "x = 1\n"),
+        ],
+    );
+    let text = stdout(&refhound_in(tree.path(), &["check", "."]));
+    assert!(text.contains("2 files not fully analysed"), "{text}");
+    assert!(text.contains("bad.py: syntax error at line 1"), "{text}");
+    assert!(
+        text.contains("deep.py: not analysed: line 102: too many levels of indentation"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &refhound_in(tree.path(), &["check", "--format", "json", "."]).stdout,
+    )
+    .unwrap();
+    let noted: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].is_null())
+        .map(|f| f["filename"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(noted, ["./bad.py", "./deep.py"]);
+    let sarif: serde_json::Value = serde_json::from_slice(
+        &refhound_in(tree.path(), &["check", "--format", "sarif", "."]).stdout,
+    )
+    .unwrap();
+    let notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notifications.len(), 2, "{notifications:?}");
+}

@@ -2,12 +2,14 @@
 
 pub mod imports;
 
+use std::collections::HashSet;
 use std::ops::Range;
 
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 
 use super::findings::{Edit, Finding, Fix, Safety};
 use super::parse::parse;
+use super::scope::{ScopeKind, ScopeTree, SymbolFlags};
 use super::settings::Settings;
 
 /// Where a statement stands among the file's lines: what edits that remove its lines, or add a
@@ -202,17 +204,44 @@ pub struct Fixed {
 /// rounds). Fixes that overlapped, or that both wanted the same import, settle in later rounds
 /// on the rewritten text.
 pub fn fix_all(text: &str, settings: &Settings, allowed: Allowed) -> Fixed {
+    fix_all_keeping(text, settings, allowed, &HashSet::new())
+}
+
+/// [`fix_all`], without the fixes that would leave one of the module-level names `keep` unbound
+/// (other modules of the project use them: `module.name`, `from module import name`). Those
+/// findings stay reported, unfixed.
+pub fn fix_all_keeping(
+    text: &str,
+    settings: &Settings,
+    allowed: Allowed,
+    keep: &HashSet<String>,
+) -> Fixed {
     let mut text = text.to_string();
     let mut tree = parse(&text);
     let mut findings = super::check(&text, &tree, settings);
     let mut applied = 0;
     let mut stopped_at_syntax_error = false;
     for _ in 0..MAX_FIX_ROUNDS {
-        let (edits, fixes) = select_fixes(&findings, allowed);
+        let kept_bound = kept_bound(&text, &tree, keep);
+        let (mut edits, mut fixes) = select_fixes(&findings, allowed);
+        let mut rewritten = apply_edits(&text, &edits);
+        if fixes > 0 && !kept_bound.is_empty() && unbinds(&rewritten, &kept_bound) {
+            // Some fix of the round unbinds a name other modules use: each fix alone tells which.
+            let mut candidates: Vec<&Finding> = findings.iter().collect();
+            candidates.retain(|finding| {
+                allowed
+                    .fix_for(finding)
+                    .is_none_or(|fix| !unbinds(&apply_edits(&text, &fix.edits), &kept_bound))
+            });
+            (edits, fixes) = select_fixes_of(&candidates, allowed);
+            rewritten = apply_edits(&text, &edits);
+            if fixes > 0 && unbinds(&rewritten, &kept_bound) {
+                break;
+            }
+        }
         if fixes == 0 {
             break;
         }
-        let rewritten = apply_edits(&text, &edits);
         let rewritten_tree = parse(&rewritten);
         if rewritten_tree.root_node().has_error() && !tree.root_node().has_error() {
             // Every fix is meant to keep the program valid; when a round does not, none of it
@@ -231,6 +260,41 @@ pub fn fix_all(text: &str, settings: &Settings, allowed: Allowed) -> Fixed {
         remaining: findings,
         stopped_at_syntax_error,
     }
+}
+
+/// [`select_fixes`] over some of the findings.
+fn select_fixes_of(findings: &[&Finding], allowed: Allowed) -> (Vec<Edit>, usize) {
+    let owned: Vec<Finding> = findings.iter().map(|f| (*f).clone()).collect();
+    select_fixes(&owned, allowed)
+}
+
+/// The names of `keep` bound at module level in `text`.
+fn kept_bound(text: &str, tree: &Tree, keep: &HashSet<String>) -> HashSet<String> {
+    if keep.is_empty() {
+        return HashSet::new();
+    }
+    let bound = module_bindings(text, tree);
+    keep.intersection(&bound).cloned().collect()
+}
+
+/// Whether one of `names` is no longer bound at module level in `text`.
+fn unbinds(text: &str, names: &HashSet<String>) -> bool {
+    let bound = module_bindings(text, &parse(text));
+    names.iter().any(|name| !bound.contains(name))
+}
+
+/// The names a module binds at its top level (assignments, `def`, `class`, imports, ...), as
+/// CPython's symbol table records them.
+pub fn module_bindings(text: &str, tree: &Tree) -> HashSet<String> {
+    let scopes = ScopeTree::new(text, tree);
+    scopes
+        .scopes
+        .iter()
+        .filter(|scope| scope.kind == ScopeKind::Module)
+        .flat_map(|scope| &scope.symbols)
+        .filter(|symbol| symbol.flags.contains_any(SymbolFlags::BOUND))
+        .map(|symbol| symbol.name.clone())
+        .collect()
 }
 
 #[cfg(test)]

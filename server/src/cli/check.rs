@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::fix::{self, Mode, fix_file};
+use super::project::{ProjectUses, module_name};
 use crate::analysis::findings::Finding;
 use crate::analysis::fixes::Allowed;
 use crate::analysis::line_index::LineIndex;
@@ -188,10 +189,19 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
         .map(|(file, config)| (file, config.map_or(&defaults, |i| &per_config[i])))
         .collect();
     let fixing = options.fixing();
+    // A fix must not remove a module-level name another module of the tree uses.
+    let uses = fixing
+        .map(|_| ProjectUses::scan(&files))
+        .unwrap_or_default();
     let results = for_each_file(&jobs, |&(file, settings)| {
         let location = repo_path(&current_directory, &file.path);
         let fixed = match fixing {
-            Some(mode) => fix_file(file, settings, options.allowed(), mode)?,
+            Some(mode) => {
+                let keep = module_name(&file.path)
+                    .map(|module| uses.names_used_of(&module))
+                    .unwrap_or_default();
+                fix_file(file, settings, options.allowed(), mode, &keep)?
+            }
             None => {
                 let text = read_source(file)?;
                 let checked = fix::check(&text, settings);

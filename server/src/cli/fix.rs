@@ -1,11 +1,12 @@
 //! `refhound check --fix` and `--diff`: the analysis's fixes applied to files on disk, each file
 //! rewritten atomically or shown as a unified diff.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
 use crate::analysis::findings::Finding;
-use crate::analysis::fixes::{Allowed, fix_all};
+use crate::analysis::fixes::{Allowed, fix_all_keeping};
 use crate::analysis::parse::{parse_checked, parse_note};
 use crate::analysis::settings::Settings;
 use crate::files::{PythonFile, SourceFile, read_source_file};
@@ -54,13 +55,15 @@ impl FileFix {
 }
 
 /// Applies the allowed fixes to one file: in rounds until none is left, then writes the result
-/// (or keeps it for a diff). A file in an encoding other than UTF-8 is not rewritten, nor a
+/// (or keeps it for a diff). No fix may unbind a module-level name of `keep` (names other
+/// modules of the checked tree use). A file in an encoding other than UTF-8 is not rewritten, nor a
 /// file that changed on disk while it was being fixed.
 pub fn fix_file(
     file: &PythonFile,
     settings: &Settings,
     allowed: Allowed,
     mode: Mode,
+    keep: &HashSet<String>,
 ) -> Result<FileFix, String> {
     let source = read_source_file(file)?;
     if !source.is_utf8() {
@@ -78,7 +81,7 @@ pub fn fix_file(
         });
         return Ok(FileFix::unfixed(source.text, checked, not_fixed));
     }
-    let fixed = fix_all(&source.text, settings, allowed);
+    let fixed = fix_all_keeping(&source.text, settings, allowed, keep);
     let not_fixed = fixed.stopped_at_syntax_error.then(|| {
         format!(
             "{}: some fixes were not applied: together they would have broken the syntax",
@@ -222,10 +225,17 @@ mod tests {
         let (_directory, file) =
             temporary_file("a.py", "import gc\ngc.set_debug(gc.DEBUG_LEAK)\nx = 1\n");
         let settings = Settings::default();
-        let diff = fix_file(&file, &settings, Allowed::Safe, Mode::Diff).unwrap();
+        let diff = fix_file(&file, &settings, Allowed::Safe, Mode::Diff, &HashSet::new()).unwrap();
         assert_eq!(diff.rewritten.as_deref(), Some("import gc\nx = 1\n"));
         assert_eq!(diff.fixed, 1);
-        let written = fix_file(&file, &settings, Allowed::Safe, Mode::Write).unwrap();
+        let written = fix_file(
+            &file,
+            &settings,
+            Allowed::Safe,
+            Mode::Write,
+            &HashSet::new(),
+        )
+        .unwrap();
         assert_eq!(
             (written.text.as_str(), written.fixed),
             ("import gc\nx = 1\n", 1)

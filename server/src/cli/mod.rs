@@ -4,6 +4,7 @@ mod check;
 mod fix;
 mod freevars;
 mod parse;
+mod project;
 mod rule;
 
 use std::process::ExitCode;
