@@ -131,7 +131,7 @@ fn references(text: &str, package: Option<&str>) -> Vec<String> {
             _ => {}
         }
         for i in (0..node.child_count()).rev() {
-            if let Some(child) = node.child(i as u32) {
+            if let Some(child) = node.child(i) {
                 stack.push(child);
             }
         }
