@@ -11,6 +11,7 @@ pub mod parse;
 pub mod queries;
 pub mod rules;
 pub mod scope;
+pub mod semantic;
 pub mod settings;
 pub mod source;
 pub mod suppression;
@@ -19,10 +20,11 @@ pub mod syntax;
 use tree_sitter::Tree;
 
 use context::Context;
-use findings::Finding;
+use findings::{Finding, Level};
 use imports::Imports;
 use line_index::LineIndex;
 use scope::{ScopeCache, ScopeTree};
+use semantic::{Checker, Semantic};
 use settings::Settings;
 use suppression::Suppressions;
 
@@ -114,6 +116,11 @@ fn check_with(
         settings,
         matches,
     };
+    let semantic = Semantic::new(&context);
+    let checker = Checker {
+        context: &context,
+        semantic: &semantic,
+    };
     let enabled: Vec<_> = rules::RULES
         .iter()
         .filter(|info| settings.enabled(info.rule))
@@ -124,7 +131,7 @@ fn check_with(
             .iter()
             .skip(parity)
             .step_by(2)
-            .flat_map(|info| info.run(&context))
+            .flat_map(|info| info.run(&checker))
             .collect()
     };
     let (mut findings, (more, suppressions)) = beside(
@@ -133,7 +140,10 @@ fn check_with(
         || (run(1), Suppressions::new(text, lines)),
     );
     findings.extend(more);
-    findings.retain(|f| !suppressions.suppresses(lines.line_of(f.range.start), f.rule));
+    findings.retain(|f| {
+        (settings.strict || f.level == Level::Default)
+            && !suppressions.suppresses(lines.line_of(f.range.start), f.rule)
+    });
     findings.sort_by_key(|f| (f.range.start, f.rule));
     findings
 }

@@ -52,6 +52,11 @@ pub struct Options {
     /// Also print how many findings each rule has.
     #[arg(long)]
     pub statistics: bool,
+    /// Also report the shapes that lack evidence of harm (an object made once per process, a
+    /// cache over a fixed key set, a reference released in a lifecycle method), as the
+    /// configuration's `strict = true` does.
+    #[arg(long)]
+    pub strict: bool,
     /// Exit 0 even when there are findings (a bad configuration file still exits 2).
     #[arg(long)]
     pub exit_zero: bool,
@@ -143,6 +148,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     let command_line = Config {
         select: (!select.is_empty()).then_some(select),
         ignore: (!ignore.is_empty()).then_some(ignore),
+        strict: options.strict.then_some(true),
         ..Config::default()
     };
     let files = python_files(&options.paths, EXCLUDED_DIRECTORIES)?;

@@ -2,7 +2,6 @@
 //! lines in fixed sections (What it flags / Why it leaks / Example / Fix / Options), which
 //! `refhound rule CODE` prints: the source file is the documentation.
 
-mod cycles;
 mod rh101_escaping_closure_large_object;
 mod rh102_closure_captures_whole_object;
 mod rh201_del_in_reference_cycle;
@@ -13,8 +12,8 @@ mod rh401_thread_local_in_pool;
 mod rh501_listener_never_removed;
 mod rh601_gc_debug_saveall;
 
-use super::context::Context;
 use super::findings::Finding;
+use super::semantic::Checker;
 use super::settings::Severity;
 
 /// A rule's identity.
@@ -40,7 +39,7 @@ pub struct RuleInfo {
     pub default_severity: Severity,
     /// The rule's source file, whose leading `//!` lines are its documentation.
     source: &'static str,
-    check: fn(&Context) -> Vec<Finding>,
+    check: fn(&Checker) -> Vec<Finding>,
 }
 
 /// Every rule, in code order.
@@ -160,8 +159,8 @@ impl RuleInfo {
         doc
     }
 
-    pub fn run(&self, context: &Context) -> Vec<Finding> {
-        (self.check)(context)
+    pub fn run(&self, checker: &Checker) -> Vec<Finding> {
+        (self.check)(checker)
     }
 
     /// Where the rule's documentation is published: `docs/rules/CODE.md` of the repository,

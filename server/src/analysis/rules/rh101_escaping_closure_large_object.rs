@@ -59,12 +59,13 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::rules::Rule;
 use crate::analysis::rules::rh102_closure_captures_whole_object::{hoist, making, one_line};
 use crate::analysis::scope::{ScopeId, SymbolFlags};
+use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::{first_iterable, named_children};
 
 /// Callables whose results are large, by dotted name; `module.*` matches everything under it.
@@ -135,7 +136,8 @@ const SMALL_IN_LARGE_MODULES: &[&str] = &[
 /// Repetitions below this (`[0] * 4`) are small.
 const SMALL_REPEAT: i64 = 10_000;
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
     for closure in escape::closures(context) {
         let large: Vec<(&str, Node, String)> = closure
@@ -201,6 +203,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             ),
             related,
             fixes,
+            level: Level::Default,
         });
     }
     findings

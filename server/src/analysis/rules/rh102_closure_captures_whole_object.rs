@@ -49,13 +49,15 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::StatementLines;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
+use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::{chain_top, named_children};
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
     for closure in escape::closures(context) {
         let pieces: Vec<(&str, Vec<Node>)> = closure
@@ -95,6 +97,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                 ),
                 related,
                 fixes,
+                level: Level::Default,
             });
         }
     }

@@ -81,11 +81,12 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, remove_statement, with_import};
 use crate::analysis::rules::Rule;
-use crate::analysis::rules::cycles::{
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::classes::{
     Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_target,
     wrap_in_weakref,
 };
@@ -109,8 +110,9 @@ struct Closing<'t> {
     back_reference: bool,
 }
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
-    let classes = Classes::new(context);
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
+    let classes = &checker.semantic.classes;
     let mut findings = Vec::new();
     for (index, class) in classes.classes.iter().enumerate() {
         let Some((del_class, del)) = classes.find_def(index, "__del__") else {
@@ -119,7 +121,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         let mut closing: Vec<(usize, Closing)> = Vec::new();
         for owner in classes.lineage(index) {
             for method in &classes.classes[owner].methods {
-                let analysis = InMethod::new(&classes, index, method);
+                let analysis = InMethod::new(classes, index, method);
                 for store in classes.stores_in(method) {
                     if closing
                         .iter()
@@ -199,13 +201,14 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             ),
         });
         findings.push(Finding {
+            level: Level::Default,
             rule: Rule::DelInReferenceCycle,
             range: class.name_node.byte_range(),
             message,
             related,
-            fixes: proxy_fix(&classes, index, &closing)
+            fixes: proxy_fix(classes, index, &closing)
                 .into_iter()
-                .chain(finalize_fix(&classes, index, del_class, del))
+                .chain(finalize_fix(classes, index, del_class, del))
                 .collect(),
         });
     }

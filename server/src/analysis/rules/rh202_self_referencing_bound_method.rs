@@ -59,22 +59,23 @@
 
 use tree_sitter::Node;
 
-use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::with_import;
 use crate::analysis::rules::Rule;
-use crate::analysis::rules::cycles::{
-    Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_attribute,
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::classes::{
+    DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_attribute,
     store_target, wrap_in_weakref,
 };
 use crate::analysis::syntax::named_children;
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
-    let classes = Classes::new(context);
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
+    let classes = &checker.semantic.classes;
     let mut findings = Vec::new();
     for (index, class) in classes.classes.iter().enumerate() {
         for method in &class.methods {
-            let analysis = InMethod::new(&classes, index, method);
+            let analysis = InMethod::new(classes, index, method);
             let self_name = &method.self_name;
             for store in classes.stores_in(method) {
                 if !analysis.reachable(store.object, DEPTH) {
@@ -121,6 +122,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                         .into_iter()
                         .collect();
                     findings.push(Finding {
+                        level: Level::Default,
                         rule: Rule::SelfReferencingBoundMethod,
                         range: value.byte_range(),
                         message: format!(

@@ -73,12 +73,13 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, overlap, remove_statement, with_import};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol, SymbolFlags};
+use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::{keyword_argument, named_children};
 
 /// Methods that put something into a list, dict, set or deque.
@@ -159,7 +160,8 @@ enum Effect {
     Escape,
 }
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
     for captures in context.matches(Family::Caches) {
         let (Some(binding), Some(target), Some(value)) = (
@@ -264,6 +266,7 @@ fn finding(
         [] => unreachable!("a finding has adders"),
     };
     Finding {
+        level: Level::Default,
         rule: Rule::UnboundedModuleCache,
         range: binding.byte_range(),
         message: format!(

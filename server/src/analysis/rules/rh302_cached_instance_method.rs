@@ -52,12 +52,13 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::{Imported, Needed};
 use crate::analysis::fixes::with_import;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
+use crate::analysis::semantic::Checker;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
@@ -73,7 +74,8 @@ const ENUM_BASES: &[&str] = &[
     "enum.ReprEnum",
 ];
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
     for captures in context.matches(Family::Caches) {
         let (Some(definition), Some(name)) = (captures.get("definition"), captures.get("name"))
@@ -140,6 +142,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             message.push_str(&suggestion(function, method));
         }
         findings.push(Finding {
+            level: Level::Default,
             rule: Rule::CachedInstanceMethod,
             range,
             message,

@@ -70,12 +70,13 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::analysis::context::{Binding, Context};
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
+use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::named_children;
 
 const THREAD_LOCALS: &[&str] = &["threading.local", "_threading_local.local"];
@@ -121,7 +122,8 @@ struct PooledSet<'t> {
     run: PoolRun<'t>,
 }
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let locals = thread_locals(context);
     if locals.is_empty() {
         return Vec::new();
@@ -331,6 +333,7 @@ fn check_local<'t>(
         }
     }
     Some(Finding {
+        level: Level::Default,
         rule: Rule::ThreadLocalInPool,
         range: binding.byte_range(),
         message,

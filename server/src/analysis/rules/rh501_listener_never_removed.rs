@@ -43,16 +43,18 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
+use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::{chain_base, keyword_argument, named_children};
 
 /// Registrations that do not accumulate strong references, by last name.
 const NOT_ACCUMULATING: &[&str] = &["add_done_callback", "signal"];
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let calls: Vec<(Node, Node, Node)> = context
         .matches(Family::Listeners)
         .iter()
@@ -109,6 +111,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             continue;
         }
         findings.push(Finding {
+            level: Level::Default,
             rule: Rule::ListenerNeverRemoved,
             range: call.byte_range(),
             message: format!(

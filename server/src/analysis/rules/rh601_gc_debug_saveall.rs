@@ -28,13 +28,15 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Finding, Fix, Safety};
+use crate::analysis::findings::{Finding, Fix, Level, Safety};
 use crate::analysis::fixes::remove_statement;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
+use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::named_children;
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
     for captures in context.matches(Family::Gc) {
         let (Some(call), Some(function), Some(arguments)) = (
@@ -55,6 +57,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             .filter(|statement| statement.kind() == "expression_statement")
             .and_then(|statement| remove_statement(context.text, statement));
         findings.push(Finding {
+            level: Level::Default,
             rule: Rule::GcDebugSaveall,
             range: call.byte_range(),
             message: format!(

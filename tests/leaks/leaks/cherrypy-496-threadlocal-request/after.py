@@ -1,4 +1,5 @@
-# Fixed shape of cherrypy/cherrypy#496: the thread-local state is released when the request ends.
+# Fixed shape of cherrypy/cherrypy#496: the thread-local state is cleared when the request ends
+# (r1013 cleared it on Request.close(), as cherrypy/cherrypy#505 describes).
 import threading
 
 serving = threading.local()

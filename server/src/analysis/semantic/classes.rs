@@ -1,8 +1,7 @@
-//! What RH201 and RH202 share: the classes of a file and their methods, which expressions in a
-//! method are its instance (`self`), which values hold the instance (bound methods, closures
-//! capturing `self`, objects given `self`), and which stores put a value somewhere the instance
-//! reaches. A cycle is a store of a value that holds the instance into an object the instance
-//! reaches.
+//! The classes of a file and their methods, which expressions in a method are its instance
+//! (`self`), which values hold the instance (bound methods, closures capturing `self`, objects
+//! given `self`), and which stores put a value somewhere the instance reaches. A cycle is a
+//! store of a value that holds the instance into an object the instance reaches.
 //!
 //! Everything is decided per method and from this file only: a name is followed through its
 //! bindings in the method, a class through the file's class definitions; anything else is doubt,
@@ -20,7 +19,7 @@ use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
 
 /// How many names or stores deep a value or object is followed.
-pub(super) const DEPTH: usize = 4;
+pub const DEPTH: usize = 4;
 /// Methods Python makes static (`__new__`) or class methods without a decorator.
 const IMPLICIT_CLASS_OR_STATIC: &[&str] = &["__new__", "__init_subclass__", "__class_getitem__"];
 /// Decorators after which a `def` in a class body is still a function, so `self.name` is a
@@ -36,7 +35,7 @@ const FUNCTION_KEEPING_DECORATORS: &[&str] = &[
 
 /// One store: `object.attr = value`, `object[key] = value`, `object.append(value)`, ...
 #[derive(Debug, Clone)]
-pub(super) struct Store<'t> {
+pub struct Store<'t> {
     /// The assignment or call.
     pub statement: Node<'t>,
     /// What is stored into.
@@ -47,7 +46,7 @@ pub(super) struct Store<'t> {
 
 /// A method: a `def` in a class body that receives the instance as its first parameter.
 #[derive(Debug, Clone)]
-pub(super) struct Method<'t> {
+pub struct Method<'t> {
     pub node: Node<'t>,
     pub scope: ScopeId,
     /// The first parameter's name, `self` by convention.
@@ -55,7 +54,7 @@ pub(super) struct Method<'t> {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Class<'t> {
+pub struct Class<'t> {
     pub node: Node<'t>,
     pub name_node: Node<'t>,
     pub name: String,
@@ -74,7 +73,7 @@ pub(super) struct Class<'t> {
 }
 
 /// Every class of a file.
-pub(super) struct Classes<'c, 't> {
+pub struct Classes<'c, 't> {
     pub context: &'c Context<'t>,
     pub classes: Vec<Class<'t>>,
     /// Every store in the file, in source order.
@@ -83,7 +82,7 @@ pub(super) struct Classes<'c, 't> {
 
 /// What holds the instance, and where.
 #[derive(Debug, Clone)]
-pub(super) struct Hold<'t> {
+pub struct Hold<'t> {
     pub kind: HoldKind,
     /// The sub-expression that holds the instance.
     pub node: Node<'t>,
@@ -93,7 +92,7 @@ pub(super) struct Hold<'t> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum HoldKind {
+pub enum HoldKind {
     /// The instance itself, `self`.
     Instance,
     /// `self.method`, a bound method of the instance.
@@ -114,7 +113,7 @@ pub(super) enum HoldKind {
 
 /// Which values count as holding the instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Holding {
+pub enum Holding {
     /// Anything that keeps a strong reference to the instance (RH201).
     Any,
     /// Only callables bound to the instance: bound methods, closures capturing `self`,
@@ -420,7 +419,7 @@ impl<'t> Classes<'_, 't> {
 /// The edit that wraps `node` in `weakref.<function>(...)`, and the `weakref` import to add
 /// when the file has none that serves; `None` when naming `weakref` at `node` would change
 /// what a name means.
-pub(super) fn wrap_in_weakref(
+pub fn wrap_in_weakref(
     context: &Context,
     node: Node,
     function: &str,
@@ -438,7 +437,7 @@ pub(super) fn wrap_in_weakref(
 }
 
 /// What one method's code means for its instance.
-pub(super) struct InMethod<'m, 'c, 't> {
+pub struct InMethod<'m, 'c, 't> {
     pub classes: &'m Classes<'c, 't>,
     pub class: usize,
     pub method: &'m Method<'t>,
@@ -846,7 +845,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
 
 /// Where a store puts its value: `child.parent` for `child.parent = self`, `self.children` for
 /// `self.children.append(child)`.
-pub(super) fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
+pub fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
     if store.statement.kind() == "call" {
         store.object
     } else {
@@ -855,7 +854,7 @@ pub(super) fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
 }
 
 /// The stored attribute of `object.attr = value`.
-pub(super) fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
+pub fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
     let target = store.object.parent()?;
     (target.kind() == "attribute")
         .then(|| target.child_by_field_name("attribute"))
@@ -1072,7 +1071,7 @@ fn positional_parameters(context: &Context, definition: Node) -> Vec<String> {
 }
 
 /// A node's text for a message: its first line, shortened.
-pub(super) fn snippet(context: &Context, node: Node) -> String {
+pub fn snippet(context: &Context, node: Node) -> String {
     let text = context.text_of(node);
     let first = text.lines().next().unwrap_or_default().trim_end();
     let mut short: String = first.chars().take(60).collect();
@@ -1083,7 +1082,7 @@ pub(super) fn snippet(context: &Context, node: Node) -> String {
 }
 
 /// What holds the instance, in words: "the bound method `self.close`".
-pub(super) fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
+pub fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
     let line = |node: Node| context.lines.line_of(node.start_byte());
     match &hold.kind {
         HoldKind::Instance => format!("`{self_name}`"),

@@ -1,0 +1,133 @@
+//! The cases of the precision review (`shared/cases/` beside the repository, see its README):
+//! each false alarm is silent by default (a `debatable` one is reported with `strict = true`),
+//! and each missed leak is reported by default.
+//!
+//! `PENDING` lists the cases the rules do not handle yet; the test fails when one of them starts
+//! to behave, so that the list only shrinks.
+
+use std::path::{Path, PathBuf};
+
+use refhound::analysis::parse::parse;
+use refhound::analysis::settings::Settings;
+
+/// Cases the rules do not handle yet, by file name.
+const PENDING: &[&str] = &[
+    "rh101_whole_value_needed.py",
+    "rh102_bound_method_piece.py",
+    "rh102_live_state_read.py",
+    "rh102_lookup_of_longlived.py",
+    "rh102_module_via_import.py",
+    "rh102_tuple_target_store.py",
+    "rh201_cycle_broken_on_close.py",
+    "rh201_del_marker.py",
+    "rh201_transient_callback_queue.py",
+    "rh202_cycle_broken_in_close.py",
+    "rh202_debatable_singleton.py",
+    "rh202_drained_by_consumer.py",
+    "rh202_foreign_frame.py",
+    "rh202_hasattr_guard_dead.py",
+    "rh301_class_inside_function.py",
+    "rh301_debatable_fixed_key_set.py",
+    "rh301_value_reset.py",
+    "rh302_classmethod_by_assignment.py",
+    "rh302_classproperty.py",
+    "rh302_debatable_namedtuple_value.py",
+    "rh501_add_reader_keyed_by_fd.py",
+    "rh501_one_shot_add_callback.py",
+    "rh601_restored.py",
+    "connect_partial_weak_false.py",
+    "default_arg_cache.py",
+    "del_cycle_other_module_class.py",
+    "exception_stored_on_self.py",
+    "handler_object_per_call.py",
+    "instance_cache_on_long_lived.py",
+    "large_value_not_recognized.py",
+    "lru_cache_alias_decorator.py",
+    "lru_cache_by_assignment.py",
+    "signal_connect_weak_false_method.py",
+    "tasks_set_never_discarded.py",
+    "threadlocal_instance_in_pool.py",
+    "threadlocal_pool_elsewhere.py",
+    "timer_handle_on_self.py",
+];
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cases")
+}
+
+fn codes(text: &str, strict: bool) -> Vec<&'static str> {
+    let settings = Settings {
+        strict,
+        ..Settings::default()
+    };
+    refhound::analysis::check(text, &parse(text), &settings)
+        .into_iter()
+        .map(|f| f.rule.code())
+        .collect()
+}
+
+/// What is wrong with one case, or `None` when it behaves as its folder says.
+fn misbehaviour(folder: &str, name: &str, text: &str) -> Option<String> {
+    let default = codes(text, false);
+    match folder {
+        "false-alarms" => {
+            if !default.is_empty() {
+                return Some(format!("reported by default: {default:?}"));
+            }
+            let rule = name.split('_').next().unwrap_or_default().to_uppercase();
+            let strict = codes(text, true);
+            if name.contains("debatable") && !strict.contains(&rule.as_str()) {
+                return Some(format!(
+                    "debatable, but {rule} not reported with strict: {strict:?}"
+                ));
+            }
+            None
+        }
+        _ => default
+            .is_empty()
+            .then(|| "not reported by default".to_string()),
+    }
+}
+
+#[test]
+fn shared_cases_behave_as_their_folders_say() {
+    let root = cases_dir();
+    assert!(
+        root.is_dir(),
+        "{} not found: the review's cases live in shared/ beside the repository",
+        root.display()
+    );
+    let mut failures = Vec::new();
+    let mut fixed_pending = Vec::new();
+    let mut seen = 0;
+    for folder in ["false-alarms", "missed"] {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            seen += 1;
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let problem = misbehaviour(folder, &name, &text);
+            match (problem, PENDING.contains(&name.as_str())) {
+                (Some(problem), false) => failures.push(format!("{folder}/{name}: {problem}")),
+                (None, true) => fixed_pending.push(name),
+                _ => {}
+            }
+        }
+    }
+    assert!(seen > 0, "no cases in {}", root.display());
+    assert!(
+        failures.is_empty(),
+        "{} cases misbehave:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        fixed_pending.is_empty(),
+        "these cases behave now: remove them from PENDING: {fixed_pending:?}"
+    );
+}
