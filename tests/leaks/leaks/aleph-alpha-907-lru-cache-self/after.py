@@ -1,4 +1,5 @@
-# Fixed shape of Aleph-Alpha/intelligence-layer-sdk#907: the cache belongs to the instance.
+# Fixed version (one way to fix it; Aleph-Alpha/intelligence-layer-sdk#907 has the project's change):
+# the cache belongs to the instance.
 from functools import lru_cache
 
 

@@ -1,4 +1,5 @@
-# Fixed shape of CloudWanderer-io/CloudWanderer#192: memo stored on the instance.
+# Fixed version (one way to fix it; CloudWanderer-io/CloudWanderer#192 has the project's change):
+# the memo is stored on the instance.
 class ServiceMap:
     def __init__(self, boto3_session):
         self.boto3_session = boto3_session

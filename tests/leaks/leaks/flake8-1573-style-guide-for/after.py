@@ -1,4 +1,5 @@
-# Fixed shape of PyCQA/flake8#1573: a per-instance memo instead of a class-wide lru_cache.
+# Fixed version (one way to fix it; PyCQA/flake8#1573 has the project's change): a per-instance
+# memo instead of a class-wide lru_cache.
 class StyleGuideManager:
     def __init__(self, options, style_guides):
         self.options = options

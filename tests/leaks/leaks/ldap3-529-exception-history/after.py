@@ -1,4 +1,5 @@
-# Fixed shape of cannatag/ldap3#529: the history keeps what it reports, not the exception object.
+# Fixed version (one way to fix it; cannatag/ldap3#529 has the project's change): the history keeps
+# what it reports, not the exception object.
 from datetime import datetime
 
 

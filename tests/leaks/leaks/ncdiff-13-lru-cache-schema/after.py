@@ -1,4 +1,5 @@
-# Fixed shape of CiscoTestAutomation/ncdiff#13: no method-level lru_cache.
+# Fixed version (one way to fix it; CiscoTestAutomation/ncdiff#13 has the project's change): no
+# method-level lru_cache.
 class ModelDiff:
     def __init__(self, schema_tree, config):
         self.schema_tree = schema_tree

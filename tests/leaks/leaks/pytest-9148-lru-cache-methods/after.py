@@ -1,4 +1,5 @@
-# Fixed shape of pytest-dev/pytest#9148: the cache lives on the instance.
+# Fixed version (one way to fix it; pytest-dev/pytest#9148 has the project's change): the cache
+# lives on the instance.
 class Session:
     def __init__(self, rootpath, config):
         self.rootpath = rootpath

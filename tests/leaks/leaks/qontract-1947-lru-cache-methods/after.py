@@ -1,4 +1,5 @@
-# Fixed shape of app-sre/qontract-reconcile#1947: the memo is per instance.
+# Fixed version (one way to fix it; app-sre/qontract-reconcile#1947 has the project's change): the
+# memo is per instance.
 class AccountClient:
     def __init__(self, session):
         self.session = session

@@ -1,4 +1,5 @@
-# Fixed shape of unicorn-engine/unicorn#713: the hook wrappers reach the instance weakly.
+# Fixed version (one way to fix it; unicorn-engine/unicorn#713 has the project's change): the hook
+# wrappers reach the instance weakly.
 import ctypes
 import weakref
 
