@@ -1,17 +1,17 @@
-# Look-alike seen in CPython's asyncio.TaskGroup: a task set with discard on completion.
-# Reproduction written for this corpus.
+# Look-alike seen in CPython's asyncio.TaskGroup (create_task / _on_task_done): tasks kept in a set
+# that each task leaves when it finishes. Reproduction written for this corpus.
 
 
-class TaskGroup:
+class Group:
     def __init__(self, loop):
         self._loop = loop
-        self._tasks = set()
+        self._running = set()
 
-    def create_task(self, coro):
+    def spawn(self, coro):
         task = self._loop.create_task(coro)
-        task.add_done_callback(self._on_task_done)
-        self._tasks.add(task)
+        self._running.add(task)
+        task.add_done_callback(self._finished)
         return task
 
-    def _on_task_done(self, task):
-        self._tasks.discard(task)
+    def _finished(self, task):
+        self._running.discard(task)

@@ -1,22 +1,21 @@
-# Look-alike seen in CPython's concurrent.futures.thread._WorkItem.run.
+# Look-alike seen in CPython's concurrent.futures.thread (_WorkItem.run): the caught exception goes to the
+# future, whose job is to report it, and the frame drops its reference to the work item.
 # Reproduction written for this corpus.
 
 
-class WorkItem:
-    def __init__(self, future, fn, args, kwargs):
+class Job:
+    def __init__(self, future, func, *args):
         self.future = future
-        self.fn = fn
+        self.func = func
         self.args = args
-        self.kwargs = kwargs
 
-    def run(self):
+    def execute(self):
         if not self.future.set_running_or_notify_cancel():
             return
         try:
-            result = self.fn(*self.args, **self.kwargs)
-        except BaseException as exc:
-            self.future.set_exception(exc)
-            # break a reference cycle with the exception 'exc'
-            self = None
+            value = self.func(*self.args)
+        except BaseException as error:
+            self.future.set_exception(error)
+            self = None  # the traceback's frame no longer reaches the job
         else:
-            self.future.set_result(result)
+            self.future.set_result(value)

@@ -1,16 +1,18 @@
-# Look-alike seen in CPython's logging: a process-wide handler list holding weak references.
-# Reproduction written for this corpus.
+# Look-alike seen in CPython's logging (_addHandlerRef / _removeHandlerRef): a process-wide list of
+# handlers held through weak references that remove themselves. Reproduction written for this corpus.
 import weakref
 
-_handlerList = []
+_all_handlers = []
 
 
-def _removeHandlerRef(wr):
-    if wr in _handlerList:
-        _handlerList.remove(wr)
+def _forget(ref):
+    try:
+        _all_handlers.remove(ref)
+    except ValueError:
+        pass
 
 
 class Handler:
     def __init__(self, level=0):
         self.level = level
-        _handlerList.append(weakref.ref(self, _removeHandlerRef))
+        _all_handlers.append(weakref.ref(self, _forget))

@@ -1,22 +1,22 @@
-# Look-alike seen in CPython's unittest.signals: a SIGINT handler installed once.
-# Reproduction written for this corpus.
+# Look-alike seen in CPython's unittest.signals (installHandler): one SIGINT handler, installed once
+# and replacing whatever was there. Reproduction written for this corpus.
 import signal
 
+_installed = None
 
-class _InterruptHandler:
-    def __init__(self, default_handler):
-        self.default_handler = default_handler
+
+class Interrupt:
+    def __init__(self, previous):
+        self.previous = previous
 
     def __call__(self, signum, frame):
-        self.default_handler(signum, frame)
+        if callable(self.previous):
+            self.previous(signum, frame)
 
 
-_interrupt_handler = None
-
-
-def install_handler():
-    global _interrupt_handler
-    if _interrupt_handler is None:
-        default_handler = signal.getsignal(signal.SIGINT)
-        _interrupt_handler = _InterruptHandler(default_handler)
-        signal.signal(signal.SIGINT, _interrupt_handler)
+def install():
+    global _installed
+    if _installed is not None:
+        return
+    _installed = Interrupt(signal.getsignal(signal.SIGINT))
+    signal.signal(signal.SIGINT, _installed)
