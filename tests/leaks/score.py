@@ -24,6 +24,7 @@ Usage:
     python3 tests/leaks/score.py --refhound target/release/refhound
     python3 tests/leaks/score.py --refhound BIN --expect tests/leaks/expected.toml
     python3 tests/leaks/score.py --refhound BIN --write-expected [--expect FILE]
+    python3 tests/leaks/score.py --refhound BIN --strict          (the strict level, report only)
 
 Exit status: 0 (no --expect, or results match it), 1 (results differ from --expect),
 2 (usage, manifest or corpus error, or refhound failed).
@@ -124,9 +125,11 @@ def compile_problems(path):
     return []
 
 
-def run_refhound(binary):
+def run_refhound(binary, strict=False):
     cmd = [binary, "check", "--format", "json", "--exit-zero", "--config", CONFIG,
            os.path.join(HERE, "leaks"), os.path.join(HERE, "lookalikes")]
+    if strict:
+        cmd.insert(2, "--strict")
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True)
     except OSError as e:
@@ -164,7 +167,7 @@ def score(leaks, lookalikes, by_file):
     return found, missed, after, look
 
 
-def report(leaks, lookalikes, found, missed, after, look, by_file, verbose):
+def report(leaks, lookalikes, found, missed, after, look, by_file, verbose, strict=False):
     rules = sorted({leak["rule"] for leak in leaks}
                    | {c for codes in list(after.values()) + list(look.values()) for c in codes},
                    key=rule_key)
@@ -178,7 +181,8 @@ def report(leaks, lookalikes, found, missed, after, look, by_file, verbose):
         look_by_rule.update(codes)
     looks_like = Counter(lookalike["looks_like"] for lookalike in lookalikes)
 
-    print(f"leak corpus: {len(leaks)} fixed leaks, {len(lookalikes)} look-alikes (tests/leaks/)")
+    print(f"leak corpus: {len(leaks)} fixed leaks, {len(lookalikes)} look-alikes (tests/leaks/)"
+          + (", strict level" if strict else ""))
     print()
     print(f"{'rule':<7} {'leaks':>5} {'found':>5} {'recall':>7}   {'after-file findings':>19}   "
           f"{'look-alikes':>11} {'findings':>8}")
@@ -289,17 +293,22 @@ def main():
     parser.add_argument("--write-expected", action="store_true",
                         help=f"write the results to --expect FILE (default {os.path.relpath(DEFAULT_EXPECTED)})")
     parser.add_argument("-v", "--verbose", action="store_true", help="say what each missed leak is")
+    parser.add_argument("--strict", action="store_true",
+                        help="score refhound's strict level instead of the default (report only; "
+                             "not with --expect or --write-expected)")
     args = parser.parse_args()
+    if args.strict and (args.expect or args.write_expected):
+        parser.error("--strict is for a report only; expected.toml records the default level")
 
     try:
         leaks, lookalikes = load_manifest()
         check_corpus(leaks, lookalikes)
-        by_file = run_refhound(args.refhound)
+        by_file = run_refhound(args.refhound, args.strict)
     except CorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     found, missed, after, look = score(leaks, lookalikes, by_file)
-    report(leaks, lookalikes, found, missed, after, look, by_file, args.verbose)
+    report(leaks, lookalikes, found, missed, after, look, by_file, args.verbose, args.strict)
 
     if args.write_expected:
         path = args.expect or DEFAULT_EXPECTED
