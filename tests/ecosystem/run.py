@@ -156,7 +156,8 @@ def trees(pins, cache, only):
 # ---------------------------------------------------------------- findings
 
 
-def source_line(path, row, cache={}):
+def source_line(path, row, cache):
+    """The text of line ROW of PATH, whitespace collapsed; CACHE maps paths to their lines."""
     if path not in cache:
         try:
             with open(path, "rb") as f:
@@ -179,6 +180,7 @@ def check_tree(binary, package, root):
     except ValueError as e:
         raise CheckError(f"{' '.join(cmd)}: output is not JSON ({e})")
     findings = []
+    lines = {}
     for d in raw:
         filename = d["filename"]
         absolute = filename if os.path.isabs(filename) else os.path.join(root, filename)
@@ -192,7 +194,7 @@ def check_tree(binary, package, root):
             "rule": d["code"],
             "row": row,
             "column": d["location"]["column"],
-            "source": source_line(absolute, row),
+            "source": source_line(absolute, row, lines),
             "message": d["message"],
         })
     # The occurrence index: the n-th finding of this rule on a line with this text in this file.
