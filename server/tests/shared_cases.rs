@@ -18,14 +18,6 @@ const PENDING: &[&str] = &[
     "rh102_lookup_of_longlived.py",
     "rh102_module_via_import.py",
     "rh102_tuple_target_store.py",
-    "rh201_cycle_broken_on_close.py",
-    "rh201_del_marker.py",
-    "rh201_transient_callback_queue.py",
-    "rh202_cycle_broken_in_close.py",
-    "rh202_debatable_singleton.py",
-    "rh202_drained_by_consumer.py",
-    "rh202_foreign_frame.py",
-    "rh202_hasattr_guard_dead.py",
     "rh301_class_inside_function.py",
     "rh301_debatable_fixed_key_set.py",
     "rh301_value_reset.py",
@@ -37,8 +29,6 @@ const PENDING: &[&str] = &[
     "rh601_restored.py",
     "connect_partial_weak_false.py",
     "default_arg_cache.py",
-    "del_cycle_other_module_class.py",
-    "exception_stored_on_self.py",
     "handler_object_per_call.py",
     "instance_cache_on_long_lived.py",
     "large_value_not_recognized.py",
@@ -48,7 +38,6 @@ const PENDING: &[&str] = &[
     "tasks_set_never_discarded.py",
     "threadlocal_instance_in_pool.py",
     "threadlocal_pool_elsewhere.py",
-    "timer_handle_on_self.py",
 ];
 
 fn cases_dir() -> PathBuf {

@@ -6,6 +6,7 @@ mod rh101_escaping_closure_large_object;
 mod rh102_closure_captures_whole_object;
 mod rh201_del_in_reference_cycle;
 mod rh202_self_referencing_bound_method;
+mod rh203_exception_kept_on_object;
 mod rh301_unbounded_module_cache;
 mod rh302_cached_instance_method;
 mod rh401_thread_local_in_pool;
@@ -23,6 +24,7 @@ pub enum Rule {
     ClosureCapturesWholeObject,
     DelInReferenceCycle,
     SelfReferencingBoundMethod,
+    ExceptionKeptOnObject,
     UnboundedModuleCache,
     CachedInstanceMethod,
     ThreadLocalInPool,
@@ -75,6 +77,14 @@ pub static RULES: &[RuleInfo] = &[
         default_severity: Severity::Warning,
         source: include_str!("rh202_self_referencing_bound_method.rs"),
         check: rh202_self_referencing_bound_method::check,
+    },
+    RuleInfo {
+        rule: Rule::ExceptionKeptOnObject,
+        code: "RH203",
+        name: "exception-kept-on-object",
+        default_severity: Severity::Warning,
+        source: include_str!("rh203_exception_kept_on_object.rs"),
+        check: rh203_exception_kept_on_object::check,
     },
     RuleInfo {
         rule: Rule::UnboundedModuleCache,
@@ -179,14 +189,34 @@ mod tests {
 
     #[test]
     fn every_rule_documents_the_fixed_sections() {
+        // ruff's sections, in this order.
+        const SECTIONS: &[&str] = &[
+            "What it does",
+            "Why is this bad?",
+            "Example",
+            "Use instead",
+            "Fix safety",
+            "Options",
+        ];
+        // The rules still documented in the sections used before; to go.
+        const OLD_SECTIONS: &[&str] =
+            &["What it flags", "Why it leaks", "Example", "Fix", "Options"];
         for info in RULES {
             let doc = info.documentation();
-            for section in ["What it flags", "Why it leaks", "Example", "Fix", "Options"] {
+            let sections = if doc.contains("## What it flags") {
+                OLD_SECTIONS
+            } else {
+                SECTIONS
+            };
+            let mut last = 0;
+            for section in sections {
+                let at = doc.find(&format!("\n## {section}\n"));
                 assert!(
-                    doc.contains(&format!("## {section}")),
-                    "{} lacks '## {section}'",
+                    at.is_some_and(|at| at >= last),
+                    "{} lacks '## {section}' after the sections before it",
                     info.code
                 );
+                last = at.unwrap_or(last);
             }
             assert!(
                 doc.starts_with(&format!("# {} {}", info.code, info.name)),

@@ -18,6 +18,15 @@ use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
 
+/// Calls that return a handle keeping the callback they schedule.
+const HANDLE_RETURNING: &[&str] = &[
+    "call_later",
+    "call_at",
+    "call_soon",
+    "call_soon_threadsafe",
+    "callLater",
+];
+
 /// How many names or stores deep a value or object is followed.
 pub const DEPTH: usize = 4;
 /// Methods Python makes static (`__new__`) or class methods without a decorator.
@@ -106,6 +115,9 @@ pub enum HoldKind {
     /// An object of a class, by name, constructed with the instance as an argument that its
     /// `__init__` keeps.
     Constructed(String),
+    /// A scheduled call's handle (`loop.call_later(...)`, by the callee) whose callback is
+    /// bound to the instance.
+    Handle(String),
     /// A local (by name) that holds the instance through its own attribute or item, set by the
     /// statement in [`Hold::origin`] (`child.parent = self`).
     Linked(String),
@@ -206,6 +218,18 @@ impl<'c, 't> Classes<'c, 't> {
                 .iter()
                 .find(|(n, _, _)| n == name)
                 .map(|(_, _, node)| (c, *node))
+        })
+    }
+
+    /// The method whose body runs `node` (directly, not in a nested function), with its class.
+    pub fn method_at(&self, node: Node) -> Option<(usize, &Method<'t>)> {
+        let scope = self.context.scope_containing(node);
+        self.classes.iter().enumerate().find_map(|(index, class)| {
+            class
+                .methods
+                .iter()
+                .find(|m| m.scope == scope)
+                .map(|m| (index, m))
         })
     }
 
@@ -567,6 +591,19 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     };
                     return self.owned_attribute(context.text_of(attribute));
                 }
+                // `self.frame.f_back`: what an attribute's object refers to belongs to the
+                // instance only when the instance made that object (`self.parser = Parser()`);
+                // a frame, a request or a parent handed in is someone else's.
+                if object.kind() == "attribute"
+                    && object
+                        .child_by_field_name("object")
+                        .is_some_and(|o| self.is_self(o))
+                    && !object
+                        .child_by_field_name("attribute")
+                        .is_some_and(|a| self.made_attribute(context.text_of(a)))
+                {
+                    return false;
+                }
                 self.reachable(object, depth - 1)
             }
             "subscript" => node
@@ -597,6 +634,19 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     .is_some_and(|q| q.starts_with("weakref."))
         });
         !shared && !weak
+    }
+
+    /// Whether every value the class assigns to `self.name` is an object it makes (a call or a
+    /// container literal).
+    fn made_attribute(&self, name: &str) -> bool {
+        let (_, values) = self.classes.instance_values(self.class, name);
+        !values.is_empty()
+            && values.iter().all(|v| {
+                matches!(
+                    v.kind(),
+                    "call" | "list" | "dictionary" | "set" | "list_comprehension"
+                )
+            })
     }
 
     /// Whether `value` is the name `name` (the same variable as the read at `at`), or a
@@ -775,7 +825,50 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             }
             _ => {}
         }
-        if holding == Holding::Callable || function.kind() != "identifier" {
+        // `loop.call_later(30, self.beat)`, `threading.Timer(5, self.beat)`: the handle keeps
+        // its callback (a fired asyncio handle too), so it holds the instance one call away.
+        let scheduler = match function.kind() {
+            "attribute" => function.child_by_field_name("attribute"),
+            _ => Some(function),
+        }
+        .map(|name| context.text_of(name));
+        if scheduler.is_some_and(|name| HANDLE_RETURNING.contains(&name))
+            || qualified.as_deref() == Some("threading.Timer")
+        {
+            return named_children(arguments)
+                .into_iter()
+                .map(|a| a.child_by_field_name("value").unwrap_or(a))
+                .find_map(|a| self.holds(a, Holding::Callable, depth - 1))
+                .map(|held| Hold {
+                    kind: HoldKind::Handle(context.text_of(function).to_string()),
+                    node,
+                    origin: held.origin,
+                });
+        }
+        if holding == Holding::Callable {
+            return None;
+        }
+        // A class imported from elsewhere, given the instance itself
+        // (`StreamWriter(transport, self, ...)`): objects made with a protocol, owner or parent
+        // keep it; the call's class name says it is a class.
+        if qualified.is_some()
+            && context
+                .text_of(function)
+                .rsplit('.')
+                .next()
+                .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+            && named_children(arguments)
+                .into_iter()
+                .map(|a| a.child_by_field_name("value").unwrap_or(a))
+                .any(|a| self.is_self(a))
+        {
+            return Some(Hold {
+                kind: HoldKind::Constructed(context.text_of(function).to_string()),
+                node,
+                origin: None,
+            });
+        }
+        if function.kind() != "identifier" {
             return None;
         }
         // A class of this file constructed with something holding the instance, which its
@@ -1102,9 +1195,16 @@ pub fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
             None => format!("nested function `{name}`, which captures `{self_name}`"),
         },
         HoldKind::Partial(function) => format!("a `{function}` bound to `{self_name}`"),
-        HoldKind::Constructed(class) => {
+        HoldKind::Constructed(class) if hold.origin.is_some() => {
             format!("a `{class}` given `{self_name}`, which its `__init__` keeps")
         }
+        HoldKind::Constructed(class) => format!(
+            "a `{class}` made with `{self_name}` as an argument (an object made with its owner \
+             keeps it)"
+        ),
+        HoldKind::Handle(callee) => format!(
+            "the handle `{callee}(...)` returns, which keeps its callback bound to `{self_name}`"
+        ),
         HoldKind::Linked(name) => match hold.origin {
             Some(statement) => format!(
                 "`{name}`, which holds `{self_name}` through `{}` (line {})",

@@ -30,8 +30,32 @@ const PER_CONNECTION_BASES: &[&str] = &[
     "WebSocketHandler",
 ];
 
-/// Methods only per-connection objects have: the event loop calls them on each connection.
-const PER_CONNECTION_METHODS: &[&str] = &["connection_made", "connection_lost", "data_received"];
+/// Methods only per-connection objects have: the event loop (asyncio's, Twisted's) calls them
+/// on each connection.
+const PER_CONNECTION_METHODS: &[&str] = &[
+    "connection_made",
+    "connection_lost",
+    "data_received",
+    "connectionMade",
+    "connectionLost",
+    "dataReceived",
+    "lineReceived",
+];
+
+/// How the names of classes made per connection or request end (`ClientWebSocketResponse`,
+/// `_SelectorTransport`, `HTTP2Connection`, `LineReceiver`): in a file that does not make the
+/// class itself, the name is the evidence left, for the class or one of its bases.
+const PER_CONNECTION_NAMES: &[&str] = &[
+    "Protocol",
+    "Transport",
+    "Connection",
+    "Receiver",
+    "RequestHandler",
+    "WebSocket",
+    "Request",
+    "Response",
+    "Channel",
+];
 
 /// How often instances of a class are made.
 #[derive(Debug, Clone, Copy)]
@@ -46,19 +70,22 @@ pub enum Made<'t> {
     PerConnection(Node<'t>),
     /// Only at module level, outside loops: a process-wide singleton. One such call.
     Once(Node<'t>),
+    /// A test case (`class TestX`, a `...TestCase` base): it lives for the test run, and a
+    /// cycle in it is the test's own business. The class name or base that says so.
+    InTests(Node<'t>),
     /// Not made in this file.
     Unknown,
 }
 
 impl Made<'_> {
-    /// Made once per process: a cycle or cache on it does not grow.
+    /// Made once per process, or in tests only: a cycle or cache on it does not grow.
     pub fn is_once(&self) -> bool {
-        matches!(self, Made::Once(_))
+        matches!(self, Made::Once(_) | Made::InTests(_))
     }
 
     /// For a message: "`Connection` is made per call in `connect()` (line 40)".
     pub fn describe(&self, context: &Context, class: &str) -> String {
-        let line = |node: Node| context.lines.line_of(node.start_byte()) + 1;
+        let line = |node: Node| context.lines.line_of(node.start_byte());
         match *self {
             Made::PerCall {
                 call,
@@ -73,7 +100,7 @@ impl Made<'_> {
                 function: None,
             } => format!("`{class}` is made repeatedly (line {})", line(call)),
             Made::PerConnection(node) => format!(
-                "`{class}` is made per connection (`{}`, line {})",
+                "`{class}` is made per connection or request (`{}`, line {})",
                 context.text_of(node),
                 line(node)
             ),
@@ -81,6 +108,7 @@ impl Made<'_> {
                 "`{class}` is made once, at module level (line {})",
                 line(call)
             ),
+            Made::InTests(_) => format!("`{class}` is test code: it lives for the test run"),
             Made::Unknown => format!("`{class}` is not made in this file"),
         }
     }
@@ -122,9 +150,10 @@ impl<'t> Lifetimes<'t> {
 fn rank(made: &Made) -> u8 {
     match made {
         Made::Unknown => 0,
-        Made::Once(_) => 1,
-        Made::PerCall { .. } => 2,
-        Made::PerConnection(_) => 3,
+        Made::InTests(_) => 1,
+        Made::Once(_) => 2,
+        Made::PerCall { .. } => 3,
+        Made::PerConnection(_) => 4,
     }
 }
 
@@ -133,17 +162,31 @@ fn more_repeated<'t>(a: Made<'t>, b: Made<'t>) -> Made<'t> {
 }
 
 fn own_made<'t>(context: &Context<'t>, class: Node<'t>, name: &str) -> Made<'t> {
-    if let Some(bases) = class.child_by_field_name("superclasses") {
-        let mut cursor = bases.walk();
-        for base in bases.named_children(&mut cursor) {
-            let last = match base.kind() {
-                "attribute" => base.child_by_field_name("attribute"),
-                "identifier" => Some(base),
-                _ => None,
-            };
-            if last.is_some_and(|last| PER_CONNECTION_BASES.contains(&context.text_of(last))) {
-                return Made::PerConnection(base);
-            }
+    let bases: Vec<Node<'t>> = class
+        .child_by_field_name("superclasses")
+        .map(|bases| {
+            let mut cursor = bases.walk();
+            bases.named_children(&mut cursor).collect()
+        })
+        .unwrap_or_default();
+    let last_name = |base: Node<'t>| match base.kind() {
+        "attribute" => base.child_by_field_name("attribute"),
+        "identifier" => Some(base),
+        _ => None,
+    };
+    let name_node = class.child_by_field_name("name").unwrap_or(class);
+    if name.starts_with("Test") {
+        return Made::InTests(name_node);
+    }
+    for &base in &bases {
+        let Some(last) = last_name(base).map(|last| context.text_of(last)) else {
+            continue;
+        };
+        if last.ends_with("TestCase") {
+            return Made::InTests(base);
+        }
+        if PER_CONNECTION_BASES.contains(&last) {
+            return Made::PerConnection(base);
         }
     }
     if let Some(body) = class.child_by_field_name("body") {
@@ -173,6 +216,21 @@ fn own_made<'t>(context: &Context<'t>, class: Node<'t>, name: &str) -> Made<'t> 
             continue;
         };
         made = more_repeated(made, making(context, call));
+    }
+    if matches!(made, Made::Unknown) {
+        let per_connection_name = |text: &str| {
+            PER_CONNECTION_NAMES
+                .iter()
+                .any(|noun| text.trim_start_matches('_').ends_with(noun))
+        };
+        if per_connection_name(name) {
+            return Made::PerConnection(name_node);
+        }
+        if let Some(&base) = bases.iter().find(|&&base| {
+            last_name(base).is_some_and(|last| per_connection_name(context.text_of(last)))
+        }) {
+            return Made::PerConnection(base);
+        }
     }
     made
 }

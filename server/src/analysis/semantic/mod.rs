@@ -15,6 +15,7 @@ pub mod release;
 use std::ops::Deref;
 
 use super::context::Context;
+use super::findings::Level;
 use classes::Classes;
 use lifetime::Lifetimes;
 use release::Releases;
@@ -34,6 +35,79 @@ impl<'c, 't> Semantic<'c, 't> {
             classes,
             lifetimes,
             releases: Releases::new(context),
+        }
+    }
+}
+
+/// Whether a reference an instance keeps is worth reporting, and the words that say why.
+pub struct Evidence {
+    pub level: Level,
+    /// "`Connection` is made per call in `connect()` (line 40); nothing in this file sets
+    /// `self.on_data` back to None or deletes it".
+    pub text: String,
+}
+
+impl<'t> Semantic<'_, 't> {
+    /// The evidence for a reference kept by instances of class `class` in `target` (what a store
+    /// wrote to: `self.on_data`, `self.handlers`): Default when the instances are not made once
+    /// per process and nothing releases the target; Strict otherwise.
+    ///
+    /// A class this file does not make gets `unknown`: the rule says how much the shape alone
+    /// tells (a caught exception on an instance usually is a connection's; a bound method on
+    /// one is as often an application's).
+    pub fn instance_evidence(
+        &self,
+        context: &Context<'t>,
+        class: usize,
+        target: tree_sitter::Node<'t>,
+        unknown: Level,
+    ) -> Evidence {
+        let name = &self.classes.classes[class].name;
+        let made = self.lifetimes.made(class);
+        let owners: Vec<_> = self
+            .classes
+            .lineage(class)
+            .into_iter()
+            .map(|c| self.classes.classes[c].node)
+            .collect();
+        if let Some(release) = self.releases.of_target(target, &owners) {
+            return Evidence {
+                level: Level::Strict,
+                text: format!(
+                    "{} lets it go, so it lasts only while the object is in use",
+                    release.describe(context)
+                ),
+            };
+        }
+        let target = classes::snippet(context, target);
+        let nothing = format!("nothing in this file sets `{target}` back to None or deletes it");
+        match made {
+            lifetime::Made::Once(_) => Evidence {
+                level: Level::Strict,
+                text: format!(
+                    "{}: one instance, a fixed cost",
+                    made.describe(context, name)
+                ),
+            },
+            lifetime::Made::InTests(_) => Evidence {
+                level: Level::Strict,
+                text: made.describe(context, name),
+            },
+            lifetime::Made::Unknown if unknown == Level::Strict => Evidence {
+                level: Level::Strict,
+                text: format!(
+                    "{}, nor named like a per-connection class: it may be made once per process",
+                    made.describe(context, name)
+                ),
+            },
+            lifetime::Made::Unknown => Evidence {
+                level: Level::Default,
+                text: format!("N{}", &nothing[1..]),
+            },
+            _ => Evidence {
+                level: Level::Default,
+                text: format!("{}; {nothing}", made.describe(context, name)),
+            },
         }
     }
 }

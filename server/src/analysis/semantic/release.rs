@@ -62,7 +62,7 @@ impl Release<'_> {
     pub fn describe(&self, context: &Context) -> String {
         let text = context.text_of(self.node);
         let text = text.lines().next().unwrap_or_default();
-        let line = context.lines.line_of(self.node.start_byte()) + 1;
+        let line = context.lines.line_of(self.node.start_byte());
         match self.function.and_then(|f| f.child_by_field_name("name")) {
             Some(name) => format!("`{text}` in `{}()` (line {line})", context.text_of(name)),
             None => format!("`{text}` (line {line})"),
@@ -126,6 +126,42 @@ impl<'c, 't> Releases<'c, 't> {
             }
         }
         found
+    }
+}
+
+impl<'t> Releases<'_, 't> {
+    /// A release of what a store into `target` put there: of the stored attribute or of any
+    /// attribute on the way to it (`self.parser.handler`: `handler` or `parser`), other than the
+    /// store itself. An attribute of a plain name (`self.on_data`) counts as released only by
+    /// code inside `owners` (the class and its bases: another class's `on_data` is another
+    /// attribute); one further down (`self.app.pre_run`) by a release anywhere in the file.
+    pub fn of_target(&self, target: Node<'t>, owners: &[Node<'t>]) -> Option<Release<'t>> {
+        let mut node = target;
+        loop {
+            let (object, attribute) = match node.kind() {
+                "attribute" => (
+                    node.child_by_field_name("object")?,
+                    node.child_by_field_name("attribute"),
+                ),
+                "subscript" => (node.child_by_field_name("value")?, None),
+                _ => return None,
+            };
+            if let Some(attribute) = attribute {
+                let name = self.context.text_of(attribute);
+                let on_name = object.kind() == "identifier";
+                let found = self.of_attribute(name).into_iter().find(|release| {
+                    !release.node.byte_range().contains(&target.start_byte())
+                        && (!on_name
+                            || owners.iter().any(|owner| {
+                                owner.byte_range().contains(&release.node.start_byte())
+                            }))
+                });
+                if found.is_some() {
+                    return found;
+                }
+            }
+            node = object;
+        }
     }
 }
 
