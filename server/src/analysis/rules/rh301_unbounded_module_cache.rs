@@ -78,9 +78,13 @@ use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, overlap, remove_statement, with_import};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol, SymbolFlags};
+use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol};
 use crate::analysis::semantic::Checker;
-use crate::analysis::syntax::{keyword_argument, named_children};
+use crate::analysis::semantic::function_kind::{
+    ContainerUse, container_use, depends_on_arguments, growing_container, identity_key, is_keyed,
+    is_literal, is_registration_name,
+};
+use crate::analysis::syntax::named_children;
 
 /// Methods that put something into a list, dict, set or deque.
 const ADDING_METHODS: &[&str] = &[
@@ -138,16 +142,6 @@ const READING_BUILTINS: &[&str] = &[
     "type",
     "next",
 ];
-/// Containers from `collections` that grow like the builtins.
-const COLLECTIONS: &[(&str, &str)] = &[
-    ("collections.defaultdict", "defaultdict"),
-    ("collections.OrderedDict", "OrderedDict"),
-    ("collections.Counter", "Counter"),
-    ("collections.deque", "deque"),
-];
-/// Leading words of function names that mark a registry (callers decide how much goes in):
-/// `register_codec`, `addLevelName`, `add_listener`, `subscribe`.
-const REGISTRATION_WORDS: &[&str] = &["register", "add", "bind", "subscribe", "connect", "install"];
 
 /// What one mention of the container does to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +170,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         if !matches!(kind, ScopeKind::Module | ScopeKind::Class) {
             continue;
         }
-        let Some(container) = container_kind(context, value) else {
+        let Some(container) = growing_container(context, value) else {
             continue;
         };
         let name = context.text_of(target);
@@ -188,11 +182,19 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let Some(mentions) = mentions else {
             continue;
         };
-        let keyed = !matches!(container, "list" | "deque");
+        let keyed = is_keyed(container);
         let defaultdict = container == "defaultdict";
         let mut adds = Vec::new();
         let mut bounded = false;
+        let mut resets = Vec::new();
         for mention in mentions {
+            if keyed && mention.adds_here && resets_entry(context, mention.node) {
+                // `d[k] = []`: the value let go of, only the key kept.
+                if !literal_key(mention.node) {
+                    resets.push(mention.node);
+                }
+                continue;
+            }
             match effect(context, mention.node, keyed, defaultdict) {
                 Effect::Bound | Effect::Escape => {
                     bounded = true;
@@ -208,6 +210,13 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         if bounded {
             continue;
         }
+        // Only empty values put in (`seen[k] = None`): those are the adds.
+        let reset = if adds.is_empty() {
+            adds = resets;
+            None
+        } else {
+            resets.first().copied()
+        };
         let adders: Vec<(Node, ScopeId)> = adds
             .into_iter()
             .filter_map(|node| {
@@ -219,9 +228,28 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         if adders.is_empty() {
             continue;
         }
+        let keys: Vec<(Node, ScopeId)> = adders
+            .iter()
+            .filter_map(|&(node, function)| added_key(context, node).map(|k| (k, function)))
+            .collect();
+        if keyed
+            && keys.len() == adders.len()
+            && keys
+                .iter()
+                .all(|&(key, function)| identity_key(context, function, key).is_some())
+        {
+            // Keyed by `id(obj)` or identity-hashed objects: RH305's finding.
+            continue;
+        }
         let mut finding = finding(
             context, binding, target, name, container, kind, scope, &adders,
         );
+        if let Some(reason) = harmless(context, scope, keyed, &keys, reset) {
+            finding.level = Level::Strict;
+            finding
+                .message
+                .push_str(&format!("; reported under strict only: {reason}"));
+        }
         if kind == ScopeKind::Module && container == "dict" {
             finding
                 .fixes
@@ -305,11 +333,164 @@ fn literal_key(mention: Node) -> bool {
     key.is_some_and(is_literal)
 }
 
-fn is_literal(node: Node) -> bool {
+/// Why a growing container does little harm, when the code says so: its class is made per
+/// call of a function, its values are reset (`d[k] = []`), or its keys come from a fixed set or
+/// not from the adding functions' callers.
+fn harmless(
+    context: &Context,
+    scope: ScopeId,
+    keyed: bool,
+    keys: &[(Node, ScopeId)],
+    reset: Option<Node>,
+) -> Option<String> {
+    let line = |node: Node| context.lines.line_of(node.start_byte()) + 1;
+    let holder = context.scopes.scope(scope);
+    if holder.kind == ScopeKind::Class
+        && let Some(outer) = enclosing_function(context, scope)
+    {
+        return Some(format!(
+            "class `{}` is defined inside `{}()`, so it and its container are made per call",
+            holder.name,
+            context.scopes.scope(outer).name
+        ));
+    }
+    if let Some(reset) = reset {
+        let statement = adding_statement(reset);
+        return Some(format!(
+            "`{}` (line {}) lets go of the values; only the keys stay",
+            context.text_of(statement),
+            line(statement)
+        ));
+    }
+    if !keyed || keys.is_empty() {
+        return None;
+    }
+    if let Some((key, fixed)) = keys
+        .iter()
+        .find_map(|&(key, function)| fixed_key_set(context, function, key).map(|f| (key, f)))
+        && keys
+            .iter()
+            .all(|&(k, f)| fixed_key_set(context, f, k).is_some())
+    {
+        return Some(format!(
+            "its keys are checked against a fixed set (`{} in {}`, line {})",
+            context.text_of(key),
+            context.text_of(fixed),
+            line(fixed)
+        ));
+    }
+    if !keys
+        .iter()
+        .any(|&(key, function)| depends_on_arguments(context, function, key, &[]))
+    {
+        return Some("its keys do not come from the adding functions' arguments".to_string());
+    }
+    None
+}
+
+/// The function a class statement runs in, if it is nested in one.
+fn enclosing_function(context: &Context, scope: ScopeId) -> Option<ScopeId> {
+    let mut parent = context.scopes.scope(scope).parent;
+    while let Some(id) = parent {
+        if context.scopes.scope(id).kind.is_function_like() {
+            return Some(id);
+        }
+        parent = context.scopes.scope(id).parent;
+    }
+    None
+}
+
+/// `d[k] = None` / `[]` / `{}` / `set()` / `0` / `""`: an entry's value emptied, not a new one.
+fn resets_entry(context: &Context, mention: Node) -> bool {
+    let Some(subscript) = mention.parent().filter(|p| {
+        p.kind() == "subscript"
+            && p.child_by_field_name("value")
+                .is_some_and(|v| v.id() == mention.id())
+    }) else {
+        return false;
+    };
+    let Some(assignment) = subscript.parent().filter(|a| {
+        a.kind() == "assignment"
+            && a.child_by_field_name("left")
+                .is_some_and(|l| l.id() == subscript.id())
+    }) else {
+        return false;
+    };
+    assignment
+        .child_by_field_name("right")
+        .is_some_and(|value| match value.kind() {
+            "none" => true,
+            "list" | "dictionary" | "set" | "tuple" => named_children(value).is_empty(),
+            "integer" | "string" => matches!(context.text_of(value), "0" | "\"\"" | "''"),
+            "call" => {
+                growing_container(context, value).is_some()
+                    && value
+                        .child_by_field_name("arguments")
+                        .is_some_and(|a| named_children(a).is_empty())
+            }
+            _ => false,
+        })
+}
+
+/// The key (or item) an add puts in: `d[key] = v`, `d[key].append(v)` on a defaultdict,
+/// `s.add(key)`, `d.setdefault(key, v)`, `x += [item]`.
+fn added_key<'t>(context: &Context<'t>, mention: Node<'t>) -> Option<Node<'t>> {
+    if let ContainerUse::Add { key, .. } = container_use(context, mention) {
+        return Some(key);
+    }
+    let parent = mention.parent()?;
+    match parent.kind() {
+        "subscript" => parent.child_by_field_name("subscript"),
+        "augmented_assignment" => parent.child_by_field_name("right"),
+        _ => None,
+    }
+}
+
+/// The fixed set a key is checked against in its function (`assert key in _SUPPORTED`,
+/// `if key not in ("a", "b"): raise ...`): a literal set, tuple, list or `frozenset` of
+/// literals, or a module-level name bound once to one.
+fn fixed_key_set<'t>(context: &Context<'t>, function: ScopeId, key: Node<'t>) -> Option<Node<'t>> {
+    let scope = context.scopes.scope(function);
+    let definition = context
+        .tree
+        .root_node()
+        .descendant_for_byte_range(scope.range.start, scope.range.end)?;
+    let key_text = context.text_of(key);
+    let mut stack = vec![definition];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "comparison_operator"
+            && let [left, right] = named_children(node)[..]
+            && context.text_of(left) == key_text
+            && context.text[left.end_byte()..right.start_byte()].contains("in")
+            && is_fixed_set(context, right)
+        {
+            return Some(right);
+        }
+        stack.extend(named_children(node));
+    }
+    None
+}
+
+fn is_fixed_set(context: &Context, node: Node) -> bool {
     match node.kind() {
-        "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" => true,
-        "tuple" | "parenthesized_expression" => named_children(node).into_iter().all(is_literal),
-        "unary_operator" => node.child_by_field_name("argument").is_some_and(is_literal),
+        "set" | "tuple" | "list" => named_children(node).into_iter().all(is_literal),
+        "call" => {
+            node.child_by_field_name("function")
+                .is_some_and(|f| matches!(context.text_of(f), "frozenset" | "set" | "tuple"))
+                && node
+                    .child_by_field_name("arguments")
+                    .is_some_and(|a| match named_children(a)[..] {
+                        [only] => matches!(only.kind(), "set" | "tuple" | "list")
+                            && named_children(only).into_iter().all(is_literal),
+                        _ => false,
+                    })
+        }
+        "identifier" => {
+            let bindings = context.bindings(ScopeId(0), context.text_of(node));
+            matches!(bindings.as_slice(), [only] if only.value.is_some_and(|v| {
+                v.kind() != "identifier" && is_fixed_set(context, v)
+            }))
+        }
         _ => false,
     }
 }
@@ -338,43 +519,6 @@ fn adding_statement(mention: Node) -> Node {
         node = parent;
     }
     mention
-}
-
-/// The container a right-hand side makes, by its short name; `None` for anything else, and
-/// for `deque(maxlen=...)`.
-fn container_kind<'a>(context: &Context, value: Node) -> Option<&'a str> {
-    match value.kind() {
-        "dictionary" | "dictionary_comprehension" => return Some("dict"),
-        "list" | "list_comprehension" => return Some("list"),
-        "set" | "set_comprehension" => return Some("set"),
-        "call" => {}
-        _ => return None,
-    }
-    let function = value.child_by_field_name("function")?;
-    let arguments = value.child_by_field_name("arguments")?;
-    if function.kind() == "identifier"
-        && let Some(builtin) = ["dict", "list", "set"]
-            .into_iter()
-            .find(|b| *b == context.text_of(function))
-    {
-        // A module that rebinds `dict` means something else by it.
-        let shadowed = context
-            .scopes
-            .scope(ScopeId(0))
-            .symbol(builtin)
-            .is_some_and(|s| s.flags.contains_any(SymbolFlags::BOUND));
-        return (!shadowed).then_some(builtin);
-    }
-    let qualified = context.qualified_name(function)?;
-    let (_, short) = COLLECTIONS.iter().find(|(q, _)| *q == qualified)?;
-    if *short == "deque" {
-        let has_maxlen = named_children(arguments).len() > 1
-            || keyword_argument(arguments, context.text, "maxlen").is_some();
-        if has_maxlen {
-            return None;
-        }
-    }
-    Some(short)
 }
 
 /// One mention of the container: the expression that denotes it.
@@ -772,25 +916,6 @@ fn collect_returns<'t>(node: Node<'t>, returns: &mut Vec<Node<'t>>) {
             _ => collect_returns(child, returns),
         }
     }
-}
-
-/// `register`, `register_codec`, `addLevelName`, `_add_alias`, or a configured name.
-fn is_registration_name(context: &Context, name: &str) -> bool {
-    let bare = name.trim_start_matches('_');
-    let word_then_boundary = |word: &str| {
-        bare.len() >= word.len()
-            && bare[..word.len()].eq_ignore_ascii_case(word)
-            && bare[word.len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| c == '_' || c.is_ascii_uppercase())
-    };
-    REGISTRATION_WORDS.iter().any(|w| word_then_boundary(w))
-        || context
-            .settings
-            .registration_names
-            .iter()
-            .any(|r| r == name)
 }
 
 /// Whether a function only runs while the module is imported: a module-level function whose

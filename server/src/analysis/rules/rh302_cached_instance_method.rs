@@ -59,131 +59,202 @@ use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::function_kind::{
+    self, Cache, CacheBound, Kind, Receiver, cache_application, caches_on, class_defs,
+    class_facts, defining_class,
+};
+use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
-const CACHES: &[&str] = &["functools.lru_cache", "functools.cache"];
-/// Methods Python makes static (`__new__`) or class methods without a decorator.
-const IMPLICIT_CLASS_OR_STATIC: &[&str] = &["__new__", "__init_subclass__", "__class_getitem__"];
-const ENUM_BASES: &[&str] = &[
-    "enum.Enum",
-    "enum.IntEnum",
-    "enum.StrEnum",
-    "enum.Flag",
-    "enum.IntFlag",
-    "enum.ReprEnum",
-];
+/// A cache on a method: `@cache` above its `def`, or `name = cache(def_name)` in the class body.
+struct CachedMethod<'t> {
+    cache: Cache<'t>,
+    /// The cached `def`.
+    function: Node<'t>,
+    /// The name the class binds the cached method to.
+    name: Node<'t>,
+    /// Where to report: the decorator (with its `@`) or the assignment.
+    at: Range<usize>,
+    /// Whether the cache is the `def`'s decorator (the fix rewrites only those).
+    decorated: bool,
+}
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
     for captures in context.matches(Family::Caches) {
-        let (Some(definition), Some(name)) = (captures.get("definition"), captures.get("name"))
-        else {
-            continue;
-        };
-        let Some(function) = definition.child_by_field_name("definition") else {
-            continue;
-        };
-        // The scope model decides whether this def is a method: its scope's parent is a class.
-        let Some(scope) = context.scopes.scope_of_node(function.byte_range()) else {
-            continue;
-        };
-        let Some(class) = context
-            .scopes
-            .scope(scope)
-            .parent
-            .map(|p| context.scopes.scope(p))
-        else {
-            continue;
-        };
-        if class.kind != ScopeKind::Class {
-            continue;
-        }
-        let method = context.text_of(name);
-        let decorators = decorators(function);
-        if IMPLICIT_CLASS_OR_STATIC.contains(&method)
-            || decorators
-                .iter()
-                .any(|d| is_builtin(context, *d, &["staticmethod", "classmethod"]))
+        let cached = if let (Some(definition), Some(name)) =
+            (captures.get("definition"), captures.get("name"))
         {
-            continue;
-        }
-        let Some((cache, cache_name)) = decorators
-            .iter()
-            .find_map(|d| cache_decorator(context, *d).map(|name| (*d, name)))
-        else {
+            decorated(context, definition, name)
+        } else if let (Some(target), Some(value)) =
+            (captures.get("cache_target"), captures.get("cache_value"))
+        {
+            assigned(context, target, value)
+        } else {
+            None
+        };
+        let Some(cached) = cached else {
             continue;
         };
-        let class_node = context
-            .tree
-            .root_node()
-            .descendant_for_byte_range(class.range.start, class.range.end);
-        if class_node.is_some_and(|node| is_enum(context, node)) {
+        let Some(class_node) = defining_class(cached.function) else {
             continue;
-        }
-        // The whole decorator, `@` included.
-        let range = cache
-            .parent()
-            .map_or(cache.byte_range(), |decorator| decorator.byte_range());
-        let class_id = context.scopes.scope(scope).parent;
-        let fix = match (class_node, class_id) {
-            (Some(class_node), Some(class_id)) => {
-                cached_property_fix(context, function, name, cache, class_node, class_id)
-            }
-            _ => None,
         };
-        let mut message = format!(
-            "`{cache_name}` on method `{method}` keeps every `self` it is called with alive: \
-             the cache lives as long as class `{}` and holds each call's arguments",
-            class.name
-        );
-        if fix.is_none() {
-            message.push_str(&suggestion(function, method));
-        }
-        findings.push(Finding {
-            level: Level::Default,
-            rule: Rule::CachedInstanceMethod,
-            range,
-            message,
-            related: vec![Related {
-                range: name.byte_range(),
-                message: format!("`{method}` is an instance method: its first argument is `self`"),
-            }],
-            fixes: fix.into_iter().collect(),
-        });
+        findings.push(finding(checker, &cached, class_node));
     }
     findings
 }
 
-/// The cache a decorator applies, `@functools.cache` or `@functools.lru_cache(...)`.
-fn cache_decorator(context: &Context, decorator: Node) -> Option<String> {
-    let callable = if decorator.kind() == "call" {
-        decorator.child_by_field_name("function")?
+/// `@functools.cache` (or an alias, in any decorator order) on a `def` that receives the
+/// instance.
+fn decorated<'t>(
+    context: &Context<'t>,
+    definition: Node<'t>,
+    name: Node<'t>,
+) -> Option<CachedMethod<'t>> {
+    let function = definition.child_by_field_name("definition")?;
+    if function_kind::kind(context, function).receiver() != Some(Receiver::Instance) {
+        return None;
+    }
+    let cache = caches_on(context, function).into_iter().next()?;
+    // The whole decorator, `@` included.
+    let at = cache
+        .node
+        .parent()
+        .map_or(cache.node.byte_range(), |decorator| decorator.byte_range());
+    Some(CachedMethod {
+        cache,
+        function,
+        name,
+        at,
+        decorated: true,
+    })
+}
+
+/// `total = functools.lru_cache(maxsize=None)(_total)` in a class body, `_total` an instance
+/// method of the same class.
+fn assigned<'t>(
+    context: &Context<'t>,
+    target: Node<'t>,
+    value: Node<'t>,
+) -> Option<CachedMethod<'t>> {
+    let assignment = target.parent()?;
+    let body = assignment.parent()?.parent().filter(|b| b.kind() == "block")?;
+    let class = body.parent().filter(|c| c.kind() == "class_definition")?;
+    let (cache, wrapped) = cache_application(context, value)?;
+    let wrapped_name = context.text_of(wrapped);
+    let function = class_defs(class).into_iter().find(|d| {
+        d.child_by_field_name("name")
+            .is_some_and(|n| context.text_of(n) == wrapped_name)
+    })?;
+    if function_kind::kind(context, function) != Kind::InstanceMethod {
+        return None;
+    }
+    Some(CachedMethod {
+        cache,
+        function,
+        name: target,
+        at: assignment.byte_range(),
+        decorated: false,
+    })
+}
+
+fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Finding {
+    let context = checker.context;
+    let method = context.text_of(cached.name);
+    let class_name = class_node
+        .child_by_field_name("name")
+        .map_or("", |n| context.text_of(n));
+    let facts = class_facts(context, class_node);
+    let made = checker
+        .semantic
+        .classes
+        .classes
+        .iter()
+        .position(|c| c.node.id() == class_node.id())
+        .map_or(Made::Unknown, |index| checker.semantic.lifetimes.made(index));
+    let cleared = cache_clear_call(context, method);
+    let cache_name = &cached.cache.spelled;
+    let mut message = format!(
+        "`{cache_name}` on method `{method}` keeps every `{class_name}` it is called with \
+         alive: the cache lives as long as class `{class_name}` and holds each call's \
+         arguments, `self` included"
+    );
+    // Why it does little harm, when the code says so.
+    let harmless = if cached.cache.bound == CacheBound::MaxSize {
+        Some("the cache is bounded by its `maxsize`, so it keeps at most that many".to_string())
+    } else if facts.is_value() {
+        Some(format!(
+            "`{class_name}` is an immutable value (Enum, NamedTuple or frozen): equal instances \
+             share one entry"
+        ))
+    } else if made.is_once() {
+        Some(made.describe(context, class_name))
     } else {
-        decorator
+        cleared.map(|call| {
+            format!(
+                "`{}` empties it (line {})",
+                context.text_of(call),
+                context.lines.line_of(call.start_byte()) + 1
+            )
+        })
     };
-    context
-        .qualified_name(callable)
-        .filter(|name| CACHES.contains(&name.as_str()))
+    let level = match &harmless {
+        Some(reason) => {
+            message.push_str(&format!("; reported under strict only: {reason}"));
+            Level::Strict
+        }
+        None => {
+            message.push_str(", without bound, and nothing calls `cache_clear()`");
+            if !matches!(made, Made::Unknown) {
+                message.push_str(&format!("; {}", made.describe(context, class_name)));
+            }
+            Level::Default
+        }
+    };
+    let class_scope = context
+        .scopes
+        .scope_of_node(class_node.byte_range())
+        .filter(|&s| context.scopes.scope(s).kind == ScopeKind::Class);
+    let fix = match class_scope {
+        Some(class) if cached.decorated => cached_property_fix(
+            context,
+            cached.function,
+            cached.name,
+            cached.cache.node,
+            class_node,
+            class,
+        ),
+        _ => None,
+    };
+    if fix.is_none() {
+        message.push_str(&suggestion(cached.function, method));
+    }
+    Finding {
+        level,
+        rule: Rule::CachedInstanceMethod,
+        range: cached.at.clone(),
+        message,
+        related: vec![Related {
+            range: cached.name.byte_range(),
+            message: format!("`{method}` is an instance method: its first argument is `self`"),
+        }],
+        fixes: fix.into_iter().collect(),
+    }
 }
 
-/// Whether `node` is one of the builtins `names`, not rebound by an import.
-fn is_builtin(context: &Context, node: Node, names: &[&str]) -> bool {
-    node.kind() == "identifier"
-        && names.contains(&context.text_of(node))
-        && context.qualified_name(node).is_none()
-}
-
-/// Whether a class derives from an `enum` base (directly, as this file can tell).
-fn is_enum(context: &Context, class: Node) -> bool {
-    let Some(bases) = class.child_by_field_name("superclasses") else {
-        return false;
-    };
-    named_children(bases).into_iter().any(|base| {
-        context
-            .qualified_name(base)
-            .is_some_and(|name| ENUM_BASES.contains(&name.as_str()))
+/// A `x.method.cache_clear()` call anywhere in the file.
+fn cache_clear_call<'t>(context: &Context<'t>, method: &str) -> Option<Node<'t>> {
+    context.identifiers("cache_clear").into_iter().find_map(|identifier| {
+        let attribute = identifier.parent().filter(|p| p.kind() == "attribute")?;
+        let object = attribute.child_by_field_name("object")?;
+        let named = match object.kind() {
+            "attribute" => object.child_by_field_name("attribute")?,
+            _ => object,
+        };
+        let call = attribute.parent().filter(|c| c.kind() == "call")?;
+        (context.text_of(named) == method).then_some(call)
     })
 }
 
@@ -401,10 +472,7 @@ fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
     let name = context.text_of(object);
     let method = context.scope_containing(object);
     let scope = context.scopes.scope(method);
-    if scope.kind != ScopeKind::Function
-        || scope.parent != Some(class)
-        || scope.params.first().is_none_or(|p| p != name)
-    {
+    if scope.kind != ScopeKind::Function || scope.parent != Some(class) {
         return false;
     }
     let never_rebound = scope.symbol(name).is_some_and(|s| {
@@ -412,18 +480,16 @@ fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
             .iter()
             .all(|o| matches!(o.role, Role::Param | Role::Use))
     });
-    let definition = context
+    let receives_instance = context
         .tree
         .root_node()
         .descendant_for_byte_range(scope.range.start, scope.range.end)
-        .filter(|n| n.byte_range() == scope.range);
-    let instance_method = definition.is_some_and(|d| {
-        !IMPLICIT_CLASS_OR_STATIC.contains(&scope.name.as_str())
-            && !decorators(d)
-                .iter()
-                .any(|d| is_builtin(context, *d, &["staticmethod", "classmethod"]))
-    });
-    never_rebound && instance_method
+        .filter(|d| d.kind() == "function_definition" && d.byte_range() == scope.range)
+        .and_then(|d| function_kind::receiver(context, d))
+        .is_some_and(|(receiver, first)| {
+            receiver == Receiver::Instance && context.text_of(first) == name
+        });
+    never_rebound && receives_instance
 }
 
 /// An instance of the class: `Class(...)`, or a name every binding of which (in the scope that
