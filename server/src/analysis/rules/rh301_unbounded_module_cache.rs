@@ -343,7 +343,7 @@ fn harmless(
     keys: &[(Node, ScopeId)],
     reset: Option<Node>,
 ) -> Option<String> {
-    let line = |node: Node| context.lines.line_of(node.start_byte()) + 1;
+    let line = |node: Node| context.lines.line_of(node.start_byte());
     let holder = context.scopes.scope(scope);
     if holder.kind == ScopeKind::Class
         && let Some(outer) = enclosing_function(context, scope)
@@ -477,13 +477,15 @@ fn is_fixed_set(context: &Context, node: Node) -> bool {
         "call" => {
             node.child_by_field_name("function")
                 .is_some_and(|f| matches!(context.text_of(f), "frozenset" | "set" | "tuple"))
-                && node
-                    .child_by_field_name("arguments")
-                    .is_some_and(|a| match named_children(a)[..] {
-                        [only] => matches!(only.kind(), "set" | "tuple" | "list")
-                            && named_children(only).into_iter().all(is_literal),
+                && node.child_by_field_name("arguments").is_some_and(|a| {
+                    match named_children(a)[..] {
+                        [only] => {
+                            matches!(only.kind(), "set" | "tuple" | "list")
+                                && named_children(only).into_iter().all(is_literal)
+                        }
                         _ => false,
-                    })
+                    }
+                })
         }
         "identifier" => {
             let bindings = context.bindings(ScopeId(0), context.text_of(node));
@@ -1460,6 +1462,36 @@ mod tests {
                 "import functools as ft\n@ft.lru_cache(maxsize=16)\ndef f(a, b):\n    return [a] * b\nhandlers = [f]\n"
             )
         );
+    }
+
+    /// The level of each finding, with `strict = true`.
+    fn levels(text: &str) -> Vec<crate::analysis::findings::Level> {
+        let settings = Settings {
+            rules: vec![Rule::UnboundedModuleCache],
+            strict: true,
+            ..Settings::default()
+        };
+        check(text, &parse(text), &settings)
+            .into_iter()
+            .map(|f| f.level)
+            .collect()
+    }
+
+    #[test]
+    fn strict_reports_local_classes_fixed_keys_reset_values_and_keys_not_from_callers() {
+        use crate::analysis::findings::Level::{Default, Strict};
+        let local_class = "def test_purge():\n    class C:\n        purged = []\n        def purge(self, q):\n            self.purged.append(q)\n";
+        assert_eq!(levels(local_class), [Strict]);
+        let fixed = "_OK = frozenset({'a', 'b'})\n_c = {}\ndef get(code):\n    assert code in _OK\n    _c[code] = [code]\n";
+        assert_eq!(levels(fixed), [Strict]);
+        let reset = "_b = {}\ndef put(k, v):\n    _b[k] = v\ndef take(k):\n    _b[k] = None\n";
+        assert_eq!(levels(reset), [Strict]);
+        let not_from_callers = "import os\n_p = {}\ndef conn():\n    _p[os.getpid()] = 1\n";
+        assert_eq!(levels(not_from_callers), [Strict]);
+        let by_request = "_r = {}\ndef handle(request):\n    _r[request.path] = request\n";
+        assert_eq!(levels(by_request), [Default]);
+        let by_identity = "_i = {}\ndef keep(obj):\n    _i[id(obj)] = obj\n";
+        assert_eq!(levels(by_identity), []);
     }
 
     #[test]

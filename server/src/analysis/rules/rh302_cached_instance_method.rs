@@ -60,8 +60,8 @@ use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::function_kind::{
-    self, Cache, CacheBound, Kind, Receiver, cache_application, caches_on, class_defs,
-    class_facts, defining_class,
+    self, Cache, CacheBound, Kind, Receiver, cache_application, caches_on, class_defs, class_facts,
+    defining_class,
 };
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::settings::PythonVersion;
@@ -140,7 +140,10 @@ fn assigned<'t>(
     value: Node<'t>,
 ) -> Option<CachedMethod<'t>> {
     let assignment = target.parent()?;
-    let body = assignment.parent()?.parent().filter(|b| b.kind() == "block")?;
+    let body = assignment
+        .parent()?
+        .parent()
+        .filter(|b| b.kind() == "block")?;
     let class = body.parent().filter(|c| c.kind() == "class_definition")?;
     let (cache, wrapped) = cache_application(context, value)?;
     let wrapped_name = context.text_of(wrapped);
@@ -173,7 +176,9 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
         .classes
         .iter()
         .position(|c| c.node.id() == class_node.id())
-        .map_or(Made::Unknown, |index| checker.semantic.lifetimes.made(index));
+        .map_or(Made::Unknown, |index| {
+            checker.semantic.lifetimes.made(index)
+        });
     let cleared = cache_clear_call(context, method);
     let cache_name = &cached.cache.spelled;
     let mut message = format!(
@@ -196,7 +201,7 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
             format!(
                 "`{}` empties it (line {})",
                 context.text_of(call),
-                context.lines.line_of(call.start_byte()) + 1
+                context.lines.line_of(call.start_byte())
             )
         })
     };
@@ -246,16 +251,19 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
 
 /// A `x.method.cache_clear()` call anywhere in the file.
 fn cache_clear_call<'t>(context: &Context<'t>, method: &str) -> Option<Node<'t>> {
-    context.identifiers("cache_clear").into_iter().find_map(|identifier| {
-        let attribute = identifier.parent().filter(|p| p.kind() == "attribute")?;
-        let object = attribute.child_by_field_name("object")?;
-        let named = match object.kind() {
-            "attribute" => object.child_by_field_name("attribute")?,
-            _ => object,
-        };
-        let call = attribute.parent().filter(|c| c.kind() == "call")?;
-        (context.text_of(named) == method).then_some(call)
-    })
+    context
+        .identifiers("cache_clear")
+        .into_iter()
+        .find_map(|identifier| {
+            let attribute = identifier.parent().filter(|p| p.kind() == "attribute")?;
+            let object = attribute.child_by_field_name("object")?;
+            let named = match object.kind() {
+                "attribute" => object.child_by_field_name("attribute")?,
+                _ => object,
+            };
+            let call = attribute.parent().filter(|c| c.kind() == "call")?;
+            (context.text_of(named) == method).then_some(call)
+        })
 }
 
 /// What to do instead, for a finding that comes without a fix.
@@ -557,7 +565,7 @@ fn is_construction(context: &Context, call: Node, class: ScopeId) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::analysis::check;
-    use crate::analysis::findings::Finding;
+    use crate::analysis::findings::{Finding, Level};
     use crate::analysis::fixes::apply_edits;
     use crate::analysis::parse::parse;
     use crate::analysis::rules::Rule;
@@ -603,6 +611,62 @@ mod tests {
         );
         let shadowed = "from functools import cache\nfunctools = None\n\nclass R:\n    @cache\n    def total(self):\n        return 1\n";
         assert_eq!(fixed(shadowed), None);
+    }
+
+    fn levels(text: &str) -> Vec<Level> {
+        let settings = Settings {
+            rules: vec![Rule::CachedInstanceMethod],
+            strict: true,
+            ..Settings::default()
+        };
+        check(text, &parse(text), &settings)
+            .into_iter()
+            .map(|f| f.level)
+            .collect()
+    }
+
+    #[test]
+    fn bounded_value_singleton_and_cleared_caches_are_strict() {
+        let method = |decorator: &str, extra: &str| {
+            format!(
+                "import functools\nimport typing\n{extra}\nclass C{}:\n    @{decorator}\n    def f(self, x):\n        return x\n",
+                if extra.contains("NT") {
+                    "(typing.NamedTuple)"
+                } else {
+                    ""
+                }
+            )
+        };
+        assert_eq!(levels(&method("functools.cache", "")), [Level::Default]);
+        assert_eq!(
+            levels(&method("functools.lru_cache(maxsize=None)", "")),
+            [Level::Default]
+        );
+        assert_eq!(levels(&method("functools.lru_cache", "")), [Level::Strict]);
+        assert_eq!(
+            levels(&method("functools.lru_cache(maxsize=64)", "")),
+            [Level::Strict]
+        );
+        assert_eq!(levels(&method("functools.cache", "# NT")), [Level::Strict]);
+        let once = format!("{}c = C()\n", method("functools.cache", ""));
+        assert_eq!(levels(&once), [Level::Strict]);
+        let cleared = format!("{}C.f.cache_clear()\n", method("functools.cache", ""));
+        assert_eq!(levels(&cleared), [Level::Strict]);
+        let per_call = format!(
+            "{}def handle():\n    return C().f(1)\n",
+            method("functools.cache", "")
+        );
+        assert_eq!(levels(&per_call), [Level::Default]);
+    }
+
+    #[test]
+    fn aliases_and_assignments_are_caches_too() {
+        let alias = "import functools\nmemo = functools.lru_cache(maxsize=None)\nclass C:\n    @memo\n    def f(self):\n        return 1\n";
+        assert_eq!(levels(alias), [Level::Default]);
+        let assigned = "import functools\nclass C:\n    def _f(self):\n        return 1\n    f = functools.lru_cache(maxsize=None)(_f)\n";
+        assert_eq!(levels(assigned), [Level::Default]);
+        let class_method = "import functools\nclass C:\n    @functools.cache\n    def f(cls):\n        return 1\n    f = classmethod(f)\n";
+        assert_eq!(levels(class_method), []);
     }
 
     #[test]

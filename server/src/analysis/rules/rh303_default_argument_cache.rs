@@ -149,7 +149,7 @@ fn default_cache(
     let from_arguments = adds
         .iter()
         .any(|(_, key)| depends_on_arguments(context, function, *key, &[parameter]));
-    let line = |node: Node| context.lines.line_of(node.start_byte()) + 1;
+    let line = |node: Node| context.lines.line_of(node.start_byte());
     let what = if read && keyed { "memo" } else { "accumulator" };
     let mut message = format!(
         "`{}` (a {container}, line {}) is evaluated once, when `{function_name}` is defined, and \
@@ -222,7 +222,12 @@ fn enclosing_function<'c>(context: &'c Context, scope: &Scope) -> Option<&'c str
 
 /// A statement's first line, for a message.
 fn snippet<'t>(context: &Context<'t>, node: Node) -> &'t str {
-    context.text_of(node).lines().next().unwrap_or_default().trim()
+    context
+        .text_of(node)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
 }
 
 #[cfg(test)]

@@ -78,8 +78,8 @@ use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::classes::{Class, InMethod, store_attribute, store_target};
 use crate::analysis::semantic::function_kind::{
-    defining_class, depends_on_arguments, receiver, growing_container, is_keyed, is_literal,
-    is_registration_name,
+    defining_class, depends_on_arguments, growing_container, is_keyed, is_literal,
+    is_registration_name, receiver,
 };
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::release::Release;
@@ -148,7 +148,10 @@ fn initialised_containers<'t>(
         {
             found.push((context.text_of(attribute), node, container));
         }
-        if !matches!(node.kind(), "function_definition" | "class_definition" | "lambda") {
+        if !matches!(
+            node.kind(),
+            "function_definition" | "class_definition" | "lambda"
+        ) {
             stack.extend(named_children(node).into_iter().map(Some));
         }
     }
@@ -235,7 +238,6 @@ fn added_to<'t>(
             (target.kind() == "subscript")
                 .then(|| target.child_by_field_name("subscript"))
                 .flatten()
-
         }
         "augmented_assignment" if in_method.is_self(store.object) => {
             // `self.name += [item]`
@@ -299,9 +301,7 @@ fn emptied_in_use(checker: &Checker, class: &Class, name: &str) -> bool {
                 let method = parent
                     .child_by_field_name("attribute")
                     .map_or("", |a| context.text_of(a));
-                let called = parent
-                    .parent()
-                    .is_some_and(|c| c.kind() == "call");
+                let called = parent.parent().is_some_and(|c| c.kind() == "call");
                 REMOVING_CALLBACKS.contains(&method) && !called
             }
             // `len(x.name) > N`
@@ -369,9 +369,8 @@ fn another_instance(context: &Context, class: &Class, attribute: Node) -> bool {
                 return false;
             };
             return owner.id() != class.node.id()
-                && receiver.is_some_and(|(_, first)| {
-                    context.text_of(first) == context.text_of(object)
-                });
+                && receiver
+                    .is_some_and(|(_, first)| context.text_of(first) == context.text_of(object));
         }
         node = parent;
     }
@@ -398,7 +397,7 @@ fn finding(
     made: Made,
 ) -> Option<Finding> {
     let context = checker.context;
-    let line = |node: Node| context.lines.line_of(node.start_byte()) + 1;
+    let line = |node: Node| context.lines.line_of(node.start_byte());
     let tasks = adds.iter().any(|a| a.is_task);
     let first = adds.first()?;
     let releases = releases(checker, class, name);
@@ -476,4 +475,54 @@ fn finding(
         fixes: Vec::new(),
         level,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::findings::Level::{self, Default, Strict};
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::Settings;
+
+    fn levels(text: &str) -> Vec<Level> {
+        let settings = Settings {
+            rules: vec![Rule::UnboundedInstanceCache],
+            strict: true,
+            ..Settings::default()
+        };
+        check(text, &parse(text), &settings)
+            .into_iter()
+            .map(|f| f.level)
+            .collect()
+    }
+
+    const CACHE: &str = "class A:\n    def __init__(self):\n        self._c = {}\n    def get(self, key):\n        self._c[key] = key\n";
+
+    #[test]
+    fn a_cache_is_default_only_on_an_object_made_once() {
+        assert_eq!(levels(&format!("{CACHE}app = A()\n")), [Default]);
+        assert_eq!(levels(CACHE), [Strict]);
+        assert_eq!(
+            levels(&format!("{CACHE}def serve(r):\n    return A().get(r)\n")),
+            [Strict]
+        );
+        let closed = format!("{CACHE}    def close(self):\n        self._c.clear()\napp = A()\n");
+        assert_eq!(levels(&closed), [Strict]);
+        let constant_key = "import os\nclass A:\n    def __init__(self):\n        self._c = {}\n    def get(self):\n        self._c[os.getpid()] = 1\napp = A()\n";
+        assert_eq!(levels(constant_key), [Strict]);
+    }
+
+    #[test]
+    fn a_task_set_is_default_unless_its_holder_is_made_per_call() {
+        let tasks = "import asyncio\nclass S:\n    def __init__(self):\n        self._t = set()\n    def run(self, coro):\n        self._t.add(asyncio.ensure_future(coro))\n";
+        assert_eq!(levels(tasks), [Default]);
+        let per_call = format!("{tasks}def handle(c):\n    S().run(c)\n");
+        assert_eq!(levels(&per_call), [Strict]);
+        let discarded = tasks.replace(
+            "        self._t.add(asyncio.ensure_future(coro))\n",
+            "        t = asyncio.ensure_future(coro)\n        self._t.add(t)\n        t.add_done_callback(self._t.discard)\n",
+        );
+        assert_eq!(levels(&discarded), []);
+    }
 }

@@ -110,7 +110,10 @@ fn identity_adds<'t>(
         at == home
             || (home == ScopeId(0)
                 && context.scopes.scope(at).symbol(name).is_some_and(|s| {
-                    matches!(s.scope, NameScope::GlobalImplicit | NameScope::GlobalExplicit)
+                    matches!(
+                        s.scope,
+                        NameScope::GlobalImplicit | NameScope::GlobalExplicit
+                    )
                 }))
     };
     let mut adds = Vec::new();
@@ -132,9 +135,12 @@ fn identity_adds<'t>(
             _ => continue,
         };
         let rebound = mention.parent().is_some_and(|p| {
-            matches!(p.kind(), "assignment" | "augmented_assignment" | "delete_statement")
-                && p.child_by_field_name("left")
-                    .is_none_or(|l| l.id() == mention.id())
+            matches!(
+                p.kind(),
+                "assignment" | "augmented_assignment" | "delete_statement"
+            ) && p
+                .child_by_field_name("left")
+                .is_none_or(|l| l.id() == mention.id())
         });
         if rebound {
             return None;
@@ -177,7 +183,7 @@ fn identity_keyed(
     let adds = identity_adds(context, target)?;
     let (first_statement, first_key, first_function) = *adds.first()?;
     let name = context.text_of(target);
-    let line = |node: Node| context.lines.line_of(node.start_byte()) + 1;
+    let line = |node: Node| context.lines.line_of(node.start_byte());
     let function_name = |scope: ScopeId| context.scopes.scope(scope).name.clone();
     let why = match first_key {
         IdentityKey::Id(call) => format!(
@@ -205,9 +211,8 @@ fn identity_keyed(
         message.push_str("; reported under strict only: every add runs in a test");
         Level::Strict
     } else {
-        message.push_str(
-            "; use `weakref.WeakKeyDictionary` keyed by the object, or key by a value",
-        );
+        message
+            .push_str("; use `weakref.WeakKeyDictionary` keyed by the object, or key by a value");
         Level::Default
     };
     Some(Finding {

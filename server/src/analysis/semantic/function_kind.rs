@@ -223,9 +223,9 @@ fn rewrapped<'t>(
         .into_iter()
         .filter(|s| s.start_byte() > definition.end_byte())
         .filter_map(|statement| {
-            let assignment = statement
-                .named_child(0)
-                .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+            let assignment = statement.named_child(0).filter(|a| {
+                statement.kind() == "expression_statement" && a.kind() == "assignment"
+            })?;
             let target = assignment.child_by_field_name("left")?;
             let call = assignment.child_by_field_name("right")?;
             let function = call.child_by_field_name("function")?;
@@ -456,8 +456,11 @@ fn cache_through_aliases(
             return None;
         }
         let maxsize = arguments.and_then(|a| {
-            keyword_argument(a, context.text, "maxsize")
-                .or_else(|| named_children(a).into_iter().find(|n| n.kind() != "keyword_argument"))
+            keyword_argument(a, context.text, "maxsize").or_else(|| {
+                named_children(a)
+                    .into_iter()
+                    .find(|n| n.kind() != "keyword_argument")
+            })
         });
         let bound = match (qualified.as_str(), maxsize) {
             ("functools.cache", _) => CacheBound::Unbounded,
@@ -822,12 +825,10 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
                 .and_then(|c| c.child_by_field_name("arguments"))
                 .and_then(|a| named_children(a).first().copied());
             match (call, first_argument) {
-                (Some(call), Some(key)) if ADDING_METHODS.contains(&method) => {
-                    ContainerUse::Add {
-                        statement: call,
-                        key,
-                    }
-                }
+                (Some(call), Some(key)) if ADDING_METHODS.contains(&method) => ContainerUse::Add {
+                    statement: call,
+                    key,
+                },
                 (Some(_), _) if REMOVING_METHODS.contains(&method) => ContainerUse::Remove,
                 _ => ContainerUse::Other,
             }
@@ -851,7 +852,6 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
     }
 }
 
-
 /// Leading words of function names that mark a registry (callers decide how much goes in):
 /// `register_codec`, `addLevelName`, `add_listener`, `subscribe`.
 const REGISTRATION_WORDS: &[&str] = &["register", "add", "bind", "subscribe", "connect", "install"];
@@ -874,4 +874,3 @@ pub fn is_registration_name(context: &Context, name: &str) -> bool {
             .iter()
             .any(|r| r == name)
 }
-
