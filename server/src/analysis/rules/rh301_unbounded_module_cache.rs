@@ -1,24 +1,32 @@
 //! # RH301 unbounded-module-cache
 //!
-//! ## What it flags
-//! A container (`{}`, `[]`, `set()`, `dict()`, `collections.defaultdict`, `OrderedDict`,
+//! ## What it does
+//! Flags a container (`{}`, `[]`, `set()`, `dict()`, `collections.defaultdict`, `OrderedDict`,
 //! `Counter`, `deque` without `maxlen`, literal or constructor) bound at module level or in a
 //! class body, that functions add to (`d[k] = v`, `.append`, `.add`, `.setdefault`, `.update`,
 //! `.extend`, `.insert`, `+=`, ...; through `self.x`, `cls.x` or `ClassName.x` for a class
 //! attribute) while nothing in the module ever removes from it: no `del d[k]`, `.pop`,
 //! `.popitem`, `.clear`, `.remove`, `.discard`, no reassignment of the name, no size check
-//! such as `if len(d) > N:`.
+//! such as `if len(d) > N:`. A default finding needs keys (or items) that come from the adding
+//! functions' arguments: one entry per distinct request path, user, message, ...
 //!
-//! Not flagged: adds with a literal key (`d["last"] = v`, `seen.add("x")`), which can only
+//! Silent for adds with a literal key (`d["last"] = v`, `seen.add("x")`), which can only
 //! replace; bounded structures (`functools.lru_cache`, `deque(maxlen=...)`,
 //! `weakref.WeakValueDictionary` / `WeakKeyDictionary` / `WeakSet`); tables only filled at
-//! import time (by module-level code, class bodies, `__init_subclass__`, or a function only
-//! called from module-level code); registries filled by a registration function
+//! import time (by module-level code, class bodies, `__init_subclass__`, decorators, or a
+//! function only called from module-level code); registries filled by a registration function
 //! (`register...`, `add_listener`, `subscribe`, ...: whether those registrations pile up is
 //! RH501's question); containers that escape the module's sight (returned, passed to a call,
-//! aliased, stored elsewhere), since whoever receives them may empty them.
+//! aliased, stored elsewhere), since whoever receives them may empty them; and containers keyed
+//! only by `id(obj)` or identity-hashed objects, which RH305 reports.
 //!
-//! ## Why it leaks
+//! Reported only with `strict = true`: a class attribute of a class defined inside a function
+//! (made per call, or in a test), keys checked against a fixed set (`assert key in _SUPPORTED`
+//! with `_SUPPORTED` a literal set, `frozenset`, tuple or list), entries whose values are reset
+//! (`d[k] = []`: only the keys stay), and keyed containers whose keys do not come from the
+//! adding functions' arguments (`d[os.getpid()] = ...`).
+//!
+//! ## Why is this bad?
 //! A module or a class lives as long as the process. Every key and value put into such a
 //! container stays reachable from it until something takes it out, so when a function that
 //! runs once per request, message or call adds to it, memory grows with the traffic the
@@ -35,7 +43,18 @@
 //!     return _rendered[key]
 //! ```
 //!
-//! ## Fix
+//! ## Use instead
+//! ```python
+//! @functools.lru_cache(maxsize=1024)
+//! def render_path(path):
+//!     return render_for(path)
+//! ```
+//!
+//! Otherwise bound the container (evict when `len(d)` passes a limit, an `OrderedDict` used as
+//! an LRU, `deque(maxlen=...)`), remove entries when they are done with, or let the garbage
+//! collector do it with `weakref.WeakValueDictionary` / `WeakKeyDictionary`.
+//!
+//! ## Fix safety
 //! Offered (unsafe) for a module-level dict (`{}` or `dict()`) that only one module-level
 //! function uses, as the memo of its arguments: the function gets
 //! `@functools.lru_cache(maxsize=N)` (N is the `lru-cache-maxsize` setting, 128 by default),
@@ -60,15 +79,11 @@
 //! mentioned anywhere else in the module. Other modules are not seen: one that resets the dict
 //! (`mod._cache = {}`, as test suites do) no longer clears anything, which the title says.
 //!
-//! By hand: otherwise bound the container (evict when `len(d)` passes a limit, an `OrderedDict`
-//! used as an LRU, `deque(maxlen=...)`), remove entries when they are done with, or let the
-//! garbage collector do it with `weakref.WeakValueDictionary` / `WeakKeyDictionary`.
-//!
 //! ## Options
-//! `lru-cache-maxsize` (default 128): the `maxsize` the fix writes. Its default severity is `information`, not `warning`: a memo whose keys come from a
-//! small fixed set (a few encodings, prefix lengths, configured names) looks exactly like one
-//! keyed by request data, and only the reader can tell. On the standard library about 13 of
-//! its 33 findings are real growth. Raise it with `severity = { RH301 = "warning" }`.
+//! `lru-cache-maxsize` (default 128): the `maxsize` the fix writes. Its default severity is
+//! `information`, not `warning`: a memo whose keys come from a small fixed set the code does not
+//! spell out (a few encodings, configured names) looks exactly like one keyed by request data,
+//! and only the reader can tell. Raise it with `severity = { RH301 = "warning" }`.
 
 use tree_sitter::Node;
 

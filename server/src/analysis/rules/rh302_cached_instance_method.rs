@@ -1,13 +1,24 @@
 //! # RH302 cached-instance-method
 //!
-//! ## What it flags
-//! `functools.lru_cache` or `functools.cache` (however imported, called or not) on an instance
-//! method: a function defined in a class body that is not a `staticmethod` or `classmethod`, in
-//! any decorator order (`__new__`, `__init_subclass__` and `__class_getitem__` are implicitly
-//! static or class methods). Methods of `Enum` classes are exempt: their instances live as long as
-//! the class anyway. The same shape flake8-bugbear's B019 and pylint's W1518 report.
+//! ## What it does
+//! Flags `functools.lru_cache` or `functools.cache` on an instance method: a `def` in a class
+//! body that Python binds to the instance (not a `staticmethod` or `classmethod`, counting
+//! `f = classmethod(f)` after the `def`; `__new__`, `__init_subclass__` and
+//! `__class_getitem__` are implicitly static or class methods), in any decorator order, through
+//! `property`, however the cache is imported or called, through an alias
+//! (`memoize = functools.lru_cache(maxsize=None)` then `@memoize`), or applied by assignment in
+//! the class body (`total = functools.lru_cache(maxsize=None)(_total)`). The same shape
+//! flake8-bugbear's B019 and pylint's W1518 report.
 //!
-//! ## Why it leaks
+//! Silent for class methods, static methods and functions under a descriptor class of this
+//! file whose `__get__` calls them with the class (a `classproperty`).
+//!
+//! Reported only with `strict = true`: a cache bounded by `maxsize` (`lru_cache()` keeps 128 by
+//! default), on a class whose instances are values (Enum, NamedTuple, frozen dataclass: equal
+//! instances share an entry), on a class made once at module level, or one that something
+//! empties (`x.total.cache_clear()`).
+//!
+//! ## Why is this bad?
 //! The cache belongs to the function, which lives as long as the class, usually the whole
 //! process. Each entry holds the call's arguments, `self` included, so every instance the method
 //! was ever called on stays alive, with everything it references. `maxsize` bounds how many,
@@ -26,23 +37,30 @@
 //!         return sum(self.rows)
 //! ```
 //!
-//! ## Fix
-//! Offered (unsafe) for a method that takes only `self`: the cache decorator becomes
-//! `@functools.cached_property`, which stores the result on the instance, and every
-//! `x.total()` in the file becomes `x.total` (an import of `functools` is added when nothing
-//! names it). Unsafe because `total` becomes an attribute: code in other modules that calls
-//! `x.total()` must drop the `()` too. Offered only when the file shows everything that
-//! changes: the cache is the method's only decorator, the method is not `async` or a dunder,
-//! the class keeps an instance `__dict__` (no `__slots__`, no class decorator but a
-//! `dataclass` without `slots`, no metaclass but `abc.ABCMeta`, no `NamedTuple` /
-//! `TypedDict` base), no other class in the file binds the name, no string in the file spells
-//! it (`getattr(x, "total")`), and every `.total` in the file is a call without arguments on
-//! `self` in a method of the class or on an instance the file makes with `Class(...)`; and
-//! the target version has `cached_property` (3.8). Otherwise the message says what to do.
+//! ## Use instead
+//! ```python
+//! class Report:
+//!     @functools.cached_property      # stored on the instance, dies with it
+//!     def total(self):
+//!         return sum(self.rows)
+//! ```
 //!
-//! By hand, for a method with arguments: keep a cache per instance (a dict attribute, or
+//! For a method with arguments: keep a cache per instance (a dict attribute, or
 //! `self.total = functools.lru_cache()(self._total)` in `__init__`, which ties the cache's
 //! lifetime to the instance), or cache a module-level function of the needed values only.
+//!
+//! ## Fix safety
+//! Offered, unsafe, for a method that takes only `self`: the cache decorator becomes
+//! `@functools.cached_property`, and every `x.total()` in the file becomes `x.total` (an import
+//! of `functools` is added when nothing names it). Unsafe because `total` becomes an attribute:
+//! code in other modules that calls `x.total()` must drop the `()` too. Offered only when the
+//! file shows everything that changes: the cache is the method's only decorator, the method is
+//! not `async` or a dunder, the class keeps an instance `__dict__` (no `__slots__`, no class
+//! decorator but a `dataclass` without `slots`, no metaclass but `abc.ABCMeta`, no `NamedTuple`
+//! / `TypedDict` base), no other class in the file binds the name, no string in the file spells
+//! it (`getattr(x, "total")`), and every `.total` in the file is a call without arguments on
+//! `self` in a method of the class or on an instance the file makes with `Class(...)`; and the
+//! target version has `cached_property` (3.8). Otherwise the message says what to do.
 //!
 //! ## Options
 //! None.
