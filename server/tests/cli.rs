@@ -109,7 +109,7 @@ fn rule_prints_documentation() {
         text.starts_with("# RH302 cached-instance-method\n"),
         "{text}"
     );
-    assert!(text.contains("## Why it leaks"));
+    assert!(text.contains("## Why is this bad?"));
     assert_eq!(refhound(&["rule", "RH999"]).status.code(), Some(2));
 }
 
@@ -422,7 +422,7 @@ fn sarif_has_rule_metadata_levels_and_locations() {
     assert_eq!(driver["name"], "refhound");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     let rules = driver["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 9);
+    assert_eq!(rules.len(), 12);
     let rh302 = &rules[5];
     assert_eq!(rh302["id"], "RH302");
     assert_eq!(rh302["name"], "cached-instance-method");
@@ -437,7 +437,7 @@ fn sarif_has_rule_metadata_levels_and_locations() {
         rh302["help"]["markdown"]
             .as_str()
             .unwrap()
-            .contains("## Why it leaks")
+            .contains("## Why is this bad?")
     );
     assert_eq!(rh302["defaultConfiguration"]["level"], "warning");
     assert_eq!(run["columnKind"], "unicodeCodePoints");

@@ -183,11 +183,11 @@ fn default_cache(
             Level::Strict
         }
         None => {
-            message.push_str(&format!(
+            message.push_str(
                 " (the process, for a module-level function); cache in \
                  `functools.lru_cache(maxsize=...)` instead, or pass a cache whose lifetime is \
-                 the work's"
-            ));
+                 the work's",
+            );
             Level::Default
         }
     };

@@ -416,7 +416,7 @@ pub enum CacheBound {
 pub struct Cache<'t> {
     /// The decorator expression as written (`memoize`, `functools.lru_cache(maxsize=None)`).
     pub node: Node<'t>,
-    /// What it is, spelled out: `functools.lru_cache(maxsize=None)`.
+    /// What it is, by its qualified name: `functools.lru_cache`.
     pub spelled: String,
     pub bound: CacheBound,
 }
@@ -467,11 +467,7 @@ fn cache_through_aliases(
             (_, Some(value)) if value.kind() == "none" => CacheBound::Unbounded,
             _ => CacheBound::MaxSize,
         };
-        let spelled = match arguments {
-            Some(a) => format!("{qualified}{}", context.text_of(a)),
-            None => qualified,
-        };
-        return Some((spelled, bound));
+        return Some((qualified, bound));
     }
     if expression.kind() != "identifier" || context.qualified_name(expression).is_some() {
         return None;
