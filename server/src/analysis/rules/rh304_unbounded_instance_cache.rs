@@ -92,6 +92,8 @@ const TASK_FACTORIES: &[&str] = &[
     "Task",
     "run_coroutine_threadsafe",
 ];
+/// Methods Python calls with an attribute name the reading code spells out: a fixed key set.
+const ATTRIBUTE_HOOKS: &[&str] = &["__getattr__", "__getattribute__"];
 /// Methods that take something out of a container, handed out uncalled as a callback.
 const REMOVING_CALLBACKS: &[&str] = &["discard", "remove", "pop"];
 
@@ -178,6 +180,11 @@ fn adds<'t>(
         {
             continue;
         }
+        let name_of_method = method_name(context, method.node);
+        if only_called_from_init(context, class, name_of_method) {
+            // A helper of `__init__` fills the container once, as the object is set up.
+            continue;
+        }
         let in_method = InMethod::new(classes, index, method);
         for store in classes.stores_in(method) {
             let Some(key) = added_to(context, &in_method, store, name) else {
@@ -202,6 +209,30 @@ fn adds<'t>(
         }
     }
     found
+}
+
+/// Whether every mention of `name` in the file is a `self.name(...)` call in the class's
+/// `__init__`.
+fn only_called_from_init(context: &Context, class: &Class, name: &str) -> bool {
+    let mentions: Vec<Node> = context
+        .identifiers(name)
+        .into_iter()
+        .filter(|i| i.parent().is_some_and(|p| p.kind() == "attribute"))
+        .collect();
+    let Some(init) = class.methods.iter().find(|m| {
+        m.node
+            .child_by_field_name("name")
+            .is_some_and(|n| context.text_of(n) == "__init__")
+    }) else {
+        return false;
+    };
+    !mentions.is_empty()
+        && mentions.iter().all(|m| {
+            init.node.byte_range().contains(&m.start_byte())
+                && m.parent()
+                    .and_then(|a| a.parent())
+                    .is_some_and(|c| c.kind() == "call")
+        })
 }
 
 fn method_name<'t>(context: &Context<'t>, definition: Node) -> &'t str {
@@ -444,6 +475,11 @@ fn finding(
         Some(format!(
             "{made_text}; a cache on an object made once per process is what grows for good"
         ))
+    } else if adds.iter().all(|a| ATTRIBUTE_HOOKS.contains(&a.method)) {
+        Some(format!(
+            "`{}()` keys it by attribute names, which the code that reads them spells out",
+            first.method
+        ))
     } else if !keys_from_callers {
         Some("the keys do not come from the methods' arguments".to_string())
     } else {
@@ -511,6 +547,10 @@ mod tests {
         assert_eq!(levels(&closed), [Strict]);
         let constant_key = "import os\nclass A:\n    def __init__(self):\n        self._c = {}\n    def get(self):\n        self._c[os.getpid()] = 1\napp = A()\n";
         assert_eq!(levels(constant_key), [Strict]);
+        let attribute_names = "class S:\n    def __init__(self):\n        self._s = {}\n    def __getattr__(self, name):\n        return self._s.setdefault(name, object())\ns = S()\n";
+        assert_eq!(levels(attribute_names), [Strict]);
+        let setup = "class N:\n    def __init__(self, t):\n        self.h = {}\n        self._parse(t)\n    def _parse(self, t):\n        self.h[t] = t\nn = N('')\n";
+        assert_eq!(levels(setup), []);
     }
 
     #[test]

@@ -145,6 +145,10 @@ fn identity_adds<'t>(
         if rebound {
             return None;
         }
+        if escapes(mention) {
+            // Aliased, passed on or returned: whoever receives it may empty it.
+            return None;
+        }
         match container_use(context, mention) {
             ContainerUse::Remove | ContainerUse::SizeCheck => return None,
             ContainerUse::Add { statement, key } => {
@@ -161,6 +165,21 @@ fn identity_adds<'t>(
     Some(adds)
 }
 
+/// Whether a mention hands the container to something else: `alias = cache`, `f(cache)`,
+/// `return cache`, `x.attr = cache`.
+fn escapes(mention: Node) -> bool {
+    let Some(parent) = mention.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "assignment" => parent
+            .child_by_field_name("right")
+            .is_some_and(|r| r.id() == mention.id()),
+        "argument_list" | "keyword_argument" | "return_statement" | "yield" => true,
+        _ => false,
+    }
+}
+
 /// The function whose calls run `node`; `None` at import time.
 fn runtime_function(context: &Context, node: Node) -> Option<ScopeId> {
     let mut scope = context.scope_containing(node);
@@ -172,6 +191,18 @@ fn runtime_function(context: &Context, node: Node) -> Option<ScopeId> {
             _ => scope = current.parent?,
         }
     }
+}
+
+/// Whether an add `cache[id(obj)] = obj` stores the object whose id is the key.
+fn keeps_keyed_object(context: &Context, statement: Node, id_call: Node) -> bool {
+    let argument = id_call
+        .child_by_field_name("arguments")
+        .and_then(|a| a.named_child(0))
+        .map(|a| context.text_of(a));
+    let value = statement
+        .child_by_field_name("right")
+        .map(|v| context.text_of(v));
+    argument.is_some() && argument == value
 }
 
 fn identity_keyed(
@@ -186,6 +217,11 @@ fn identity_keyed(
     let line = |node: Node| context.lines.line_of(node.start_byte());
     let function_name = |scope: ScopeId| context.scopes.scope(scope).name.clone();
     let why = match first_key {
+        IdentityKey::Id(call) if keeps_keyed_object(context, first_statement, call) => format!(
+            "keyed by `{}` with the object itself in the entry, so every object ever added \
+             stays alive",
+            context.text_of(call)
+        ),
         IdentityKey::Id(call) => format!(
             "keyed by `{}`, which does not keep the object alive: once it is freed its id is \
              reused, the stale entry answers for a new object, and the entry is never removed",
