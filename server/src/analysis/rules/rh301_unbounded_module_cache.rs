@@ -415,7 +415,8 @@ fn enclosing_function(context: &Context, scope: ScopeId) -> Option<ScopeId> {
     None
 }
 
-/// `d[k] = None` / `[]` / `{}` / `set()` / `0` / `""`: an entry's value emptied, not a new one.
+/// `d[k] = []` / `{}` / `set()`: an entry's value emptied, not a new one. (`d[k] = None` is
+/// not: a negative cache records a miss that way.)
 fn resets_entry(context: &Context, mention: Node) -> bool {
     let Some(subscript) = mention.parent().filter(|p| {
         p.kind() == "subscript"
@@ -434,9 +435,7 @@ fn resets_entry(context: &Context, mention: Node) -> bool {
     assignment
         .child_by_field_name("right")
         .is_some_and(|value| match value.kind() {
-            "none" => true,
-            "list" | "dictionary" | "set" | "tuple" => named_children(value).is_empty(),
-            "integer" | "string" => matches!(context.text_of(value), "0" | "\"\"" | "''"),
+            "list" | "dictionary" | "set" => named_children(value).is_empty(),
             "call" => {
                 growing_container(context, value).is_some()
                     && value
@@ -1499,7 +1498,7 @@ mod tests {
         assert_eq!(levels(local_class), [Strict]);
         let fixed = "_OK = frozenset({'a', 'b'})\n_c = {}\ndef get(code):\n    assert code in _OK\n    _c[code] = [code]\n";
         assert_eq!(levels(fixed), [Strict]);
-        let reset = "_b = {}\ndef put(k, v):\n    _b[k] = v\ndef take(k):\n    _b[k] = None\n";
+        let reset = "_b = {}\ndef put(k, v):\n    _b[k] = v\ndef take(k):\n    _b[k] = []\n";
         assert_eq!(levels(reset), [Strict]);
         let not_from_callers = "import os\n_p = {}\ndef conn():\n    _p[os.getpid()] = 1\n";
         assert_eq!(levels(not_from_callers), [Strict]);
