@@ -109,7 +109,7 @@ fn rule_prints_documentation() {
         text.starts_with("# RH302 cached-instance-method\n"),
         "{text}"
     );
-    assert!(text.contains("## Why it leaks"));
+    assert!(text.contains("## Why is this bad?"));
     assert_eq!(refhound(&["rule", "RH999"]).status.code(), Some(2));
 }
 
@@ -436,7 +436,7 @@ fn sarif_has_rule_metadata_levels_and_locations() {
         rh302["help"]["markdown"]
             .as_str()
             .unwrap()
-            .contains("## Why it leaks")
+            .contains("## Why is this bad?")
     );
     assert_eq!(rh302["defaultConfiguration"]["level"], "warning");
     assert_eq!(run["columnKind"], "unicodeCodePoints");

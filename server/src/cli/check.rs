@@ -562,11 +562,17 @@ fn sarif_level(severity: Severity) -> &'static str {
     }
 }
 
-/// The paragraph under `## What it flags` of a rule's documentation, on one line.
+/// The paragraph under `## What it flags` (or ruff's `## What it does`, without its leading
+/// "Flags ") of a rule's documentation, on one line.
 fn what_it_flags(documentation: &str) -> String {
     let section = documentation
         .split("\n## ")
-        .find_map(|section| section.strip_prefix("What it flags\n"))
+        .find_map(|section| {
+            section.strip_prefix("What it flags\n").or_else(|| {
+                let does = section.strip_prefix("What it does\n")?;
+                Some(does.strip_prefix("Flags ").unwrap_or(does))
+            })
+        })
         .unwrap_or_default();
     let paragraph = section.split("\n\n").next().unwrap_or_default();
     paragraph.split_whitespace().collect::<Vec<_>>().join(" ")

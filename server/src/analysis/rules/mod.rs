@@ -9,6 +9,9 @@ mod rh202_self_referencing_bound_method;
 mod rh203_exception_kept_on_object;
 mod rh301_unbounded_module_cache;
 mod rh302_cached_instance_method;
+mod rh303_default_argument_cache;
+mod rh304_unbounded_instance_cache;
+mod rh305_identity_keyed_cache;
 mod rh401_thread_local_in_pool;
 mod rh501_listener_never_removed;
 mod rh601_gc_debug_saveall;
@@ -27,6 +30,9 @@ pub enum Rule {
     ExceptionKeptOnObject,
     UnboundedModuleCache,
     CachedInstanceMethod,
+    DefaultArgumentCache,
+    UnboundedInstanceCache,
+    IdentityKeyedCache,
     ThreadLocalInPool,
     ListenerNeverRemoved,
     GcDebugSaveall,
@@ -101,6 +107,30 @@ pub static RULES: &[RuleInfo] = &[
         default_severity: Severity::Warning,
         source: include_str!("rh302_cached_instance_method.rs"),
         check: rh302_cached_instance_method::check,
+    },
+    RuleInfo {
+        rule: Rule::DefaultArgumentCache,
+        code: "RH303",
+        name: "default-argument-cache",
+        default_severity: Severity::Warning,
+        source: include_str!("rh303_default_argument_cache.rs"),
+        check: rh303_default_argument_cache::check,
+    },
+    RuleInfo {
+        rule: Rule::UnboundedInstanceCache,
+        code: "RH304",
+        name: "unbounded-instance-cache",
+        default_severity: Severity::Warning,
+        source: include_str!("rh304_unbounded_instance_cache.rs"),
+        check: rh304_unbounded_instance_cache::check,
+    },
+    RuleInfo {
+        rule: Rule::IdentityKeyedCache,
+        code: "RH305",
+        name: "identity-keyed-cache",
+        default_severity: Severity::Warning,
+        source: include_str!("rh305_identity_keyed_cache.rs"),
+        check: rh305_identity_keyed_cache::check,
     },
     RuleInfo {
         rule: Rule::ThreadLocalInPool,

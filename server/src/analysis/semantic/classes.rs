@@ -18,6 +18,8 @@ use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
 
+use super::function_kind::{self, FUNCTION_KEEPING_DECORATORS, Receiver};
+
 /// Calls that return a handle keeping the callback they schedule.
 const HANDLE_RETURNING: &[&str] = &[
     "call_later",
@@ -29,19 +31,6 @@ const HANDLE_RETURNING: &[&str] = &[
 
 /// How many names or stores deep a value or object is followed.
 pub const DEPTH: usize = 4;
-/// Methods Python makes static (`__new__`) or class methods without a decorator.
-const IMPLICIT_CLASS_OR_STATIC: &[&str] = &["__new__", "__init_subclass__", "__class_getitem__"];
-/// Decorators after which a `def` in a class body is still a function, so `self.name` is a
-/// bound method. Any other decorator (`property`, `cached_property`, `staticmethod`, ...) makes
-/// `self.name` something else, or something this file cannot tell.
-const FUNCTION_KEEPING_DECORATORS: &[&str] = &[
-    "abc.abstractmethod",
-    "typing.override",
-    "typing_extensions.override",
-    "typing.final",
-    "typing.no_type_check",
-];
-
 /// One store: `object.attr = value`, `object[key] = value`, `object.append(value)`, ...
 #[derive(Debug, Clone)]
 pub struct Store<'t> {
@@ -1082,9 +1071,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
         Vec::new()
     } else {
         defs.iter()
-            .filter_map(|(name, decorators, definition)| {
-                method(context, name, decorators, *definition)
-            })
+            .filter_map(|(_, _, definition)| method(context, *definition))
             .collect()
     };
     Some(Class {
@@ -1100,23 +1087,10 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
     })
 }
 
-fn method<'t>(
-    context: &Context<'t>,
-    name: &str,
-    decorators: &[Node<'t>],
-    definition: Node<'t>,
-) -> Option<Method<'t>> {
-    if IMPLICIT_CLASS_OR_STATIC.contains(&name) {
+fn method<'t>(context: &Context<'t>, definition: Node<'t>) -> Option<Method<'t>> {
+    let (Receiver::Instance, _) = function_kind::receiver(context, definition)? else {
         return None;
-    }
-    let static_or_class = decorators.iter().any(|d| {
-        d.kind() == "identifier"
-            && matches!(context.text_of(*d), "staticmethod" | "classmethod")
-            && context.qualified_name(*d).is_none()
-    });
-    if static_or_class {
-        return None;
-    }
+    };
     let scope = context.scopes.scope_of_node(definition.byte_range())?;
     let self_name = positional_parameters(context, definition)
         .into_iter()

@@ -9,6 +9,7 @@
 //!   `clear()`, `cancel()`, ...), and where (a lifecycle method, a `finally`).
 
 pub mod classes;
+pub mod function_kind;
 pub mod lifetime;
 pub mod release;
 
