@@ -10,6 +10,7 @@ use refhound::analysis::parse::python_parser;
 use refhound::analysis::queries::Matches;
 use refhound::analysis::rules::RULES;
 use refhound::analysis::scope::ScopeTree;
+use refhound::analysis::semantic::classes::Classes;
 use refhound::analysis::semantic::{Checker, Semantic};
 use refhound::analysis::settings::Settings;
 use refhound::analysis::suppression::Suppressions;
@@ -115,6 +116,9 @@ fn main() {
         settings: &settings,
         matches: &matches,
     };
+    time("semantic: classes", &mut || {
+        Classes::new(&context);
+    });
     time("semantic layer", &mut || {
         Semantic::new(&context);
     });

@@ -33,6 +33,16 @@ pub enum Level {
     Strict,
 }
 
+impl Level {
+    /// [`Level::Strict`], with the reason the shape does little harm added to `message`, in
+    /// the words every rule uses.
+    pub fn strict_because(message: &mut String, reason: &str) -> Level {
+        message.push_str("; reported under strict only: ");
+        message.push_str(reason);
+        Level::Strict
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Related {
     pub range: Range<usize>,

@@ -213,6 +213,26 @@ impl RuleInfo {
 /// The published `docs/rules/` directory; editors link each diagnostic's code here.
 pub const DOCS_URL: &str = "https://github.com/refhound/refhound/blob/main/docs/rules/";
 
+/// What one rule reports in `text`, for the rules' unit tests.
+#[cfg(test)]
+pub(crate) fn findings_of(rule: Rule, text: &str, strict: bool) -> Vec<Finding> {
+    let settings = super::settings::Settings {
+        rules: vec![rule],
+        strict,
+        ..Default::default()
+    };
+    super::check(text, &super::parse::parse(text), &settings)
+}
+
+/// The level of each finding of one rule in `text`, with `strict = true`.
+#[cfg(test)]
+pub(crate) fn levels_of(rule: Rule, text: &str) -> Vec<super::findings::Level> {
+    findings_of(rule, text, true)
+        .into_iter()
+        .map(|f| f.level)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

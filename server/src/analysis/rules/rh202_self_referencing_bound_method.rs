@@ -362,12 +362,7 @@ mod tests {
 
     /// The messages RH202 reports in `source`, with `strict` on or off.
     fn messages(source: &str, strict: bool) -> Vec<String> {
-        let settings = Settings {
-            rules: vec![Rule::SelfReferencingBoundMethod],
-            strict,
-            ..Settings::default()
-        };
-        check(source, &parse(source), &settings)
+        crate::analysis::rules::findings_of(Rule::SelfReferencingBoundMethod, source, strict)
             .into_iter()
             .map(|f| f.message)
             .collect()

@@ -174,18 +174,10 @@ fn exception_in<'t>(
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::check;
-    use crate::analysis::parse::parse;
     use crate::analysis::rules::Rule;
-    use crate::analysis::settings::Settings;
 
     fn found(source: &str, strict: bool) -> usize {
-        let settings = Settings {
-            rules: vec![Rule::ExceptionKeptOnObject],
-            strict,
-            ..Settings::default()
-        };
-        check(source, &parse(source), &settings).len()
+        crate::analysis::rules::findings_of(Rule::ExceptionKeptOnObject, source, strict).len()
     }
 
     #[test]

@@ -91,42 +91,16 @@ use crate::analysis::context::Context;
 use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, overlap, remove_statement, with_import};
-use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol};
 use crate::analysis::semantic::Checker;
-use crate::analysis::semantic::function_kind::{
-    ContainerUse, container_use, depends_on_arguments, growing_container, identity_key, is_keyed,
-    is_literal, is_registration_name,
+use crate::analysis::semantic::containers::{
+    ADDING_METHODS, ContainerUse, ModuleContainer, REMOVING_METHODS, container_use,
+    depends_on_arguments, growing_container, identity_key, is_keyed, is_literal,
+    is_registration_name, module_containers,
 };
 use crate::analysis::syntax::named_children;
 
-/// Methods that put something into a list, dict, set or deque.
-const ADDING_METHODS: &[&str] = &[
-    "append",
-    "appendleft",
-    "add",
-    "extend",
-    "extendleft",
-    "insert",
-    "setdefault",
-    "update",
-    "__setitem__",
-];
-/// Methods that take something out, or may (`symmetric_difference_update`).
-const REMOVING_METHODS: &[&str] = &[
-    "pop",
-    "popitem",
-    "popleft",
-    "clear",
-    "remove",
-    "discard",
-    "__delitem__",
-    "difference_update",
-    "intersection_update",
-    "symmetric_difference_update",
-    "rotate",
-];
 /// Builtins that read a container they are passed without keeping it.
 const READING_BUILTINS: &[&str] = &[
     "len",
@@ -172,22 +146,15 @@ enum Effect {
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
-    for captures in context.matches(Family::Caches) {
-        let (Some(binding), Some(target), Some(value)) = (
-            captures.get("cache_binding"),
-            captures.get("cache_target"),
-            captures.get("cache_value"),
-        ) else {
-            continue;
-        };
-        let scope = context.scope_containing(target);
+    for ModuleContainer {
+        binding,
+        target,
+        value,
+        scope,
+        container,
+    } in module_containers(context)
+    {
         let kind = context.scopes.scope(scope).kind;
-        if !matches!(kind, ScopeKind::Module | ScopeKind::Class) {
-            continue;
-        }
-        let Some(container) = growing_container(context, value) else {
-            continue;
-        };
         let name = context.text_of(target);
         let mentions = if kind == ScopeKind::Module {
             module_mentions(context, target)
@@ -235,7 +202,8 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let adders: Vec<(Node, ScopeId)> = adds
             .into_iter()
             .filter_map(|node| {
-                runtime_function(context, node)
+                context
+                    .runtime_function(node)
                     .filter(|&f| !fills_at_import_or_registers(context, f))
                     .map(|f| (node, f))
             })
@@ -260,10 +228,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             context, binding, target, name, container, kind, scope, &adders,
         );
         if let Some(reason) = harmless(context, scope, keyed, &keys, reset) {
-            finding.level = Level::Strict;
-            finding
-                .message
-                .push_str(&format!("; reported under strict only: {reason}"));
+            finding.level = Level::strict_because(&mut finding.message, &reason);
         }
         if kind == ScopeKind::Module && container == "dict" {
             finding
@@ -584,22 +549,6 @@ fn is_augmented_target(node: Node) -> bool {
     })
 }
 
-/// Every `x.name` in the file.
-fn attribute_nodes<'t>(context: &Context<'t>, name: &str) -> Vec<Node<'t>> {
-    context
-        .identifiers(name)
-        .into_iter()
-        .filter_map(|identifier| {
-            let attribute = identifier.parent()?;
-            (attribute.kind() == "attribute"
-                && attribute
-                    .child_by_field_name("attribute")
-                    .is_some_and(|a| a.id() == identifier.id()))
-            .then_some(attribute)
-        })
-        .collect()
-}
-
 /// Adds the mentions of `symbol` other than its binding `target` (each a use or a `del`, or an
 /// in-place `x += ...`), marked `adds_here`; `None` when something rebinds the name.
 fn symbol_mentions<'t>(
@@ -644,7 +593,7 @@ fn class_mentions<'t>(
         .iter()
         .find(|s| s.occurrences.iter().any(|o| o.range == target.byte_range()))?;
     symbol_mentions(root, symbol, target, false, &mut mentions)?;
-    for attribute in attribute_nodes(context, name) {
+    for attribute in context.attributes(name) {
         mentions.push(Mention {
             node: attribute,
             adds_here: refers_to_class(context, attribute, class),
@@ -844,20 +793,6 @@ fn in_condition(mut node: Node) -> bool {
     false
 }
 
-/// The function or lambda whose body runs `node`, looking through comprehensions and class
-/// bodies; `None` for code that runs at import time.
-fn runtime_function(context: &Context, node: Node) -> Option<ScopeId> {
-    let mut scope = context.scope_containing(node);
-    loop {
-        let current = context.scopes.scope(scope);
-        match current.kind {
-            ScopeKind::Function | ScopeKind::Lambda => return Some(scope),
-            ScopeKind::Module => return None,
-            _ => scope = current.parent?,
-        }
-    }
-}
-
 /// Whether a function adds to the container only while the program is being defined
 /// (`__init_subclass__`, a helper only called while the module is imported), or is a
 /// registration function whose callers decide how much goes in.
@@ -988,7 +923,7 @@ fn mentions_only_called_at_import(
             if !(is_callee || parent.kind() == "decorator") {
                 return false;
             }
-            if let Some(caller) = runtime_function(context, node)
+            if let Some(caller) = context.runtime_function(node)
                 && !runs_only_at_import(context, caller, visiting)
             {
                 return false;
@@ -1478,17 +1413,8 @@ mod tests {
         );
     }
 
-    /// The level of each finding, with `strict = true`.
     fn levels(text: &str) -> Vec<crate::analysis::findings::Level> {
-        let settings = Settings {
-            rules: vec![Rule::UnboundedModuleCache],
-            strict: true,
-            ..Settings::default()
-        };
-        check(text, &parse(text), &settings)
-            .into_iter()
-            .map(|f| f.level)
-            .collect()
+        crate::analysis::rules::levels_of(Rule::UnboundedModuleCache, text)
     }
 
     #[test]

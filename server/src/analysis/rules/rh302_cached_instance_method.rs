@@ -194,9 +194,7 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
         .classes
         .iter()
         .position(|c| c.node.id() == class_node.id())
-        .map_or(Made::Unknown, |index| {
-            checker.semantic.lifetimes.made(index)
-        });
+        .map_or(Made::Unknown, |index| checker.semantic.made(index));
     let cleared = cache_clear_call(context, method);
     let cache_name = &cached.cache.spelled;
     let mut message = format!(
@@ -224,10 +222,7 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
         })
     };
     let level = match &harmless {
-        Some(reason) => {
-            message.push_str(&format!("; reported under strict only: {reason}"));
-            Level::Strict
-        }
+        Some(reason) => Level::strict_because(&mut message, reason),
         None => {
             message.push_str(", without bound, and nothing calls `cache_clear()`");
             if !matches!(made, Made::Unknown) {
@@ -632,15 +627,7 @@ mod tests {
     }
 
     fn levels(text: &str) -> Vec<Level> {
-        let settings = Settings {
-            rules: vec![Rule::CachedInstanceMethod],
-            strict: true,
-            ..Settings::default()
-        };
-        check(text, &parse(text), &settings)
-            .into_iter()
-            .map(|f| f.level)
-            .collect()
+        crate::analysis::rules::levels_of(Rule::CachedInstanceMethod, text)
     }
 
     #[test]

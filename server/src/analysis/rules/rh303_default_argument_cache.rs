@@ -62,7 +62,7 @@ use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{Role, Scope, ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
-use crate::analysis::semantic::function_kind::{
+use crate::analysis::semantic::containers::{
     ContainerUse, container_use, depends_on_arguments, growing_container, is_keyed, is_literal,
 };
 use crate::analysis::syntax::named_children;
@@ -178,10 +178,7 @@ fn default_cache(
         None
     };
     let level = match harmless {
-        Some(reason) => {
-            message.push_str(&format!("; reported under strict only: {reason}"));
-            Level::Strict
-        }
+        Some(reason) => Level::strict_because(&mut message, &reason),
         None => {
             message.push_str(
                 " (the process, for a module-level function); cache in \
@@ -232,22 +229,11 @@ fn snippet<'t>(context: &Context<'t>, node: Node) -> &'t str {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::check;
     use crate::analysis::findings::Level;
-    use crate::analysis::parse::parse;
     use crate::analysis::rules::Rule;
-    use crate::analysis::settings::Settings;
 
     fn levels(text: &str) -> Vec<Level> {
-        let settings = Settings {
-            rules: vec![Rule::DefaultArgumentCache],
-            strict: true,
-            ..Settings::default()
-        };
-        check(text, &parse(text), &settings)
-            .into_iter()
-            .map(|f| f.level)
-            .collect()
+        crate::analysis::rules::levels_of(Rule::DefaultArgumentCache, text)
     }
 
     #[test]

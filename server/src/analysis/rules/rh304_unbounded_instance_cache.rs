@@ -77,10 +77,10 @@ use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::classes::{Class, InMethod, store_attribute, store_target};
-use crate::analysis::semantic::function_kind::{
-    defining_class, depends_on_arguments, growing_container, is_keyed, is_literal,
-    is_registration_name, receiver,
+use crate::analysis::semantic::containers::{
+    depends_on_arguments, growing_container, is_keyed, is_literal, is_registration_name,
 };
+use crate::analysis::semantic::function_kind::{defining_class, receiver};
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::release::Release;
 use crate::analysis::syntax::named_children;
@@ -115,7 +115,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             if adds.is_empty() || emptied_in_use(checker, class, name) {
                 continue;
             }
-            let made = checker.semantic.lifetimes.made(index);
+            let made = checker.semantic.made(index);
             findings.extend(finding(checker, class, name, setup, container, &adds, made));
         }
     }
@@ -306,7 +306,7 @@ fn is_task(context: &Context, function: crate::analysis::scope::ScopeId, item: N
 /// Whether something empties `x.name` while the object is in use: a release outside a
 /// lifecycle method, a reassignment outside `__init__`, a size check, or its `.discard` /
 /// `.remove` handed out as a callback (`task.add_done_callback(self._tasks.discard)`).
-fn emptied_in_use(checker: &Checker, class: &Class, name: &str) -> bool {
+fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) -> bool {
     let context = checker.context;
     if releases(checker, class, name)
         .iter()
@@ -418,9 +418,9 @@ fn enclosing_def_name<'t>(context: &Context<'t>, mut node: Node<'t>) -> Option<&
     None
 }
 
-fn finding(
-    checker: &Checker,
-    class: &Class,
+fn finding<'t>(
+    checker: &Checker<'_, 't>,
+    class: &Class<'t>,
     name: &str,
     setup: Node,
     container: &str,
@@ -486,10 +486,7 @@ fn finding(
         None
     };
     let level = match harmless {
-        Some(reason) => {
-            message.push_str(&format!("; reported under strict only: {reason}"));
-            Level::Strict
-        }
+        Some(reason) => Level::strict_because(&mut message, &reason),
         None => {
             if !matches!(made, Made::Unknown) {
                 message.push_str(&format!("; {made_text}"));
@@ -515,22 +512,11 @@ fn finding(
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::check;
     use crate::analysis::findings::Level::{self, Default, Strict};
-    use crate::analysis::parse::parse;
     use crate::analysis::rules::Rule;
-    use crate::analysis::settings::Settings;
 
     fn levels(text: &str) -> Vec<Level> {
-        let settings = Settings {
-            rules: vec![Rule::UnboundedInstanceCache],
-            strict: true,
-            ..Settings::default()
-        };
-        check(text, &parse(text), &settings)
-            .into_iter()
-            .map(|f| f.level)
-            .collect()
+        crate::analysis::rules::levels_of(Rule::UnboundedInstanceCache, text)
     }
 
     const CACHE: &str = "class A:\n    def __init__(self):\n        self._c = {}\n    def get(self, key):\n        self._c[key] = key\n";

@@ -60,35 +60,27 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Level, Related};
-use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
+use crate::analysis::scope::{NameScope, ScopeId};
 use crate::analysis::semantic::Checker;
-use crate::analysis::semantic::function_kind::{
-    ContainerUse, IdentityKey, container_use, growing_container, identity_key, is_keyed,
+use crate::analysis::semantic::containers::{
+    ContainerUse, IdentityKey, ModuleContainer, container_use, identity_key, is_keyed,
+    module_containers,
 };
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
-    for captures in context.matches(Family::Caches) {
-        let (Some(binding), Some(target), Some(value)) = (
-            captures.get("cache_binding"),
-            captures.get("cache_target"),
-            captures.get("cache_value"),
-        ) else {
-            continue;
-        };
-        let scope = context.scope_containing(target);
-        if !matches!(
-            context.scopes.scope(scope).kind,
-            ScopeKind::Module | ScopeKind::Class
-        ) {
+    for ModuleContainer {
+        binding,
+        target,
+        container,
+        ..
+    } in module_containers(context)
+    {
+        if !is_keyed(container) {
             continue;
         }
-        let Some(container) = growing_container(context, value).filter(|c| is_keyed(c)) else {
-            continue;
-        };
         if let Some(finding) = identity_keyed(context, binding, target, container) {
             findings.push(finding);
         }
@@ -152,7 +144,7 @@ fn identity_adds<'t>(
         match container_use(context, mention) {
             ContainerUse::Remove | ContainerUse::SizeCheck => return None,
             ContainerUse::Add { statement, key } => {
-                let function = runtime_function(context, mention);
+                let function = context.runtime_function(mention);
                 if let Some(function) = function
                     && let Some(identity) = identity_key(context, function, key)
                 {
@@ -177,19 +169,6 @@ fn escapes(mention: Node) -> bool {
             .is_some_and(|r| r.id() == mention.id()),
         "argument_list" | "keyword_argument" | "return_statement" | "yield" => true,
         _ => false,
-    }
-}
-
-/// The function whose calls run `node`; `None` at import time.
-fn runtime_function(context: &Context, node: Node) -> Option<ScopeId> {
-    let mut scope = context.scope_containing(node);
-    loop {
-        let current = context.scopes.scope(scope);
-        match current.kind {
-            ScopeKind::Function | ScopeKind::Lambda => return Some(scope),
-            ScopeKind::Module => return None,
-            _ => scope = current.parent?,
-        }
     }
 }
 
@@ -244,8 +223,7 @@ fn identity_keyed(
         .iter()
         .all(|(_, _, f)| function_name(*f).starts_with("test"));
     let level = if in_tests {
-        message.push_str("; reported under strict only: every add runs in a test");
-        Level::Strict
+        Level::strict_because(&mut message, "every add runs in a test")
     } else {
         message
             .push_str("; use `weakref.WeakKeyDictionary` keyed by the object, or key by a value");
@@ -273,22 +251,11 @@ fn identity_keyed(
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::check;
     use crate::analysis::findings::Level;
-    use crate::analysis::parse::parse;
     use crate::analysis::rules::Rule;
-    use crate::analysis::settings::Settings;
 
     fn levels(text: &str) -> Vec<Level> {
-        let settings = Settings {
-            rules: vec![Rule::IdentityKeyedCache],
-            strict: true,
-            ..Settings::default()
-        };
-        check(text, &parse(text), &settings)
-            .into_iter()
-            .map(|f| f.level)
-            .collect()
+        crate::analysis::rules::levels_of(Rule::IdentityKeyedCache, text)
     }
 
     #[test]

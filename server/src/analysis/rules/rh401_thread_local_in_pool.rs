@@ -252,7 +252,7 @@ fn check_local<'t>(
         {
             continue;
         }
-        let Some(setter) = runtime_function(context, site) else {
+        let Some(setter) = context.runtime_function(site) else {
             continue;
         };
         if let Some(run) = runs.get(&setter) {
@@ -543,19 +543,6 @@ fn mentions_name(context: &Context, node: Node, name: &str) -> bool {
     named_children(node)
         .into_iter()
         .any(|child| mentions_name(context, child, name))
-}
-
-/// The function or lambda whose body runs `node` (through comprehensions).
-fn runtime_function(context: &Context, node: Node) -> Option<ScopeId> {
-    let mut scope = context.scope_containing(node);
-    loop {
-        let current = context.scopes.scope(scope);
-        match current.kind {
-            ScopeKind::Function | ScopeKind::Lambda => return Some(scope),
-            ScopeKind::Comprehension(_) => scope = current.parent?,
-            _ => return None,
-        }
-    }
 }
 
 /// Every function a thread pool runs: those submitted to one, and those they call in this

@@ -6,11 +6,13 @@
 //! whether it is a protocol or request handler that a server makes per connection. A class
 //! made only inside test functions counts as not made: tests make everything per test.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
 use tree_sitter::Node;
 
 use super::classes::Classes;
 use crate::analysis::context::Context;
-use crate::analysis::syntax::chain_base;
 
 /// Base classes (by their last name) whose instances a server or event loop makes per
 /// connection or request.
@@ -114,36 +116,49 @@ impl Made<'_> {
     }
 }
 
-/// [`Made`] for every class of [`Classes`], by the same index.
+/// [`Made`] for the classes of [`Classes`], by the same index, found when a rule first asks:
+/// most classes of a file never hold anything a rule reports, and a keystroke's analysis cannot
+/// afford to look for every class's calls.
 pub struct Lifetimes<'t> {
-    made: Vec<Made<'t>>,
+    own: Vec<OnceLock<Made<'t>>>,
+    /// Where each class name is called, `Name(...)`: the name's byte range.
+    calls: OnceLock<HashMap<&'t str, Vec<std::ops::Range<usize>>>>,
 }
 
 impl<'t> Lifetimes<'t> {
-    pub fn new(context: &Context<'t>, classes: &Classes<'_, 't>) -> Lifetimes<'t> {
-        let own: Vec<Made<'t>> = classes
-            .classes
-            .iter()
-            .map(|class| own_made(context, class.node, &class.name))
-            .collect();
-        // A subclass's instance is an instance of each base: the most repeated making wins.
-        let made = (0..classes.classes.len())
-            .map(|index| {
-                let mut best = own[index];
-                for (other, made) in own.iter().enumerate() {
-                    if other != index && classes.lineage(other).contains(&index) {
-                        best = more_repeated(best, *made);
-                    }
-                }
-                best
-            })
-            .collect();
-        Lifetimes { made }
+    pub fn new(classes: &Classes<'_, 't>) -> Lifetimes<'t> {
+        Lifetimes {
+            own: classes.classes.iter().map(|_| OnceLock::new()).collect(),
+            calls: OnceLock::new(),
+        }
     }
 
-    /// How often instances of class `class` (an index into [`Classes::classes`]) are made.
-    pub fn made(&self, class: usize) -> Made<'t> {
-        self.made[class]
+    /// How often instances of class `class` (an index into [`Classes::classes`]) are made: by
+    /// its own calls, or a subclass's (a subclass's instance is an instance of each base), the
+    /// most repeated making winning.
+    pub fn made(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
+        let mut made = self.own(classes, class);
+        for other in 0..classes.classes.len() {
+            if other != class && classes.lineage(other).contains(&class) {
+                made = more_repeated(made, self.own(classes, other));
+            }
+        }
+        made
+    }
+
+    fn own(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
+        *self.own[class].get_or_init(|| {
+            let context = classes.context;
+            let class = &classes.classes[class];
+            let calls = self.calls.get_or_init(|| called_names(context, classes));
+            let calls: Vec<Node<'t>> = calls
+                .get(class.name.as_str())
+                .into_iter()
+                .flatten()
+                .filter_map(|range| call_of(context, range.clone()))
+                .collect();
+            own_made(context, class.node, &class.name, &calls)
+        })
     }
 }
 
@@ -161,7 +176,53 @@ fn more_repeated<'t>(a: Made<'t>, b: Made<'t>) -> Made<'t> {
     if rank(&b) > rank(&a) { b } else { a }
 }
 
-fn own_made<'t>(context: &Context<'t>, class: Node<'t>, name: &str) -> Made<'t> {
+/// Where each class name of the file is followed by `(`, found in one pass over the text.
+fn called_names<'t>(
+    context: &Context<'t>,
+    classes: &Classes<'_, 't>,
+) -> HashMap<&'t str, Vec<std::ops::Range<usize>>> {
+    let names: HashSet<&str> = classes.classes.iter().map(|c| c.name.as_str()).collect();
+    let is_word = |c: char| c == '_' || c.is_alphanumeric();
+    let text = context.text;
+    let mut calls: HashMap<&'t str, Vec<std::ops::Range<usize>>> = HashMap::new();
+    for (paren, _) in text.match_indices('(') {
+        let end = text[..paren].trim_end().len();
+        let start = text[..end]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| is_word(c))
+            .last()
+            .map_or(end, |(at, _)| at);
+        let name = &text[start..end];
+        if !name.is_empty() && names.contains(name) && !text[..start].ends_with('.') {
+            calls.entry(name).or_default().push(start..end);
+        }
+    }
+    calls
+}
+
+/// The call whose callee is the identifier spanning `range`, if that is what is there (not a
+/// `def Name(`, a string or a comment).
+fn call_of<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -> Option<Node<'t>> {
+    let name = context
+        .tree
+        .root_node()
+        .descendant_for_byte_range(range.start, range.end)
+        .filter(|node| node.kind() == "identifier" && node.byte_range() == range)?;
+    name.parent().filter(|call| {
+        call.kind() == "call"
+            && call
+                .child_by_field_name("function")
+                .is_some_and(|f| f.id() == name.id())
+    })
+}
+
+fn own_made<'t>(
+    context: &Context<'t>,
+    class: Node<'t>,
+    name: &str,
+    calls: &[Node<'t>],
+) -> Made<'t> {
     let bases: Vec<Node<'t>> = class
         .child_by_field_name("superclasses")
         .map(|bases| {
@@ -206,15 +267,7 @@ fn own_made<'t>(context: &Context<'t>, class: Node<'t>, name: &str) -> Made<'t> 
         }
     }
     let mut made = Made::Unknown;
-    for identifier in context.identifiers(name) {
-        let Some(call) = identifier.parent().filter(|p| {
-            p.kind() == "call"
-                && p.child_by_field_name("function").is_some_and(|f| {
-                    chain_base(f).id() == identifier.id() && f.id() == identifier.id()
-                })
-        }) else {
-            continue;
-        };
+    for &call in calls {
         made = more_repeated(made, making(context, call));
     }
     if matches!(made, Made::Unknown) {

@@ -1,6 +1,7 @@
 //! The semantic layer: the facts every rule asks about, each defined once and built once per
 //! file, between the scope model and the rules. A rule is a short query over it.
 //!
+//! - [`containers`]: the containers that grow, what each use does to them, and their keys.
 //! - [`classes`]: the file's classes, their methods, instance attributes, and which values hold
 //!   an instance (the cycles of RH201 and RH202).
 //! - [`lifetime`]: whether a class's instances are made repeatedly (per call, request,
@@ -9,6 +10,7 @@
 //!   `clear()`, `cancel()`, ...), and where (a lifecycle method, a `finally`).
 
 pub mod classes;
+pub mod containers;
 pub mod function_kind;
 pub mod lifetime;
 pub mod release;
@@ -31,12 +33,19 @@ pub struct Semantic<'c, 't> {
 impl<'c, 't> Semantic<'c, 't> {
     pub fn new(context: &'c Context<'t>) -> Semantic<'c, 't> {
         let classes = Classes::new(context);
-        let lifetimes = Lifetimes::new(context, &classes);
+        let lifetimes = Lifetimes::new(&classes);
         Semantic {
             classes,
             lifetimes,
             releases: Releases::new(context),
         }
+    }
+}
+
+impl<'t> Semantic<'_, 't> {
+    /// How often instances of class `class` (an index into the classes) are made.
+    pub fn made(&self, class: usize) -> lifetime::Made<'t> {
+        self.lifetimes.made(&self.classes, class)
     }
 }
 
@@ -64,7 +73,7 @@ impl<'t> Semantic<'_, 't> {
         unknown: Level,
     ) -> Evidence {
         let name = &self.classes.classes[class].name;
-        let made = self.lifetimes.made(class);
+        let made = self.made(class);
         let owners: Vec<_> = self
             .classes
             .lineage(class)

@@ -8,21 +8,12 @@
 
 use tree_sitter::Node;
 
+use super::containers::REMOVING_METHODS;
 use crate::analysis::context::Context;
 
-/// Methods that empty a container or drop what a handle holds.
-const RELEASING_METHODS: &[&str] = &[
-    "clear",
-    "pop",
-    "popitem",
-    "popleft",
-    "remove",
-    "discard",
-    "cancel",
-    "close",
-    "disconnect",
-    "unregister",
-];
+/// Methods that drop what a handle or registration holds (beside those that empty a container,
+/// [`REMOVING_METHODS`]).
+const LETTING_GO_METHODS: &[&str] = &["cancel", "close", "disconnect", "unregister"];
 
 /// Methods a server, connection or context manager runs when an object's use ends.
 pub const LIFECYCLE_METHODS: &[&str] = &[
@@ -107,14 +98,7 @@ impl<'c, 't> Releases<'c, 't> {
     pub fn of_attribute(&self, name: &str) -> Vec<Release<'t>> {
         let context = self.context;
         let mut found = Vec::new();
-        for identifier in context.identifiers(name) {
-            let Some(attribute) = identifier.parent().filter(|p| {
-                p.kind() == "attribute"
-                    && p.child_by_field_name("attribute")
-                        .is_some_and(|a| a.id() == identifier.id())
-            }) else {
-                continue;
-            };
+        for attribute in context.attributes(name) {
             if let Some(node) = releasing_use(context, attribute) {
                 let function = enclosing_function(node);
                 let in_init = function
@@ -186,8 +170,8 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
         "attribute" => {
             let method = parent.child_by_field_name("attribute")?;
             let call = parent.parent().filter(|c| c.kind() == "call")?;
-            RELEASING_METHODS
-                .contains(&context.text_of(method))
+            let method = context.text_of(method);
+            (REMOVING_METHODS.contains(&method) || LETTING_GO_METHODS.contains(&method))
                 .then_some(call)
         }
         _ => None,
