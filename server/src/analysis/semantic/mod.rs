@@ -10,6 +10,7 @@
 
 pub mod classes;
 pub mod lifetime;
+pub mod registration;
 pub mod release;
 
 use std::ops::Deref;
