@@ -12,12 +12,6 @@ use refhound::analysis::settings::Settings;
 
 /// Cases the rules do not handle yet, by file name.
 const PENDING: &[&str] = &[
-    "rh101_whole_value_needed.py",
-    "rh102_bound_method_piece.py",
-    "rh102_live_state_read.py",
-    "rh102_lookup_of_longlived.py",
-    "rh102_module_via_import.py",
-    "rh102_tuple_target_store.py",
     "rh201_cycle_broken_on_close.py",
     "rh201_del_marker.py",
     "rh201_transient_callback_queue.py",
@@ -32,22 +26,13 @@ const PENDING: &[&str] = &[
     "rh302_classmethod_by_assignment.py",
     "rh302_classproperty.py",
     "rh302_debatable_namedtuple_value.py",
-    "rh501_add_reader_keyed_by_fd.py",
-    "rh501_one_shot_add_callback.py",
-    "rh601_restored.py",
-    "connect_partial_weak_false.py",
     "default_arg_cache.py",
     "del_cycle_other_module_class.py",
     "exception_stored_on_self.py",
-    "handler_object_per_call.py",
     "instance_cache_on_long_lived.py",
-    "large_value_not_recognized.py",
     "lru_cache_alias_decorator.py",
     "lru_cache_by_assignment.py",
-    "signal_connect_weak_false_method.py",
     "tasks_set_never_discarded.py",
-    "threadlocal_instance_in_pool.py",
-    "threadlocal_pool_elsewhere.py",
     "timer_handle_on_self.py",
 ];
 

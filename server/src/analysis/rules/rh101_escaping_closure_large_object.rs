@@ -298,18 +298,24 @@ fn bind_with_partial(context: &Context, closure: &Closure, hoisted: &Hoisted) ->
 #[cfg(test)]
 mod tests {
     use crate::analysis::check;
+    use crate::analysis::findings::{Finding, Level};
     use crate::analysis::parse::parse;
     use crate::analysis::rules::Rule;
     use crate::analysis::settings::Settings;
 
-    fn message(text: &str) -> String {
+    fn findings(text: &str, strict: bool) -> Vec<Finding> {
         let settings = Settings {
             rules: vec![Rule::EscapingClosureLargeObject],
+            strict,
             ..Settings::default()
         };
-        let findings = check(text, &parse(text), &settings);
-        assert_eq!(findings.len(), 1, "one finding in {text:?}");
-        findings[0].message.clone()
+        check(text, &parse(text), &settings)
+    }
+
+    fn message(text: &str) -> String {
+        let found = findings(text, true);
+        assert_eq!(found.len(), 1, "one finding in {text:?}");
+        found[0].message.clone()
     }
 
     #[test]
@@ -319,14 +325,51 @@ mod tests {
         );
         assert!(
             counted.ends_with(
-                "; it only uses `len(rows)`: compute that before defining `count` and capture \
-                 the result instead of `rows`"
+                "it only uses `len(rows)`: compute that before defining `count` and capture \
+                 the result instead"
             ),
+            "{counted}"
+        );
+        assert!(
+            counted.contains("one is made per call of `f()`"),
             "{counted}"
         );
         let whole = message(
             "def f(path):\n    rows = [l for l in open(path)]\n    return lambda: (len(rows), rows)\n",
         );
         assert!(!whole.contains("it only uses"), "{whole}");
+        assert!(whole.contains("keeping it may be the point"), "{whole}");
+    }
+
+    /// The fixture's strict-only closures (they use the whole large value) are reported, at
+    /// the strict level, and only with `strict`.
+    #[test]
+    fn whole_value_uses_are_strict_only() {
+        let text =
+            include_str!("../../../../tests/fixtures/rules/rh101_escaping_closure_large_object.py");
+        let strict: Vec<usize> = findings(text, true)
+            .iter()
+            .filter(|f| f.level == Level::Strict)
+            .map(|f| text[..f.range.start].lines().count())
+            .collect();
+        let default = findings(text, false);
+        assert!(default.iter().all(|f| f.level == Level::Default));
+        for needle in [
+            "def on_done",
+            "def ready",
+            "lambda: matrix.sum()",
+            "lambda key: table[key]",
+            "lambda key: data[key]",
+            "lambda: content",
+            "lambda: padding",
+            "def has_line",
+        ] {
+            let line = text[..text.find(needle).unwrap()].lines().count();
+            assert!(
+                strict.contains(&line),
+                "{needle} (line {line}) not in {strict:?}"
+            );
+        }
+        assert_eq!(strict.len(), 8, "{strict:?}");
     }
 }

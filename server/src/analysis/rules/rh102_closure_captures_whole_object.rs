@@ -430,8 +430,10 @@ mod tests {
     /// `text` after the first fix of its one RH102 finding, checked to compile with CPython;
     /// `None` when the finding has no fix.
     fn fixed(text: &str) -> Option<String> {
+        // `g()` is not evidently large: these findings are strict ones.
         let settings = Settings {
             rules: vec![Rule::ClosureCapturesWholeObject],
+            strict: true,
             ..Settings::default()
         };
         let findings = check(text, &parse(text), &settings);
@@ -517,5 +519,48 @@ mod tests {
             ),
             None
         );
+    }
+}
+
+#[cfg(test)]
+mod levels {
+    use crate::analysis::check;
+    use crate::analysis::findings::Level;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::Settings;
+
+    /// The fixture's strict-only closures (nothing shows the object is large) are reported
+    /// with `strict`, at the strict level; the excluded shapes are not reported at all.
+    #[test]
+    fn objects_not_known_large_are_strict_only() {
+        let text =
+            include_str!("../../../../tests/fixtures/rules/rh102_closure_captures_whole_object.py");
+        let settings = Settings {
+            rules: vec![Rule::ClosureCapturesWholeObject],
+            strict: true,
+            ..Settings::default()
+        };
+        let lines = |level: Level| -> Vec<usize> {
+            check(text, &parse(text), &settings)
+                .iter()
+                .filter(|f| f.level == level)
+                .map(|f| text[..f.range.start].lines().count())
+                .collect()
+        };
+        let strict = lines(Level::Strict);
+        for needle in [
+            "def formatter",
+            "lambda: config.settings",
+            "lambda: response.body",
+            "def get(obj)",
+        ] {
+            let line = text[..text.find(needle).unwrap()].lines().count();
+            assert!(
+                strict.contains(&line),
+                "{needle} (line {line}) not in {strict:?}"
+            );
+        }
+        assert_eq!(strict.len(), 4, "{strict:?}");
     }
 }

@@ -60,14 +60,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         .iter()
         .filter_map(|c| c.get("call"))
         .collect();
-    let unregistrations: Vec<(&str, Node)> = calls
-        .iter()
-        .filter_map(|call| {
-            let function = call.child_by_field_name("function")?;
-            reg::is_unregistration(context, function)
-                .then(|| Some((reg::last_name(context, function)?, *call)))?
-        })
-        .collect();
+    let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
     for &call in &calls {
         let Some(registration) = reg::registration(context, call) else {
@@ -109,6 +102,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             continue;
         }
         let undone = unregistrations
+            .get_or_insert_with(|| reg::unregistrations(context))
             .iter()
             .find(|(name, _)| reg::unregisters(context, registration.method, name));
         let once = once(checker, call, scope);
@@ -393,8 +387,20 @@ fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
             .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
 }
 
-/// `if not X: register(...); X = True`: a registration that runs once.
+/// `if not X: register(...); X = True`, or `if not logger.handlers:` / `hasHandlers()`: a
+/// registration that runs once.
 fn guarded_once(context: &Context, call: Node) -> bool {
+    let handlers_checked = std::iter::successors(call.parent(), |n| n.parent())
+        .take_while(|n| n.kind() != "function_definition")
+        .filter(|n| n.kind() == "if_statement")
+        .filter_map(|n| n.child_by_field_name("condition"))
+        .any(|c| {
+            let text = context.text_of(c);
+            text.contains("handlers") || text.contains("hasHandlers")
+        });
+    if handlers_checked {
+        return true;
+    }
     let Some(block) = call.parent().and_then(|statement| statement.parent()) else {
         return false;
     };

@@ -32,11 +32,20 @@ use crate::analysis::findings::{Finding, Fix, Level, Safety};
 use crate::analysis::fixes::remove_statement;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
+use crate::analysis::scope::ScopeId;
 use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::named_children;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
+    // Every `gc.set_debug(...)` call: (call, whether it switches saving on).
+    let calls: Vec<(Node, bool)> = context
+        .matches(Family::Gc)
+        .iter()
+        .filter_map(|c| Some((c.get("call")?, c.get("function")?, c.get("arguments")?)))
+        .filter(|(_, f, _)| context.qualified_name(*f).as_deref() == Some("gc.set_debug"))
+        .map(|(call, _, arguments)| (call, saving_flag(context, arguments).is_some()))
+        .collect();
     let mut findings = Vec::new();
     for captures in context.matches(Family::Gc) {
         let (Some(call), Some(function), Some(arguments)) = (
@@ -56,13 +65,28 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             .parent()
             .filter(|statement| statement.kind() == "expression_statement")
             .and_then(|statement| remove_statement(context.text, statement));
+        let restored = restoring(context, call, &calls);
+        let (level, evidence) = match restored {
+            Some(restore) => (
+                Level::Strict,
+                format!(
+                    "; here the flags are restored by `{}` (line {})",
+                    context.text_of(restore),
+                    context.lines.line_of(restore.start_byte())
+                ),
+            ),
+            None => (
+                Level::Default,
+                "; nothing switches it off again".to_string(),
+            ),
+        };
         findings.push(Finding {
-            level: Level::Default,
+            level,
             rule: Rule::GcDebugSaveall,
             range: call.byte_range(),
             message: format!(
                 "`gc.set_debug` with `{flag}` keeps every object the garbage collector finds \
-                 unreachable in `gc.garbage`, for the life of the process"
+                 unreachable in `gc.garbage`, for the life of the process{evidence}"
             ),
             related: Vec::new(),
             fixes: removal
@@ -76,6 +100,29 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         });
     }
     findings
+}
+
+/// The later `gc.set_debug(...)` without a saving flag in the same function (or module) that
+/// switches saving off again: in a `finally`, or in the same block of a function.
+fn restoring<'t>(context: &Context, call: Node, calls: &[(Node<'t>, bool)]) -> Option<Node<'t>> {
+    let scope = context.scope_containing(call);
+    let block = call.parent().and_then(|statement| statement.parent());
+    calls.iter().find_map(|&(other, saving)| {
+        let later = other.start_byte() > call.end_byte();
+        let same_scope = context.scope_containing(other) == scope;
+        let in_finally = ancestors(other).any(|a| a.kind() == "finally_clause");
+        let same_block =
+            other.parent().and_then(|s| s.parent()).map(|b| b.id()) == block.map(|b| b.id());
+        // At module level, "later in the same block" may be after the whole program ran.
+        let in_function = scope != ScopeId(0);
+        (!saving && later && same_scope && (in_finally || (same_block && in_function)))
+            .then_some(other)
+    })
+}
+
+fn ancestors(node: Node) -> impl Iterator<Item = Node> {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .take_while(|n| !matches!(n.kind(), "function_definition" | "class_definition"))
 }
 
 /// The first flag under `node` that saves garbage: `gc.DEBUG_SAVEALL` or `gc.DEBUG_LEAK`. A

@@ -222,6 +222,34 @@ pub fn is_unregistration(context: &Context, function: Node) -> bool {
     })
 }
 
+/// Every mention of an unregistration in the file, called or passed on
+/// (`weakref.finalize(self, atexit.unregister, cb)`): its name and the node mentioning it.
+pub fn unregistrations<'t>(context: &Context<'t>) -> Vec<(&'t str, Node<'t>)> {
+    let configured = context
+        .settings
+        .unregistration_names
+        .iter()
+        .map(String::as_str);
+    let mut found = Vec::new();
+    for name in UNREGISTRATIONS.iter().copied().chain(configured) {
+        for identifier in context.identifiers(name) {
+            // `def disconnect(self):` defines one; it unregisters nothing by itself.
+            if identifier
+                .parent()
+                .is_some_and(|p| p.kind().ends_with("definition"))
+            {
+                continue;
+            }
+            let mention = identifier
+                .parent()
+                .filter(|p| p.kind() == "attribute")
+                .unwrap_or(identifier);
+            found.push((context.text_of(identifier), mention));
+        }
+    }
+    found
+}
+
 /// Whether the unregistration `unregistration` undoes the registration `registration` (last
 /// names): `remove_x` undoes `add_x`, `disconnect` undoes `connect`, ...; catch-alls like
 /// `remove_all_listeners` and configured unregistration names undo any registration.
