@@ -11,23 +11,7 @@ use refhound::analysis::parse::parse;
 use refhound::analysis::settings::Settings;
 
 /// Cases the rules do not handle yet, by file name.
-const PENDING: &[&str] = &[
-    "rh101_whole_value_needed.py",
-    "rh102_bound_method_piece.py",
-    "rh102_live_state_read.py",
-    "rh102_lookup_of_longlived.py",
-    "rh102_module_via_import.py",
-    "rh102_tuple_target_store.py",
-    "rh501_add_reader_keyed_by_fd.py",
-    "rh501_one_shot_add_callback.py",
-    "rh601_restored.py",
-    "connect_partial_weak_false.py",
-    "handler_object_per_call.py",
-    "large_value_not_recognized.py",
-    "signal_connect_weak_false_method.py",
-    "threadlocal_instance_in_pool.py",
-    "threadlocal_pool_elsewhere.py",
-];
+const PENDING: &[&str] = &[];
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cases")

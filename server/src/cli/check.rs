@@ -562,16 +562,14 @@ fn sarif_level(severity: Severity) -> &'static str {
     }
 }
 
-/// The paragraph under `## What it flags` (or ruff's `## What it does`, without its leading
-/// "Flags ") of a rule's documentation, on one line.
-fn what_it_flags(documentation: &str) -> String {
+/// The first paragraph under `## What it does` of a rule's documentation, without its leading
+/// "Flags ", on one line.
+fn what_it_does(documentation: &str) -> String {
     let section = documentation
         .split("\n## ")
         .find_map(|section| {
-            section.strip_prefix("What it flags\n").or_else(|| {
-                let does = section.strip_prefix("What it does\n")?;
-                Some(does.strip_prefix("Flags ").unwrap_or(does))
-            })
+            let does = section.strip_prefix("What it does\n")?;
+            Some(does.strip_prefix("Flags ").unwrap_or(does))
         })
         .unwrap_or_default();
     let paragraph = section.split("\n\n").next().unwrap_or_default();
@@ -601,7 +599,7 @@ fn first_sentence(text: &str) -> &str {
 
 fn sarif_rule(info: &RuleInfo) -> serde_json::Value {
     let documentation = info.documentation();
-    let flags = what_it_flags(&documentation);
+    let flags = what_it_does(&documentation);
     let flags = if flags.is_empty() {
         info.name.replace('-', " ")
     } else {
@@ -808,10 +806,10 @@ mod tests {
 
     #[test]
     fn descriptions_come_from_the_documentation() {
-        let doc = "# RH1 x\n\n## What it flags\nA call, e.g. `f()`, that\nleaks. More.\n\n## Why\n";
-        assert_eq!(what_it_flags(doc), "A call, e.g. `f()`, that leaks. More.");
+        let doc = "# RH1 x\n\n## What it does\nA call, e.g. `f()`, that\nleaks. More.\n\n## Why\n";
+        assert_eq!(what_it_does(doc), "A call, e.g. `f()`, that leaks. More.");
         assert_eq!(
-            first_sentence(&what_it_flags(doc)),
+            first_sentence(&what_it_does(doc)),
             "A call, e.g. `f()`, that leaks."
         );
         assert_eq!(first_sentence("A thing: detail"), "A thing");

@@ -1,6 +1,6 @@
 //! The rule catalog. One file per rule; each file starts with the rule's documentation as `//!`
-//! lines in fixed sections (What it flags / Why it leaks / Example / Fix / Options), which
-//! `refhound rule CODE` prints: the source file is the documentation.
+//! lines in ruff's sections (What it does / Why is this bad? / Example / Use instead / Fix
+//! safety / Options), which `refhound rule CODE` prints: the source file is the documentation.
 
 mod rh101_escaping_closure_large_object;
 mod rh102_closure_captures_whole_object;
@@ -248,18 +248,10 @@ mod tests {
             "Fix safety",
             "Options",
         ];
-        // The rules still documented in the sections used before; to go.
-        const OLD_SECTIONS: &[&str] =
-            &["What it flags", "Why it leaks", "Example", "Fix", "Options"];
         for info in RULES {
             let doc = info.documentation();
-            let sections = if doc.contains("## What it flags") {
-                OLD_SECTIONS
-            } else {
-                SECTIONS
-            };
             let mut last = 0;
-            for section in sections {
+            for section in SECTIONS {
                 let at = doc.find(&format!("\n## {section}\n"));
                 assert!(
                     at.is_some_and(|at| at >= last),

@@ -13,6 +13,7 @@ pub mod classes;
 pub mod containers;
 pub mod function_kind;
 pub mod lifetime;
+pub mod registration;
 pub mod release;
 
 use std::ops::Deref;
