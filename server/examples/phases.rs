@@ -10,6 +10,8 @@ use refhound::analysis::parse::python_parser;
 use refhound::analysis::queries::Matches;
 use refhound::analysis::rules::RULES;
 use refhound::analysis::scope::ScopeTree;
+use refhound::analysis::semantic::classes::Classes;
+use refhound::analysis::semantic::{Checker, Semantic};
 use refhound::analysis::settings::Settings;
 use refhound::analysis::suppression::Suppressions;
 
@@ -114,9 +116,20 @@ fn main() {
         settings: &settings,
         matches: &matches,
     };
+    time("semantic: classes", &mut || {
+        Classes::new(&context);
+    });
+    time("semantic layer", &mut || {
+        Semantic::new(&context);
+    });
+    let semantic = Semantic::new(&context);
+    let checker = Checker {
+        context: &context,
+        semantic: &semantic,
+    };
     for info in RULES {
         time(&format!("{} {}", info.code, "rule"), &mut || {
-            info.run(&context);
+            info.run(&checker);
         });
     }
     time("check (one thread)", &mut || {

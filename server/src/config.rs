@@ -19,6 +19,7 @@
 //! registration-names = ["watch"]
 //! unregistration-names = ["unwatch"]
 //! lru-cache-maxsize = 256                         # entries an RH301 fix's cache keeps
+//! strict = true                                   # also report shapes without evidence of harm
 //! ```
 
 use std::borrow::Cow;
@@ -39,6 +40,7 @@ pub const KEYS: &[&str] = &[
     "registration-names",
     "unregistration-names",
     "lru-cache-maxsize",
+    "strict",
 ];
 
 /// Which kind of file the text comes from; decides where the settings live in it.
@@ -92,6 +94,8 @@ pub struct Config {
     pub registration_names: Option<Vec<String>>,
     pub unregistration_names: Option<Vec<String>>,
     pub lru_cache_maxsize: Option<u64>,
+    /// Reports findings without the evidence a default finding needs (see `Settings::strict`).
+    pub strict: Option<bool>,
 }
 
 impl Config {
@@ -125,6 +129,9 @@ impl Config {
         }
         if let Some(maxsize) = self.lru_cache_maxsize {
             settings.lru_cache_maxsize = maxsize;
+        }
+        if let Some(strict) = self.strict {
+            settings.strict = strict;
         }
     }
 
@@ -239,6 +246,7 @@ enum Value<'a> {
     Array(Vec<Item<'a>>),
     /// Entries in the order given; each key with its own range.
     Table(Vec<(Cow<'a, str>, Option<Range<usize>>, Item<'a>)>),
+    Boolean(bool),
     /// Anything else, by the name messages use for it.
     Other(&'static str),
 }
@@ -254,7 +262,7 @@ impl<'a> Item<'a> {
                 Value::Integer(i64::from_str_radix(integer.as_str(), integer.radix()).ok())
             }
             DeValue::Float(_) => Value::Other("a float"),
-            DeValue::Boolean(_) => Value::Other("a boolean"),
+            DeValue::Boolean(value) => Value::Boolean(*value),
             DeValue::Datetime(_) => Value::Other("a date"),
         };
         Item { value, range }
@@ -297,7 +305,7 @@ impl<'a> Item<'a> {
                 Value::Integer(number.as_i64())
             }
             Json::Number(_) => Value::Other("a number"),
-            Json::Bool(_) => Value::Other("a boolean"),
+            Json::Bool(value) => Value::Boolean(*value),
             Json::Null => Value::Other("null"),
         };
         Item { value, range: None }
@@ -309,6 +317,7 @@ impl<'a> Item<'a> {
             Value::Integer(_) => "an integer",
             Value::Array(_) => "a list",
             Value::Table(_) => "a table",
+            Value::Boolean(_) => "a boolean",
             Value::Other(kind) => kind,
         }
     }
@@ -369,6 +378,7 @@ impl Reader {
                     }
                 }
                 "lru-cache-maxsize" => config.lru_cache_maxsize = self.maxsize(key, value),
+                "strict" => config.strict = self.boolean(key, value),
                 unknown => self.error(
                     self.table,
                     key_range.clone(),
@@ -491,6 +501,18 @@ impl Reader {
             self.bad_value(key, value.range.clone(), detail);
         }
         parsed
+    }
+
+    fn boolean(&mut self, key: &str, value: &Item) -> Option<bool> {
+        if let Value::Boolean(value) = value.value {
+            return Some(value);
+        }
+        self.bad_value(
+            key,
+            value.range.clone(),
+            format!("expected true or false, not {}", value.kind()),
+        );
+        None
     }
 
     /// A cache size: a positive integer.
@@ -730,7 +752,7 @@ lru-cache-maxsize = 0x100
             [
                 "[tool.refhound] unknown key \"selct\" (expected one of: select, ignore, \
               severity, target-version, large-constructors, registration-names, \
-              unregistration-names, lru-cache-maxsize)"
+              unregistration-names, lru-cache-maxsize, strict)"
             ]
         );
         let range = parsed.errors[0].range.clone().unwrap();
@@ -939,7 +961,7 @@ lru-cache-maxsize = 0x100
                 "ignore: expected a list of rule codes or names, found a boolean in it",
                 "unknown key \"selct\" (expected one of: select, ignore, severity, \
                  target-version, large-constructors, registration-names, unregistration-names, \
-                 lru-cache-maxsize)",
+                 lru-cache-maxsize, strict)",
             ]
         );
     }

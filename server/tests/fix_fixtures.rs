@@ -1,6 +1,7 @@
 //! Every fix fixture in `tests/fixtures/fixes/` (see the README there) is fixed with all fixes,
 //! safe and unsafe; the result is snapshotted, compiled and run beside the original with
-//! `python3`, and the same file with CRLF line ends must fix to the same result.
+//! `python3` (strict settings: a fix is the same at either level), and the same file with CRLF
+//! line ends must fix to the same result.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,9 +23,18 @@ fn fixtures() -> Vec<PathBuf> {
     files
 }
 
+/// The settings the fixtures are fixed with: strict, since a fixture is a small program that
+/// makes its objects once, and a fix is the same at either level.
+fn settings() -> Settings {
+    Settings {
+        strict: true,
+        ..Settings::default()
+    }
+}
+
 /// The fixes first offered for `text`, one line each: line, safety, title.
 fn offered(text: &str) -> String {
-    let settings = Settings::default();
+    let settings = settings();
     let findings = refhound::analysis::check(text, &parse(text), &settings);
     let mut lines = Vec::new();
     for finding in &findings {
@@ -94,7 +104,7 @@ fn fixes_rewrite_compile_and_behave_the_same() {
     let scratch =
         std::env::temp_dir().join(format!("refhound-fix-fixtures-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("a scratch directory");
-    let settings = Settings::default();
+    let settings = settings();
     for before_path in fixtures() {
         let name = before_path
             .file_stem()

@@ -25,7 +25,7 @@ NOT_OPEN = "file:///nowhere/not_open.py"
 
 
 PROBE_TEXT = (
-    "def watch(source):\n    rows = [line for line in open(source)]\n    return lambda: rows\n"
+    "def watch(source):\n    rows = [line for line in open(source)]\n    return lambda: len(rows)\n"
 )
 
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""RH302 must report every site ruff's B019 (cached-instance-method) reports.
+"""RH302 must report every site ruff's B019 (cached-instance-method) reports, at the strict
+level: B019 flags every cache on a method, bounded or not, where RH302's default level keeps only
+those with evidence of harm (no maxsize, nothing clears it, a class made repeatedly).
 
 Usage: python3 tests/rules/compare_b019.py --refhound BIN --ruff RUFF [PATH...]
 Without PATH: the local python3's standard library (site-packages excluded; ruff excludes it by
@@ -31,7 +33,7 @@ def ruff_sites(ruff, paths):
 
 def refhound_sites(refhound, paths):
     proc = subprocess.run(
-        [refhound, "check", "--select", "RH302", "--format", "json", "--exit-zero", *paths],
+        [refhound, "check", "--strict", "--select", "RH302", "--format", "json", "--exit-zero", *paths],
         capture_output=True,
         text=True,
     )

@@ -15,6 +15,7 @@ export const SERVER_KEYS = [
     'registrationNames',
     'unregistrationNames',
     'lruCacheMaxsize',
+    'strict',
 ] as const;
 
 export type ServerKey = (typeof SERVER_KEYS)[number];

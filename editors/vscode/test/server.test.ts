@@ -30,6 +30,7 @@ const vscodeSection = {
     registrationNames: null,
     unregistrationNames: null,
     lruCacheMaxsize: null,
+    strict: null,
 };
 
 async function session(answer: (section: unknown) => unknown) {

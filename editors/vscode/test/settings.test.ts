@@ -16,6 +16,7 @@ const untouched = {
     registrationNames: null,
     unregistrationNames: null,
     lruCacheMaxsize: null,
+    strict: null,
     trace: { server: 'off' },
 };
 

@@ -6,7 +6,7 @@ use super::fixes::imports::{self, Imported, Needed};
 use super::imports::Imports;
 use super::line_index::LineIndex;
 use super::queries::{Captures, Family, Matches};
-use super::scope::{Role, ScopeId, ScopeTree};
+use super::scope::{Role, ScopeId, ScopeKind, ScopeTree};
 use super::settings::Settings;
 use super::syntax::first_iterable;
 
@@ -46,6 +46,21 @@ impl<'a> Context<'a> {
             })
             .filter_map(|(at, _)| root.descendant_for_byte_range(at, at + name.len()))
             .filter(|node| node.kind() == "identifier" && node.byte_range().len() == name.len())
+            .collect()
+    }
+
+    /// Every attribute expression `x.name` in the file, whatever `x` is.
+    pub fn attributes(&self, name: &str) -> Vec<Node<'a>> {
+        self.identifiers(name)
+            .into_iter()
+            .filter_map(|identifier| {
+                identifier.parent().filter(|attribute| {
+                    attribute.kind() == "attribute"
+                        && attribute
+                            .child_by_field_name("attribute")
+                            .is_some_and(|a| a.id() == identifier.id())
+                })
+            })
             .collect()
     }
 
@@ -122,6 +137,20 @@ impl<'a> Context<'a> {
             child = parent;
         }
         ScopeId(0)
+    }
+
+    /// The function or lambda whose calls run `node` (through comprehensions and class
+    /// bodies); `None` for code that runs when the module is imported.
+    pub fn runtime_function(&self, node: Node) -> Option<ScopeId> {
+        let mut scope = self.scope_containing(node);
+        loop {
+            let current = self.scopes.scope(scope);
+            match current.kind {
+                ScopeKind::Function | ScopeKind::Lambda => return Some(scope),
+                ScopeKind::Module => return None,
+                _ => scope = current.parent?,
+            }
+        }
     }
 
     /// The last statement in `scope` binding `name` that ends before byte `offset`: the

@@ -6,62 +6,17 @@
 //! it to `map`, `filter`, `sorted(key=...)`, `functools.reduce` and other calls that only use it
 //! while they run, is not escaping. Anything else is not known to escape: precision first.
 
+pub mod hoist;
+pub mod large;
+pub mod part;
+
 use tree_sitter::Node;
 
 use super::context::{Binding, Context};
 use super::line_index::LineIndex;
 use super::scope::{NameScope, Role, Scope, ScopeId, ScopeKind};
+use super::semantic::registration::{self, Kind};
 use super::syntax::{chain_base, decorators};
-
-/// Names of methods and functions that keep the callback they are given, until unregistered.
-const REGISTRATIONS: &[&str] = &[
-    "connect",
-    "add_listener",
-    "addListener",
-    "add_event_listener",
-    "addEventListener",
-    "add_handler",
-    "addHandler",
-    "add_callback",
-    "add_done_callback",
-    "add_signal_handler",
-    "add_reader",
-    "add_writer",
-    "add_observer",
-    "subscribe",
-    "on",
-    "bind",
-    "trace_add",
-];
-
-/// Registration functions known by their full name: `register` and `signal` alone are too
-/// common (selectors, argparse, `functools.singledispatch`) to mean a callback registry.
-const QUALIFIED_REGISTRATIONS: &[&str] = &["atexit.register", "signal.signal"];
-
-/// Unregistration names: each registration's counterpart, and the usual spellings.
-const UNREGISTRATIONS: &[&str] = &[
-    "disconnect",
-    "remove_listener",
-    "removeListener",
-    "remove_event_listener",
-    "removeEventListener",
-    "remove_handler",
-    "removeHandler",
-    "remove_callback",
-    "remove_done_callback",
-    "remove_signal_handler",
-    "remove_reader",
-    "remove_writer",
-    "remove_observer",
-    "unsubscribe",
-    "off",
-    "unregister",
-    "unbind",
-    "trace_remove",
-    "clear_listeners",
-    "remove_all_listeners",
-    "removeAllListeners",
-];
 
 /// Methods that put their argument into the container they are called on.
 const CONTAINER_STORES: &[&str] = &[
@@ -91,6 +46,8 @@ pub enum Route {
     Global(String),
     /// Passed to a registration call or decorator: the callee, `loop.add_signal_handler`.
     Registered(String),
+    /// Passed to a one-shot scheduling call: the callee, `loop.call_later`.
+    Scheduled(String),
 }
 
 impl Route {
@@ -102,7 +59,8 @@ impl Route {
             Route::Attribute(target)
             | Route::Container(target)
             | Route::Global(target)
-            | Route::Registered(target) => target,
+            | Route::Registered(target)
+            | Route::Scheduled(target) => target,
         };
         target.split(['.', '[']).next()
     }
@@ -116,6 +74,7 @@ impl Route {
             Route::Container(target) => format!("is stored in `{target}`"),
             Route::Global(name) => format!("is stored in global `{name}`"),
             Route::Registered(callee) => format!("is registered with `{callee}`"),
+            Route::Scheduled(callee) => format!("is scheduled with `{callee}`"),
         }
     }
 }
@@ -257,7 +216,7 @@ fn decorator_registration<'t>(context: &Context<'t>, function: Node<'t>) -> Opti
             "call" => expression.child_by_field_name("function")?,
             _ => expression,
         };
-        registration_name(context, callee).map(|callee| Escape {
+        registration::registration_name(context, callee).map(|callee| Escape {
             route: Route::Registered(callee),
             // The whole decorator, `@` included.
             site: expression.parent().unwrap_or(expression),
@@ -366,8 +325,12 @@ fn route_of_argument<'t>(
 ) -> Option<Escape<'t>> {
     let call = arguments.parent().filter(|c| c.kind() == "call")?;
     let function = call.child_by_field_name("function")?;
-    if let Some(callee) = registration_name(context, function) {
-        return escape_at(Route::Registered(callee), call);
+    if let Some(registration) = registration::registration(context, call) {
+        let route = match registration.kind {
+            Kind::OneShot => Route::Scheduled(registration.callee),
+            _ => Route::Registered(registration.callee),
+        };
+        return escape_at(route, call);
     }
     if function.kind() == "attribute" {
         let method = context.text_of(function.child_by_field_name("attribute")?);
@@ -380,79 +343,6 @@ fn route_of_argument<'t>(
         }
     }
     None
-}
-
-/// Whether `function` (a call's callee) registers callbacks, by its last name: the built-in
-/// list plus the configured `registration-names`. Returns the callee's text.
-pub fn registration_name(context: &Context, function: Node) -> Option<String> {
-    let last = last_name(context, function)?;
-    let qualified = context
-        .qualified_name(function)
-        .is_some_and(|name| QUALIFIED_REGISTRATIONS.contains(&name.as_str()));
-    let by_name = REGISTRATIONS.contains(&last)
-        || context
-            .settings
-            .registration_names
-            .iter()
-            .any(|n| n == last);
-    // A bare `on(...)` or `bind(...)` is some local helper, not an event source.
-    let by_name = by_name && (function.kind() == "attribute" || last.len() > 4);
-    (qualified || by_name).then(|| context.text_of(function).to_string())
-}
-
-/// Whether `function` (a call's callee) unregisters callbacks, by its last name.
-pub fn is_unregistration(context: &Context, function: Node) -> bool {
-    last_name(context, function).is_some_and(|last| {
-        UNREGISTRATIONS.contains(&last)
-            || context
-                .settings
-                .unregistration_names
-                .iter()
-                .any(|n| n == last)
-    })
-}
-
-/// Whether the unregistration `unregistration` undoes the registration `registration`:
-/// `remove_x` undoes `add_x`, `disconnect` undoes `connect`, ...; catch-alls like
-/// `remove_all_listeners` and configured unregistration names undo any registration.
-pub fn unregisters(context: &Context, registration: &str, unregistration: &str) -> bool {
-    const PAIRS: &[(&str, &str)] = &[
-        ("connect", "disconnect"),
-        ("subscribe", "unsubscribe"),
-        ("on", "off"),
-        ("on", "remove_listener"),
-        ("register", "unregister"),
-        ("bind", "unbind"),
-        ("trace_add", "trace_remove"),
-    ];
-    const CATCH_ALLS: &[&str] = &[
-        "clear_listeners",
-        "remove_all_listeners",
-        "removeAllListeners",
-    ];
-    let by_prefix = |add: &str, remove: &str| {
-        registration
-            .strip_prefix(add)
-            .is_some_and(|rest| unregistration.strip_prefix(remove) == Some(rest))
-    };
-    PAIRS.contains(&(registration, unregistration))
-        || CATCH_ALLS.contains(&unregistration)
-        || by_prefix("add_", "remove_")
-        || by_prefix("add", "remove")
-        || context
-            .settings
-            .unregistration_names
-            .iter()
-            .any(|n| n == unregistration)
-}
-
-/// `bus.add_listener` → `add_listener`; `add_listener` → itself.
-pub fn last_name<'t>(context: &Context<'t>, function: Node) -> Option<&'t str> {
-    match function.kind() {
-        "identifier" => Some(context.text_of(function)),
-        "attribute" => Some(context.text_of(function.child_by_field_name("attribute")?)),
-        _ => None,
-    }
 }
 
 /// Whether a container expression names something that outlives the call of `scope`: an

@@ -17,6 +17,30 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// Rewrites that remove the cause, best first; empty when the rule has no safe way to.
     pub fixes: Vec<Fix>,
+    /// Whether the code shows the evidence a default finding needs.
+    pub level: Level,
+}
+
+/// How strong the evidence behind a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// Worth acting on: the held object is made repeatedly (per call, request, connection,
+    /// job), what holds it outlives its use, and nothing in the code releases it.
+    #[default]
+    Default,
+    /// The shape is there, but the evidence says it does little harm (made once per process,
+    /// bounded keys, released in a lifecycle method): reported only with `strict = true`.
+    Strict,
+}
+
+impl Level {
+    /// [`Level::Strict`], with the reason the shape does little harm added to `message`, in
+    /// the words every rule uses.
+    pub fn strict_because(message: &mut String, reason: &str) -> Level {
+        message.push_str("; reported under strict only: ");
+        message.push_str(reason);
+        Level::Strict
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

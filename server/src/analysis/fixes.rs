@@ -349,6 +349,7 @@ mod tests {
     fn finding_with_fix(safety: Safety, edits: Vec<Edit>) -> Finding {
         Finding {
             rule: Rule::GcDebugSaveall,
+            level: crate::analysis::findings::Level::Default,
             range: 0..0,
             message: String::new(),
             related: Vec::new(),

@@ -12,6 +12,7 @@ pub mod parse;
 pub mod queries;
 pub mod rules;
 pub mod scope;
+pub mod semantic;
 pub mod settings;
 pub mod source;
 pub mod suppression;
@@ -20,10 +21,11 @@ pub mod syntax;
 use tree_sitter::Tree;
 
 use context::Context;
-use findings::Finding;
+use findings::{Finding, Level};
 use imports::Imports;
 use line_index::LineIndex;
 use scope::{ScopeCache, ScopeTree};
+use semantic::{Checker, Semantic};
 use settings::Settings;
 use suppression::Suppressions;
 
@@ -115,6 +117,11 @@ fn check_with(
         settings,
         matches,
     };
+    let semantic = Semantic::new(&context);
+    let checker = Checker {
+        context: &context,
+        semantic: &semantic,
+    };
     let enabled: Vec<_> = rules::RULES
         .iter()
         .filter(|info| settings.enabled(info.rule))
@@ -125,7 +132,7 @@ fn check_with(
             .iter()
             .skip(parity)
             .step_by(2)
-            .flat_map(|info| info.run(&context))
+            .flat_map(|info| info.run(&checker))
             .collect()
     };
     let (mut findings, (more, suppressions)) = beside(
@@ -134,7 +141,10 @@ fn check_with(
         || (run(1), Suppressions::new(text, lines)),
     );
     findings.extend(more);
-    findings.retain(|f| !suppressions.suppresses(lines.line_of(f.range.start), f.rule));
+    findings.retain(|f| {
+        (settings.strict || f.level == Level::Default)
+            && !suppressions.suppresses(lines.line_of(f.range.start), f.rule)
+    });
     findings.sort_by_key(|f| (f.range.start, f.rule));
     findings
 }

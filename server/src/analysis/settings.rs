@@ -83,6 +83,10 @@ pub struct Settings {
     pub unregistration_names: Vec<String>,
     /// The `maxsize` of the `functools.lru_cache` an RH301 fix puts on a memoizing function.
     pub lru_cache_maxsize: u64,
+    /// Also report findings that lack the evidence a default finding needs: the shape is there,
+    /// but the object is made once per process, the cache's keys are bounded, or the code
+    /// releases the reference in a lifecycle method ([`Level::Strict`](super::findings::Level)).
+    pub strict: bool,
 }
 
 impl Default for Settings {
@@ -95,6 +99,7 @@ impl Default for Settings {
             registration_names: Vec::new(),
             unregistration_names: Vec::new(),
             lru_cache_maxsize: 128,
+            strict: false,
         }
     }
 }

@@ -53,6 +53,11 @@ pub struct Options {
     /// Also print how many findings each rule has.
     #[arg(long)]
     pub statistics: bool,
+    /// Also report the shapes that lack evidence of harm (an object made once per process, a
+    /// cache over a fixed key set, a reference released in a lifecycle method), as the
+    /// configuration's `strict = true` does.
+    #[arg(long)]
+    pub strict: bool,
     /// Exit 0 even when there are findings (a bad configuration file still exits 2).
     #[arg(long)]
     pub exit_zero: bool,
@@ -159,6 +164,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     let command_line = Config {
         select: (!select.is_empty()).then_some(select),
         ignore: (!ignore.is_empty()).then_some(ignore),
+        strict: options.strict.then_some(true),
         ..Config::default()
     };
     let files = python_files(&options.paths, EXCLUDED_DIRECTORIES)?;
@@ -619,11 +625,15 @@ fn sarif_level(severity: Severity) -> &'static str {
     }
 }
 
-/// The paragraph under `## What it flags` of a rule's documentation, on one line.
-fn what_it_flags(documentation: &str) -> String {
+/// The first paragraph under `## What it does` of a rule's documentation, without its leading
+/// "Flags ", on one line.
+fn what_it_does(documentation: &str) -> String {
     let section = documentation
         .split("\n## ")
-        .find_map(|section| section.strip_prefix("What it flags\n"))
+        .find_map(|section| {
+            let does = section.strip_prefix("What it does\n")?;
+            Some(does.strip_prefix("Flags ").unwrap_or(does))
+        })
         .unwrap_or_default();
     let paragraph = section.split("\n\n").next().unwrap_or_default();
     paragraph.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -652,7 +662,7 @@ fn first_sentence(text: &str) -> &str {
 
 fn sarif_rule(info: &RuleInfo) -> serde_json::Value {
     let documentation = info.documentation();
-    let flags = what_it_flags(&documentation);
+    let flags = what_it_does(&documentation);
     let flags = if flags.is_empty() {
         info.name.replace('-', " ")
     } else {
@@ -882,10 +892,10 @@ mod tests {
 
     #[test]
     fn descriptions_come_from_the_documentation() {
-        let doc = "# RH1 x\n\n## What it flags\nA call, e.g. `f()`, that\nleaks. More.\n\n## Why\n";
-        assert_eq!(what_it_flags(doc), "A call, e.g. `f()`, that leaks. More.");
+        let doc = "# RH1 x\n\n## What it does\nA call, e.g. `f()`, that\nleaks. More.\n\n## Why\n";
+        assert_eq!(what_it_does(doc), "A call, e.g. `f()`, that leaks. More.");
         assert_eq!(
-            first_sentence(&what_it_flags(doc)),
+            first_sentence(&what_it_does(doc)),
             "A call, e.g. `f()`, that leaks."
         );
         assert_eq!(first_sentence("A thing: detail"), "A thing");

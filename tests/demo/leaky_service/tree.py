@@ -55,3 +55,9 @@ class Renderer:
         indent = "  " * section.depth()
         inner = "".join(self._render_text(child) for child in section.subsections)
         return f"{indent}{section.title}\n{indent}{section.text()}\n{inner}"
+
+
+def render_report(title, fmt="html"):
+    """Serves one report request: a new report tree and a new renderer each time."""
+    root = Section(title)
+    return Renderer(fmt).render(root)

@@ -1,20 +1,23 @@
 //! The rule catalog. One file per rule; each file starts with the rule's documentation as `//!`
-//! lines in fixed sections (What it flags / Why it leaks / Example / Fix / Options), which
-//! `refhound rule CODE` prints: the source file is the documentation.
+//! lines in ruff's sections (What it does / Why is this bad? / Example / Use instead / Fix
+//! safety / Options), which `refhound rule CODE` prints: the source file is the documentation.
 
-mod cycles;
 mod rh101_escaping_closure_large_object;
 mod rh102_closure_captures_whole_object;
 mod rh201_del_in_reference_cycle;
 mod rh202_self_referencing_bound_method;
+mod rh203_exception_kept_on_object;
 mod rh301_unbounded_module_cache;
 mod rh302_cached_instance_method;
+mod rh303_default_argument_cache;
+mod rh304_unbounded_instance_cache;
+mod rh305_identity_keyed_cache;
 mod rh401_thread_local_in_pool;
 mod rh501_listener_never_removed;
 mod rh601_gc_debug_saveall;
 
-use super::context::Context;
 use super::findings::Finding;
+use super::semantic::Checker;
 use super::settings::Severity;
 
 /// A rule's identity.
@@ -24,8 +27,12 @@ pub enum Rule {
     ClosureCapturesWholeObject,
     DelInReferenceCycle,
     SelfReferencingBoundMethod,
+    ExceptionKeptOnObject,
     UnboundedModuleCache,
     CachedInstanceMethod,
+    DefaultArgumentCache,
+    UnboundedInstanceCache,
+    IdentityKeyedCache,
     ThreadLocalInPool,
     ListenerNeverRemoved,
     GcDebugSaveall,
@@ -40,7 +47,7 @@ pub struct RuleInfo {
     pub default_severity: Severity,
     /// The rule's source file, whose leading `//!` lines are its documentation.
     source: &'static str,
-    check: fn(&Context) -> Vec<Finding>,
+    check: fn(&Checker) -> Vec<Finding>,
 }
 
 /// Every rule, in code order.
@@ -78,6 +85,14 @@ pub static RULES: &[RuleInfo] = &[
         check: rh202_self_referencing_bound_method::check,
     },
     RuleInfo {
+        rule: Rule::ExceptionKeptOnObject,
+        code: "RH203",
+        name: "exception-kept-on-object",
+        default_severity: Severity::Warning,
+        source: include_str!("rh203_exception_kept_on_object.rs"),
+        check: rh203_exception_kept_on_object::check,
+    },
+    RuleInfo {
         rule: Rule::UnboundedModuleCache,
         code: "RH301",
         name: "unbounded-module-cache",
@@ -92,6 +107,30 @@ pub static RULES: &[RuleInfo] = &[
         default_severity: Severity::Warning,
         source: include_str!("rh302_cached_instance_method.rs"),
         check: rh302_cached_instance_method::check,
+    },
+    RuleInfo {
+        rule: Rule::DefaultArgumentCache,
+        code: "RH303",
+        name: "default-argument-cache",
+        default_severity: Severity::Warning,
+        source: include_str!("rh303_default_argument_cache.rs"),
+        check: rh303_default_argument_cache::check,
+    },
+    RuleInfo {
+        rule: Rule::UnboundedInstanceCache,
+        code: "RH304",
+        name: "unbounded-instance-cache",
+        default_severity: Severity::Warning,
+        source: include_str!("rh304_unbounded_instance_cache.rs"),
+        check: rh304_unbounded_instance_cache::check,
+    },
+    RuleInfo {
+        rule: Rule::IdentityKeyedCache,
+        code: "RH305",
+        name: "identity-keyed-cache",
+        default_severity: Severity::Warning,
+        source: include_str!("rh305_identity_keyed_cache.rs"),
+        check: rh305_identity_keyed_cache::check,
     },
     RuleInfo {
         rule: Rule::ThreadLocalInPool,
@@ -160,8 +199,8 @@ impl RuleInfo {
         doc
     }
 
-    pub fn run(&self, context: &Context) -> Vec<Finding> {
-        (self.check)(context)
+    pub fn run(&self, checker: &Checker) -> Vec<Finding> {
+        (self.check)(checker)
     }
 
     /// Where the rule's documentation is published: `docs/rules/CODE.md` of the repository,
@@ -174,20 +213,52 @@ impl RuleInfo {
 /// The published `docs/rules/` directory; editors link each diagnostic's code here.
 pub const DOCS_URL: &str = "https://github.com/refhound/refhound/blob/main/docs/rules/";
 
+/// What one rule reports in `text`, for the rules' unit tests.
+#[cfg(test)]
+pub(crate) fn findings_of(rule: Rule, text: &str, strict: bool) -> Vec<Finding> {
+    let settings = super::settings::Settings {
+        rules: vec![rule],
+        strict,
+        ..Default::default()
+    };
+    super::check(text, &super::parse::parse(text), &settings)
+}
+
+/// The level of each finding of one rule in `text`, with `strict = true`.
+#[cfg(test)]
+pub(crate) fn levels_of(rule: Rule, text: &str) -> Vec<super::findings::Level> {
+    findings_of(rule, text, true)
+        .into_iter()
+        .map(|f| f.level)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_rule_documents_the_fixed_sections() {
+        // ruff's sections, in this order.
+        const SECTIONS: &[&str] = &[
+            "What it does",
+            "Why is this bad?",
+            "Example",
+            "Use instead",
+            "Fix safety",
+            "Options",
+        ];
         for info in RULES {
             let doc = info.documentation();
-            for section in ["What it flags", "Why it leaks", "Example", "Fix", "Options"] {
+            let mut last = 0;
+            for section in SECTIONS {
+                let at = doc.find(&format!("\n## {section}\n"));
                 assert!(
-                    doc.contains(&format!("## {section}")),
-                    "{} lacks '## {section}'",
+                    at.is_some_and(|at| at >= last),
+                    "{} lacks '## {section}' after the sections before it",
                     info.code
                 );
+                last = at.unwrap_or(last);
             }
             assert!(
                 doc.starts_with(&format!("# {} {}", info.code, info.name)),

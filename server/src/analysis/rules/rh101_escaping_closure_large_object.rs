@@ -1,17 +1,24 @@
 //! # RH101 escaping-closure-captures-large-object
 //!
-//! ## What it flags
-//! A nested function or lambda that escapes the function that made it (returned, yielded,
-//! stored on an attribute, in a container or a global, or registered as a callback) and
-//! captures a variable bound to something evidently large: a list, set or dict comprehension,
-//! `[...] * n`, `bytearray(n)`, the result of `.read()`/`.readlines()`/`.fetchall()`,
+//! ## What it does
+//! Flags a nested function or lambda that escapes the function that made it (returned,
+//! yielded, stored on an attribute, in a container or a global, registered as a callback or
+//! scheduled, as with `loop.call_later`) and captures a variable bound to something evidently
+//! large: a list, set or dict comprehension, `[...] * n`, `bytearray(n)`, a copy of a stream
+//! (`list(cursor)`), the result of `.read()`/`.readlines()`/`.fetchall()`,
 //! `json.load(s)`, `pickle.load(s)`, or a `numpy`, `pandas` or `polars` constructor or reader.
 //! The variable's binding is the last one before the closure is made.
 //!
 //! A closure only called in place, or passed to `map`, `filter`, `sorted(key=...)` or
 //! `functools.reduce`, does not escape and is not flagged.
 //!
-//! ## Why it leaks
+//! Reported by default only when the closure uses nothing of the large value but small values
+//! computed from it (`len(rows)`, `sum(rows)`, `any(rows)`, ...): then the whole value is kept
+//! for a number. A closure that uses the whole value (searches it, returns it) needs it, and is
+//! reported only with `strict = true`; one that reads one attribute or item chain of it is
+//! RH102's.
+//!
+//! ## Why is this bad?
 //! A closure keeps every variable it captures alive through a cell, for as long as the closure
 //! itself lives, even when it needs a tiny part of the value or none of it after the first
 //! call. A returned or registered closure lives as long as whoever holds it: a handler
@@ -27,7 +34,17 @@
 //!     return summary
 //! ```
 //!
-//! ## Fix
+//! ## Use instead
+//! ```python
+//! def make_report(path):
+//!     rows = [parse(line) for line in open(path)]
+//!     count, total = len(rows), sum(r.amount for r in rows)
+//!     def summary():
+//!         return f"{count} rows, total {total}"      # captures two numbers
+//!     return summary
+//! ```
+//!
+//! ## Fix safety
 //! When the closure uses the large variable only as the argument of one small built-in result,
 //! the same call every time (`len(rows)`, also `sum`, `min`, `max`, `any`, `all`, `bool`), the
 //! message names that value, and two fixes (both unsafe) bind only that value. The first binds
@@ -58,84 +75,18 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
+use crate::analysis::escape::hoist::{hoist, making, one_line};
+use crate::analysis::escape::large::large_binding;
+use crate::analysis::escape::part::{derived_value, only_chain, small_result};
 use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::rules::Rule;
-use crate::analysis::rules::rh102_closure_captures_whole_object::{hoist, making, one_line};
-use crate::analysis::scope::{ScopeId, SymbolFlags};
-use crate::analysis::syntax::{first_iterable, named_children};
+use crate::analysis::semantic::Checker;
 
-/// Callables whose results are large, by dotted name; `module.*` matches everything under it.
-const LARGE_CONSTRUCTORS: &[&str] = &[
-    "json.load",
-    "json.loads",
-    "pickle.load",
-    "pickle.loads",
-    "marshal.load",
-    "marshal.loads",
-    "numpy.*",
-    "pandas.*",
-    "polars.*",
-    "pyarrow.*",
-    "torch.load",
-    "torch.zeros",
-    "torch.ones",
-    "torch.empty",
-    "torch.rand",
-    "torch.randn",
-];
-
-/// Methods whose result holds a whole stream or result set.
-const LARGE_METHODS: &[&str] = &[
-    "read",
-    "readlines",
-    "read_bytes",
-    "read_text",
-    "readall",
-    "fetchall",
-    "getvalue",
-];
-
-/// Numpy, pandas and polars names that are not constructors or readers.
-const SMALL_IN_LARGE_MODULES: &[&str] = &[
-    "dtype",
-    "float32",
-    "float64",
-    "int32",
-    "int64",
-    "isnan",
-    "isinf",
-    "isna",
-    "notna",
-    "isnull",
-    "sum",
-    "mean",
-    "max",
-    "min",
-    "median",
-    "std",
-    "var",
-    "any",
-    "all",
-    "Timestamp",
-    "Timedelta",
-    "to_datetime",
-    "to_timedelta",
-    "col",
-    "lit",
-    "when",
-    "Int64",
-    "Float64",
-    "Utf8",
-    "String",
-];
-
-/// Repetitions below this (`[0] * 4`) are small.
-const SMALL_REPEAT: i64 = 10_000;
-
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
     for closure in escape::closures(context) {
         let large: Vec<(&str, Node, String)> = closure
@@ -146,6 +97,22 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             })
             .collect();
         if large.is_empty() {
+            continue;
+        }
+        // How the closure uses each large value: a small derived value (`len(rows)`), one
+        // attribute or item chain (RH102's finding), or the whole value.
+        let derived: Vec<Option<Vec<Node>>> = large
+            .iter()
+            .map(|(name, _, _)| derived_value(context, &closure, name))
+            .collect();
+        let chained = |name: &str| only_chain(context, &closure, name).is_some();
+        let whole: Vec<&str> = large
+            .iter()
+            .zip(&derived)
+            .filter(|((name, _, _), derived)| derived.is_none() && !chained(name))
+            .map(|((name, _, _), _)| *name)
+            .collect();
+        if whole.is_empty() && derived.iter().all(Option::is_none) {
             continue;
         }
         let Some(escape) = escape::escape(context, &closure) else {
@@ -166,21 +133,44 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             range: value.byte_range(),
             message: format!("`{name}` is bound to {what} here"),
         }));
-        // With one large variable used only through one small derived value, say which and
-        // offer to compute it before the closure is made.
-        let derived = match large.as_slice() {
-            [(name, _, _)] => derived_value(context, &closure, name).map(|uses| (*name, uses)),
+        let maker = context.scopes.scope(closure.parent);
+        let per_call = format!("one is made per call of `{}()`", maker.name);
+        // The closure needs the whole value: capturing it may be the point (strict only).
+        if !whole.is_empty() {
+            let names: Vec<String> = whole.iter().map(|n| format!("`{n}`")).collect();
+            findings.push(Finding {
+                rule: Rule::EscapingClosureLargeObject,
+                range: closure.name_range(context),
+                message: format!(
+                    "{} {} and captures {captured}: the closure keeps it alive as long as it \
+                     lives ({per_call}); it uses all of {}, so keeping it may be the point",
+                    closure.label(context),
+                    escape.route.describe(),
+                    names.join(" and "),
+                ),
+                related,
+                fixes: Vec::new(),
+                level: Level::Strict,
+            });
+            continue;
+        }
+        // Only small derived values are used: say which and, for one large variable, offer to
+        // compute it before the closure is made.
+        let uses: Vec<String> = large
+            .iter()
+            .zip(&derived)
+            .filter_map(|(_, uses)| {
+                Some(format!(
+                    "`{}`",
+                    one_line(context.text_of(uses.as_ref()?[0]))
+                ))
+            })
+            .collect();
+        let single = match (large.as_slice(), derived.as_slice()) {
+            ([(name, _, _)], [Some(uses)]) => Some((*name, uses.clone())),
             _ => None,
         };
-        let advice = derived.as_ref().map_or(String::new(), |(name, uses)| {
-            format!(
-                "; it only uses `{}`: compute that before {} and capture the result instead of \
-                 `{name}`",
-                one_line(context.text_of(uses[0])),
-                making(context, &closure),
-            )
-        });
-        let fixes = derived
+        let fixes = single
             .and_then(|(name, uses)| compute_first(context, &closure, name, &uses))
             .map(|hoisted| {
                 // `functools.partial` first, as the rule promises; the plain local second.
@@ -194,69 +184,20 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             rule: Rule::EscapingClosureLargeObject,
             range: closure.name_range(context),
             message: format!(
-                "{} {} and captures {captured}: the closure keeps it alive as long as it lives\
-                 {advice}",
+                "{} {} and captures {captured}: the closure keeps it alive as long as it lives \
+                 ({per_call}), and nothing releases it; it only uses {}: compute that before {} \
+                 and capture the result instead",
                 closure.label(context),
                 escape.route.describe(),
+                uses.join(" and "),
+                making(context, &closure),
             ),
             related,
             fixes,
+            level: Level::Default,
         });
     }
     findings
-}
-
-/// Built-in functions whose result is small whatever they are given, with the word the local
-/// holding the result is named after (`rows_count = len(rows)`).
-const SMALL_RESULTS: &[(&str, &str)] = &[
-    ("len", "count"),
-    ("sum", "sum"),
-    ("min", "min"),
-    ("max", "max"),
-    ("any", "any"),
-    ("all", "all"),
-    ("bool", "bool"),
-];
-
-/// The calls `len(rows)` (one built-in from [`SMALL_RESULTS`], `name` its only argument) when
-/// they are every use of `name` in the closure, all the same call; `None` otherwise.
-fn derived_value<'t>(
-    context: &Context<'t>,
-    closure: &Closure<'t>,
-    name: &str,
-) -> Option<Vec<Node<'t>>> {
-    let calls = closure
-        .reads(context, name)?
-        .into_iter()
-        .map(|use_| {
-            let arguments = use_.parent().filter(|p| p.kind() == "argument_list")?;
-            let call = arguments.parent().filter(|p| p.kind() == "call")?;
-            let function = call.child_by_field_name("function")?;
-            let only_argument = named_children(arguments).len() == 1;
-            (only_argument
-                && function.kind() == "identifier"
-                && small_result(context, function).is_some())
-            .then_some(call)
-        })
-        .collect::<Option<Vec<Node>>>()?;
-    let first = calls.first()?;
-    let same = |call: &Node| {
-        context.text_of(call.child_by_field_name("function").unwrap_or(*call))
-            == context.text_of(first.child_by_field_name("function").unwrap_or(*first))
-    };
-    calls.iter().all(same).then_some(calls)
-}
-
-/// The word for a built-in from [`SMALL_RESULTS`], when `function` names it: the module binds
-/// no such name (`len = ...`, `from x import len`).
-fn small_result(context: &Context, function: Node) -> Option<&'static str> {
-    let called = context.text_of(function);
-    let (_, word) = SMALL_RESULTS.iter().find(|(name, _)| *name == called)?;
-    let module = context.scopes.scope(ScopeId(0));
-    module
-        .symbol(called)
-        .is_none_or(|s| !s.flags.contains_any(SymbolFlags::BOUND))
-        .then_some(*word)
 }
 
 /// The unsafe fix computing the derived value (`len(rows)`) into a local before the closure is
@@ -371,195 +312,27 @@ fn bind_with_partial(context: &Context, closure: &Closure, hoisted: &Hoisted) ->
     })
 }
 
-/// The value a captured variable was last bound to before the closure was made, and what makes
-/// it large ("a list comprehension", "a `pandas.read_csv(...)` result").
-fn large_binding<'t>(
-    context: &Context<'t>,
-    closure: &Closure<'t>,
-    name: &str,
-) -> Option<(Node<'t>, String)> {
-    let value = closure.captured_binding(context, name)?.value?;
-    Some((value, large_value(context, value)?))
-}
-
-/// What makes an expression evidently large, if anything does.
-pub(super) fn large_value(context: &Context, value: Node) -> Option<String> {
-    match value.kind() {
-        "list_comprehension" | "set_comprehension" | "dictionary_comprehension" => {
-            let source = large_iterable(context, value)?;
-            let kind = match value.kind() {
-                "list_comprehension" => "list",
-                "set_comprehension" => "set",
-                _ => "dict",
-            };
-            Some(format!("a {kind} comprehension over {source}"))
-        }
-        "parenthesized_expression" => large_value(context, value.named_child(0)?),
-        "binary_operator" => {
-            let operator = value.child_by_field_name("operator")?;
-            if context.text_of(operator) != "*" {
-                return None;
-            }
-            let left = value.child_by_field_name("left")?;
-            let right = value.child_by_field_name("right")?;
-            let (sequence, count) = if matches!(left.kind(), "list" | "string" | "bytes") {
-                (left, right)
-            } else {
-                (right, left)
-            };
-            // `[0] * len(rows)` is as big as something that exists already.
-            let sized_like_existing = count.kind() == "call"
-                && count
-                    .child_by_field_name("function")
-                    .is_some_and(|f| context.text_of(f) == "len");
-            if !matches!(sequence.kind(), "list" | "bytes")
-                || is_small_integer(context, count)
-                || sized_like_existing
-            {
-                return None;
-            }
-            Some(format!("`{}`", context.text_of(value)))
-        }
-        "call" => large_call(context, value),
-        _ => None,
-    }
-}
-
-/// What a comprehension's first iterable reads, when that is evidently large: a file (`open(...)`
-/// or a name bound by `with open(...) as f`), a large value, or a `range` of a large literal.
-fn large_iterable(context: &Context, comprehension: Node) -> Option<String> {
-    let iterable = first_iterable(comprehension)?;
-    if let Some(what) = large_value(context, iterable) {
-        return Some(what);
-    }
-    // `for k, v in data.items()` where `data` is large.
-    let mut root = iterable;
-    loop {
-        root = match root.kind() {
-            "call" => root.child_by_field_name("function")?,
-            "attribute" => root.child_by_field_name("object")?,
-            _ => break,
-        };
-    }
-    if root.id() != iterable.id() && root.kind() == "identifier" {
-        let name = context.text_of(root);
-        let scope = context.scope_containing(root);
-        let large = context
-            .binding_before(scope, name, comprehension.start_byte())
-            .and_then(|b| b.value)
-            .is_some_and(|value| large_value(context, value).is_some());
-        if large {
-            return Some(format!("`{}`", context.text_of(iterable)));
-        }
-    }
-    match iterable.kind() {
-        "call" => {
-            let function = iterable.child_by_field_name("function")?;
-            let name = context.text_of(function);
-            let arguments = iterable.child_by_field_name("arguments")?;
-            match name {
-                "open" => Some(format!("the lines of `{}`", context.text_of(iterable))),
-                "range" if arguments.named_child_count() == 1 => {
-                    let count = arguments.named_child(0)?;
-                    (count.kind() == "integer" && !is_small_integer(context, count))
-                        .then(|| format!("`{}`", context.text_of(iterable)))
-                }
-                _ => None,
-            }
-        }
-        "identifier" => {
-            // `with open(path) as f: rows = [... for line in f]`
-            let name = context.text_of(iterable);
-            let scope = context.scope_containing(iterable);
-            let bound_to_file = context.bindings(scope, name).iter().any(|binding| {
-                binding.statement.kind() == "with_statement"
-                    && binding.target.parent().is_some_and(|target| {
-                        target.kind() == "as_pattern_target"
-                            && target
-                                .parent()
-                                .and_then(|p| p.named_child(0))
-                                .is_some_and(|v| {
-                                    v.kind() == "call"
-                                        && v.child_by_field_name("function")
-                                            .is_some_and(|f| context.text_of(f) == "open")
-                                })
-                    })
-            });
-            bound_to_file.then(|| format!("the lines of file `{name}`"))
-        }
-        _ => None,
-    }
-}
-
-fn large_call(context: &Context, call: Node) -> Option<String> {
-    let function = call.child_by_field_name("function")?;
-    let arguments = call.child_by_field_name("arguments")?;
-    let described = || Some(format!("a `{}(...)` result", context.text_of(function)));
-    if function.kind() == "identifier"
-        && matches!(context.text_of(function), "bytearray" | "bytes")
-        && context.qualified_name(function).is_none()
-    {
-        let size = arguments.named_child(0)?;
-        let sized = arguments.named_child_count() == 1
-            && !matches!(size.kind(), "string" | "list" | "tuple")
-            && !is_small_integer(context, size);
-        return sized.then(described).flatten();
-    }
-    if let Some(name) = context.qualified_name(function)
-        && is_large_constructor(context, &name)
-    {
-        return described();
-    }
-    if function.kind() == "attribute" {
-        let method = context.text_of(function.child_by_field_name("attribute")?);
-        if LARGE_METHODS.contains(&method) && arguments.named_child_count() == 0 {
-            return described();
-        }
-    }
-    None
-}
-
-fn is_large_constructor(context: &Context, name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    let configured = context.settings.large_constructors.iter();
-    LARGE_CONSTRUCTORS
-        .iter()
-        .copied()
-        .chain(configured.map(String::as_str))
-        .any(|pattern| match pattern.strip_suffix(".*") {
-            Some(module) => {
-                name.strip_prefix(module)
-                    .is_some_and(|rest| rest.starts_with('.'))
-                    && !SMALL_IN_LARGE_MODULES.contains(&last)
-            }
-            None => pattern == name,
-        })
-}
-
-fn is_small_integer(context: &Context, node: Node) -> bool {
-    node.kind() == "integer"
-        && context
-            .text_of(node)
-            .replace('_', "")
-            .parse::<i64>()
-            .is_ok_and(|n| n < SMALL_REPEAT)
-}
-
 #[cfg(test)]
 mod tests {
     use crate::analysis::check;
+    use crate::analysis::findings::{Finding, Level};
     use crate::analysis::parse::parse;
     use crate::analysis::rules::Rule;
     use crate::analysis::settings::Settings;
 
-    fn message(text: &str) -> String {
+    fn findings(text: &str, strict: bool) -> Vec<Finding> {
         let settings = Settings {
             rules: vec![Rule::EscapingClosureLargeObject],
+            strict,
             ..Settings::default()
         };
-        let findings = check(text, &parse(text), &settings);
-        assert_eq!(findings.len(), 1, "one finding in {text:?}");
-        findings[0].message.clone()
+        check(text, &parse(text), &settings)
+    }
+
+    fn message(text: &str) -> String {
+        let found = findings(text, true);
+        assert_eq!(found.len(), 1, "one finding in {text:?}");
+        found[0].message.clone()
     }
 
     #[test]
@@ -569,14 +342,51 @@ mod tests {
         );
         assert!(
             counted.ends_with(
-                "; it only uses `len(rows)`: compute that before defining `count` and capture \
-                 the result instead of `rows`"
+                "it only uses `len(rows)`: compute that before defining `count` and capture \
+                 the result instead"
             ),
+            "{counted}"
+        );
+        assert!(
+            counted.contains("one is made per call of `f()`"),
             "{counted}"
         );
         let whole = message(
             "def f(path):\n    rows = [l for l in open(path)]\n    return lambda: (len(rows), rows)\n",
         );
         assert!(!whole.contains("it only uses"), "{whole}");
+        assert!(whole.contains("keeping it may be the point"), "{whole}");
+    }
+
+    /// The fixture's strict-only closures (they use the whole large value) are reported, at
+    /// the strict level, and only with `strict`.
+    #[test]
+    fn whole_value_uses_are_strict_only() {
+        let text =
+            include_str!("../../../../tests/fixtures/rules/rh101_escaping_closure_large_object.py");
+        let strict: Vec<usize> = findings(text, true)
+            .iter()
+            .filter(|f| f.level == Level::Strict)
+            .map(|f| text[..f.range.start].lines().count())
+            .collect();
+        let default = findings(text, false);
+        assert!(default.iter().all(|f| f.level == Level::Default));
+        for needle in [
+            "def on_done",
+            "def ready",
+            "lambda: matrix.sum()",
+            "lambda key: table[key]",
+            "lambda key: data[key]",
+            "lambda: content",
+            "lambda: padding",
+            "def has_line",
+        ] {
+            let line = text[..text.find(needle).unwrap()].lines().count();
+            assert!(
+                strict.contains(&line),
+                "{needle} (line {line}) not in {strict:?}"
+            );
+        }
+        assert_eq!(strict.len(), 8, "{strict:?}");
     }
 }

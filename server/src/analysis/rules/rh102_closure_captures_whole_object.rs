@@ -1,7 +1,7 @@
 //! # RH102 closure-captures-whole-object-for-part
 //!
-//! ## What it flags
-//! A nested function or lambda that escapes the function that made it (see RH101 for the
+//! ## What it does
+//! Flags a nested function or lambda that escapes the function that made it (see RH101 for the
 //! routes) and uses a captured variable only through one attribute or item chain, the same one
 //! every time: `big.config["x"]`, `request.headers`, `dataset.rows[0]`. Item keys must be
 //! literals. The variable must hold an object the function made itself (the result of a call,
@@ -9,7 +9,14 @@
 //! caller, who usually keeps it alive anyway (a context, a model field, a graph). Method calls on the captured object itself (`big.method()`), assignments through
 //! it, `self` and `cls`, and imported modules are not flagged: they need the whole object.
 //!
-//! ## Why it leaks
+//! Reported by default only when the captured object is evidently large, by the same notion
+//! as RH101's (a comprehension over a file, `json.load`, a `pandas` reader, ...); any other
+//! object is reported only with `strict = true`. Never flagged: a piece that is a bound method
+//! (`logs.append` holds all of `logs` anyway), an object that also leaves the function (returned
+//! or stored beside the closure), a module (`__import__`, `importlib.import_module`), and a
+//! store through the variable (`ret, box[0] = box[0], 0`).
+//!
+//! ## Why is this bad?
 //! A closure captures variables, not expressions: the cell holds the whole object, so
 //! everything the object references stays alive for as long as the closure does, although the
 //! closure only ever reads one small piece of it.
@@ -23,7 +30,17 @@
 //!     return formatter
 //! ```
 //!
-//! ## Fix
+//! ## Use instead
+//! ```python
+//! def make_formatter(path):
+//!     dataset = load_dataset(path)
+//!     first = dataset.rows[0]
+//!     def formatter(value):
+//!         return f"{value} / {first}"             # keeps one row
+//!     return formatter
+//! ```
+//!
+//! ## Fix safety
 //! Offered (unsafe): read the piece into a fresh local on the line before the `def` (above its
 //! decorators) or the statement that makes the lambda, with the same indentation, and use the
 //! local in the closure: `rows_0 = dataset.rows[0]`. The local is named after the piece's last
@@ -48,14 +65,18 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
+use crate::analysis::escape::hoist::{hoist, making, one_line};
+use crate::analysis::escape::large::{is_builtin_value, large_binding};
+use crate::analysis::escape::part::{is_store_target, normalized, only_chain};
 use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
-use crate::analysis::fixes::StatementLines;
+use crate::analysis::findings::{Finding, Fix, Level, Related, Safety};
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
-use crate::analysis::syntax::{chain_top, named_children};
+use crate::analysis::semantic::Checker;
+use crate::analysis::syntax::chain_top;
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
     for closure in escape::closures(context) {
         let pieces: Vec<(&str, Vec<Node>)> = closure
@@ -72,7 +93,17 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         for (name, chains) in pieces {
             // Stored on or registered with the captured object itself: the closure cannot
             // outlive it, so capturing it costs nothing.
-            if escape.route.holder() == Some(name) {
+            if escape.route.holder() == Some(name) || leaves_otherwise(context, &closure, name) {
+                continue;
+            }
+            let large = large_binding(context, &closure, name);
+            // `logs.append` on a list is a bound method: it holds all of `logs` anyway.
+            let value = closure
+                .captured_binding(context, name)
+                .and_then(|b| b.value);
+            let attribute_first =
+                normalized(context.text_of(chains[0]))[name.len()..].starts_with('.');
+            if attribute_first && value.is_some_and(|v| is_builtin_value(context, v)) {
                 continue;
             }
             // The shortest chain comes first: the piece the closure needs.
@@ -85,20 +116,72 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                 range: use_.byte_range(),
                 message: format!("the only use of `{name}`: `{chain}`"),
             }));
+            let maker = &context.scopes.scope(closure.parent).name;
+            let (level, evidence) = match &large {
+                Some((value, what)) => (
+                    Level::Default,
+                    format!(
+                        "`{name}` is {what} (line {}), made per call of `{maker}()`",
+                        context.lines.line_of(value.start_byte())
+                    ),
+                ),
+                None => (
+                    Level::Strict,
+                    format!("nothing shows that `{name}` is large"),
+                ),
+            };
             findings.push(Finding {
                 rule: Rule::ClosureCapturesWholeObject,
                 range: closure.name_range(context),
                 message: format!(
-                    "{} {} and keeps all of `{name}` alive to read only `{chain}`",
+                    "{} {} and keeps all of `{name}` alive to read only `{chain}`: {evidence}",
                     closure.label(context),
                     escape.route.describe(),
                 ),
                 related,
                 fixes,
+                level,
             });
         }
     }
     findings
+}
+
+/// Whether the captured object also leaves the function another way (returned, yielded,
+/// stored on an attribute or in a container): whoever gets it keeps it alive anyway, and may
+/// change the state the closure reads, which must then be read late.
+fn leaves_otherwise(context: &Context, closure: &Closure, name: &str) -> bool {
+    let Some(owner) = escape::binding_scope(context, closure, name) else {
+        return false;
+    };
+    let Some(symbol) = context.scopes.scope(owner).symbol(name) else {
+        return false;
+    };
+    symbol
+        .occurrences
+        .iter()
+        .filter(|o| o.role == Role::Use)
+        .filter_map(|o| context.node_at(o.range.clone()))
+        .any(|mut node| {
+            while let Some(parent) = node.parent() {
+                match parent.kind() {
+                    "expression_list" | "tuple" | "list" | "parenthesized_expression" => {
+                        node = parent
+                    }
+                    "return_statement" | "yield" => return true,
+                    "assignment" => {
+                        return parent
+                            .child_by_field_name("right")
+                            .is_some_and(|r| r.id() == node.id())
+                            && parent
+                                .child_by_field_name("left")
+                                .is_some_and(|l| matches!(l.kind(), "attribute" | "subscript"));
+                    }
+                    _ => return false,
+                }
+            }
+            false
+        })
 }
 
 /// The unsafe fix that reads the piece (`chains[0]`, the shortest chain) into a fresh local
@@ -128,19 +211,6 @@ fn hoist_piece(context: &Context, closure: &Closure, name: &str, chains: &[Node]
     })
 }
 
-/// "defining `handler`", "making the lambda": what the hoisted line comes before.
-pub(super) fn making(context: &Context, closure: &Closure) -> String {
-    match closure.node.kind() {
-        "lambda" => "making the lambda".to_string(),
-        _ => format!("defining `{}`", context.scopes.scope(closure.scope).name),
-    }
-}
-
-/// `text` on one line, runs of whitespace shown as one space, for titles.
-pub(super) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// The node inside `chain` that reads `piece` (compared without whitespace): `a.b` in `a.b.c`.
 fn piece_in<'t>(context: &Context, chain: Node<'t>, piece: &str) -> Option<Node<'t>> {
     let mut node = chain;
@@ -152,174 +222,6 @@ fn piece_in<'t>(context: &Context, chain: Node<'t>, piece: &str) -> Option<Node<
         };
     }
     Some(node)
-}
-
-/// Reads `value` (an expression over the captured `name`, written in the closure) into a fresh
-/// local on a line of its own right before the statement that makes `closure`, and replaces
-/// each of `uses` (nodes in the closure that compute the same value) with that local.
-///
-/// `None` unless this is provably the same computation, only earlier: the closure is made by a
-/// statement of its own lines directly in the function that holds `name` (not in a
-/// comprehension, a one-line body or after a `;`); that function binds, deletes and reads
-/// `name` only before the statement and no other scope inside it mentions `name`; the
-/// value's other names mean the same in the function as in the closure; and a local named
-/// after `base` (`base_2`, ...) is bound and read nowhere in the function or the scopes inside
-/// it.
-pub(super) fn hoist(
-    context: &Context,
-    closure: &Closure,
-    name: &str,
-    value: Node,
-    uses: &[Node],
-    base: &str,
-) -> Option<Vec<Edit>> {
-    let owner = escape::binding_scope(context, closure, name)?;
-    if owner != closure.parent || context.scopes.scope(owner).kind != ScopeKind::Function {
-        return None;
-    }
-    let statement = making_statement(closure.node)?;
-    if context.scope_containing(statement) != owner {
-        return None;
-    }
-    let lines = StatementLines::of(context.text, statement);
-    if !lines.indented() {
-        return None;
-    }
-    // Nothing touches the object from the statement on but the closure: no rebinding, no
-    // `del`, no other read (which might change it: `rows.append(...)`), and no other scope that
-    // could do so whenever it runs.
-    let symbol = context.scopes.scope(owner).symbol(name)?;
-    let settled = symbol
-        .occurrences
-        .iter()
-        .all(|o| o.range.end <= statement.start_byte());
-    let shared = descendants(context, owner)
-        .into_iter()
-        .filter(|&id| id != owner && id != closure.scope)
-        .any(|id| context.scopes.scope(id).symbol(name).is_some());
-    if !settled || shared || !same_names_outside(context, closure, owner, name, value) {
-        return None;
-    }
-    let local = fresh_local(context, owner, base)?;
-    let mut edits = vec![Edit {
-        range: lines.start..lines.start,
-        text: format!(
-            "{}{local} = {}{}",
-            lines.indent,
-            context.text_of(value),
-            lines.newline
-        ),
-    }];
-    edits.extend(uses.iter().map(|use_| Edit {
-        range: use_.byte_range(),
-        text: local.clone(),
-    }));
-    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
-    Some(edits)
-}
-
-/// The statement whose execution makes the closure: the `def` (with its decorators) or the
-/// statement of a block around the `lambda`.
-fn making_statement(closure: Node) -> Option<Node> {
-    if closure.kind() == "function_definition" {
-        return Some(
-            closure
-                .parent()
-                .filter(|p| p.kind() == "decorated_definition")
-                .unwrap_or(closure),
-        );
-    }
-    // Only a lambda every run of the statement makes: not one behind `if`/`else`, `and`/`or`,
-    // nor in a compound statement's header (an `elif` test, a loop condition).
-    let mut node = closure;
-    loop {
-        let parent = node.parent()?;
-        if parent.kind() == "block" {
-            return matches!(node.kind(), "expression_statement" | "return_statement")
-                .then_some(node);
-        }
-        if matches!(parent.kind(), "conditional_expression" | "boolean_operator") {
-            return None;
-        }
-        node = parent;
-    }
-}
-
-/// Whether every name `value` reads, other than `name`, resolves in `owner` as in the closure:
-/// a global or builtin that neither the function nor the closure binds. (`name` itself is the
-/// captured variable: the closure reads it from `owner`'s cell.)
-fn same_names_outside(
-    context: &Context,
-    closure: &Closure,
-    owner: ScopeId,
-    name: &str,
-    value: Node,
-) -> bool {
-    let mut stack = vec![value];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
-            "identifier" => {
-                let is_attribute_name = node.parent().is_some_and(|p| {
-                    p.kind() == "attribute"
-                        && p.child_by_field_name("attribute")
-                            .is_some_and(|a| a.id() == node.id())
-                });
-                let read = context.text_of(node);
-                if is_attribute_name || read == name {
-                    continue;
-                }
-                let global_in = |scope: ScopeId| {
-                    context
-                        .scopes
-                        .scope(scope)
-                        .symbol(read)
-                        .is_none_or(|s| s.scope == NameScope::GlobalImplicit)
-                };
-                if !(global_in(closure.scope) && global_in(owner)) {
-                    return false;
-                }
-            }
-            // Keys are literals; anything that makes a scope of its own is beyond this.
-            "lambda"
-            | "list_comprehension"
-            | "set_comprehension"
-            | "dictionary_comprehension"
-            | "generator_expression"
-            | "named_expression"
-            | "await"
-            | "yield" => return false,
-            _ => stack.extend(named_children(node)),
-        }
-    }
-    true
-}
-
-/// `scope` and every scope nested in it.
-fn descendants(context: &Context, scope: ScopeId) -> Vec<ScopeId> {
-    let mut found = Vec::new();
-    let mut pending = vec![scope];
-    while let Some(id) = pending.pop() {
-        found.push(id);
-        pending.extend(context.scopes.scope(id).children.iter().copied());
-    }
-    found
-}
-
-/// `base`, or `base_2`, `base_3`, ...: the first that no scope from `owner` inward mentions,
-/// so binding it in `owner` changes what no existing name means.
-fn fresh_local(context: &Context, owner: ScopeId, base: &str) -> Option<String> {
-    let scopes = descendants(context, owner);
-    let taken = |candidate: &str| {
-        scopes
-            .iter()
-            .any(|&id| context.scopes.scope(id).symbol(candidate).is_some())
-    };
-    (1..10)
-        .map(|n| match n {
-            1 => base.to_string(),
-            _ => format!("{base}_{n}"),
-        })
-        .find(|candidate| !taken(candidate))
 }
 
 /// A name for the local holding `chain`'s value: its last attribute or string key, with the
@@ -467,6 +369,21 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
     if !made_here {
         return false;
     }
+    // A module (`__import__(...)`, `importlib.import_module(...)`) lives in `sys.modules`.
+    let imports_module = context.bindings(scope, name).iter().any(|b| {
+        b.value
+            .filter(|v| v.kind() == "call")
+            .and_then(|v| v.child_by_field_name("function"))
+            .is_some_and(|f| {
+                context.text_of(f) == "__import__"
+                    || context
+                        .qualified_name(f)
+                        .is_some_and(|q| q == "importlib.import_module")
+            })
+    });
+    if imports_module {
+        return false;
+    }
     // State shared through the object (`state[0] = ...` somewhere) must be read late.
     if written_through(context, scope, name) {
         return false;
@@ -510,112 +427,13 @@ fn written_through(context: &Context, scope: ScopeId, name: &str) -> bool {
             .filter_map(|o| context.node_at(o.range.clone()))
             .any(|node| {
                 let target = chain_top(node);
-                target.id() != node.id()
-                    && target.parent().is_some_and(|p| {
-                        p.kind() == "delete_statement"
-                            || matches!(p.kind(), "assignment" | "augmented_assignment")
-                                && p.child_by_field_name("left")
-                                    .is_some_and(|l| l.id() == target.id())
-                    })
+                target.id() != node.id() && is_store_target(target)
             });
         if written {
             return true;
         }
     }
     false
-}
-
-/// The chain nodes (`dataset.rows[0]`) when every use of `name` in the closure reads the same
-/// attribute or item chain; `None` when any use needs the whole object.
-fn only_chain<'t>(
-    context: &Context<'t>,
-    closure: &Closure<'t>,
-    name: &str,
-) -> Option<Vec<Node<'t>>> {
-    let chains: Vec<Node> = closure
-        .reads(context, name)?
-        .into_iter()
-        .map(chain_of)
-        .collect::<Option<_>>()?;
-    // Reading `a.b` and `a.b.c` needs only `a.b`: the shortest chain, when it prefixes all.
-    let shortest = *chains.iter().min_by_key(|c| c.byte_range().len())?;
-    let piece = normalized(context.text_of(shortest));
-    // `f.__doc__`, `cls.__name__`: metadata of functions and classes, which live anyway.
-    if piece[name.len()..].starts_with(".__") {
-        return None;
-    }
-    chains
-        .iter()
-        .all(|chain| {
-            let text = normalized(context.text_of(*chain));
-            text.strip_prefix(&piece)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-        })
-        .then(|| {
-            let mut ordered = chains.clone();
-            ordered.sort_by_key(|c| c.byte_range().len());
-            ordered
-        })
-}
-
-/// The attribute/item chain read from a name (`name.a["k"].b`), or `None` when the name is
-/// used whole: bare, called, or with a method called on it directly.
-fn chain_of(name: Node) -> Option<Node> {
-    let mut chain = name;
-    while let Some(parent) = chain.parent() {
-        let extends = match parent.kind() {
-            "attribute" => parent
-                .child_by_field_name("object")
-                .is_some_and(|o| o.id() == chain.id()),
-            "subscript" => {
-                parent
-                    .child_by_field_name("value")
-                    .is_some_and(|v| v.id() == chain.id())
-                    && parent
-                        .children_by_field_name("subscript", &mut parent.walk())
-                        .all(is_literal_key)
-            }
-            _ => false,
-        };
-        if !extends {
-            break;
-        }
-        chain = parent;
-    }
-    // A method called on the chain needs the object the method is bound to.
-    let parent = chain.parent()?;
-    if parent.kind() == "call"
-        && parent
-            .child_by_field_name("function")
-            .is_some_and(|f| f.id() == chain.id())
-        && chain.kind() == "attribute"
-    {
-        chain = chain.child_by_field_name("object")?;
-    }
-    // Writing through the chain (`big.x = 1`, `del big[k]`) needs the object too.
-    let written = chain.parent().is_some_and(|p| {
-        matches!(p.kind(), "assignment" | "augmented_assignment")
-            && p.child_by_field_name("left")
-                .is_some_and(|l| l.id() == chain.id())
-            || p.kind() == "delete_statement"
-    });
-    (chain.id() != name.id() && !written).then_some(chain)
-}
-
-fn is_literal_key(key: Node) -> bool {
-    match key.kind() {
-        "integer" => true,
-        // An f-string with replacement fields reads other variables.
-        "string" => !key
-            .named_children(&mut key.walk())
-            .any(|part| part.kind() == "interpolation"),
-        "unary_operator" => key.named_child(0).is_some_and(|n| n.kind() == "integer"),
-        _ => false,
-    }
-}
-
-fn normalized(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 #[cfg(test)]
@@ -629,8 +447,10 @@ mod tests {
     /// `text` after the first fix of its one RH102 finding, checked to compile with CPython;
     /// `None` when the finding has no fix.
     fn fixed(text: &str) -> Option<String> {
+        // `g()` is not evidently large: these findings are strict ones.
         let settings = Settings {
             rules: vec![Rule::ClosureCapturesWholeObject],
+            strict: true,
             ..Settings::default()
         };
         let findings = check(text, &parse(text), &settings);
@@ -716,5 +536,48 @@ mod tests {
             ),
             None
         );
+    }
+}
+
+#[cfg(test)]
+mod levels {
+    use crate::analysis::check;
+    use crate::analysis::findings::Level;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::Settings;
+
+    /// The fixture's strict-only closures (nothing shows the object is large) are reported
+    /// with `strict`, at the strict level; the excluded shapes are not reported at all.
+    #[test]
+    fn objects_not_known_large_are_strict_only() {
+        let text =
+            include_str!("../../../../tests/fixtures/rules/rh102_closure_captures_whole_object.py");
+        let settings = Settings {
+            rules: vec![Rule::ClosureCapturesWholeObject],
+            strict: true,
+            ..Settings::default()
+        };
+        let lines = |level: Level| -> Vec<usize> {
+            check(text, &parse(text), &settings)
+                .iter()
+                .filter(|f| f.level == level)
+                .map(|f| text[..f.range.start].lines().count())
+                .collect()
+        };
+        let strict = lines(Level::Strict);
+        for needle in [
+            "def formatter",
+            "lambda: config.settings",
+            "lambda: response.body",
+            "def get(obj)",
+        ] {
+            let line = text[..text.find(needle).unwrap()].lines().count();
+            assert!(
+                strict.contains(&line),
+                "{needle} (line {line}) not in {strict:?}"
+            );
+        }
+        assert_eq!(strict.len(), 4, "{strict:?}");
     }
 }

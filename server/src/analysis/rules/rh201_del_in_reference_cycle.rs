@@ -1,14 +1,16 @@
 //! # RH201 del-in-reference-cycle
 //!
-//! ## What it flags
-//! A class that defines `__del__` (itself or through a base class in the same file) and whose
+//! ## What it does
+//! Flags a class that defines `__del__` (itself or through a base class in the same file) and whose
 //! methods put its instance in a reference cycle: a store of something that holds the instance
 //! into an object the instance reaches. Seen:
 //! - back references: `child.parent = self` where the instance owns `child` (`self.children.append(child)`,
 //!   `self.child = child`, `child = self.child`, `for child in self.children`), and
 //!   `self.parent = parent` together with `parent.children.append(self)`;
 //! - `self.child = Child(self)` where `Child` is a class of the same file whose `__init__` keeps
-//!   that argument (`self.parent = parent`);
+//!   that argument (`self.parent = parent`), or an imported class made with the instance itself
+//!   as an argument (`self.writer = StreamWriter(transport, self, None, loop)`: an object made
+//!   with its protocol or owner keeps it);
 //! - callables bound to the instance stored on it: `self.cb = self.method`, a lambda or nested
 //!   function capturing `self`, `functools.partial(self.method)` (these are RH202 findings too);
 //! - the instance stored in itself: `self.me = self`, `self.items.append(self)`.
@@ -17,11 +19,16 @@
 //! its back reference. Related information points to each statement that closes a cycle and to
 //! `__del__`. Not flagged: weak references (`weakref.ref(self)`, `weakref.proxy(self)`,
 //! `weakref.WeakMethod`, weak containers), `self.parent = parent` alone (a reference to another
-//! object is not a cycle through the instance), objects handed `self` whose class this file does
-//! not define (the file cannot tell whether they keep it), and class-level registries (a
-//! different leak, RH301).
+//! object is not a cycle through the instance), functions (not classes) of other modules handed
+//! `self`, and class-level registries (a different leak, RH301).
 //!
-//! ## Why it leaks
+//! Reported only with `strict = true`: every cycle the class makes is broken by the code
+//! (`self._writer = None` in `connection_lost`, `del self.root.drag` in `finish`, a queue of
+//! callbacks drained by `clear()`), or the class is made once per process (only at module
+//! level). The message says which, or that the class is made per call or connection and
+//! nothing breaks the cycle.
+//!
+//! ## Why is this bad?
 //! Reference counting never frees a cycle. Before Python 3.4 the cyclic garbage collector did not
 //! free cycles containing an object with `__del__` either: it moved them to `gc.garbage`, where
 //! they stayed for the life of the process. Since Python 3.4 (PEP 442) the collector frees them,
@@ -45,7 +52,20 @@
 //!         print("bye")
 //! ```
 //!
-//! ## Fix
+//! ## Use instead
+//! ```python
+//! import weakref
+//!
+//! class Node:
+//!     def add(self, child):
+//!         child.parent = weakref.proxy(self)   # no cycle: freed as soon as it is unused
+//!         self.children.append(child)
+//! ```
+//! Or break the cycle when the object's use ends (`close()`, `__exit__`), or replace `__del__`
+//! with `weakref.finalize` or a context manager, which do not depend on when the object is
+//! collected.
+//!
+//! ## Fix safety
 //! Offered (unsafe): each back reference of the finding, `child.parent = self` (the instance
 //! itself assigned to an attribute of another object, in a statement of its own), becomes
 //! `child.parent = weakref.proxy(self)`, and `import weakref` is added when the file has no
@@ -81,11 +101,12 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, remove_statement, with_import};
 use crate::analysis::rules::Rule;
-use crate::analysis::rules::cycles::{
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::classes::{
     Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_target,
     wrap_in_weakref,
 };
@@ -109,8 +130,9 @@ struct Closing<'t> {
     back_reference: bool,
 }
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
-    let classes = Classes::new(context);
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
+    let classes = &checker.semantic.classes;
     let mut findings = Vec::new();
     for (index, class) in classes.classes.iter().enumerate() {
         let Some((del_class, del)) = classes.find_def(index, "__del__") else {
@@ -119,7 +141,7 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         let mut closing: Vec<(usize, Closing)> = Vec::new();
         for owner in classes.lineage(index) {
             for method in &classes.classes[owner].methods {
-                let analysis = InMethod::new(&classes, index, method);
+                let analysis = InMethod::new(classes, index, method);
                 for store in classes.stores_in(method) {
                     if closing
                         .iter()
@@ -170,14 +192,29 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             2 => " (1 more statement closes a cycle)".to_string(),
             n => format!(" ({} more statements close cycles)", n - 1),
         };
+        // Worth acting on when some cycle is neither on a once-per-process object nor broken
+        // by the code (`self._writer = None` in `connection_lost`).
+        let evidence: Vec<_> = closing
+            .iter()
+            .map(|(_, c)| {
+                checker
+                    .semantic
+                    .instance_evidence(context, index, c.target, Level::Strict)
+            })
+            .collect();
+        let evidence = evidence
+            .iter()
+            .find(|e| e.level == Level::Default)
+            .unwrap_or(&evidence[0]);
         let message = format!(
             "`{}` defines `__del__` ({del_where}) and its instances are in a reference cycle: \
-             `{}` (line {}) {}{more}. {}",
+             `{}` (line {}) {}{more}. {}. {}",
             class.name,
             snippet(context, first.statement),
             context.lines.line_of(first.statement.start_byte()),
             first.explain(context),
             consequence(context.settings.target_version),
+            evidence.text,
         );
         let mut related: Vec<Related> = closing
             .iter()
@@ -199,13 +236,14 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
             ),
         });
         findings.push(Finding {
+            level: evidence.level,
             rule: Rule::DelInReferenceCycle,
             range: class.name_node.byte_range(),
             message,
             related,
-            fixes: proxy_fix(&classes, index, &closing)
+            fixes: proxy_fix(classes, index, &closing)
                 .into_iter()
-                .chain(finalize_fix(&classes, index, del_class, del))
+                .chain(finalize_fix(classes, index, del_class, del))
                 .collect(),
         });
     }
@@ -465,9 +503,30 @@ class Node:
         let settings = Settings {
             rules: vec![Rule::DelInReferenceCycle],
             target_version: target,
+            strict: true,
             ..Settings::default()
         };
         check(TREE, &parse(TREE), &settings)
+    }
+
+    #[test]
+    fn a_class_this_file_never_makes_is_strict_only() {
+        let default = Settings {
+            rules: vec![Rule::DelInReferenceCycle],
+            ..Settings::default()
+        };
+        assert!(check(TREE, &parse(TREE), &default).is_empty());
+        let per_call = format!("{TREE}\n\ndef handle(request):\n    return Node()\n");
+        let found = check(&per_call, &parse(&per_call), &default);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.ends_with(
+                "`Node` is made per call in `handle()` (line 14); nothing in this file sets \
+                 `child.parent` back to None or deletes it"
+            ),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]
@@ -539,6 +598,7 @@ class Node:
     fn fixed(source: &str) -> Option<String> {
         let settings = Settings {
             rules: vec![Rule::DelInReferenceCycle],
+            strict: true,
             ..Settings::default()
         };
         let found = check(source, &parse(source), &settings);

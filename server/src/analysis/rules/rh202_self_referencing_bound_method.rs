@@ -1,7 +1,7 @@
 //! # RH202 self-referencing-bound-method
 //!
-//! ## What it flags
-//! A method that stores, on its own instance, a callable bound to that instance:
+//! ## What it does
+//! Flags a method that stores, on its own instance, a callable bound to that instance:
 //! `self.x = self.method` (a bound method), `self.cb = lambda: self.go()` or a nested function
 //! that captures `self`, or `functools.partial(self.method, ...)`; stored on an attribute, in an
 //! item, or added to a container the instance owns (`self.handlers.append(self.on_close)`,
@@ -15,9 +15,19 @@
 //! in a local only, class-level aliases (`close = shutdown`), and `self.name` where `name` is a
 //! property, a static or class method, or something the class also assigns on instances.
 //! `self.method` counts as a bound method only when the class (or a base class in the same
-//! file) defines `method` with a plain `def`.
+//! file) defines `method` with a plain `def`. The same cycle one call away is flagged too: a
+//! handle that keeps a bound method as its callback (`self._timer = loop.call_later(30,
+//! self._beat)`, `threading.Timer(5, self._beat)`).
 //!
-//! ## Why it leaks
+//! Not flagged either: a store into an object the instance does not make (`frame.f_trace =
+//! self.dispatch` where the frame was handed in). Reported only with `strict = true`: the code
+//! breaks the cycle (`self.on_data = None` or `self._timer.cancel()` in any method but
+//! `__init__`, a list of callbacks drained by its consumer), the class is made once per process
+//! (only at module level), or the store only runs when `hasattr(self, "x")` finds no such
+//! attribute (a fallback for subclasses that define it). The message says which, or that the
+//! class is made per call or connection and nothing breaks the cycle.
+//!
+//! ## Why is this bad?
 //! A bound method holds its instance (`__self__`), and a closure holds the cell of `self`. Stored
 //! on the instance, it makes a cycle: instance → attribute → bound method → instance. Reference
 //! counting never frees a cycle, so when the last outside reference goes, the instance and
@@ -35,7 +45,21 @@
 //!         ...
 //! ```
 //!
-//! ## Fix
+//! ## Use instead
+//! ```python
+//! class Connection:
+//!     def __init__(self, sock):
+//!         self.sock = sock
+//!
+//!     def close(self):
+//!         self.sock.close()
+//!
+//!     def on_data(self, data):            # look the method up when it is needed
+//!         self.handle_data(data)
+//! ```
+//! Or set the attribute back to `None` (or cancel the handle) when the object's use ends.
+//!
+//! ## Fix safety
 //! Offered (unsafe) for `self.x = self.method`: the store becomes
 //! `self.x = weakref.WeakMethod(self.method)` and every call `self.x(args)` in the class becomes
 //! `self.x()(args)` (`import weakref` is added when the file has no top-level import of it).
@@ -60,21 +84,23 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::with_import;
 use crate::analysis::rules::Rule;
-use crate::analysis::rules::cycles::{
-    Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_attribute,
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::classes::{
+    DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_attribute,
     store_target, wrap_in_weakref,
 };
 use crate::analysis::syntax::named_children;
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
-    let classes = Classes::new(context);
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
+    let classes = &checker.semantic.classes;
     let mut findings = Vec::new();
     for (index, class) in classes.classes.iter().enumerate() {
         for method in &class.methods {
-            let analysis = InMethod::new(&classes, index, method);
+            let analysis = InMethod::new(classes, index, method);
             let self_name = &method.self_name;
             for store in classes.stores_in(method) {
                 if !analysis.reachable(store.object, DEPTH) {
@@ -120,15 +146,37 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
                     let fixes = weak_method_fix(&analysis, store, value, &hold)
                         .into_iter()
                         .collect();
+                    // A handle to a scheduled call on an object is a connection's or a
+                    // session's far more often than an application's.
+                    let unknown = if matches!(hold.kind, HoldKind::Handle(_)) {
+                        Level::Default
+                    } else {
+                        Level::Strict
+                    };
+                    let mut evidence = checker.semantic.instance_evidence(
+                        context,
+                        index,
+                        store_target(store),
+                        unknown,
+                    );
+                    if let Some(guard) = hasattr_guard(context, store) {
+                        evidence.level = Level::Strict;
+                        evidence.text = format!(
+                            "the store runs only when `{}` finds no such attribute, and a \
+                             subclass usually defines it",
+                            context.text_of(guard)
+                        );
+                    }
                     findings.push(Finding {
+                        level: evidence.level,
                         rule: Rule::SelfReferencingBoundMethod,
                         range: value.byte_range(),
                         message: format!(
                             "{what} is {place}, so the `{}` instance refers to \
                              itself: a cycle reference counting never frees; the instance and \
                              everything it holds stay alive until the cyclic garbage collector \
-                             runs",
-                            class.name
+                             runs. {}",
+                            class.name, evidence.text
                         ),
                         related,
                         fixes,
@@ -138,6 +186,31 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The `hasattr(self, "x")` test that guards a store into `self.x`: a fallback for subclasses
+/// that do not define `x`.
+fn hasattr_guard<'t>(context: &Context<'t>, store: &Store<'t>) -> Option<Node<'t>> {
+    let attribute = context.text_of(store_attribute(store)?);
+    let mut node = store.statement;
+    while let Some(parent) = node.parent() {
+        if parent.kind() == "function_definition" {
+            return None;
+        }
+        if parent.kind() == "if_statement"
+            && let Some(condition) = parent.child_by_field_name("condition")
+        {
+            let text = context.text_of(condition);
+            if text.contains("hasattr(")
+                && (text.contains(&format!("\"{attribute}\""))
+                    || text.contains(&format!("'{attribute}'")))
+            {
+                return Some(condition);
+            }
+        }
+        node = parent;
+    }
+    None
 }
 
 /// `self.x = self.method` becomes `self.x = weakref.WeakMethod(self.method)`, and every call
@@ -287,11 +360,42 @@ mod tests {
     use crate::analysis::rules::Rule;
     use crate::analysis::settings::Settings;
 
+    /// The messages RH202 reports in `source`, with `strict` on or off.
+    fn messages(source: &str, strict: bool) -> Vec<String> {
+        crate::analysis::rules::findings_of(Rule::SelfReferencingBoundMethod, source, strict)
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn cycles_without_evidence_are_strict_only_and_say_why() {
+        let released = "class C:\n    def __init__(self):\n        self.cb = self.go\n\n    \
+                        def close(self):\n        self.cb = None\n\n    def go(self):\n        \
+                        pass\n";
+        assert!(messages(released, false).is_empty());
+        let strict = messages(released, true);
+        assert_eq!(strict.len(), 1);
+        assert!(
+            strict[0].contains("`self.cb = None` in `close()` (line 6) lets it go"),
+            "{strict:?}"
+        );
+        let once = format!("{}\nc = C()\n", released.replace("self.cb = None", "pass"));
+        assert!(messages(&once, false).is_empty());
+        assert!(messages(&once, true)[0].contains("`C` is made once, at module level (line 11)"));
+        let per_call = once.replace("c = C()", "def connect():\n    return C()");
+        assert!(messages(&per_call, false)[0].contains(
+            "`C` is made per call in `connect()` (line 12); nothing in this file sets `self.cb` \
+             back to None or deletes it"
+        ));
+    }
+
     /// The text after applying the first fix RH202 offers; `None` when it finds the cycle but
     /// offers no fix.
     fn fixed(source: &str) -> Option<String> {
         let settings = Settings {
             rules: vec![Rule::SelfReferencingBoundMethod],
+            strict: true,
             ..Settings::default()
         };
         let found = check(source, &parse(source), &settings);

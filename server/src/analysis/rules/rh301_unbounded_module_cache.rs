@@ -1,24 +1,32 @@
 //! # RH301 unbounded-module-cache
 //!
-//! ## What it flags
-//! A container (`{}`, `[]`, `set()`, `dict()`, `collections.defaultdict`, `OrderedDict`,
+//! ## What it does
+//! Flags a container (`{}`, `[]`, `set()`, `dict()`, `collections.defaultdict`, `OrderedDict`,
 //! `Counter`, `deque` without `maxlen`, literal or constructor) bound at module level or in a
 //! class body, that functions add to (`d[k] = v`, `.append`, `.add`, `.setdefault`, `.update`,
 //! `.extend`, `.insert`, `+=`, ...; through `self.x`, `cls.x` or `ClassName.x` for a class
 //! attribute) while nothing in the module ever removes from it: no `del d[k]`, `.pop`,
 //! `.popitem`, `.clear`, `.remove`, `.discard`, no reassignment of the name, no size check
-//! such as `if len(d) > N:`.
+//! such as `if len(d) > N:`. A default finding needs keys (or items) that come from the adding
+//! functions' arguments: one entry per distinct request path, user, message, ...
 //!
-//! Not flagged: adds with a literal key (`d["last"] = v`, `seen.add("x")`), which can only
+//! Silent for adds with a literal key (`d["last"] = v`, `seen.add("x")`), which can only
 //! replace; bounded structures (`functools.lru_cache`, `deque(maxlen=...)`,
 //! `weakref.WeakValueDictionary` / `WeakKeyDictionary` / `WeakSet`); tables only filled at
-//! import time (by module-level code, class bodies, `__init_subclass__`, or a function only
-//! called from module-level code); registries filled by a registration function
+//! import time (by module-level code, class bodies, `__init_subclass__`, decorators, or a
+//! function only called from module-level code); registries filled by a registration function
 //! (`register...`, `add_listener`, `subscribe`, ...: whether those registrations pile up is
 //! RH501's question); containers that escape the module's sight (returned, passed to a call,
-//! aliased, stored elsewhere), since whoever receives them may empty them.
+//! aliased, stored elsewhere), since whoever receives them may empty them; and containers keyed
+//! only by `id(obj)` or identity-hashed objects, which RH305 reports.
 //!
-//! ## Why it leaks
+//! Reported only with `strict = true`: a class attribute of a class defined inside a function
+//! (made per call, or in a test), keys checked against a fixed set (`assert key in _SUPPORTED`
+//! with `_SUPPORTED` a literal set, `frozenset`, tuple or list), entries whose values are reset
+//! (`d[k] = []`: only the keys stay), and keyed containers whose keys do not come from the
+//! adding functions' arguments (`d[os.getpid()] = ...`).
+//!
+//! ## Why is this bad?
 //! A module or a class lives as long as the process. Every key and value put into such a
 //! container stays reachable from it until something takes it out, so when a function that
 //! runs once per request, message or call adds to it, memory grows with the traffic the
@@ -35,7 +43,18 @@
 //!     return _rendered[key]
 //! ```
 //!
-//! ## Fix
+//! ## Use instead
+//! ```python
+//! @functools.lru_cache(maxsize=1024)
+//! def render_path(path):
+//!     return render_for(path)
+//! ```
+//!
+//! Otherwise bound the container (evict when `len(d)` passes a limit, an `OrderedDict` used as
+//! an LRU, `deque(maxlen=...)`), remove entries when they are done with, or let the garbage
+//! collector do it with `weakref.WeakValueDictionary` / `WeakKeyDictionary`.
+//!
+//! ## Fix safety
 //! Offered (unsafe) for a module-level dict (`{}` or `dict()`) that only one module-level
 //! function uses, as the memo of its arguments: the function gets
 //! `@functools.lru_cache(maxsize=N)` (N is the `lru-cache-maxsize` setting, 128 by default),
@@ -60,53 +79,28 @@
 //! mentioned anywhere else in the module. Other modules are not seen: one that resets the dict
 //! (`mod._cache = {}`, as test suites do) no longer clears anything, which the title says.
 //!
-//! By hand: otherwise bound the container (evict when `len(d)` passes a limit, an `OrderedDict`
-//! used as an LRU, `deque(maxlen=...)`), remove entries when they are done with, or let the
-//! garbage collector do it with `weakref.WeakValueDictionary` / `WeakKeyDictionary`.
-//!
 //! ## Options
-//! `lru-cache-maxsize` (default 128): the `maxsize` the fix writes. Its default severity is `information`, not `warning`: a memo whose keys come from a
-//! small fixed set (a few encodings, prefix lengths, configured names) looks exactly like one
-//! keyed by request data, and only the reader can tell. On the standard library about 13 of
-//! its 33 findings are real growth. Raise it with `severity = { RH301 = "warning" }`.
+//! `lru-cache-maxsize` (default 128): the `maxsize` the fix writes. Its default severity is
+//! `information`, not `warning`: a memo whose keys come from a small fixed set the code does not
+//! spell out (a few encodings, configured names) looks exactly like one keyed by request data,
+//! and only the reader can tell. Raise it with `severity = { RH301 = "warning" }`.
 
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, overlap, remove_statement, with_import};
-use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol, SymbolFlags};
-use crate::analysis::syntax::{keyword_argument, named_children};
+use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol};
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::containers::{
+    ADDING_METHODS, ContainerUse, ModuleContainer, REMOVING_METHODS, container_use,
+    depends_on_arguments, growing_container, identity_key, is_keyed, is_literal,
+    is_registration_name, module_containers,
+};
+use crate::analysis::syntax::named_children;
 
-/// Methods that put something into a list, dict, set or deque.
-const ADDING_METHODS: &[&str] = &[
-    "append",
-    "appendleft",
-    "add",
-    "extend",
-    "extendleft",
-    "insert",
-    "setdefault",
-    "update",
-    "__setitem__",
-];
-/// Methods that take something out, or may (`symmetric_difference_update`).
-const REMOVING_METHODS: &[&str] = &[
-    "pop",
-    "popitem",
-    "popleft",
-    "clear",
-    "remove",
-    "discard",
-    "__delitem__",
-    "difference_update",
-    "intersection_update",
-    "symmetric_difference_update",
-    "rotate",
-];
 /// Builtins that read a container they are passed without keeping it.
 const READING_BUILTINS: &[&str] = &[
     "len",
@@ -137,16 +131,6 @@ const READING_BUILTINS: &[&str] = &[
     "type",
     "next",
 ];
-/// Containers from `collections` that grow like the builtins.
-const COLLECTIONS: &[(&str, &str)] = &[
-    ("collections.defaultdict", "defaultdict"),
-    ("collections.OrderedDict", "OrderedDict"),
-    ("collections.Counter", "Counter"),
-    ("collections.deque", "deque"),
-];
-/// Leading words of function names that mark a registry (callers decide how much goes in):
-/// `register_codec`, `addLevelName`, `add_listener`, `subscribe`.
-const REGISTRATION_WORDS: &[&str] = &["register", "add", "bind", "subscribe", "connect", "install"];
 
 /// What one mention of the container does to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,24 +143,18 @@ enum Effect {
     Escape,
 }
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
-    for captures in context.matches(Family::Caches) {
-        let (Some(binding), Some(target), Some(value)) = (
-            captures.get("cache_binding"),
-            captures.get("cache_target"),
-            captures.get("cache_value"),
-        ) else {
-            continue;
-        };
-        let scope = context.scope_containing(target);
+    for ModuleContainer {
+        binding,
+        target,
+        value,
+        scope,
+        container,
+    } in module_containers(context)
+    {
         let kind = context.scopes.scope(scope).kind;
-        if !matches!(kind, ScopeKind::Module | ScopeKind::Class) {
-            continue;
-        }
-        let Some(container) = container_kind(context, value) else {
-            continue;
-        };
         let name = context.text_of(target);
         let mentions = if kind == ScopeKind::Module {
             module_mentions(context, target)
@@ -186,11 +164,19 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         let Some(mentions) = mentions else {
             continue;
         };
-        let keyed = !matches!(container, "list" | "deque");
+        let keyed = is_keyed(container);
         let defaultdict = container == "defaultdict";
         let mut adds = Vec::new();
         let mut bounded = false;
+        let mut resets = Vec::new();
         for mention in mentions {
+            if keyed && mention.adds_here && resets_entry(context, mention.node) {
+                // `d[k] = []`: the value let go of, only the key kept.
+                if !literal_key(mention.node) {
+                    resets.push(mention.node);
+                }
+                continue;
+            }
             match effect(context, mention.node, keyed, defaultdict) {
                 Effect::Bound | Effect::Escape => {
                     bounded = true;
@@ -206,10 +192,18 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         if bounded {
             continue;
         }
+        // Only empty values put in (`seen[k] = None`): those are the adds.
+        let reset = if adds.is_empty() {
+            adds = resets;
+            None
+        } else {
+            resets.first().copied()
+        };
         let adders: Vec<(Node, ScopeId)> = adds
             .into_iter()
             .filter_map(|node| {
-                runtime_function(context, node)
+                context
+                    .runtime_function(node)
                     .filter(|&f| !fills_at_import_or_registers(context, f))
                     .map(|f| (node, f))
             })
@@ -217,9 +211,25 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         if adders.is_empty() {
             continue;
         }
+        let keys: Vec<(Node, ScopeId)> = adders
+            .iter()
+            .filter_map(|&(node, function)| added_key(context, node).map(|k| (k, function)))
+            .collect();
+        if keyed
+            && keys.len() == adders.len()
+            && keys
+                .iter()
+                .all(|&(key, function)| identity_key(context, function, key).is_some())
+        {
+            // Keyed by `id(obj)` or identity-hashed objects: RH305's finding.
+            continue;
+        }
         let mut finding = finding(
             context, binding, target, name, container, kind, scope, &adders,
         );
+        if let Some(reason) = harmless(context, scope, keyed, &keys, reset) {
+            finding.level = Level::strict_because(&mut finding.message, &reason);
+        }
         if kind == ScopeKind::Module && container == "dict" {
             finding
                 .fixes
@@ -264,6 +274,7 @@ fn finding(
         [] => unreachable!("a finding has adders"),
     };
     Finding {
+        level: Level::Default,
         rule: Rule::UnboundedModuleCache,
         range: binding.byte_range(),
         message: format!(
@@ -302,11 +313,165 @@ fn literal_key(mention: Node) -> bool {
     key.is_some_and(is_literal)
 }
 
-fn is_literal(node: Node) -> bool {
+/// Why a growing container does little harm, when the code says so: its class is made per
+/// call of a function, its values are reset (`d[k] = []`), or its keys come from a fixed set or
+/// not from the adding functions' callers.
+fn harmless(
+    context: &Context,
+    scope: ScopeId,
+    keyed: bool,
+    keys: &[(Node, ScopeId)],
+    reset: Option<Node>,
+) -> Option<String> {
+    let line = |node: Node| context.lines.line_of(node.start_byte());
+    let holder = context.scopes.scope(scope);
+    if holder.kind == ScopeKind::Class
+        && let Some(outer) = enclosing_function(context, scope)
+    {
+        return Some(format!(
+            "class `{}` is defined inside `{}()`, so it and its container are made per call",
+            holder.name,
+            context.scopes.scope(outer).name
+        ));
+    }
+    if let Some(reset) = reset {
+        let statement = adding_statement(reset);
+        return Some(format!(
+            "`{}` (line {}) lets go of the values; only the keys stay",
+            context.text_of(statement),
+            line(statement)
+        ));
+    }
+    if !keyed || keys.is_empty() {
+        return None;
+    }
+    if let Some((key, fixed)) = keys
+        .iter()
+        .find_map(|&(key, function)| fixed_key_set(context, function, key).map(|f| (key, f)))
+        && keys
+            .iter()
+            .all(|&(k, f)| fixed_key_set(context, f, k).is_some())
+    {
+        return Some(format!(
+            "its keys are checked against a fixed set (`{} in {}`, line {})",
+            context.text_of(key),
+            context.text_of(fixed),
+            line(fixed)
+        ));
+    }
+    if !keys
+        .iter()
+        .any(|&(key, function)| depends_on_arguments(context, function, key, &[]))
+    {
+        return Some("its keys do not come from the adding functions' arguments".to_string());
+    }
+    None
+}
+
+/// The function a class statement runs in, if it is nested in one.
+fn enclosing_function(context: &Context, scope: ScopeId) -> Option<ScopeId> {
+    let mut parent = context.scopes.scope(scope).parent;
+    while let Some(id) = parent {
+        if context.scopes.scope(id).kind.is_function_like() {
+            return Some(id);
+        }
+        parent = context.scopes.scope(id).parent;
+    }
+    None
+}
+
+/// `d[k] = []` / `{}` / `set()`: an entry's value emptied, not a new one. (`d[k] = None` is
+/// not: a negative cache records a miss that way.)
+fn resets_entry(context: &Context, mention: Node) -> bool {
+    let Some(subscript) = mention.parent().filter(|p| {
+        p.kind() == "subscript"
+            && p.child_by_field_name("value")
+                .is_some_and(|v| v.id() == mention.id())
+    }) else {
+        return false;
+    };
+    let Some(assignment) = subscript.parent().filter(|a| {
+        a.kind() == "assignment"
+            && a.child_by_field_name("left")
+                .is_some_and(|l| l.id() == subscript.id())
+    }) else {
+        return false;
+    };
+    assignment
+        .child_by_field_name("right")
+        .is_some_and(|value| match value.kind() {
+            "list" | "dictionary" | "set" => named_children(value).is_empty(),
+            "call" => {
+                growing_container(context, value).is_some()
+                    && value
+                        .child_by_field_name("arguments")
+                        .is_some_and(|a| named_children(a).is_empty())
+            }
+            _ => false,
+        })
+}
+
+/// The key (or item) an add puts in: `d[key] = v`, `d[key].append(v)` on a defaultdict,
+/// `s.add(key)`, `d.setdefault(key, v)`, `x += [item]`.
+fn added_key<'t>(context: &Context<'t>, mention: Node<'t>) -> Option<Node<'t>> {
+    if let ContainerUse::Add { key, .. } = container_use(context, mention) {
+        return Some(key);
+    }
+    let parent = mention.parent()?;
+    match parent.kind() {
+        "subscript" => parent.child_by_field_name("subscript"),
+        "augmented_assignment" => parent.child_by_field_name("right"),
+        _ => None,
+    }
+}
+
+/// The fixed set a key is checked against in its function (`assert key in _SUPPORTED`,
+/// `if key not in ("a", "b"): raise ...`): a literal set, tuple, list or `frozenset` of
+/// literals, or a module-level name bound once to one.
+fn fixed_key_set<'t>(context: &Context<'t>, function: ScopeId, key: Node<'t>) -> Option<Node<'t>> {
+    let scope = context.scopes.scope(function);
+    let definition = context
+        .tree
+        .root_node()
+        .descendant_for_byte_range(scope.range.start, scope.range.end)?;
+    let key_text = context.text_of(key);
+    let mut stack = vec![definition];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "comparison_operator"
+            && let [left, right] = named_children(node)[..]
+            && context.text_of(left) == key_text
+            && context.text[left.end_byte()..right.start_byte()].contains("in")
+            && is_fixed_set(context, right)
+        {
+            return Some(right);
+        }
+        stack.extend(named_children(node));
+    }
+    None
+}
+
+fn is_fixed_set(context: &Context, node: Node) -> bool {
     match node.kind() {
-        "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" => true,
-        "tuple" | "parenthesized_expression" => named_children(node).into_iter().all(is_literal),
-        "unary_operator" => node.child_by_field_name("argument").is_some_and(is_literal),
+        "set" | "tuple" | "list" => named_children(node).into_iter().all(is_literal),
+        "call" => {
+            node.child_by_field_name("function")
+                .is_some_and(|f| matches!(context.text_of(f), "frozenset" | "set" | "tuple"))
+                && node.child_by_field_name("arguments").is_some_and(|a| {
+                    match named_children(a)[..] {
+                        [only] => {
+                            matches!(only.kind(), "set" | "tuple" | "list")
+                                && named_children(only).into_iter().all(is_literal)
+                        }
+                        _ => false,
+                    }
+                })
+        }
+        "identifier" => {
+            let bindings = context.bindings(ScopeId(0), context.text_of(node));
+            matches!(bindings.as_slice(), [only] if only.value.is_some_and(|v| {
+                v.kind() != "identifier" && is_fixed_set(context, v)
+            }))
+        }
         _ => false,
     }
 }
@@ -335,43 +500,6 @@ fn adding_statement(mention: Node) -> Node {
         node = parent;
     }
     mention
-}
-
-/// The container a right-hand side makes, by its short name; `None` for anything else, and
-/// for `deque(maxlen=...)`.
-fn container_kind<'a>(context: &Context, value: Node) -> Option<&'a str> {
-    match value.kind() {
-        "dictionary" | "dictionary_comprehension" => return Some("dict"),
-        "list" | "list_comprehension" => return Some("list"),
-        "set" | "set_comprehension" => return Some("set"),
-        "call" => {}
-        _ => return None,
-    }
-    let function = value.child_by_field_name("function")?;
-    let arguments = value.child_by_field_name("arguments")?;
-    if function.kind() == "identifier"
-        && let Some(builtin) = ["dict", "list", "set"]
-            .into_iter()
-            .find(|b| *b == context.text_of(function))
-    {
-        // A module that rebinds `dict` means something else by it.
-        let shadowed = context
-            .scopes
-            .scope(ScopeId(0))
-            .symbol(builtin)
-            .is_some_and(|s| s.flags.contains_any(SymbolFlags::BOUND));
-        return (!shadowed).then_some(builtin);
-    }
-    let qualified = context.qualified_name(function)?;
-    let (_, short) = COLLECTIONS.iter().find(|(q, _)| *q == qualified)?;
-    if *short == "deque" {
-        let has_maxlen = named_children(arguments).len() > 1
-            || keyword_argument(arguments, context.text, "maxlen").is_some();
-        if has_maxlen {
-            return None;
-        }
-    }
-    Some(short)
 }
 
 /// One mention of the container: the expression that denotes it.
@@ -421,22 +549,6 @@ fn is_augmented_target(node: Node) -> bool {
     })
 }
 
-/// Every `x.name` in the file.
-fn attribute_nodes<'t>(context: &Context<'t>, name: &str) -> Vec<Node<'t>> {
-    context
-        .identifiers(name)
-        .into_iter()
-        .filter_map(|identifier| {
-            let attribute = identifier.parent()?;
-            (attribute.kind() == "attribute"
-                && attribute
-                    .child_by_field_name("attribute")
-                    .is_some_and(|a| a.id() == identifier.id()))
-            .then_some(attribute)
-        })
-        .collect()
-}
-
 /// Adds the mentions of `symbol` other than its binding `target` (each a use or a `del`, or an
 /// in-place `x += ...`), marked `adds_here`; `None` when something rebinds the name.
 fn symbol_mentions<'t>(
@@ -481,7 +593,7 @@ fn class_mentions<'t>(
         .iter()
         .find(|s| s.occurrences.iter().any(|o| o.range == target.byte_range()))?;
     symbol_mentions(root, symbol, target, false, &mut mentions)?;
-    for attribute in attribute_nodes(context, name) {
+    for attribute in context.attributes(name) {
         mentions.push(Mention {
             node: attribute,
             adds_here: refers_to_class(context, attribute, class),
@@ -681,20 +793,6 @@ fn in_condition(mut node: Node) -> bool {
     false
 }
 
-/// The function or lambda whose body runs `node`, looking through comprehensions and class
-/// bodies; `None` for code that runs at import time.
-fn runtime_function(context: &Context, node: Node) -> Option<ScopeId> {
-    let mut scope = context.scope_containing(node);
-    loop {
-        let current = context.scopes.scope(scope);
-        match current.kind {
-            ScopeKind::Function | ScopeKind::Lambda => return Some(scope),
-            ScopeKind::Module => return None,
-            _ => scope = current.parent?,
-        }
-    }
-}
-
 /// Whether a function adds to the container only while the program is being defined
 /// (`__init_subclass__`, a helper only called while the module is imported), or is a
 /// registration function whose callers decide how much goes in.
@@ -771,25 +869,6 @@ fn collect_returns<'t>(node: Node<'t>, returns: &mut Vec<Node<'t>>) {
     }
 }
 
-/// `register`, `register_codec`, `addLevelName`, `_add_alias`, or a configured name.
-fn is_registration_name(context: &Context, name: &str) -> bool {
-    let bare = name.trim_start_matches('_');
-    let word_then_boundary = |word: &str| {
-        bare.len() >= word.len()
-            && bare[..word.len()].eq_ignore_ascii_case(word)
-            && bare[word.len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| c == '_' || c.is_ascii_uppercase())
-    };
-    REGISTRATION_WORDS.iter().any(|w| word_then_boundary(w))
-        || context
-            .settings
-            .registration_names
-            .iter()
-            .any(|r| r == name)
-}
-
 /// Whether a function only runs while the module is imported: a module-level function whose
 /// every mention is a call or decorator in module-level code or in another such function
 /// (`del helper` afterwards is fine), or a function nested in one.
@@ -844,7 +923,7 @@ fn mentions_only_called_at_import(
             if !(is_callee || parent.kind() == "decorator") {
                 return false;
             }
-            if let Some(caller) = runtime_function(context, node)
+            if let Some(caller) = context.runtime_function(node)
                 && !runs_only_at_import(context, caller, visiting)
             {
                 return false;
@@ -1332,6 +1411,27 @@ mod tests {
                 "import functools as ft\n@ft.lru_cache(maxsize=16)\ndef f(a, b):\n    return [a] * b\nhandlers = [f]\n"
             )
         );
+    }
+
+    fn levels(text: &str) -> Vec<crate::analysis::findings::Level> {
+        crate::analysis::rules::levels_of(Rule::UnboundedModuleCache, text)
+    }
+
+    #[test]
+    fn strict_reports_local_classes_fixed_keys_reset_values_and_keys_not_from_callers() {
+        use crate::analysis::findings::Level::{Default, Strict};
+        let local_class = "def test_purge():\n    class C:\n        purged = []\n        def purge(self, q):\n            self.purged.append(q)\n";
+        assert_eq!(levels(local_class), [Strict]);
+        let fixed = "_OK = frozenset({'a', 'b'})\n_c = {}\ndef get(code):\n    assert code in _OK\n    _c[code] = [code]\n";
+        assert_eq!(levels(fixed), [Strict]);
+        let reset = "_b = {}\ndef put(k, v):\n    _b[k] = v\ndef take(k):\n    _b[k] = []\n";
+        assert_eq!(levels(reset), [Strict]);
+        let not_from_callers = "import os\n_p = {}\ndef conn():\n    _p[os.getpid()] = 1\n";
+        assert_eq!(levels(not_from_callers), [Strict]);
+        let by_request = "_r = {}\ndef handle(request):\n    _r[request.path] = request\n";
+        assert_eq!(levels(by_request), [Default]);
+        let by_identity = "_i = {}\ndef keep(obj):\n    _i[id(obj)] = obj\n";
+        assert_eq!(levels(by_identity), []);
     }
 
     #[test]

@@ -1,13 +1,24 @@
 //! # RH302 cached-instance-method
 //!
-//! ## What it flags
-//! `functools.lru_cache` or `functools.cache` (however imported, called or not) on an instance
-//! method: a function defined in a class body that is not a `staticmethod` or `classmethod`, in
-//! any decorator order (`__new__`, `__init_subclass__` and `__class_getitem__` are implicitly
-//! static or class methods). Methods of `Enum` classes are exempt: their instances live as long as
-//! the class anyway. The same shape flake8-bugbear's B019 and pylint's W1518 report.
+//! ## What it does
+//! Flags `functools.lru_cache` or `functools.cache` on an instance method: a `def` in a class
+//! body that Python binds to the instance (not a `staticmethod` or `classmethod`, counting
+//! `f = classmethod(f)` after the `def`; `__new__`, `__init_subclass__` and
+//! `__class_getitem__` are implicitly static or class methods), in any decorator order, through
+//! `property`, however the cache is imported or called, through an alias
+//! (`memoize = functools.lru_cache(maxsize=None)` then `@memoize`), or applied by assignment in
+//! the class body (`total = functools.lru_cache(maxsize=None)(_total)`). The same shape
+//! flake8-bugbear's B019 and pylint's W1518 report.
 //!
-//! ## Why it leaks
+//! Silent for class methods, static methods and functions under a descriptor class of this
+//! file whose `__get__` calls them with the class (a `classproperty`).
+//!
+//! Reported only with `strict = true`: a cache bounded by `maxsize` (`lru_cache()` keeps 128 by
+//! default), on a class whose instances are values (Enum, NamedTuple, frozen dataclass: equal
+//! instances share an entry), on a class made once at module level, or one that something
+//! empties (`x.total.cache_clear()`).
+//!
+//! ## Why is this bad?
 //! The cache belongs to the function, which lives as long as the class, usually the whole
 //! process. Each entry holds the call's arguments, `self` included, so every instance the method
 //! was ever called on stays alive, with everything it references. `maxsize` bounds how many,
@@ -26,23 +37,30 @@
 //!         return sum(self.rows)
 //! ```
 //!
-//! ## Fix
-//! Offered (unsafe) for a method that takes only `self`: the cache decorator becomes
-//! `@functools.cached_property`, which stores the result on the instance, and every
-//! `x.total()` in the file becomes `x.total` (an import of `functools` is added when nothing
-//! names it). Unsafe because `total` becomes an attribute: code in other modules that calls
-//! `x.total()` must drop the `()` too. Offered only when the file shows everything that
-//! changes: the cache is the method's only decorator, the method is not `async` or a dunder,
-//! the class keeps an instance `__dict__` (no `__slots__`, no class decorator but a
-//! `dataclass` without `slots`, no metaclass but `abc.ABCMeta`, no `NamedTuple` /
-//! `TypedDict` base), no other class in the file binds the name, no string in the file spells
-//! it (`getattr(x, "total")`), and every `.total` in the file is a call without arguments on
-//! `self` in a method of the class or on an instance the file makes with `Class(...)`; and
-//! the target version has `cached_property` (3.8). Otherwise the message says what to do.
+//! ## Use instead
+//! ```python
+//! class Report:
+//!     @functools.cached_property      # stored on the instance, dies with it
+//!     def total(self):
+//!         return sum(self.rows)
+//! ```
 //!
-//! By hand, for a method with arguments: keep a cache per instance (a dict attribute, or
+//! For a method with arguments: keep a cache per instance (a dict attribute, or
 //! `self.total = functools.lru_cache()(self._total)` in `__init__`, which ties the cache's
 //! lifetime to the instance), or cache a module-level function of the needed values only.
+//!
+//! ## Fix safety
+//! Offered, unsafe, for a method that takes only `self`: the cache decorator becomes
+//! `@functools.cached_property`, and every `x.total()` in the file becomes `x.total` (an import
+//! of `functools` is added when nothing names it). Unsafe because `total` becomes an attribute:
+//! code in other modules that calls `x.total()` must drop the `()` too. Offered only when the
+//! file shows everything that changes: the cache is the method's only decorator, the method is
+//! not `async` or a dunder, the class keeps an instance `__dict__` (no `__slots__`, no class
+//! decorator but a `dataclass` without `slots`, no metaclass but `abc.ABCMeta`, no `NamedTuple`
+//! / `TypedDict` base), no other class in the file binds the name, no string in the file spells
+//! it (`getattr(x, "total")`), and every `.total` in the file is a call without arguments on
+//! `self` in a method of the class or on an instance the file makes with `Class(...)`; and the
+//! target version has `cached_property` (3.8). Otherwise the message says what to do.
 //!
 //! ## Options
 //! None.
@@ -52,136 +70,213 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::{Imported, Needed};
 use crate::analysis::fixes::with_import;
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::function_kind::{
+    self, Cache, CacheBound, Kind, Receiver, cache_application, caches_on, class_defs, class_facts,
+    defining_class,
+};
+use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
-const CACHES: &[&str] = &["functools.lru_cache", "functools.cache"];
-/// Methods Python makes static (`__new__`) or class methods without a decorator.
-const IMPLICIT_CLASS_OR_STATIC: &[&str] = &["__new__", "__init_subclass__", "__class_getitem__"];
-const ENUM_BASES: &[&str] = &[
-    "enum.Enum",
-    "enum.IntEnum",
-    "enum.StrEnum",
-    "enum.Flag",
-    "enum.IntFlag",
-    "enum.ReprEnum",
-];
+/// A cache on a method: `@cache` above its `def`, or `name = cache(def_name)` in the class body.
+struct CachedMethod<'t> {
+    cache: Cache<'t>,
+    /// The cached `def`.
+    function: Node<'t>,
+    /// The name the class binds the cached method to.
+    name: Node<'t>,
+    /// Where to report: the decorator (with its `@`) or the assignment.
+    at: Range<usize>,
+    /// Whether the cache is the `def`'s decorator (the fix rewrites only those).
+    decorated: bool,
+}
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let mut findings = Vec::new();
     for captures in context.matches(Family::Caches) {
-        let (Some(definition), Some(name)) = (captures.get("definition"), captures.get("name"))
-        else {
-            continue;
-        };
-        let Some(function) = definition.child_by_field_name("definition") else {
-            continue;
-        };
-        // The scope model decides whether this def is a method: its scope's parent is a class.
-        let Some(scope) = context.scopes.scope_of_node(function.byte_range()) else {
-            continue;
-        };
-        let Some(class) = context
-            .scopes
-            .scope(scope)
-            .parent
-            .map(|p| context.scopes.scope(p))
-        else {
-            continue;
-        };
-        if class.kind != ScopeKind::Class {
-            continue;
-        }
-        let method = context.text_of(name);
-        let decorators = decorators(function);
-        if IMPLICIT_CLASS_OR_STATIC.contains(&method)
-            || decorators
-                .iter()
-                .any(|d| is_builtin(context, *d, &["staticmethod", "classmethod"]))
+        let cached = if let (Some(definition), Some(name)) =
+            (captures.get("definition"), captures.get("name"))
         {
-            continue;
-        }
-        let Some((cache, cache_name)) = decorators
-            .iter()
-            .find_map(|d| cache_decorator(context, *d).map(|name| (*d, name)))
-        else {
+            decorated(context, definition, name)
+        } else if let (Some(target), Some(value)) =
+            (captures.get("cache_target"), captures.get("cache_value"))
+        {
+            assigned(context, target, value)
+        } else {
+            None
+        };
+        let Some(cached) = cached else {
             continue;
         };
-        let class_node = context
-            .tree
-            .root_node()
-            .descendant_for_byte_range(class.range.start, class.range.end);
-        if class_node.is_some_and(|node| is_enum(context, node)) {
+        let Some(class_node) = defining_class(cached.function) else {
             continue;
-        }
-        // The whole decorator, `@` included.
-        let range = cache
-            .parent()
-            .map_or(cache.byte_range(), |decorator| decorator.byte_range());
-        let class_id = context.scopes.scope(scope).parent;
-        let fix = match (class_node, class_id) {
-            (Some(class_node), Some(class_id)) => {
-                cached_property_fix(context, function, name, cache, class_node, class_id)
-            }
-            _ => None,
         };
-        let mut message = format!(
-            "`{cache_name}` on method `{method}` keeps every `self` it is called with alive: \
-             the cache lives as long as class `{}` and holds each call's arguments",
-            class.name
-        );
-        if fix.is_none() {
-            message.push_str(&suggestion(function, method));
-        }
-        findings.push(Finding {
-            rule: Rule::CachedInstanceMethod,
-            range,
-            message,
-            related: vec![Related {
-                range: name.byte_range(),
-                message: format!("`{method}` is an instance method: its first argument is `self`"),
-            }],
-            fixes: fix.into_iter().collect(),
-        });
+        findings.push(finding(checker, &cached, class_node));
     }
     findings
 }
 
-/// The cache a decorator applies, `@functools.cache` or `@functools.lru_cache(...)`.
-fn cache_decorator(context: &Context, decorator: Node) -> Option<String> {
-    let callable = if decorator.kind() == "call" {
-        decorator.child_by_field_name("function")?
-    } else {
-        decorator
-    };
-    context
-        .qualified_name(callable)
-        .filter(|name| CACHES.contains(&name.as_str()))
-}
-
-/// Whether `node` is one of the builtins `names`, not rebound by an import.
-fn is_builtin(context: &Context, node: Node, names: &[&str]) -> bool {
-    node.kind() == "identifier"
-        && names.contains(&context.text_of(node))
-        && context.qualified_name(node).is_none()
-}
-
-/// Whether a class derives from an `enum` base (directly, as this file can tell).
-fn is_enum(context: &Context, class: Node) -> bool {
-    let Some(bases) = class.child_by_field_name("superclasses") else {
-        return false;
-    };
-    named_children(bases).into_iter().any(|base| {
-        context
-            .qualified_name(base)
-            .is_some_and(|name| ENUM_BASES.contains(&name.as_str()))
+/// `@functools.cache` (or an alias, in any decorator order) on a `def` that receives the
+/// instance.
+fn decorated<'t>(
+    context: &Context<'t>,
+    definition: Node<'t>,
+    name: Node<'t>,
+) -> Option<CachedMethod<'t>> {
+    let function = definition.child_by_field_name("definition")?;
+    if function_kind::kind(context, function).receiver() != Some(Receiver::Instance) {
+        return None;
+    }
+    let cache = caches_on(context, function).into_iter().next()?;
+    // The whole decorator, `@` included.
+    let at = cache
+        .node
+        .parent()
+        .map_or(cache.node.byte_range(), |decorator| decorator.byte_range());
+    Some(CachedMethod {
+        cache,
+        function,
+        name,
+        at,
+        decorated: true,
     })
+}
+
+/// `total = functools.lru_cache(maxsize=None)(_total)` in a class body, `_total` an instance
+/// method of the same class.
+fn assigned<'t>(
+    context: &Context<'t>,
+    target: Node<'t>,
+    value: Node<'t>,
+) -> Option<CachedMethod<'t>> {
+    let assignment = target.parent()?;
+    let body = assignment
+        .parent()?
+        .parent()
+        .filter(|b| b.kind() == "block")?;
+    let class = body.parent().filter(|c| c.kind() == "class_definition")?;
+    let (cache, wrapped) = cache_application(context, value)?;
+    let wrapped_name = context.text_of(wrapped);
+    let function = class_defs(class).into_iter().find(|d| {
+        d.child_by_field_name("name")
+            .is_some_and(|n| context.text_of(n) == wrapped_name)
+    })?;
+    if function_kind::kind(context, function) != Kind::InstanceMethod {
+        return None;
+    }
+    Some(CachedMethod {
+        cache,
+        function,
+        name: target,
+        at: assignment.byte_range(),
+        decorated: false,
+    })
+}
+
+fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Finding {
+    let context = checker.context;
+    let method = context.text_of(cached.name);
+    let class_name = class_node
+        .child_by_field_name("name")
+        .map_or("", |n| context.text_of(n));
+    let facts = class_facts(context, class_node);
+    let made = checker
+        .semantic
+        .classes
+        .classes
+        .iter()
+        .position(|c| c.node.id() == class_node.id())
+        .map_or(Made::Unknown, |index| checker.semantic.made(index));
+    let cleared = cache_clear_call(context, method);
+    let cache_name = &cached.cache.spelled;
+    let mut message = format!(
+        "`{cache_name}` on method `{method}` keeps every `{class_name}` it is called with \
+         alive: the cache lives as long as class `{class_name}` and holds each call's \
+         arguments, `self` included"
+    );
+    // Why it does little harm, when the code says so.
+    let harmless = if cached.cache.bound == CacheBound::MaxSize {
+        Some("the cache is bounded by its `maxsize`, so it keeps at most that many".to_string())
+    } else if facts.is_value() {
+        Some(format!(
+            "`{class_name}` is an immutable value (Enum, NamedTuple or frozen): equal instances \
+             share one entry"
+        ))
+    } else if made.is_once() {
+        Some(made.describe(context, class_name))
+    } else {
+        cleared.map(|call| {
+            format!(
+                "`{}` empties it (line {})",
+                context.text_of(call),
+                context.lines.line_of(call.start_byte())
+            )
+        })
+    };
+    let level = match &harmless {
+        Some(reason) => Level::strict_because(&mut message, reason),
+        None => {
+            message.push_str(", without bound, and nothing calls `cache_clear()`");
+            if !matches!(made, Made::Unknown) {
+                message.push_str(&format!("; {}", made.describe(context, class_name)));
+            }
+            Level::Default
+        }
+    };
+    let class_scope = context
+        .scopes
+        .scope_of_node(class_node.byte_range())
+        .filter(|&s| context.scopes.scope(s).kind == ScopeKind::Class);
+    let fix = match class_scope {
+        Some(class) if cached.decorated => cached_property_fix(
+            context,
+            cached.function,
+            cached.name,
+            cached.cache.node,
+            class_node,
+            class,
+        ),
+        _ => None,
+    };
+    if fix.is_none() {
+        message.push_str(&suggestion(cached.function, method));
+    }
+    Finding {
+        level,
+        rule: Rule::CachedInstanceMethod,
+        range: cached.at.clone(),
+        message,
+        related: vec![Related {
+            range: cached.name.byte_range(),
+            message: format!("`{method}` is an instance method: its first argument is `self`"),
+        }],
+        fixes: fix.into_iter().collect(),
+    }
+}
+
+/// A `x.method.cache_clear()` call anywhere in the file.
+fn cache_clear_call<'t>(context: &Context<'t>, method: &str) -> Option<Node<'t>> {
+    context
+        .identifiers("cache_clear")
+        .into_iter()
+        .find_map(|identifier| {
+            let attribute = identifier.parent().filter(|p| p.kind() == "attribute")?;
+            let object = attribute.child_by_field_name("object")?;
+            let named = match object.kind() {
+                "attribute" => object.child_by_field_name("attribute")?,
+                _ => object,
+            };
+            let call = attribute.parent().filter(|c| c.kind() == "call")?;
+            (context.text_of(named) == method).then_some(call)
+        })
 }
 
 /// What to do instead, for a finding that comes without a fix.
@@ -398,10 +493,7 @@ fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
     let name = context.text_of(object);
     let method = context.scope_containing(object);
     let scope = context.scopes.scope(method);
-    if scope.kind != ScopeKind::Function
-        || scope.parent != Some(class)
-        || scope.params.first().is_none_or(|p| p != name)
-    {
+    if scope.kind != ScopeKind::Function || scope.parent != Some(class) {
         return false;
     }
     let never_rebound = scope.symbol(name).is_some_and(|s| {
@@ -409,18 +501,16 @@ fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
             .iter()
             .all(|o| matches!(o.role, Role::Param | Role::Use))
     });
-    let definition = context
+    let receives_instance = context
         .tree
         .root_node()
         .descendant_for_byte_range(scope.range.start, scope.range.end)
-        .filter(|n| n.byte_range() == scope.range);
-    let instance_method = definition.is_some_and(|d| {
-        !IMPLICIT_CLASS_OR_STATIC.contains(&scope.name.as_str())
-            && !decorators(d)
-                .iter()
-                .any(|d| is_builtin(context, *d, &["staticmethod", "classmethod"]))
-    });
-    never_rebound && instance_method
+        .filter(|d| d.kind() == "function_definition" && d.byte_range() == scope.range)
+        .and_then(|d| function_kind::receiver(context, d))
+        .is_some_and(|(receiver, first)| {
+            receiver == Receiver::Instance && context.text_of(first) == name
+        });
+    never_rebound && receives_instance
 }
 
 /// An instance of the class: `Class(...)`, or a name every binding of which (in the scope that
@@ -488,7 +578,7 @@ fn is_construction(context: &Context, call: Node, class: ScopeId) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::analysis::check;
-    use crate::analysis::findings::Finding;
+    use crate::analysis::findings::{Finding, Level};
     use crate::analysis::fixes::apply_edits;
     use crate::analysis::parse::parse;
     use crate::analysis::rules::Rule;
@@ -534,6 +624,54 @@ mod tests {
         );
         let shadowed = "from functools import cache\nfunctools = None\n\nclass R:\n    @cache\n    def total(self):\n        return 1\n";
         assert_eq!(fixed(shadowed), None);
+    }
+
+    fn levels(text: &str) -> Vec<Level> {
+        crate::analysis::rules::levels_of(Rule::CachedInstanceMethod, text)
+    }
+
+    #[test]
+    fn bounded_value_singleton_and_cleared_caches_are_strict() {
+        let method = |decorator: &str, extra: &str| {
+            format!(
+                "import functools\nimport typing\n{extra}\nclass C{}:\n    @{decorator}\n    def f(self, x):\n        return x\n",
+                if extra.contains("NT") {
+                    "(typing.NamedTuple)"
+                } else {
+                    ""
+                }
+            )
+        };
+        assert_eq!(levels(&method("functools.cache", "")), [Level::Default]);
+        assert_eq!(
+            levels(&method("functools.lru_cache(maxsize=None)", "")),
+            [Level::Default]
+        );
+        assert_eq!(levels(&method("functools.lru_cache", "")), [Level::Strict]);
+        assert_eq!(
+            levels(&method("functools.lru_cache(maxsize=64)", "")),
+            [Level::Strict]
+        );
+        assert_eq!(levels(&method("functools.cache", "# NT")), [Level::Strict]);
+        let once = format!("{}c = C()\n", method("functools.cache", ""));
+        assert_eq!(levels(&once), [Level::Strict]);
+        let cleared = format!("{}C.f.cache_clear()\n", method("functools.cache", ""));
+        assert_eq!(levels(&cleared), [Level::Strict]);
+        let per_call = format!(
+            "{}def handle():\n    return C().f(1)\n",
+            method("functools.cache", "")
+        );
+        assert_eq!(levels(&per_call), [Level::Default]);
+    }
+
+    #[test]
+    fn aliases_and_assignments_are_caches_too() {
+        let alias = "import functools\nmemo = functools.lru_cache(maxsize=None)\nclass C:\n    @memo\n    def f(self):\n        return 1\n";
+        assert_eq!(levels(alias), [Level::Default]);
+        let assigned = "import functools\nclass C:\n    def _f(self):\n        return 1\n    f = functools.lru_cache(maxsize=None)(_f)\n";
+        assert_eq!(levels(assigned), [Level::Default]);
+        let class_method = "import functools\nclass C:\n    @functools.cache\n    def f(cls):\n        return 1\n    f = classmethod(f)\n";
+        assert_eq!(levels(class_method), []);
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! # RH401 thread-local-in-pool
 //!
-//! ## What it flags
-//! A module-level `threading.local()` (however imported, or an instance of a
-//! `threading.local` subclass defined in the module) whose attribute is set by a function the
-//! same module runs in a thread pool, while nothing deletes that attribute (`del local.x`,
+//! ## What it does
+//! Flags the set of an attribute of a module-level `threading.local()` (however imported, or an
+//! instance of a `threading.local` subclass defined in the module) in a function the same module
+//! runs in a thread pool, while nothing deletes that attribute (`del local.x`,
 //! `delattr(local, "x")`, or `local.x = None`). The pool must be visible: the module creates a
 //! `concurrent.futures.ThreadPoolExecutor` or `multiprocessing.pool.ThreadPool` and submits to it
 //! (`submit`, `map`, `apply_async`, `imap`, `starmap`, ...), or hands the function to
@@ -16,7 +16,13 @@
 //! what a thread-local is for. Nor an attribute reset in a `finally:` block (the save-and-restore
 //! idiom), nor a local that is passed to other code, which may clear it.
 //!
-//! ## Why it leaks
+//! Also flagged: a `threading.local()` kept on an instance (`self._local = threading.local()`)
+//! whose attribute is set by a method the instance runs in its own pool, and a module-level
+//! local set in a request handler, which a WSGI/ASGI server or framework runs in its worker
+//! threads (a `(environ, start_response)` or `(scope, receive, send)` signature, a `request`
+//! parameter, a `handle_request` or middleware function). The finding is on the set.
+//!
+//! ## Why is this bad?
 //! Pool threads are not created per task: a `ThreadPoolExecutor` keeps its workers until it is
 //! shut down, and the event loop's default executor lives as long as the loop. A thread-local's
 //! attributes are freed only when their thread ends, so the value a task stores there (a request,
@@ -40,7 +46,21 @@
 //!         return list(pool.map(handle, requests))
 //! ```
 //!
-//! ## Fix
+//! ## Use instead
+//! ```python
+//! import contextvars
+//!
+//! current_request = contextvars.ContextVar("current_request")
+//!
+//! def handle(request):
+//!     token = current_request.set(request)
+//!     try:
+//!         return process()
+//!     finally:
+//!         current_request.reset(token)   # nothing left behind in the worker
+//! ```
+//!
+//! ## Fix safety
 //! Offered (unsafe) when every pool submission in the file is `asyncio.to_thread`, which runs
 //! each task in a copy of the caller's context, so that a context variable set by the task goes
 //! with it: `name = threading.local()` becomes one `contextvars.ContextVar` per attribute,
@@ -70,12 +90,13 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::analysis::context::{Binding, Context};
-use crate::analysis::findings::{Edit, Finding, Fix, Related, Safety};
+use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
+use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::named_children;
 
 const THREAD_LOCALS: &[&str] = &["threading.local", "_threading_local.local"];
@@ -112,24 +133,32 @@ struct PoolRun<'t> {
     pool_kind: &'static str,
 }
 
+/// Why a function runs in a pooled thread.
+#[derive(Clone)]
+enum Run<'t> {
+    /// It is submitted to a pool in this module, or called by a function that is.
+    Pool(PoolRun<'t>),
+    /// It is a request handler (the function, and what says so), which a WSGI/ASGI server or
+    /// framework runs in its worker threads.
+    Handler(ScopeId, String),
+}
+
 /// One `local.attr = value` in code a pool runs.
 struct PooledSet<'t> {
     attribute: &'t str,
     site: Node<'t>,
     value: Node<'t>,
     setter: ScopeId,
-    run: PoolRun<'t>,
+    run: Run<'t>,
 }
 
-pub(super) fn check(context: &Context) -> Vec<Finding> {
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
     let locals = thread_locals(context);
     if locals.is_empty() {
         return Vec::new();
     }
     let (runs, copy_context) = pool_runs(context);
-    if runs.is_empty() {
-        return Vec::new();
-    }
     let mut findings = Vec::new();
     for (binding, target) in locals {
         if let Some(mut finding) = check_local(context, binding, target, &runs) {
@@ -176,13 +205,14 @@ fn thread_locals<'t>(context: &Context<'t>) -> Vec<(Node<'t>, Node<'t>)> {
         let Some(assignment) = call.parent().filter(|p| p.kind() == "assignment") else {
             return;
         };
-        let Some(target) = assignment
-            .child_by_field_name("left")
-            .filter(|l| l.kind() == "identifier")
-        else {
+        let Some(target) = assignment.child_by_field_name("left") else {
             return;
         };
-        if context.scope_containing(assignment) == ScopeId(0) && !seen.contains(&call.id()) {
+        let at_module =
+            target.kind() == "identifier" && context.scope_containing(assignment) == ScopeId(0);
+        if (at_module || instance_attribute(context, target).is_some())
+            && !seen.contains(&call.id())
+        {
             seen.push(call.id());
             locals.push((assignment, target));
         }
@@ -221,7 +251,11 @@ fn check_local<'t>(
     let name = context.text_of(target);
     let mut sets: Vec<(&str, Node, Node)> = Vec::new();
     let mut released: Vec<&str> = Vec::new();
-    for node in global_mentions(context, target)? {
+    let mentions = match target.kind() {
+        "identifier" => global_mentions(context, target)?,
+        _ => instance_mentions(context, target)?,
+    };
+    for node in mentions {
         match mention(context, node) {
             Mention::Set {
                 attribute,
@@ -250,16 +284,21 @@ fn check_local<'t>(
         {
             continue;
         }
-        let Some(setter) = runtime_function(context, site) else {
+        let Some(setter) = context.runtime_function(site) else {
             continue;
         };
-        if let Some(run) = runs.get(&setter) {
+        let run = runs
+            .get(&setter)
+            .copied()
+            .map(Run::Pool)
+            .or_else(|| request_handler(context, setter).map(|why| Run::Handler(setter, why)));
+        if let Some(run) = run {
             pooled.push(PooledSet {
                 attribute,
                 site,
                 value,
                 setter,
-                run: *run,
+                run,
             });
         }
     }
@@ -273,11 +312,29 @@ fn check_local<'t>(
         }
     };
     let setter = function_name(first.setter);
-    let submitted = function_name(first.run.submitted);
-    let how = if first.setter == first.run.submitted {
-        format!("{setter} sets it and runs in the pool")
-    } else {
-        format!("{setter} sets it and is called by {submitted}, which runs in the pool")
+    let (how, pool) = match &first.run {
+        Run::Pool(run) => {
+            let submitted = function_name(run.submitted);
+            let how = if first.setter == run.submitted {
+                format!("{setter} sets it and runs in the pool")
+            } else {
+                format!("{setter} sets it and is called by {submitted}, which runs in the pool")
+            };
+            (
+                format!(
+                    "{how}, submitted on line {}",
+                    context.lines.line_of(run.submission.start_byte())
+                ),
+                format!(" of the {} (line {})", run.pool_kind, run.pool_line),
+            )
+        }
+        Run::Handler(handler, why) => (
+            format!(
+                "{} is {why}, which servers run in pooled worker threads",
+                function_name(*handler)
+            ),
+            String::new(),
+        ),
     };
     let mut attributes: Vec<&str> = Vec::new();
     for set in &pooled {
@@ -296,14 +353,11 @@ fn check_local<'t>(
         ),
     };
     let message = format!(
-        "`{name}.{}` keeps `{}` (set on line {}) alive in each worker thread of the {} (line {}) after \
-         its task ends: {how}, submitted on line {}, and nothing deletes the attribute{others}",
+        "`{name}.{}` keeps `{}` (set on line {}) alive in each worker thread{pool} after its \
+         task ends: {how}, and nothing deletes the attribute{others}",
         first.attribute,
         short(context.text_of(first.value)),
         context.lines.line_of(first.site.start_byte()),
-        first.run.pool_kind,
-        first.run.pool_line,
-        context.lines.line_of(first.run.submission.start_byte()),
     );
     let mut related = Vec::new();
     for set in &pooled {
@@ -318,21 +372,28 @@ fn check_local<'t>(
     }
     let mut submissions: Vec<usize> = Vec::new();
     for set in &pooled {
-        if !submissions.contains(&set.run.submission.id()) {
-            submissions.push(set.run.submission.id());
+        if let Run::Pool(run) = &set.run
+            && !submissions.contains(&run.submission.id())
+        {
+            submissions.push(run.submission.id());
             related.push(Related {
-                range: set.run.submission.byte_range(),
+                range: run.submission.byte_range(),
                 message: format!(
                     "{} is submitted to the {} here",
-                    function_name(set.run.submitted),
-                    set.run.pool_kind
+                    function_name(run.submitted),
+                    run.pool_kind
                 ),
             });
         }
     }
-    Some(Finding {
-        rule: Rule::ThreadLocalInPool,
+    related.push(Related {
         range: binding.byte_range(),
+        message: format!("`{name}` is made here"),
+    });
+    Some(Finding {
+        level: Level::Default,
+        rule: Rule::ThreadLocalInPool,
+        range: first.site.byte_range(),
         message,
         related,
         fixes: Vec::new(),
@@ -347,6 +408,83 @@ fn short(text: &str) -> String {
     } else {
         line.to_string()
     }
+}
+
+/// `self.name` in a method of a class whose first parameter is `self`: the attribute's name and
+/// the class scope.
+fn instance_attribute<'t>(context: &Context<'t>, target: Node<'t>) -> Option<(&'t str, ScopeId)> {
+    let object = target.child_by_field_name("object")?;
+    let attribute = target.child_by_field_name("attribute")?;
+    let method = context.scope_containing(target);
+    let scope = context.scopes.scope(method);
+    let class = scope.parent?;
+    (target.kind() == "attribute"
+        && object.kind() == "identifier"
+        && scope.kind == ScopeKind::Function
+        && context.scopes.scope(class).kind == ScopeKind::Class
+        && scope
+            .params
+            .first()
+            .is_some_and(|p| p == context.text_of(object)))
+    .then(|| (context.text_of(attribute), class))
+}
+
+/// Every `self.name` in the methods of the class that binds `target` (`self.name =
+/// threading.local()`), but the binding itself; `None` when another statement rebinds it.
+fn instance_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Vec<Node<'t>>> {
+    let (name, class) = instance_attribute(context, target)?;
+    let mut mentions = Vec::new();
+    for identifier in context.identifiers(name) {
+        let Some(attribute) = identifier.parent().filter(|p| {
+            p.kind() == "attribute"
+                && p.child_by_field_name("attribute")
+                    .is_some_and(|a| a.id() == identifier.id())
+        }) else {
+            continue;
+        };
+        if attribute.id() == target.id()
+            || instance_attribute(context, attribute).is_none_or(|(_, c)| c != class)
+        {
+            continue;
+        }
+        let rebound = attribute.parent().is_some_and(|p| {
+            p.kind() == "assignment"
+                && p.child_by_field_name("left")
+                    .is_some_and(|l| l.id() == attribute.id())
+        });
+        if rebound {
+            return None;
+        }
+        mentions.push(attribute);
+    }
+    Some(mentions)
+}
+
+/// Why a function looks like a request handler that a WSGI/ASGI server or framework runs in
+/// its worker threads: its parameters (`environ, start_response`; `scope, receive, send`; a
+/// `request`) or its name (`handle_request`, `middleware`).
+fn request_handler(context: &Context, function: ScopeId) -> Option<String> {
+    let scope = context.scopes.scope(function);
+    if scope.kind != ScopeKind::Function {
+        return None;
+    }
+    let has = |name: &str| scope.params.iter().any(|p| p == name);
+    if has("environ") && has("start_response") {
+        return Some("a WSGI application (`environ, start_response`)".to_string());
+    }
+    if has("scope") && has("receive") && has("send") {
+        return Some("an ASGI application (`scope, receive, send`)".to_string());
+    }
+    if let Some(request) = scope
+        .params
+        .iter()
+        .find(|p| matches!(p.as_str(), "request" | "req"))
+    {
+        return Some(format!("a request handler (it takes `{request}`)"));
+    }
+    let name = scope.name.to_ascii_lowercase();
+    (name.contains("handle_request") || name.contains("middleware"))
+        .then(|| format!("a request handler (`{}`)", scope.name))
 }
 
 /// Every use of a module-level name where it means the global; `None` when it is rebound.
@@ -534,25 +672,15 @@ fn in_finally(node: Node) -> bool {
 }
 
 fn mentions_name(context: &Context, node: Node, name: &str) -> bool {
+    if matches!(node.kind(), "identifier" | "attribute") && context.text_of(node) == name {
+        return true;
+    }
     if node.kind() == "identifier" {
-        return context.text_of(node) == name;
+        return false;
     }
     named_children(node)
         .into_iter()
         .any(|child| mentions_name(context, child, name))
-}
-
-/// The function or lambda whose body runs `node` (through comprehensions).
-fn runtime_function(context: &Context, node: Node) -> Option<ScopeId> {
-    let mut scope = context.scope_containing(node);
-    loop {
-        let current = context.scopes.scope(scope);
-        match current.kind {
-            ScopeKind::Function | ScopeKind::Lambda => return Some(scope),
-            ScopeKind::Comprehension(_) => scope = current.parent?,
-            _ => return None,
-        }
-    }
 }
 
 /// Every function a thread pool runs: those submitted to one, and those they call in this

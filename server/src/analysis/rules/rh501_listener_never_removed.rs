@@ -1,21 +1,28 @@
 //! # RH501 listener-never-removed
 //!
-//! ## What it flags
-//! A closure, lambda or bound method registered with an event source (`connect`,
-//! `add_listener`, `subscribe`, `on`, `add_signal_handler`, `atexit.register`, `addHandler`,
-//! ...) inside a function, so that every call of the function registers one more, when nothing
-//! in the module unregisters it (`disconnect`, `remove_listener`, `unsubscribe`, `off`,
-//! `atexit.unregister`, ...) and the registration's result (often a handle to unregister with)
-//! is thrown away.
+//! ## What it does
+//! Flags a closure, lambda, bound method, `functools.partial` or handler object registered
+//! with an event source (`connect`, `add_listener`, `subscribe`, `on`, `add_signal_handler`,
+//! `atexit.register`, `addHandler`, ...) inside a function, so that every call of the function
+//! registers one more, when nothing unregisters it (`disconnect`, `remove_listener`,
+//! `unsubscribe`, `off`, `atexit.unregister`, `removeHandler`, ...) and the registration's result
+//! (often a handle to unregister with) is thrown away.
 //!
-//! Not flagged: registrations at module level (they run once); module-level functions (they
-//! live anyway); `add_done_callback` (a future drops its callbacks once done); `signal.signal`
-//! and tkinter's `bind` without `add` (they replace the previous handler); bound methods passed
-//! to `connect` (Django, blinker and Qt hold those weakly), and closures passed to `connect`
-//! without `weak=False` (Django and blinker hold those weakly too); a source made in the same
-//! call (`notifier = QSocketNotifier(...)`), which dies with its callbacks.
+//! Only persistent, strong registrations count: one-shot scheduling (`call_soon`, `call_later`,
+//! `add_callback`, `add_done_callback`, `submit`, ...) runs the callback once and drops it; a
+//! keyed slot (`add_reader(fd, ...)`, `signal.signal(sig, ...)`, tkinter's `bind` without `add`)
+//! is replaced; Django's and blinker's `connect` hold receivers weakly unless given
+//! `weak=False`, and replace one with the same `dispatch_uid`. Not flagged either: registrations
+//! at module level (they run once), and a source made in the same call, which dies with its
+//! callbacks. A handler object made in the call counts only when added to a process-wide logger
+//! (`logging.getLogger(...)`), and only code in the same function (or the class whose method
+//! adds it) can remove it; a callback may be unregistered anywhere in the module.
 //!
-//! ## Why it leaks
+//! Reported only with `strict = true`: the callback is unregistered, the registration is
+//! guarded (`if not logger.handlers:`), it runs in set-up code, or in `__init__` of a class made
+//! once per process.
+//!
+//! ## Why is this bad?
 //! The event source keeps a strong reference to each callback it is given, for as long as the
 //! source lives, often the whole process. A closure keeps what it captures; a bound method
 //! keeps its instance. Registered on every request or every object construction and never
@@ -28,8 +35,21 @@
 //!     bus.add_listener(lambda event: print(event, len(rows)))   # one more per call
 //! ```
 //!
-//! ## Fix
-//! Keep what the registration returns, or the callback, and unregister it when the work is
+//! ## Use instead
+//! ```python
+//! def watch(dataset, bus):
+//!     rows = dataset.load()
+//!     listener = lambda event: print(event, len(rows))
+//!     bus.add_listener(listener)
+//!     try:
+//!         run(bus)
+//!     finally:
+//!         bus.remove_listener(listener)     # gone when the work is done
+//! ```
+//!
+//! ## Fix safety
+//! No fix is offered: where the work ends is the author's to say. By hand: keep what the
+//! registration returns, or the callback, and unregister it when the work is
 //! done (`bus.remove_listener(callback)` in a `finally`, or a context manager). For a bound
 //! method, register `weakref.WeakMethod(self.on_event)` through a small wrapper so the source
 //! does not keep the instance alive. Or register once, at module level or in `__init__` of a
@@ -42,51 +62,33 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::escape::{self, Closure};
-use crate::analysis::findings::{Finding, Related};
+use crate::analysis::escape::Closure;
+use crate::analysis::escape::hoist::one_line;
+use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
-use crate::analysis::syntax::{chain_base, keyword_argument, named_children};
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::lifetime::Made;
+use crate::analysis::semantic::registration::{self as reg, Kind, Registration};
+use crate::analysis::syntax::{chain_base, named_children};
 
-/// Registrations that do not accumulate strong references, by last name.
-const NOT_ACCUMULATING: &[&str] = &["add_done_callback", "signal"];
-
-pub(super) fn check(context: &Context) -> Vec<Finding> {
-    let calls: Vec<(Node, Node, Node)> = context
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
+    let calls: Vec<Node> = context
         .matches(Family::Listeners)
         .iter()
-        .filter_map(|c| Some((c.get("call")?, c.get("function")?, c.get("arguments")?)))
+        .filter_map(|c| c.get("call"))
         .collect();
-    let unregistrations: Vec<&str> = calls
-        .iter()
-        .filter(|(_, function, _)| escape::is_unregistration(context, *function))
-        .filter_map(|(_, function, _)| escape::last_name(context, *function))
-        .collect();
+    let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
-    for &(call, function, arguments) in &calls {
-        let Some(callee) = escape::registration_name(context, function) else {
+    for &call in &calls {
+        let Some(registration) = reg::registration(context, call) else {
             continue;
         };
-        let Some(method) = escape::last_name(context, function) else {
-            continue;
-        };
-        if NOT_ACCUMULATING.contains(&method) || result_is_kept(call) {
-            continue;
-        }
-        if method == "bind" && !binds_additionally(context, arguments) {
-            continue;
-        }
-        // Django's and blinker's `connect` hold receivers weakly unless told `weak=False`.
-        let strong = keyword_argument(arguments, context.text, "weak")
-            .is_some_and(|weak| context.text_of(weak) == "False");
-        if method == "connect" && !strong {
-            continue;
-        }
-        if unregistrations
-            .iter()
-            .any(|name| escape::unregisters(context, method, name))
-        {
+        // One-shot callbacks are dropped once run; a keyed slot is replaced; a weak receiver
+        // (Django, blinker `connect` without `weak=False`) dies with its referent.
+        if registration.kind != Kind::Persistent || !registration.strong || result_is_kept(call) {
             continue;
         }
         let scope = context.scope_containing(call);
@@ -94,36 +96,118 @@ pub(super) fn check(context: &Context) -> Vec<Finding> {
         if !caller.kind.is_function_like() {
             continue;
         }
-        let Some(callback) = callback(context, arguments, scope, method) else {
+        let Some(callback) = callback(context, &registration, scope) else {
             continue;
         };
+        let function = registration.function;
+        let object = (function.kind() == "attribute")
+            .then(|| function.child_by_field_name("object"))
+            .flatten();
+        let process_wide = object.and_then(|o| reg::process_wide_source(context, o, scope));
         // Registered on an object reached from what the callback keeps (`self.button.on(...,
-        // self.click)`): the source lives no longer than the callback's own referent.
-        let source = (function.kind() == "attribute")
-            .then(|| chain_base(function))
+        // self.click)`): the source lives no longer than the callback's own referent. A
+        // source made in the call dies with its callbacks.
+        let root = object
+            .map(chain_base)
             .filter(|base| base.kind() == "identifier")
             .map(|base| context.text_of(base));
-        if source.is_some_and(|root| callback.holds == [root] || made_locally(context, scope, root))
-            || guarded_once(context, call)
+        if process_wide.is_none()
+            && root
+                .is_some_and(|root| callback.holds == [root] || made_locally(context, scope, root))
         {
             continue;
         }
+        // A handler object is only known to pile up on a process-wide logger.
+        if callback.object && process_wide.is_none() {
+            continue;
+        }
+        // An object made in the call (a handler) can only be removed by code that reaches it:
+        // the same function, or the class whose method keeps it. A callback may be removed
+        // anywhere in the module that names the registration's counterpart.
+        let owner = if callback.object {
+            caller
+                .parent
+                .map(|parent| context.scopes.scope(parent))
+                .filter(|parent| parent.kind == ScopeKind::Class)
+                .unwrap_or(caller)
+        } else {
+            context.scopes.scope(ScopeId(0))
+        };
+        let undone = unregistrations
+            .get_or_insert_with(|| reg::unregistrations(context))
+            .iter()
+            .filter(|(_, by)| owner.range.contains(&by.start_byte()))
+            .find(|(name, _)| reg::unregisters(context, registration.method, name));
+        let once = once(checker, call, scope);
+        let (level, evidence) = match (undone, once) {
+            (Some((_, by)), _) => (
+                Level::Strict,
+                format!(
+                    "it is unregistered (`{}`, line {})",
+                    context.text_of(*by).lines().next().unwrap_or_default(),
+                    context.lines.line_of(by.start_byte())
+                ),
+            ),
+            (None, Some(once)) => (Level::Strict, once),
+            (None, None) => (
+                Level::Default,
+                "nothing in this module unregisters it".to_string(),
+            ),
+        };
+        let source = process_wide.map_or(String::new(), |source| format!("; {source}"));
+        let every = match (caller.name.as_str(), class_of(checker, scope)) {
+            ("__init__", Some((name, _))) => format!("every `{name}` made (in `__init__`)"),
+            _ => format!("every call of `{}()`", caller.name),
+        };
         findings.push(Finding {
+            level,
             rule: Rule::ListenerNeverRemoved,
             range: call.byte_range(),
             message: format!(
-                "{} is registered with `{callee}` on every call of `{}` and nothing in this \
-                 module unregisters it: {}",
-                callback.label, caller.name, callback.kept
+                "{} {} on {every}{source}; {evidence}: {}",
+                callback.label,
+                registration.describe(),
+                callback.kept
             ),
             related: vec![Related {
                 range: callback.node.byte_range(),
-                message: format!("{} is defined here", callback.label),
+                message: format!("{} is made here", callback.label),
             }],
             fixes: Vec::new(),
         });
     }
     findings
+}
+
+/// Why the registration at `call` runs once, if it does: behind a run-once guard, in a setup
+/// function, or in a method of a class made once per process.
+fn once(checker: &Checker, call: Node, scope: ScopeId) -> Option<String> {
+    let context = checker.context;
+    let name = &context.scopes.scope(scope).name;
+    if guarded_once(context, call) {
+        return Some("it is guarded to run once".to_string());
+    }
+    if reg::is_setup_function(name) {
+        return Some(format!("`{name}()` looks like set-up code, run once"));
+    }
+    match class_of(checker, scope) {
+        Some((class, made @ Made::Once(_))) => Some(made.describe(context, &class)),
+        _ => None,
+    }
+}
+
+/// The class whose method `scope` is, with how often it is made.
+fn class_of<'t>(checker: &Checker<'_, 't>, scope: ScopeId) -> Option<(String, Made<'t>)> {
+    let context = checker.context;
+    let class = context.scopes.scope(context.scopes.scope(scope).parent?);
+    if class.kind != ScopeKind::Class {
+        return None;
+    }
+    let classes = &checker.semantic.classes.classes;
+    let index = classes
+        .iter()
+        .position(|c| c.name == class.name && c.node.byte_range().contains(&class.range.start))?;
+    Some((class.name.clone(), checker.semantic.made(index)))
 }
 
 /// A registered callback and what it keeps alive.
@@ -136,19 +220,20 @@ struct Callback<'t> {
     node: Node<'t>,
     /// The names whose objects it keeps: captured variables, or a bound method's instance.
     holds: Vec<&'t str>,
+    /// A handler object made in the call (`logging.FileHandler(path)`), not a function.
+    object: bool,
 }
 
 /// The callback among a registration's arguments that holds something: a lambda or nested
-/// function (with what it captures) or a bound method (with its instance).
+/// function (with what it captures), a bound method (with its instance), a
+/// `functools.partial` of one, or, for `addHandler`, a handler object made in the call.
 fn callback<'t>(
     context: &Context<'t>,
-    arguments: Node<'t>,
+    registration: &Registration<'t>,
     scope: ScopeId,
-    method: &str,
 ) -> Option<Callback<'t>> {
-    let mut cursor = arguments.walk();
-    let values: Vec<Node> = arguments
-        .named_children(&mut cursor)
+    let values: Vec<Node> = named_children(registration.arguments)
+        .into_iter()
         .map(|a| {
             if a.kind() == "keyword_argument" {
                 a.child_by_field_name("value").unwrap_or(a)
@@ -157,7 +242,16 @@ fn callback<'t>(
             }
         })
         .collect();
-    values.into_iter().find_map(|value| match value.kind() {
+    values
+        .into_iter()
+        .find_map(|value| callable(context, value, scope))
+        .or_else(|| handler_object(context, registration, scope))
+}
+
+/// A lambda, a local `def`, a bound method of the enclosing class, or a `functools.partial`
+/// of one of those.
+fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Option<Callback<'t>> {
+    match value.kind() {
         "lambda" => closure_callback(context, value),
         "identifier" => {
             let name = context.text_of(value);
@@ -173,7 +267,7 @@ fn callback<'t>(
             })?;
             closure_callback(context, definition)
         }
-        "attribute" if method != "connect" => {
+        "attribute" => {
             let object = value.child_by_field_name("object")?;
             let attribute = value.child_by_field_name("attribute")?;
             let receiver = context.text_of(object);
@@ -182,9 +276,76 @@ fn callback<'t>(
                 kept: format!("each one keeps `{receiver}` alive"),
                 node: value,
                 holds: vec![receiver],
+                object: false,
+            })
+        }
+        "call" => {
+            let function = value.child_by_field_name("function")?;
+            if context.qualified_name(function).as_deref() != Some("functools.partial") {
+                return None;
+            }
+            let arguments = named_children(value.child_by_field_name("arguments")?);
+            let inner = callable(context, *arguments.first()?, scope)?;
+            let mut holds = inner.holds;
+            holds.extend(
+                arguments[1..]
+                    .iter()
+                    .filter(|a| a.kind() == "identifier")
+                    .map(|a| context.text_of(*a)),
+            );
+            let names: Vec<String> = holds.iter().map(|h| format!("`{h}`")).collect();
+            Some(Callback {
+                label: format!("`{}`", one_line(context.text_of(value))),
+                kept: format!("each one keeps {} alive", names.join(", ")),
+                node: value,
+                holds,
+                object: false,
             })
         }
         _ => None,
+    }
+}
+
+/// `logger.addHandler(logging.FileHandler(path))`, or a local bound to a handler made in the
+/// call: one more handler (and what it opened) per call.
+fn handler_object<'t>(
+    context: &Context<'t>,
+    registration: &Registration<'t>,
+    scope: ScopeId,
+) -> Option<Callback<'t>> {
+    if registration.method != "addHandler" {
+        return None;
+    }
+    let value = *named_children(registration.arguments).first()?;
+    let made = match value.kind() {
+        "call" => value,
+        "identifier" => {
+            let name = context.text_of(value);
+            let symbol = context.scopes.scope(scope).symbol(name)?;
+            if !matches!(symbol.scope, NameScope::Local | NameScope::Cell) {
+                return None;
+            }
+            let values = context
+                .bindings(scope, name)
+                .iter()
+                .map(|b| b.value.filter(|v| v.kind() == "call"))
+                .collect::<Option<Vec<_>>>()?;
+            *values.first()?
+        }
+        _ => return None,
+    };
+    let class = made.child_by_field_name("function")?;
+    let class = reg::last_name(context, class)?;
+    Some(Callback {
+        label: format!("a `{class}`"),
+        kept: format!(
+            "one more `{class}` is kept per call (`{}`, line {})",
+            one_line(context.text_of(made)),
+            context.lines.line_of(made.start_byte())
+        ),
+        node: made,
+        holds: Vec::new(),
+        object: true,
     })
 }
 
@@ -222,6 +383,7 @@ fn closure_callback<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Callbac
         kept,
         node,
         holds,
+        object: false,
     })
 }
 
@@ -258,8 +420,20 @@ fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
             .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
 }
 
-/// `if not X: register(...); X = True`: a registration that runs once.
+/// `if not X: register(...); X = True`, or `if not logger.handlers:` / `hasHandlers()`: a
+/// registration that runs once.
 fn guarded_once(context: &Context, call: Node) -> bool {
+    let handlers_checked = std::iter::successors(call.parent(), |n| n.parent())
+        .take_while(|n| n.kind() != "function_definition")
+        .filter(|n| n.kind() == "if_statement")
+        .filter_map(|n| n.child_by_field_name("condition"))
+        .any(|c| {
+            let text = context.text_of(c);
+            text.contains("handlers") || text.contains("hasHandlers")
+        });
+    if handlers_checked {
+        return true;
+    }
     let Some(block) = call.parent().and_then(|statement| statement.parent()) else {
         return false;
     };
@@ -277,7 +451,7 @@ fn guarded_once(context: &Context, call: Node) -> bool {
             .named_child(0)
             .filter(|e| e.kind() == "assignment")
             .and_then(|a| a.child_by_field_name("left"))
-            .and_then(|left| escape::last_name(context, left))
+            .and_then(|left| reg::last_name(context, left))
             .is_some_and(|flag| {
                 condition
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
@@ -291,10 +465,4 @@ fn guarded_once(context: &Context, call: Node) -> bool {
 fn result_is_kept(call: Node) -> bool {
     call.parent()
         .is_some_and(|parent| parent.kind() != "expression_statement")
-}
-
-/// tkinter's `widget.bind(sequence, func, add)`: only with `add` does a binding accumulate.
-fn binds_additionally(context: &Context, arguments: Node) -> bool {
-    named_children(arguments).len() >= 3
-        || keyword_argument(arguments, context.text, "add").is_some()
 }

@@ -1,8 +1,7 @@
-//! What RH201 and RH202 share: the classes of a file and their methods, which expressions in a
-//! method are its instance (`self`), which values hold the instance (bound methods, closures
-//! capturing `self`, objects given `self`), and which stores put a value somewhere the instance
-//! reaches. A cycle is a store of a value that holds the instance into an object the instance
-//! reaches.
+//! The classes of a file and their methods, which expressions in a method are its instance
+//! (`self`), which values hold the instance (bound methods, closures capturing `self`, objects
+//! given `self`), and which stores put a value somewhere the instance reaches. A cycle is a
+//! store of a value that holds the instance into an object the instance reaches.
 //!
 //! Everything is decided per method and from this file only: a name is followed through its
 //! bindings in the method, a class through the file's class definitions; anything else is doubt,
@@ -19,24 +18,22 @@ use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
 
-/// How many names or stores deep a value or object is followed.
-pub(super) const DEPTH: usize = 4;
-/// Methods Python makes static (`__new__`) or class methods without a decorator.
-const IMPLICIT_CLASS_OR_STATIC: &[&str] = &["__new__", "__init_subclass__", "__class_getitem__"];
-/// Decorators after which a `def` in a class body is still a function, so `self.name` is a
-/// bound method. Any other decorator (`property`, `cached_property`, `staticmethod`, ...) makes
-/// `self.name` something else, or something this file cannot tell.
-const FUNCTION_KEEPING_DECORATORS: &[&str] = &[
-    "abc.abstractmethod",
-    "typing.override",
-    "typing_extensions.override",
-    "typing.final",
-    "typing.no_type_check",
+use super::function_kind::{self, FUNCTION_KEEPING_DECORATORS, Receiver};
+
+/// Calls that return a handle keeping the callback they schedule.
+const HANDLE_RETURNING: &[&str] = &[
+    "call_later",
+    "call_at",
+    "call_soon",
+    "call_soon_threadsafe",
+    "callLater",
 ];
 
+/// How many names or stores deep a value or object is followed.
+pub const DEPTH: usize = 4;
 /// One store: `object.attr = value`, `object[key] = value`, `object.append(value)`, ...
 #[derive(Debug, Clone)]
-pub(super) struct Store<'t> {
+pub struct Store<'t> {
     /// The assignment or call.
     pub statement: Node<'t>,
     /// What is stored into.
@@ -47,7 +44,7 @@ pub(super) struct Store<'t> {
 
 /// A method: a `def` in a class body that receives the instance as its first parameter.
 #[derive(Debug, Clone)]
-pub(super) struct Method<'t> {
+pub struct Method<'t> {
     pub node: Node<'t>,
     pub scope: ScopeId,
     /// The first parameter's name, `self` by convention.
@@ -55,7 +52,7 @@ pub(super) struct Method<'t> {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Class<'t> {
+pub struct Class<'t> {
     pub node: Node<'t>,
     pub name_node: Node<'t>,
     pub name: String,
@@ -74,7 +71,7 @@ pub(super) struct Class<'t> {
 }
 
 /// Every class of a file.
-pub(super) struct Classes<'c, 't> {
+pub struct Classes<'c, 't> {
     pub context: &'c Context<'t>,
     pub classes: Vec<Class<'t>>,
     /// Every store in the file, in source order.
@@ -83,7 +80,7 @@ pub(super) struct Classes<'c, 't> {
 
 /// What holds the instance, and where.
 #[derive(Debug, Clone)]
-pub(super) struct Hold<'t> {
+pub struct Hold<'t> {
     pub kind: HoldKind,
     /// The sub-expression that holds the instance.
     pub node: Node<'t>,
@@ -93,7 +90,7 @@ pub(super) struct Hold<'t> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum HoldKind {
+pub enum HoldKind {
     /// The instance itself, `self`.
     Instance,
     /// `self.method`, a bound method of the instance.
@@ -107,6 +104,9 @@ pub(super) enum HoldKind {
     /// An object of a class, by name, constructed with the instance as an argument that its
     /// `__init__` keeps.
     Constructed(String),
+    /// A scheduled call's handle (`loop.call_later(...)`, by the callee) whose callback is
+    /// bound to the instance.
+    Handle(String),
     /// A local (by name) that holds the instance through its own attribute or item, set by the
     /// statement in [`Hold::origin`] (`child.parent = self`).
     Linked(String),
@@ -114,7 +114,7 @@ pub(super) enum HoldKind {
 
 /// Which values count as holding the instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Holding {
+pub enum Holding {
     /// Anything that keeps a strong reference to the instance (RH201).
     Any,
     /// Only callables bound to the instance: bound methods, closures capturing `self`,
@@ -207,6 +207,18 @@ impl<'c, 't> Classes<'c, 't> {
                 .iter()
                 .find(|(n, _, _)| n == name)
                 .map(|(_, _, node)| (c, *node))
+        })
+    }
+
+    /// The method whose body runs `node` (directly, not in a nested function), with its class.
+    pub fn method_at(&self, node: Node) -> Option<(usize, &Method<'t>)> {
+        let scope = self.context.scope_containing(node);
+        self.classes.iter().enumerate().find_map(|(index, class)| {
+            class
+                .methods
+                .iter()
+                .find(|m| m.scope == scope)
+                .map(|m| (index, m))
         })
     }
 
@@ -420,7 +432,7 @@ impl<'t> Classes<'_, 't> {
 /// The edit that wraps `node` in `weakref.<function>(...)`, and the `weakref` import to add
 /// when the file has none that serves; `None` when naming `weakref` at `node` would change
 /// what a name means.
-pub(super) fn wrap_in_weakref(
+pub fn wrap_in_weakref(
     context: &Context,
     node: Node,
     function: &str,
@@ -438,7 +450,7 @@ pub(super) fn wrap_in_weakref(
 }
 
 /// What one method's code means for its instance.
-pub(super) struct InMethod<'m, 'c, 't> {
+pub struct InMethod<'m, 'c, 't> {
     pub classes: &'m Classes<'c, 't>,
     pub class: usize,
     pub method: &'m Method<'t>,
@@ -568,6 +580,19 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     };
                     return self.owned_attribute(context.text_of(attribute));
                 }
+                // `self.frame.f_back`: what an attribute's object refers to belongs to the
+                // instance only when the instance made that object (`self.parser = Parser()`);
+                // a frame, a request or a parent handed in is someone else's.
+                if object.kind() == "attribute"
+                    && object
+                        .child_by_field_name("object")
+                        .is_some_and(|o| self.is_self(o))
+                    && !object
+                        .child_by_field_name("attribute")
+                        .is_some_and(|a| self.made_attribute(context.text_of(a)))
+                {
+                    return false;
+                }
                 self.reachable(object, depth - 1)
             }
             "subscript" => node
@@ -598,6 +623,19 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     .is_some_and(|q| q.starts_with("weakref."))
         });
         !shared && !weak
+    }
+
+    /// Whether every value the class assigns to `self.name` is an object it makes (a call or a
+    /// container literal).
+    fn made_attribute(&self, name: &str) -> bool {
+        let (_, values) = self.classes.instance_values(self.class, name);
+        !values.is_empty()
+            && values.iter().all(|v| {
+                matches!(
+                    v.kind(),
+                    "call" | "list" | "dictionary" | "set" | "list_comprehension"
+                )
+            })
     }
 
     /// Whether `value` is the name `name` (the same variable as the read at `at`), or a
@@ -776,7 +814,50 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             }
             _ => {}
         }
-        if holding == Holding::Callable || function.kind() != "identifier" {
+        // `loop.call_later(30, self.beat)`, `threading.Timer(5, self.beat)`: the handle keeps
+        // its callback (a fired asyncio handle too), so it holds the instance one call away.
+        let scheduler = match function.kind() {
+            "attribute" => function.child_by_field_name("attribute"),
+            _ => Some(function),
+        }
+        .map(|name| context.text_of(name));
+        if scheduler.is_some_and(|name| HANDLE_RETURNING.contains(&name))
+            || qualified.as_deref() == Some("threading.Timer")
+        {
+            return named_children(arguments)
+                .into_iter()
+                .map(|a| a.child_by_field_name("value").unwrap_or(a))
+                .find_map(|a| self.holds(a, Holding::Callable, depth - 1))
+                .map(|held| Hold {
+                    kind: HoldKind::Handle(context.text_of(function).to_string()),
+                    node,
+                    origin: held.origin,
+                });
+        }
+        if holding == Holding::Callable {
+            return None;
+        }
+        // A class imported from elsewhere, given the instance itself
+        // (`StreamWriter(transport, self, ...)`): objects made with a protocol, owner or parent
+        // keep it; the call's class name says it is a class.
+        if qualified.is_some()
+            && context
+                .text_of(function)
+                .rsplit('.')
+                .next()
+                .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+            && named_children(arguments)
+                .into_iter()
+                .map(|a| a.child_by_field_name("value").unwrap_or(a))
+                .any(|a| self.is_self(a))
+        {
+            return Some(Hold {
+                kind: HoldKind::Constructed(context.text_of(function).to_string()),
+                node,
+                origin: None,
+            });
+        }
+        if function.kind() != "identifier" {
             return None;
         }
         // A class of this file constructed with something holding the instance, which its
@@ -846,7 +927,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
 
 /// Where a store puts its value: `child.parent` for `child.parent = self`, `self.children` for
 /// `self.children.append(child)`.
-pub(super) fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
+pub fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
     if store.statement.kind() == "call" {
         store.object
     } else {
@@ -855,7 +936,7 @@ pub(super) fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
 }
 
 /// The stored attribute of `object.attr = value`.
-pub(super) fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
+pub fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
     let target = store.object.parent()?;
     (target.kind() == "attribute")
         .then(|| target.child_by_field_name("attribute"))
@@ -990,9 +1071,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
         Vec::new()
     } else {
         defs.iter()
-            .filter_map(|(name, decorators, definition)| {
-                method(context, name, decorators, *definition)
-            })
+            .filter_map(|(_, _, definition)| method(context, *definition))
             .collect()
     };
     Some(Class {
@@ -1008,23 +1087,10 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
     })
 }
 
-fn method<'t>(
-    context: &Context<'t>,
-    name: &str,
-    decorators: &[Node<'t>],
-    definition: Node<'t>,
-) -> Option<Method<'t>> {
-    if IMPLICIT_CLASS_OR_STATIC.contains(&name) {
+fn method<'t>(context: &Context<'t>, definition: Node<'t>) -> Option<Method<'t>> {
+    let (Receiver::Instance, _) = function_kind::receiver(context, definition)? else {
         return None;
-    }
-    let static_or_class = decorators.iter().any(|d| {
-        d.kind() == "identifier"
-            && matches!(context.text_of(*d), "staticmethod" | "classmethod")
-            && context.qualified_name(*d).is_none()
-    });
-    if static_or_class {
-        return None;
-    }
+    };
     let scope = context.scopes.scope_of_node(definition.byte_range())?;
     let self_name = positional_parameters(context, definition)
         .into_iter()
@@ -1072,7 +1138,7 @@ fn positional_parameters(context: &Context, definition: Node) -> Vec<String> {
 }
 
 /// A node's text for a message: its first line, shortened.
-pub(super) fn snippet(context: &Context, node: Node) -> String {
+pub fn snippet(context: &Context, node: Node) -> String {
     let text = context.text_of(node);
     let first = text.lines().next().unwrap_or_default().trim_end();
     let mut short: String = first.chars().take(60).collect();
@@ -1083,7 +1149,7 @@ pub(super) fn snippet(context: &Context, node: Node) -> String {
 }
 
 /// What holds the instance, in words: "the bound method `self.close`".
-pub(super) fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
+pub fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
     let line = |node: Node| context.lines.line_of(node.start_byte());
     match &hold.kind {
         HoldKind::Instance => format!("`{self_name}`"),
@@ -1103,9 +1169,16 @@ pub(super) fn describe(context: &Context, hold: &Hold, self_name: &str) -> Strin
             None => format!("nested function `{name}`, which captures `{self_name}`"),
         },
         HoldKind::Partial(function) => format!("a `{function}` bound to `{self_name}`"),
-        HoldKind::Constructed(class) => {
+        HoldKind::Constructed(class) if hold.origin.is_some() => {
             format!("a `{class}` given `{self_name}`, which its `__init__` keeps")
         }
+        HoldKind::Constructed(class) => format!(
+            "a `{class}` made with `{self_name}` as an argument (an object made with its owner \
+             keeps it)"
+        ),
+        HoldKind::Handle(callee) => format!(
+            "the handle `{callee}(...)` returns, which keeps its callback bound to `{self_name}`"
+        ),
         HoldKind::Linked(name) => match hold.origin {
             Some(statement) => format!(
                 "`{name}`, which holds `{self_name}` through `{}` (line {})",

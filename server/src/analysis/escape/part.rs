@@ -1,0 +1,179 @@
+//! Which part of a captured variable a closure uses: one small derived value (`len(rows)`), one
+//! attribute or item chain (`dataset.rows[0]`), or the whole object.
+
+use tree_sitter::Node;
+
+use super::Closure;
+use crate::analysis::context::Context;
+use crate::analysis::scope::{ScopeId, SymbolFlags};
+use crate::analysis::syntax::named_children;
+
+/// Built-in functions whose result is small whatever they are given, with the word the local
+/// holding the result is named after (`rows_count = len(rows)`).
+pub const SMALL_RESULTS: &[(&str, &str)] = &[
+    ("len", "count"),
+    ("sum", "sum"),
+    ("min", "min"),
+    ("max", "max"),
+    ("any", "any"),
+    ("all", "all"),
+    ("bool", "bool"),
+];
+
+/// The calls `len(rows)` (one built-in from [`SMALL_RESULTS`], `name` its only argument) when
+/// they are every use of `name` in the closure, all the same call; `None` otherwise.
+pub fn derived_value<'t>(
+    context: &Context<'t>,
+    closure: &Closure<'t>,
+    name: &str,
+) -> Option<Vec<Node<'t>>> {
+    let calls = closure
+        .reads(context, name)?
+        .into_iter()
+        .map(|use_| {
+            let arguments = use_.parent().filter(|p| p.kind() == "argument_list")?;
+            let call = arguments.parent().filter(|p| p.kind() == "call")?;
+            let function = call.child_by_field_name("function")?;
+            let only_argument = named_children(arguments).len() == 1;
+            (only_argument
+                && function.kind() == "identifier"
+                && small_result(context, function).is_some())
+            .then_some(call)
+        })
+        .collect::<Option<Vec<Node>>>()?;
+    let first = calls.first()?;
+    let same = |call: &Node| {
+        context.text_of(call.child_by_field_name("function").unwrap_or(*call))
+            == context.text_of(first.child_by_field_name("function").unwrap_or(*first))
+    };
+    calls.iter().all(same).then_some(calls)
+}
+
+/// The word for a built-in from [`SMALL_RESULTS`], when `function` names it: the module binds
+/// no such name (`len = ...`, `from x import len`).
+pub fn small_result(context: &Context, function: Node) -> Option<&'static str> {
+    let called = context.text_of(function);
+    let (_, word) = SMALL_RESULTS.iter().find(|(name, _)| *name == called)?;
+    let module = context.scopes.scope(ScopeId(0));
+    module
+        .symbol(called)
+        .is_none_or(|s| !s.flags.contains_any(SymbolFlags::BOUND))
+        .then_some(*word)
+}
+
+/// The chain nodes (`dataset.rows[0]`) when every use of `name` in the closure reads the same
+/// attribute or item chain; `None` when any use needs the whole object.
+pub fn only_chain<'t>(
+    context: &Context<'t>,
+    closure: &Closure<'t>,
+    name: &str,
+) -> Option<Vec<Node<'t>>> {
+    let chains: Vec<Node> = closure
+        .reads(context, name)?
+        .into_iter()
+        .map(chain_of)
+        .collect::<Option<_>>()?;
+    // Reading `a.b` and `a.b.c` needs only `a.b`: the shortest chain, when it prefixes all.
+    let shortest = *chains.iter().min_by_key(|c| c.byte_range().len())?;
+    let piece = normalized(context.text_of(shortest));
+    // `f.__doc__`, `cls.__name__`: metadata of functions and classes, which live anyway.
+    if piece[name.len()..].starts_with(".__") {
+        return None;
+    }
+    chains
+        .iter()
+        .all(|chain| {
+            let text = normalized(context.text_of(*chain));
+            text.strip_prefix(&piece)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+        .then(|| {
+            let mut ordered = chains.clone();
+            ordered.sort_by_key(|c| c.byte_range().len());
+            ordered
+        })
+}
+
+/// The attribute/item chain read from a name (`name.a["k"].b`), or `None` when the name is
+/// used whole: bare, called, or with a method called on it directly.
+pub fn chain_of(name: Node) -> Option<Node> {
+    let mut chain = name;
+    while let Some(parent) = chain.parent() {
+        let extends = match parent.kind() {
+            "attribute" => parent
+                .child_by_field_name("object")
+                .is_some_and(|o| o.id() == chain.id()),
+            "subscript" => {
+                parent
+                    .child_by_field_name("value")
+                    .is_some_and(|v| v.id() == chain.id())
+                    && parent
+                        .children_by_field_name("subscript", &mut parent.walk())
+                        .all(is_literal_key)
+            }
+            _ => false,
+        };
+        if !extends {
+            break;
+        }
+        chain = parent;
+    }
+    // A method called on the chain needs the object the method is bound to.
+    let parent = chain.parent()?;
+    if parent.kind() == "call"
+        && parent
+            .child_by_field_name("function")
+            .is_some_and(|f| f.id() == chain.id())
+        && chain.kind() == "attribute"
+    {
+        chain = chain.child_by_field_name("object")?;
+    }
+    // Writing through the chain (`big.x = 1`, `a, big[0] = ...`, `del big[k]`) needs the
+    // object too.
+    (chain.id() != name.id() && !is_store_target(chain)).then_some(chain)
+}
+
+/// Whether an expression is written to, not read: (inside) the left side of an assignment or
+/// augmented assignment, a loop target, or a `del`.
+pub fn is_store_target(expression: Node) -> bool {
+    let mut node = expression;
+    while let Some(parent) = node.parent() {
+        let is_left = parent
+            .child_by_field_name("left")
+            .is_some_and(|l| l.id() == node.id());
+        match parent.kind() {
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "parenthesized_expression"
+            | "list_splat_pattern" => node = parent,
+            "expression_list" | "tuple" | "list" => node = parent,
+            "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+                return is_left;
+            }
+            "delete_statement" => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+pub fn is_literal_key(key: Node) -> bool {
+    match key.kind() {
+        "integer" => true,
+        // An f-string with replacement fields reads other variables.
+        "string" => !key
+            .named_children(&mut key.walk())
+            .any(|part| part.kind() == "interpolation"),
+        "unary_operator" => key.named_child(0).is_some_and(|n| n.kind() == "integer"),
+        // `blob[:10]`, `rows[1:-1]`
+        "slice" => key
+            .named_children(&mut key.walk())
+            .all(|bound| matches!(bound.kind(), "integer" | "unary_operator")),
+        _ => false,
+    }
+}
+
+pub fn normalized(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}

@@ -1,0 +1,195 @@
+//! # RH203 exception-kept-on-object
+//!
+//! ## What it does
+//! Flags a caught exception (the name of `except ... as exc`, its `__traceback__`, or
+//! `sys.exc_info()`) stored on the instance in one of its own methods: `self._exc = exc`,
+//! `self.errors.append(exc)`, `self.state = (exc, 1)`.
+//!
+//! Silent when the exception is stored in a local, returned, raised, logged or only its text is
+//! kept (`repr(exc)`, `str(exc)`, `exc.with_traceback(None)`), and when it is stored on an
+//! object other than the instance. Reported only with `strict = true` when the code lets the
+//! attribute go (`self._exc = None` outside `__init__`, `del self._exc`, `.clear()`) or the
+//! class is made once per process (one exception kept at a time, a fixed cost).
+//!
+//! ## Why is this bad?
+//! An exception keeps its traceback, the traceback every frame it passed through, and each
+//! frame all of its local variables, `self` among them. Stored on the instance, it makes a
+//! cycle: instance → exception → traceback → frame → instance. Reference counting never frees
+//! it, so the instance, everything it holds, and every local of every frame on the way stay in
+//! memory until the cyclic garbage collector runs. For an object made per connection or
+//! request (a buffer each), that is memory that grows with the traffic between collections.
+//!
+//! ## Example
+//! ```python
+//! class WebSocketResponse:
+//!     def receive(self, reader):
+//!         try:
+//!             return reader.read()
+//!         except Exception as exc:
+//!             self._exception = exc      # self -> exc -> traceback -> frame -> self
+//!             raise
+//! ```
+//!
+//! ## Use instead
+//! ```python
+//! class WebSocketResponse:
+//!     def receive(self, reader):
+//!         try:
+//!             return reader.read()
+//!         except Exception as exc:
+//!             self._exception = repr(exc)  # or: keep it, and set it back to None when done
+//!             raise
+//! ```
+//!
+//! ## Fix safety
+//! No fix is offered: which part of the exception the code needs later (its type, its text,
+//! its traceback for a later `raise`) is the author's choice.
+//!
+//! ## Options
+//! None.
+
+use tree_sitter::Node;
+
+use crate::analysis::findings::{Finding, Level, Related};
+use crate::analysis::rules::Rule;
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::classes::{Store, store_target};
+use crate::analysis::syntax::{chain_base, named_children};
+
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let context = checker.context;
+    let classes = &checker.semantic.classes;
+    let mut findings = Vec::new();
+    for (at, _) in context.text.match_indices("except") {
+        let Some(clause) = context
+            .tree
+            .root_node()
+            .descendant_for_byte_range(at, at + "except".len())
+            .and_then(|node| match node.kind() {
+                "except_clause" => Some(node),
+                _ => node.parent(),
+            })
+            .filter(|clause| clause.kind() == "except_clause" && clause.start_byte() == at)
+        else {
+            continue;
+        };
+        // `except E as exc` parses as an `as_pattern` value whose target is the name.
+        let alias = clause
+            .child_by_field_name("alias")
+            .or_else(|| {
+                clause
+                    .child_by_field_name("value")
+                    .filter(|value| value.kind() == "as_pattern")
+                    .and_then(|pattern| pattern.child_by_field_name("alias"))
+                    .and_then(|target| target.named_child(0))
+            })
+            .filter(|alias| alias.kind() == "identifier")
+            .map(|alias| context.text_of(alias));
+        let Some((class, method)) = classes.method_at(clause) else {
+            continue;
+        };
+        let range = clause.byte_range();
+        for store in classes.stores_in(method) {
+            if !range.contains(&store.statement.start_byte())
+                || !store_on_instance(checker, store, &method.self_name)
+            {
+                continue;
+            }
+            let Some(kept) = store
+                .values
+                .iter()
+                .find_map(|&value| exception_in(checker, value, alias))
+            else {
+                continue;
+            };
+            let target = store_target(store);
+            let evidence =
+                checker
+                    .semantic
+                    .instance_evidence(context, class, target, Level::Default);
+            let self_name = &method.self_name;
+            findings.push(Finding {
+                rule: Rule::ExceptionKeptOnObject,
+                level: evidence.level,
+                range: kept.byte_range(),
+                message: format!(
+                    "the caught exception `{}` is kept in `{}`: its traceback holds this \
+                     method's frame, which holds `{self_name}`, so the `{}` instance, the \
+                     exception and every local of every frame on the way form a cycle that \
+                     only the cyclic garbage collector frees. {}",
+                    context.text_of(kept),
+                    context.text_of(target),
+                    classes.classes[class].name,
+                    evidence.text
+                ),
+                related: vec![Related {
+                    range: clause.byte_range().start..clause.byte_range().start + 6,
+                    message: "caught here".to_string(),
+                }],
+                fixes: Vec::new(),
+            });
+        }
+    }
+    findings
+}
+
+/// Whether the store writes to the instance: `self.x = ...`, `self.x[k] = ...`,
+/// `self.errors.append(...)`.
+fn store_on_instance(checker: &Checker, store: &Store, self_name: &str) -> bool {
+    let base = chain_base(store.object);
+    base.kind() == "identifier"
+        && checker.text_of(base) == self_name
+        && store.object.kind() != "identifier"
+        || (store.statement.kind() != "call"
+            && store.object.kind() == "identifier"
+            && checker.text_of(store.object) == self_name)
+}
+
+/// The part of `value` that is the caught exception (the `as` name, its `__traceback__`) or
+/// `sys.exc_info()`, looking into tuples and lists.
+fn exception_in<'t>(
+    checker: &Checker<'_, 't>,
+    value: Node<'t>,
+    alias: Option<&str>,
+) -> Option<Node<'t>> {
+    match value.kind() {
+        "identifier" => (Some(checker.text_of(value)) == alias).then_some(value),
+        "attribute" => value
+            .child_by_field_name("attribute")
+            .filter(|a| checker.text_of(*a) == "__traceback__")
+            .and_then(|_| value.child_by_field_name("object"))
+            .and_then(|object| exception_in(checker, object, alias))
+            .map(|_| value),
+        "call" => value
+            .child_by_field_name("function")
+            .and_then(|f| checker.qualified_name(f))
+            .filter(|q| q == "sys.exc_info" || q == "sys.exception")
+            .map(|_| value),
+        "tuple" | "list" | "expression_list" | "parenthesized_expression" => named_children(value)
+            .into_iter()
+            .find_map(|item| exception_in(checker, item, alias)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::rules::Rule;
+
+    fn found(source: &str, strict: bool) -> usize {
+        crate::analysis::rules::findings_of(Rule::ExceptionKeptOnObject, source, strict).len()
+    }
+
+    #[test]
+    fn released_or_once_is_strict_only() {
+        let kept = "class C:\n    def f(self):\n        try:\n            pass\n        \
+                    except Exception as exc:\n            self.e = exc\n";
+        assert_eq!((found(kept, false), found(kept, true)), (1, 1));
+        let released = format!("{kept}\n    def close(self):\n        del self.e\n");
+        assert_eq!((found(&released, false), found(&released, true)), (0, 1));
+        let once = format!("{kept}\n\nc = C()\n");
+        assert_eq!((found(&once, false), found(&once, true)), (0, 1));
+        let text_only = kept.replace("self.e = exc", "self.e = str(exc)");
+        assert_eq!(found(&text_only, true), 0);
+    }
+}

@@ -1,0 +1,554 @@
+//! # RH304 unbounded-instance-cache
+//!
+//! ## What it does
+//! Flags a container attribute of an instance (`self._rendered = {}` in `__init__`: a dict,
+//! list, set, `defaultdict`, `OrderedDict`, `Counter` or `deque` without `maxlen`) that the
+//! class's methods add to (`self._rendered[key] = value`, `.add`, `.append`, `.setdefault`,
+//! `.update`, `.extend`, `.insert`, `+=`) while nothing in the file removes from it (no
+//! `del self._rendered[key]`, `.pop`, `.popitem`, `.clear`, `.remove`, `.discard`, no
+//! reassignment outside `__init__`, no `len(...)` size check, no `.discard` / `.remove` handed
+//! out as a callback), in two cases:
+//!
+//! - a cache on an object made once per process: the class is instantiated only at module
+//!   level (`app = Application()`), and the keys come from the methods' arguments (one entry
+//!   per distinct request path, user, ...);
+//! - a set or list of tasks (`asyncio.create_task(...)`, `ensure_future(...)`,
+//!   `loop.create_task(...)`) that nothing discards when they finish (the usual
+//!   `task.add_done_callback(self._tasks.discard)` is missing), on an object not made per call.
+//!
+//! Silent for adds with literal keys (they only replace), and for containers that something
+//! empties while the object is in use.
+//!
+//! Reported only with `strict = true`: the same growth on an object made per call or per
+//! connection, or not made in this file (it may die with its work), with keys that do not
+//! come from the methods' arguments, or emptied only in a lifecycle method (`close`,
+//! `shutdown`, `__exit__`, ...).
+//!
+//! ## Why is this bad?
+//! An object that lives for the whole process (an application, a server, a client made at
+//! import time) keeps every entry its methods put in its containers. When a method runs per
+//! request and keys by request data, memory grows with the traffic served. A finished
+//! `asyncio.Task` kept in a set holds its result or exception (with its traceback and every
+//! frame's locals) until the set lets go of it.
+//!
+//! ## Example
+//! ```python
+//! class Application:
+//!     def __init__(self):
+//!         self._rendered = {}
+//!
+//!     def handle(self, request):
+//!         if request.path not in self._rendered:
+//!             self._rendered[request.path] = self.render(request)   # forever
+//!         return self._rendered[request.path]
+//!
+//! app = Application()
+//! ```
+//!
+//! ## Use instead
+//! ```python
+//! class Application:
+//!     def handle(self, request):
+//!         ...
+//!         self._rendered[request.path] = self.render(request)
+//!         if len(self._rendered) > 1024:                       # bounded
+//!             self._rendered.pop(next(iter(self._rendered)))
+//!
+//! class Server:
+//!     def on_request(self, coro):
+//!         task = asyncio.ensure_future(coro)
+//!         self._tasks.add(task)
+//!         task.add_done_callback(self._tasks.discard)         # let go when done
+//! ```
+//!
+//! Bound the cache (an LRU, evict when `len(...)` passes a limit), key it weakly
+//! (`weakref.WeakValueDictionary`), or discard each task when it is done.
+//!
+//! ## Fix safety
+//! No fix is offered: the right bound, or where a task is done with, is the author's call.
+//!
+//! ## Options
+//! None.
+
+use tree_sitter::Node;
+
+use crate::analysis::context::Context;
+use crate::analysis::findings::{Finding, Level, Related};
+use crate::analysis::rules::Rule;
+use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::classes::{Class, InMethod, store_attribute, store_target};
+use crate::analysis::semantic::containers::{
+    depends_on_arguments, growing_container, is_keyed, is_literal, is_registration_name,
+};
+use crate::analysis::semantic::function_kind::{defining_class, receiver};
+use crate::analysis::semantic::lifetime::Made;
+use crate::analysis::semantic::release::Release;
+use crate::analysis::syntax::named_children;
+
+/// Calls (by their last name) that make an `asyncio` task or future.
+const TASK_FACTORIES: &[&str] = &[
+    "create_task",
+    "ensure_future",
+    "Task",
+    "run_coroutine_threadsafe",
+];
+/// Methods Python calls with an attribute name the reading code spells out: a fixed key set.
+const ATTRIBUTE_HOOKS: &[&str] = &["__getattr__", "__getattribute__"];
+/// Methods that take something out of a container, handed out uncalled as a callback.
+const REMOVING_CALLBACKS: &[&str] = &["discard", "remove", "pop"];
+
+/// One add to the container: the statement, and its key (or item).
+struct Add<'t> {
+    statement: Node<'t>,
+    method: &'t str,
+    /// Whether the key (or item) depends on the method's arguments (other than `self`).
+    from_arguments: bool,
+    is_task: bool,
+}
+
+pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+    let classes = &checker.semantic.classes;
+    let mut findings = Vec::new();
+    for (index, class) in classes.classes.iter().enumerate() {
+        for (name, setup, container) in initialised_containers(checker.context, class) {
+            let adds = adds(checker, index, class, name, container);
+            if adds.is_empty() || emptied_in_use(checker, class, name) {
+                continue;
+            }
+            let made = checker.semantic.made(index);
+            findings.extend(finding(checker, class, name, setup, container, &adds, made));
+        }
+    }
+    findings
+}
+
+/// `self.name = <container>` in `__init__`: the name, the assignment, the container's kind.
+fn initialised_containers<'t>(
+    context: &Context<'t>,
+    class: &Class<'t>,
+) -> Vec<(&'t str, Node<'t>, &'static str)> {
+    let Some(init) = class.methods.iter().find(|m| {
+        m.node
+            .child_by_field_name("name")
+            .is_some_and(|n| context.text_of(n) == "__init__")
+    }) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut stack = vec![init.node.child_by_field_name("body")];
+    while let Some(Some(node)) = stack.pop() {
+        if node.kind() == "assignment"
+            && let Some(left) = node.child_by_field_name("left")
+            && left.kind() == "attribute"
+            && left
+                .child_by_field_name("object")
+                .is_some_and(|o| context.text_of(o) == init.self_name)
+            && let Some(attribute) = left.child_by_field_name("attribute")
+            && let Some(container) = node
+                .child_by_field_name("right")
+                .and_then(|v| growing_container(context, v))
+        {
+            found.push((context.text_of(attribute), node, container));
+        }
+        if !matches!(
+            node.kind(),
+            "function_definition" | "class_definition" | "lambda"
+        ) {
+            stack.extend(named_children(node).into_iter().map(Some));
+        }
+    }
+    found
+}
+
+/// The adds to `self.name` in the class's methods (other than `__init__`), with a non-literal
+/// key for a keyed container.
+fn adds<'t>(
+    checker: &Checker<'_, 't>,
+    index: usize,
+    class: &Class<'t>,
+    name: &str,
+    container: &str,
+) -> Vec<Add<'t>> {
+    let context = checker.context;
+    let classes = &checker.semantic.classes;
+    let mut found = Vec::new();
+    for method in &class.methods {
+        if method
+            .node
+            .child_by_field_name("name")
+            .is_some_and(|n| context.text_of(n) == "__init__")
+        {
+            continue;
+        }
+        let name_of_method = method_name(context, method.node);
+        if only_called_from_init(context, class, name_of_method) {
+            // A helper of `__init__` fills the container once, as the object is set up.
+            continue;
+        }
+        let in_method = InMethod::new(classes, index, method);
+        for store in classes.stores_in(method) {
+            let Some(key) = added_to(context, &in_method, store, name) else {
+                continue;
+            };
+            if is_keyed(container) && is_literal(key) {
+                continue;
+            }
+            let is_task = is_task(context, method.scope, key);
+            // A registry filled through `add_listener(...)`: whether registrations pile up is
+            // RH501's question.
+            if !is_task && is_registration_name(context, method_name(context, method.node)) {
+                continue;
+            }
+            found.push(Add {
+                statement: store.statement,
+                method: method_name(context, method.node),
+                from_arguments: is_task
+                    || depends_on_arguments(context, method.scope, key, &[&method.self_name]),
+                is_task,
+            });
+        }
+    }
+    found
+}
+
+/// Whether every mention of `name` in the file is a `self.name(...)` call in the class's
+/// `__init__`.
+fn only_called_from_init(context: &Context, class: &Class, name: &str) -> bool {
+    let mentions: Vec<Node> = context
+        .identifiers(name)
+        .into_iter()
+        .filter(|i| i.parent().is_some_and(|p| p.kind() == "attribute"))
+        .collect();
+    let Some(init) = class.methods.iter().find(|m| {
+        m.node
+            .child_by_field_name("name")
+            .is_some_and(|n| context.text_of(n) == "__init__")
+    }) else {
+        return false;
+    };
+    !mentions.is_empty()
+        && mentions.iter().all(|m| {
+            init.node.byte_range().contains(&m.start_byte())
+                && m.parent()
+                    .and_then(|a| a.parent())
+                    .is_some_and(|c| c.kind() == "call")
+        })
+}
+
+fn method_name<'t>(context: &Context<'t>, definition: Node) -> &'t str {
+    definition
+        .child_by_field_name("name")
+        .map_or("", |n| context.text_of(n))
+}
+
+/// The key (or item) a store adds to `self.name`: `self.name[key] = ...`,
+/// `self.name.add(item)`, `self.name += [item]`.
+fn added_to<'t>(
+    context: &Context<'t>,
+    in_method: &InMethod<'_, '_, 't>,
+    store: &crate::analysis::semantic::classes::Store<'t>,
+    name: &str,
+) -> Option<Node<'t>> {
+    let is_self_name = |node: Node| {
+        node.kind() == "attribute"
+            && node
+                .child_by_field_name("object")
+                .is_some_and(|o| in_method.is_self(o))
+            && node
+                .child_by_field_name("attribute")
+                .is_some_and(|a| context.text_of(a) == name)
+    };
+    match store.statement.kind() {
+        "call" if is_self_name(store.object) => {
+            let arguments = named_children(store.statement.child_by_field_name("arguments")?);
+            arguments.first().copied()
+        }
+        "assignment" | "augmented_assignment" if is_self_name(store.object) => {
+            // `self.name[key] = value`
+            let target = store_target(store);
+            (target.kind() == "subscript")
+                .then(|| target.child_by_field_name("subscript"))
+                .flatten()
+        }
+        "augmented_assignment" if in_method.is_self(store.object) => {
+            // `self.name += [item]`
+            let attribute = store_attribute(store)?;
+            (context.text_of(attribute) == name)
+                .then(|| store.values.first().copied())
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// Whether an added item is a task: a call of a task factory, or a local bound to one.
+fn is_task(context: &Context, function: crate::analysis::scope::ScopeId, item: Node) -> bool {
+    let makes_task = |value: Node| {
+        value.kind() == "call"
+            && value.child_by_field_name("function").is_some_and(|f| {
+                let last = match f.kind() {
+                    "attribute" => f.child_by_field_name("attribute"),
+                    _ => Some(f),
+                };
+                last.is_some_and(|l| TASK_FACTORIES.contains(&context.text_of(l)))
+            })
+    };
+    match item.kind() {
+        "call" => makes_task(item),
+        "identifier" => {
+            let bindings = context.bindings(function, context.text_of(item));
+            !bindings.is_empty() && bindings.iter().all(|b| b.value.is_some_and(makes_task))
+        }
+        _ => false,
+    }
+}
+
+/// Whether something empties `x.name` while the object is in use: a release outside a
+/// lifecycle method, a reassignment outside `__init__`, a size check, or its `.discard` /
+/// `.remove` handed out as a callback (`task.add_done_callback(self._tasks.discard)`).
+fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) -> bool {
+    let context = checker.context;
+    if releases(checker, class, name)
+        .iter()
+        .any(|r| !r.in_lifecycle(context))
+    {
+        return true;
+    }
+    context.identifiers(name).into_iter().any(|identifier| {
+        let Some(attribute) = identifier.parent().filter(|p| {
+            p.kind() == "attribute"
+                && p.child_by_field_name("attribute")
+                    .is_some_and(|a| a.id() == identifier.id())
+                && !another_instance(context, class, *p)
+        }) else {
+            return false;
+        };
+        let Some(parent) = attribute.parent() else {
+            return false;
+        };
+        match parent.kind() {
+            // `x.name.discard` not called: handed out as a callback.
+            "attribute" => {
+                let method = parent
+                    .child_by_field_name("attribute")
+                    .map_or("", |a| context.text_of(a));
+                let called = parent.parent().is_some_and(|c| c.kind() == "call");
+                REMOVING_CALLBACKS.contains(&method) && !called
+            }
+            // `len(x.name) > N`
+            "argument_list" => parent.parent().is_some_and(|call| {
+                call.child_by_field_name("function")
+                    .is_some_and(|f| context.text_of(f) == "len")
+                    && call
+                        .parent()
+                        .is_some_and(|p| p.kind() == "comparison_operator")
+            }),
+            // `x.name = other` outside `__init__`
+            "assignment" => {
+                parent
+                    .child_by_field_name("left")
+                    .is_some_and(|l| l.id() == attribute.id())
+                    && enclosing_def_name(context, parent) != Some("__init__")
+            }
+            _ => false,
+        }
+    })
+}
+
+/// The releases of `x.name` that may be this class's: not `self.name` in a method of another
+/// class, which is that class's attribute.
+fn releases<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) -> Vec<Release<'t>> {
+    let context = checker.context;
+    let mut releases = checker.semantic.releases.of_attribute(name);
+    releases.retain(|release| {
+        let attributes = attribute_nodes_in(context, release.node, name);
+        !attributes
+            .iter()
+            .all(|a| another_instance(context, class, *a))
+    });
+    releases
+}
+
+/// The `x.name` attributes in a node.
+fn attribute_nodes_in<'t>(context: &Context<'t>, node: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let mut found = Vec::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "attribute"
+            && node
+                .child_by_field_name("attribute")
+                .is_some_and(|a| context.text_of(a) == name)
+        {
+            found.push(node);
+        }
+        stack.extend(named_children(node));
+    }
+    found
+}
+
+/// Whether `x.name` is `self.name` in a method of a class other than `class`: an attribute of
+/// that class's instances, not of this one's.
+fn another_instance(context: &Context, class: &Class, attribute: Node) -> bool {
+    let Some(object) = attribute.child_by_field_name("object") else {
+        return false;
+    };
+    let mut node = attribute;
+    while let Some(parent) = node.parent() {
+        if parent.kind() == "function_definition" {
+            let receiver = receiver(context, parent);
+            let Some(owner) = defining_class(parent) else {
+                return false;
+            };
+            return owner.id() != class.node.id()
+                && receiver
+                    .is_some_and(|(_, first)| context.text_of(first) == context.text_of(object));
+        }
+        node = parent;
+    }
+    false
+}
+
+fn enclosing_def_name<'t>(context: &Context<'t>, mut node: Node<'t>) -> Option<&'t str> {
+    while let Some(parent) = node.parent() {
+        if parent.kind() == "function_definition" {
+            return Some(method_name(context, parent));
+        }
+        node = parent;
+    }
+    None
+}
+
+fn finding<'t>(
+    checker: &Checker<'_, 't>,
+    class: &Class<'t>,
+    name: &str,
+    setup: Node,
+    container: &str,
+    adds: &[Add],
+    made: Made,
+) -> Option<Finding> {
+    let context = checker.context;
+    let line = |node: Node| context.lines.line_of(node.start_byte());
+    let tasks = adds.iter().any(|a| a.is_task);
+    let first = adds.first()?;
+    let releases = releases(checker, class, name);
+    let made_text = made.describe(context, &class.name);
+    let mut message = if tasks {
+        format!(
+            "`self.{name}` of `{}` (a {container}, line {}) keeps every task `{}()` adds to it \
+             (line {}), finished or not: nothing discards them (no \
+             `task.add_done_callback(self.{name}.discard)`), so each finished task, with its \
+             result or exception and traceback, stays alive as long as the `{}`",
+            class.name,
+            line(setup),
+            first.method,
+            line(first.statement),
+            class.name
+        )
+    } else {
+        format!(
+            "`self.{name}` of `{}` (a {container}, line {}) only grows: `{}()` adds to it \
+             (line {}) and nothing removes entries, so everything put in it stays alive as long \
+             as the `{}`, one entry per distinct {}",
+            class.name,
+            line(setup),
+            first.method,
+            line(first.statement),
+            class.name,
+            if is_keyed(container) { "key" } else { "call" }
+        )
+    };
+    let keys_from_callers = adds.iter().any(|a| a.from_arguments);
+    let harmless = if let Some(release) = releases.first() {
+        Some(format!(
+            "it is emptied only when the object's use ends ({})",
+            release.describe(context)
+        ))
+    } else if tasks {
+        match made {
+            Made::PerCall { .. } | Made::PerConnection(_) => {
+                Some(format!("{made_text}: the set dies with it"))
+            }
+            _ => None,
+        }
+    } else if !made.is_once() {
+        Some(format!(
+            "{made_text}; a cache on an object made once per process is what grows for good"
+        ))
+    } else if adds.iter().all(|a| ATTRIBUTE_HOOKS.contains(&a.method)) {
+        Some(format!(
+            "`{}()` keys it by attribute names, which the code that reads them spells out",
+            first.method
+        ))
+    } else if !keys_from_callers {
+        Some("the keys do not come from the methods' arguments".to_string())
+    } else {
+        None
+    };
+    let level = match harmless {
+        Some(reason) => Level::strict_because(&mut message, &reason),
+        None => {
+            if !matches!(made, Made::Unknown) {
+                message.push_str(&format!("; {made_text}"));
+            }
+            Level::Default
+        }
+    };
+    Some(Finding {
+        rule: Rule::UnboundedInstanceCache,
+        range: setup.byte_range(),
+        message,
+        related: adds
+            .iter()
+            .map(|add| Related {
+                range: add.statement.byte_range(),
+                message: format!("`{}()` adds to `self.{name}` here", add.method),
+            })
+            .collect(),
+        fixes: Vec::new(),
+        level,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::findings::Level::{self, Default, Strict};
+    use crate::analysis::rules::Rule;
+
+    fn levels(text: &str) -> Vec<Level> {
+        crate::analysis::rules::levels_of(Rule::UnboundedInstanceCache, text)
+    }
+
+    const CACHE: &str = "class A:\n    def __init__(self):\n        self._c = {}\n    def get(self, key):\n        self._c[key] = key\n";
+
+    #[test]
+    fn a_cache_is_default_only_on_an_object_made_once() {
+        assert_eq!(levels(&format!("{CACHE}app = A()\n")), [Default]);
+        assert_eq!(levels(CACHE), [Strict]);
+        assert_eq!(
+            levels(&format!("{CACHE}def serve(r):\n    return A().get(r)\n")),
+            [Strict]
+        );
+        let closed = format!("{CACHE}    def close(self):\n        self._c.clear()\napp = A()\n");
+        assert_eq!(levels(&closed), [Strict]);
+        let constant_key = "import os\nclass A:\n    def __init__(self):\n        self._c = {}\n    def get(self):\n        self._c[os.getpid()] = 1\napp = A()\n";
+        assert_eq!(levels(constant_key), [Strict]);
+        let attribute_names = "class S:\n    def __init__(self):\n        self._s = {}\n    def __getattr__(self, name):\n        return self._s.setdefault(name, object())\ns = S()\n";
+        assert_eq!(levels(attribute_names), [Strict]);
+        let setup = "class N:\n    def __init__(self, t):\n        self.h = {}\n        self._parse(t)\n    def _parse(self, t):\n        self.h[t] = t\nn = N('')\n";
+        assert_eq!(levels(setup), []);
+    }
+
+    #[test]
+    fn a_task_set_is_default_unless_its_holder_is_made_per_call() {
+        let tasks = "import asyncio\nclass S:\n    def __init__(self):\n        self._t = set()\n    def run(self, coro):\n        self._t.add(asyncio.ensure_future(coro))\n";
+        assert_eq!(levels(tasks), [Default]);
+        let per_call = format!("{tasks}def handle(c):\n    S().run(c)\n");
+        assert_eq!(levels(&per_call), [Strict]);
+        let discarded = tasks.replace(
+            "        self._t.add(asyncio.ensure_future(coro))\n",
+            "        t = asyncio.ensure_future(coro)\n        self._t.add(t)\n        t.add_done_callback(self._t.discard)\n",
+        );
+        assert_eq!(levels(&discarded), []);
+    }
+}

@@ -1,0 +1,567 @@
+//! What a `def` is, and what it receives: a plain function, an instance method (given the
+//! instance), a class method, a static method, a property or a look-alike descriptor (a
+//! decorator class of this file that defines `__get__`, such as a `classproperty`), counting
+//! `f = classmethod(f)` after the `def`. Also what a class is (Enum, NamedTuple, frozen
+//! dataclass, metaclass, hashed by identity), and which expressions are the standard-library
+//! caches (`functools.cache`, `functools.lru_cache`), through aliases such as
+//! `memoize = functools.lru_cache(maxsize=None)` and applied by assignment
+//! (`total = functools.lru_cache(maxsize=None)(_total)`).
+//!
+//! Everything is read from this file: a decorator the file cannot see through keeps the kind
+//! the `def` has without it.
+
+use tree_sitter::Node;
+
+use crate::analysis::context::Context;
+use crate::analysis::scope::{ScopeId, SymbolFlags};
+use crate::analysis::syntax::{decorators, keyword_argument, named_children};
+
+/// Methods Python makes static (`__new__`) or class methods without a decorator.
+pub const IMPLICIT_CLASS_OR_STATIC: &[&str] =
+    &["__new__", "__init_subclass__", "__class_getitem__"];
+/// Decorators after which a `def` in a class body is still a function, so `self.name` is a
+/// bound method. Any other decorator (`property`, `cached_property`, `staticmethod`, ...) makes
+/// `self.name` something else, or something this file cannot tell.
+pub const FUNCTION_KEEPING_DECORATORS: &[&str] = &[
+    "abc.abstractmethod",
+    "typing.override",
+    "typing_extensions.override",
+    "typing.final",
+    "typing.no_type_check",
+];
+/// The standard library's memoizing decorators.
+const CACHES: &[&str] = &["functools.lru_cache", "functools.cache"];
+/// Decorators (qualified) that make a `def` a property of the instance.
+const PROPERTIES: &[&str] = &["functools.cached_property"];
+const ENUM_BASES: &[&str] = &[
+    "enum.Enum",
+    "enum.IntEnum",
+    "enum.StrEnum",
+    "enum.Flag",
+    "enum.IntFlag",
+    "enum.ReprEnum",
+];
+const NAMED_TUPLE_BASES: &[&str] = &[
+    "typing.NamedTuple",
+    "typing_extensions.NamedTuple",
+    "collections.namedtuple",
+];
+/// Class decorators whose classes are frozen (immutable, hashed by value).
+const FROZEN_DECORATORS: &[&str] = &["attr.frozen", "attrs.frozen", "attr.define"];
+/// Decorator factories that make a frozen class when given `frozen=True`.
+const FREEZABLE_DECORATORS: &[&str] = &[
+    "dataclasses.dataclass",
+    "attr.s",
+    "attr.attrs",
+    "attr.define",
+    "attrs.define",
+];
+/// How far `memoize = other_alias` chains are followed.
+const ALIAS_DEPTH: usize = 3;
+
+/// What a function is, as its callers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Not in a class body: a module-level or nested function.
+    Function,
+    /// A `def` in a class body that Python binds to the instance.
+    InstanceMethod,
+    ClassMethod,
+    StaticMethod,
+    /// `property`, `functools.cached_property`, or a descriptor class of this file whose
+    /// `__get__` calls the function with the instance.
+    Property,
+    /// A descriptor class of this file (its decorator, by name): its `__get__` calls the
+    /// function with what [`Descriptor::receiver`] says.
+    Descriptor(Descriptor),
+}
+
+/// What a function receives as its first argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receiver {
+    /// The instance (`self`).
+    Instance,
+    /// The class (`cls`).
+    Class,
+}
+
+/// A decorator class of this file that defines `__get__`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Descriptor {
+    /// What its `__get__` passes to the function: the owner class (a `classproperty`), the
+    /// instance, or something this file cannot tell (`None`).
+    pub receiver: Option<Receiver>,
+}
+
+impl Kind {
+    /// What the function gets as its first argument when called through the class or an
+    /// instance; `None` for a plain or static function, or a descriptor that cannot be read.
+    pub fn receiver(self) -> Option<Receiver> {
+        match self {
+            Kind::InstanceMethod | Kind::Property => Some(Receiver::Instance),
+            Kind::ClassMethod => Some(Receiver::Class),
+            Kind::Descriptor(descriptor) => descriptor.receiver,
+            Kind::Function | Kind::StaticMethod => None,
+        }
+    }
+
+    /// For a message: "instance method", "class method", ...
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Function => "function",
+            Kind::InstanceMethod => "instance method",
+            Kind::ClassMethod => "class method",
+            Kind::StaticMethod => "static method",
+            Kind::Property => "property",
+            Kind::Descriptor(_) => "descriptor",
+        }
+    }
+}
+
+/// The class whose body defines `definition` (a `function_definition`) directly.
+pub fn defining_class(definition: Node) -> Option<Node> {
+    let mut statement = definition;
+    if let Some(decorated) = statement
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+    {
+        statement = decorated;
+    }
+    let block = statement.parent().filter(|p| p.kind() == "block")?;
+    block.parent().filter(|p| p.kind() == "class_definition")
+}
+
+/// What kind of function `definition` (a `function_definition`) is: its decorators (any
+/// order), its name (`__new__` is static, `__init_subclass__` a class method), and a later
+/// `name = classmethod(name)` / `staticmethod(name)` / `property(name)` in the class body.
+pub fn kind(context: &Context, definition: Node) -> Kind {
+    let Some(class) = defining_class(definition) else {
+        return Kind::Function;
+    };
+    let name = definition
+        .child_by_field_name("name")
+        .map_or("", |n| context.text_of(n));
+    if IMPLICIT_CLASS_OR_STATIC.contains(&name) {
+        return if name == "__new__" {
+            Kind::StaticMethod
+        } else {
+            Kind::ClassMethod
+        };
+    }
+    let kinds: Vec<Kind> = decorators(definition)
+        .into_iter()
+        .chain(rewrapped(context, class, definition, name))
+        .filter_map(|wrapper| decorator_kind(context, wrapper))
+        .collect();
+    // A static or class method stays one whatever else wraps it; otherwise the outermost
+    // property or descriptor decides.
+    kinds
+        .iter()
+        .find(|k| matches!(k, Kind::StaticMethod | Kind::ClassMethod))
+        .or(kinds.first())
+        .copied()
+        .unwrap_or(Kind::InstanceMethod)
+}
+
+/// The first parameter of a function that receives an instance or a class, with which.
+pub fn receiver<'t>(context: &Context<'t>, definition: Node<'t>) -> Option<(Receiver, Node<'t>)> {
+    let receiver = kind(context, definition).receiver()?;
+    let parameters = definition.child_by_field_name("parameters")?;
+    let first = *named_children(parameters).first()?;
+    let name = match first.kind() {
+        "identifier" => first,
+        "typed_parameter" => first.named_child(0).filter(|n| n.kind() == "identifier")?,
+        "default_parameter" | "typed_default_parameter" => first.child_by_field_name("name")?,
+        _ => return None,
+    };
+    Some((receiver, name))
+}
+
+/// The kind a decorator gives a `def` in a class body; `None` for one that keeps it as it was
+/// (a cache, `abc.abstractmethod`, a decorator this file cannot see through).
+fn decorator_kind(context: &Context, decorator: Node) -> Option<Kind> {
+    if is_builtin(context, decorator, "staticmethod") {
+        return Some(Kind::StaticMethod);
+    }
+    if is_builtin(context, decorator, "classmethod") {
+        return Some(Kind::ClassMethod);
+    }
+    if is_builtin(context, decorator, "property")
+        || context
+            .qualified_name(decorator)
+            .is_some_and(|q| PROPERTIES.contains(&q.as_str()))
+    {
+        return Some(Kind::Property);
+    }
+    // `@name.setter` / `@name.getter` / `@name.deleter` of a property.
+    if decorator.kind() == "attribute"
+        && decorator
+            .child_by_field_name("attribute")
+            .is_some_and(|a| matches!(context.text_of(a), "setter" | "getter" | "deleter"))
+    {
+        return Some(Kind::Property);
+    }
+    let descriptor = local_descriptor(context, decorator)?;
+    Some(match descriptor.receiver {
+        Some(Receiver::Instance) => Kind::Property,
+        _ => Kind::Descriptor(descriptor),
+    })
+}
+
+/// `name = classmethod(name)` (or `staticmethod`, `property`) after the `def` in the class
+/// body: the wrapper it applies.
+fn rewrapped<'t>(
+    context: &Context<'t>,
+    class: Node<'t>,
+    definition: Node<'t>,
+    name: &str,
+) -> Vec<Node<'t>> {
+    let Some(body) = class.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    // Most methods are never rewrapped: look at the statements only when the rest of the class
+    // passes the name to a call, `wrapper(name)`.
+    let rest = &context.text[definition.end_byte()..body.end_byte()];
+    let passed = rest
+        .match_indices(name)
+        .any(|(at, _)| rest[..at].trim_end().ends_with('('));
+    if name.is_empty() || !passed {
+        return Vec::new();
+    }
+    named_children(body)
+        .into_iter()
+        .filter(|s| s.start_byte() > definition.end_byte())
+        .filter_map(|statement| {
+            let assignment = statement.named_child(0).filter(|a| {
+                statement.kind() == "expression_statement" && a.kind() == "assignment"
+            })?;
+            let target = assignment.child_by_field_name("left")?;
+            let call = assignment.child_by_field_name("right")?;
+            let function = call.child_by_field_name("function")?;
+            let arguments = named_children(call.child_by_field_name("arguments")?);
+            let wraps_itself = matches!(arguments.as_slice(),
+                [only] if only.kind() == "identifier" && context.text_of(*only) == name);
+            (call.kind() == "call"
+                && target.kind() == "identifier"
+                && context.text_of(target) == name
+                && wraps_itself)
+                .then_some(function)
+        })
+        .collect()
+}
+
+/// `name` as the builtin: an unqualified identifier the module does not bind or import.
+pub fn is_builtin(context: &Context, node: Node, name: &str) -> bool {
+    node.kind() == "identifier"
+        && context.text_of(node) == name
+        && context.qualified_name(node).is_none()
+        && context
+            .scopes
+            .scope(ScopeId(0))
+            .symbol(name)
+            .is_none_or(|s| !s.flags.contains_any(SymbolFlags::BOUND))
+}
+
+/// The class of this file a decorator names, when it defines `__get__`: a descriptor, and what
+/// its `__get__` passes to the function it wraps.
+fn local_descriptor(context: &Context, decorator: Node) -> Option<Descriptor> {
+    if decorator.kind() != "identifier" {
+        return None;
+    }
+    let name = context.text_of(decorator);
+    let class = module_class(context, name)?;
+    let get = class_defs(class).into_iter().find(|d| {
+        d.child_by_field_name("name")
+            .is_some_and(|n| context.text_of(n) == "__get__")
+    })?;
+    Some(Descriptor {
+        receiver: get_receiver(context, get),
+    })
+}
+
+/// The module-level class named `name`, when the module binds the name only by that `class`.
+pub fn module_class<'t>(context: &Context<'t>, name: &str) -> Option<Node<'t>> {
+    let bindings = context.bindings(ScopeId(0), name);
+    let [binding] = bindings.as_slice() else {
+        return None;
+    };
+    let statement = binding.statement;
+    let class = match statement.kind() {
+        "decorated_definition" => statement.child_by_field_name("definition")?,
+        _ => statement,
+    };
+    (class.kind() == "class_definition").then_some(class)
+}
+
+/// The `def`s of a class body, decorated or not.
+pub fn class_defs(class: Node) -> Vec<Node> {
+    let Some(body) = class.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    named_children(body)
+        .into_iter()
+        .filter_map(|statement| match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            _ => Some(statement),
+        })
+        .filter(|d| d.kind() == "function_definition")
+        .collect()
+}
+
+/// What `__get__(self, instance, owner)` passes to the function it calls: `owner` (or
+/// `type(instance)`) is the class, `instance` the instance. Read from the calls in its body
+/// that pass one of them first; `None` when they pass neither, or both.
+fn get_receiver(context: &Context, get: Node) -> Option<Receiver> {
+    let parameters = named_children(get.child_by_field_name("parameters")?);
+    let parameter_name = |index: usize| {
+        parameters.get(index).and_then(|p| match p.kind() {
+            "identifier" => Some(context.text_of(*p)),
+            "default_parameter" | "typed_parameter" | "typed_default_parameter" => p
+                .child_by_field_name("name")
+                .or_else(|| p.named_child(0))
+                .map(|n| context.text_of(n)),
+            _ => None,
+        })
+    };
+    let (instance, owner) = (parameter_name(1)?, parameter_name(2));
+    let mut seen = (false, false);
+    let mut stack = vec![get.child_by_field_name("body")?];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call"
+            && let Some(first) = node
+                .child_by_field_name("arguments")
+                .and_then(|a| named_children(a).first().copied())
+        {
+            let text = context.text_of(first);
+            if Some(text) == owner || text == format!("type({instance})") {
+                seen.0 = true;
+            } else if text == instance {
+                seen.1 = true;
+            }
+        }
+        stack.extend(named_children(node));
+    }
+    match seen {
+        (true, false) => Some(Receiver::Class),
+        (false, true) => Some(Receiver::Instance),
+        _ => None,
+    }
+}
+
+/// What a class is, as far as caches and cycles care.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassFacts {
+    /// Derives from an `enum` base: its instances are its members, made once.
+    pub is_enum: bool,
+    /// A `NamedTuple` / `namedtuple(...)`: an immutable value, hashed by value.
+    pub is_named_tuple: bool,
+    /// `@dataclass(frozen=True)`, `@attr.frozen`, ...: immutable, hashed by value.
+    pub is_frozen: bool,
+    /// Derives from `type`: its instances are classes.
+    pub is_metaclass: bool,
+    /// Defines `__eq__` or `__hash__` itself.
+    pub defines_equality: bool,
+}
+
+impl ClassFacts {
+    /// Whether equal instances are interchangeable (a value type): a cache keyed by them keeps
+    /// one entry per distinct value, not one per instance made.
+    pub fn is_value(&self) -> bool {
+        self.is_enum || self.is_named_tuple || self.is_frozen
+    }
+}
+
+/// The facts of one `class_definition`.
+pub fn class_facts(context: &Context, class: Node) -> ClassFacts {
+    let mut facts = ClassFacts::default();
+    if let Some(bases) = class.child_by_field_name("superclasses") {
+        for base in named_children(bases) {
+            let callee = match base.kind() {
+                "call" => base.child_by_field_name("function"),
+                "keyword_argument" => continue,
+                _ => Some(base),
+            };
+            let qualified = callee.and_then(|c| context.qualified_name(c));
+            let qualified = qualified.as_deref().unwrap_or_default();
+            facts.is_enum |= ENUM_BASES.contains(&qualified);
+            facts.is_named_tuple |= NAMED_TUPLE_BASES.contains(&qualified);
+            facts.is_metaclass |= is_builtin(context, base, "type");
+        }
+    }
+    for decorator in decorators(class) {
+        let (callable, arguments) = match decorator.kind() {
+            "call" => (
+                decorator.child_by_field_name("function"),
+                decorator.child_by_field_name("arguments"),
+            ),
+            _ => (Some(decorator), None),
+        };
+        let qualified = callable.and_then(|c| context.qualified_name(c));
+        let qualified = qualified.as_deref().unwrap_or_default();
+        let frozen_argument = arguments
+            .and_then(|a| keyword_argument(a, context.text, "frozen"))
+            .is_some_and(|v| v.kind() == "true");
+        facts.is_frozen |= (FROZEN_DECORATORS.contains(&qualified) && qualified != "attr.define")
+            || (FREEZABLE_DECORATORS.contains(&qualified) && frozen_argument);
+    }
+    facts.defines_equality = class_defs(class).iter().any(|d| {
+        d.child_by_field_name("name")
+            .is_some_and(|n| matches!(context.text_of(n), "__eq__" | "__hash__"))
+    });
+    facts
+}
+
+/// How many entries a cache keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheBound {
+    /// `functools.cache`, `lru_cache(maxsize=None)`: every entry, forever.
+    Unbounded,
+    /// `lru_cache()` (128 by default) or `lru_cache(maxsize=N)`: at most that many.
+    MaxSize,
+}
+
+/// A memoizing decorator: `functools.cache`, `functools.lru_cache(...)`, or a name bound to one.
+#[derive(Debug, Clone)]
+pub struct Cache<'t> {
+    /// The decorator expression as written (`memoize`, `functools.lru_cache(maxsize=None)`).
+    pub node: Node<'t>,
+    /// What it is, by its qualified name: `functools.lru_cache`.
+    pub spelled: String,
+    pub bound: CacheBound,
+}
+
+/// The cache a decorator expression applies: `functools.cache`, `functools.lru_cache`,
+/// `functools.lru_cache(maxsize=...)`, or a module-level name bound once to one of these
+/// (`memoize = functools.lru_cache(maxsize=None)`).
+pub fn cache_decorator<'t>(context: &Context<'t>, decorator: Node<'t>) -> Option<Cache<'t>> {
+    cache_through_aliases(context, decorator, ALIAS_DEPTH).map(|(spelled, bound)| Cache {
+        node: decorator,
+        spelled,
+        bound,
+    })
+}
+
+fn cache_through_aliases(
+    context: &Context,
+    expression: Node,
+    depth: usize,
+) -> Option<(String, CacheBound)> {
+    if depth == 0 {
+        return None;
+    }
+    let (callable, arguments) = match expression.kind() {
+        "call" => (
+            expression.child_by_field_name("function")?,
+            expression.child_by_field_name("arguments"),
+        ),
+        _ => (expression, None),
+    };
+    if let Some(qualified) = context
+        .qualified_name(callable)
+        .filter(|q| CACHES.contains(&q.as_str()))
+    {
+        if arguments.is_some_and(|a| applied_to(context, a).is_some()) {
+            // `lru_cache(f)`: a cached function, not a decorator.
+            return None;
+        }
+        let maxsize = arguments.and_then(|a| {
+            keyword_argument(a, context.text, "maxsize").or_else(|| {
+                named_children(a)
+                    .into_iter()
+                    .find(|n| n.kind() != "keyword_argument")
+            })
+        });
+        let bound = match (qualified.as_str(), maxsize) {
+            ("functools.cache", _) => CacheBound::Unbounded,
+            (_, Some(value)) if value.kind() == "none" => CacheBound::Unbounded,
+            _ => CacheBound::MaxSize,
+        };
+        return Some((qualified, bound));
+    }
+    if expression.kind() != "identifier" || context.qualified_name(expression).is_some() {
+        return None;
+    }
+    // An alias: a module-level name bound once, never rebound in the scope that reads it.
+    let name = context.text_of(expression);
+    let reading = context.scopes.scope(context.scope_containing(expression));
+    if reading
+        .symbol(name)
+        .is_some_and(|s| s.flags.contains_any(SymbolFlags::BOUND))
+        && context.scope_containing(expression) != ScopeId(0)
+    {
+        return None;
+    }
+    let bindings = context.bindings(ScopeId(0), name);
+    let [binding] = bindings.as_slice() else {
+        return None;
+    };
+    cache_through_aliases(context, binding.value?, depth - 1)
+}
+
+/// The function a cache call wraps: `f` in `lru_cache(f)` / `functools.cache(f)` (a name the
+/// file binds by `def`, a lambda, or an attribute such as `self._total`), rather than a
+/// `maxsize` (`lru_cache(SIZE)`).
+fn applied_to<'t>(context: &Context<'t>, arguments: Node<'t>) -> Option<Node<'t>> {
+    let [only] = named_children(arguments)[..] else {
+        return None;
+    };
+    let is_function = match only.kind() {
+        "lambda" | "attribute" => true,
+        "identifier" => {
+            let name = context.text_of(only);
+            let local = context.bindings(context.scope_containing(only), name);
+            let bindings = if local.is_empty() {
+                context.bindings(ScopeId(0), name)
+            } else {
+                local
+            };
+            bindings
+                .iter()
+                .any(|b| b.statement.kind() == "function_definition")
+        }
+        _ => false,
+    };
+    is_function.then_some(only)
+}
+
+/// `functools.lru_cache(maxsize=None)(f)`, `functools.cache(f)`, `memoize(f)`: the cache and
+/// the function it wraps.
+pub fn cache_application<'t>(
+    context: &Context<'t>,
+    call: Node<'t>,
+) -> Option<(Cache<'t>, Node<'t>)> {
+    if call.kind() != "call" {
+        return None;
+    }
+    let function = call.child_by_field_name("function")?;
+    let arguments = call.child_by_field_name("arguments")?;
+    let wrapped = applied_to(context, arguments)?;
+    if let Some(cache) = cache_decorator(context, function) {
+        return Some((cache, wrapped));
+    }
+    // `functools.lru_cache(f)` itself: the default bound.
+    let qualified = context.qualified_name(function)?;
+    CACHES.contains(&qualified.as_str()).then(|| {
+        let bound = if qualified == "functools.cache" {
+            CacheBound::Unbounded
+        } else {
+            CacheBound::MaxSize
+        };
+        (
+            Cache {
+                node: function,
+                spelled: qualified,
+                bound,
+            },
+            wrapped,
+        )
+    })
+}
+
+/// The caches on a `def`, decorators first.
+pub fn caches_on<'t>(context: &Context<'t>, definition: Node<'t>) -> Vec<Cache<'t>> {
+    decorators(definition)
+        .into_iter()
+        .filter_map(|d| cache_decorator(context, d))
+        .collect()
+}

@@ -1,0 +1,333 @@
+//! How long objects live: whether a class's instances are made repeatedly (per call, request,
+//! connection, job) or once per process. A cycle or a cache on an object made once costs a
+//! fixed amount; on an object made per request it grows with the traffic.
+//!
+//! Decided from this file: where the class (or a subclass of it in this file) is called, and
+//! whether it is a protocol or request handler that a server makes per connection. A class
+//! made only inside test functions counts as not made: tests make everything per test.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use tree_sitter::Node;
+
+use super::classes::Classes;
+use crate::analysis::context::Context;
+
+/// Base classes (by their last name) whose instances a server or event loop makes per
+/// connection or request.
+const PER_CONNECTION_BASES: &[&str] = &[
+    "Protocol",
+    "BaseProtocol",
+    "BufferedProtocol",
+    "DatagramProtocol",
+    "SubprocessProtocol",
+    "StreamReaderProtocol",
+    "BaseRequestHandler",
+    "StreamRequestHandler",
+    "DatagramRequestHandler",
+    "BaseHTTPRequestHandler",
+    "SimpleHTTPRequestHandler",
+    "RequestHandler",
+    "WebSocketHandler",
+];
+
+/// Methods only per-connection objects have: the event loop (asyncio's, Twisted's) calls them
+/// on each connection.
+const PER_CONNECTION_METHODS: &[&str] = &[
+    "connection_made",
+    "connection_lost",
+    "data_received",
+    "connectionMade",
+    "connectionLost",
+    "dataReceived",
+    "lineReceived",
+];
+
+/// How the names of classes made per connection or request end (`ClientWebSocketResponse`,
+/// `_SelectorTransport`, `HTTP2Connection`, `LineReceiver`): in a file that does not make the
+/// class itself, the name is the evidence left, for the class or one of its bases.
+const PER_CONNECTION_NAMES: &[&str] = &[
+    "Protocol",
+    "Transport",
+    "Connection",
+    "Receiver",
+    "RequestHandler",
+    "WebSocket",
+    "Request",
+    "Response",
+    "Channel",
+];
+
+/// How often instances of a class are made.
+#[derive(Debug, Clone, Copy)]
+pub enum Made<'t> {
+    /// In a function or a loop: once per call of it. The call, and the function's name node
+    /// (`None` in a module-level loop).
+    PerCall {
+        call: Node<'t>,
+        function: Option<Node<'t>>,
+    },
+    /// A protocol or request handler: per connection. The base or method that says so.
+    PerConnection(Node<'t>),
+    /// Only at module level, outside loops: a process-wide singleton. One such call.
+    Once(Node<'t>),
+    /// A test case (`class TestX`, a `...TestCase` base): it lives for the test run, and a
+    /// cycle in it is the test's own business. The class name or base that says so.
+    InTests(Node<'t>),
+    /// Not made in this file.
+    Unknown,
+}
+
+impl Made<'_> {
+    /// Made once per process, or in tests only: a cycle or cache on it does not grow.
+    pub fn is_once(&self) -> bool {
+        matches!(self, Made::Once(_) | Made::InTests(_))
+    }
+
+    /// For a message: "`Connection` is made per call in `connect()` (line 40)".
+    pub fn describe(&self, context: &Context, class: &str) -> String {
+        let line = |node: Node| context.lines.line_of(node.start_byte());
+        match *self {
+            Made::PerCall {
+                call,
+                function: Some(function),
+            } => format!(
+                "`{class}` is made per call in `{}()` (line {})",
+                context.text_of(function),
+                line(call)
+            ),
+            Made::PerCall {
+                call,
+                function: None,
+            } => format!("`{class}` is made repeatedly (line {})", line(call)),
+            Made::PerConnection(node) => format!(
+                "`{class}` is made per connection or request (`{}`, line {})",
+                context.text_of(node),
+                line(node)
+            ),
+            Made::Once(call) => format!(
+                "`{class}` is made once, at module level (line {})",
+                line(call)
+            ),
+            Made::InTests(_) => format!("`{class}` is test code: it lives for the test run"),
+            Made::Unknown => format!("`{class}` is not made in this file"),
+        }
+    }
+}
+
+/// [`Made`] for the classes of [`Classes`], by the same index, found when a rule first asks:
+/// most classes of a file never hold anything a rule reports, and a keystroke's analysis cannot
+/// afford to look for every class's calls.
+pub struct Lifetimes<'t> {
+    own: Vec<OnceLock<Made<'t>>>,
+    /// Where each class name is called, `Name(...)`: the name's byte range.
+    calls: OnceLock<HashMap<&'t str, Vec<std::ops::Range<usize>>>>,
+}
+
+impl<'t> Lifetimes<'t> {
+    pub fn new(classes: &Classes<'_, 't>) -> Lifetimes<'t> {
+        Lifetimes {
+            own: classes.classes.iter().map(|_| OnceLock::new()).collect(),
+            calls: OnceLock::new(),
+        }
+    }
+
+    /// How often instances of class `class` (an index into [`Classes::classes`]) are made: by
+    /// its own calls, or a subclass's (a subclass's instance is an instance of each base), the
+    /// most repeated making winning.
+    pub fn made(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
+        let mut made = self.own(classes, class);
+        for other in 0..classes.classes.len() {
+            if other != class && classes.lineage(other).contains(&class) {
+                made = more_repeated(made, self.own(classes, other));
+            }
+        }
+        made
+    }
+
+    fn own(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
+        *self.own[class].get_or_init(|| {
+            let context = classes.context;
+            let class = &classes.classes[class];
+            let calls = self.calls.get_or_init(|| called_names(context, classes));
+            let calls: Vec<Node<'t>> = calls
+                .get(class.name.as_str())
+                .into_iter()
+                .flatten()
+                .filter_map(|range| call_of(context, range.clone()))
+                .collect();
+            own_made(context, class.node, &class.name, &calls)
+        })
+    }
+}
+
+fn rank(made: &Made) -> u8 {
+    match made {
+        Made::Unknown => 0,
+        Made::InTests(_) => 1,
+        Made::Once(_) => 2,
+        Made::PerCall { .. } => 3,
+        Made::PerConnection(_) => 4,
+    }
+}
+
+fn more_repeated<'t>(a: Made<'t>, b: Made<'t>) -> Made<'t> {
+    if rank(&b) > rank(&a) { b } else { a }
+}
+
+/// Where each class name of the file is followed by `(`, found in one pass over the text.
+fn called_names<'t>(
+    context: &Context<'t>,
+    classes: &Classes<'_, 't>,
+) -> HashMap<&'t str, Vec<std::ops::Range<usize>>> {
+    let names: HashSet<&str> = classes.classes.iter().map(|c| c.name.as_str()).collect();
+    let is_word = |c: char| c == '_' || c.is_alphanumeric();
+    let text = context.text;
+    let mut calls: HashMap<&'t str, Vec<std::ops::Range<usize>>> = HashMap::new();
+    for (paren, _) in text.match_indices('(') {
+        let end = text[..paren].trim_end().len();
+        let start = text[..end]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| is_word(c))
+            .last()
+            .map_or(end, |(at, _)| at);
+        let name = &text[start..end];
+        if !name.is_empty() && names.contains(name) && !text[..start].ends_with('.') {
+            calls.entry(name).or_default().push(start..end);
+        }
+    }
+    calls
+}
+
+/// The call whose callee is the identifier spanning `range`, if that is what is there (not a
+/// `def Name(`, a string or a comment).
+fn call_of<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -> Option<Node<'t>> {
+    let name = context
+        .tree
+        .root_node()
+        .descendant_for_byte_range(range.start, range.end)
+        .filter(|node| node.kind() == "identifier" && node.byte_range() == range)?;
+    name.parent().filter(|call| {
+        call.kind() == "call"
+            && call
+                .child_by_field_name("function")
+                .is_some_and(|f| f.id() == name.id())
+    })
+}
+
+fn own_made<'t>(
+    context: &Context<'t>,
+    class: Node<'t>,
+    name: &str,
+    calls: &[Node<'t>],
+) -> Made<'t> {
+    let bases: Vec<Node<'t>> = class
+        .child_by_field_name("superclasses")
+        .map(|bases| {
+            let mut cursor = bases.walk();
+            bases.named_children(&mut cursor).collect()
+        })
+        .unwrap_or_default();
+    let last_name = |base: Node<'t>| match base.kind() {
+        "attribute" => base.child_by_field_name("attribute"),
+        "identifier" => Some(base),
+        _ => None,
+    };
+    let name_node = class.child_by_field_name("name").unwrap_or(class);
+    if name.starts_with("Test") {
+        return Made::InTests(name_node);
+    }
+    for &base in &bases {
+        let Some(last) = last_name(base).map(|last| context.text_of(last)) else {
+            continue;
+        };
+        if last.ends_with("TestCase") {
+            return Made::InTests(base);
+        }
+        if PER_CONNECTION_BASES.contains(&last) {
+            return Made::PerConnection(base);
+        }
+    }
+    if let Some(body) = class.child_by_field_name("body") {
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            let definition = match statement.kind() {
+                "decorated_definition" => statement.child_by_field_name("definition"),
+                _ => Some(statement),
+            };
+            if let Some(def_name) = definition
+                .filter(|d| d.kind() == "function_definition")
+                .and_then(|d| d.child_by_field_name("name"))
+                && PER_CONNECTION_METHODS.contains(&context.text_of(def_name))
+            {
+                return Made::PerConnection(def_name);
+            }
+        }
+    }
+    let mut made = Made::Unknown;
+    for &call in calls {
+        made = more_repeated(made, making(context, call));
+    }
+    if matches!(made, Made::Unknown) {
+        let per_connection_name = |text: &str| {
+            PER_CONNECTION_NAMES
+                .iter()
+                .any(|noun| text.trim_start_matches('_').ends_with(noun))
+        };
+        if per_connection_name(name) {
+            return Made::PerConnection(name_node);
+        }
+        if let Some(&base) = bases.iter().find(|&&base| {
+            last_name(base).is_some_and(|last| per_connection_name(context.text_of(last)))
+        }) {
+            return Made::PerConnection(base);
+        }
+    }
+    made
+}
+
+/// How often the call `call` runs: per call of its enclosing function, per iteration of a
+/// module-level loop, or once. Calls in test functions make nothing that outlives the test.
+fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
+    let mut in_loop = false;
+    let mut node = call;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "function_definition" => {
+                let name = parent.child_by_field_name("name");
+                let is_test = name.is_some_and(|n| context.text_of(n).starts_with("test"));
+                return if is_test {
+                    Made::Unknown
+                } else {
+                    Made::PerCall {
+                        call,
+                        function: name,
+                    }
+                };
+            }
+            "lambda" => {
+                return Made::PerCall {
+                    call,
+                    function: None,
+                };
+            }
+            "for_statement" | "while_statement" => in_loop = true,
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => in_loop = true,
+            _ => {}
+        }
+        node = parent;
+    }
+    if in_loop {
+        Made::PerCall {
+            call,
+            function: None,
+        }
+    } else {
+        Made::Once(call)
+    }
+}
