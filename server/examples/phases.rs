@@ -128,7 +128,7 @@ fn main() {
         semantic: &semantic,
     };
     for info in RULES {
-        time(&format!("{} {}", info.code, "rule"), &mut || {
+        time(&format!("{} {}", info.code(), "rule"), &mut || {
             info.run(&checker);
         });
     }

@@ -27,8 +27,9 @@ use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 
+use crate::analysis::rule::Severity;
 use crate::analysis::rules::{RULES, Rule};
-use crate::analysis::settings::{PythonVersion, Settings, Severity};
+use crate::analysis::settings::{PythonVersion, Settings};
 
 /// The keys a configuration table may hold, in documentation order.
 pub const KEYS: &[&str] = &[

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use refhound::analysis::findings::Safety;
-use refhound::analysis::fixes::{Allowed, fix_all};
+use refhound::analysis::fix_all::fix_all;
+use refhound::analysis::fixes::Allowed;
 use refhound::analysis::parse::parse;
 use refhound::analysis::settings::Settings;
 

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use super::rules::Rule;
+use super::rule::Rule;
 
 /// One finding of one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,16 +1,13 @@
-//! Edits that rules' fixes share, and applying fixes to a file's text.
+//! Edits that rules' fixes share, and applying a set of fixes to a file's text once. The
+//! rounds of analyse-and-fix live beside the analysis, in [`super::fix_all`].
 
 pub mod imports;
 
-use std::collections::HashSet;
 use std::ops::Range;
 
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 use super::findings::{Edit, Finding, Fix, Safety};
-use super::parse::parse;
-use super::scope::{ScopeKind, ScopeTree, SymbolFlags};
-use super::settings::Settings;
 
 /// Where a statement stands among the file's lines: what edits that remove its lines, or add a
 /// line beside it, need.
@@ -181,126 +178,11 @@ pub fn select_fixes(findings: &[Finding], allowed: Allowed) -> (Vec<Edit>, usize
     (taken, fixes)
 }
 
-/// At most this many rounds of analyse-and-fix per file: a fix that keeps producing new
-/// findings with fixes must not loop forever.
-pub const MAX_FIX_ROUNDS: usize = 10;
-
-/// What fixing one file came to.
-#[derive(Debug)]
-pub struct Fixed {
-    /// The text with every applied fix.
-    pub text: String,
-    /// How many fixes were applied, over all rounds.
-    pub applied: usize,
-    /// The findings of the final text: what is left to report.
-    pub remaining: Vec<Finding>,
-    /// A round's fixes would have made a file that parsed cleanly fail to parse; that round was
-    /// dropped and fixing stopped there.
-    pub stopped_at_syntax_error: bool,
-}
-
-/// Applies the allowed fixes to `text` in rounds: analyse, apply every fix that does not
-/// overlap another, parse again, repeat until no fix is left (at most [`MAX_FIX_ROUNDS`]
-/// rounds). Fixes that overlapped, or that both wanted the same import, settle in later rounds
-/// on the rewritten text.
-pub fn fix_all(text: &str, settings: &Settings, allowed: Allowed) -> Fixed {
-    fix_all_keeping(text, settings, allowed, &HashSet::new())
-}
-
-/// [`fix_all`], without the fixes that would leave one of the module-level names `keep` unbound
-/// (other modules of the project use them: `module.name`, `from module import name`). Those
-/// findings stay reported, unfixed.
-pub fn fix_all_keeping(
-    text: &str,
-    settings: &Settings,
-    allowed: Allowed,
-    keep: &HashSet<String>,
-) -> Fixed {
-    let mut text = text.to_string();
-    let mut tree = parse(&text);
-    let mut findings = super::check(&text, &tree, settings);
-    let mut applied = 0;
-    let mut stopped_at_syntax_error = false;
-    for _ in 0..MAX_FIX_ROUNDS {
-        let kept_bound = kept_bound(&text, &tree, keep);
-        let (mut edits, mut fixes) = select_fixes(&findings, allowed);
-        let mut rewritten = apply_edits(&text, &edits);
-        if fixes > 0 && !kept_bound.is_empty() && unbinds(&rewritten, &kept_bound) {
-            // Some fix of the round unbinds a name other modules use: each fix alone tells which.
-            let mut candidates: Vec<&Finding> = findings.iter().collect();
-            candidates.retain(|finding| {
-                allowed
-                    .fix_for(finding)
-                    .is_none_or(|fix| !unbinds(&apply_edits(&text, &fix.edits), &kept_bound))
-            });
-            (edits, fixes) = select_fixes_of(&candidates, allowed);
-            rewritten = apply_edits(&text, &edits);
-            if fixes > 0 && unbinds(&rewritten, &kept_bound) {
-                break;
-            }
-        }
-        if fixes == 0 {
-            break;
-        }
-        let rewritten_tree = parse(&rewritten);
-        if rewritten_tree.root_node().has_error() && !tree.root_node().has_error() {
-            // Every fix is meant to keep the program valid; when a round does not, none of it
-            // is kept, and the findings of the last good text are reported.
-            stopped_at_syntax_error = true;
-            break;
-        }
-        text = rewritten;
-        tree = rewritten_tree;
-        applied += fixes;
-        findings = super::check(&text, &tree, settings);
-    }
-    Fixed {
-        text,
-        applied,
-        remaining: findings,
-        stopped_at_syntax_error,
-    }
-}
-
-/// [`select_fixes`] over some of the findings.
-fn select_fixes_of(findings: &[&Finding], allowed: Allowed) -> (Vec<Edit>, usize) {
-    let owned: Vec<Finding> = findings.iter().map(|f| (*f).clone()).collect();
-    select_fixes(&owned, allowed)
-}
-
-/// The names of `keep` bound at module level in `text`.
-fn kept_bound(text: &str, tree: &Tree, keep: &HashSet<String>) -> HashSet<String> {
-    if keep.is_empty() {
-        return HashSet::new();
-    }
-    let bound = module_bindings(text, tree);
-    keep.intersection(&bound).cloned().collect()
-}
-
-/// Whether one of `names` is no longer bound at module level in `text`.
-fn unbinds(text: &str, names: &HashSet<String>) -> bool {
-    let bound = module_bindings(text, &parse(text));
-    names.iter().any(|name| !bound.contains(name))
-}
-
-/// The names a module binds at its top level (assignments, `def`, `class`, imports, ...), as
-/// CPython's symbol table records them.
-pub fn module_bindings(text: &str, tree: &Tree) -> HashSet<String> {
-    let scopes = ScopeTree::new(text, tree);
-    scopes
-        .scopes
-        .iter()
-        .filter(|scope| scope.kind == ScopeKind::Module)
-        .flat_map(|scope| &scope.symbols)
-        .filter(|symbol| symbol.flags.contains_any(SymbolFlags::BOUND))
-        .map(|symbol| symbol.name.clone())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::rules::Rule;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rule::Rule;
 
     /// Applies `remove_statement` to the first statement whose text is `target`.
     fn removed(text: &str, target: &str) -> Option<String> {
@@ -418,18 +300,5 @@ mod tests {
         let (edits, fixes) = select_fixes(&findings, Allowed::All);
         assert_eq!(fixes, 3);
         assert_eq!(edits.last(), Some(&edit(10..12, "u")));
-    }
-
-    #[test]
-    fn fix_all_rewrites_until_nothing_is_left() {
-        let text = "import gc\n\ndef f():\n    gc.set_debug(gc.DEBUG_LEAK)\n\
-                    gc.set_debug(gc.DEBUG_SAVEALL)  # left on\nx = 1\n";
-        let fixed = fix_all(text, &Settings::default(), Allowed::Safe);
-        assert_eq!(fixed.text, "import gc\n\ndef f():\n    pass\nx = 1\n");
-        assert_eq!(fixed.applied, 2);
-        assert!(fixed.remaining.is_empty());
-        assert!(!fixed.stopped_at_syntax_error);
-        let untouched = fix_all("x = 1\n", &Settings::default(), Allowed::All);
-        assert_eq!((untouched.text.as_str(), untouched.applied), ("x = 1\n", 0));
     }
 }

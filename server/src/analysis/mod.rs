@@ -3,6 +3,7 @@
 pub mod context;
 pub mod escape;
 pub mod findings;
+pub mod fix_all;
 pub mod fixes;
 pub mod hover;
 pub mod imports;
@@ -10,6 +11,7 @@ pub mod indentation;
 pub mod line_index;
 pub mod parse;
 pub mod queries;
+pub mod rule;
 pub mod rules;
 pub mod scope;
 pub mod semantic;

@@ -3,37 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::rules::{RULES, Rule};
-
-/// How loudly a finding is shown: the LSP severities, also used by `--format sarif|github`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Severity {
-    Error,
-    Warning,
-    Information,
-    Hint,
-}
-
-impl Severity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Information => "information",
-            Severity::Hint => "hint",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Severity> {
-        match name {
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            "information" | "info" => Some(Severity::Information),
-            "hint" => Some(Severity::Hint),
-            _ => None,
-        }
-    }
-}
+use super::rule::{Rule, Severity};
 
 /// A Python version, `(3, 11)`: what the analysed code runs on (`target-version = "py311"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,7 +62,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            rules: RULES.iter().map(|info| info.rule).collect(),
+            rules: Rule::all().collect(),
             severity: HashMap::new(),
             target_version: PythonVersion::new(3, 9),
             large_constructors: Vec::new(),
@@ -119,7 +89,7 @@ impl Settings {
         self.severity
             .get(&rule)
             .copied()
-            .unwrap_or(rule.info().default_severity)
+            .unwrap_or(rule.default_severity())
     }
 }
 

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::line_index::LineIndex;
 use super::parse::{comments, tokens};
-use super::rules::Rule;
+use super::rule::Rule;
 
 /// What the comments of a file suppress, by 1-based line.
 #[derive(Debug, Default)]

@@ -13,8 +13,9 @@ use super::project::{ProjectUses, module_name};
 use crate::analysis::findings::Finding;
 use crate::analysis::fixes::Allowed;
 use crate::analysis::line_index::LineIndex;
+use crate::analysis::rule::Severity;
 use crate::analysis::rules::{RULES, Rule, RuleInfo};
-use crate::analysis::settings::{Settings, Severity};
+use crate::analysis::settings::Settings;
 use crate::config::Config;
 use crate::files::{
     ConfigFiles, EXCLUDED_DIRECTORIES, absolute, for_each_file, python_files, read_source,
@@ -664,13 +665,13 @@ fn sarif_rule(info: &RuleInfo) -> serde_json::Value {
     let documentation = info.documentation();
     let flags = what_it_does(&documentation);
     let flags = if flags.is_empty() {
-        info.name.replace('-', " ")
+        info.name().replace('-', " ")
     } else {
         flags
     };
     json!({
-        "id": info.code,
-        "name": info.name,
+        "id": info.code(),
+        "name": info.name(),
         "shortDescription": { "text": first_sentence(&flags) },
         "fullDescription": { "text": flags },
         "help": { "text": documentation, "markdown": documentation },

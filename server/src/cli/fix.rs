@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::analysis::findings::Finding;
-use crate::analysis::fixes::{Allowed, fix_all_keeping};
+use crate::analysis::fix_all::fix_all_keeping;
+use crate::analysis::fixes::Allowed;
 use crate::analysis::parse::{parse_checked, parse_note};
 use crate::analysis::settings::Settings;
 use crate::files::{PythonFile, SourceFile, read_source_file};

@@ -11,7 +11,7 @@ pub fn run(code: Option<&str>, all: bool) -> Result<(), String> {
     }
     let code = code.unwrap_or_default();
     let rule = Rule::from_code(code).ok_or_else(|| {
-        let known: Vec<&str> = RULES.iter().map(|info| info.code).collect();
+        let known: Vec<&str> = RULES.iter().map(|info| info.code()).collect();
         format!("unknown rule {code}; the rules are {}", known.join(", "))
     })?;
     print!("{}", rule.info().documentation());

@@ -12,7 +12,8 @@ use tower_lsp_server::ls_types::*;
 use super::position::{Encoding, position_of};
 use crate::analysis::findings::{Edit, Finding, Safety};
 use crate::analysis::fixes::{Allowed, select_fixes};
-use crate::analysis::settings::{Settings, Severity};
+use crate::analysis::rule::Severity;
+use crate::analysis::settings::Settings;
 
 /// The findings of one document version, under one settings generation.
 pub struct Analysis {
@@ -140,7 +141,7 @@ pub fn diagnostic(
     Diagnostic {
         range: lsp_range(text, &finding.range, encoding),
         severity: Some(severity),
-        code: Some(NumberOrString::String(info.code.to_string())),
+        code: Some(NumberOrString::String(info.code().to_string())),
         code_description: Uri::from_str(&info.url())
             .ok()
             .map(|href| CodeDescription { href }),

@@ -127,8 +127,8 @@ fn kebab_case_keys(value: &serde_json::Value) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::rule::Severity;
     use crate::analysis::rules::Rule;
-    use crate::analysis::settings::Severity;
 
     #[test]
     fn editor_settings_in_camel_case_apply_and_bad_ones_are_reported() {

@@ -17,34 +17,12 @@ mod rh501_listener_never_removed;
 mod rh601_gc_debug_saveall;
 
 use super::findings::Finding;
+pub use super::rule::Rule;
 use super::semantic::Checker;
-use super::settings::Severity;
-
-/// A rule's identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Rule {
-    EscapingClosureLargeObject,
-    ClosureCapturesWholeObject,
-    DelInReferenceCycle,
-    SelfReferencingBoundMethod,
-    ExceptionKeptOnObject,
-    UnboundedModuleCache,
-    CachedInstanceMethod,
-    DefaultArgumentCache,
-    UnboundedInstanceCache,
-    IdentityKeyedCache,
-    ThreadLocalInPool,
-    ListenerNeverRemoved,
-    GcDebugSaveall,
-}
 
 /// What the catalog knows about a rule.
 pub struct RuleInfo {
     pub rule: Rule,
-    pub code: &'static str,
-    pub name: &'static str,
-    /// The severity when the configuration names none.
-    pub default_severity: Severity,
     /// The rule's source file, whose leading `//!` lines are its documentation.
     source: &'static str,
     check: fn(&Checker) -> Vec<Finding>,
@@ -54,105 +32,66 @@ pub struct RuleInfo {
 pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         rule: Rule::EscapingClosureLargeObject,
-        code: "RH101",
-        name: "escaping-closure-captures-large-object",
-        default_severity: Severity::Warning,
         source: include_str!("rh101_escaping_closure_large_object.rs"),
         check: rh101_escaping_closure_large_object::check,
     },
     RuleInfo {
         rule: Rule::ClosureCapturesWholeObject,
-        code: "RH102",
-        name: "closure-captures-whole-object-for-part",
-        default_severity: Severity::Warning,
         source: include_str!("rh102_closure_captures_whole_object.rs"),
         check: rh102_closure_captures_whole_object::check,
     },
     RuleInfo {
         rule: Rule::DelInReferenceCycle,
-        code: "RH201",
-        name: "del-in-reference-cycle",
-        default_severity: Severity::Warning,
         source: include_str!("rh201_del_in_reference_cycle.rs"),
         check: rh201_del_in_reference_cycle::check,
     },
     RuleInfo {
         rule: Rule::SelfReferencingBoundMethod,
-        code: "RH202",
-        name: "self-referencing-bound-method",
-        default_severity: Severity::Warning,
         source: include_str!("rh202_self_referencing_bound_method.rs"),
         check: rh202_self_referencing_bound_method::check,
     },
     RuleInfo {
         rule: Rule::ExceptionKeptOnObject,
-        code: "RH203",
-        name: "exception-kept-on-object",
-        default_severity: Severity::Warning,
         source: include_str!("rh203_exception_kept_on_object.rs"),
         check: rh203_exception_kept_on_object::check,
     },
     RuleInfo {
         rule: Rule::UnboundedModuleCache,
-        code: "RH301",
-        name: "unbounded-module-cache",
-        default_severity: Severity::Information,
         source: include_str!("rh301_unbounded_module_cache.rs"),
         check: rh301_unbounded_module_cache::check,
     },
     RuleInfo {
         rule: Rule::CachedInstanceMethod,
-        code: "RH302",
-        name: "cached-instance-method",
-        default_severity: Severity::Warning,
         source: include_str!("rh302_cached_instance_method.rs"),
         check: rh302_cached_instance_method::check,
     },
     RuleInfo {
         rule: Rule::DefaultArgumentCache,
-        code: "RH303",
-        name: "default-argument-cache",
-        default_severity: Severity::Warning,
         source: include_str!("rh303_default_argument_cache.rs"),
         check: rh303_default_argument_cache::check,
     },
     RuleInfo {
         rule: Rule::UnboundedInstanceCache,
-        code: "RH304",
-        name: "unbounded-instance-cache",
-        default_severity: Severity::Warning,
         source: include_str!("rh304_unbounded_instance_cache.rs"),
         check: rh304_unbounded_instance_cache::check,
     },
     RuleInfo {
         rule: Rule::IdentityKeyedCache,
-        code: "RH305",
-        name: "identity-keyed-cache",
-        default_severity: Severity::Warning,
         source: include_str!("rh305_identity_keyed_cache.rs"),
         check: rh305_identity_keyed_cache::check,
     },
     RuleInfo {
         rule: Rule::ThreadLocalInPool,
-        code: "RH401",
-        name: "thread-local-in-pool",
-        default_severity: Severity::Warning,
         source: include_str!("rh401_thread_local_in_pool.rs"),
         check: rh401_thread_local_in_pool::check,
     },
     RuleInfo {
         rule: Rule::ListenerNeverRemoved,
-        code: "RH501",
-        name: "listener-never-removed",
-        default_severity: Severity::Warning,
         source: include_str!("rh501_listener_never_removed.rs"),
         check: rh501_listener_never_removed::check,
     },
     RuleInfo {
         rule: Rule::GcDebugSaveall,
-        code: "RH601",
-        name: "gc-debug-saveall",
-        default_severity: Severity::Warning,
         source: include_str!("rh601_gc_debug_saveall.rs"),
         check: rh601_gc_debug_saveall::check,
     },
@@ -165,25 +104,17 @@ impl Rule {
             .find(|info| info.rule == self)
             .expect("every rule is in the catalog")
     }
-
-    pub fn code(self) -> &'static str {
-        self.info().code
-    }
-
-    pub fn name(self) -> &'static str {
-        self.info().name
-    }
-
-    /// The rule for a code (`RH302`) or a name (`cached-instance-method`).
-    pub fn from_code(code: &str) -> Option<Rule> {
-        RULES
-            .iter()
-            .find(|info| info.code.eq_ignore_ascii_case(code) || info.name == code)
-            .map(|info| info.rule)
-    }
 }
 
 impl RuleInfo {
+    pub fn code(&self) -> &'static str {
+        self.rule.code()
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.rule.name()
+    }
+
     /// The documentation: the `//!` lines at the top of the rule's file, without the markers.
     pub fn documentation(&self) -> String {
         let mut doc = String::new();
@@ -206,7 +137,7 @@ impl RuleInfo {
     /// Where the rule's documentation is published: `docs/rules/CODE.md` of the repository,
     /// generated from [`RuleInfo::documentation`] (a test keeps the pages current).
     pub fn url(&self) -> String {
-        format!("{DOCS_URL}{}.md", self.code)
+        format!("{DOCS_URL}{}.md", self.code())
     }
 }
 
@@ -256,14 +187,14 @@ mod tests {
                 assert!(
                     at.is_some_and(|at| at >= last),
                     "{} lacks '## {section}' after the sections before it",
-                    info.code
+                    info.code()
                 );
                 last = at.unwrap_or(last);
             }
             assert!(
-                doc.starts_with(&format!("# {} {}", info.code, info.name)),
+                doc.starts_with(&format!("# {} {}", info.code(), info.name())),
                 "{} title",
-                info.code
+                info.code()
             );
         }
     }
@@ -275,7 +206,7 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules");
         let update = std::env::var_os("REFHOUND_UPDATE_DOCS").is_some();
         for info in RULES {
-            let path = dir.join(format!("{}.md", info.code));
+            let path = dir.join(format!("{}.md", info.code()));
             let expected = info.documentation();
             if update {
                 std::fs::create_dir_all(&dir).unwrap();
@@ -291,12 +222,8 @@ mod tests {
     }
 
     #[test]
-    fn codes_and_names_resolve() {
-        assert_eq!(Rule::from_code("rh601"), Some(Rule::GcDebugSaveall));
-        assert_eq!(
-            Rule::from_code("cached-instance-method"),
-            Some(Rule::CachedInstanceMethod)
-        );
-        assert_eq!(Rule::from_code("RH999"), None);
+    fn every_rule_is_in_the_catalog_in_code_order() {
+        let catalog: Vec<Rule> = RULES.iter().map(|info| info.rule).collect();
+        assert_eq!(catalog, Rule::all().collect::<Vec<_>>());
     }
 }
