@@ -4,6 +4,8 @@
 //! - [`cli`]: the command line, a thin adapter that reads files and prints results;
 //! - [`lsp`]: the language server, a thin adapter between LSP and the analysis;
 //! - [`files`]: finding Python files and configuration files on disk, shared by both;
+//! - [`project`]: what the modules of a project use of each other (so that no fix removes a
+//!   name another module reads), shared by both;
 //! - [`config`]: configuration text (TOML, JSON) to settings, pure;
 //! - [`analysis`]: pure functions from source text and a tree-sitter tree to results, with no I/O
 //!   and no LSP types.
@@ -13,3 +15,4 @@ pub mod cli;
 pub mod config;
 pub mod files;
 pub mod lsp;
+pub mod project;

@@ -2,7 +2,8 @@
 //! `support`): pull diagnostics, the workspace scan with progress (pushed and pulled), settings
 //! from every source (initializationOptions, workspace/configuration, watched configuration
 //! files, bad values shown), the rules' fixes and fix-all (the result compiles with CPython),
-//! and bad input (syntax errors, a 20 MB document, 5,000 nested brackets, malformed params).
+//! fixes withheld where they would remove a name another module of the workspace uses, and bad
+//! input (syntax errors, a 20 MB document, 5,000 nested brackets, malformed params).
 
 mod support;
 
@@ -13,7 +14,7 @@ use support::{Client, run, text};
 use tower_lsp_server::jsonrpc::ErrorCode;
 use tower_lsp_server::ls_types::notification::{
     DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles, DidOpenTextDocument,
-    Progress, PublishDiagnostics,
+    DidSaveTextDocument, Progress, PublishDiagnostics,
 };
 use tower_lsp_server::ls_types::request::{
     CodeActionRequest, CodeActionResolveRequest, DocumentDiagnosticRequest, HoverRequest,
@@ -607,6 +608,191 @@ fn clients_that_resolve_get_each_edit_when_they_pick_the_action() {
             .await
             .expect_err("a stale action is refused");
         assert_eq!(error.code, ErrorCode::ContentModified);
+    });
+}
+
+/// A module cache that RH301's (unsafe) memo rewrite deletes: `_translations` goes, the
+/// memoized `translation` stays (Django's `trans_real.py` in small).
+const MEMO_MODULE: &str = "import json\n\n_translations = {}\n\n\ndef translation(language):\n    \
+                           if language not in _translations:\n        \
+                           _translations[language] = json.loads(language)\n    \
+                           return _translations[language]\n";
+
+/// Two RH601 findings with a safe fix each; removing the first call unbinds `flags`.
+const DEBUG_MODULE: &str = "import gc\n\ngc.set_debug(flags := gc.DEBUG_SAVEALL)\n\n\n\
+                            def leak():\n    gc.set_debug(gc.DEBUG_LEAK)\n";
+
+/// A fresh workspace under `target/tmp`: package `pkg` with `trans.py`, `dbg.py` and a
+/// `reloader.py` holding `user`.
+fn package(name: &str, user: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-features-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("pkg")).unwrap();
+    for (file, text) in [
+        ("__init__.py", ""),
+        ("trans.py", MEMO_MODULE),
+        ("dbg.py", DEBUG_MODULE),
+        ("reloader.py", user),
+    ] {
+        std::fs::write(dir.join("pkg").join(file), text).unwrap();
+    }
+    dir
+}
+
+/// A server on the workspace `root` whose scan has finished, with `pkg/trans.py` and
+/// `pkg/dbg.py` open; their URIs and diagnostics.
+async fn scanned_package(root: &Path) -> (Client, [(Uri, Vec<Diagnostic>); 2]) {
+    let mut client = Client::start();
+    let capabilities = ClientCapabilities {
+        window: Some(WindowClientCapabilities {
+            work_done_progress: Some(true),
+            ..WindowClientCapabilities::default()
+        }),
+        ..support::utf8_capabilities()
+    };
+    client
+        .initialize_with(with_workspace(capabilities, root))
+        .await;
+    scan_progress(&mut client).await;
+    let mut opened = Vec::new();
+    for (name, text, expected) in [
+        ("trans.py", MEMO_MODULE, vec!["RH301"]),
+        ("dbg.py", DEBUG_MODULE, vec!["RH601", "RH601"]),
+    ] {
+        let uri = file_uri(&root.join("pkg").join(name));
+        open(&client, &uri, text, 1);
+        let diagnostics = client.diagnostics(&uri, 1).await;
+        assert_eq!(codes(&diagnostics), expected, "{name}");
+        opened.push((uri, diagnostics));
+    }
+    (client, opened.try_into().unwrap())
+}
+
+/// The titles of the rule's fixes offered for one diagnostic (the ignore action left out).
+async fn fix_titles(client: &Client, uri: &Uri, diagnostic: &Diagnostic) -> Vec<String> {
+    code_actions(client, uri, std::slice::from_ref(diagnostic), None)
+        .await
+        .iter()
+        .map(|action| edits_of(action, uri).0.title)
+        .filter(|title| !title.starts_with("Ignore "))
+        .collect()
+}
+
+/// The document's text after the fix-all action, if one is offered.
+async fn fixed_all(client: &Client, uri: &Uri, source: &str) -> Option<String> {
+    let actions = code_actions(client, uri, &[], Some(vec![CodeActionKind::SOURCE_FIX_ALL])).await;
+    let action = actions.first()?;
+    Some(text::apply_edits(
+        source,
+        &edits_of(action, uri).1,
+        client.encoding,
+    ))
+}
+
+/// As `refhound check --fix` does (issue 14, item 10): a quick fix or fix-all that would
+/// unbind a module-level name another module of the workspace uses (`from . import trans` then
+/// `trans._translations = {}`; `from .dbg import flags`) is not offered, and the finding stays
+/// reported; where no other module uses the name, the same fixes are offered.
+#[test]
+fn a_fix_that_would_remove_a_name_another_module_uses_is_not_offered() {
+    run(async {
+        let root = package(
+            "fix-used",
+            "from . import trans\nfrom .dbg import flags\n\n\ndef reset():\n    \
+             trans._translations = {}\n    return flags\n",
+        );
+        let (client, [(trans, memo), (dbg, debug)]) = scanned_package(&root).await;
+        assert!(fix_titles(&client, &trans, &memo[0]).await.is_empty());
+        assert!(fix_titles(&client, &dbg, &debug[0]).await.is_empty());
+        // The other call binds nothing: its fix is offered, and fix-all removes it alone.
+        assert_eq!(
+            fix_titles(&client, &dbg, &debug[1]).await,
+            ["Remove the `gc.set_debug(...)` call"]
+        );
+        let fixed = fixed_all(&client, &dbg, DEBUG_MODULE)
+            .await
+            .expect("fix-all");
+        assert!(fixed.contains("flags := gc.DEBUG_SAVEALL"), "{fixed}");
+        assert!(!fixed.contains("DEBUG_LEAK"), "{fixed}");
+        assert!(compiles(&fixed), "{fixed}");
+    });
+}
+
+#[test]
+fn the_same_fixes_are_offered_when_no_other_module_uses_the_names() {
+    run(async {
+        // `translation` is used, and the memo rewrite keeps it.
+        let root = package(
+            "fix-unused",
+            "from . import trans\n\nprint(trans.translation('en'))\n",
+        );
+        let (mut client, [(trans, memo), (dbg, debug)]) = scanned_package(&root).await;
+        let titles = fix_titles(&client, &trans, &memo[0]).await;
+        assert_eq!(titles.len(), 1, "{titles:?}");
+        assert!(titles[0].starts_with("Cache `translation`"), "{titles:?}");
+        assert_eq!(
+            fix_titles(&client, &dbg, &debug[0]).await,
+            ["Remove the `gc.set_debug(...)` call"]
+        );
+        let fixed = fixed_all(&client, &dbg, DEBUG_MODULE)
+            .await
+            .expect("fix-all");
+        assert!(!fixed.contains("set_debug"), "{fixed}");
+        assert!(compiles(&fixed), "{fixed}");
+
+        // A module saved with a use of `_translations`: the memo rewrite is withheld from then on.
+        let reloader = file_uri(&root.join("pkg/reloader.py"));
+        let user = "from . import trans\n\n\ndef reset():\n    trans._translations = {}\n";
+        open(&client, &reloader, user, 1);
+        client.diagnostics(&reloader, 1).await;
+        client.notify::<DidSaveTextDocument>(DidSaveTextDocumentParams {
+            text_document: TextDocumentIdentifier::new(reloader.clone()),
+            text: None,
+        });
+        let mut withheld = false;
+        for _ in 0..100 {
+            if fix_titles(&client, &trans, &memo[0]).await.is_empty() {
+                withheld = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(withheld, "the saved use is seen");
+
+        // A new file on disk that imports `flags`, announced as watched files are.
+        std::fs::write(root.join("pkg/other.py"), "from pkg.dbg import flags\n").unwrap();
+        client.notify::<DidChangeWatchedFiles>(DidChangeWatchedFilesParams {
+            changes: vec![FileEvent::new(
+                file_uri(&root.join("pkg/other.py")),
+                FileChangeType::CREATED,
+            )],
+        });
+        let mut withheld = false;
+        for _ in 0..100 {
+            if fix_titles(&client, &dbg, &debug[0]).await.is_empty() {
+                withheld = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(withheld, "the new file's use is seen");
+        // Deleted again: the fix comes back.
+        std::fs::remove_file(root.join("pkg/other.py")).unwrap();
+        client.notify::<DidChangeWatchedFiles>(DidChangeWatchedFilesParams {
+            changes: vec![FileEvent::new(
+                file_uri(&root.join("pkg/other.py")),
+                FileChangeType::DELETED,
+            )],
+        });
+        let mut offered = false;
+        for _ in 0..100 {
+            if !fix_titles(&client, &dbg, &debug[0]).await.is_empty() {
+                offered = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(offered, "the deleted file's use is forgotten");
     });
 }
 

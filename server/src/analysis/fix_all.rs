@@ -53,26 +53,12 @@ pub fn fix_all_keeping(
     let mut applied = 0;
     let mut stopped_at_syntax_error = false;
     for _ in 0..MAX_FIX_ROUNDS {
-        let kept_bound = kept_bound(&text, &tree, keep);
-        let (mut edits, mut fixes) = select_fixes(&findings, allowed);
-        let mut rewritten = apply_edits(&text, &edits);
-        if fixes > 0 && !kept_bound.is_empty() && unbinds(&rewritten, &kept_bound) {
-            // Some fix of the round unbinds a name other modules use: each fix alone tells which.
-            let mut candidates: Vec<&Finding> = findings.iter().collect();
-            candidates.retain(|finding| {
-                allowed
-                    .fix_for(finding)
-                    .is_none_or(|fix| !unbinds(&apply_edits(&text, &fix.edits), &kept_bound))
-            });
-            (edits, fixes) = select_fixes_of(&candidates, allowed);
-            rewritten = apply_edits(&text, &edits);
-            if fixes > 0 && unbinds(&rewritten, &kept_bound) {
-                break;
-            }
-        }
+        let kept = Kept::new(&text, &tree, keep);
+        let (edits, fixes) = select_fixes_keeping(&text, &findings, allowed, &kept);
         if fixes == 0 {
             break;
         }
+        let rewritten = apply_edits(&text, &edits);
         let rewritten_tree = parse(&rewritten);
         if rewritten_tree.root_node().has_error() && !tree.root_node().has_error() {
             // Every fix is meant to keep the program valid; when a round does not, none of it
@@ -93,19 +79,63 @@ pub fn fix_all_keeping(
     }
 }
 
-/// [`select_fixes`] over some of the findings.
-fn select_fixes_of(findings: &[&Finding], allowed: Allowed) -> (Vec<Edit>, usize) {
-    let owned: Vec<Finding> = findings.iter().map(|f| (*f).clone()).collect();
-    select_fixes(&owned, allowed)
+/// The module-level names a fix of one text must leave bound: those of the names other modules
+/// use that the text binds now.
+#[derive(Debug, Default)]
+pub struct Kept {
+    names: HashSet<String>,
 }
 
-/// The names of `keep` bound at module level in `text`.
-fn kept_bound(text: &str, tree: &Tree, keep: &HashSet<String>) -> HashSet<String> {
-    if keep.is_empty() {
-        return HashSet::new();
+impl Kept {
+    /// The names of `keep` that `text` (parsed as `tree`) binds at module level.
+    pub fn new(text: &str, tree: &Tree, keep: &HashSet<String>) -> Kept {
+        if keep.is_empty() {
+            return Kept::default();
+        }
+        let bound = module_bindings(text, tree);
+        Kept {
+            names: keep.intersection(&bound).cloned().collect(),
+        }
     }
-    let bound = module_bindings(text, tree);
-    keep.intersection(&bound).cloned().collect()
+
+    /// Whether no fix can unbind one of the names: there are none.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Whether `edits` applied to `text` leave one of the names unbound.
+    pub fn unbound_by(&self, text: &str, edits: &[Edit]) -> bool {
+        !self.names.is_empty() && unbinds(&apply_edits(text, edits), &self.names)
+    }
+}
+
+/// One round of fixes for `text`: [`select_fixes`], without the fixes that would unbind one of
+/// the `kept` names. When the round's fixes together unbind one, each fix alone tells which;
+/// should the others together still unbind one, the round applies nothing.
+pub fn select_fixes_keeping(
+    text: &str,
+    findings: &[Finding],
+    allowed: Allowed,
+    kept: &Kept,
+) -> (Vec<Edit>, usize) {
+    let (edits, fixes) = select_fixes(findings, allowed);
+    if fixes == 0 || !kept.unbound_by(text, &edits) {
+        return (edits, fixes);
+    }
+    let candidates: Vec<Finding> = findings
+        .iter()
+        .filter(|finding| {
+            allowed
+                .fix_for(finding)
+                .is_none_or(|fix| !kept.unbound_by(text, &fix.edits))
+        })
+        .cloned()
+        .collect();
+    let (edits, fixes) = select_fixes(&candidates, allowed);
+    if fixes > 0 && kept.unbound_by(text, &edits) {
+        return (Vec::new(), 0);
+    }
+    (edits, fixes)
 }
 
 /// Whether one of `names` is no longer bound at module level in `text`.

@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::fix::{self, Mode, fix_file};
-use super::project::{ProjectUses, module_name};
 use crate::analysis::findings::Finding;
 use crate::analysis::fixes::Allowed;
 use crate::analysis::line_index::LineIndex;
@@ -20,6 +19,7 @@ use crate::config::Config;
 use crate::files::{
     ConfigFiles, EXCLUDED_DIRECTORIES, absolute, for_each_file, python_files, read_source,
 };
+use crate::project::{ProjectUses, module_name};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -205,7 +205,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
         let fixed = match fixing {
             Some(mode) => {
                 let keep = module_name(&file.path)
-                    .map(|module| uses.names_used_of(&module))
+                    .map(|module| uses.names_used_of(&module, &file.path))
                     .unwrap_or_default();
                 fix_file(file, settings, options.allowed(), mode, &keep)?
             }

@@ -4,7 +4,6 @@ mod check;
 mod fix;
 mod freevars;
 mod parse;
-mod project;
 mod rule;
 
 use std::process::ExitCode;

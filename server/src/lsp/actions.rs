@@ -1,6 +1,8 @@
 //! Code actions: for each refhound diagnostic in range, the rule's fixes (carried in the
 //! diagnostic's `data`, so nothing is analysed again) and "Ignore RHxxx on this line"; on request,
-//! `source.fixAll.refhound`, which applies every safe fix of the document at once.
+//! `source.fixAll.refhound`, which applies every safe fix of the document at once. A fix that
+//! would remove or rename a module-level name another module of the workspace uses is not
+//! offered; its finding stays reported.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,9 +11,13 @@ use serde::{Deserialize, Serialize};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
-use super::diagnostics::{DiagnosticData, lsp_range};
+use super::diagnostics::{Analysis, DiagnosticData, FixData, lsp_range, text_edits};
+use super::document::Snapshot;
 use super::position::offset_of;
-use super::{State, unknown_document};
+use super::{State, blocking, unknown_document, workspace};
+use crate::analysis::findings::Edit;
+use crate::analysis::fix_all::{Kept, select_fixes_keeping};
+use crate::analysis::fixes::Allowed;
 
 /// The kind of the action that applies every safe fix.
 pub const FIX_ALL: CodeActionKind = CodeActionKind::new("source.fixAll.refhound");
@@ -53,6 +59,40 @@ pub async fn code_actions(
             kind.as_str() == o.as_str() || kind.as_str().starts_with(&format!("{}.", o.as_str()))
         }),
     };
+    // Refhound's diagnostics in range, each with its code and fixes.
+    let ours: Vec<(&Diagnostic, &String, Vec<FixData>)> = if wanted(&CodeActionKind::QUICKFIX) {
+        params
+            .context
+            .diagnostics
+            .iter()
+            .filter(|d| d.source.as_deref() == Some("refhound"))
+            .filter_map(|d| match &d.code {
+                Some(NumberOrString::String(code)) => Some((d, code, DiagnosticData::of(d).fixes)),
+                _ => None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Only on request: editors ask for it on save (`source.fixAll`), not on every cursor move.
+    let fix_all = if params.context.only.is_some() && wanted(&FIX_ALL) {
+        let (analysis, _) = state.analysis(&uri).await?;
+        analysis.filter(|a| !a.fix_all.is_empty())
+    } else {
+        None
+    };
+    let fixes: Vec<Vec<TextEdit>> = ours
+        .iter()
+        .flat_map(|(_, _, fixes)| fixes.iter().map(|fix| fix.edits.clone()))
+        .collect();
+    // A fix that would unbind a name another module uses is not offered.
+    let Guarded { withheld, fix_all } = if fixes.is_empty() && fix_all.is_none() {
+        Guarded::default()
+    } else {
+        let (state, uri, snapshot) = (Arc::clone(state), uri.clone(), snapshot.clone());
+        blocking(move || guarded(&state, &uri, &snapshot, &fixes, fix_all.as_deref())).await?
+    };
+    let mut withheld = withheld.into_iter();
     // Each action with its edit, and what recomputes the edit on `codeAction/resolve`.
     let mut actions: Vec<(CodeAction, PendingEdit)> = Vec::new();
     let action =
@@ -63,57 +103,46 @@ pub async fn code_actions(
             edit: Some(edit(&uri, edits)),
             ..CodeAction::default()
         };
-    if wanted(&CodeActionKind::QUICKFIX) {
-        let ours = params
-            .context
-            .diagnostics
-            .iter()
-            .filter(|d| d.source.as_deref() == Some("refhound"));
-        // Clients ask on every cursor move: the text is copied only when there is a finding.
-        let mut text = None;
-        for diagnostic in ours {
-            let Some(NumberOrString::String(code)) = &diagnostic.code else {
+    // Clients ask on every cursor move: the text is copied only when there is a finding.
+    let mut text = None;
+    for (diagnostic, code, fixes) in ours {
+        for (index, fix) in fixes.into_iter().enumerate() {
+            if withheld.next().unwrap_or(false) {
                 continue;
-            };
-            for (index, fix) in DiagnosticData::of(diagnostic).fixes.into_iter().enumerate() {
-                let mut quick_fix = action(
-                    fix.title,
-                    CodeActionKind::QUICKFIX,
-                    Some(diagnostic),
-                    fix.edits,
-                );
-                quick_fix.is_preferred = (index == 0 && fix.safe).then_some(true);
-                actions.push((quick_fix, PendingEdit::Fix(index)));
             }
-            let text = text.get_or_insert_with(|| snapshot.text.to_string());
-            // Offered only where a comment can go.
-            if let Some(ignore) = ignore_edit(text, &snapshot.text, diagnostic, code, state) {
-                actions.push((
-                    action(
-                        format!("Ignore {code} on this line"),
-                        CodeActionKind::QUICKFIX,
-                        Some(diagnostic),
-                        vec![ignore],
-                    ),
-                    PendingEdit::Ignore(code.clone()),
-                ));
-            }
+            let mut quick_fix = action(
+                fix.title,
+                CodeActionKind::QUICKFIX,
+                Some(diagnostic),
+                fix.edits,
+            );
+            quick_fix.is_preferred = (index == 0 && fix.safe).then_some(true);
+            actions.push((quick_fix, PendingEdit::Fix(index)));
         }
-    }
-    // Only on request: editors ask for it on save (`source.fixAll`), not on every cursor move.
-    if params.context.only.is_some() && wanted(&FIX_ALL) {
-        let (analysis, _) = state.analysis(&uri).await?;
-        if let Some(analysis) = analysis.filter(|a| !a.fix_all.is_empty()) {
+        let text = text.get_or_insert_with(|| snapshot.text.to_string());
+        // Offered only where a comment can go.
+        if let Some(ignore) = ignore_edit(text, &snapshot.text, diagnostic, code, state) {
             actions.push((
                 action(
-                    "Fix all safe refhound findings".to_string(),
-                    FIX_ALL,
-                    None,
-                    analysis.fix_all.clone(),
+                    format!("Ignore {code} on this line"),
+                    CodeActionKind::QUICKFIX,
+                    Some(diagnostic),
+                    vec![ignore],
                 ),
-                PendingEdit::FixAll,
+                PendingEdit::Ignore(code.clone()),
             ));
         }
+    }
+    if let Some(edits) = fix_all {
+        actions.push((
+            action(
+                "Fix all safe refhound findings".to_string(),
+                FIX_ALL,
+                None,
+                edits,
+            ),
+            PendingEdit::FixAll,
+        ));
     }
     // A client that resolves lazily gets the actions without their edits.
     let lazy = state.support().resolve_edits;
@@ -130,6 +159,69 @@ pub async fn code_actions(
         CodeActionOrCommand::CodeAction(action)
     });
     Ok(Some(actions.collect()))
+}
+
+/// What may be offered of a document's fixes: for each of `fixes` (one fix's edits each),
+/// whether it is withheld, and the edits of fix-all for `analysis` (`None`: nothing to offer).
+#[derive(Default)]
+struct Guarded {
+    withheld: Vec<bool>,
+    fix_all: Option<Vec<TextEdit>>,
+}
+
+/// [`Guarded`] for the document `uri` at `snapshot`: a fix, or fix-all, that would leave a
+/// module-level name unbound that another module of the workspace uses (`module.name`,
+/// `from module import name`) is withheld, as `refhound check --fix` withholds it; fix-all then
+/// chooses among the other safe fixes. The findings stay reported. Runs off the serving task:
+/// it parses the text as each fix would leave it.
+fn guarded(
+    state: &State,
+    uri: &Uri,
+    snapshot: &Snapshot,
+    fixes: &[Vec<TextEdit>],
+    analysis: Option<&Analysis>,
+) -> Guarded {
+    let keep = workspace::used_elsewhere(state, uri);
+    let offered = analysis
+        .map(|a| a.fix_all.clone())
+        .filter(|e| !e.is_empty());
+    if keep.is_empty() {
+        return Guarded {
+            withheld: vec![false; fixes.len()],
+            fix_all: offered,
+        };
+    }
+    let text = snapshot.text.to_string();
+    let kept = Kept::new(&text, &snapshot.tree(), &keep);
+    if kept.is_empty() {
+        return Guarded {
+            withheld: vec![false; fixes.len()],
+            fix_all: offered,
+        };
+    }
+    let encoding = state.encoding();
+    let withheld = fixes
+        .iter()
+        .map(|edits| {
+            let edits: Vec<Edit> = edits
+                .iter()
+                .map(|edit| Edit {
+                    range: offset_of(&snapshot.text, edit.range.start, encoding)
+                        ..offset_of(&snapshot.text, edit.range.end, encoding),
+                    text: edit.new_text.clone(),
+                })
+                .collect();
+            kept.unbound_by(&text, &edits)
+        })
+        .collect();
+    // The fixable findings' byte ranges are those of the analysed text: a document that moved
+    // on since gets no fix-all until it is analysed again.
+    let fix_all = analysis
+        .filter(|a| a.revision == snapshot.revision)
+        .map(|a| select_fixes_keeping(&text, &a.fixable, Allowed::Safe, &kept).0)
+        .filter(|edits| !edits.is_empty())
+        .map(|edits| text_edits(&edits, &snapshot.text, encoding));
+    Guarded { withheld, fix_all }
 }
 
 /// `codeAction/resolve`: the edit of an action sent without one.
@@ -154,13 +246,38 @@ pub async fn resolve(state: &Arc<State>, mut action: CodeAction) -> Result<CodeA
     }
     let diagnostic = action.diagnostics.as_ref().and_then(|d| d.first());
     let edits = match &pending.edit {
-        PendingEdit::Fix(index) => diagnostic
-            .and_then(|d| DiagnosticData::of(d).fixes.into_iter().nth(*index))
-            .map(|fix| fix.edits),
+        PendingEdit::Fix(index) => {
+            let fix = diagnostic.and_then(|d| DiagnosticData::of(d).fixes.into_iter().nth(*index));
+            match fix {
+                Some(fix) => {
+                    // What other modules use may have changed since the action was offered.
+                    let (worker, uri, snapshot) =
+                        (Arc::clone(state), pending.uri.clone(), snapshot.clone());
+                    let edits = vec![fix.edits.clone()];
+                    let guarded =
+                        blocking(move || guarded(&worker, &uri, &snapshot, &edits, None)).await?;
+                    if guarded.withheld.first().copied().unwrap_or(false) {
+                        return Err(Error::invalid_params(
+                            "refhound: the fix would remove a name another module uses",
+                        ));
+                    }
+                    Some(fix.edits)
+                }
+                None => None,
+            }
+        }
         PendingEdit::Ignore(code) => diagnostic
             .and_then(|d| ignore_edit(&snapshot.text.to_string(), &snapshot.text, d, code, state))
             .map(|ignore| vec![ignore]),
-        PendingEdit::FixAll => (state.analysis(&pending.uri).await?.0).map(|a| a.fix_all.clone()),
+        PendingEdit::FixAll => match state.analysis(&pending.uri).await?.0 {
+            Some(analysis) => {
+                let (worker, uri) = (Arc::clone(state), pending.uri.clone());
+                blocking(move || guarded(&worker, &uri, &snapshot, &[], Some(&analysis)))
+                    .await?
+                    .fix_all
+            }
+            None => None,
+        },
     };
     let edit = edits.map(|edits| edit(&pending.uri, edits));
     action.edit = Some(edit.ok_or_else(|| Error::invalid_params("the action has no edit"))?);

@@ -25,6 +25,9 @@ pub struct Analysis {
     /// The edits of "fix all" (`source.fixAll.refhound`): the safe fixes, chosen as
     /// `refhound check --fix` chooses them in one round.
     pub fix_all: Vec<TextEdit>,
+    /// The findings with a safe fix, in byte ranges of the analysed text: fix-all chooses again
+    /// among them when some fix would unbind a name another module uses.
+    pub fixable: Vec<Finding>,
     /// Why the document was not analysed, when it was not.
     pub skipped: Option<String>,
 }
@@ -51,6 +54,11 @@ impl Analysis {
             generation,
             diagnostics,
             fix_all: text_edits(&safe, text, encoding),
+            fixable: findings
+                .iter()
+                .filter(|f| Allowed::Safe.fix_for(f).is_some())
+                .cloned()
+                .collect(),
             skipped: None,
         }
     }
@@ -96,7 +104,8 @@ pub fn lsp_range(text: &Rope, range: &ByteRange<usize>, encoding: Encoding) -> R
     )
 }
 
-fn text_edits(edits: &[Edit], text: &Rope, encoding: Encoding) -> Vec<TextEdit> {
+/// Byte-range edits of `text` as LSP edits.
+pub fn text_edits(edits: &[Edit], text: &Rope, encoding: Encoding) -> Vec<TextEdit> {
     edits
         .iter()
         .map(|edit| TextEdit {

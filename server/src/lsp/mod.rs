@@ -6,7 +6,8 @@
 //! - `diagnostics`: findings as diagnostics, fixes in `Diagnostic.data`;
 //! - `actions`: code actions (ignore comment, the rules' fixes, fix-all);
 //! - `settings`: defaults ← configuration file ← editor settings;
-//! - `workspace`: the background scan of the workspace's files;
+//! - `workspace`: the background scan of the workspace's files, and what its modules use of
+//!   each other;
 //! - `panic`: a panicking request answers with an error instead of ending the server;
 //! - `transport`: the wire under tower-lsp-server: bad frames answered, the rest passed on.
 //!
@@ -27,7 +28,7 @@ mod workspace;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use dashmap::DashMap;
@@ -37,6 +38,7 @@ use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server}
 
 use crate::analysis::Cache;
 use crate::analysis::scope::ScopeTree;
+use crate::project::ProjectUses;
 use diagnostics::Analysis;
 use document::{Change, Document};
 use position::{Encoding, offset_of, position_of};
@@ -62,6 +64,9 @@ struct State {
     /// Problems found before the client may be told (settings in `initializationOptions`).
     early_problems: Mutex<Vec<String>>,
     workspace: workspace::Scans,
+    /// What the workspace's modules use of each other, by file: from the scan, the files
+    /// analysed on disk and the documents saved.
+    uses: RwLock<ProjectUses>,
     /// `shutdown` was received: `exit` then ends the process with status 0, else 1.
     shut_down: AtomicBool,
     /// Documents whose diagnostics a task is pushing, each with whether a newer version
@@ -196,6 +201,7 @@ impl State {
                     generation,
                     diagnostics: Vec::new(),
                     fix_all: Vec::new(),
+                    fixable: Vec::new(),
                     skipped: Some(skipped),
                 };
                 return (Some(Arc::new(skipped)), Vec::new());
@@ -502,6 +508,8 @@ impl LanguageServer for Backend {
                     TextDocumentSyncOptions {
                         open_close: Some(true),
                         change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        // What a saved module uses of the others (see `workspace::saved`).
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
                     },
                 )),
@@ -595,6 +603,14 @@ impl LanguageServer for Backend {
                 )
                 .await;
         }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let Some(snapshot) = self.state.documents.get(&uri).map(|d| d.snapshot()) else {
+            return;
+        };
+        workspace::saved(&self.state, &uri, snapshot).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {

@@ -3,7 +3,12 @@
 //! (`.gitignore` honoured, installed packages skipped), with work-done progress. Findings of
 //! closed files are pushed, or served to `workspace/diagnostic` for clients that pull. An open
 //! document always wins over its file on disk.
+//!
+//! The scan also keeps what the workspace's modules use of each other ([`ProjectUses`]), read
+//! again from each file the server analyses on disk and from each document saved: a fix that
+//! would unbind a module-level name another module uses is not offered (see `actions`).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,9 +19,11 @@ use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::*;
 
 use super::diagnostics::Analysis;
+use super::document::Snapshot;
 use super::{State, blocking};
 use crate::analysis::parse::parse;
 use crate::files::{EXCLUDED_DIRECTORIES, PythonFile, pool, python_files, read_source};
+use crate::project::{ProjectUses, file_references, module_name};
 
 /// Scans in flight: a newer scan (or shutdown) makes older ones stop.
 #[derive(Default)]
@@ -86,6 +93,7 @@ async fn scan(client: Client, state: Arc<State>) {
         }
     };
     let total = files.len();
+    let listed: HashSet<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
     let progress = if state.support().progress {
         let token = NumberOrString::String(format!("refhound/scan/{generation}"));
         match super::ask(client.create_work_done_progress(token.clone())).await {
@@ -151,8 +159,65 @@ async fn scan(client: Client, state: Arc<State>) {
         progress.finish_with_message(message).await;
     }
     if finished {
+        // Files gone since the last scan use nothing any more; open documents not on disk
+        // (yet) keep what their last save recorded.
+        let open: HashSet<PathBuf> = state
+            .documents
+            .iter()
+            .filter_map(|d| d.key().to_file_path().map(|p| p.into_owned()))
+            .collect();
+        uses_mut(&state).retain(|path| listed.contains(path) || open.contains(path));
         refresh(&client, &state).await;
     }
+}
+
+/// The workspace's uses, to change.
+fn uses_mut(state: &State) -> std::sync::RwLockWriteGuard<'_, ProjectUses> {
+    state
+        .uses
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The module-level names of the document `uri`'s module that other modules of the workspace
+/// use (`module.name` after `import module`, `from module import name`): a fix must leave them
+/// bound. Empty for documents outside the workspace folders, and for files that are not a
+/// module (no file on disk).
+pub fn used_elsewhere(state: &State, uri: &Uri) -> HashSet<String> {
+    let Some(path) = uri.to_file_path() else {
+        return HashSet::new();
+    };
+    if !in_workspace(state, &path) {
+        return HashSet::new();
+    }
+    let Some(module) = module_name(&path) else {
+        return HashSet::new();
+    };
+    state
+        .uses
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .names_used_of(&module, &path)
+}
+
+/// A workspace document was saved: what it uses of other modules is read from its text.
+pub async fn saved(state: &Arc<State>, uri: &Uri, snapshot: Snapshot) {
+    let Some(path) = uri.to_file_path().map(|p| p.into_owned()) else {
+        return;
+    };
+    if !in_workspace(state, &path)
+        || snapshot.text.len_bytes() > super::MAX_ANALYSED_BYTES
+        || snapshot.refusal().is_some()
+    {
+        return;
+    }
+    let worker = Arc::clone(state);
+    let _ = blocking(move || {
+        let text = snapshot.text.to_string();
+        let references = file_references(&path, &text, &snapshot.tree());
+        uses_mut(&worker).set(path, references);
+    })
+    .await;
 }
 
 /// Reads, parses and analyses one file on disk.
@@ -167,6 +232,8 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
         return None;
     }
     let tree = parse(&text);
+    let references = file_references(path, &text, &tree);
+    uses_mut(state).set(path.to_path_buf(), references);
     let (settings, problems) = state.settings.for_path(Some(path));
     // The scan is parallel across files already: one thread per file.
     let findings = crate::analysis::check(&text, &tree, &settings);
@@ -240,6 +307,9 @@ pub async fn files_changed(client: &Client, state: &Arc<State>, changes: Vec<Fil
     for change in changes {
         let uri = change.uri;
         let analysis = if change.typ == FileChangeType::DELETED {
+            if let Some(path) = uri.to_file_path() {
+                uses_mut(state).remove(&path);
+            }
             None
         } else {
             match analyse_file(state, &uri).await {
