@@ -67,7 +67,9 @@ use tree_sitter::Node;
 use crate::analysis::context::Context;
 use crate::analysis::escape::hoist::{hoist, making, one_line};
 use crate::analysis::escape::large::{is_builtin_value, large_binding};
-use crate::analysis::escape::part::{is_store_target, normalized, only_chain};
+use crate::analysis::escape::part::{
+    is_store_target, local_name_for, normalized, only_chain, piece_in,
+};
 use crate::analysis::escape::{self, Closure};
 use crate::analysis::findings::{Finding, Fix, Level, Related, Safety};
 use crate::analysis::rules::Rule;
@@ -210,128 +212,6 @@ fn hoist_piece(context: &Context, closure: &Closure, name: &str, chains: &[Node]
         edits: hoisted,
     })
 }
-
-/// The node inside `chain` that reads `piece` (compared without whitespace): `a.b` in `a.b.c`.
-fn piece_in<'t>(context: &Context, chain: Node<'t>, piece: &str) -> Option<Node<'t>> {
-    let mut node = chain;
-    while normalized(context.text_of(node)) != piece {
-        node = match node.kind() {
-            "attribute" => node.child_by_field_name("object")?,
-            "subscript" => node.child_by_field_name("value")?,
-            _ => return None,
-        };
-    }
-    Some(node)
-}
-
-/// A name for the local holding `chain`'s value: its last attribute or string key, with the
-/// integer keys after it (`rows_0` for `dataset.rows[0]`, `timeout` for
-/// `config.settings["timeout"]`), without leading underscores (no name mangling, no
-/// `__debug__`); `name_part` when nothing else fits.
-fn local_name_for(context: &Context, chain: Node, name: &str) -> String {
-    let mut suffix = String::new();
-    let mut node = chain;
-    loop {
-        let (next, word) = match node.kind() {
-            "attribute" => (
-                node.child_by_field_name("object"),
-                node.child_by_field_name("attribute")
-                    .map(|a| context.text_of(a).to_string()),
-            ),
-            "subscript" => {
-                let keys: Vec<Node> = node
-                    .children_by_field_name("subscript", &mut node.walk())
-                    .collect();
-                let word = match keys.as_slice() {
-                    [key] if matches!(key.kind(), "integer" | "unary_operator") => {
-                        let digits = context.text_of(*key).replace(['-', ' '], "");
-                        let sign = if context.text_of(*key).starts_with('-') {
-                            "neg"
-                        } else {
-                            ""
-                        };
-                        suffix = format!("_{sign}{digits}{suffix}");
-                        None
-                    }
-                    [key] if key.kind() == "string" => string_key_name(context, *key),
-                    _ => None,
-                };
-                (node.child_by_field_name("value"), word)
-            }
-            _ => (None, None),
-        };
-        if let Some(word) = word.map(|w| w.trim_start_matches('_').to_string())
-            && !word.is_empty()
-            && word != name
-        {
-            return format!("{word}{suffix}");
-        }
-        match next {
-            Some(next) => node = next,
-            None => break,
-        }
-    }
-    let name = name.trim_start_matches('_');
-    match suffix.is_empty() {
-        true => format!("{name}_part"),
-        false => format!("{name}{suffix}"),
-    }
-}
-
-/// A plain string key (`"timeout"`, no prefix, no escapes) that is an ASCII identifier and not
-/// a keyword.
-fn string_key_name(context: &Context, key: Node) -> Option<String> {
-    let text = context.text_of(key);
-    let inner = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .or_else(|| text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')))?;
-    let identifier = inner
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    (identifier && !PYTHON_KEYWORDS.contains(&inner)).then(|| inner.to_string())
-}
-
-const PYTHON_KEYWORDS: &[&str] = &[
-    "False",
-    "None",
-    "True",
-    "and",
-    "as",
-    "assert",
-    "async",
-    "await",
-    "break",
-    "class",
-    "continue",
-    "def",
-    "del",
-    "elif",
-    "else",
-    "except",
-    "finally",
-    "for",
-    "from",
-    "global",
-    "if",
-    "import",
-    "in",
-    "is",
-    "lambda",
-    "nonlocal",
-    "not",
-    "or",
-    "pass",
-    "raise",
-    "return",
-    "try",
-    "while",
-    "with",
-    "yield",
-    "__debug__",
-];
 
 /// Whether a captured name holds an object whose pieces could be taken instead: not a module,
 /// function or class, and not a method's `self` or `cls`.
