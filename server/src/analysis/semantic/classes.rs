@@ -29,6 +29,14 @@ const HANDLE_RETURNING: &[&str] = &[
     "callLater",
 ];
 
+/// Callables whose result keeps the callable given to them: callback wrappers (`vine`'s
+/// promises, celery's and kombu's callbacks).
+const WRAPPING_FACTORIES: &[&str] = &["promise", "maybe_promise", "ensure_promise"];
+
+/// Classes given a callback that they drop once it has run: a thread or process deletes its
+/// `target` when `run()` returns.
+const DROPPING_CALLABLES: &[&str] = &["Thread", "Process", "Greenlet", "Task", "Future"];
+
 /// How many names or stores deep a value or object is followed.
 pub const DEPTH: usize = 4;
 /// One store: `object.attr = value`, `object[key] = value`, `object.append(value)`, ...
@@ -87,6 +95,9 @@ pub struct Hold<'t> {
     /// The name of the `def` of a bound method, nested function or constructed class; the
     /// statement that links a [`HoldKind::Linked`] local to the instance.
     pub origin: Option<Node<'t>>,
+    /// For an object of a class of this file that keeps what it is given: where its
+    /// `__init__` keeps it (`self.parent` of `self.parent = parent`).
+    pub kept_in: Option<Node<'t>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +118,10 @@ pub enum HoldKind {
     /// A scheduled call's handle (`loop.call_later(...)`, by the callee) whose callback is
     /// bound to the instance.
     Handle(String),
+    /// An object made with a callable bound to the instance, which it keeps: a callback
+    /// wrapper or a class given a callback (`PeriodicCallback(self.tick, 1000)`), by the
+    /// callee, with the text of the callable.
+    Wrapped { callee: String, held: String },
     /// A local (by name) that holds the instance through its own attribute or item, set by the
     /// statement in [`Hold::origin`] (`child.parent = self`).
     Linked(String),
@@ -309,8 +324,9 @@ impl<'c, 't> Classes<'c, 't> {
         class: usize,
         arguments: Node<'t>,
         analysis: &InMethod<'_, 'c, 't>,
+        holding: Holding,
         depth: usize,
-    ) -> Option<Hold<'t>> {
+    ) -> Option<(Hold<'t>, Node<'t>)> {
         let context = self.context;
         let (init_class, init) = self.find_def(class, "__init__")?;
         let method = self.classes[init_class]
@@ -340,11 +356,11 @@ impl<'c, 't> Classes<'c, 't> {
             let Some(parameter) = parameter else {
                 continue;
             };
-            let Some(hold) = analysis.holds(value, Holding::Any, depth) else {
+            let Some(hold) = analysis.holds(value, holding, depth) else {
                 continue;
             };
-            if init_analysis.keeps_parameter(&parameter) {
-                return Some(hold);
+            if let Some(kept_in) = init_analysis.keeps_parameter(&parameter) {
+                return Some((hold, kept_in));
             }
         }
         None
@@ -674,12 +690,20 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             return None;
         }
         let context = self.context();
-        let hold = |kind, origin| Some(Hold { kind, node, origin });
+        let hold = |kind, origin| {
+            Some(Hold {
+                kind,
+                node,
+                origin,
+                kept_in: None,
+            })
+        };
         match node.kind() {
             "identifier" if self.is_self(node) => (holding == Holding::Any).then_some(Hold {
                 kind: HoldKind::Instance,
                 node,
                 origin: None,
+                kept_in: None,
             }),
             "identifier" => self.name_holds(node, holding, depth),
             "attribute" => {
@@ -701,6 +725,16 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 hold(HoldKind::Lambda, None)
             }
             "call" => self.call_holds(node, holding, depth),
+            // `[Device(self, h) for h in handles]`: each element the comprehension makes.
+            "list_comprehension" | "set_comprehension" | "generator_expression" => {
+                self.holds(node.child_by_field_name("body")?, holding, depth - 1)
+            }
+            "dictionary_comprehension" => self.holds(
+                node.child_by_field_name("body")?
+                    .child_by_field_name("value")?,
+                holding,
+                depth - 1,
+            ),
             "list" | "tuple" | "set" | "expression_list" => named_children(node)
                 .into_iter()
                 .find_map(|c| self.holds(c, holding, depth - 1)),
@@ -745,6 +779,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 kind: HoldKind::Closure(name.to_string()),
                 node,
                 origin: Some(definition.target),
+                kept_in: None,
             });
         }
         // A value bound to the name: every binding must hold, so the name holds on every path
@@ -781,6 +816,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 kind: HoldKind::Linked(name.to_string()),
                 node,
                 origin: Some(store.statement),
+                kept_in: None,
             })
         })
     }
@@ -792,12 +828,24 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         if arguments.kind() != "argument_list" {
             return None;
         }
+        // `promise(self.on_ready, weak=True)`: the library keeps a weak reference.
+        let weak = named_children(arguments).into_iter().any(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| context.text_of(n) == "weak")
+                && a.child_by_field_name("value")
+                    .is_some_and(|v| v.kind() == "true")
+        });
+        if weak {
+            return None;
+        }
         let qualified = context.qualified_name(function);
         let kind = |name: &str| {
             Some(Hold {
                 kind: HoldKind::Partial(name.to_string()),
                 node,
                 origin: None,
+                kept_in: None,
             })
         };
         match qualified.as_deref() {
@@ -832,36 +880,89 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     kind: HoldKind::Handle(context.text_of(function).to_string()),
                     node,
                     origin: held.origin,
+                    kept_in: None,
                 });
         }
-        if holding == Holding::Callable {
+        // The arguments that hold the instance: the bare instance (`Writer(self)`) counts only
+        // where any holder does; a callable bound to it (`Button("OK", self.on_click)`) always.
+        let held_arguments: Vec<(Node<'t>, Hold<'t>)> = named_children(arguments)
+            .into_iter()
+            .map(|a| a.child_by_field_name("value").unwrap_or(a))
+            .filter_map(|a| Some((a, self.holds(a, holding, depth - 1)?)))
+            .collect();
+        if held_arguments.is_empty() {
             return None;
+        }
+        let callee = context.text_of(function);
+        let last = callee.rsplit('.').next().unwrap_or(callee);
+        let callable = held_arguments
+            .iter()
+            .find(|(_, hold)| hold.kind != HoldKind::Instance);
+        // A class of this file constructed with something holding the instance, which its
+        // `__init__` keeps.
+        if let Some(class) = self.module_class(function) {
+            let (kept, kept_in) =
+                self.classes
+                    .constructor_keeps(class, arguments, self, holding, depth - 1)?;
+            let kind = match kept.kind {
+                HoldKind::Instance | HoldKind::Constructed(_) | HoldKind::Linked(_) => {
+                    HoldKind::Constructed(callee.to_string())
+                }
+                _ => HoldKind::Wrapped {
+                    callee: callee.to_string(),
+                    held: context.text_of(kept.node).to_string(),
+                },
+            };
+            return Some(Hold {
+                kind,
+                node,
+                origin: Some(self.classes.classes[class].name_node),
+                kept_in: Some(kept_in),
+            });
+        }
+        let class_like = last.starts_with(|c: char| c.is_ascii_uppercase());
+        let module_level = qualified.is_some()
+            || (function.kind() == "identifier" && is_global(context, function));
+        if !module_level || DROPPING_CALLABLES.contains(&last) {
+            return None;
+        }
+        // A callable bound to the instance given to a class or a callback wrapper
+        // (`PeriodicCallback(self.tick, 1000)`, `promise(self.on_ready)`, `CFUNCTYPE(...)(hook)`):
+        // what is made keeps its callback, that is what the callback is for.
+        if let Some((argument, _)) = callable
+            && (class_like || WRAPPING_FACTORIES.contains(&last))
+        {
+            return Some(Hold {
+                kind: HoldKind::Wrapped {
+                    callee: callee.to_string(),
+                    held: context.text_of(*argument).to_string(),
+                },
+                node,
+                origin: None,
+                kept_in: None,
+            });
         }
         // A class imported from elsewhere, given the instance itself
         // (`StreamWriter(transport, self, ...)`): objects made with a protocol, owner or parent
         // keep it; the call's class name says it is a class.
-        if qualified.is_some()
-            && context
-                .text_of(function)
-                .rsplit('.')
-                .next()
-                .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
-            && named_children(arguments)
-                .into_iter()
-                .map(|a| a.child_by_field_name("value").unwrap_or(a))
-                .any(|a| self.is_self(a))
-        {
-            return Some(Hold {
-                kind: HoldKind::Constructed(context.text_of(function).to_string()),
+        (qualified.is_some() && class_like && holding == Holding::Any)
+            .then(|| held_arguments.iter().find(|(a, _)| self.is_self(*a)))
+            .flatten()
+            .map(|_| Hold {
+                kind: HoldKind::Constructed(callee.to_string()),
                 node,
                 origin: None,
-            });
-        }
+                kept_in: None,
+            })
+    }
+
+    /// The class of this file that `function`, the callee of a call, names: a module-level
+    /// class bound once, not a local or parameter that shadows it.
+    fn module_class(&self, function: Node<'t>) -> Option<usize> {
+        let context = self.context();
         if function.kind() != "identifier" {
             return None;
         }
-        // A class of this file constructed with something holding the instance, which its
-        // `__init__` keeps.
         let name = context.text_of(function);
         let candidates: Vec<usize> = self
             .classes
@@ -874,14 +975,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         let [class] = candidates[..] else {
             return None;
         };
-        // The name must be the module's class, not a local or parameter that shadows it.
-        let at_call = context.scopes.scope(context.scope_containing(function));
-        let global = at_call.symbol(name).is_some_and(|s| {
-            matches!(
-                s.scope,
-                NameScope::GlobalImplicit | NameScope::GlobalExplicit
-            ) || (at_call.kind == ScopeKind::Module && s.scope == NameScope::Local)
-        });
+        let global = is_global(context, function);
         let module_binds_once = context
             .scopes
             .scope(ScopeId(0))
@@ -893,36 +987,39 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     .count()
                     == 1
             });
-        if !global || !module_binds_once {
-            return None;
-        }
-        self.classes
-            .constructor_keeps(class, arguments, self, depth - 1)
-            .map(|_| Hold {
-                kind: HoldKind::Constructed(name.to_string()),
-                node,
-                origin: Some(self.classes.classes[class].name_node),
-            })
+        (global && module_binds_once).then_some(class)
     }
 
     /// Whether this method (an `__init__`) stores its parameter `name` where the instance
     /// reaches it: `self.parent = parent`.
-    fn keeps_parameter(&self, name: &str) -> bool {
+    fn keeps_parameter(&self, name: &str) -> Option<Node<'t>> {
         let context = self.context();
-        let Some(symbol) = context.scopes.scope(self.method.scope).symbol(name) else {
-            return false;
-        };
+        let symbol = context.scopes.scope(self.method.scope).symbol(name)?;
         if !symbol.flags.contains_any(SymbolFlags::PARAM) || name == self.method.self_name {
-            return false;
+            return None;
         }
-        self.classes.stores_in(self.method).any(|store| {
-            store.values.iter().any(|v| {
-                v.kind() == "identifier"
-                    && context.text_of(*v) == name
-                    && self.binding_scope(self.scope_of(*v), name) == Some(self.method.scope)
-            }) && self.reachable(store.object, DEPTH)
-        })
+        self.classes
+            .stores_in(self.method)
+            .find(|store| {
+                store.values.iter().any(|v| {
+                    v.kind() == "identifier"
+                        && context.text_of(*v) == name
+                        && self.binding_scope(self.scope_of(*v), name) == Some(self.method.scope)
+                }) && self.reachable(store.object, DEPTH)
+            })
+            .map(store_target)
     }
+}
+
+/// Whether the name `name` (an identifier read) is the module's global.
+fn is_global(context: &Context, name: Node) -> bool {
+    let at = context.scopes.scope(context.scope_containing(name));
+    at.symbol(context.text_of(name)).is_some_and(|s| {
+        matches!(
+            s.scope,
+            NameScope::GlobalImplicit | NameScope::GlobalExplicit
+        ) || (at.kind == ScopeKind::Module && s.scope == NameScope::Local)
+    })
 }
 
 /// Where a store puts its value: `child.parent` for `child.parent = self`, `self.children` for
@@ -1175,6 +1272,12 @@ pub fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
         HoldKind::Constructed(class) => format!(
             "a `{class}` made with `{self_name}` as an argument (an object made with its owner \
              keeps it)"
+        ),
+        HoldKind::Wrapped { callee, held } if hold.origin.is_some() => {
+            format!("a `{callee}` given `{held}`, which its `__init__` keeps")
+        }
+        HoldKind::Wrapped { callee, held } => format!(
+            "a `{callee}` made with `{held}` (an object given a callback keeps it to call it)"
         ),
         HoldKind::Handle(callee) => format!(
             "the handle `{callee}(...)` returns, which keeps its callback bound to `{self_name}`"

@@ -123,6 +123,8 @@ pub struct Lifetimes<'t> {
     own: Vec<OnceLock<Made<'t>>>,
     /// Where each class name is called, `Name(...)`: the name's byte range.
     calls: OnceLock<HashMap<&'t str, Vec<std::ops::Range<usize>>>>,
+    /// The node that makes the file a test module, if it is one.
+    test_module: OnceLock<Option<Node<'t>>>,
 }
 
 impl<'t> Lifetimes<'t> {
@@ -130,6 +132,7 @@ impl<'t> Lifetimes<'t> {
         Lifetimes {
             own: classes.classes.iter().map(|_| OnceLock::new()).collect(),
             calls: OnceLock::new(),
+            test_module: OnceLock::new(),
         }
     }
 
@@ -150,6 +153,9 @@ impl<'t> Lifetimes<'t> {
         *self.own[class].get_or_init(|| {
             let context = classes.context;
             let class = &classes.classes[class];
+            if let Some(test) = *self.test_module.get_or_init(|| test_module(context)) {
+                return Made::InTests(test);
+            }
             let calls = self.calls.get_or_init(|| called_names(context, classes));
             let calls: Vec<Node<'t>> = calls
                 .get(class.name.as_str())
@@ -298,8 +304,13 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
             "function_definition" => {
                 let name = parent.child_by_field_name("name");
                 let is_test = name.is_some_and(|n| context.text_of(n).starts_with("test"));
+                // A module's `main()` is the program's entry point: it runs once.
+                let is_main = name.is_some_and(|n| context.text_of(n) == "main")
+                    && parent.parent().is_some_and(|p| p.kind() == "module");
                 return if is_test {
                     Made::Unknown
+                } else if is_main && !in_loop {
+                    Made::Once(call)
                 } else {
                     Made::PerCall {
                         call,
@@ -330,4 +341,41 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
     } else {
         Made::Once(call)
     }
+}
+
+/// The test case or test function that makes the file a test module (a `TestCase` subclass, a
+/// `Test...` class or a `test_...` function at module level): every class in it is a test
+/// helper, made for a test and gone with it.
+fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
+    let root = context.tree.root_node();
+    let mut cursor = root.walk();
+    let statements: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
+    statements.into_iter().find_map(|statement| {
+        let definition = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition")?,
+            _ => statement,
+        };
+        let name = definition.child_by_field_name("name")?;
+        let text = context.text_of(name);
+        match definition.kind() {
+            "function_definition" => text.starts_with("test_").then_some(name),
+            "class_definition" => {
+                let base_is_test = definition
+                    .child_by_field_name("superclasses")
+                    .is_some_and(|bases| {
+                        let mut cursor = bases.walk();
+                        bases.named_children(&mut cursor).any(|base| {
+                            context
+                                .text_of(base)
+                                .rsplit('.')
+                                .next()
+                                .is_some_and(|last| last.ends_with("TestCase"))
+                        })
+                    });
+                (text.starts_with("Test") || text.starts_with("test_") || base_is_test)
+                    .then_some(name)
+            }
+            _ => None,
+        }
+    })
 }
