@@ -12,7 +12,10 @@ use std::sync::OnceLock;
 use tree_sitter::Node;
 
 use super::classes::Classes;
+use super::release::Release;
+use super::{Evidence, Semantic};
 use crate::analysis::context::Context;
+use crate::analysis::findings::Level;
 
 /// Base classes (by their last name) whose instances a server or event loop makes per
 /// connection or request.
@@ -378,4 +381,130 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
             _ => None,
         }
     })
+}
+
+/// Whether `release` runs only through `__del__`: in `__del__` itself, or in a method that this
+/// file calls from `__del__` methods and nowhere else (`def __del__(self): self.close()`). Such a
+/// release never breaks a cycle through the object: `__del__` is the fallback for callers that
+/// forget `close()`, and the cycle keeps `__del__` from running until the collector does.
+pub fn released_only_by_del(context: &Context, release: &Release) -> bool {
+    let Some(name) = release
+        .function
+        .and_then(|f| f.child_by_field_name("name"))
+        .map(|n| context.text_of(n))
+    else {
+        return false;
+    };
+    if name == "__del__" {
+        return true;
+    }
+    let calls: Vec<Node> = context
+        .identifiers(name)
+        .into_iter()
+        .filter_map(|identifier| {
+            let callee = match identifier.parent() {
+                Some(p) if p.kind() == "attribute" => p,
+                _ => identifier,
+            };
+            callee.parent().filter(|c| {
+                c.kind() == "call"
+                    && c.child_by_field_name("function")
+                        .is_some_and(|f| f.id() == callee.id())
+            })
+        })
+        .collect();
+    !calls.is_empty()
+        && calls.iter().all(|call| {
+            let mut node = *call;
+            while let Some(parent) = node.parent() {
+                if parent.kind() == "function_definition" {
+                    return parent
+                        .child_by_field_name("name")
+                        .is_some_and(|n| context.text_of(n) == "__del__");
+                }
+                node = parent;
+            }
+            false
+        })
+}
+
+/// The evidence for a reference cycle through instances of class `class` (RH201): the cycle
+/// closes by stores into `targets` (each with the class whose code stores it, whose releases
+/// count), and `imported` names the class of another module that the instance is given to,
+/// when that is the only link (this file cannot see whether it keeps the instance).
+pub fn cycle_evidence<'t>(
+    semantic: &Semantic<'_, 't>,
+    class: usize,
+    targets: &[(Node<'t>, usize)],
+    imported: Option<&str>,
+) -> Evidence {
+    let classes = &semantic.classes;
+    let context = classes.context;
+    let name = &classes.classes[class].name;
+    let mut only_by_del = None;
+    for &(target, owner) in targets {
+        let owners: Vec<Node<'t>> = classes
+            .lineage(owner)
+            .into_iter()
+            .map(|c| classes.classes[c].node)
+            .collect();
+        let Some(release) = semantic.releases.of_target(target, &owners) else {
+            continue;
+        };
+        if released_only_by_del(context, &release) {
+            only_by_del = only_by_del.or(Some(release));
+            continue;
+        }
+        return Evidence {
+            level: Level::Strict,
+            text: format!(
+                "{} lets it go, so it lasts only while the object is in use",
+                release.describe(context)
+            ),
+        };
+    }
+    let made = semantic.made(class);
+    let strict = |text: String| Evidence {
+        level: Level::Strict,
+        text,
+    };
+    if let Some(imported) = imported
+        && !matches!(made, Made::PerConnection(_))
+    {
+        return strict(format!(
+            "`{imported}` is a class of another module: this file cannot see whether it keeps \
+             the instance (protocols and connections are the objects whose helpers keep them)"
+        ));
+    }
+    match made {
+        Made::Once(_) => strict(format!(
+            "{}: one instance, a fixed cost",
+            made.describe(context, name)
+        )),
+        Made::InTests(_) => strict(made.describe(context, name)),
+        Made::Unknown => strict(format!(
+            "{}, nor named like a per-connection class: it may be made once per process",
+            made.describe(context, name)
+        )),
+        _ => {
+            let nothing = match only_by_del {
+                Some(release) => format!(
+                    "{} lets it go, but only `__del__` runs it, and the cycle keeps `__del__` \
+                     from running until the collector does",
+                    release.describe(context)
+                ),
+                None => format!(
+                    "nothing in this file sets `{}` back to None or deletes it",
+                    targets
+                        .first()
+                        .map(|(t, _)| super::classes::snippet(context, *t))
+                        .unwrap_or_default()
+                ),
+            };
+            Evidence {
+                level: Level::Default,
+                text: format!("{}; {nothing}", made.describe(context, name)),
+            }
+        }
+    }
 }
