@@ -87,7 +87,7 @@ use crate::analysis::context::Context;
 use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::with_import;
 use crate::analysis::rules::Rule;
-use crate::analysis::semantic::Checker;
+use crate::analysis::semantic::{Checker, Evidence};
 use crate::analysis::semantic::classes::{
     DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_attribute,
     store_target, wrap_in_weakref,
@@ -159,6 +159,11 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                         store_target(store),
                         unknown,
                     );
+                    if evidence.level == Level::Default
+                        && let Some(why) = released_elsewhere(checker, &analysis, store, unknown)
+                    {
+                        evidence = why;
+                    }
                     if let Some(guard) = hasattr_guard(context, store) {
                         evidence.level = Level::Strict;
                         evidence.text = format!(
@@ -186,6 +191,58 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Evidence that the code lets go of what `store` adds, other than a release of its own target:
+/// `handlers -= handler` beside `handlers += handler`; a release of the instance attribute that
+/// reaches the object stored into (`del self.parser` for `parser.handler = self.on_event`); or
+/// that attribute set only by a base class of another module, which owns its lifecycle.
+fn released_elsewhere<'t>(
+    checker: &Checker<'_, 't>,
+    analysis: &InMethod<'_, '_, 't>,
+    store: &Store<'t>,
+    unknown: Level,
+) -> Option<Evidence> {
+    let context = checker.context;
+    let strict = |text: String| Evidence {
+        level: Level::Strict,
+        text,
+    };
+    if store.statement.kind() == "augmented_assignment" {
+        let left = context.text_of(store.statement.child_by_field_name("left")?);
+        let right = context.text_of(store.statement.child_by_field_name("right")?);
+        let removal = format!("{left} -= {right}");
+        if let Some(at) = context.text.find(&removal) {
+            return Some(strict(format!(
+                "`{removal}` (line {}) takes it off again",
+                context.lines.line_of(at)
+            )));
+        }
+    }
+    for attribute in analysis.reaching_attributes(store.object, DEPTH) {
+        let evidence =
+            checker
+                .semantic
+                .instance_evidence(context, analysis.class, attribute, unknown);
+        if evidence.level == Level::Strict {
+            return Some(evidence);
+        }
+        // A handler set on an object that a base class of another module makes (its parser,
+        // its transport): the base's lifecycle (`close()`, `reset()`) owns that object. A
+        // container of the instance's own (`self.handlers[key] = ...`) is not such an object.
+        let name = context.text_of(attribute.child_by_field_name("attribute")?);
+        let on_object = store.statement.kind() == "assignment"
+            && store_target(store).kind() == "attribute"
+            && !analysis.is_self(store.object);
+        if on_object && analysis.set_by_foreign_base(name) {
+            return Some(strict(format!(
+                "`{}` is set by a base class of another module, which owns the object and \
+                 lets it go in its own lifecycle",
+                context.text_of(attribute)
+            )));
+        }
+    }
+    None
 }
 
 /// The `hasattr(self, "x")` test that guards a store into `self.x`: a fallback for subclasses

@@ -367,6 +367,73 @@ impl<'c, 't> Classes<'c, 't> {
     }
 }
 
+impl<'t> Classes<'_, 't> {
+    /// The class of this file that `function`, the callee of a call, names: a module-level
+    /// class bound once, not a local or parameter that shadows it.
+    pub fn class_named(&self, function: Node<'t>) -> Option<usize> {
+        let context = self.context;
+        if function.kind() != "identifier" {
+            return None;
+        }
+        let name = context.text_of(function);
+        let candidates: Vec<usize> = self
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.name == name)
+            .map(|(i, _)| i)
+            .collect();
+        let [class] = candidates[..] else {
+            return None;
+        };
+        let global = is_global(context, function);
+        let module_binds_once = context
+            .scopes
+            .scope(ScopeId(0))
+            .symbol(name)
+            .is_some_and(|s| {
+                s.occurrences
+                    .iter()
+                    .filter(|o| o.role == Role::Bind)
+                    .count()
+                    == 1
+            });
+        (global && module_binds_once).then_some(class)
+    }
+
+    /// Where the `__init__` of class `class` keeps the argument `argument` of a call of the
+    /// class (`self.exc` of `self.exc = exc`), if it does.
+    pub fn init_keeps(&self, class: usize, argument: Node<'t>) -> Option<Node<'t>> {
+        let arguments = argument.parent()?;
+        let (init_class, init) = self.find_def(class, "__init__")?;
+        let method = self.classes[init_class]
+            .methods
+            .iter()
+            .find(|m| m.node.id() == init.id())?;
+        let parameters = positional_parameters(self.context, method.node);
+        let mut positional = 0;
+        let mut parameter = None;
+        for each in named_children(arguments) {
+            match each.kind() {
+                "keyword_argument" if each.child_by_field_name("value") == Some(argument) => {
+                    parameter = each
+                        .child_by_field_name("name")
+                        .map(|n| self.context.text_of(n).to_string());
+                }
+                "keyword_argument" => {}
+                "list_splat" | "dictionary_splat" => return None,
+                _ => {
+                    positional += 1;
+                    if each.id() == argument.id() {
+                        parameter = parameters.get(positional).cloned();
+                    }
+                }
+            }
+        }
+        InMethod::new(self, init_class, method).keeps_parameter(&parameter?)
+    }
+}
+
 /// Base classes (by their last name) whose subclasses cannot be weakly referenced: variable-size
 /// built-in types get no `__weakref__` slot.
 const UNREFERENCEABLE_BASES: &[&str] = &[
@@ -619,6 +686,83 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 .is_some_and(|inner| self.reachable(inner, depth)),
             _ => false,
         }
+    }
+
+    /// The attributes of the instance through which it reaches `object` (`self.parser` for a
+    /// local `parser` stored in it or bound from it; `self.app` for `self.app.callbacks`): a
+    /// release of one of them lets go of everything stored into the object.
+    pub fn reaching_attributes(&self, object: Node<'t>, depth: usize) -> Vec<Node<'t>> {
+        if depth == 0 {
+            return Vec::new();
+        }
+        let context = self.context();
+        let mut node = object;
+        // Down the chain to the attribute right on the instance, or a local.
+        loop {
+            match node.kind() {
+                "attribute" => {
+                    let Some(inner) = node.child_by_field_name("object") else {
+                        return Vec::new();
+                    };
+                    if self.is_self(inner) {
+                        return vec![node];
+                    }
+                    node = inner;
+                }
+                "subscript" => match node.child_by_field_name("value") {
+                    Some(inner) => node = inner,
+                    None => return Vec::new(),
+                },
+                "parenthesized_expression" => match node.named_child(0) {
+                    Some(inner) => node = inner,
+                    None => return Vec::new(),
+                },
+                _ => break,
+            }
+        }
+        if node.kind() != "identifier" || self.is_self(node) {
+            return Vec::new();
+        }
+        let name = context.text_of(node);
+        if self.binding_scope(self.scope_of(node), name) != Some(self.method.scope) {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        for binding in context.bindings(self.method.scope, name) {
+            if let Some(value) = binding.value {
+                found.extend(self.reaching_attributes(value, depth - 1));
+            }
+        }
+        for store in self.classes.stores_in(self.method) {
+            if store.statement.kind() != "call"
+                && self.is_self(store.object)
+                && store
+                    .values
+                    .iter()
+                    .any(|v| self.contains_name(*v, name, node.start_byte()))
+            {
+                found.push(store_target(store));
+                // `self.a = self.b = value`: every target of the chain.
+                let mut outer = store.statement;
+                while let Some(parent) = outer.parent().filter(|p| p.kind() == "assignment") {
+                    found.extend(parent.child_by_field_name("left"));
+                    outer = parent;
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether `self.name` is set nowhere in this file's classes of the lineage, while a base
+    /// class of another module may set it: that base owns the object and its lifecycle.
+    pub fn set_by_foreign_base(&self, name: &str) -> bool {
+        !self.classes.only_local_bases(self.class)
+            && !self.classes.instance_values(self.class, name).0
+            && !self
+                .classes
+                .lineage(self.class)
+                .iter()
+                .any(|&c| self.classes.classes[c].class_attributes.contains(name))
     }
 
     /// Whether `self.name` is an object each instance owns strongly: not a class attribute
@@ -900,7 +1044,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             .find(|(_, hold)| hold.kind != HoldKind::Instance);
         // A class of this file constructed with something holding the instance, which its
         // `__init__` keeps.
-        if let Some(class) = self.module_class(function) {
+        if let Some(class) = self.classes.class_named(function) {
             let (kept, kept_in) =
                 self.classes
                     .constructor_keeps(class, arguments, self, holding, depth - 1)?;
@@ -923,7 +1067,12 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         let class_like = last.starts_with(|c: char| c.is_ascii_uppercase());
         let module_level = qualified.is_some()
             || (function.kind() == "identifier" && is_global(context, function));
-        if !module_level || DROPPING_CALLABLES.contains(&last) {
+        // A tkinter widget's command is kept by the Tcl interpreter, not the widget, and
+        // deleted when the widget is destroyed.
+        if !module_level
+            || DROPPING_CALLABLES.contains(&last)
+            || qualified.as_deref().is_some_and(|q| q.starts_with("tkinter."))
+        {
             return None;
         }
         // A callable bound to the instance given to a class or a callback wrapper
@@ -954,40 +1103,6 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 origin: None,
                 kept_in: None,
             })
-    }
-
-    /// The class of this file that `function`, the callee of a call, names: a module-level
-    /// class bound once, not a local or parameter that shadows it.
-    fn module_class(&self, function: Node<'t>) -> Option<usize> {
-        let context = self.context();
-        if function.kind() != "identifier" {
-            return None;
-        }
-        let name = context.text_of(function);
-        let candidates: Vec<usize> = self
-            .classes
-            .classes
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.name == name)
-            .map(|(i, _)| i)
-            .collect();
-        let [class] = candidates[..] else {
-            return None;
-        };
-        let global = is_global(context, function);
-        let module_binds_once = context
-            .scopes
-            .scope(ScopeId(0))
-            .symbol(name)
-            .is_some_and(|s| {
-                s.occurrences
-                    .iter()
-                    .filter(|o| o.role == Role::Bind)
-                    .count()
-                    == 1
-            });
-        (global && module_binds_once).then_some(class)
     }
 
     /// Whether this method (an `__init__`) stores its parameter `name` where the instance
@@ -1047,6 +1162,14 @@ fn store<'t>(
     value: Option<Node<'t>>,
 ) -> Option<Store<'t>> {
     if let Some(mut value) = value {
+        // `x.handlers -= handler` removes; only `+=` and `|=` add.
+        if statement.kind() == "augmented_assignment"
+            && statement
+                .child_by_field_name("operator")
+                .is_some_and(|o| !matches!(context.text_of(o), "+=" | "|="))
+        {
+            return None;
+        }
         // `a.x = b.y = value`: the value is the innermost right-hand side.
         while value.kind() == "assignment" {
             value = value.child_by_field_name("right")?;
