@@ -123,7 +123,9 @@ impl Made<'_> {
 /// most classes of a file never hold anything a rule reports, and a keystroke's analysis cannot
 /// afford to look for every class's calls.
 pub struct Lifetimes<'t> {
-    own: Vec<OnceLock<Made<'t>>>,
+    /// Each class's own making, and the classes of this file whose `__init__` makes it (with
+    /// the call there): those make one per instance of theirs.
+    own: Vec<OnceLock<(Made<'t>, Vec<(usize, Node<'t>)>)>>,
     /// Where each class name is called, `Name(...)`: the name's byte range.
     calls: OnceLock<HashMap<&'t str, Vec<std::ops::Range<usize>>>>,
     /// The node that makes the file a test module, if it is one.
@@ -141,34 +143,113 @@ impl<'t> Lifetimes<'t> {
 
     /// How often instances of class `class` (an index into [`Classes::classes`]) are made: by
     /// its own calls, or a subclass's (a subclass's instance is an instance of each base), the
-    /// most repeated making winning.
+    /// most repeated making winning. A class made in the `__init__` of another class of this
+    /// file is made as often as that class.
     pub fn made(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
-        let mut made = self.own(classes, class);
+        self.made_at(classes, class, 3)
+    }
+
+    fn made_at(&self, classes: &Classes<'_, 't>, class: usize, depth: usize) -> Made<'t> {
+        let mut made = self.with_owners(classes, class, depth);
         for other in 0..classes.classes.len() {
             if other != class && classes.lineage(other).contains(&class) {
-                made = more_repeated(made, self.own(classes, other));
+                made = more_repeated(made, self.with_owners(classes, other, depth));
             }
         }
         made
     }
 
-    fn own(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
-        *self.own[class].get_or_init(|| {
-            let context = classes.context;
-            let class = &classes.classes[class];
-            if let Some(test) = *self.test_module.get_or_init(|| test_module(context)) {
-                return Made::InTests(test);
-            }
-            let calls = self.calls.get_or_init(|| called_names(context, classes));
-            let calls: Vec<Node<'t>> = calls
-                .get(class.name.as_str())
-                .into_iter()
-                .flatten()
-                .filter_map(|range| call_of(context, range.clone()))
-                .collect();
-            own_made(context, class.node, &class.name, &calls)
-        })
+    fn with_owners(&self, classes: &Classes<'_, 't>, class: usize, depth: usize) -> Made<'t> {
+        let (mut made, owners) = self.own(classes, class);
+        for &(owner, call) in &owners {
+            let per_init = Made::PerCall {
+                call,
+                function: enclosing_name(call),
+            };
+            let owner_made = if depth == 0 || owner == class {
+                per_init
+            } else {
+                match self.made_at(classes, owner, depth - 1) {
+                    Made::PerCall { .. } | Made::PerConnection(_) => per_init,
+                    other => other,
+                }
+            };
+            made = more_repeated(made, owner_made);
+        }
+        made
     }
+
+    fn own(&self, classes: &Classes<'_, 't>, class: usize) -> (Made<'t>, Vec<(usize, Node<'t>)>) {
+        self.own[class]
+            .get_or_init(|| {
+                let context = classes.context;
+                let this = &classes.classes[class];
+                if let Some(test) = *self.test_module.get_or_init(|| test_module(context)) {
+                    return (Made::InTests(test), Vec::new());
+                }
+                let calls = self.calls.get_or_init(|| called_names(context, classes));
+                let mut owners = Vec::new();
+                let calls: Vec<Node<'t>> = calls
+                    .get(this.name.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|range| call_of(context, range.clone()))
+                    .filter(|&call| match init_owner(classes, call) {
+                        Some(owner) => {
+                            owners.push((owner, call));
+                            false
+                        }
+                        None => true,
+                    })
+                    .collect();
+                let mut made = own_made(context, this.node, &this.name, &calls);
+                // Made only in other classes' `__init__`: their making decides, not the name.
+                if !owners.is_empty()
+                    && calls.is_empty()
+                    && matches!(made, Made::PerConnection(n) if n.id() == this.name_node.id())
+                {
+                    made = Made::Unknown;
+                }
+                (made, owners)
+            })
+            .clone()
+    }
+}
+
+/// The class of this file whose `__init__` runs `call` directly (not in a nested function).
+fn init_owner(classes: &Classes, call: Node) -> Option<usize> {
+    let mut node = call;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "function_definition" => {
+                let name = parent.child_by_field_name("name")?;
+                if classes.context.text_of(name) != "__init__" {
+                    return None;
+                }
+                let mut block = parent.parent()?;
+                if block.kind() == "decorated_definition" {
+                    block = block.parent()?;
+                }
+                let class = block.parent()?;
+                return classes.classes.iter().position(|c| c.node.id() == class.id());
+            }
+            "lambda" | "class_definition" => return None,
+            _ => node = parent,
+        }
+    }
+    None
+}
+
+/// The name node of the function that runs `node`.
+fn enclosing_name(node: Node) -> Option<Node> {
+    let mut node = node;
+    while let Some(parent) = node.parent() {
+        if parent.kind() == "function_definition" {
+            return parent.child_by_field_name("name");
+        }
+        node = parent;
+    }
+    None
 }
 
 fn rank(made: &Made) -> u8 {
@@ -350,6 +431,10 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
 /// `Test...` class or a `test_...` function at module level): every class in it is a test
 /// helper, made for a test and gone with it.
 fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
+    // A test framework imported: `test_...` alone may be a library's check function.
+    let framework = ["import pytest", "import unittest", "from unittest", "from pytest"]
+        .iter()
+        .any(|i| context.text.contains(i));
     let root = context.tree.root_node();
     let mut cursor = root.walk();
     let statements: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
@@ -361,7 +446,7 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
         let name = definition.child_by_field_name("name")?;
         let text = context.text_of(name);
         match definition.kind() {
-            "function_definition" => text.starts_with("test_").then_some(name),
+            "function_definition" => (framework && text.starts_with("test_")).then_some(name),
             "class_definition" => {
                 let base_is_test = definition
                     .child_by_field_name("superclasses")
@@ -375,7 +460,8 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
                                 .is_some_and(|last| last.ends_with("TestCase"))
                         })
                     });
-                (text.starts_with("Test") || text.starts_with("test_") || base_is_test)
+                (base_is_test
+                    || framework && (text.starts_with("Test") || text.starts_with("test_")))
                     .then_some(name)
             }
             _ => None,
@@ -448,13 +534,38 @@ pub fn cycle_evidence<'t>(
             .into_iter()
             .map(|c| classes.classes[c].node)
             .collect();
-        let Some(release) = semantic.releases.of_target(target, &owners) else {
+        // The first release that runs other than through `__del__` (`of_target` gives the
+        // first of all, which may be the one in `__del__`).
+        let mut found = None;
+        let mut node = target;
+        while let Some(object) = match node.kind() {
+            "attribute" => node.child_by_field_name("object"),
+            "subscript" => node.child_by_field_name("value"),
+            _ => None,
+        } {
+            if let Some(attribute) = node.child_by_field_name("attribute") {
+                let on_name = object.kind() == "identifier";
+                for release in semantic.releases.of_attribute(context.text_of(attribute)) {
+                    let applies = !release.node.byte_range().contains(&target.start_byte())
+                        && (!on_name
+                            || owners
+                                .iter()
+                                .any(|o| o.byte_range().contains(&release.node.start_byte())));
+                    if !applies {
+                        continue;
+                    }
+                    if released_only_by_del(context, &release) {
+                        only_by_del = only_by_del.or(Some(release));
+                    } else {
+                        found = found.or(Some(release));
+                    }
+                }
+            }
+            node = object;
+        }
+        let Some(release) = found else {
             continue;
         };
-        if released_only_by_del(context, &release) {
-            only_by_del = only_by_del.or(Some(release));
-            continue;
-        }
         return Evidence {
             level: Level::Strict,
             text: format!(
