@@ -143,8 +143,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         };
         let mut closing = closings(classes, index);
         // A subclass that adds neither the `__del__` nor a cycle is its base's finding.
-        if closing.is_empty() || (del_class != index && closing.iter().all(|c| c.owner != index))
-        {
+        if closing.is_empty() || (del_class != index && closing.iter().all(|c| c.owner != index)) {
             continue;
         }
         closing.sort_by_key(|c| c.statement.start_byte());
@@ -256,7 +255,7 @@ fn closings<'t>(classes: &Classes<'_, 't>, index: usize) -> Vec<Closing<'t>> {
                     (!keeper
                         || (matches!(hold.kind, HoldKind::Constructed(_))
                             && hold.origin == Some(name_node)))
-                        .then_some(hold)
+                    .then_some(hold)
                 });
                 let Some(hold) = hold else {
                     continue;
@@ -342,4 +341,3 @@ fn consequence(target: PythonVersion) -> String {
             .to_string()
     }
 }
-

@@ -16,10 +16,7 @@ use crate::analysis::syntax::named_children;
 /// instance can be weakly referenced.
 pub(super) fn proxy_fix(classes: &Classes, class: usize, closing: &[Closing]) -> Option<Fix> {
     let context = classes.context;
-    let back_references: Vec<&Closing> = closing
-        .iter()
-                .filter(|c| c.back_reference)
-        .collect();
+    let back_references: Vec<&Closing> = closing.iter().filter(|c| c.back_reference).collect();
     if back_references.is_empty() || !classes.weakly_referenceable(class) {
         return None;
     }
@@ -55,7 +52,12 @@ pub(super) fn proxy_fix(classes: &Classes, class: usize, closing: &[Closing]) ->
 /// only when that is the same call on the same object: `__init__` sets the attribute once, in a
 /// statement of its own at the top of its body, and the file mentions the attribute's name
 /// nowhere else and `__del__` only as the definition (nothing calls it or extends it).
-pub(super) fn finalize_fix(classes: &Classes, class: usize, del_class: usize, del: Node) -> Option<Fix> {
+pub(super) fn finalize_fix(
+    classes: &Classes,
+    class: usize,
+    del_class: usize,
+    del: Node,
+) -> Option<Fix> {
     let context = classes.context;
     if del_class != class
         || del.kind() != "function_definition"
@@ -183,3 +185,161 @@ fn single_statement(def: Node) -> Option<Node> {
     (statements.len() == 1).then(|| statements[0])
 }
 
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check;
+    use crate::analysis::parse::parse;
+    use crate::analysis::rules::Rule;
+    use crate::analysis::settings::{PythonVersion, Settings};
+
+    const TREE: &str = "\
+class Node:
+    def __init__(self):
+        self.children = []
+
+    def add(self, child):
+        child.parent = self
+        self.children.append(child)
+
+    def __del__(self):
+        print('bye')
+";
+
+    fn findings(target: PythonVersion) -> Vec<crate::analysis::findings::Finding> {
+        let settings = Settings {
+            rules: vec![Rule::DelInReferenceCycle],
+            target_version: target,
+            strict: true,
+            ..Settings::default()
+        };
+        check(TREE, &parse(TREE), &settings)
+    }
+
+    #[test]
+    fn a_class_this_file_never_makes_is_strict_only() {
+        let default = Settings {
+            rules: vec![Rule::DelInReferenceCycle],
+            ..Settings::default()
+        };
+        assert!(check(TREE, &parse(TREE), &default).is_empty());
+        let per_call = format!("{TREE}\n\ndef handle(request):\n    return Node()\n");
+        let found = check(&per_call, &parse(&per_call), &default);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.ends_with(
+                "`Node` is made per call in `handle()` (line 14); nothing in this file sets \
+                 `child.parent` back to None or deletes it"
+            ),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn message_before_3_4_says_never_collected() {
+        let found = findings(PythonVersion::new(3, 3));
+        assert_eq!(found.len(), 1);
+        let finding = &found[0];
+        assert_eq!(&TREE[finding.range.clone()], "Node");
+        assert!(
+            finding.message.starts_with(
+                "`Node` defines `__del__` (line 9) and its instances are in a reference cycle: \
+                 `child.parent = self` (line 6) stores `self` in `child.parent`, and the \
+                 instance reaches `child` (1 more statement closes a cycle)"
+            ),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding.message.contains(
+                "Before Python 3.4 (target 3.3) the garbage collector never frees a cycle"
+            ),
+            "{}",
+            finding.message
+        );
+        assert!(finding.message.contains("`gc.garbage`"));
+        // Related: both statements of the cycle, then `__del__`.
+        let related: Vec<&str> = finding
+            .related
+            .iter()
+            .map(|r| &TREE[r.range.clone()])
+            .collect();
+        assert_eq!(
+            related,
+            [
+                "child.parent = self",
+                "self.children.append(child)",
+                "__del__"
+            ]
+        );
+        assert!(
+            finding.related[2]
+                .message
+                .contains("out of the garbage collector's reach")
+        );
+    }
+
+    #[test]
+    fn message_from_3_4_says_collected_late_in_no_order() {
+        let found = findings(PythonVersion::new(3, 12));
+        assert_eq!(found.len(), 1);
+        let message = &found[0].message;
+        assert!(
+            message.contains("only the cyclic garbage collector does, late")
+                && message.contains("in no defined order"),
+            "{message}"
+        );
+        assert!(!message.contains("gc.garbage"), "{message}");
+        assert!(
+            found[0].related[1]
+                .message
+                .contains("`child`, which holds `self` through `child.parent = self` (line 6)"),
+            "{}",
+            found[0].related[1].message
+        );
+    }
+
+    /// The text after applying the RH201 fix for `source` (at the latest target); `None`
+    /// when the cycle is found but no fix is offered.
+    fn fixed(source: &str) -> Option<String> {
+        let settings = Settings {
+            rules: vec![Rule::DelInReferenceCycle],
+            strict: true,
+            ..Settings::default()
+        };
+        let found = check(source, &parse(source), &settings);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = found[0].fixes.first()?;
+        Some(crate::analysis::fixes::apply_edits(source, &fix.edits))
+    }
+
+    #[test]
+    fn the_back_reference_becomes_a_proxy() {
+        assert_eq!(
+            fixed(&format!("import weakref as wr\n{TREE}"))
+                .unwrap()
+                .replace("import weakref as wr\n", ""),
+            TREE.replace("child.parent = self", "child.parent = wr.proxy(self)")
+        );
+    }
+
+    #[test]
+    fn no_proxy_for_other_shapes_or_unreferenceable_instances() {
+        for (from, to) in [
+            ("child.parent = self", "child.parent = child.owner = self"),
+            ("child.parent = self", "child.parent: object = self"),
+            ("child.parent = self", "child.parent = (self)"),
+            ("class Node:", "class Node(tuple):"),
+            (
+                "class Node:\n",
+                "class Node:\n    __slots__ = ('children', '__dict__')\n",
+            ),
+        ] {
+            let source = TREE.replacen(from, to, 1);
+            assert_eq!(fixed(&source), None, "{to}");
+        }
+        // The instance stored in itself: a cycle, but no back reference to weaken.
+        let selfish = "class S:\n    def __init__(self):\n        self.me = self\n\n    def __del__(self):\n        pass\n";
+        assert_eq!(fixed(selfish), None);
+    }
+}

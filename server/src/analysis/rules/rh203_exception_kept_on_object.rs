@@ -178,7 +178,8 @@ fn kept_by_made_objects<'t>(
             continue;
         };
         let class_text = context.text_of(classes.classes[class].node);
-        if class_text.contains("__traceback__ = None") || class_text.contains("with_traceback(None)")
+        if class_text.contains("__traceback__ = None")
+            || class_text.contains("with_traceback(None)")
         {
             continue;
         }

@@ -1071,7 +1071,9 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         // deleted when the widget is destroyed.
         if !module_level
             || DROPPING_CALLABLES.contains(&last)
-            || qualified.as_deref().is_some_and(|q| q.starts_with("tkinter."))
+            || qualified
+                .as_deref()
+                .is_some_and(|q| q.starts_with("tkinter."))
         {
             return None;
         }

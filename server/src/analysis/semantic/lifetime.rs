@@ -231,7 +231,10 @@ fn init_owner(classes: &Classes, call: Node) -> Option<usize> {
                     block = block.parent()?;
                 }
                 let class = block.parent()?;
-                return classes.classes.iter().position(|c| c.node.id() == class.id());
+                return classes
+                    .classes
+                    .iter()
+                    .position(|c| c.node.id() == class.id());
             }
             "lambda" | "class_definition" => return None,
             _ => node = parent,
@@ -432,9 +435,14 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
 /// helper, made for a test and gone with it.
 fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
     // A test framework imported: `test_...` alone may be a library's check function.
-    let framework = ["import pytest", "import unittest", "from unittest", "from pytest"]
-        .iter()
-        .any(|i| context.text.contains(i));
+    let framework = [
+        "import pytest",
+        "import unittest",
+        "from unittest",
+        "from pytest",
+    ]
+    .iter()
+    .any(|i| context.text.contains(i));
     let root = context.tree.root_node();
     let mut cursor = root.walk();
     let statements: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
@@ -448,21 +456,22 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
         match definition.kind() {
             "function_definition" => (framework && text.starts_with("test_")).then_some(name),
             "class_definition" => {
-                let base_is_test = definition
-                    .child_by_field_name("superclasses")
-                    .is_some_and(|bases| {
-                        let mut cursor = bases.walk();
-                        bases.named_children(&mut cursor).any(|base| {
-                            context
-                                .text_of(base)
-                                .rsplit('.')
-                                .next()
-                                .is_some_and(|last| last.ends_with("TestCase"))
-                        })
-                    });
+                let base_is_test =
+                    definition
+                        .child_by_field_name("superclasses")
+                        .is_some_and(|bases| {
+                            let mut cursor = bases.walk();
+                            bases.named_children(&mut cursor).any(|base| {
+                                context
+                                    .text_of(base)
+                                    .rsplit('.')
+                                    .next()
+                                    .is_some_and(|last| last.ends_with("TestCase"))
+                            })
+                        });
                 (base_is_test
                     || framework && (text.starts_with("Test") || text.starts_with("test_")))
-                    .then_some(name)
+                .then_some(name)
             }
             _ => None,
         }
