@@ -119,13 +119,16 @@ impl Made<'_> {
     }
 }
 
+/// A class's own making, and the classes whose `__init__` makes it, with the call there.
+type OwnMaking<'t> = (Made<'t>, Vec<(usize, Node<'t>)>);
+
 /// [`Made`] for the classes of [`Classes`], by the same index, found when a rule first asks:
 /// most classes of a file never hold anything a rule reports, and a keystroke's analysis cannot
 /// afford to look for every class's calls.
 pub struct Lifetimes<'t> {
     /// Each class's own making, and the classes of this file whose `__init__` makes it (with
     /// the call there): those make one per instance of theirs.
-    own: Vec<OnceLock<(Made<'t>, Vec<(usize, Node<'t>)>)>>,
+    own: Vec<OnceLock<OwnMaking<'t>>>,
     /// Where each class name is called, `Name(...)`: the name's byte range.
     calls: OnceLock<HashMap<&'t str, Vec<std::ops::Range<usize>>>>,
     /// The node that makes the file a test module, if it is one.
@@ -179,7 +182,7 @@ impl<'t> Lifetimes<'t> {
         made
     }
 
-    fn own(&self, classes: &Classes<'_, 't>, class: usize) -> (Made<'t>, Vec<(usize, Node<'t>)>) {
+    fn own(&self, classes: &Classes<'_, 't>, class: usize) -> OwnMaking<'t> {
         self.own[class]
             .get_or_init(|| {
                 let context = classes.context;
