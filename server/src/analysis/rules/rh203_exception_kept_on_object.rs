@@ -196,7 +196,10 @@ fn kept_by_made_objects<'t>(
         let Some(kept_in) = classes.init_keeps(class, argument) else {
             continue;
         };
-        let test = matches!(checker.semantic.made(class), Made::InTests(_));
+        let test = matches!(
+            checker.semantic.lifetimes.made_in_context(classes, class),
+            Made::InTests(_)
+        );
         let class_name = &classes.classes[class].name;
         let local_name = context.text_of(local);
         let cleared = context.identifiers(local_name).into_iter().any(|n| {

@@ -129,6 +129,8 @@ pub struct Lifetimes<'t> {
     /// Each class's own making, and the classes of this file whose `__init__` makes it (with
     /// the call there): those make one per instance of theirs.
     own: Vec<OnceLock<OwnMaking<'t>>>,
+    /// Each class's own making as [`Lifetimes::made`] sees it: by its calls alone.
+    plain: Vec<OnceLock<Made<'t>>>,
     /// Where each class name is called, `Name(...)`: the name's byte range.
     calls: OnceLock<HashMap<&'t str, Vec<std::ops::Range<usize>>>>,
     /// The node that makes the file a test module, if it is one.
@@ -139,6 +141,7 @@ impl<'t> Lifetimes<'t> {
     pub fn new(classes: &Classes<'_, 't>) -> Lifetimes<'t> {
         Lifetimes {
             own: classes.classes.iter().map(|_| OnceLock::new()).collect(),
+            plain: classes.classes.iter().map(|_| OnceLock::new()).collect(),
             calls: OnceLock::new(),
             test_module: OnceLock::new(),
         }
@@ -146,9 +149,37 @@ impl<'t> Lifetimes<'t> {
 
     /// How often instances of class `class` (an index into [`Classes::classes`]) are made: by
     /// its own calls, or a subclass's (a subclass's instance is an instance of each base), the
-    /// most repeated making winning. A class made in the `__init__` of another class of this
-    /// file is made as often as that class.
+    /// most repeated making winning.
     pub fn made(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
+        let mut made = self.plain(classes, class);
+        for other in 0..classes.classes.len() {
+            if other != class && classes.lineage(other).contains(&class) {
+                made = more_repeated(made, self.plain(classes, other));
+            }
+        }
+        made
+    }
+
+    fn plain(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
+        *self.plain[class].get_or_init(|| {
+            let context = classes.context;
+            let this = &classes.classes[class];
+            let calls = self.calls.get_or_init(|| called_names(context, classes));
+            let calls: Vec<Node<'t>> = calls
+                .get(this.name.as_str())
+                .into_iter()
+                .flatten()
+                .filter_map(|range| call_of(context, range.clone()))
+                .collect();
+            own_made(context, this.node, &this.name, &calls, false)
+        })
+    }
+
+    /// [`Lifetimes::made`] with the evidence of the file around the calls, as the cycle rules
+    /// read it: every class of a test module is test code; a call in the module's `main()` runs
+    /// once; a class made in the `__init__` of another class of this file is made as often as
+    /// that class.
+    pub fn made_in_context(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
         self.made_at(classes, class, 3)
     }
 
@@ -205,7 +236,7 @@ impl<'t> Lifetimes<'t> {
                         None => true,
                     })
                     .collect();
-                let mut made = own_made(context, this.node, &this.name, &calls);
+                let mut made = own_made(context, this.node, &this.name, &calls, true);
                 // Made only in other classes' `__init__`: their making decides, not the name.
                 if !owners.is_empty()
                     && calls.is_empty()
@@ -318,6 +349,7 @@ fn own_made<'t>(
     class: Node<'t>,
     name: &str,
     calls: &[Node<'t>],
+    main_once: bool,
 ) -> Made<'t> {
     let bases: Vec<Node<'t>> = class
         .child_by_field_name("superclasses")
@@ -364,7 +396,7 @@ fn own_made<'t>(
     }
     let mut made = Made::Unknown;
     for &call in calls {
-        made = more_repeated(made, making(context, call));
+        made = more_repeated(made, making(context, call, main_once));
     }
     if matches!(made, Made::Unknown) {
         let per_connection_name = |text: &str| {
@@ -386,7 +418,7 @@ fn own_made<'t>(
 
 /// How often the call `call` runs: per call of its enclosing function, per iteration of a
 /// module-level loop, or once. Calls in test functions make nothing that outlives the test.
-fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
+fn making<'t>(context: &Context<'t>, call: Node<'t>, main_once: bool) -> Made<'t> {
     let mut in_loop = false;
     let mut node = call;
     while let Some(parent) = node.parent() {
@@ -399,7 +431,7 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
                     && parent.parent().is_some_and(|p| p.kind() == "module");
                 return if is_test {
                     Made::Unknown
-                } else if is_main && !in_loop {
+                } else if main_once && is_main && !in_loop {
                     Made::Once(call)
                 } else {
                     Made::PerCall {
@@ -586,7 +618,7 @@ pub fn cycle_evidence<'t>(
             ),
         };
     }
-    let made = semantic.made(class);
+    let made = semantic.lifetimes.made_in_context(classes, class);
     let strict = |text: String| Evidence {
         level: Level::Strict,
         text,
