@@ -14,6 +14,10 @@
 //! - callables bound to the instance stored on it: `self.cb = self.method`, a lambda or nested
 //!   function capturing `self`, `functools.partial(self.method)` (these are RH202 findings too);
 //! - the instance stored in itself: `self.me = self`, `self.items.append(self)`.
+//! - the class with `__del__` as the child: another class of the file makes one with its own
+//!   instance and keeps it (`self._transport = AppTransport(loop, self)`, where
+//!   `AppTransport.__init__` keeps `self._protocol = protocol`), or children made in a
+//!   comprehension (`self.devices = [Device(self, h) for h in handles]`).
 //!
 //! The finding is on the class name: the class is what has to change, either its `__del__` or
 //! its back reference. Related information points to each statement that closes a cycle and to
@@ -27,6 +31,12 @@
 //! callbacks drained by `clear()`), or the class is made once per process (only at module
 //! level). The message says which, or that the class is made per call or connection and
 //! nothing breaks the cycle.
+//!
+//! A release that runs only through `__del__` (in `__del__`, or in a `close()` that the file
+//! calls only from `__del__`) does not count: `__del__` is the fallback for callers that forget
+//! `close()`, and the cycle keeps it from running until the collector does. An imported class
+//! given the bare instance (`CommandsParser(self)`) is taken to keep it by default only in a
+//! protocol or connection, whose helpers keep their owner by convention.
 //!
 //! ## Why is this bad?
 //! Reference counting never frees a cycle. Before Python 3.4 the cyclic garbage collector did not

@@ -17,7 +17,15 @@
 //! `self.method` counts as a bound method only when the class (or a base class in the same
 //! file) defines `method` with a plain `def`. The same cycle one call away is flagged too: a
 //! handle that keeps a bound method as its callback (`self._timer = loop.call_later(30,
-//! self._beat)`, `threading.Timer(5, self._beat)`).
+//! self._beat)`, `threading.Timer(5, self._beat)`), and an object made with a callable bound to
+//! the instance that keeps it: a class of this file whose `__init__` stores the argument
+//! (`self.kernel = Kernel(potential_fn=self.potential)`), a class of another module given a
+//! callback (`PeriodicCallback(self.tick, 1000)`), a callback wrapper (`promise(self.ready)`).
+//! Not a thread or process given `target=` (it drops it when `run()` returns), a tkinter
+//! widget's command (the Tcl interpreter keeps it until the widget is destroyed), or a call
+//! with `weak=True`. Reported only with `strict = true` too: `x -= handler` takes a
+//! `x += handler` off again, the instance attribute reaching the object stored into is
+//! released (`del self.parser`), or a base class of another module sets that attribute.
 //!
 //! Not flagged either: a store into an object the instance does not make (`frame.f_trace =
 //! self.dispatch` where the frame was handed in). Reported only with `strict = true`: the code

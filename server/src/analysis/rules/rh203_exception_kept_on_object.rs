@@ -4,6 +4,11 @@
 //! Flags a caught exception (the name of `except ... as exc`, its `__traceback__`, or
 //! `sys.exc_info()`) stored on the instance in one of its own methods: `self._exc = exc`,
 //! `self.errors.append(exc)`, `self.state = (exc, 1)`.
+//! Also the exception handed, in the `except` clause, to a class of this file whose `__init__`
+//! keeps it (`wrapped = ExceptionWithTraceback(e, e.__traceback__)`) and bound to a local: in a
+//! loop (a worker's `while True`) the frame keeps the last one, traceback and all, until the
+//! next failure; outside a loop it is reported only with `strict = true`, and not at all when
+//! the class drops the traceback (`__traceback__ = None`) or the object is passed on or raised.
 //!
 //! Silent when the exception is stored in a local, returned, raised, logged or only its text is
 //! kept (`repr(exc)`, `str(exc)`, `exc.with_traceback(None)`), and when it is stored on an
