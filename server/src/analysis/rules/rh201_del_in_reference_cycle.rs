@@ -14,6 +14,10 @@
 //! - callables bound to the instance stored on it: `self.cb = self.method`, a lambda or nested
 //!   function capturing `self`, `functools.partial(self.method)` (these are RH202 findings too);
 //! - the instance stored in itself: `self.me = self`, `self.items.append(self)`.
+//! - the class with `__del__` as the child: another class of the file makes one with its own
+//!   instance and keeps it (`self._transport = AppTransport(loop, self)`, where
+//!   `AppTransport.__init__` keeps `self._protocol = protocol`), or children made in a
+//!   comprehension (`self.devices = [Device(self, h) for h in handles]`).
 //!
 //! The finding is on the class name: the class is what has to change, either its `__del__` or
 //! its back reference. Related information points to each statement that closes a cycle and to
@@ -27,6 +31,12 @@
 //! callbacks drained by `clear()`), or the class is made once per process (only at module
 //! level). The message says which, or that the class is made per call or connection and
 //! nothing breaks the cycle.
+//!
+//! A release that runs only through `__del__` (in `__del__`, or in a `close()` that the file
+//! calls only from `__del__`) does not count: `__del__` is the fallback for callers that forget
+//! `close()`, and the cycle keeps it from running until the collector does. An imported class
+//! given the bare instance (`CommandsParser(self)`) is taken to keep it by default only in a
+//! protocol or connection, whose helpers keep their owner by convention.
 //!
 //! ## Why is this bad?
 //! Reference counting never frees a cycle. Before Python 3.4 the cyclic garbage collector did not
@@ -98,21 +108,19 @@
 //! ## Options
 //! `target-version`: before 3.4 the message says the cycle is never collected.
 
-use tree_sitter::Node;
-
-use crate::analysis::context::Context;
-use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
-use crate::analysis::fixes::imports::Needed;
-use crate::analysis::fixes::{StatementLines, remove_statement, with_import};
+use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::classes::{
     Classes, DEPTH, Hold, HoldKind, Holding, InMethod, Store, describe, snippet, store_target,
-    wrap_in_weakref,
 };
+use crate::analysis::semantic::lifetime::cycle_evidence;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::chain_base;
-use crate::analysis::syntax::named_children;
+use tree_sitter::Node;
+
+#[path = "rh201_fixes.rs"]
+mod fixes;
 
 /// One statement that closes a cycle, and what it stores.
 struct Closing<'t> {
@@ -128,6 +136,11 @@ struct Closing<'t> {
     /// Whether the statement is a back reference a proxy can replace: `child.parent = self`,
     /// the instance itself stored in an attribute of another object.
     back_reference: bool,
+    /// The class whose method runs the statement: the class with `__del__` or a base of it,
+    /// or another class that makes one and keeps it (`self.transport = AppTransport(self)`).
+    owner: usize,
+    /// Whether `owner` is that other class.
+    keeper: bool,
 }
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -138,44 +151,12 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let Some((del_class, del)) = classes.find_def(index, "__del__") else {
             continue;
         };
-        let mut closing: Vec<(usize, Closing)> = Vec::new();
-        for owner in classes.lineage(index) {
-            for method in &classes.classes[owner].methods {
-                let analysis = InMethod::new(classes, index, method);
-                for store in classes.stores_in(method) {
-                    if closing
-                        .iter()
-                        .any(|(_, c)| c.statement.id() == store.statement.id())
-                        || !analysis.reachable(store.object, DEPTH)
-                    {
-                        continue;
-                    }
-                    if let Some(hold) = store
-                        .values
-                        .iter()
-                        .find_map(|v| analysis.holds(*v, Holding::Any, DEPTH))
-                    {
-                        closing.push((
-                            owner,
-                            Closing {
-                                statement: store.statement,
-                                target: store_target(store),
-                                object: store.object,
-                                on_instance: analysis.is_self(chain_base(store.object)),
-                                back_reference: is_back_reference(&analysis, store, &hold),
-                                hold,
-                                self_name: method.self_name.clone(),
-                            },
-                        ));
-                    }
-                }
-            }
-        }
+        let mut closing = closings(classes, index);
         // A subclass that adds neither the `__del__` nor a cycle is its base's finding.
-        if closing.is_empty() || (del_class != index && closing.iter().all(|(o, _)| *o != index)) {
+        if closing.is_empty() || (del_class != index && closing.iter().all(|c| c.owner != index)) {
             continue;
         }
-        closing.sort_by_key(|(_, c)| c.statement.start_byte());
+        closing.sort_by_key(|c| c.statement.start_byte());
         let del_name = del.child_by_field_name("name").unwrap_or(del);
         let del_line = context.lines.line_of(del_name.start_byte());
         let del_where = if del_class == index {
@@ -186,7 +167,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                 classes.classes[del_class].name
             )
         };
-        let first = &closing[0].1;
+        let first = &closing[0];
         let more = match closing.len() {
             1 => String::new(),
             2 => " (1 more statement closes a cycle)".to_string(),
@@ -196,10 +177,18 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         // by the code (`self._writer = None` in `connection_lost`).
         let evidence: Vec<_> = closing
             .iter()
-            .map(|(_, c)| {
-                checker
-                    .semantic
-                    .instance_evidence(context, index, c.target, Level::Strict)
+            .map(|c| {
+                let mut targets = vec![(c.target, c.owner)];
+                if let (Some(kept_in), Some(kept_by)) = (c.hold.kept_in, c.hold.origin) {
+                    let kept_by = classes.classes.iter().position(|k| k.name_node == kept_by);
+                    targets.extend(kept_by.map(|k| (kept_in, k)));
+                }
+                let imported = match &c.hold.kind {
+                    HoldKind::Constructed(name) if c.hold.origin.is_none() => Some(name.as_str()),
+                    _ => None,
+                };
+                let made_by = if c.keeper { c.owner } else { index };
+                cycle_evidence(checker.semantic, made_by, &targets, imported)
             })
             .collect();
         let evidence = evidence
@@ -212,15 +201,15 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             class.name,
             snippet(context, first.statement),
             context.lines.line_of(first.statement.start_byte()),
-            first.explain(context),
+            first.explain(classes),
             consequence(context.settings.target_version),
             evidence.text,
         );
         let mut related: Vec<Related> = closing
             .iter()
-            .map(|(_, c)| Related {
+            .map(|c| Related {
                 range: c.statement.byte_range(),
-                message: format!("closes the cycle: {}", c.explain(context)),
+                message: format!("closes the cycle: {}", c.explain(classes)),
             })
             .collect();
         related.push(Related {
@@ -241,13 +230,61 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             range: class.name_node.byte_range(),
             message,
             related,
-            fixes: proxy_fix(classes, index, &closing)
+            fixes: fixes::proxy_fix(classes, index, &closing)
                 .into_iter()
-                .chain(finalize_fix(classes, index, del_class, del))
+                .chain(fixes::finalize_fix(classes, index, del_class, del))
                 .collect(),
         });
     }
     findings
+}
+
+/// The statements that close a cycle through instances of class `index`: stores, in its
+/// methods or a base's, of something holding the instance into an object the instance reaches;
+/// and stores, in another class's methods, of an instance of it made with that class's own
+/// instance, which its `__init__` keeps (`self._transport = AppTransport(loop, self)`).
+fn closings<'t>(classes: &Classes<'_, 't>, index: usize) -> Vec<Closing<'t>> {
+    let lineage = classes.lineage(index);
+    let name_node = classes.classes[index].name_node;
+    let mut closing: Vec<Closing<'t>> = Vec::new();
+    for owner in 0..classes.classes.len() {
+        let keeper = !lineage.contains(&owner);
+        for method in &classes.classes[owner].methods {
+            let analysis = InMethod::new(classes, if keeper { owner } else { index }, method);
+            for store in classes.stores_in(method) {
+                if closing
+                    .iter()
+                    .any(|c| c.statement.id() == store.statement.id())
+                    || !analysis.reachable(store.object, DEPTH)
+                {
+                    continue;
+                }
+                let hold = store.values.iter().find_map(|v| {
+                    let hold = analysis.holds(*v, Holding::Any, DEPTH)?;
+                    // Another class's store counts when what it keeps is one of ours.
+                    (!keeper
+                        || (matches!(hold.kind, HoldKind::Constructed(_))
+                            && hold.origin == Some(name_node)))
+                    .then_some(hold)
+                });
+                let Some(hold) = hold else {
+                    continue;
+                };
+                closing.push(Closing {
+                    statement: store.statement,
+                    target: store_target(store),
+                    object: store.object,
+                    on_instance: analysis.is_self(chain_base(store.object)),
+                    back_reference: !keeper && is_back_reference(&analysis, store, &hold),
+                    hold,
+                    self_name: method.self_name.clone(),
+                    owner,
+                    keeper,
+                });
+            }
+        }
+    }
+    closing
 }
 
 /// Whether `store` is `object.attr = self` with `object` not the instance itself: one plain
@@ -270,182 +307,10 @@ fn is_back_reference(analysis: &InMethod, store: &Store, hold: &Hold) -> bool {
         && !analysis.is_self(store.object)
 }
 
-/// Every back reference of the finding (`child.parent = self`) becomes
-/// `child.parent = weakref.proxy(self)`. Offered when the finding has at least one, and the
-/// instance can be weakly referenced.
-fn proxy_fix(classes: &Classes, class: usize, closing: &[(usize, Closing)]) -> Option<Fix> {
-    let context = classes.context;
-    let back_references: Vec<&Closing> = closing
-        .iter()
-        .map(|(_, c)| c)
-        .filter(|c| c.back_reference)
-        .collect();
-    if back_references.is_empty() || !classes.weakly_referenceable(class) {
-        return None;
-    }
-    let mut edits = Vec::new();
-    let mut import = None;
-    for back_reference in &back_references {
-        let (wrapped, needed) = wrap_in_weakref(context, back_reference.hold.node, "proxy")?;
-        edits.push(wrapped);
-        // The import goes at one place whichever statement asked for it.
-        import = import.or(needed);
-    }
-    let targets: Vec<String> = back_references
-        .iter()
-        .map(|c| format!("`{}`", snippet(context, c.target)))
-        .collect();
-    let self_name = &back_references[0].self_name;
-    let class_name = &classes.classes[class].name;
-    Some(Fix {
-        title: format!(
-            "Store `weakref.proxy({self_name})` in {} (unsafe: it no longer keeps the `{class_name}` \
-             alive and raises ReferenceError once it is gone; it is not `{self_name}` to `is` \
-             and cannot be hashed)",
-            targets.join(", ")
-        ),
-        safety: Safety::Unsafe,
-        edits: with_import(edits, import)?,
-    })
-}
-
-/// `__del__` whose whole body releases one resource held in an attribute
-/// (`self.file.close()`) becomes `weakref.finalize(self, self.file.close)`, registered in
-/// `__init__` right after the statement that sets the attribute, and `__del__` goes. Offered
-/// only when that is the same call on the same object: `__init__` sets the attribute once, in a
-/// statement of its own at the top of its body, and the file mentions the attribute's name
-/// nowhere else and `__del__` only as the definition (nothing calls it or extends it).
-fn finalize_fix(classes: &Classes, class: usize, del_class: usize, del: Node) -> Option<Fix> {
-    let context = classes.context;
-    if del_class != class
-        || del.kind() != "function_definition"
-        || del.parent()?.kind() != "block"
-        || context
-            .identifiers("__del__")
-            .iter()
-            .any(|n| n.parent().and_then(|p| p.child_by_field_name("name")) != Some(*n))
-        || !classes.weakly_referenceable(class)
-    {
-        return None;
-    }
-    let del_self = only_parameter(context, del)?;
-    let release = single_statement(del)?;
-    // `self.file.close()`: a call without arguments of a method of one attribute.
-    let call = (release.kind() == "expression_statement" && release.named_child_count() == 1)
-        .then(|| release.named_child(0))
-        .flatten()
-        .filter(|c| c.kind() == "call")?;
-    if call.child_by_field_name("arguments")?.named_child_count() != 0 {
-        return None;
-    }
-    let method = call.child_by_field_name("function")?;
-    let held = method
-        .child_by_field_name("object")
-        .filter(|h| method.kind() == "attribute" && h.kind() == "attribute")?;
-    let owner = held.child_by_field_name("object")?;
-    if owner.kind() != "identifier" || context.text_of(owner) != del_self {
-        return None;
-    }
-    let attribute = context.text_of(held.child_by_field_name("attribute")?);
-    let method_name = context.text_of(method.child_by_field_name("attribute")?);
-    // The attribute is named twice in the file's code: set in `__init__`, used in `__del__`;
-    // a string naming it (`getattr(x, "file")`) counts too.
-    let in_strings = context
-        .text
-        .match_indices(&format!("\"{attribute}\""))
-        .chain(context.text.match_indices(&format!("'{attribute}'")))
-        .count();
-    if context.identifiers(attribute).len() != 2 || in_strings != 0 {
-        return None;
-    }
-    let (init_class, init) = classes.find_def(class, "__init__")?;
-    if init_class != class || init.kind() != "function_definition" {
-        return None;
-    }
-    let init_self = first_parameter(context, init)?;
-    let set = context
-        .text_of(init)
-        .find(&format!("{init_self}.{attribute}"))
-        .and_then(|offset| {
-            let start = init.start_byte() + offset;
-            init.descendant_for_byte_range(start, start)
-        })?;
-    // `self.file = open(path)` as a statement of the `__init__` body itself.
-    let target = set.parent()?;
-    let assignment = target.parent()?;
-    let statement = assignment.parent()?;
-    let sets_attribute = set.kind() == "identifier"
-        && assignment.kind() == "assignment"
-        && assignment.child_by_field_name("type").is_none()
-        && assignment
-            .child_by_field_name("left")
-            .is_some_and(|left| left.kind() == "attribute" && left.id() == target.id())
-        && assignment
-            .child_by_field_name("right")
-            .is_some_and(|right| right.kind() != "assignment")
-        && statement.kind() == "expression_statement"
-        && statement.parent().map(|b| b.id()) == init.child_by_field_name("body").map(|b| b.id());
-    if !sets_attribute {
-        return None;
-    }
-    let lines = StatementLines::of(context.text, statement);
-    if !lines.alone() || !lines.terminated() {
-        return None;
-    }
-    let weakref = context.import(Needed::Module("weakref"), lines.end)?;
-    let register = Edit {
-        range: lines.end..lines.end,
-        text: format!(
-            "{}{}.finalize({init_self}, {init_self}.{attribute}.{method_name}){}",
-            lines.indent, weakref.reference, lines.newline
-        ),
-    };
-    let removal = remove_statement(context.text, del)?;
-    let class_name = &classes.classes[class].name;
-    Some(Fix {
-        title: format!(
-            "Replace `__del__` with `weakref.finalize({init_self}, {init_self}.{attribute}.{method_name})` \
-             in `__init__` (unsafe: it also runs at interpreter exit, and not at all when \
-             `__init__` fails before setting `{attribute}`; subclasses of `{class_name}` elsewhere \
-             that call `super().__del__()` break)"
-        ),
-        safety: Safety::Unsafe,
-        edits: with_import(vec![register, removal], weakref.edit)?,
-    })
-}
-
-/// The name of a `def`'s first parameter, when it is a plain one.
-fn first_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
-    let first = def.child_by_field_name("parameters")?.named_child(0)?;
-    (first.kind() == "identifier").then(|| context.text_of(first))
-}
-
-/// The name of a `def`'s only parameter, when it has exactly one, plain.
-fn only_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
-    let parameters = def.child_by_field_name("parameters")?;
-    let all = named_children(parameters);
-    (all.len() == 1)
-        .then(|| first_parameter(context, def))
-        .flatten()
-}
-
-/// A `def`'s one statement, a docstring before it aside.
-fn single_statement(def: Node) -> Option<Node> {
-    let mut statements = named_children(def.child_by_field_name("body")?);
-    let is_docstring = |n: &Node| {
-        n.kind() == "expression_statement"
-            && n.named_child(0)
-                .is_some_and(|s| s.kind() == "string" && n.named_child_count() == 1)
-    };
-    if statements.len() == 2 && is_docstring(&statements[0]) {
-        statements.remove(0);
-    }
-    (statements.len() == 1).then(|| statements[0])
-}
-
 impl Closing<'_> {
     /// "stores `self` in `child.parent`, and the instance reaches `child`"
-    fn explain(&self, context: &Context) -> String {
+    fn explain(&self, classes: &Classes) -> String {
+        let context = classes.context;
         let reach = if self.on_instance {
             String::new()
         } else {
@@ -457,6 +322,14 @@ impl Closing<'_> {
         let what = describe(context, &self.hold, &self.self_name);
         // "stores `child`, which holds `self` through ..., in `self.children`"
         let comma = if what.contains(", which") { "," } else { "" };
+        if self.keeper {
+            let owner = &classes.classes[self.owner].name;
+            return format!(
+                "in `{owner}` stores {what}{comma} in `{}`: the `{owner}` and the object it \
+                 made refer to each other",
+                snippet(context, self.target)
+            );
+        }
         format!(
             "stores {what}{comma} in `{}`{reach}",
             snippet(context, self.target)
@@ -476,164 +349,5 @@ fn consequence(target: PythonVersion) -> String {
         "Reference counting never frees them: only the cyclic garbage collector does, late, \
          and it runs the `__del__` methods in the cycle in no defined order"
             .to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::analysis::check;
-    use crate::analysis::parse::parse;
-    use crate::analysis::rules::Rule;
-    use crate::analysis::settings::{PythonVersion, Settings};
-
-    const TREE: &str = "\
-class Node:
-    def __init__(self):
-        self.children = []
-
-    def add(self, child):
-        child.parent = self
-        self.children.append(child)
-
-    def __del__(self):
-        print('bye')
-";
-
-    fn findings(target: PythonVersion) -> Vec<crate::analysis::findings::Finding> {
-        let settings = Settings {
-            rules: vec![Rule::DelInReferenceCycle],
-            target_version: target,
-            strict: true,
-            ..Settings::default()
-        };
-        check(TREE, &parse(TREE), &settings)
-    }
-
-    #[test]
-    fn a_class_this_file_never_makes_is_strict_only() {
-        let default = Settings {
-            rules: vec![Rule::DelInReferenceCycle],
-            ..Settings::default()
-        };
-        assert!(check(TREE, &parse(TREE), &default).is_empty());
-        let per_call = format!("{TREE}\n\ndef handle(request):\n    return Node()\n");
-        let found = check(&per_call, &parse(&per_call), &default);
-        assert_eq!(found.len(), 1);
-        assert!(
-            found[0].message.ends_with(
-                "`Node` is made per call in `handle()` (line 14); nothing in this file sets \
-                 `child.parent` back to None or deletes it"
-            ),
-            "{}",
-            found[0].message
-        );
-    }
-
-    #[test]
-    fn message_before_3_4_says_never_collected() {
-        let found = findings(PythonVersion::new(3, 3));
-        assert_eq!(found.len(), 1);
-        let finding = &found[0];
-        assert_eq!(&TREE[finding.range.clone()], "Node");
-        assert!(
-            finding.message.starts_with(
-                "`Node` defines `__del__` (line 9) and its instances are in a reference cycle: \
-                 `child.parent = self` (line 6) stores `self` in `child.parent`, and the \
-                 instance reaches `child` (1 more statement closes a cycle)"
-            ),
-            "{}",
-            finding.message
-        );
-        assert!(
-            finding.message.contains(
-                "Before Python 3.4 (target 3.3) the garbage collector never frees a cycle"
-            ),
-            "{}",
-            finding.message
-        );
-        assert!(finding.message.contains("`gc.garbage`"));
-        // Related: both statements of the cycle, then `__del__`.
-        let related: Vec<&str> = finding
-            .related
-            .iter()
-            .map(|r| &TREE[r.range.clone()])
-            .collect();
-        assert_eq!(
-            related,
-            [
-                "child.parent = self",
-                "self.children.append(child)",
-                "__del__"
-            ]
-        );
-        assert!(
-            finding.related[2]
-                .message
-                .contains("out of the garbage collector's reach")
-        );
-    }
-
-    #[test]
-    fn message_from_3_4_says_collected_late_in_no_order() {
-        let found = findings(PythonVersion::new(3, 12));
-        assert_eq!(found.len(), 1);
-        let message = &found[0].message;
-        assert!(
-            message.contains("only the cyclic garbage collector does, late")
-                && message.contains("in no defined order"),
-            "{message}"
-        );
-        assert!(!message.contains("gc.garbage"), "{message}");
-        assert!(
-            found[0].related[1]
-                .message
-                .contains("`child`, which holds `self` through `child.parent = self` (line 6)"),
-            "{}",
-            found[0].related[1].message
-        );
-    }
-
-    /// The text after applying the RH201 fix for `source` (at the latest target); `None`
-    /// when the cycle is found but no fix is offered.
-    fn fixed(source: &str) -> Option<String> {
-        let settings = Settings {
-            rules: vec![Rule::DelInReferenceCycle],
-            strict: true,
-            ..Settings::default()
-        };
-        let found = check(source, &parse(source), &settings);
-        assert_eq!(found.len(), 1, "{found:?}");
-        let fix = found[0].fixes.first()?;
-        Some(crate::analysis::fixes::apply_edits(source, &fix.edits))
-    }
-
-    #[test]
-    fn the_back_reference_becomes_a_proxy() {
-        assert_eq!(
-            fixed(&format!("import weakref as wr\n{TREE}"))
-                .unwrap()
-                .replace("import weakref as wr\n", ""),
-            TREE.replace("child.parent = self", "child.parent = wr.proxy(self)")
-        );
-    }
-
-    #[test]
-    fn no_proxy_for_other_shapes_or_unreferenceable_instances() {
-        for (from, to) in [
-            ("child.parent = self", "child.parent = child.owner = self"),
-            ("child.parent = self", "child.parent: object = self"),
-            ("child.parent = self", "child.parent = (self)"),
-            ("class Node:", "class Node(tuple):"),
-            (
-                "class Node:\n",
-                "class Node:\n    __slots__ = ('children', '__dict__')\n",
-            ),
-        ] {
-            let source = TREE.replacen(from, to, 1);
-            assert_eq!(fixed(&source), None, "{to}");
-        }
-        // The instance stored in itself: a cycle, but no back reference to weaken.
-        let selfish = "class S:\n    def __init__(self):\n        self.me = self\n\n    def __del__(self):\n        pass\n";
-        assert_eq!(fixed(selfish), None);
     }
 }

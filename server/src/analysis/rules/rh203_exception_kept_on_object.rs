@@ -4,6 +4,11 @@
 //! Flags a caught exception (the name of `except ... as exc`, its `__traceback__`, or
 //! `sys.exc_info()`) stored on the instance in one of its own methods: `self._exc = exc`,
 //! `self.errors.append(exc)`, `self.state = (exc, 1)`.
+//! Also the exception handed, in the `except` clause, to a class of this file whose `__init__`
+//! keeps it (`wrapped = ExceptionWithTraceback(e, e.__traceback__)`) and bound to a local: in a
+//! loop (a worker's `while True`) the frame keeps the last one, traceback and all, until the
+//! next failure; outside a loop it is reported only with `strict = true`, and not at all when
+//! the class drops the traceback (`__traceback__ = None`) or the object is passed on or raised.
 //!
 //! Silent when the exception is stored in a local, returned, raised, logged or only its text is
 //! kept (`repr(exc)`, `str(exc)`, `exc.with_traceback(None)`), and when it is stored on an
@@ -54,6 +59,7 @@ use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::classes::{Store, store_target};
+use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::syntax::{chain_base, named_children};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -85,6 +91,9 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             })
             .filter(|alias| alias.kind() == "identifier")
             .map(|alias| context.text_of(alias));
+        if let Some(alias) = alias {
+            findings.extend(kept_by_made_objects(checker, clause, alias));
+        }
         let Some((class, method)) = classes.method_at(clause) else {
             continue;
         };
@@ -131,6 +140,133 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The caught exception handed, in the `except` clause, to a class of this file whose
+/// `__init__` keeps it (`ExceptionWithTraceback(e, e.__traceback__)` keeping `self.exc = exc`):
+/// the object made per failure keeps the traceback and its frames, and a frame that binds the
+/// object to a local is in a cycle with it. Not when the object is raised at once (exception
+/// chaining), or the class drops the traceback (`__traceback__ = None`, `with_traceback(None)`).
+fn kept_by_made_objects<'t>(
+    checker: &Checker<'_, 't>,
+    clause: Node<'t>,
+    alias: &str,
+) -> Vec<Finding> {
+    let context = checker.context;
+    let classes = &checker.semantic.classes;
+    let mut findings = Vec::new();
+    for name in context.identifiers(alias) {
+        if !clause.byte_range().contains(&name.start_byte()) {
+            continue;
+        }
+        let argument = match name.parent() {
+            Some(p)
+                if p.kind() == "attribute"
+                    && p.child_by_field_name("attribute")
+                        .is_some_and(|a| context.text_of(a) == "__traceback__") =>
+            {
+                p
+            }
+            _ => name,
+        };
+        let Some(call) = argument
+            .parent()
+            .filter(|p| p.kind() == "argument_list")
+            .and_then(|p| p.parent())
+        else {
+            continue;
+        };
+        let Some(class) = call
+            .child_by_field_name("function")
+            .and_then(|f| classes.class_named(f))
+        else {
+            continue;
+        };
+        let class_text = context.text_of(classes.classes[class].node);
+        if class_text.contains("__traceback__ = None")
+            || class_text.contains("with_traceback(None)")
+        {
+            continue;
+        }
+        // Bound to a local of the function (not the `as` name, which the clause's end deletes):
+        // the frame keeps the object after the clause.
+        let Some(local) = call
+            .parent()
+            .filter(|p| p.kind() == "assignment")
+            .and_then(|a| a.child_by_field_name("left"))
+            .filter(|l| l.kind() == "identifier" && context.text_of(*l) != alias)
+        else {
+            continue;
+        };
+        let Some(kept_in) = classes.init_keeps(class, argument) else {
+            continue;
+        };
+        let test = matches!(
+            checker.semantic.lifetimes.made_in_context(classes, class),
+            Made::InTests(_)
+        );
+        let class_name = &classes.classes[class].name;
+        let local_name = context.text_of(local);
+        let cleared = context.identifiers(local_name).into_iter().any(|n| {
+            n.start_byte() > clause.end_byte()
+                && n.parent().is_some_and(|p| {
+                    p.kind() == "delete_statement"
+                        || (p.kind() == "assignment"
+                            && p.child_by_field_name("right")
+                                .is_some_and(|r| r.kind() == "none"))
+                })
+        });
+        let in_loop = in_loop(clause);
+        let mut message = format!(
+            "the caught exception `{alias}` is kept by the `{class_name}` made here (its \
+             `__init__` keeps it in `{}`, line {}): one per failure, each keeping the traceback, \
+             every frame on the way and all their locals; a frame that binds the object is in a \
+             cycle with it, which only the cyclic garbage collector frees",
+            context.text_of(kept_in),
+            context.lines.line_of(kept_in.start_byte()),
+        );
+        let level = if test {
+            Level::strict_because(&mut message, "test code, it lives for the test run")
+        } else if cleared || !in_loop {
+            Level::strict_because(
+                &mut message,
+                &format!(
+                    "`{local_name}` goes when the function returns{}",
+                    if cleared { " or is cleared" } else { "" }
+                ),
+            )
+        } else {
+            message.push_str(&format!(
+                "; the loop's frame keeps `{local_name}`, and with it the last failure's \
+                 traceback, until the next one"
+            ));
+            Level::Default
+        };
+        findings.push(Finding {
+            rule: Rule::ExceptionKeptOnObject,
+            level,
+            range: argument.byte_range(),
+            message,
+            related: vec![Related {
+                range: kept_in.byte_range(),
+                message: format!("`{class_name}.__init__` keeps the exception here"),
+            }],
+            fixes: Vec::new(),
+        });
+    }
+    findings
+}
+
+/// Whether `node` runs in a loop of its function: the frame lives on after it.
+fn in_loop(mut node: Node) -> bool {
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "for_statement" | "while_statement" => return true,
+            "function_definition" | "lambda" | "class_definition" => return false,
+            _ => node = parent,
+        }
+    }
+    false
 }
 
 /// Whether the store writes to the instance: `self.x = ...`, `self.x[k] = ...`,

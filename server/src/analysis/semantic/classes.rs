@@ -29,6 +29,14 @@ const HANDLE_RETURNING: &[&str] = &[
     "callLater",
 ];
 
+/// Callables whose result keeps the callable given to them: callback wrappers (`vine`'s
+/// promises, celery's and kombu's callbacks).
+const WRAPPING_FACTORIES: &[&str] = &["promise", "maybe_promise", "ensure_promise"];
+
+/// Classes given a callback that they drop once it has run: a thread or process deletes its
+/// `target` when `run()` returns.
+const DROPPING_CALLABLES: &[&str] = &["Thread", "Process", "Greenlet", "Task", "Future"];
+
 /// How many names or stores deep a value or object is followed.
 pub const DEPTH: usize = 4;
 /// One store: `object.attr = value`, `object[key] = value`, `object.append(value)`, ...
@@ -87,6 +95,9 @@ pub struct Hold<'t> {
     /// The name of the `def` of a bound method, nested function or constructed class; the
     /// statement that links a [`HoldKind::Linked`] local to the instance.
     pub origin: Option<Node<'t>>,
+    /// For an object of a class of this file that keeps what it is given: where its
+    /// `__init__` keeps it (`self.parent` of `self.parent = parent`).
+    pub kept_in: Option<Node<'t>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +118,10 @@ pub enum HoldKind {
     /// A scheduled call's handle (`loop.call_later(...)`, by the callee) whose callback is
     /// bound to the instance.
     Handle(String),
+    /// An object made with a callable bound to the instance, which it keeps: a callback
+    /// wrapper or a class given a callback (`PeriodicCallback(self.tick, 1000)`), by the
+    /// callee, with the text of the callable.
+    Wrapped { callee: String, held: String },
     /// A local (by name) that holds the instance through its own attribute or item, set by the
     /// statement in [`Hold::origin`] (`child.parent = self`).
     Linked(String),
@@ -309,8 +324,9 @@ impl<'c, 't> Classes<'c, 't> {
         class: usize,
         arguments: Node<'t>,
         analysis: &InMethod<'_, 'c, 't>,
+        holding: Holding,
         depth: usize,
-    ) -> Option<Hold<'t>> {
+    ) -> Option<(Hold<'t>, Node<'t>)> {
         let context = self.context;
         let (init_class, init) = self.find_def(class, "__init__")?;
         let method = self.classes[init_class]
@@ -340,14 +356,81 @@ impl<'c, 't> Classes<'c, 't> {
             let Some(parameter) = parameter else {
                 continue;
             };
-            let Some(hold) = analysis.holds(value, Holding::Any, depth) else {
+            let Some(hold) = analysis.holds(value, holding, depth) else {
                 continue;
             };
-            if init_analysis.keeps_parameter(&parameter) {
-                return Some(hold);
+            if let Some(kept_in) = init_analysis.keeps_parameter(&parameter) {
+                return Some((hold, kept_in));
             }
         }
         None
+    }
+}
+
+impl<'t> Classes<'_, 't> {
+    /// The class of this file that `function`, the callee of a call, names: a module-level
+    /// class bound once, not a local or parameter that shadows it.
+    pub fn class_named(&self, function: Node<'t>) -> Option<usize> {
+        let context = self.context;
+        if function.kind() != "identifier" {
+            return None;
+        }
+        let name = context.text_of(function);
+        let candidates: Vec<usize> = self
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.name == name)
+            .map(|(i, _)| i)
+            .collect();
+        let [class] = candidates[..] else {
+            return None;
+        };
+        let global = is_global(context, function);
+        let module_binds_once = context
+            .scopes
+            .scope(ScopeId(0))
+            .symbol(name)
+            .is_some_and(|s| {
+                s.occurrences
+                    .iter()
+                    .filter(|o| o.role == Role::Bind)
+                    .count()
+                    == 1
+            });
+        (global && module_binds_once).then_some(class)
+    }
+
+    /// Where the `__init__` of class `class` keeps the argument `argument` of a call of the
+    /// class (`self.exc` of `self.exc = exc`), if it does.
+    pub fn init_keeps(&self, class: usize, argument: Node<'t>) -> Option<Node<'t>> {
+        let arguments = argument.parent()?;
+        let (init_class, init) = self.find_def(class, "__init__")?;
+        let method = self.classes[init_class]
+            .methods
+            .iter()
+            .find(|m| m.node.id() == init.id())?;
+        let parameters = positional_parameters(self.context, method.node);
+        let mut positional = 0;
+        let mut parameter = None;
+        for each in named_children(arguments) {
+            match each.kind() {
+                "keyword_argument" if each.child_by_field_name("value") == Some(argument) => {
+                    parameter = each
+                        .child_by_field_name("name")
+                        .map(|n| self.context.text_of(n).to_string());
+                }
+                "keyword_argument" => {}
+                "list_splat" | "dictionary_splat" => return None,
+                _ => {
+                    positional += 1;
+                    if each.id() == argument.id() {
+                        parameter = parameters.get(positional).cloned();
+                    }
+                }
+            }
+        }
+        InMethod::new(self, init_class, method).keeps_parameter(&parameter?)
     }
 }
 
@@ -605,6 +688,83 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         }
     }
 
+    /// The attributes of the instance through which it reaches `object` (`self.parser` for a
+    /// local `parser` stored in it or bound from it; `self.app` for `self.app.callbacks`): a
+    /// release of one of them lets go of everything stored into the object.
+    pub fn reaching_attributes(&self, object: Node<'t>, depth: usize) -> Vec<Node<'t>> {
+        if depth == 0 {
+            return Vec::new();
+        }
+        let context = self.context();
+        let mut node = object;
+        // Down the chain to the attribute right on the instance, or a local.
+        loop {
+            match node.kind() {
+                "attribute" => {
+                    let Some(inner) = node.child_by_field_name("object") else {
+                        return Vec::new();
+                    };
+                    if self.is_self(inner) {
+                        return vec![node];
+                    }
+                    node = inner;
+                }
+                "subscript" => match node.child_by_field_name("value") {
+                    Some(inner) => node = inner,
+                    None => return Vec::new(),
+                },
+                "parenthesized_expression" => match node.named_child(0) {
+                    Some(inner) => node = inner,
+                    None => return Vec::new(),
+                },
+                _ => break,
+            }
+        }
+        if node.kind() != "identifier" || self.is_self(node) {
+            return Vec::new();
+        }
+        let name = context.text_of(node);
+        if self.binding_scope(self.scope_of(node), name) != Some(self.method.scope) {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        for binding in context.bindings(self.method.scope, name) {
+            if let Some(value) = binding.value {
+                found.extend(self.reaching_attributes(value, depth - 1));
+            }
+        }
+        for store in self.classes.stores_in(self.method) {
+            if store.statement.kind() != "call"
+                && self.is_self(store.object)
+                && store
+                    .values
+                    .iter()
+                    .any(|v| self.contains_name(*v, name, node.start_byte()))
+            {
+                found.push(store_target(store));
+                // `self.a = self.b = value`: every target of the chain.
+                let mut outer = store.statement;
+                while let Some(parent) = outer.parent().filter(|p| p.kind() == "assignment") {
+                    found.extend(parent.child_by_field_name("left"));
+                    outer = parent;
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether `self.name` is set nowhere in this file's classes of the lineage, while a base
+    /// class of another module may set it: that base owns the object and its lifecycle.
+    pub fn set_by_foreign_base(&self, name: &str) -> bool {
+        !self.classes.only_local_bases(self.class)
+            && !self.classes.instance_values(self.class, name).0
+            && !self
+                .classes
+                .lineage(self.class)
+                .iter()
+                .any(|&c| self.classes.classes[c].class_attributes.contains(name))
+    }
+
     /// Whether `self.name` is an object each instance owns strongly: not a class attribute
     /// shared by every instance (a registry: that keeps instances forever, a different leak),
     /// not a weak container.
@@ -674,12 +834,20 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             return None;
         }
         let context = self.context();
-        let hold = |kind, origin| Some(Hold { kind, node, origin });
+        let hold = |kind, origin| {
+            Some(Hold {
+                kind,
+                node,
+                origin,
+                kept_in: None,
+            })
+        };
         match node.kind() {
             "identifier" if self.is_self(node) => (holding == Holding::Any).then_some(Hold {
                 kind: HoldKind::Instance,
                 node,
                 origin: None,
+                kept_in: None,
             }),
             "identifier" => self.name_holds(node, holding, depth),
             "attribute" => {
@@ -701,6 +869,16 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 hold(HoldKind::Lambda, None)
             }
             "call" => self.call_holds(node, holding, depth),
+            // `[Device(self, h) for h in handles]`: each element the comprehension makes.
+            "list_comprehension" | "set_comprehension" | "generator_expression" => {
+                self.holds(node.child_by_field_name("body")?, holding, depth - 1)
+            }
+            "dictionary_comprehension" => self.holds(
+                node.child_by_field_name("body")?
+                    .child_by_field_name("value")?,
+                holding,
+                depth - 1,
+            ),
             "list" | "tuple" | "set" | "expression_list" => named_children(node)
                 .into_iter()
                 .find_map(|c| self.holds(c, holding, depth - 1)),
@@ -745,6 +923,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 kind: HoldKind::Closure(name.to_string()),
                 node,
                 origin: Some(definition.target),
+                kept_in: None,
             });
         }
         // A value bound to the name: every binding must hold, so the name holds on every path
@@ -781,6 +960,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 kind: HoldKind::Linked(name.to_string()),
                 node,
                 origin: Some(store.statement),
+                kept_in: None,
             })
         })
     }
@@ -792,12 +972,24 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         if arguments.kind() != "argument_list" {
             return None;
         }
+        // `promise(self.on_ready, weak=True)`: the library keeps a weak reference.
+        let weak = named_children(arguments).into_iter().any(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| context.text_of(n) == "weak")
+                && a.child_by_field_name("value")
+                    .is_some_and(|v| v.kind() == "true")
+        });
+        if weak {
+            return None;
+        }
         let qualified = context.qualified_name(function);
         let kind = |name: &str| {
             Some(Hold {
                 kind: HoldKind::Partial(name.to_string()),
                 node,
                 origin: None,
+                kept_in: None,
             })
         };
         match qualified.as_deref() {
@@ -832,97 +1024,119 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     kind: HoldKind::Handle(context.text_of(function).to_string()),
                     node,
                     origin: held.origin,
+                    kept_in: None,
                 });
         }
-        if holding == Holding::Callable {
+        // The arguments that hold the instance: the bare instance (`Writer(self)`) counts only
+        // where any holder does; a callable bound to it (`Button("OK", self.on_click)`) always.
+        let held_arguments: Vec<(Node<'t>, Hold<'t>)> = named_children(arguments)
+            .into_iter()
+            .map(|a| a.child_by_field_name("value").unwrap_or(a))
+            .filter_map(|a| Some((a, self.holds(a, holding, depth - 1)?)))
+            .collect();
+        if held_arguments.is_empty() {
             return None;
+        }
+        let callee = context.text_of(function);
+        let last = callee.rsplit('.').next().unwrap_or(callee);
+        let callable = held_arguments
+            .iter()
+            .find(|(_, hold)| hold.kind != HoldKind::Instance);
+        // A class of this file constructed with something holding the instance, which its
+        // `__init__` keeps.
+        if let Some(class) = self.classes.class_named(function) {
+            let (kept, kept_in) =
+                self.classes
+                    .constructor_keeps(class, arguments, self, holding, depth - 1)?;
+            let kind = match kept.kind {
+                HoldKind::Instance | HoldKind::Constructed(_) | HoldKind::Linked(_) => {
+                    HoldKind::Constructed(callee.to_string())
+                }
+                _ => HoldKind::Wrapped {
+                    callee: callee.to_string(),
+                    held: context.text_of(kept.node).to_string(),
+                },
+            };
+            return Some(Hold {
+                kind,
+                node,
+                origin: Some(self.classes.classes[class].name_node),
+                kept_in: Some(kept_in),
+            });
+        }
+        let class_like = last.starts_with(|c: char| c.is_ascii_uppercase());
+        let module_level = qualified.is_some()
+            || (function.kind() == "identifier" && is_global(context, function));
+        // A tkinter widget's command is kept by the Tcl interpreter, not the widget, and
+        // deleted when the widget is destroyed.
+        if !module_level
+            || DROPPING_CALLABLES.contains(&last)
+            || qualified
+                .as_deref()
+                .is_some_and(|q| q.starts_with("tkinter."))
+        {
+            return None;
+        }
+        // A callable bound to the instance given to a class or a callback wrapper
+        // (`PeriodicCallback(self.tick, 1000)`, `promise(self.on_ready)`, `CFUNCTYPE(...)(hook)`):
+        // what is made keeps its callback, that is what the callback is for.
+        if let Some((argument, _)) = callable
+            && (class_like || WRAPPING_FACTORIES.contains(&last))
+        {
+            return Some(Hold {
+                kind: HoldKind::Wrapped {
+                    callee: callee.to_string(),
+                    held: context.text_of(*argument).to_string(),
+                },
+                node,
+                origin: None,
+                kept_in: None,
+            });
         }
         // A class imported from elsewhere, given the instance itself
         // (`StreamWriter(transport, self, ...)`): objects made with a protocol, owner or parent
         // keep it; the call's class name says it is a class.
-        if qualified.is_some()
-            && context
-                .text_of(function)
-                .rsplit('.')
-                .next()
-                .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
-            && named_children(arguments)
-                .into_iter()
-                .map(|a| a.child_by_field_name("value").unwrap_or(a))
-                .any(|a| self.is_self(a))
-        {
-            return Some(Hold {
-                kind: HoldKind::Constructed(context.text_of(function).to_string()),
+        (qualified.is_some() && class_like && holding == Holding::Any)
+            .then(|| held_arguments.iter().find(|(a, _)| self.is_self(*a)))
+            .flatten()
+            .map(|_| Hold {
+                kind: HoldKind::Constructed(callee.to_string()),
                 node,
                 origin: None,
-            });
-        }
-        if function.kind() != "identifier" {
-            return None;
-        }
-        // A class of this file constructed with something holding the instance, which its
-        // `__init__` keeps.
-        let name = context.text_of(function);
-        let candidates: Vec<usize> = self
-            .classes
-            .classes
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.name == name)
-            .map(|(i, _)| i)
-            .collect();
-        let [class] = candidates[..] else {
-            return None;
-        };
-        // The name must be the module's class, not a local or parameter that shadows it.
-        let at_call = context.scopes.scope(context.scope_containing(function));
-        let global = at_call.symbol(name).is_some_and(|s| {
-            matches!(
-                s.scope,
-                NameScope::GlobalImplicit | NameScope::GlobalExplicit
-            ) || (at_call.kind == ScopeKind::Module && s.scope == NameScope::Local)
-        });
-        let module_binds_once = context
-            .scopes
-            .scope(ScopeId(0))
-            .symbol(name)
-            .is_some_and(|s| {
-                s.occurrences
-                    .iter()
-                    .filter(|o| o.role == Role::Bind)
-                    .count()
-                    == 1
-            });
-        if !global || !module_binds_once {
-            return None;
-        }
-        self.classes
-            .constructor_keeps(class, arguments, self, depth - 1)
-            .map(|_| Hold {
-                kind: HoldKind::Constructed(name.to_string()),
-                node,
-                origin: Some(self.classes.classes[class].name_node),
+                kept_in: None,
             })
     }
 
     /// Whether this method (an `__init__`) stores its parameter `name` where the instance
     /// reaches it: `self.parent = parent`.
-    fn keeps_parameter(&self, name: &str) -> bool {
+    fn keeps_parameter(&self, name: &str) -> Option<Node<'t>> {
         let context = self.context();
-        let Some(symbol) = context.scopes.scope(self.method.scope).symbol(name) else {
-            return false;
-        };
+        let symbol = context.scopes.scope(self.method.scope).symbol(name)?;
         if !symbol.flags.contains_any(SymbolFlags::PARAM) || name == self.method.self_name {
-            return false;
+            return None;
         }
-        self.classes.stores_in(self.method).any(|store| {
-            store.values.iter().any(|v| {
-                v.kind() == "identifier"
-                    && context.text_of(*v) == name
-                    && self.binding_scope(self.scope_of(*v), name) == Some(self.method.scope)
-            }) && self.reachable(store.object, DEPTH)
-        })
+        self.classes
+            .stores_in(self.method)
+            .find(|store| {
+                store.values.iter().any(|v| {
+                    v.kind() == "identifier"
+                        && context.text_of(*v) == name
+                        && self.binding_scope(self.scope_of(*v), name) == Some(self.method.scope)
+                }) && self.reachable(store.object, DEPTH)
+            })
+            .map(store_target)
     }
+}
+
+/// Whether the name `name` (an identifier read) is the module's global.
+fn is_global(context: &Context, name: Node) -> bool {
+    let at = context.scopes.scope(context.scope_containing(name));
+    at.symbol(context.text_of(name)).is_some_and(|s| {
+        matches!(
+            s.scope,
+            NameScope::GlobalImplicit | NameScope::GlobalExplicit
+        ) || (at.kind == ScopeKind::Module && s.scope == NameScope::Local)
+    })
 }
 
 /// Where a store puts its value: `child.parent` for `child.parent = self`, `self.children` for
@@ -950,6 +1164,14 @@ fn store<'t>(
     value: Option<Node<'t>>,
 ) -> Option<Store<'t>> {
     if let Some(mut value) = value {
+        // `x.handlers -= handler` removes; only `+=` and `|=` add.
+        if statement.kind() == "augmented_assignment"
+            && statement
+                .child_by_field_name("operator")
+                .is_some_and(|o| !matches!(context.text_of(o), "+=" | "|="))
+        {
+            return None;
+        }
         // `a.x = b.y = value`: the value is the innermost right-hand side.
         while value.kind() == "assignment" {
             value = value.child_by_field_name("right")?;
@@ -1175,6 +1397,12 @@ pub fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
         HoldKind::Constructed(class) => format!(
             "a `{class}` made with `{self_name}` as an argument (an object made with its owner \
              keeps it)"
+        ),
+        HoldKind::Wrapped { callee, held } if hold.origin.is_some() => {
+            format!("a `{callee}` given `{held}`, which its `__init__` keeps")
+        }
+        HoldKind::Wrapped { callee, held } => format!(
+            "a `{callee}` made with `{held}` (an object given a callback keeps it to call it)"
         ),
         HoldKind::Handle(callee) => format!(
             "the handle `{callee}(...)` returns, which keeps its callback bound to `{self_name}`"

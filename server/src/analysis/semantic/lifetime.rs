@@ -12,7 +12,10 @@ use std::sync::OnceLock;
 use tree_sitter::Node;
 
 use super::classes::Classes;
+use super::release::Release;
+use super::{Evidence, Semantic};
 use crate::analysis::context::Context;
+use crate::analysis::findings::Level;
 
 /// Base classes (by their last name) whose instances a server or event loop makes per
 /// connection or request.
@@ -116,20 +119,31 @@ impl Made<'_> {
     }
 }
 
+/// A class's own making, and the classes whose `__init__` makes it, with the call there.
+type OwnMaking<'t> = (Made<'t>, Vec<(usize, Node<'t>)>);
+
 /// [`Made`] for the classes of [`Classes`], by the same index, found when a rule first asks:
 /// most classes of a file never hold anything a rule reports, and a keystroke's analysis cannot
 /// afford to look for every class's calls.
 pub struct Lifetimes<'t> {
-    own: Vec<OnceLock<Made<'t>>>,
+    /// Each class's own making, and the classes of this file whose `__init__` makes it (with
+    /// the call there): those make one per instance of theirs.
+    own: Vec<OnceLock<OwnMaking<'t>>>,
+    /// Each class's own making as [`Lifetimes::made`] sees it: by its calls alone.
+    plain: Vec<OnceLock<Made<'t>>>,
     /// Where each class name is called, `Name(...)`: the name's byte range.
     calls: OnceLock<HashMap<&'t str, Vec<std::ops::Range<usize>>>>,
+    /// The node that makes the file a test module, if it is one.
+    test_module: OnceLock<Option<Node<'t>>>,
 }
 
 impl<'t> Lifetimes<'t> {
     pub fn new(classes: &Classes<'_, 't>) -> Lifetimes<'t> {
         Lifetimes {
             own: classes.classes.iter().map(|_| OnceLock::new()).collect(),
+            plain: classes.classes.iter().map(|_| OnceLock::new()).collect(),
             calls: OnceLock::new(),
+            test_module: OnceLock::new(),
         }
     }
 
@@ -137,29 +151,142 @@ impl<'t> Lifetimes<'t> {
     /// its own calls, or a subclass's (a subclass's instance is an instance of each base), the
     /// most repeated making winning.
     pub fn made(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
-        let mut made = self.own(classes, class);
+        let mut made = self.plain(classes, class);
         for other in 0..classes.classes.len() {
             if other != class && classes.lineage(other).contains(&class) {
-                made = more_repeated(made, self.own(classes, other));
+                made = more_repeated(made, self.plain(classes, other));
             }
         }
         made
     }
 
-    fn own(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
-        *self.own[class].get_or_init(|| {
+    fn plain(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
+        *self.plain[class].get_or_init(|| {
             let context = classes.context;
-            let class = &classes.classes[class];
+            let this = &classes.classes[class];
             let calls = self.calls.get_or_init(|| called_names(context, classes));
             let calls: Vec<Node<'t>> = calls
-                .get(class.name.as_str())
+                .get(this.name.as_str())
                 .into_iter()
                 .flatten()
                 .filter_map(|range| call_of(context, range.clone()))
                 .collect();
-            own_made(context, class.node, &class.name, &calls)
+            own_made(context, this.node, &this.name, &calls, false)
         })
     }
+
+    /// [`Lifetimes::made`] with the evidence of the file around the calls, as the cycle rules
+    /// read it: every class of a test module is test code; a call in the module's `main()` runs
+    /// once; a class made in the `__init__` of another class of this file is made as often as
+    /// that class.
+    pub fn made_in_context(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
+        self.made_at(classes, class, 3)
+    }
+
+    fn made_at(&self, classes: &Classes<'_, 't>, class: usize, depth: usize) -> Made<'t> {
+        let mut made = self.with_owners(classes, class, depth);
+        for other in 0..classes.classes.len() {
+            if other != class && classes.lineage(other).contains(&class) {
+                made = more_repeated(made, self.with_owners(classes, other, depth));
+            }
+        }
+        made
+    }
+
+    fn with_owners(&self, classes: &Classes<'_, 't>, class: usize, depth: usize) -> Made<'t> {
+        let (mut made, owners) = self.own(classes, class);
+        for &(owner, call) in &owners {
+            let per_init = Made::PerCall {
+                call,
+                function: enclosing_name(call),
+            };
+            let owner_made = if depth == 0 || owner == class {
+                per_init
+            } else {
+                match self.made_at(classes, owner, depth - 1) {
+                    Made::PerCall { .. } | Made::PerConnection(_) => per_init,
+                    other => other,
+                }
+            };
+            made = more_repeated(made, owner_made);
+        }
+        made
+    }
+
+    fn own(&self, classes: &Classes<'_, 't>, class: usize) -> OwnMaking<'t> {
+        self.own[class]
+            .get_or_init(|| {
+                let context = classes.context;
+                let this = &classes.classes[class];
+                if let Some(test) = *self.test_module.get_or_init(|| test_module(context)) {
+                    return (Made::InTests(test), Vec::new());
+                }
+                let calls = self.calls.get_or_init(|| called_names(context, classes));
+                let mut owners = Vec::new();
+                let calls: Vec<Node<'t>> = calls
+                    .get(this.name.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|range| call_of(context, range.clone()))
+                    .filter(|&call| match init_owner(classes, call) {
+                        Some(owner) => {
+                            owners.push((owner, call));
+                            false
+                        }
+                        None => true,
+                    })
+                    .collect();
+                let mut made = own_made(context, this.node, &this.name, &calls, true);
+                // Made only in other classes' `__init__`: their making decides, not the name.
+                if !owners.is_empty()
+                    && calls.is_empty()
+                    && matches!(made, Made::PerConnection(n) if n.id() == this.name_node.id())
+                {
+                    made = Made::Unknown;
+                }
+                (made, owners)
+            })
+            .clone()
+    }
+}
+
+/// The class of this file whose `__init__` runs `call` directly (not in a nested function).
+fn init_owner(classes: &Classes, call: Node) -> Option<usize> {
+    let mut node = call;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "function_definition" => {
+                let name = parent.child_by_field_name("name")?;
+                if classes.context.text_of(name) != "__init__" {
+                    return None;
+                }
+                let mut block = parent.parent()?;
+                if block.kind() == "decorated_definition" {
+                    block = block.parent()?;
+                }
+                let class = block.parent()?;
+                return classes
+                    .classes
+                    .iter()
+                    .position(|c| c.node.id() == class.id());
+            }
+            "lambda" | "class_definition" => return None,
+            _ => node = parent,
+        }
+    }
+    None
+}
+
+/// The name node of the function that runs `node`.
+fn enclosing_name(node: Node) -> Option<Node> {
+    let mut node = node;
+    while let Some(parent) = node.parent() {
+        if parent.kind() == "function_definition" {
+            return parent.child_by_field_name("name");
+        }
+        node = parent;
+    }
+    None
 }
 
 fn rank(made: &Made) -> u8 {
@@ -222,6 +349,7 @@ fn own_made<'t>(
     class: Node<'t>,
     name: &str,
     calls: &[Node<'t>],
+    main_once: bool,
 ) -> Made<'t> {
     let bases: Vec<Node<'t>> = class
         .child_by_field_name("superclasses")
@@ -268,7 +396,7 @@ fn own_made<'t>(
     }
     let mut made = Made::Unknown;
     for &call in calls {
-        made = more_repeated(made, making(context, call));
+        made = more_repeated(made, making(context, call, main_once));
     }
     if matches!(made, Made::Unknown) {
         let per_connection_name = |text: &str| {
@@ -290,7 +418,7 @@ fn own_made<'t>(
 
 /// How often the call `call` runs: per call of its enclosing function, per iteration of a
 /// module-level loop, or once. Calls in test functions make nothing that outlives the test.
-fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
+fn making<'t>(context: &Context<'t>, call: Node<'t>, main_once: bool) -> Made<'t> {
     let mut in_loop = false;
     let mut node = call;
     while let Some(parent) = node.parent() {
@@ -298,8 +426,13 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
             "function_definition" => {
                 let name = parent.child_by_field_name("name");
                 let is_test = name.is_some_and(|n| context.text_of(n).starts_with("test"));
+                // A module's `main()` is the program's entry point: it runs once.
+                let is_main = name.is_some_and(|n| context.text_of(n) == "main")
+                    && parent.parent().is_some_and(|p| p.kind() == "module");
                 return if is_test {
                     Made::Unknown
+                } else if main_once && is_main && !in_loop {
+                    Made::Once(call)
                 } else {
                     Made::PerCall {
                         call,
@@ -329,5 +462,204 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>) -> Made<'t> {
         }
     } else {
         Made::Once(call)
+    }
+}
+
+/// The test case or test function that makes the file a test module (a `TestCase` subclass, a
+/// `Test...` class or a `test_...` function at module level): every class in it is a test
+/// helper, made for a test and gone with it.
+fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
+    // A test framework imported: `test_...` alone may be a library's check function.
+    let framework = [
+        "import pytest",
+        "import unittest",
+        "from unittest",
+        "from pytest",
+    ]
+    .iter()
+    .any(|i| context.text.contains(i));
+    let root = context.tree.root_node();
+    let mut cursor = root.walk();
+    let statements: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
+    statements.into_iter().find_map(|statement| {
+        let definition = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition")?,
+            _ => statement,
+        };
+        let name = definition.child_by_field_name("name")?;
+        let text = context.text_of(name);
+        match definition.kind() {
+            "function_definition" => (framework && text.starts_with("test_")).then_some(name),
+            "class_definition" => {
+                let base_is_test =
+                    definition
+                        .child_by_field_name("superclasses")
+                        .is_some_and(|bases| {
+                            let mut cursor = bases.walk();
+                            bases.named_children(&mut cursor).any(|base| {
+                                context
+                                    .text_of(base)
+                                    .rsplit('.')
+                                    .next()
+                                    .is_some_and(|last| last.ends_with("TestCase"))
+                            })
+                        });
+                (base_is_test
+                    || framework && (text.starts_with("Test") || text.starts_with("test_")))
+                .then_some(name)
+            }
+            _ => None,
+        }
+    })
+}
+
+/// Whether `release` runs only through `__del__`: in `__del__` itself, or in a method that this
+/// file calls from `__del__` methods and nowhere else (`def __del__(self): self.close()`). Such a
+/// release never breaks a cycle through the object: `__del__` is the fallback for callers that
+/// forget `close()`, and the cycle keeps `__del__` from running until the collector does.
+pub fn released_only_by_del(context: &Context, release: &Release) -> bool {
+    let Some(name) = release
+        .function
+        .and_then(|f| f.child_by_field_name("name"))
+        .map(|n| context.text_of(n))
+    else {
+        return false;
+    };
+    if name == "__del__" {
+        return true;
+    }
+    let calls: Vec<Node> = context
+        .identifiers(name)
+        .into_iter()
+        .filter_map(|identifier| {
+            let callee = match identifier.parent() {
+                Some(p) if p.kind() == "attribute" => p,
+                _ => identifier,
+            };
+            callee.parent().filter(|c| {
+                c.kind() == "call"
+                    && c.child_by_field_name("function")
+                        .is_some_and(|f| f.id() == callee.id())
+            })
+        })
+        .collect();
+    !calls.is_empty()
+        && calls.iter().all(|call| {
+            let mut node = *call;
+            while let Some(parent) = node.parent() {
+                if parent.kind() == "function_definition" {
+                    return parent
+                        .child_by_field_name("name")
+                        .is_some_and(|n| context.text_of(n) == "__del__");
+                }
+                node = parent;
+            }
+            false
+        })
+}
+
+/// The evidence for a reference cycle through instances of class `class` (RH201): the cycle
+/// closes by stores into `targets` (each with the class whose code stores it, whose releases
+/// count), and `imported` names the class of another module that the instance is given to,
+/// when that is the only link (this file cannot see whether it keeps the instance).
+pub fn cycle_evidence<'t>(
+    semantic: &Semantic<'_, 't>,
+    class: usize,
+    targets: &[(Node<'t>, usize)],
+    imported: Option<&str>,
+) -> Evidence {
+    let classes = &semantic.classes;
+    let context = classes.context;
+    let name = &classes.classes[class].name;
+    let mut only_by_del = None;
+    for &(target, owner) in targets {
+        let owners: Vec<Node<'t>> = classes
+            .lineage(owner)
+            .into_iter()
+            .map(|c| classes.classes[c].node)
+            .collect();
+        // The first release that runs other than through `__del__` (`of_target` gives the
+        // first of all, which may be the one in `__del__`).
+        let mut found = None;
+        let mut node = target;
+        while let Some(object) = match node.kind() {
+            "attribute" => node.child_by_field_name("object"),
+            "subscript" => node.child_by_field_name("value"),
+            _ => None,
+        } {
+            if let Some(attribute) = node.child_by_field_name("attribute") {
+                let on_name = object.kind() == "identifier";
+                for release in semantic.releases.of_attribute(context.text_of(attribute)) {
+                    let applies = !release.node.byte_range().contains(&target.start_byte())
+                        && (!on_name
+                            || owners
+                                .iter()
+                                .any(|o| o.byte_range().contains(&release.node.start_byte())));
+                    if !applies {
+                        continue;
+                    }
+                    if released_only_by_del(context, &release) {
+                        only_by_del = only_by_del.or(Some(release));
+                    } else {
+                        found = found.or(Some(release));
+                    }
+                }
+            }
+            node = object;
+        }
+        let Some(release) = found else {
+            continue;
+        };
+        return Evidence {
+            level: Level::Strict,
+            text: format!(
+                "{} lets it go, so it lasts only while the object is in use",
+                release.describe(context)
+            ),
+        };
+    }
+    let made = semantic.lifetimes.made_in_context(classes, class);
+    let strict = |text: String| Evidence {
+        level: Level::Strict,
+        text,
+    };
+    if let Some(imported) = imported
+        && !matches!(made, Made::PerConnection(_))
+    {
+        return strict(format!(
+            "`{imported}` is a class of another module: this file cannot see whether it keeps \
+             the instance (protocols and connections are the objects whose helpers keep them)"
+        ));
+    }
+    match made {
+        Made::Once(_) => strict(format!(
+            "{}: one instance, a fixed cost",
+            made.describe(context, name)
+        )),
+        Made::InTests(_) => strict(made.describe(context, name)),
+        Made::Unknown => strict(format!(
+            "{}, nor named like a per-connection class: it may be made once per process",
+            made.describe(context, name)
+        )),
+        _ => {
+            let nothing = match only_by_del {
+                Some(release) => format!(
+                    "{} lets it go, but only `__del__` runs it, and the cycle keeps `__del__` \
+                     from running until the collector does",
+                    release.describe(context)
+                ),
+                None => format!(
+                    "nothing in this file sets `{}` back to None or deletes it",
+                    targets
+                        .first()
+                        .map(|(t, _)| super::classes::snippet(context, *t))
+                        .unwrap_or_default()
+                ),
+            };
+            Evidence {
+                level: Level::Default,
+                text: format!("{}; {nothing}", made.describe(context, name)),
+            }
+        }
     }
 }

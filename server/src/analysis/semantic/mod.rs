@@ -74,7 +74,7 @@ impl<'t> Semantic<'_, 't> {
         unknown: Level,
     ) -> Evidence {
         let name = &self.classes.classes[class].name;
-        let made = self.made(class);
+        let made = self.lifetimes.made_in_context(&self.classes, class);
         let owners: Vec<_> = self
             .classes
             .lineage(class)
