@@ -71,6 +71,7 @@ use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::registration::{self as reg, Kind, Registration};
+use crate::analysis::semantic::release::LIFECYCLE_METHODS;
 use crate::analysis::syntax::{chain_base, named_children};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -80,15 +81,24 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         .iter()
         .filter_map(|c| c.get("call"))
         .collect();
+    let registries = reg::local_registries(context);
     let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
     for &call in &calls {
-        let Some(registration) = reg::registration(context, call) else {
-            continue;
+        // A registry this file defines says how it keeps what it is given (strongly or through
+        // a weak reference), whatever its name.
+        let local = reg::local_registration(context, call, &registries);
+        let registration = match (reg::registration(context, call), &local) {
+            (Some(known), Some((defined, _))) => Registration {
+                strong: known.strong && defined.strong,
+                ..known
+            },
+            (Some(known), None) => known,
+            (None, Some((defined, _))) => defined.clone(),
+            (None, None) => continue,
         };
-        // One-shot callbacks are dropped once run; a keyed slot is replaced; a weak receiver
-        // (Django, blinker `connect` without `weak=False`) dies with its referent.
-        if registration.kind != Kind::Persistent || !registration.strong || result_is_kept(call) {
+        // One-shot callbacks are dropped once run; a keyed slot is replaced.
+        if registration.kind != Kind::Persistent || reg::result_is_kept(call) {
             continue;
         }
         let scope = context.scope_containing(call);
@@ -103,17 +113,28 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let object = (function.kind() == "attribute")
             .then(|| function.child_by_field_name("object"))
             .flatten();
-        let process_wide = object.and_then(|o| reg::process_wide_source(context, o, scope));
-        // Registered on an object reached from what the callback keeps (`self.button.on(...,
-        // self.click)`): the source lives no longer than the callback's own referent. A
-        // source made in the call dies with its callbacks.
         let root = object
             .map(chain_base)
             .filter(|base| base.kind() == "identifier")
             .map(|base| context.text_of(base));
+        // A Qt object made in the call holds a connected closure strongly, and lives on when
+        // an object from outside the call owns it (its parent).
+        let qt = root.and_then(|root| reg::qt_object(context, scope, root));
+        let owner = qt.and_then(|(_, owner)| owner);
+        // A weak receiver (Django, blinker `connect` without `weak=False`) dies with its
+        // referent.
+        if !registration.strong && (qt.is_none() || callback.bound) {
+            continue;
+        }
+        let process_wide = object.and_then(|o| reg::process_wide_source(context, o, scope));
+        // Registered on an object reached from what the callback keeps (`self.button.on(...,
+        // self.click)`): the source lives no longer than the callback's own referent. A
+        // source made in the call dies with its callbacks, unless something else owns it.
         if process_wide.is_none()
-            && root
-                .is_some_and(|root| callback.holds == [root] || made_locally(context, scope, root))
+            && owner.is_none()
+            && root.is_some_and(|root| {
+                callback.holds == [root] || reg::made_locally(context, scope, root)
+            })
         {
             continue;
         }
@@ -124,7 +145,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         // An object made in the call (a handler) can only be removed by code that reaches it:
         // the same function, or the class whose method keeps it. A callback may be removed
         // anywhere in the module that names the registration's counterpart.
-        let owner = if callback.object {
+        let owner_scope = if callback.object {
             caller
                 .parent
                 .map(|parent| context.scopes.scope(parent))
@@ -136,26 +157,46 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let undone = unregistrations
             .get_or_insert_with(|| reg::unregistrations(context))
             .iter()
-            .filter(|(_, by)| owner.range.contains(&by.start_byte()))
-            .find(|(name, _)| reg::unregisters(context, registration.method, name));
-        let once = once(checker, call, scope);
-        let (level, evidence) = match (undone, once) {
-            (Some((_, by)), _) => (
-                Level::Strict,
-                format!(
-                    "it is unregistered (`{}`, line {})",
-                    context.text_of(*by).lines().next().unwrap_or_default(),
-                    context.lines.line_of(by.start_byte())
+            .filter(|(_, by)| owner_scope.range.contains(&by.start_byte()))
+            .find(|(name, _)| reg::unregisters(context, registration.method, name))
+            .map(|(_, by)| *by)
+            .or_else(|| {
+                local
+                    .as_ref()
+                    .and_then(|(_, registry)| reg::registry_release(context, registry))
+            });
+        let class = class_of(checker, scope);
+        let (level, evidence) = match undone {
+            Some(by) => match never_released(checker, by, scope, class.as_ref()) {
+                Some(evidence) => (Level::Default, evidence),
+                None => (
+                    Level::Strict,
+                    format!(
+                        "it is unregistered (`{}`, line {})",
+                        context.text_of(by).lines().next().unwrap_or_default(),
+                        context.lines.line_of(by.start_byte())
+                    ),
                 ),
-            ),
-            (None, Some(once)) => (Level::Strict, once),
-            (None, None) => (
-                Level::Default,
-                "nothing in this module unregisters it".to_string(),
-            ),
+            },
+            None => match once(checker, call, scope, root, class.as_ref()) {
+                Some(once) => (Level::Strict, once),
+                None => (
+                    Level::Default,
+                    "nothing in this module unregisters it".to_string(),
+                ),
+            },
         };
-        let source = process_wide.map_or(String::new(), |source| format!("; {source}"));
-        let every = match (caller.name.as_str(), class_of(checker, scope)) {
+        let source = match (process_wide, owner) {
+            (Some(source), _) => format!("; {source}"),
+            (None, Some(owner)) => format!(
+                "; `{}` is a Qt object owned by `{}` (its parent), which keeps it and its \
+                 connections alive after the call",
+                root.unwrap_or_default(),
+                context.text_of(owner)
+            ),
+            (None, None) => String::new(),
+        };
+        let every = match (caller.name.as_str(), &class) {
             ("__init__", Some((name, _))) => format!("every `{name}` made (in `__init__`)"),
             _ => format!("every call of `{}()`", caller.name),
         };
@@ -179,21 +220,96 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     findings
 }
 
-/// Why the registration at `call` runs once, if it does: behind a run-once guard, in a setup
-/// function, or in a method of a class made once per process.
-fn once(checker: &Checker, call: Node, scope: ScopeId) -> Option<String> {
+/// Why the registration at `call` runs once or does no harm, if it does: behind a run-once
+/// guard, in set-up or test code, in a method of a class made once per process, or on a source
+/// the function hands back to its caller.
+fn once(
+    checker: &Checker,
+    call: Node,
+    scope: ScopeId,
+    root: Option<&str>,
+    class: Option<&(String, Made)>,
+) -> Option<String> {
     let context = checker.context;
-    let name = &context.scopes.scope(scope).name;
-    if guarded_once(context, call) {
-        return Some("it is guarded to run once".to_string());
+    let function = context.scopes.scope(scope);
+    let name = &function.name;
+    if let Some(guard) = reg::guarded_once(context, call) {
+        return Some(guard);
     }
     if reg::is_setup_function(name) {
         return Some(format!("`{name}()` looks like set-up code, run once"));
     }
-    match class_of(checker, scope) {
-        Some((class, made @ Made::Once(_))) => Some(made.describe(context, &class)),
+    if name.starts_with("test") {
+        return Some(format!("`{name}()` is test code, run once per test"));
+    }
+    if let Some(root) = root
+        && function.params.iter().any(|p| p == root)
+        && reg::definition_at(context, function.range.clone())
+            .is_some_and(|d| reg::returns_name(context, d, root))
+    {
+        return Some(format!(
+            "`{name}()` prepares `{root}` and returns it: the callbacks live as long as its \
+             caller keeps it"
+        ));
+    }
+    match class {
+        Some((class, made @ Made::Once(_))) => Some(made.describe(context, class)),
         _ => None,
     }
+}
+
+/// When the unregistration `by` runs only in a lifecycle method of the class that registers
+/// (`stop()`), and a function of this file makes that class per call and drops it (neither
+/// returns, yields, stores nor passes it on) without ever calling that method: the evidence
+/// that it is not reached there.
+fn never_released(
+    checker: &Checker,
+    by: Node,
+    scope: ScopeId,
+    class: Option<&(String, Made)>,
+) -> Option<String> {
+    let context = checker.context;
+    let (class, Made::PerCall { call, function: Some(maker) }) = class? else {
+        return None;
+    };
+    let class_scope = context.scopes.scope(scope).parent?;
+    let releasing = context.runtime_function(by)?;
+    let releasing = context.scopes.scope(releasing);
+    if releasing.parent != Some(class_scope) || !LIFECYCLE_METHODS.contains(&releasing.name.as_str())
+    {
+        return None;
+    }
+    let maker_body = maker.parent()?;
+    let called = format!(".{}(", releasing.name);
+    // Handed on (returned, yielded, stored) or used as a context manager, it may be stopped
+    // by whoever receives it.
+    let handed_on = std::iter::successors(call.parent(), |n| n.parent())
+        .take_while(|n| n.id() != maker_body.id())
+        .any(|n| {
+            matches!(
+                n.kind(),
+                "with_statement" | "return_statement" | "yield" | "argument_list"
+            ) || (n.kind() == "assignment"
+                && n.child_by_field_name("left")
+                    .is_some_and(|l| l.kind() != "identifier"))
+        });
+    let returned_local = call
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| a.child_by_field_name("left"))
+        .filter(|l| l.kind() == "identifier")
+        .is_some_and(|l| reg::returns_name(context, maker_body, context.text_of(l)));
+    if handed_on || returned_local || context.text_of(maker_body).contains(&called) {
+        return None;
+    }
+    Some(format!(
+        "it is unregistered only in `{}()` (line {}), which `{}()` never calls on the `{class}` \
+         it makes per call (line {})",
+        releasing.name,
+        context.lines.line_of(by.start_byte()),
+        context.text_of(*maker),
+        context.lines.line_of(call.start_byte())
+    ))
 }
 
 /// The class whose method `scope` is, with how often it is made.
@@ -222,6 +338,8 @@ struct Callback<'t> {
     holds: Vec<&'t str>,
     /// A handler object made in the call (`logging.FileHandler(path)`), not a function.
     object: bool,
+    /// A bound method (Qt, like Django and blinker, holds those weakly).
+    bound: bool,
 }
 
 /// The callback among a registration's arguments that holds something: a lambda or nested
@@ -277,6 +395,7 @@ fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Optio
                 node: value,
                 holds: vec![receiver],
                 object: false,
+                bound: true,
             })
         }
         "call" => {
@@ -300,6 +419,8 @@ fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Optio
                 node: value,
                 holds,
                 object: false,
+                // The partial itself is what the source keeps, strongly.
+                bound: false,
             })
         }
         _ => None,
@@ -346,6 +467,7 @@ fn handler_object<'t>(
         node: made,
         holds: Vec::new(),
         object: true,
+        bound: false,
     })
 }
 
@@ -384,6 +506,7 @@ fn closure_callback<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Callbac
         node,
         holds,
         object: false,
+        bound: false,
     })
 }
 
@@ -403,66 +526,4 @@ fn is_own_method(context: &Context, scope: ScopeId, receiver: &str, method: &str
             let child = context.scopes.scope(child);
             child.kind == ScopeKind::Function && child.name == method
         })
-}
-
-/// Whether `name` is a local of `scope` bound to an object made there (`notifier =
-/// QSocketNotifier(...)`): an event source that dies with the call, callbacks included.
-fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
-    let function = context.scopes.scope(scope);
-    let bindings = context.bindings(scope, name);
-    !function.params.iter().any(|p| p == name)
-        && function
-            .symbol(name)
-            .is_some_and(|s| matches!(s.scope, NameScope::Local | NameScope::Cell))
-        && !bindings.is_empty()
-        && bindings
-            .iter()
-            .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
-}
-
-/// `if not X: register(...); X = True`, or `if not logger.handlers:` / `hasHandlers()`: a
-/// registration that runs once.
-fn guarded_once(context: &Context, call: Node) -> bool {
-    let handlers_checked = std::iter::successors(call.parent(), |n| n.parent())
-        .take_while(|n| n.kind() != "function_definition")
-        .filter(|n| n.kind() == "if_statement")
-        .filter_map(|n| n.child_by_field_name("condition"))
-        .any(|c| {
-            let text = context.text_of(c);
-            text.contains("handlers") || text.contains("hasHandlers")
-        });
-    if handlers_checked {
-        return true;
-    }
-    let Some(block) = call.parent().and_then(|statement| statement.parent()) else {
-        return false;
-    };
-    let Some(condition) = block
-        .parent()
-        .filter(|p| p.kind() == "if_statement")
-        .and_then(|p| p.child_by_field_name("condition"))
-    else {
-        return false;
-    };
-    let condition = context.text_of(condition);
-    let mut cursor = block.walk();
-    block.named_children(&mut cursor).any(|statement| {
-        statement
-            .named_child(0)
-            .filter(|e| e.kind() == "assignment")
-            .and_then(|a| a.child_by_field_name("left"))
-            .and_then(|left| reg::last_name(context, left))
-            .is_some_and(|flag| {
-                condition
-                    .split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|word| word == flag)
-            })
-    })
-}
-
-/// `token = bus.subscribe(cb)`, `return bus.on(...)`: the result is likely the handle to
-/// unregister with.
-fn result_is_kept(call: Node) -> bool {
-    call.parent()
-        .is_some_and(|parent| parent.kind() != "expression_statement")
 }
