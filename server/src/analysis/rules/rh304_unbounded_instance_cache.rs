@@ -16,13 +16,16 @@
 //!   `loop.create_task(...)`) that nothing discards when they finish (the usual
 //!   `task.add_done_callback(self._tasks.discard)` is missing), on an object not made per call.
 //!
-//! Silent for adds with literal keys (they only replace), and for containers that something
-//! empties while the object is in use.
+//! Silent for adds with literal keys (they only replace), for `self.name[i] = None` (a slot let
+//! go of), and for containers that something empties while the object is in use (including a
+//! swap, `batch, self.name = self.name, []`), and for methods that configure the object from
+//! code (`register_*`, `add_*`, `allow*`, `declare_*`).
 //!
 //! Reported only with `strict = true`: the same growth on an object made per call or per
-//! connection, or not made in this file (it may die with its work), with keys that do not
-//! come from the methods' arguments, or emptied only in a lifecycle method (`close`,
-//! `shutdown`, `__exit__`, ...).
+//! connection, or not made in this file (it may die with its work), on a test class (named
+//! `Test*`, a `TestCase`, or made in the body of one), a mapping or set whose keys do not come
+//! from the methods' arguments (a list or deque grows by one entry per call whatever the item),
+//! or emptied only in a lifecycle method (`close`, `shutdown`, `__exit__`, ...).
 //!
 //! ## Why is this bad?
 //! An object that lives for the whole process (an application, a server, a client made at
@@ -315,11 +318,13 @@ fn in_test_class<'t>(context: &Context<'t>, call: Node) -> Option<&'t str> {
         .filter(|n| n.kind() == "class_definition")
         .find_map(|class| {
             let name = context.text_of(class.child_by_field_name("name")?);
-            let test_base = class.child_by_field_name("superclasses").is_some_and(|bases| {
-                named_children(bases)
-                    .into_iter()
-                    .any(|b| context.text_of(b).ends_with("TestCase"))
-            });
+            let test_base = class
+                .child_by_field_name("superclasses")
+                .is_some_and(|bases| {
+                    named_children(bases)
+                        .into_iter()
+                        .any(|b| context.text_of(b).ends_with("TestCase"))
+                });
             (name.starts_with("Test") || test_base).then_some(name)
         })
 }

@@ -22,6 +22,14 @@
 //! threads (a `(environ, start_response)` or `(scope, receive, send)` signature, a `request`
 //! parameter, a `handle_request` or middleware function). The finding is on the set.
 //!
+//! Also flagged, the same retention through other per-thread storage: a call of a thread-scoped
+//! SQLAlchemy `scoped_session` (no `scopefunc`) bound at module level, in code a pool runs or in
+//! a request handler, when nothing in the module calls its `.remove()`; and a set of a local's
+//! attribute right after, in the same block, a call that cleaned the local up
+//! (`manager.cleanup()` of a `LocalManager([local])`, `release_local(local)`,
+//! `local.__release_local__()`): the set re-creates the storage the cleanup let go of (not in
+//! test functions, nor on a local made in the call).
+//!
 //! ## Why is this bad?
 //! Pool threads are not created per task: a `ThreadPoolExecutor` keeps its workers until it is
 //! shut down, and the event loop's default executor lives as long as the loop. A thread-local's
@@ -97,9 +105,9 @@ use crate::analysis::rules::Rule;
 use crate::analysis::scope::{ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::thread_local::{
-    Mention, PoolRun, ScopedRegistry, SetAfterCleanup, global_mentions, in_finally, instance_mentions, lazily_initialised, mention,
-    mentions_name, pool_runs, request_handler, scoped_registries, sets_after_cleanup,
-    thread_locals,
+    Mention, PoolRun, ScopedRegistry, SetAfterCleanup, global_mentions, in_finally,
+    instance_mentions, lazily_initialised, mention, mentions_name, pool_runs, request_handler,
+    scoped_registries, sets_after_cleanup, thread_locals,
 };
 use fix::context_var_fix;
 
@@ -127,7 +135,11 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let mut findings = Vec::new();
     // Cheap text checks first: most files have none of these.
     if context.text.contains("cleanup") || context.text.contains("release_local") {
-        findings.extend(sets_after_cleanup(context).iter().map(|set| recreated(context, set)));
+        findings.extend(
+            sets_after_cleanup(context)
+                .iter()
+                .map(|set| recreated(context, set)),
+        );
     }
     let registries = if context.text.contains("scoped_session") {
         scoped_registries(context)
@@ -168,7 +180,9 @@ fn recreated(context: &Context, set: &SetAfterCleanup) -> Finding {
         rule: Rule::ThreadLocalInPool,
         range: set.set.byte_range(),
         message: format!(
-            "`{}` (line {}) re-creates the calling thread's storage of `{}` right after `{}`              (line {}) released it: what it stores stays alive in the worker thread (or              greenlet) after its request ends, and nothing cleans it up again",
+            "`{}` (line {}) re-creates the calling thread's storage of `{}` right after `{}` \
+             (line {}) released it: what it stores stays alive in the worker thread (or \
+             greenlet) after its request ends, and nothing cleans it up again",
             one_line(context.text_of(set.set)),
             line(set.set),
             set.local,
@@ -218,7 +232,10 @@ fn scoped_session(
         rule: Rule::ThreadLocalInPool,
         range: site.byte_range(),
         message: format!(
-            "`{name}()` (line {}) makes a session for the calling thread and `{name}`, a              thread-scoped `scoped_session`, keeps it in a thread-local registry: {how}, and              nothing calls `{name}.remove()`, so each worker thread keeps its session, with              every object it loaded, after the task ends",
+            "`{name}()` (line {}) makes a session for the calling thread and `{name}`, a \
+             thread-scoped `scoped_session`, keeps it in a thread-local registry: {how}, and \
+             nothing calls `{name}.remove()`, so each worker thread keeps its session, with \
+             every object it loaded, after the task ends",
             context.lines.line_of(site.start_byte())
         ),
         related: vec![Related {
@@ -400,4 +417,3 @@ fn short(text: &str) -> String {
         line.to_string()
     }
 }
-

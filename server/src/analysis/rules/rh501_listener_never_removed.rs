@@ -8,6 +8,15 @@
 //! `unsubscribe`, `off`, `atexit.unregister`, `removeHandler`, ...) and the registration's result
 //! (often a handle to unregister with) is thrown away.
 //!
+//! A function or method of the same file that keeps its argument in a lasting container
+//! (`def on_shutdown(handler): handlers.append(handler)` on a module-level list, or
+//! `self.callbacks[event].append(func)`) is a registration too, whatever its name; unregistered
+//! when something takes entries out of that container. It is weak when it keeps a weak
+//! reference (`weakref.WeakMethod(func)`, a `WeakValueDictionary`) and keyed when it stores
+//! under a key (`registry[name] = func`). Qt's `connect` keeps a closure strongly: a closure
+//! connected to a Qt object made in the call with an owner from outside it (its parent,
+//! `QTimer(kernel.app)`) piles up with that owner.
+//!
 //! Only persistent, strong registrations count: one-shot scheduling (`call_soon`, `call_later`,
 //! `add_callback`, `add_done_callback`, `submit`, ...) runs the callback once and drops it; a
 //! keyed slot (`add_reader(fd, ...)`, `signal.signal(sig, ...)`, tkinter's `bind` without `add`)
@@ -19,8 +28,12 @@
 //! adds it) can remove it; a callback may be unregistered anywhere in the module.
 //!
 //! Reported only with `strict = true`: the callback is unregistered, the registration is
-//! guarded (`if not logger.handlers:`), it runs in set-up code, or in `__init__` of a class made
-//! once per process.
+//! guarded to run once (`if not logger.handlers:`, `if name not in ...loggerDict:`, an early
+//! `if len(logger.handlers) > 0: return`, `if _logger is None: _logger = ...`), it runs in
+//! set-up code, in a test function, on a source the function returns to its caller, or in
+//! `__init__` of a class made once per process. An unregistration that runs only in a lifecycle
+//! method (`stop()`) does not count when a function of the file makes the class per call and
+//! drops each instance without calling that method.
 //!
 //! ## Why is this bad?
 //! The event source keeps a strong reference to each callback it is given, for as long as the
@@ -59,20 +72,20 @@
 //! `registration-names` and `unregistration-names`: extra method or function names that
 //! register and unregister callbacks.
 
+mod callback;
+
 use tree_sitter::Node;
 
-use crate::analysis::context::Context;
-use crate::analysis::escape::Closure;
-use crate::analysis::escape::hoist::one_line;
 use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
+use crate::analysis::scope::{ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::registration::{self as reg, Kind, Registration};
 use crate::analysis::semantic::release::LIFECYCLE_METHODS;
-use crate::analysis::syntax::{chain_base, named_children};
+use crate::analysis::syntax::chain_base;
+use callback::callback;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -269,13 +282,21 @@ fn never_released(
     class: Option<&(String, Made)>,
 ) -> Option<String> {
     let context = checker.context;
-    let (class, Made::PerCall { call, function: Some(maker) }) = class? else {
+    let (
+        class,
+        Made::PerCall {
+            call,
+            function: Some(maker),
+        },
+    ) = class?
+    else {
         return None;
     };
     let class_scope = context.scopes.scope(scope).parent?;
     let releasing = context.runtime_function(by)?;
     let releasing = context.scopes.scope(releasing);
-    if releasing.parent != Some(class_scope) || !LIFECYCLE_METHODS.contains(&releasing.name.as_str())
+    if releasing.parent != Some(class_scope)
+        || !LIFECYCLE_METHODS.contains(&releasing.name.as_str())
     {
         return None;
     }
@@ -324,206 +345,4 @@ fn class_of<'t>(checker: &Checker<'_, 't>, scope: ScopeId) -> Option<(String, Ma
         .iter()
         .position(|c| c.name == class.name && c.node.byte_range().contains(&class.range.start))?;
     Some((class.name.clone(), checker.semantic.made(index)))
-}
-
-/// A registered callback and what it keeps alive.
-struct Callback<'t> {
-    /// "the lambda (line 14)", "bound method `self.on_event`".
-    label: String,
-    /// "each one keeps `rows` (line 12) alive".
-    kept: String,
-    /// The lambda, the `def` or the bound method expression.
-    node: Node<'t>,
-    /// The names whose objects it keeps: captured variables, or a bound method's instance.
-    holds: Vec<&'t str>,
-    /// A handler object made in the call (`logging.FileHandler(path)`), not a function.
-    object: bool,
-    /// A bound method (Qt, like Django and blinker, holds those weakly).
-    bound: bool,
-}
-
-/// The callback among a registration's arguments that holds something: a lambda or nested
-/// function (with what it captures), a bound method (with its instance), a
-/// `functools.partial` of one, or, for `addHandler`, a handler object made in the call.
-fn callback<'t>(
-    context: &Context<'t>,
-    registration: &Registration<'t>,
-    scope: ScopeId,
-) -> Option<Callback<'t>> {
-    let values: Vec<Node> = named_children(registration.arguments)
-        .into_iter()
-        .map(|a| {
-            if a.kind() == "keyword_argument" {
-                a.child_by_field_name("value").unwrap_or(a)
-            } else {
-                a
-            }
-        })
-        .collect();
-    values
-        .into_iter()
-        .find_map(|value| callable(context, value, scope))
-        .or_else(|| handler_object(context, registration, scope))
-}
-
-/// A lambda, a local `def`, a bound method of the enclosing class, or a `functools.partial`
-/// of one of those.
-fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Option<Callback<'t>> {
-    match value.kind() {
-        "lambda" => closure_callback(context, value),
-        "identifier" => {
-            let name = context.text_of(value);
-            let symbol = context.scopes.scope(scope).symbol(name)?;
-            if !matches!(symbol.scope, NameScope::Local | NameScope::Cell) {
-                return None;
-            }
-            let definition = context.bindings(scope, name).into_iter().find_map(|b| {
-                match b.statement.kind() {
-                    "function_definition" => Some(b.statement),
-                    _ => b.value.filter(|v| v.kind() == "lambda"),
-                }
-            })?;
-            closure_callback(context, definition)
-        }
-        "attribute" => {
-            let object = value.child_by_field_name("object")?;
-            let attribute = value.child_by_field_name("attribute")?;
-            let receiver = context.text_of(object);
-            is_own_method(context, scope, receiver, context.text_of(attribute)).then(|| Callback {
-                label: format!("bound method `{}`", context.text_of(value)),
-                kept: format!("each one keeps `{receiver}` alive"),
-                node: value,
-                holds: vec![receiver],
-                object: false,
-                bound: true,
-            })
-        }
-        "call" => {
-            let function = value.child_by_field_name("function")?;
-            if context.qualified_name(function).as_deref() != Some("functools.partial") {
-                return None;
-            }
-            let arguments = named_children(value.child_by_field_name("arguments")?);
-            let inner = callable(context, *arguments.first()?, scope)?;
-            let mut holds = inner.holds;
-            holds.extend(
-                arguments[1..]
-                    .iter()
-                    .filter(|a| a.kind() == "identifier")
-                    .map(|a| context.text_of(*a)),
-            );
-            let names: Vec<String> = holds.iter().map(|h| format!("`{h}`")).collect();
-            Some(Callback {
-                label: format!("`{}`", one_line(context.text_of(value))),
-                kept: format!("each one keeps {} alive", names.join(", ")),
-                node: value,
-                holds,
-                object: false,
-                // The partial itself is what the source keeps, strongly.
-                bound: false,
-            })
-        }
-        _ => None,
-    }
-}
-
-/// `logger.addHandler(logging.FileHandler(path))`, or a local bound to a handler made in the
-/// call: one more handler (and what it opened) per call.
-fn handler_object<'t>(
-    context: &Context<'t>,
-    registration: &Registration<'t>,
-    scope: ScopeId,
-) -> Option<Callback<'t>> {
-    if registration.method != "addHandler" {
-        return None;
-    }
-    let value = *named_children(registration.arguments).first()?;
-    let made = match value.kind() {
-        "call" => value,
-        "identifier" => {
-            let name = context.text_of(value);
-            let symbol = context.scopes.scope(scope).symbol(name)?;
-            if !matches!(symbol.scope, NameScope::Local | NameScope::Cell) {
-                return None;
-            }
-            let values = context
-                .bindings(scope, name)
-                .iter()
-                .map(|b| b.value.filter(|v| v.kind() == "call"))
-                .collect::<Option<Vec<_>>>()?;
-            *values.first()?
-        }
-        _ => return None,
-    };
-    let class = made.child_by_field_name("function")?;
-    let class = reg::last_name(context, class)?;
-    Some(Callback {
-        label: format!("a `{class}`"),
-        kept: format!(
-            "one more `{class}` is kept per call (`{}`, line {})",
-            one_line(context.text_of(made)),
-            context.lines.line_of(made.start_byte())
-        ),
-        node: made,
-        holds: Vec::new(),
-        object: true,
-        bound: false,
-    })
-}
-
-fn closure_callback<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Callback<'t>> {
-    let scope = context.scopes.scope_of_node(node.byte_range())?;
-    let parent = context.scopes.scope(scope).parent?;
-    let closure = Closure {
-        node,
-        scope,
-        parent,
-    };
-    if context.scopes.scope(parent).kind == ScopeKind::Class {
-        return None;
-    }
-    let holds: Vec<&str> = closure.freevars(context).collect();
-    let captured: Vec<String> = closure
-        .freevars(context)
-        .map(|name| {
-            let line = closure
-                .captured_binding(context, name)
-                .map(|b| context.lines.line_of(b.target.start_byte()));
-            match line {
-                Some(line) => format!("`{name}` (line {line})"),
-                None => format!("`{name}`"),
-            }
-        })
-        .collect();
-    let kept = if captured.is_empty() {
-        "each call adds one more callback".to_string()
-    } else {
-        format!("each one keeps {} alive", captured.join(", "))
-    };
-    Some(Callback {
-        label: closure.label(context),
-        kept,
-        node,
-        holds,
-        object: false,
-        bound: false,
-    })
-}
-
-/// `self.on_tick` inside a method whose first parameter is `self`, where the class defines
-/// `on_tick`: a bound method of the instance.
-fn is_own_method(context: &Context, scope: ScopeId, receiver: &str, method: &str) -> bool {
-    let function = context.scopes.scope(scope);
-    let Some(class) = function.parent.map(|p| context.scopes.scope(p)) else {
-        return false;
-    };
-    class.kind == ScopeKind::Class
-        && function
-            .params
-            .first()
-            .is_some_and(|first| first == receiver)
-        && class.children.iter().any(|&child| {
-            let child = context.scopes.scope(child);
-            child.kind == ScopeKind::Function && child.name == method
-        })
 }

@@ -599,7 +599,12 @@ fn kept_parameter(context: &Context, item: Node, params: &[&str]) -> Option<bool
 
 /// Whether `container`, named in function `function`, outlives its call: a module-level name, or
 /// an attribute of the method's receiver.
-fn outlives_call(context: &Context, function: ScopeId, container: Node, receiver: Option<&str>) -> bool {
+fn outlives_call(
+    context: &Context,
+    function: ScopeId,
+    container: Node,
+    receiver: Option<&str>,
+) -> bool {
     match container.kind() {
         "identifier" => {
             let name = context.text_of(container);
@@ -684,34 +689,49 @@ pub fn local_registration<'t>(
 
 /// A release of what a registry of this file keeps: something taken out of its container
 /// (`handlers.remove(h)`, `self.callbacks.clear()`, `del handlers[:]`).
-pub fn registry_release<'t>(context: &Context<'t>, registry: &LocalRegistry<'t>) -> Option<Node<'t>> {
+pub fn registry_release<'t>(
+    context: &Context<'t>,
+    registry: &LocalRegistry<'t>,
+) -> Option<Node<'t>> {
     let name = match registry.container.kind() {
         "attribute" => registry.container.child_by_field_name("attribute")?,
         _ => registry.container,
     };
     let name = context.text_of(name);
-    context.identifiers(name).into_iter().find_map(|identifier| {
-        let node = match identifier.parent() {
-            Some(p)
-                if p.kind() == "attribute"
-                    && p.child_by_field_name("attribute")
-                        .is_some_and(|a| a.id() == identifier.id()) =>
-            {
-                p
+    context
+        .identifiers(name)
+        .into_iter()
+        .find_map(|identifier| {
+            let node = match identifier.parent() {
+                Some(p)
+                    if p.kind() == "attribute"
+                        && p.child_by_field_name("attribute")
+                            .is_some_and(|a| a.id() == identifier.id()) =>
+                {
+                    p
+                }
+                _ => identifier,
+            };
+            match super::containers::container_use(context, node) {
+                super::containers::ContainerUse::Remove => Some(node),
+                _ => None,
             }
-            _ => identifier,
-        };
-        match super::containers::container_use(context, node) {
-            super::containers::ContainerUse::Remove => Some(node),
-            _ => None,
-        }
-    })
+        })
 }
 
 /// Qt's libraries: a `connect` on a signal of their objects holds a closure strongly.
 const QT_MODULES: &[&str] = &[
-    "PyQt4", "PyQt5", "PyQt6", "PySide", "PySide2", "PySide6", "qtpy", "QtCore", "QtWidgets",
-    "QtGui", "QtNetwork",
+    "PyQt4",
+    "PyQt5",
+    "PyQt6",
+    "PySide",
+    "PySide2",
+    "PySide6",
+    "qtpy",
+    "QtCore",
+    "QtWidgets",
+    "QtGui",
+    "QtNetwork",
 ];
 
 /// Whether `name`, a local of `scope`, is bound only to objects made by a Qt class: the call
@@ -817,8 +837,7 @@ pub fn guarded_once(context: &Context, call: Node) -> Option<String> {
                     let Some(condition) = statement.child_by_field_name("condition") else {
                         continue;
                     };
-                    if says_set_up(condition)
-                        || words(condition).iter().any(|w| after.contains(w))
+                    if says_set_up(condition) || words(condition).iter().any(|w| after.contains(w))
                     {
                         return Some(guard(condition));
                     }

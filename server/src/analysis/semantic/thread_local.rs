@@ -88,7 +88,10 @@ pub fn thread_locals<'t>(context: &Context<'t>) -> Vec<(Node<'t>, Node<'t>)> {
 
 /// `self.name` in a method of a class whose first parameter is `self`: the attribute's name and
 /// the class scope.
-pub fn instance_attribute<'t>(context: &Context<'t>, target: Node<'t>) -> Option<(&'t str, ScopeId)> {
+pub fn instance_attribute<'t>(
+    context: &Context<'t>,
+    target: Node<'t>,
+) -> Option<(&'t str, ScopeId)> {
     let object = target.child_by_field_name("object")?;
     let attribute = target.child_by_field_name("attribute")?;
     let method = context.scope_containing(target);
@@ -780,10 +783,7 @@ pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>>
         if locals.is_empty() {
             continue;
         }
-        let Some(statement) = node
-            .parent()
-            .filter(|s| s.kind() == "expression_statement")
-        else {
+        let Some(statement) = node.parent().filter(|s| s.kind() == "expression_statement") else {
             continue;
         };
         let mut next = statement.next_named_sibling();
@@ -802,6 +802,20 @@ pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>>
             else {
                 continue;
             };
+            // Only a local that outlives the call (a module-level one, or one on an instance),
+            // outside test functions.
+            let scope = context.scope_containing(assignment);
+            let lasting = match object.kind() {
+                "identifier" => context
+                    .scopes
+                    .scope(scope)
+                    .symbol(context.text_of(object))
+                    .is_none_or(|s| !matches!(s.scope, NameScope::Local | NameScope::Cell)),
+                _ => true,
+            };
+            if !lasting || context.scopes.scope(scope).name.starts_with("test") {
+                continue;
+            }
             if let Some(local) = locals.iter().find(|l| **l == context.text_of(object)) {
                 found.push(SetAfterCleanup {
                     cleanup: node,
@@ -830,7 +844,11 @@ fn cleaned_locals<'t>(context: &Context<'t>, call: Node<'t>) -> Vec<&'t str> {
     .map_or("", |n| context.text_of(n));
     let object = function.child_by_field_name("object");
     match last {
-        "release_local" => arguments.first().map(|a| context.text_of(*a)).into_iter().collect(),
+        "release_local" => arguments
+            .first()
+            .map(|a| context.text_of(*a))
+            .into_iter()
+            .collect(),
         "__release_local__" => object.map(|o| context.text_of(o)).into_iter().collect(),
         "cleanup" => {
             let Some(object) = object else {
