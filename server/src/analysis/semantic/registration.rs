@@ -932,13 +932,12 @@ pub fn returns_name(context: &Context, definition: Node, name: &str) -> bool {
     while let Some(Some(node)) = stack.pop() {
         match node.kind() {
             "function_definition" | "class_definition" | "lambda" => continue,
-            "return_statement" => {
+            "return_statement"
                 if named_children(node)
                     .first()
-                    .is_some_and(|v| v.kind() == "identifier" && context.text_of(*v) == name)
-                {
-                    return true;
-                }
+                    .is_some_and(|v| v.kind() == "identifier" && context.text_of(*v) == name) =>
+            {
+                return true;
             }
             _ => {}
         }
