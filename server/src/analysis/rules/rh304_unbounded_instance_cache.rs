@@ -16,13 +16,16 @@
 //!   `loop.create_task(...)`) that nothing discards when they finish (the usual
 //!   `task.add_done_callback(self._tasks.discard)` is missing), on an object not made per call.
 //!
-//! Silent for adds with literal keys (they only replace), and for containers that something
-//! empties while the object is in use.
+//! Silent for adds with literal keys (they only replace), for `self.name[i] = None` (a slot let
+//! go of), and for containers that something empties while the object is in use (including a
+//! swap, `batch, self.name = self.name, []`), and for methods that configure the object from
+//! code (`register_*`, `add_*`, `allow*`, `declare_*`).
 //!
 //! Reported only with `strict = true`: the same growth on an object made per call or per
-//! connection, or not made in this file (it may die with its work), with keys that do not
-//! come from the methods' arguments, or emptied only in a lifecycle method (`close`,
-//! `shutdown`, `__exit__`, ...).
+//! connection, or not made in this file (it may die with its work), on a test class (named
+//! `Test*`, a `TestCase`, or made in the body of one), a mapping or set whose keys do not come
+//! from the methods' arguments (a list or deque grows by one entry per call whatever the item),
+//! or emptied only in a lifecycle method (`close`, `shutdown`, `__exit__`, ...).
 //!
 //! ## Why is this bad?
 //! An object that lives for the whole process (an application, a server, a client made at
@@ -190,13 +193,13 @@ fn adds<'t>(
             let Some(key) = added_to(context, &in_method, store, name) else {
                 continue;
             };
-            if is_keyed(container) && is_literal(key) {
+            if is_keyed(container) && is_literal(key) || stores_none(store) {
                 continue;
             }
             let is_task = is_task(context, method.scope, key);
             // A registry filled through `add_listener(...)`: whether registrations pile up is
             // RH501's question.
-            if !is_task && is_registration_name(context, method_name(context, method.node)) {
+            if !is_task && configures(context, method_name(context, method.node)) {
                 continue;
             }
             found.push(Add {
@@ -209,6 +212,25 @@ fn adds<'t>(
         }
     }
     found
+}
+
+/// Leading words of methods that configure an object from code (`allowTypes`,
+/// `declare_queue`), beside the registration words of [`is_registration_name`].
+const CONFIGURING_WORDS: &[&str] = &["allow", "declare"];
+
+/// `add_listener`, `register_codec`, `allowTypes`, `declare_queue`: a method through which
+/// callers configure what the container holds, so they decide how much goes in.
+fn configures(context: &Context, name: &str) -> bool {
+    let bare = name.trim_start_matches('_');
+    is_registration_name(context, name)
+        || CONFIGURING_WORDS.iter().any(|word| {
+            bare.len() > word.len()
+                && bare[..word.len()].eq_ignore_ascii_case(word)
+                && bare[word.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c == '_' || c.is_ascii_uppercase())
+        })
 }
 
 /// Whether every mention of `name` in the file is a `self.name(...)` call in the class's
@@ -281,6 +303,32 @@ fn added_to<'t>(
     }
 }
 
+/// `self.name[key] = None`: a slot emptied, not an entry added.
+fn stores_none(store: &crate::analysis::semantic::classes::Store) -> bool {
+    store.statement.kind() == "assignment"
+        && store
+            .statement
+            .child_by_field_name("right")
+            .is_some_and(|r| r.kind() == "none")
+}
+
+/// The test class (`class TestX`, a `...TestCase` base) whose body makes `call`, if one does.
+fn in_test_class<'t>(context: &Context<'t>, call: Node) -> Option<&'t str> {
+    std::iter::successors(call.parent(), |n| n.parent())
+        .filter(|n| n.kind() == "class_definition")
+        .find_map(|class| {
+            let name = context.text_of(class.child_by_field_name("name")?);
+            let test_base = class
+                .child_by_field_name("superclasses")
+                .is_some_and(|bases| {
+                    named_children(bases)
+                        .into_iter()
+                        .any(|b| context.text_of(b).ends_with("TestCase"))
+                });
+            (name.starts_with("Test") || test_base).then_some(name)
+        })
+}
+
 /// Whether an added item is a task: a call of a task factory, or a local bound to one.
 fn is_task(context: &Context, function: crate::analysis::scope::ScopeId, item: Node) -> bool {
     let makes_task = |value: Node| {
@@ -350,6 +398,24 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
                     .is_some_and(|l| l.id() == attribute.id())
                     && enclosing_def_name(context, parent) != Some("__init__")
             }
+            // `batch, x.name = x.name, []`: swapped for a fresh container.
+            "pattern_list" | "tuple_pattern" => parent.parent().is_some_and(|assignment| {
+                assignment.kind() == "assignment"
+                    && assignment
+                        .child_by_field_name("left")
+                        .is_some_and(|l| l.id() == parent.id())
+                    && enclosing_def_name(context, assignment) != Some("__init__")
+            }),
+            // `x.name[i] = None`: an entry let go of.
+            "subscript" => parent.parent().is_some_and(|assignment| {
+                assignment.kind() == "assignment"
+                    && assignment
+                        .child_by_field_name("left")
+                        .is_some_and(|l| l.id() == parent.id())
+                    && assignment
+                        .child_by_field_name("right")
+                        .is_some_and(|r| r.kind() == "none")
+            }),
             _ => false,
         }
     })
@@ -458,7 +524,9 @@ fn finding<'t>(
             if is_keyed(container) { "key" } else { "call" }
         )
     };
-    let keys_from_callers = adds.iter().any(|a| a.from_arguments);
+    // A list or deque grows by one entry per call, whatever the item; a mapping or set only
+    // by distinct keys, which must come from the callers to be unbounded.
+    let keys_from_callers = !is_keyed(container) || adds.iter().any(|a| a.from_arguments);
     let harmless = if let Some(release) = releases.first() {
         Some(format!(
             "it is emptied only when the object's use ends ({})",
@@ -471,6 +539,15 @@ fn finding<'t>(
             }
             _ => None,
         }
+    } else if matches!(made, Made::InTests(_)) {
+        Some(made_text.clone())
+    } else if let Made::Once(call) = made
+        && let Some(test) = in_test_class(context, call)
+    {
+        Some(format!(
+            "`{}` is made once in the body of the test class `{test}`: it lives for the test run",
+            class.name
+        ))
     } else if !made.is_once() {
         Some(format!(
             "{made_text}; a cache on an object made once per process is what grows for good"

@@ -8,6 +8,15 @@
 //! `unsubscribe`, `off`, `atexit.unregister`, `removeHandler`, ...) and the registration's result
 //! (often a handle to unregister with) is thrown away.
 //!
+//! A function or method of the same file that keeps its argument in a lasting container
+//! (`def on_shutdown(handler): handlers.append(handler)` on a module-level list, or
+//! `self.callbacks[event].append(func)`) is a registration too, whatever its name; unregistered
+//! when something takes entries out of that container. It is weak when it keeps a weak
+//! reference (`weakref.WeakMethod(func)`, a `WeakValueDictionary`) and keyed when it stores
+//! under a key (`registry[name] = func`). Qt's `connect` keeps a closure strongly: a closure
+//! connected to a Qt object made in the call with an owner from outside it (its parent,
+//! `QTimer(kernel.app)`) piles up with that owner.
+//!
 //! Only persistent, strong registrations count: one-shot scheduling (`call_soon`, `call_later`,
 //! `add_callback`, `add_done_callback`, `submit`, ...) runs the callback once and drops it; a
 //! keyed slot (`add_reader(fd, ...)`, `signal.signal(sig, ...)`, tkinter's `bind` without `add`)
@@ -19,8 +28,12 @@
 //! adds it) can remove it; a callback may be unregistered anywhere in the module.
 //!
 //! Reported only with `strict = true`: the callback is unregistered, the registration is
-//! guarded (`if not logger.handlers:`), it runs in set-up code, or in `__init__` of a class made
-//! once per process.
+//! guarded to run once (`if not logger.handlers:`, `if name not in ...loggerDict:`, an early
+//! `if len(logger.handlers) > 0: return`, `if _logger is None: _logger = ...`), it runs in
+//! set-up code, in a test function, on a source the function returns to its caller, or in
+//! `__init__` of a class made once per process. An unregistration that runs only in a lifecycle
+//! method (`stop()`) does not count when a function of the file makes the class per call and
+//! drops each instance without calling that method.
 //!
 //! ## Why is this bad?
 //! The event source keeps a strong reference to each callback it is given, for as long as the
@@ -59,19 +72,20 @@
 //! `registration-names` and `unregistration-names`: extra method or function names that
 //! register and unregister callbacks.
 
+mod callback;
+
 use tree_sitter::Node;
 
-use crate::analysis::context::Context;
-use crate::analysis::escape::Closure;
-use crate::analysis::escape::hoist::one_line;
 use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
-use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
+use crate::analysis::scope::{ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::registration::{self as reg, Kind, Registration};
-use crate::analysis::syntax::{chain_base, named_children};
+use crate::analysis::semantic::release::LIFECYCLE_METHODS;
+use crate::analysis::syntax::chain_base;
+use callback::callback;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -80,15 +94,24 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         .iter()
         .filter_map(|c| c.get("call"))
         .collect();
+    let registries = reg::local_registries(context);
     let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
     for &call in &calls {
-        let Some(registration) = reg::registration(context, call) else {
-            continue;
+        // A registry this file defines says how it keeps what it is given (strongly or through
+        // a weak reference), whatever its name.
+        let local = reg::local_registration(context, call, &registries);
+        let registration = match (reg::registration(context, call), &local) {
+            (Some(known), Some((defined, _))) => Registration {
+                strong: known.strong && defined.strong,
+                ..known
+            },
+            (Some(known), None) => known,
+            (None, Some((defined, _))) => defined.clone(),
+            (None, None) => continue,
         };
-        // One-shot callbacks are dropped once run; a keyed slot is replaced; a weak receiver
-        // (Django, blinker `connect` without `weak=False`) dies with its referent.
-        if registration.kind != Kind::Persistent || !registration.strong || result_is_kept(call) {
+        // One-shot callbacks are dropped once run; a keyed slot is replaced.
+        if registration.kind != Kind::Persistent || reg::result_is_kept(call) {
             continue;
         }
         let scope = context.scope_containing(call);
@@ -103,17 +126,28 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let object = (function.kind() == "attribute")
             .then(|| function.child_by_field_name("object"))
             .flatten();
-        let process_wide = object.and_then(|o| reg::process_wide_source(context, o, scope));
-        // Registered on an object reached from what the callback keeps (`self.button.on(...,
-        // self.click)`): the source lives no longer than the callback's own referent. A
-        // source made in the call dies with its callbacks.
         let root = object
             .map(chain_base)
             .filter(|base| base.kind() == "identifier")
             .map(|base| context.text_of(base));
+        // A Qt object made in the call holds a connected closure strongly, and lives on when
+        // an object from outside the call owns it (its parent).
+        let qt = root.and_then(|root| reg::qt_object(context, scope, root));
+        let owner = qt.and_then(|(_, owner)| owner);
+        // A weak receiver (Django, blinker `connect` without `weak=False`) dies with its
+        // referent.
+        if !registration.strong && (qt.is_none() || callback.bound) {
+            continue;
+        }
+        let process_wide = object.and_then(|o| reg::process_wide_source(context, o, scope));
+        // Registered on an object reached from what the callback keeps (`self.button.on(...,
+        // self.click)`): the source lives no longer than the callback's own referent. A
+        // source made in the call dies with its callbacks, unless something else owns it.
         if process_wide.is_none()
-            && root
-                .is_some_and(|root| callback.holds == [root] || made_locally(context, scope, root))
+            && owner.is_none()
+            && root.is_some_and(|root| {
+                callback.holds == [root] || reg::made_locally(context, scope, root)
+            })
         {
             continue;
         }
@@ -124,7 +158,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         // An object made in the call (a handler) can only be removed by code that reaches it:
         // the same function, or the class whose method keeps it. A callback may be removed
         // anywhere in the module that names the registration's counterpart.
-        let owner = if callback.object {
+        let owner_scope = if callback.object {
             caller
                 .parent
                 .map(|parent| context.scopes.scope(parent))
@@ -136,26 +170,46 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let undone = unregistrations
             .get_or_insert_with(|| reg::unregistrations(context))
             .iter()
-            .filter(|(_, by)| owner.range.contains(&by.start_byte()))
-            .find(|(name, _)| reg::unregisters(context, registration.method, name));
-        let once = once(checker, call, scope);
-        let (level, evidence) = match (undone, once) {
-            (Some((_, by)), _) => (
-                Level::Strict,
-                format!(
-                    "it is unregistered (`{}`, line {})",
-                    context.text_of(*by).lines().next().unwrap_or_default(),
-                    context.lines.line_of(by.start_byte())
+            .filter(|(_, by)| owner_scope.range.contains(&by.start_byte()))
+            .find(|(name, _)| reg::unregisters(context, registration.method, name))
+            .map(|(_, by)| *by)
+            .or_else(|| {
+                local
+                    .as_ref()
+                    .and_then(|(_, registry)| reg::registry_release(context, registry))
+            });
+        let class = class_of(checker, scope);
+        let (level, evidence) = match undone {
+            Some(by) => match never_released(checker, by, scope, class.as_ref()) {
+                Some(evidence) => (Level::Default, evidence),
+                None => (
+                    Level::Strict,
+                    format!(
+                        "it is unregistered (`{}`, line {})",
+                        context.text_of(by).lines().next().unwrap_or_default(),
+                        context.lines.line_of(by.start_byte())
+                    ),
                 ),
-            ),
-            (None, Some(once)) => (Level::Strict, once),
-            (None, None) => (
-                Level::Default,
-                "nothing in this module unregisters it".to_string(),
-            ),
+            },
+            None => match once(checker, call, scope, root, class.as_ref()) {
+                Some(once) => (Level::Strict, once),
+                None => (
+                    Level::Default,
+                    "nothing in this module unregisters it".to_string(),
+                ),
+            },
         };
-        let source = process_wide.map_or(String::new(), |source| format!("; {source}"));
-        let every = match (caller.name.as_str(), class_of(checker, scope)) {
+        let source = match (process_wide, owner) {
+            (Some(source), _) => format!("; {source}"),
+            (None, Some(owner)) => format!(
+                "; `{}` is a Qt object owned by `{}` (its parent), which keeps it and its \
+                 connections alive after the call",
+                root.unwrap_or_default(),
+                context.text_of(owner)
+            ),
+            (None, None) => String::new(),
+        };
+        let every = match (caller.name.as_str(), &class) {
             ("__init__", Some((name, _))) => format!("every `{name}` made (in `__init__`)"),
             _ => format!("every call of `{}()`", caller.name),
         };
@@ -179,21 +233,104 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     findings
 }
 
-/// Why the registration at `call` runs once, if it does: behind a run-once guard, in a setup
-/// function, or in a method of a class made once per process.
-fn once(checker: &Checker, call: Node, scope: ScopeId) -> Option<String> {
+/// Why the registration at `call` runs once or does no harm, if it does: behind a run-once
+/// guard, in set-up or test code, in a method of a class made once per process, or on a source
+/// the function hands back to its caller.
+fn once(
+    checker: &Checker,
+    call: Node,
+    scope: ScopeId,
+    root: Option<&str>,
+    class: Option<&(String, Made)>,
+) -> Option<String> {
     let context = checker.context;
-    let name = &context.scopes.scope(scope).name;
-    if guarded_once(context, call) {
-        return Some("it is guarded to run once".to_string());
+    let function = context.scopes.scope(scope);
+    let name = &function.name;
+    if let Some(guard) = reg::guarded_once(context, call) {
+        return Some(guard);
     }
     if reg::is_setup_function(name) {
         return Some(format!("`{name}()` looks like set-up code, run once"));
     }
-    match class_of(checker, scope) {
-        Some((class, made @ Made::Once(_))) => Some(made.describe(context, &class)),
+    if name.starts_with("test") {
+        return Some(format!("`{name}()` is test code, run once per test"));
+    }
+    if let Some(root) = root
+        && function.params.iter().any(|p| p == root)
+        && reg::definition_at(context, function.range.clone())
+            .is_some_and(|d| reg::returns_name(context, d, root))
+    {
+        return Some(format!(
+            "`{name}()` prepares `{root}` and returns it: the callbacks live as long as its \
+             caller keeps it"
+        ));
+    }
+    match class {
+        Some((class, made @ Made::Once(_))) => Some(made.describe(context, class)),
         _ => None,
     }
+}
+
+/// When the unregistration `by` runs only in a lifecycle method of the class that registers
+/// (`stop()`), and a function of this file makes that class per call and drops it (neither
+/// returns, yields, stores nor passes it on) without ever calling that method: the evidence
+/// that it is not reached there.
+fn never_released(
+    checker: &Checker,
+    by: Node,
+    scope: ScopeId,
+    class: Option<&(String, Made)>,
+) -> Option<String> {
+    let context = checker.context;
+    let (
+        class,
+        Made::PerCall {
+            call,
+            function: Some(maker),
+        },
+    ) = class?
+    else {
+        return None;
+    };
+    let class_scope = context.scopes.scope(scope).parent?;
+    let releasing = context.runtime_function(by)?;
+    let releasing = context.scopes.scope(releasing);
+    if releasing.parent != Some(class_scope)
+        || !LIFECYCLE_METHODS.contains(&releasing.name.as_str())
+    {
+        return None;
+    }
+    let maker_body = maker.parent()?;
+    let called = format!(".{}(", releasing.name);
+    // Handed on (returned, yielded, stored) or used as a context manager, it may be stopped
+    // by whoever receives it.
+    let handed_on = std::iter::successors(call.parent(), |n| n.parent())
+        .take_while(|n| n.id() != maker_body.id())
+        .any(|n| {
+            matches!(
+                n.kind(),
+                "with_statement" | "return_statement" | "yield" | "argument_list"
+            ) || (n.kind() == "assignment"
+                && n.child_by_field_name("left")
+                    .is_some_and(|l| l.kind() != "identifier"))
+        });
+    let returned_local = call
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| a.child_by_field_name("left"))
+        .filter(|l| l.kind() == "identifier")
+        .is_some_and(|l| reg::returns_name(context, maker_body, context.text_of(l)));
+    if handed_on || returned_local || context.text_of(maker_body).contains(&called) {
+        return None;
+    }
+    Some(format!(
+        "it is unregistered only in `{}()` (line {}), which `{}()` never calls on the `{class}` \
+         it makes per call (line {})",
+        releasing.name,
+        context.lines.line_of(by.start_byte()),
+        context.text_of(*maker),
+        context.lines.line_of(call.start_byte())
+    ))
 }
 
 /// The class whose method `scope` is, with how often it is made.
@@ -208,261 +345,4 @@ fn class_of<'t>(checker: &Checker<'_, 't>, scope: ScopeId) -> Option<(String, Ma
         .iter()
         .position(|c| c.name == class.name && c.node.byte_range().contains(&class.range.start))?;
     Some((class.name.clone(), checker.semantic.made(index)))
-}
-
-/// A registered callback and what it keeps alive.
-struct Callback<'t> {
-    /// "the lambda (line 14)", "bound method `self.on_event`".
-    label: String,
-    /// "each one keeps `rows` (line 12) alive".
-    kept: String,
-    /// The lambda, the `def` or the bound method expression.
-    node: Node<'t>,
-    /// The names whose objects it keeps: captured variables, or a bound method's instance.
-    holds: Vec<&'t str>,
-    /// A handler object made in the call (`logging.FileHandler(path)`), not a function.
-    object: bool,
-}
-
-/// The callback among a registration's arguments that holds something: a lambda or nested
-/// function (with what it captures), a bound method (with its instance), a
-/// `functools.partial` of one, or, for `addHandler`, a handler object made in the call.
-fn callback<'t>(
-    context: &Context<'t>,
-    registration: &Registration<'t>,
-    scope: ScopeId,
-) -> Option<Callback<'t>> {
-    let values: Vec<Node> = named_children(registration.arguments)
-        .into_iter()
-        .map(|a| {
-            if a.kind() == "keyword_argument" {
-                a.child_by_field_name("value").unwrap_or(a)
-            } else {
-                a
-            }
-        })
-        .collect();
-    values
-        .into_iter()
-        .find_map(|value| callable(context, value, scope))
-        .or_else(|| handler_object(context, registration, scope))
-}
-
-/// A lambda, a local `def`, a bound method of the enclosing class, or a `functools.partial`
-/// of one of those.
-fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Option<Callback<'t>> {
-    match value.kind() {
-        "lambda" => closure_callback(context, value),
-        "identifier" => {
-            let name = context.text_of(value);
-            let symbol = context.scopes.scope(scope).symbol(name)?;
-            if !matches!(symbol.scope, NameScope::Local | NameScope::Cell) {
-                return None;
-            }
-            let definition = context.bindings(scope, name).into_iter().find_map(|b| {
-                match b.statement.kind() {
-                    "function_definition" => Some(b.statement),
-                    _ => b.value.filter(|v| v.kind() == "lambda"),
-                }
-            })?;
-            closure_callback(context, definition)
-        }
-        "attribute" => {
-            let object = value.child_by_field_name("object")?;
-            let attribute = value.child_by_field_name("attribute")?;
-            let receiver = context.text_of(object);
-            is_own_method(context, scope, receiver, context.text_of(attribute)).then(|| Callback {
-                label: format!("bound method `{}`", context.text_of(value)),
-                kept: format!("each one keeps `{receiver}` alive"),
-                node: value,
-                holds: vec![receiver],
-                object: false,
-            })
-        }
-        "call" => {
-            let function = value.child_by_field_name("function")?;
-            if context.qualified_name(function).as_deref() != Some("functools.partial") {
-                return None;
-            }
-            let arguments = named_children(value.child_by_field_name("arguments")?);
-            let inner = callable(context, *arguments.first()?, scope)?;
-            let mut holds = inner.holds;
-            holds.extend(
-                arguments[1..]
-                    .iter()
-                    .filter(|a| a.kind() == "identifier")
-                    .map(|a| context.text_of(*a)),
-            );
-            let names: Vec<String> = holds.iter().map(|h| format!("`{h}`")).collect();
-            Some(Callback {
-                label: format!("`{}`", one_line(context.text_of(value))),
-                kept: format!("each one keeps {} alive", names.join(", ")),
-                node: value,
-                holds,
-                object: false,
-            })
-        }
-        _ => None,
-    }
-}
-
-/// `logger.addHandler(logging.FileHandler(path))`, or a local bound to a handler made in the
-/// call: one more handler (and what it opened) per call.
-fn handler_object<'t>(
-    context: &Context<'t>,
-    registration: &Registration<'t>,
-    scope: ScopeId,
-) -> Option<Callback<'t>> {
-    if registration.method != "addHandler" {
-        return None;
-    }
-    let value = *named_children(registration.arguments).first()?;
-    let made = match value.kind() {
-        "call" => value,
-        "identifier" => {
-            let name = context.text_of(value);
-            let symbol = context.scopes.scope(scope).symbol(name)?;
-            if !matches!(symbol.scope, NameScope::Local | NameScope::Cell) {
-                return None;
-            }
-            let values = context
-                .bindings(scope, name)
-                .iter()
-                .map(|b| b.value.filter(|v| v.kind() == "call"))
-                .collect::<Option<Vec<_>>>()?;
-            *values.first()?
-        }
-        _ => return None,
-    };
-    let class = made.child_by_field_name("function")?;
-    let class = reg::last_name(context, class)?;
-    Some(Callback {
-        label: format!("a `{class}`"),
-        kept: format!(
-            "one more `{class}` is kept per call (`{}`, line {})",
-            one_line(context.text_of(made)),
-            context.lines.line_of(made.start_byte())
-        ),
-        node: made,
-        holds: Vec::new(),
-        object: true,
-    })
-}
-
-fn closure_callback<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Callback<'t>> {
-    let scope = context.scopes.scope_of_node(node.byte_range())?;
-    let parent = context.scopes.scope(scope).parent?;
-    let closure = Closure {
-        node,
-        scope,
-        parent,
-    };
-    if context.scopes.scope(parent).kind == ScopeKind::Class {
-        return None;
-    }
-    let holds: Vec<&str> = closure.freevars(context).collect();
-    let captured: Vec<String> = closure
-        .freevars(context)
-        .map(|name| {
-            let line = closure
-                .captured_binding(context, name)
-                .map(|b| context.lines.line_of(b.target.start_byte()));
-            match line {
-                Some(line) => format!("`{name}` (line {line})"),
-                None => format!("`{name}`"),
-            }
-        })
-        .collect();
-    let kept = if captured.is_empty() {
-        "each call adds one more callback".to_string()
-    } else {
-        format!("each one keeps {} alive", captured.join(", "))
-    };
-    Some(Callback {
-        label: closure.label(context),
-        kept,
-        node,
-        holds,
-        object: false,
-    })
-}
-
-/// `self.on_tick` inside a method whose first parameter is `self`, where the class defines
-/// `on_tick`: a bound method of the instance.
-fn is_own_method(context: &Context, scope: ScopeId, receiver: &str, method: &str) -> bool {
-    let function = context.scopes.scope(scope);
-    let Some(class) = function.parent.map(|p| context.scopes.scope(p)) else {
-        return false;
-    };
-    class.kind == ScopeKind::Class
-        && function
-            .params
-            .first()
-            .is_some_and(|first| first == receiver)
-        && class.children.iter().any(|&child| {
-            let child = context.scopes.scope(child);
-            child.kind == ScopeKind::Function && child.name == method
-        })
-}
-
-/// Whether `name` is a local of `scope` bound to an object made there (`notifier =
-/// QSocketNotifier(...)`): an event source that dies with the call, callbacks included.
-fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
-    let function = context.scopes.scope(scope);
-    let bindings = context.bindings(scope, name);
-    !function.params.iter().any(|p| p == name)
-        && function
-            .symbol(name)
-            .is_some_and(|s| matches!(s.scope, NameScope::Local | NameScope::Cell))
-        && !bindings.is_empty()
-        && bindings
-            .iter()
-            .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
-}
-
-/// `if not X: register(...); X = True`, or `if not logger.handlers:` / `hasHandlers()`: a
-/// registration that runs once.
-fn guarded_once(context: &Context, call: Node) -> bool {
-    let handlers_checked = std::iter::successors(call.parent(), |n| n.parent())
-        .take_while(|n| n.kind() != "function_definition")
-        .filter(|n| n.kind() == "if_statement")
-        .filter_map(|n| n.child_by_field_name("condition"))
-        .any(|c| {
-            let text = context.text_of(c);
-            text.contains("handlers") || text.contains("hasHandlers")
-        });
-    if handlers_checked {
-        return true;
-    }
-    let Some(block) = call.parent().and_then(|statement| statement.parent()) else {
-        return false;
-    };
-    let Some(condition) = block
-        .parent()
-        .filter(|p| p.kind() == "if_statement")
-        .and_then(|p| p.child_by_field_name("condition"))
-    else {
-        return false;
-    };
-    let condition = context.text_of(condition);
-    let mut cursor = block.walk();
-    block.named_children(&mut cursor).any(|statement| {
-        statement
-            .named_child(0)
-            .filter(|e| e.kind() == "assignment")
-            .and_then(|a| a.child_by_field_name("left"))
-            .and_then(|left| reg::last_name(context, left))
-            .is_some_and(|flag| {
-                condition
-                    .split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|word| word == flag)
-            })
-    })
-}
-
-/// `token = bus.subscribe(cb)`, `return bus.on(...)`: the result is likely the handle to
-/// unregister with.
-fn result_is_kept(call: Node) -> bool {
-    call.parent()
-        .is_some_and(|parent| parent.kind() != "expression_statement")
 }

@@ -8,6 +8,8 @@
 //!   connection, job) or once per process, and how long what holds a reference lives.
 //! - [`release`]: whether the code lets go of what an attribute holds (`= None`, `del`,
 //!   `clear()`, `cancel()`, ...), and where (a lifecycle method, a `finally`).
+//! - [`thread_local`]: thread-local state, what each use of it does, and which functions run in
+//!   pooled threads.
 
 pub mod classes;
 pub mod containers;
@@ -15,6 +17,7 @@ pub mod function_kind;
 pub mod lifetime;
 pub mod registration;
 pub mod release;
+pub mod thread_local;
 
 use std::ops::Deref;
 

@@ -19,7 +19,7 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::scope::{NameScope, ScopeId};
+use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
 use crate::analysis::syntax::{chain_base, keyword_argument, named_children};
 
 /// What a registration does with its callback.
@@ -421,6 +421,529 @@ pub fn is_setup_function(name: &str) -> bool {
     ];
     let bare = name.trim_start_matches('_').to_ascii_lowercase();
     name != "__init__" && (bare == "init" || WORDS.iter().any(|w| bare.starts_with(w)))
+}
+
+/// A function or method of this file that keeps what it is given: it adds one of its
+/// parameters to a container that outlives the call (`shutdown_handlers.append(handler)` on a
+/// module-level list, `self.callbacks[event].append(func)`). Whatever its name, calling it with a
+/// callback registers the callback.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalRegistry<'t> {
+    /// The `def`.
+    pub function: Node<'t>,
+    /// The statement or call that adds the parameter.
+    pub add: Node<'t>,
+    /// What is added to: a module-level name, or `self.name`.
+    pub container: Node<'t>,
+    /// It keeps a weak reference (`weakref.ref(cb)`, `weakref.WeakMethod(cb)`, a
+    /// `WeakValueDictionary`).
+    pub weak: bool,
+    /// It stores under a key (`registry[name] = func`): registering again under the same key
+    /// replaces.
+    pub keyed: bool,
+    /// A method (called as `obj.name(...)`), not a module-level function.
+    pub method: bool,
+}
+
+/// Calls that wrap what they are given in a weak reference.
+const WEAK_WRAPPERS: &[&str] = &[
+    "weakref.ref",
+    "weakref.WeakMethod",
+    "weakref.proxy",
+    "weakref.finalize",
+];
+
+/// The registries this file defines, by function name: module-level functions and methods of
+/// module-level classes that add a parameter to a module-level container or to `self.name`.
+pub fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t>)> {
+    let mut found = Vec::new();
+    let module = context.scopes.scope(ScopeId(0));
+    let mut functions: Vec<(ScopeId, bool)> = Vec::new();
+    for &child in &module.children {
+        let scope = context.scopes.scope(child);
+        match scope.kind {
+            ScopeKind::Function => functions.push((child, false)),
+            ScopeKind::Class => functions.extend(
+                scope
+                    .children
+                    .iter()
+                    .filter(|&&c| context.scopes.scope(c).kind == ScopeKind::Function)
+                    .map(|&c| (c, true)),
+            ),
+            _ => {}
+        }
+    }
+    for (id, method) in functions {
+        let scope = context.scopes.scope(id);
+        let Some(definition) = definition_at(context, scope.range.clone()) else {
+            continue;
+        };
+        let receiver = method.then(|| scope.params.first()).flatten();
+        let params: Vec<&str> = scope
+            .params
+            .iter()
+            .skip(usize::from(method))
+            .map(String::as_str)
+            .collect();
+        if params.is_empty() {
+            continue;
+        }
+        let Some(body) = definition.child_by_field_name("body") else {
+            continue;
+        };
+        let mut stack = vec![body];
+        while let Some(node) = stack.pop() {
+            if matches!(
+                node.kind(),
+                "function_definition" | "class_definition" | "lambda"
+            ) {
+                continue;
+            }
+            if let Some((container, item)) = added(context, node)
+                && let Some(weak) = kept_parameter(context, item, &params)
+                && outlives_call(context, id, container, receiver.map(String::as_str))
+            {
+                found.push((
+                    context.text_of(definition.child_by_field_name("name").unwrap_or(definition)),
+                    LocalRegistry {
+                        function: definition,
+                        add: node,
+                        container,
+                        weak: weak || weak_container(context, container),
+                        keyed: node.kind() == "assignment",
+                        method,
+                    },
+                ));
+                break;
+            }
+            stack.extend(named_children(node));
+        }
+    }
+    found
+}
+
+/// The `def` whose scope spans `range`.
+pub fn definition_at<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -> Option<Node<'t>> {
+    let mut node = context
+        .tree
+        .root_node()
+        .descendant_for_byte_range(range.start, range.end)?;
+    loop {
+        if node.kind() == "function_definition" && node.byte_range() == range {
+            return Some(node);
+        }
+        node = node.parent().filter(|p| p.byte_range() == range)?;
+    }
+}
+
+/// `c.append(x)`, `c.add(x)`, `c[k].append(x)`, `c.setdefault(k, []).append(x)`, `c[k] = x`:
+/// the container `c` (subscripts and `setdefault` calls stripped) and the item `x`.
+fn added<'t>(context: &Context<'t>, node: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
+    let (mut container, item) = match node.kind() {
+        "call" => {
+            let function = node.child_by_field_name("function")?;
+            let method = context.text_of(function.child_by_field_name("attribute")?);
+            let arguments = named_children(node.child_by_field_name("arguments")?);
+            let item = match method {
+                "append" | "add" | "appendleft" => *arguments.first()?,
+                "insert" => *arguments.get(1)?,
+                _ => return None,
+            };
+            (function.child_by_field_name("object")?, item)
+        }
+        "assignment" => {
+            let left = node.child_by_field_name("left")?;
+            (left.kind() == "subscript").then_some(())?;
+            (
+                left.child_by_field_name("value")?,
+                node.child_by_field_name("right")?,
+            )
+        }
+        _ => return None,
+    };
+    loop {
+        match container.kind() {
+            "subscript" => container = container.child_by_field_name("value")?,
+            "call" => {
+                let function = container.child_by_field_name("function")?;
+                let setdefault = function
+                    .child_by_field_name("attribute")
+                    .is_some_and(|a| context.text_of(a) == "setdefault");
+                setdefault.then_some(())?;
+                container = function.child_by_field_name("object")?;
+            }
+            _ => break,
+        }
+    }
+    Some((container, item))
+}
+
+/// Whether an added item is a parameter (`handler`, `(handler, args)`): `Some(weak)`, weak when
+/// it is wrapped in a weak reference (`weakref.WeakMethod(handler)`).
+fn kept_parameter(context: &Context, item: Node, params: &[&str]) -> Option<bool> {
+    match item.kind() {
+        "identifier" => params.contains(&context.text_of(item)).then_some(false),
+        "tuple" | "parenthesized_expression" => named_children(item)
+            .into_iter()
+            .find_map(|part| kept_parameter(context, part, params)),
+        "call" => {
+            let function = item.child_by_field_name("function")?;
+            let qualified = context.qualified_name(function)?;
+            WEAK_WRAPPERS.contains(&qualified.as_str()).then_some(())?;
+            let first = *named_children(item.child_by_field_name("arguments")?).first()?;
+            kept_parameter(context, first, params).map(|_| true)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `container`, named in function `function`, outlives its call: a module-level name, or
+/// an attribute of the method's receiver.
+fn outlives_call(
+    context: &Context,
+    function: ScopeId,
+    container: Node,
+    receiver: Option<&str>,
+) -> bool {
+    match container.kind() {
+        "identifier" => {
+            let name = context.text_of(container);
+            context
+                .scopes
+                .scope(function)
+                .symbol(name)
+                .is_some_and(|s| {
+                    matches!(
+                        s.scope,
+                        NameScope::GlobalImplicit | NameScope::GlobalExplicit
+                    )
+                })
+                && context.scopes.scope(ScopeId(0)).symbol(name).is_some()
+        }
+        "attribute" => container
+            .child_by_field_name("object")
+            .is_some_and(|o| o.kind() == "identifier" && Some(context.text_of(o)) == receiver),
+        _ => false,
+    }
+}
+
+/// Containers that hold their entries weakly.
+const WEAK_CONTAINERS: &[&str] = &[
+    "weakref.WeakValueDictionary",
+    "weakref.WeakKeyDictionary",
+    "weakref.WeakSet",
+];
+
+/// Whether a module-level container is bound only to a weak container.
+fn weak_container(context: &Context, container: Node) -> bool {
+    if container.kind() != "identifier" {
+        return false;
+    }
+    let bindings = context.bindings(ScopeId(0), context.text_of(container));
+    !bindings.is_empty()
+        && bindings.iter().all(|b| {
+            b.value
+                .filter(|v| v.kind() == "call")
+                .and_then(|v| v.child_by_field_name("function"))
+                .and_then(|f| context.qualified_name(f))
+                .is_some_and(|q| WEAK_CONTAINERS.contains(&q.as_str()))
+        })
+}
+
+/// The registration a call of a registry defined in this file makes: `on_shutdown(self.stop)`
+/// where `def on_shutdown(handler): handlers.append(handler)`. Persistent, or keyed-replace when
+/// every definition of that name stores under a key; weak when every one keeps a weak
+/// reference.
+pub fn local_registration<'t>(
+    context: &Context<'t>,
+    call: Node<'t>,
+    registries: &[(&'t str, LocalRegistry<'t>)],
+) -> Option<(Registration<'t>, LocalRegistry<'t>)> {
+    let function = call.child_by_field_name("function")?;
+    let arguments = call.child_by_field_name("arguments")?;
+    let method = last_name(context, function)?;
+    let is_method = function.kind() == "attribute";
+    let matching: Vec<&LocalRegistry> = registries
+        .iter()
+        .filter(|(name, r)| *name == method && r.method == is_method)
+        .map(|(_, r)| r)
+        .collect();
+    let first = **matching.first()?;
+    Some((
+        Registration {
+            call,
+            function,
+            arguments,
+            method,
+            callee: context.text_of(function).to_string(),
+            kind: if matching.iter().all(|r| r.keyed) {
+                Kind::KeyedReplace
+            } else {
+                Kind::Persistent
+            },
+            strong: matching.iter().any(|r| !r.weak),
+        },
+        first,
+    ))
+}
+
+/// A release of what a registry of this file keeps: something taken out of its container
+/// (`handlers.remove(h)`, `self.callbacks.clear()`, `del handlers[:]`).
+pub fn registry_release<'t>(
+    context: &Context<'t>,
+    registry: &LocalRegistry<'t>,
+) -> Option<Node<'t>> {
+    let name = match registry.container.kind() {
+        "attribute" => registry.container.child_by_field_name("attribute")?,
+        _ => registry.container,
+    };
+    let name = context.text_of(name);
+    context
+        .identifiers(name)
+        .into_iter()
+        .find_map(|identifier| {
+            let node = match identifier.parent() {
+                Some(p)
+                    if p.kind() == "attribute"
+                        && p.child_by_field_name("attribute")
+                            .is_some_and(|a| a.id() == identifier.id()) =>
+                {
+                    p
+                }
+                _ => identifier,
+            };
+            match super::containers::container_use(context, node) {
+                super::containers::ContainerUse::Remove => Some(node),
+                _ => None,
+            }
+        })
+}
+
+/// Qt's libraries: a `connect` on a signal of their objects holds a closure strongly.
+const QT_MODULES: &[&str] = &[
+    "PyQt4",
+    "PyQt5",
+    "PyQt6",
+    "PySide",
+    "PySide2",
+    "PySide6",
+    "qtpy",
+    "QtCore",
+    "QtWidgets",
+    "QtGui",
+    "QtNetwork",
+];
+
+/// Whether `name`, a local of `scope`, is bound only to objects made by a Qt class: the call
+/// that makes it, and the argument that owns it when one comes from outside the call (Qt's
+/// parent: `QTimer(kernel.app)`), which keeps the object, and its connections, alive.
+pub fn qt_object<'t>(
+    context: &Context<'t>,
+    scope: ScopeId,
+    name: &str,
+) -> Option<(Node<'t>, Option<Node<'t>>)> {
+    let bindings = context.bindings(scope, name);
+    let value = bindings.first()?.value?;
+    let function = value.child_by_field_name("function")?;
+    let qualified = context.qualified_name(function)?;
+    let is_qt = value.kind() == "call"
+        && bindings.len() == 1
+        && qualified.split('.').any(|part| QT_MODULES.contains(&part));
+    if !is_qt {
+        return None;
+    }
+    let function_scope = context.scopes.scope(scope);
+    let arguments = named_children(value.child_by_field_name("arguments")?);
+    let owner = arguments.into_iter().rev().find_map(|argument| {
+        let argument = if argument.kind() == "keyword_argument" {
+            argument
+                .child_by_field_name("name")
+                .filter(|n| context.text_of(*n) == "parent")
+                .and(argument.child_by_field_name("value"))?
+        } else {
+            argument
+        };
+        let base = chain_base(argument);
+        (base.kind() == "identifier"
+            && function_scope
+                .params
+                .iter()
+                .any(|p| p == context.text_of(base)))
+        .then_some(argument)
+    });
+    Some((value, owner))
+}
+
+/// Words in a condition that say a logger is already set up: `if not logger.handlers:`,
+/// `if logger.hasHandlers():`, `if name not in logging.root.manager.loggerDict:`.
+const SET_UP_WORDS: &[&str] = &["handlers", "hasHandlers", "loggerDict"];
+
+/// Why the registration at `call` runs once, if its code says so, in a clause: it sits under
+/// an `if` that checks whether the set-up was done (`if not logger.handlers:`, `if _logger is
+/// None: _logger = ...`, `if not X: ...; X = True`), or after an early return that does
+/// (`if len(logger.handlers) > 0: return`).
+pub fn guarded_once(context: &Context, call: Node) -> Option<String> {
+    let words = |node: Node| -> Vec<&str> {
+        context
+            .text_of(node)
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let says_set_up = |condition: Node| words(condition).iter().any(|w| SET_UP_WORDS.contains(w));
+    let guard = |condition: Node| {
+        format!(
+            "it is guarded to run once (`{}`, line {})",
+            one_line_text(context.text_of(condition)),
+            context.lines.line_of(condition.start_byte())
+        )
+    };
+    let mut node = call;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "function_definition" | "lambda" | "class_definition" => break,
+            "if_statement" => {
+                if let Some(condition) = parent.child_by_field_name("condition") {
+                    let assigned = parent
+                        .child_by_field_name("consequence")
+                        .map(|block| assigned_names(context, block))
+                        .unwrap_or_default();
+                    let in_consequence = parent
+                        .child_by_field_name("consequence")
+                        .is_some_and(|b| b.byte_range().contains(&call.start_byte()));
+                    if in_consequence
+                        && (says_set_up(condition)
+                            || words(condition).iter().any(|w| assigned.contains(w)))
+                    {
+                        return Some(guard(condition));
+                    }
+                }
+            }
+            "block" => {
+                // An early return before the call: `if len(logger.handlers) > 0: return`, or
+                // `if _installed is not None: return` with `_installed = ...` after it.
+                let after: Vec<&str> = named_children(parent)
+                    .into_iter()
+                    .filter(|s| s.start_byte() >= node.start_byte())
+                    .flat_map(|s| assigned_names(context, s))
+                    .collect();
+                for statement in named_children(parent) {
+                    if statement.start_byte() >= node.start_byte() {
+                        break;
+                    }
+                    if statement.kind() != "if_statement" || !exits(statement) {
+                        continue;
+                    }
+                    let Some(condition) = statement.child_by_field_name("condition") else {
+                        continue;
+                    };
+                    if says_set_up(condition) || words(condition).iter().any(|w| after.contains(w))
+                    {
+                        return Some(guard(condition));
+                    }
+                }
+            }
+            _ => {}
+        }
+        node = parent;
+    }
+    None
+}
+
+/// Whether an `if` statement's consequence ends with `return` or `raise`.
+fn exits(statement: Node) -> bool {
+    statement
+        .child_by_field_name("consequence")
+        .and_then(|block| named_children(block).last().copied())
+        .is_some_and(|last| matches!(last.kind(), "return_statement" | "raise_statement"))
+}
+
+/// The last names of what a statement assigns that outlives the call (`global _logger; _logger
+/// = ...` → `_logger`, `cls._done = True` → `_done`), nested blocks included, nested
+/// definitions not.
+fn assigned_names<'t>(context: &Context<'t>, statement: Node<'t>) -> Vec<&'t str> {
+    let mut found = Vec::new();
+    let mut stack = vec![statement];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "assignment" | "augmented_assignment" => {
+                // Only what outlives the call: an attribute, or a `global` name.
+                let left = node.child_by_field_name("left");
+                let lasting = left.is_some_and(|left| match left.kind() {
+                    "attribute" => true,
+                    "identifier" => {
+                        let scope = context.scope_containing(left);
+                        scope == ScopeId(0)
+                            || context
+                                .scopes
+                                .scope(scope)
+                                .symbol(context.text_of(left))
+                                .is_some_and(|s| s.scope == NameScope::GlobalExplicit)
+                    }
+                    _ => false,
+                });
+                if lasting && let Some(name) = left.and_then(|left| last_name(context, left)) {
+                    found.push(name);
+                }
+            }
+            _ => {}
+        }
+        stack.extend(named_children(node));
+    }
+    found
+}
+
+fn one_line_text(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    if line.len() < text.len() {
+        format!("{line} ...")
+    } else {
+        line.to_string()
+    }
+}
+
+/// `token = bus.subscribe(cb)`, `return bus.on(...)`: the result is kept, likely the handle to
+/// unregister with.
+pub fn result_is_kept(call: Node) -> bool {
+    call.parent()
+        .is_some_and(|parent| parent.kind() != "expression_statement")
+}
+
+/// Whether `name` is a local of `scope` bound only to objects made there (`notifier =
+/// Notifier(...)`): an event source that dies with the call, callbacks included.
+pub fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
+    let function = context.scopes.scope(scope);
+    let bindings = context.bindings(scope, name);
+    !function.params.iter().any(|p| p == name)
+        && function
+            .symbol(name)
+            .is_some_and(|s| matches!(s.scope, NameScope::Local | NameScope::Cell))
+        && !bindings.is_empty()
+        && bindings
+            .iter()
+            .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
+}
+
+/// Whether the function `definition` returns `name` (`return consumer`): a source the function
+/// prepares for its caller, whose callbacks live as long as the caller keeps it.
+pub fn returns_name(context: &Context, definition: Node, name: &str) -> bool {
+    let mut stack = vec![definition.child_by_field_name("body")];
+    while let Some(Some(node)) = stack.pop() {
+        match node.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "return_statement"
+                if named_children(node)
+                    .first()
+                    .is_some_and(|v| v.kind() == "identifier" && context.text_of(*v) == name) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+        stack.extend(named_children(node).into_iter().map(Some));
+    }
+    false
 }
 
 #[cfg(test)]
