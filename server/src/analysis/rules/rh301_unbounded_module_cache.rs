@@ -95,10 +95,11 @@ use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::containers::{
-    ADDING_METHODS, ContainerUse, ModuleContainer, REMOVING_METHODS, container_use,
+    ADDING_METHODS, ContainerUse, ModuleContainer, REMOVING_METHODS, container_use, denotes,
     depends_on_arguments, growing_container, identity_key, is_keyed, is_literal,
-    is_registration_name, module_containers,
+    is_registration_name, keeps_keyed_object, module_containers, per_call_name,
 };
+use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::syntax::named_children;
 
 /// Builtins that read a container they are passed without keeping it.
@@ -217,17 +218,26 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             .collect();
         if keyed
             && keys.len() == adders.len()
-            && keys
+            && adders
                 .iter()
-                .all(|&(key, function)| identity_key(context, function, key).is_some())
+                .zip(&keys)
+                .all(|(&(node, _), &(key, function))| {
+                    let statement = match container_use(context, node) {
+                        ContainerUse::Add { statement, .. } => statement,
+                        _ => adding_statement(node),
+                    };
+                    identity_key(context, function, key).is_some()
+                        && !keeps_keyed_object(context, function, statement, key)
+                })
         {
-            // Keyed by `id(obj)` or identity-hashed objects: RH305's finding.
+            // Keyed by `id(obj)` (the entry not keeping `obj`) or identity-hashed objects:
+            // RH305's finding.
             continue;
         }
         let mut finding = finding(
             context, binding, target, name, container, kind, scope, &adders,
         );
-        if let Some(reason) = harmless(context, scope, keyed, &keys, reset) {
+        if let Some(reason) = harmless(checker, scope, keyed, &keys, reset) {
             finding.level = Level::strict_because(&mut finding.message, &reason);
         }
         if kind == ScopeKind::Module && container == "dict" {
@@ -317,12 +327,13 @@ fn literal_key(mention: Node) -> bool {
 /// call of a function, its values are reset (`d[k] = []`), or its keys come from a fixed set or
 /// not from the adding functions' callers.
 fn harmless(
-    context: &Context,
+    checker: &Checker,
     scope: ScopeId,
     keyed: bool,
     keys: &[(Node, ScopeId)],
     reset: Option<Node>,
 ) -> Option<String> {
+    let context = checker.context;
     let line = |node: Node| context.lines.line_of(node.start_byte());
     let holder = context.scopes.scope(scope);
     if holder.kind == ScopeKind::Class
@@ -342,7 +353,7 @@ fn harmless(
             line(statement)
         ));
     }
-    if !keyed || keys.is_empty() {
+    if keys.is_empty() {
         return None;
     }
     if let Some((key, fixed)) = keys
@@ -363,9 +374,40 @@ fn harmless(
         .iter()
         .any(|&(key, function)| depends_on_arguments(context, function, key, &[]))
     {
-        return Some("its keys do not come from the adding functions' arguments".to_string());
+        return Some(format!(
+            "its {} do not come from the adding functions' arguments",
+            if keyed { "keys" } else { "items" }
+        ));
     }
-    None
+    if keys.iter().any(|&(key, function)| {
+        per_call_name(context, function, key).is_some() || per_instance(checker, function, key)
+    }) {
+        return None;
+    }
+    let (key, _) = keys[0];
+    Some(format!(
+        "nothing says its {} are made per request, connection or object: `{}` (line {}) may \
+         come from a small set (names, configuration)",
+        if keyed { "keys" } else { "items" },
+        context.text_of(key),
+        line(key)
+    ))
+}
+
+/// Whether a key (or item) comes from `self` in a method of a class whose instances the file
+/// makes repeatedly: one entry per instance.
+fn per_instance(checker: &Checker, function: ScopeId, key: Node) -> bool {
+    let context = checker.context;
+    let Some((class, method)) = checker.semantic.classes.method_at(key) else {
+        return false;
+    };
+    method.scope == function
+        && !method.self_name.is_empty()
+        && denotes(context, function, key, &method.self_name)
+        && matches!(
+            checker.semantic.made(class),
+            Made::PerCall { .. } | Made::PerConnection(_)
+        )
 }
 
 /// The function a class statement runs in, if it is nested in one.
