@@ -97,9 +97,8 @@ use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::containers::{
     ADDING_METHODS, ContainerUse, ModuleContainer, REMOVING_METHODS, container_use, denotes,
     depends_on_arguments, growing_container, identity_key, is_keyed, is_literal,
-    is_registration_name, keeps_keyed_object, module_containers, per_call_name,
+    is_registration_name, keeps_keyed_object, key_parts, module_containers, per_call_name,
 };
-use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::syntax::named_children;
 
 /// Builtins that read a container they are passed without keeping it.
@@ -370,17 +369,21 @@ fn harmless(
             line(fixed)
         ));
     }
-    if !keys
-        .iter()
-        .any(|&(key, function)| depends_on_arguments(context, function, key, &[]))
-    {
+    if !keys.iter().any(|&(key, function)| {
+        key_parts(key)
+            .into_iter()
+            .any(|part| depends_on_arguments(context, function, part, &[]))
+    }) {
         return Some(format!(
             "its {} do not come from the adding functions' arguments",
             if keyed { "keys" } else { "items" }
         ));
     }
     if keys.iter().any(|&(key, function)| {
-        per_call_name(context, function, key).is_some() || per_instance(checker, function, key)
+        key_parts(key).into_iter().any(|part| {
+            per_call_name(context, function, part).is_some()
+                || per_instance(checker, function, part)
+        })
     }) {
         return None;
     }
@@ -394,8 +397,9 @@ fn harmless(
     ))
 }
 
-/// Whether a key (or item) comes from `self` in a method of a class whose instances the file
-/// makes repeatedly: one entry per instance.
+/// Whether a key (or item) is `self` (or `id(self)`) in a method of a class that the file does
+/// not make once per process or only in tests: one entry per instance, and a class whose
+/// instances are collected is one made many times.
 fn per_instance(checker: &Checker, function: ScopeId, key: Node) -> bool {
     let context = checker.context;
     let Some((class, method)) = checker.semantic.classes.method_at(key) else {
@@ -404,10 +408,7 @@ fn per_instance(checker: &Checker, function: ScopeId, key: Node) -> bool {
     method.scope == function
         && !method.self_name.is_empty()
         && denotes(context, function, key, &method.self_name)
-        && matches!(
-            checker.semantic.made(class),
-            Made::PerCall { .. } | Made::PerConnection(_)
-        )
+        && !checker.semantic.made(class).is_once()
 }
 
 /// The function a class statement runs in, if it is nested in one.

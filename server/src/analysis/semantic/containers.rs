@@ -674,3 +674,177 @@ fn denotes_within(
         _ => false,
     }
 }
+
+/// Whether the add `statement` (evaluated in `function`) only runs while `container` (an
+/// identifier's text) is empty: under `if not container:` (alone or with `and`), so the
+/// container holds at most what one add puts in.
+pub fn added_only_when_empty(context: &Context, statement: Node, container: &str) -> bool {
+    let mut node = statement;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "function_definition" | "lambda" | "class_definition" => return false,
+            "if_statement"
+                if parent
+                    .child_by_field_name("consequence")
+                    .is_some_and(|c| c.id() == node.id()) =>
+            {
+                let mut stack: Vec<Node> = parent
+                    .child_by_field_name("condition")
+                    .into_iter()
+                    .collect();
+                while let Some(condition) = stack.pop() {
+                    match condition.kind() {
+                        "not_operator" => {
+                            if condition
+                                .child_by_field_name("argument")
+                                .is_some_and(|a| context.text_of(a) == container)
+                            {
+                                return true;
+                            }
+                        }
+                        "boolean_operator"
+                            if condition
+                                .child_by_field_name("operator")
+                                .is_some_and(|o| context.text_of(o) == "and") =>
+                        {
+                            stack.extend(named_children(condition))
+                        }
+                        "parenthesized_expression" => stack.extend(named_children(condition)),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        node = parent;
+    }
+    false
+}
+
+/// The class of this file an expression makes: `Class(...)`, or `factory(...)` with `factory`
+/// a module-level function whose every `return` is `Class(...)`.
+pub fn made_instance<'t>(context: &Context<'t>, value: Node<'t>) -> Option<Node<'t>> {
+    let callee = value
+        .child_by_field_name("function")
+        .filter(|f| value.kind() == "call" && f.kind() == "identifier")?;
+    let name = context.text_of(callee);
+    if let Some(class) = module_class(context, name) {
+        return Some(class);
+    }
+    let [binding] = context.bindings(ScopeId(0), name)[..] else {
+        return None;
+    };
+    let definition = Some(binding.statement).filter(|d| d.kind() == "function_definition")?;
+    let mut returns = Vec::new();
+    let mut stack = vec![definition.child_by_field_name("body")?];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "return_statement" => returns.push(node),
+            "function_definition" | "class_definition" | "lambda" => {}
+            _ => stack.extend(named_children(node)),
+        }
+    }
+    let classes: Vec<Node> = returns
+        .iter()
+        .filter_map(|r| r.named_child(0))
+        .filter_map(|v| {
+            let callee = v
+                .child_by_field_name("function")
+                .filter(|_| v.kind() == "call")?;
+            (callee.kind() == "identifier")
+                .then(|| module_class(context, context.text_of(callee)))
+                .flatten()
+        })
+        .collect();
+    match classes[..] {
+        [first, ..]
+            if classes.len() == returns.len() && classes.iter().all(|c| c.id() == first.id()) =>
+        {
+            Some(first)
+        }
+        _ => None,
+    }
+}
+
+/// The methods of a class of this file that add to a container attribute (`self.records =
+/// []` in `__init__`, `self.records.append(...)` in the method) that no method of the class
+/// takes anything out of or rebinds: each call of one of them grows the instance. The method
+/// names, with the attribute.
+pub fn growing_methods<'t>(context: &Context<'t>, class: Node<'t>) -> Vec<(&'t str, &'t str)> {
+    let defs = class_defs(class);
+    let mut containers: Vec<&str> = Vec::new();
+    let mut spoiled: Vec<&str> = Vec::new();
+    let mut adders: Vec<(&str, &str)> = Vec::new();
+    for definition in &defs {
+        let Some(method) = definition
+            .child_by_field_name("name")
+            .map(|n| context.text_of(n))
+        else {
+            continue;
+        };
+        let Some((_, receiver)) = receiver(context, *definition) else {
+            continue;
+        };
+        let receiver = context.text_of(receiver);
+        let mut stack: Vec<Node> = definition.child_by_field_name("body").into_iter().collect();
+        while let Some(node) = stack.pop() {
+            stack.extend(named_children(node));
+            if node.kind() != "attribute"
+                || node
+                    .child_by_field_name("object")
+                    .is_none_or(|o| context.text_of(o) != receiver)
+            {
+                continue;
+            }
+            let Some(attribute) = node
+                .child_by_field_name("attribute")
+                .map(|a| context.text_of(a))
+            else {
+                continue;
+            };
+            let assigned = node.parent().filter(|p| {
+                p.kind() == "assignment"
+                    && p.child_by_field_name("left")
+                        .is_some_and(|l| l.id() == node.id())
+            });
+            match (assigned, container_use(context, node)) {
+                (Some(assignment), _) => {
+                    let grows = assignment
+                        .child_by_field_name("right")
+                        .and_then(|v| growing_container(context, v))
+                        .is_some();
+                    if method == "__init__" && grows {
+                        containers.push(attribute);
+                    } else {
+                        spoiled.push(attribute);
+                    }
+                }
+                (None, ContainerUse::Add { .. }) => adders.push((method, attribute)),
+                (None, ContainerUse::Remove | ContainerUse::SizeCheck) => spoiled.push(attribute),
+                (None, ContainerUse::Other) => {}
+            }
+        }
+    }
+    adders.retain(|(_, a)| containers.contains(a) && !spoiled.contains(a));
+    adders.dedup();
+    adders
+}
+
+/// The parts of a key: `key` itself, or, for `d[a, b]` (where tree-sitter gives each of `a`
+/// and `b` as a subscript), every one of them.
+pub fn key_parts(key: Node) -> Vec<Node> {
+    match key.parent() {
+        Some(subscript) if subscript.kind() == "subscript" => {
+            let mut cursor = subscript.walk();
+            let parts: Vec<Node> = subscript
+                .children_by_field_name("subscript", &mut cursor)
+                .collect();
+            if parts.iter().any(|p| p.id() == key.id()) {
+                parts
+            } else {
+                vec![key]
+            }
+        }
+        _ => vec![key],
+    }
+}
