@@ -8,7 +8,10 @@
 //! attribute) while nothing in the module ever removes from it: no `del d[k]`, `.pop`,
 //! `.popitem`, `.clear`, `.remove`, `.discard`, no reassignment of the name, no size check
 //! such as `if len(d) > N:`. A default finding needs keys (or items) that come from the adding
-//! functions' arguments: one entry per distinct request path, user, message, ...
+//! functions' arguments and evidence that they keep coming: a name in the key (or what it is
+//! made from) that says it differs per connection, request, session, task or job, per entity
+//! (`user_id`, `uuid`) or per moment (`timestamp`), or the instance itself (`self`,
+//! `id(self)`) of a class the file does not make only once.
 //!
 //! Silent for adds with a literal key (`d["last"] = v`, `seen.add("x")`), which can only
 //! replace; bounded structures (`functools.lru_cache`, `deque(maxlen=...)`,
@@ -18,13 +21,16 @@
 //! (`register...`, `add_listener`, `subscribe`, ...: whether those registrations pile up is
 //! RH501's question); containers that escape the module's sight (returned, passed to a call,
 //! aliased, stored elsewhere), since whoever receives them may empty them; and containers keyed
-//! only by `id(obj)` or identity-hashed objects, which RH305 reports.
+//! only by `id(obj)` (with an entry that does not hold `obj`) or identity-hashed objects, which
+//! RH305 reports. `d[id(obj)] = obj` is this rule's: the entry keeps `obj`.
 //!
 //! Reported only with `strict = true`: a class attribute of a class defined inside a function
 //! (made per call, or in a test), keys checked against a fixed set (`assert key in _SUPPORTED`
 //! with `_SUPPORTED` a literal set, `frozenset`, tuple or list), entries whose values are reset
-//! (`d[k] = []`: only the keys stay), and keyed containers whose keys do not come from the
-//! adding functions' arguments (`d[os.getpid()] = ...`).
+//! (`d[k] = []`: only the keys stay), keys (or items) that do not come from the adding
+//! functions' arguments (`d[os.getpid()] = ...`), and keys with nothing that says they keep
+//! coming (`_formats[log_format]`, `_cache[encoding]`: a name, a code or a format usually comes
+//! from a small set, configuration or names in code).
 //!
 //! ## Why is this bad?
 //! A module or a class lives as long as the process. Every key and value put into such a
@@ -1432,6 +1438,7 @@ mod tests {
         let settings = Settings {
             rules: vec![Rule::UnboundedModuleCache],
             lru_cache_maxsize: maxsize,
+            strict: true,
             ..Settings::default()
         };
         let found = check(text, &parse(text), &settings);
@@ -1473,8 +1480,13 @@ mod tests {
         assert_eq!(levels(not_from_callers), [Strict]);
         let by_request = "_r = {}\ndef handle(request):\n    _r[request.path] = request\n";
         assert_eq!(levels(by_request), [Default]);
-        let by_identity = "_i = {}\ndef keep(obj):\n    _i[id(obj)] = obj\n";
+        let by_identity = "_i = {}\ndef keep(obj):\n    _i[id(obj)] = len(obj)\n";
         assert_eq!(levels(by_identity), []);
+        // The entry keeps `obj`: RH301's, strict as nothing says `obj` is made per request.
+        let keeps_object = "_i = {}\ndef keep(obj):\n    _i[id(obj)] = obj\n";
+        assert_eq!(levels(keeps_object), [Strict]);
+        let by_name = "_n = {}\ndef compile(fmt):\n    _n[fmt] = fmt.split()\n";
+        assert_eq!(levels(by_name), [Strict]);
     }
 
     #[test]

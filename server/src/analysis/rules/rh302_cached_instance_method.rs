@@ -13,8 +13,14 @@
 //! Silent for class methods, static methods and functions under a descriptor class of this
 //! file whose `__get__` calls them with the class (a `classproperty`).
 //!
-//! Reported only with `strict = true`: a cache bounded by `maxsize` (`lru_cache()` keeps 128 by
-//! default), on a class whose instances are values (Enum, NamedTuple, frozen dataclass: equal
+//! A cache bounded by `maxsize` (`lru_cache()` keeps 128 by default) is reported by default only
+//! when a function of the file (not a test) makes a new instance, `Class(...)`, and calls the
+//! method there, and the instances hash by identity (no `__eq__` / `__hash__` in the class or a
+//! same-file base, no base the file cannot see): each call then pins one more instance, up to
+//! `maxsize` of them, with everything they reference.
+//!
+//! Reported only with `strict = true`: any other cache bounded by `maxsize`, on a class whose
+//! instances are values (Enum, NamedTuple, frozen dataclass: equal
 //! instances share an entry), on a class made once at module level, or one that something
 //! empties (`x.total.cache_clear()`).
 //!

@@ -202,7 +202,7 @@ fn default_cache(
     let keyed = matches!(grown, Grown::Container(c) if is_keyed(c));
     // Literal keys only replace; an add under `if not cache:` fills it once.
     adds.retain(|&(statement, key)| {
-        !(keyed && is_literal(key)) && !added_only_when_empty(context, statement, parameter)
+        !(added_only_when_empty(context, statement, parameter) || keyed && is_literal(key))
     });
     let (first_add, _) = *adds.first()?;
     let function_name = &scope.name;

@@ -9,14 +9,23 @@
 //! - `id(obj)`, alone, in a tuple, or through a local (`key = id(obj)`);
 //! - an instance of a class of this file that hashes by identity (no `__eq__` / `__hash__`, no
 //!   base class, no decorator such as `@dataclass`) made for the look-up: `cache[Key(a, b)]`,
-//!   or `key = Key(a, b)` then `cache[key]`.
+//!   or `key = Key(a, b)` then `cache[key]`;
+//! - `self` in an instance method of such a class (`_and_cache[self, other]`): the entry keeps
+//!   the object alive and nothing else ever finds it.
+//!
+//! Reading a `defaultdict`, or a dict subclass of this file whose `__missing__` stores the key
+//! (`self[key] = value`), adds too.
 //!
 //! Silent for containers local to a function (the `memo` of `copy.deepcopy` is keyed by `id`
 //! on purpose and dies with the call), for instance attributes, for tables filled only while
 //! the module is imported, and for containers that something empties. `RH301` stays silent on
 //! the containers this rule reports.
 //!
-//! Reported only with `strict = true`: the same shape when every add runs in a test function.
+//! Silent for `d[id(obj)] = obj` (or `fid = id(frame); d[fid] = frame`): the entry keeps the
+//! object, so its id stays its own; that is a registry, RH301's question.
+//!
+//! Reported only with `strict = true`: the same shape when every add runs in a test function,
+//! and `self` keys of a class the file makes once or not at all.
 //!
 //! ## Why is this bad?
 //! A module or class lives for the whole process, so its container keeps every entry. Keyed
@@ -282,9 +291,9 @@ mod tests {
 
     #[test]
     fn adds_in_tests_only_are_strict() {
-        let text = "_seen = {}\ndef test_ids(obj):\n    _seen[id(obj)] = obj\n";
+        let text = "_seen = {}\ndef test_ids(obj):\n    _seen[id(obj)] = repr(obj)\n";
         assert_eq!(levels(text), [Level::Strict]);
-        let text = "_seen = {}\ndef track(obj):\n    _seen[id(obj)] = obj\n";
+        let text = "_seen = {}\ndef track(obj):\n    _seen[id(obj)] = repr(obj)\n";
         assert_eq!(levels(text), [Level::Default]);
     }
 }

@@ -694,13 +694,12 @@ pub fn added_only_when_empty(context: &Context, statement: Node, container: &str
                     .collect();
                 while let Some(condition) = stack.pop() {
                     match condition.kind() {
-                        "not_operator" => {
+                        "not_operator"
                             if condition
                                 .child_by_field_name("argument")
-                                .is_some_and(|a| context.text_of(a) == container)
-                            {
-                                return true;
-                            }
+                                .is_some_and(|a| context.text_of(a) == container) =>
+                        {
+                            return true;
                         }
                         "boolean_operator"
                             if condition
