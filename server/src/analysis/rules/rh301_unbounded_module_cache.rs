@@ -8,7 +8,10 @@
 //! attribute) while nothing in the module ever removes from it: no `del d[k]`, `.pop`,
 //! `.popitem`, `.clear`, `.remove`, `.discard`, no reassignment of the name, no size check
 //! such as `if len(d) > N:`. A default finding needs keys (or items) that come from the adding
-//! functions' arguments: one entry per distinct request path, user, message, ...
+//! functions' arguments and evidence that they keep coming: a name in the key (or what it is
+//! made from) that says it differs per connection, request, session, task or job, per entity
+//! (`user_id`, `uuid`) or per moment (`timestamp`), or the instance itself (`self`,
+//! `id(self)`) of a class the file does not make only once.
 //!
 //! Silent for adds with a literal key (`d["last"] = v`, `seen.add("x")`), which can only
 //! replace; bounded structures (`functools.lru_cache`, `deque(maxlen=...)`,
@@ -18,13 +21,16 @@
 //! (`register...`, `add_listener`, `subscribe`, ...: whether those registrations pile up is
 //! RH501's question); containers that escape the module's sight (returned, passed to a call,
 //! aliased, stored elsewhere), since whoever receives them may empty them; and containers keyed
-//! only by `id(obj)` or identity-hashed objects, which RH305 reports.
+//! only by `id(obj)` (with an entry that does not hold `obj`) or identity-hashed objects, which
+//! RH305 reports. `d[id(obj)] = obj` is this rule's: the entry keeps `obj`.
 //!
 //! Reported only with `strict = true`: a class attribute of a class defined inside a function
 //! (made per call, or in a test), keys checked against a fixed set (`assert key in _SUPPORTED`
 //! with `_SUPPORTED` a literal set, `frozenset`, tuple or list), entries whose values are reset
-//! (`d[k] = []`: only the keys stay), and keyed containers whose keys do not come from the
-//! adding functions' arguments (`d[os.getpid()] = ...`).
+//! (`d[k] = []`: only the keys stay), keys (or items) that do not come from the adding
+//! functions' arguments (`d[os.getpid()] = ...`), and keys with nothing that says they keep
+//! coming (`_formats[log_format]`, `_cache[encoding]`: a name, a code or a format usually comes
+//! from a small set, configuration or names in code).
 //!
 //! ## Why is this bad?
 //! A module or a class lives as long as the process. Every key and value put into such a
@@ -95,9 +101,9 @@ use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree, Symbol};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::containers::{
-    ADDING_METHODS, ContainerUse, ModuleContainer, REMOVING_METHODS, container_use,
+    ADDING_METHODS, ContainerUse, ModuleContainer, REMOVING_METHODS, container_use, denotes,
     depends_on_arguments, growing_container, identity_key, is_keyed, is_literal,
-    is_registration_name, module_containers,
+    is_registration_name, keeps_keyed_object, key_parts, module_containers, per_call_name,
 };
 use crate::analysis::syntax::named_children;
 
@@ -217,17 +223,26 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             .collect();
         if keyed
             && keys.len() == adders.len()
-            && keys
+            && adders
                 .iter()
-                .all(|&(key, function)| identity_key(context, function, key).is_some())
+                .zip(&keys)
+                .all(|(&(node, _), &(key, function))| {
+                    let statement = match container_use(context, node) {
+                        ContainerUse::Add { statement, .. } => statement,
+                        _ => adding_statement(node),
+                    };
+                    identity_key(context, function, key).is_some()
+                        && !keeps_keyed_object(context, function, statement, key)
+                })
         {
-            // Keyed by `id(obj)` or identity-hashed objects: RH305's finding.
+            // Keyed by `id(obj)` (the entry not keeping `obj`) or identity-hashed objects:
+            // RH305's finding.
             continue;
         }
         let mut finding = finding(
             context, binding, target, name, container, kind, scope, &adders,
         );
-        if let Some(reason) = harmless(context, scope, keyed, &keys, reset) {
+        if let Some(reason) = harmless(checker, scope, keyed, &keys, reset) {
             finding.level = Level::strict_because(&mut finding.message, &reason);
         }
         if kind == ScopeKind::Module && container == "dict" {
@@ -317,12 +332,13 @@ fn literal_key(mention: Node) -> bool {
 /// call of a function, its values are reset (`d[k] = []`), or its keys come from a fixed set or
 /// not from the adding functions' callers.
 fn harmless(
-    context: &Context,
+    checker: &Checker,
     scope: ScopeId,
     keyed: bool,
     keys: &[(Node, ScopeId)],
     reset: Option<Node>,
 ) -> Option<String> {
+    let context = checker.context;
     let line = |node: Node| context.lines.line_of(node.start_byte());
     let holder = context.scopes.scope(scope);
     if holder.kind == ScopeKind::Class
@@ -342,7 +358,7 @@ fn harmless(
             line(statement)
         ));
     }
-    if !keyed || keys.is_empty() {
+    if keys.is_empty() {
         return None;
     }
     if let Some((key, fixed)) = keys
@@ -359,13 +375,46 @@ fn harmless(
             line(fixed)
         ));
     }
-    if !keys
-        .iter()
-        .any(|&(key, function)| depends_on_arguments(context, function, key, &[]))
-    {
-        return Some("its keys do not come from the adding functions' arguments".to_string());
+    if !keys.iter().any(|&(key, function)| {
+        key_parts(key)
+            .into_iter()
+            .any(|part| depends_on_arguments(context, function, part, &[]))
+    }) {
+        return Some(format!(
+            "its {} do not come from the adding functions' arguments",
+            if keyed { "keys" } else { "items" }
+        ));
     }
-    None
+    if keys.iter().any(|&(key, function)| {
+        key_parts(key).into_iter().any(|part| {
+            per_call_name(context, function, part).is_some()
+                || per_instance(checker, function, part)
+        })
+    }) {
+        return None;
+    }
+    let (key, _) = keys[0];
+    Some(format!(
+        "nothing says its {} are made per request, connection or object: `{}` (line {}) may \
+         come from a small set (names, configuration)",
+        if keyed { "keys" } else { "items" },
+        context.text_of(key),
+        line(key)
+    ))
+}
+
+/// Whether a key (or item) is `self` (or `id(self)`) in a method of a class that the file does
+/// not make once per process or only in tests: one entry per instance, and a class whose
+/// instances are collected is one made many times.
+fn per_instance(checker: &Checker, function: ScopeId, key: Node) -> bool {
+    let context = checker.context;
+    let Some((class, method)) = checker.semantic.classes.method_at(key) else {
+        return false;
+    };
+    method.scope == function
+        && !method.self_name.is_empty()
+        && denotes(context, function, key, &method.self_name)
+        && !checker.semantic.made(class).is_once()
 }
 
 /// The function a class statement runs in, if it is nested in one.
@@ -1389,6 +1438,7 @@ mod tests {
         let settings = Settings {
             rules: vec![Rule::UnboundedModuleCache],
             lru_cache_maxsize: maxsize,
+            strict: true,
             ..Settings::default()
         };
         let found = check(text, &parse(text), &settings);
@@ -1430,8 +1480,13 @@ mod tests {
         assert_eq!(levels(not_from_callers), [Strict]);
         let by_request = "_r = {}\ndef handle(request):\n    _r[request.path] = request\n";
         assert_eq!(levels(by_request), [Default]);
-        let by_identity = "_i = {}\ndef keep(obj):\n    _i[id(obj)] = obj\n";
+        let by_identity = "_i = {}\ndef keep(obj):\n    _i[id(obj)] = len(obj)\n";
         assert_eq!(levels(by_identity), []);
+        // The entry keeps `obj`: RH301's, strict as nothing says `obj` is made per request.
+        let keeps_object = "_i = {}\ndef keep(obj):\n    _i[id(obj)] = obj\n";
+        assert_eq!(levels(keeps_object), [Strict]);
+        let by_name = "_n = {}\ndef compile(fmt):\n    _n[fmt] = fmt.split()\n";
+        assert_eq!(levels(by_name), [Strict]);
     }
 
     #[test]

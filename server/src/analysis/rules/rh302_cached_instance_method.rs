@@ -13,8 +13,14 @@
 //! Silent for class methods, static methods and functions under a descriptor class of this
 //! file whose `__get__` calls them with the class (a `classproperty`).
 //!
-//! Reported only with `strict = true`: a cache bounded by `maxsize` (`lru_cache()` keeps 128 by
-//! default), on a class whose instances are values (Enum, NamedTuple, frozen dataclass: equal
+//! A cache bounded by `maxsize` (`lru_cache()` keeps 128 by default) is reported by default only
+//! when a function of the file (not a test) makes a new instance, `Class(...)`, and calls the
+//! method there, and the instances hash by identity (no `__eq__` / `__hash__` in the class or a
+//! same-file base, no base the file cannot see): each call then pins one more instance, up to
+//! `maxsize` of them, with everything they reference.
+//!
+//! Reported only with `strict = true`: any other cache bounded by `maxsize`, on a class whose
+//! instances are values (Enum, NamedTuple, frozen dataclass: equal
 //! instances share an entry), on a class made once at module level, or one that something
 //! empties (`x.total.cache_clear()`).
 //!
@@ -188,13 +194,18 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
         .child_by_field_name("name")
         .map_or("", |n| context.text_of(n));
     let facts = class_facts(context, class_node);
-    let made = checker
-        .semantic
-        .classes
+    let classes = &checker.semantic.classes;
+    let index = classes
         .classes
         .iter()
-        .position(|c| c.node.id() == class_node.id())
-        .map_or(Made::Unknown, |index| checker.semantic.made(index));
+        .position(|c| c.node.id() == class_node.id());
+    let made = index.map_or(Made::Unknown, |index| checker.semantic.made(index));
+    // Bounded, the cache still keeps up to `maxsize` instances: harm when the file makes them
+    // per call and puts them in it there, and they hash by identity (no two share an entry).
+    let pinned = (cached.cache.bound == CacheBound::MaxSize)
+        .then(|| index.filter(|&i| hashes_by_identity(checker, i)))
+        .flatten()
+        .and_then(|_| made_and_cached(context, class_name, method));
     let cleared = cache_clear_call(context, method);
     let cache_name = &cached.cache.spelled;
     let mut message = format!(
@@ -203,7 +214,7 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
          arguments, `self` included"
     );
     // Why it does little harm, when the code says so.
-    let harmless = if cached.cache.bound == CacheBound::MaxSize {
+    let harmless = if cached.cache.bound == CacheBound::MaxSize && pinned.is_none() {
         Some("the cache is bounded by its `maxsize`, so it keeps at most that many".to_string())
     } else if facts.is_value() {
         Some(format!(
@@ -223,6 +234,18 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
     };
     let level = match &harmless {
         Some(reason) => Level::strict_because(&mut message, reason),
+        None if pinned.is_some() => {
+            let (function, call) = pinned.expect("checked");
+            message.push_str(&format!(
+                ": bounded by its `maxsize`, but `{}()` (line {}) makes a new `{class_name}` \
+                 on every call and calls `{method}` on it, so the cache keeps the last \
+                 `maxsize` of them alive, with everything they reference, after their use; \
+                 nothing calls `cache_clear()`",
+                context.text_of(function),
+                context.lines.line_of(call.start_byte())
+            ));
+            Level::Default
+        }
         None => {
             message.push_str(", without bound, and nothing calls `cache_clear()`");
             if !matches!(made, Made::Unknown) {
@@ -260,6 +283,57 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
         }],
         fixes: fix.into_iter().collect(),
     }
+}
+
+/// Whether instances of class `index` hash by identity: neither it nor a same-file ancestor
+/// defines `__eq__` / `__hash__`, and it has no base this file cannot see.
+fn hashes_by_identity(checker: &Checker, index: usize) -> bool {
+    let classes = &checker.semantic.classes;
+    classes.only_local_bases(index)
+        && classes.lineage(index).into_iter().all(|c| {
+            let facts = class_facts(checker.context, classes.classes[c].node);
+            !facts.defines_equality && !facts.is_value()
+        })
+}
+
+/// A function (not a test) that makes an instance, `Class(...)`, and reads `.method` in its
+/// body: each of its calls puts a new instance in the method's cache. The function's name and
+/// the call.
+fn made_and_cached<'t>(
+    context: &Context<'t>,
+    class_name: &str,
+    method: &str,
+) -> Option<(Node<'t>, Node<'t>)> {
+    let enclosing = |node: Node<'t>| {
+        let mut node = node;
+        while let Some(parent) = node.parent() {
+            if parent.kind() == "function_definition" {
+                return Some(parent);
+            }
+            node = parent;
+        }
+        None
+    };
+    let readers: Vec<Node> = context
+        .attributes(method)
+        .into_iter()
+        .filter_map(enclosing)
+        .collect();
+    context
+        .identifiers(class_name)
+        .into_iter()
+        .find_map(|name| {
+            let call = name.parent().filter(|c| {
+                c.kind() == "call"
+                    && c.child_by_field_name("function")
+                        .is_some_and(|f| f.id() == name.id())
+            })?;
+            let function = enclosing(call)?;
+            let function_name = function.child_by_field_name("name")?;
+            (!context.text_of(function_name).starts_with("test")
+                && readers.iter().any(|r| r.id() == function.id()))
+            .then_some((function_name, call))
+        })
 }
 
 /// A `x.method.cache_clear()` call anywhere in the file.

@@ -63,7 +63,8 @@ use crate::analysis::rules::Rule;
 use crate::analysis::scope::{Role, Scope, ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::containers::{
-    ContainerUse, container_use, depends_on_arguments, growing_container, is_keyed, is_literal,
+    ContainerUse, added_only_when_empty, container_use, depends_on_arguments, growing_container,
+    growing_methods, is_keyed, is_literal, made_instance,
 };
 use crate::analysis::syntax::named_children;
 
@@ -98,17 +99,65 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             ) else {
                 continue;
             };
-            let Some(container) = growing_container(context, default) else {
-                continue;
+            let grown = match growing_container(context, default) {
+                Some(container) => Grown::Container(container),
+                None => match made_instance(context, default) {
+                    Some(class) => Grown::Object(class, growing_methods(context, class)),
+                    None => continue,
+                },
             };
             if let Some(finding) =
-                default_cache(context, ScopeId(index), scope, name, default, container)
+                default_cache(context, ScopeId(index), scope, name, default, &grown)
             {
                 findings.push(finding);
             }
         }
     }
     findings
+}
+
+/// What a default is that calls can grow.
+enum Grown<'t> {
+    /// A container, by its short name.
+    Container(&'static str),
+    /// An instance of a class of this file, with the methods that add to one of its container
+    /// attributes (and the attribute).
+    Object(Node<'t>, Vec<(&'t str, &'t str)>),
+}
+
+/// What one mention of the parameter does: `Some((statement, key))` for an add.
+fn grows<'t>(
+    context: &Context<'t>,
+    node: Node<'t>,
+    grown: &Grown<'t>,
+) -> Option<Option<(Node<'t>, Node<'t>)>> {
+    match grown {
+        Grown::Container(_) => match container_use(context, node) {
+            ContainerUse::Add { statement, key } => Some(Some((statement, key))),
+            ContainerUse::Remove | ContainerUse::SizeCheck => None,
+            ContainerUse::Other => Some(None),
+        },
+        // `graph.activity(commit)`, `activity` adding to `self.records`.
+        Grown::Object(_, methods) => {
+            let call = node
+                .parent()
+                .filter(|p| p.kind() == "attribute")
+                .filter(|a| {
+                    a.child_by_field_name("attribute").is_some_and(|m| {
+                        methods.iter().any(|(name, _)| *name == context.text_of(m))
+                    })
+                })
+                .and_then(|a| a.parent())
+                .filter(|c| c.kind() == "call");
+            Some(call.map(|call| {
+                let key = call
+                    .child_by_field_name("arguments")
+                    .and_then(|a| named_children(a).first().copied())
+                    .unwrap_or(call);
+                (call, key)
+            }))
+        }
+    }
 }
 
 /// The finding for the mutable default `name=default` of a function, if its body grows it.
@@ -118,8 +167,17 @@ fn default_cache(
     scope: &Scope,
     name: Node,
     default: Node,
-    container: &str,
+    grown: &Grown,
 ) -> Option<Finding> {
+    let container = match grown {
+        Grown::Container(container) => container.to_string(),
+        Grown::Object(class, _) => format!(
+            "`{}`",
+            class
+                .child_by_field_name("name")
+                .map_or("", |n| context.text_of(n))
+        ),
+    };
     let parameter = context.text_of(name);
     let symbol = scope.symbol(parameter)?;
     if scope.cellvars.iter().any(|c| c == parameter) {
@@ -136,24 +194,30 @@ fn default_cache(
             _ => return None,
         }
         let node = root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)?;
-        match container_use(context, node) {
-            ContainerUse::Add { statement, key } => adds.push((statement, key)),
-            ContainerUse::Remove | ContainerUse::SizeCheck => return None,
-            ContainerUse::Other => read = true,
+        match grows(context, node, grown)? {
+            Some(add) => adds.push(add),
+            None => read = true,
         }
     }
-    let keyed = is_keyed(container);
-    adds.retain(|(_, key)| !(keyed && is_literal(*key)));
+    let keyed = matches!(grown, Grown::Container(c) if is_keyed(c));
+    // Literal keys only replace; an add under `if not cache:` fills it once.
+    adds.retain(|&(statement, key)| {
+        !(added_only_when_empty(context, statement, parameter) || keyed && is_literal(key))
+    });
     let (first_add, _) = *adds.first()?;
     let function_name = &scope.name;
     let from_arguments = adds
         .iter()
         .any(|(_, key)| depends_on_arguments(context, function, *key, &[parameter]));
     let line = |node: Node| context.lines.line_of(node.start_byte());
-    let what = if read && keyed { "memo" } else { "accumulator" };
+    let what = if read && keyed {
+        "a memo"
+    } else {
+        "an accumulator"
+    };
     let mut message = format!(
         "`{}` (a {container}, line {}) is evaluated once, when `{function_name}` is defined, and \
-         every call shares it: `{function_name}` uses it as a {what}, adding to it \
+         every call shares it: `{function_name}` uses it as {what}, adding to it \
          (`{}`, line {}) and never removing entries, so it keeps one entry per distinct {} for \
          as long as the function lives",
         context.text_of(name.parent().unwrap_or(name)),
@@ -180,11 +244,17 @@ fn default_cache(
     let level = match harmless {
         Some(reason) => Level::strict_because(&mut message, &reason),
         None => {
-            message.push_str(
-                " (the process, for a module-level function); cache in \
-                 `functools.lru_cache(maxsize=...)` instead, or pass a cache whose lifetime is \
-                 the work's",
-            );
+            message.push_str(match grown {
+                Grown::Container(_) => {
+                    " (the process, for a module-level function); cache in \
+                     `functools.lru_cache(maxsize=...)` instead, or pass a cache whose lifetime \
+                     is the work's"
+                }
+                Grown::Object(..) => {
+                    " (the process, for a module-level function); default to `None` and make \
+                     one per call instead"
+                }
+            });
             Level::Default
         }
     };

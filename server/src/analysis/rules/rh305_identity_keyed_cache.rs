@@ -9,14 +9,23 @@
 //! - `id(obj)`, alone, in a tuple, or through a local (`key = id(obj)`);
 //! - an instance of a class of this file that hashes by identity (no `__eq__` / `__hash__`, no
 //!   base class, no decorator such as `@dataclass`) made for the look-up: `cache[Key(a, b)]`,
-//!   or `key = Key(a, b)` then `cache[key]`.
+//!   or `key = Key(a, b)` then `cache[key]`;
+//! - `self` in an instance method of such a class (`_and_cache[self, other]`): the entry keeps
+//!   the object alive and nothing else ever finds it.
+//!
+//! Reading a `defaultdict`, or a dict subclass of this file whose `__missing__` stores the key
+//! (`self[key] = value`), adds too.
 //!
 //! Silent for containers local to a function (the `memo` of `copy.deepcopy` is keyed by `id`
 //! on purpose and dies with the call), for instance attributes, for tables filled only while
 //! the module is imported, and for containers that something empties. `RH301` stays silent on
 //! the containers this rule reports.
 //!
-//! Reported only with `strict = true`: the same shape when every add runs in a test function.
+//! Silent for `d[id(obj)] = obj` (or `fid = id(frame); d[fid] = frame`): the entry keeps the
+//! object, so its id stays its own; that is a registry, RH301's question.
+//!
+//! Reported only with `strict = true`: the same shape when every add runs in a test function,
+//! and `self` keys of a class the file makes once or not at all.
 //!
 //! ## Why is this bad?
 //! A module or class lives for the whole process, so its container keeps every entry. Keyed
@@ -65,8 +74,9 @@ use crate::analysis::scope::{NameScope, ScopeId};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::containers::{
     ContainerUse, IdentityKey, ModuleContainer, container_use, identity_key, is_keyed,
-    module_containers,
+    keeps_keyed_object, module_containers,
 };
+use crate::analysis::semantic::lifetime::Made;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -81,7 +91,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         if !is_keyed(container) {
             continue;
         }
-        if let Some(finding) = identity_keyed(context, binding, target, container) {
+        if let Some(finding) = identity_keyed(checker, binding, target, container) {
             findings.push(finding);
         }
     }
@@ -93,6 +103,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
 fn identity_adds<'t>(
     context: &Context<'t>,
     target: Node<'t>,
+    container: &str,
 ) -> Option<Vec<(Node<'t>, IdentityKey<'t>, ScopeId)>> {
     let name = context.text_of(target);
     let home = context.scope_containing(target);
@@ -141,17 +152,23 @@ fn identity_adds<'t>(
             // Aliased, passed on or returned: whoever receives it may empty it.
             return None;
         }
-        match container_use(context, mention) {
+        let added = match container_use(context, mention) {
             ContainerUse::Remove | ContainerUse::SizeCheck => return None,
-            ContainerUse::Add { statement, key } => {
-                let function = context.runtime_function(mention);
-                if let Some(function) = function
-                    && let Some(identity) = identity_key(context, function, key)
-                {
-                    adds.push((statement, identity, function));
-                }
-            }
-            ContainerUse::Other => {}
+            ContainerUse::Add { statement, key } => Some((statement, key)),
+            // Reading a `defaultdict` (or a dict whose `__missing__` stores) adds the key.
+            ContainerUse::Other if container == "defaultdict" => mention
+                .parent()
+                .filter(|p| p.kind() == "subscript")
+                .and_then(|p| Some((p, p.child_by_field_name("subscript")?))),
+            ContainerUse::Other => None,
+        };
+        if let Some((statement, key)) = added
+            && let Some(function) = context.runtime_function(mention)
+            && let Some(identity) = identity_key(context, function, key)
+            // `d[id(obj)] = obj`: the entry keeps `obj`, its id stays its own (RH301's).
+            && !keeps_keyed_object(context, function, statement, key)
+        {
+            adds.push((statement, identity, function));
         }
     }
     Some(adds)
@@ -172,39 +189,29 @@ fn escapes(mention: Node) -> bool {
     }
 }
 
-/// Whether an add `cache[id(obj)] = obj` stores the object whose id is the key.
-fn keeps_keyed_object(context: &Context, statement: Node, id_call: Node) -> bool {
-    let argument = id_call
-        .child_by_field_name("arguments")
-        .and_then(|a| a.named_child(0))
-        .map(|a| context.text_of(a));
-    let value = statement
-        .child_by_field_name("right")
-        .map(|v| context.text_of(v));
-    argument.is_some() && argument == value
-}
-
 fn identity_keyed(
-    context: &Context,
+    checker: &Checker,
     binding: Node,
     target: Node,
     container: &str,
 ) -> Option<Finding> {
-    let adds = identity_adds(context, target)?;
+    let context = checker.context;
+    let adds = identity_adds(context, target, container)?;
     let (first_statement, first_key, first_function) = *adds.first()?;
     let name = context.text_of(target);
     let line = |node: Node| context.lines.line_of(node.start_byte());
     let function_name = |scope: ScopeId| context.scopes.scope(scope).name.clone();
     let why = match first_key {
-        IdentityKey::Id(call) if keeps_keyed_object(context, first_statement, call) => format!(
-            "keyed by `{}` with the object itself in the entry, so every object ever added \
-             stays alive",
-            context.text_of(call)
-        ),
         IdentityKey::Id(call) => format!(
             "keyed by `{}`, which does not keep the object alive: once it is freed its id is \
              reused, the stale entry answers for a new object, and the entry is never removed",
             context.text_of(call)
+        ),
+        IdentityKey::Receiver(node, class) => format!(
+            "keyed by `{}`, a `{}` that hashes by identity: the entry keeps the object alive, \
+             and no other object ever finds it, so every one ever used stays",
+            context.text_of(node),
+            class_name(context, class)
         ),
         IdentityKey::Instance(call) => format!(
             "keyed by `{}`, a new object per call that hashes by identity: equal keys are \
@@ -222,8 +229,25 @@ fn identity_keyed(
     let in_tests = adds
         .iter()
         .all(|(_, _, f)| function_name(*f).starts_with("test"));
+    // Keyed by the objects themselves: harm when the file makes them repeatedly.
+    let once = adds.iter().find_map(|(_, key, _)| match key {
+        IdentityKey::Receiver(_, class) => {
+            let index = checker
+                .semantic
+                .classes
+                .classes
+                .iter()
+                .position(|c| c.node.id() == class.id())?;
+            let made = checker.semantic.made(index);
+            (!matches!(made, Made::PerCall { .. } | Made::PerConnection(_)))
+                .then(|| made.describe(context, class_name(context, *class)))
+        }
+        _ => None,
+    });
     let level = if in_tests {
         Level::strict_because(&mut message, "every add runs in a test")
+    } else if let Some(once) = once {
+        Level::strict_because(&mut message, &once)
     } else {
         message
             .push_str("; use `weakref.WeakKeyDictionary` keyed by the object, or key by a value");
@@ -249,6 +273,13 @@ fn identity_keyed(
     })
 }
 
+/// The name of a `class_definition`.
+fn class_name<'t>(context: &Context<'t>, class: Node) -> &'t str {
+    class
+        .child_by_field_name("name")
+        .map_or("", |n| context.text_of(n))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::analysis::findings::Level;
@@ -260,9 +291,9 @@ mod tests {
 
     #[test]
     fn adds_in_tests_only_are_strict() {
-        let text = "_seen = {}\ndef test_ids(obj):\n    _seen[id(obj)] = obj\n";
+        let text = "_seen = {}\ndef test_ids(obj):\n    _seen[id(obj)] = repr(obj)\n";
         assert_eq!(levels(text), [Level::Strict]);
-        let text = "_seen = {}\ndef track(obj):\n    _seen[id(obj)] = obj\n";
+        let text = "_seen = {}\ndef track(obj):\n    _seen[id(obj)] = repr(obj)\n";
         assert_eq!(levels(text), [Level::Default]);
     }
 }

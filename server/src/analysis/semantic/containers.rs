@@ -6,7 +6,10 @@
 
 use tree_sitter::Node;
 
-use super::function_kind::{class_facts, is_builtin, module_class};
+use super::function_kind::{
+    Receiver, class_defs, class_facts, defining_class, definition_of, is_builtin, module_class,
+    receiver,
+};
 use crate::analysis::context::Context;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{ScopeId, ScopeKind, SymbolFlags};
@@ -108,6 +111,12 @@ pub fn growing_container<'t>(context: &Context<'t>, value: Node) -> Option<&'sta
     {
         return Some(builtin);
     }
+    // `_cache = _Cache()` with `class _Cache(dict)` defining a `__missing__` that stores.
+    if function.kind() == "identifier"
+        && let Some(class) = module_class(context, context.text_of(function))
+    {
+        return missing_adds(context, class).then_some("defaultdict");
+    }
     let qualified = context.qualified_name(function)?;
     let short = COLLECTIONS
         .iter()
@@ -144,12 +153,17 @@ pub enum IdentityKey<'t> {
     /// `Key(...)`, an instance of a class of this file that hashes by identity (no `__eq__` or
     /// `__hash__`, no base that may define them): equal values make different keys. The call.
     Instance(Node<'t>),
+    /// `self` in an instance method of such a class: the entry keeps the object alive. The
+    /// `self` node and the class.
+    Receiver(Node<'t>, Node<'t>),
 }
 
 impl<'t> IdentityKey<'t> {
     pub fn node(&self) -> Node<'t> {
         match *self {
-            IdentityKey::Id(node) | IdentityKey::Instance(node) => node,
+            IdentityKey::Id(node)
+            | IdentityKey::Instance(node)
+            | IdentityKey::Receiver(node, _) => node,
         }
     }
 }
@@ -172,20 +186,16 @@ pub fn identity_key<'t>(
             let class = (callee.kind() == "identifier")
                 .then(|| module_class(context, context.text_of(callee)))
                 .flatten()?;
-            let facts = class_facts(context, class);
-            let plain_bases = class
-                .child_by_field_name("superclasses")
-                .is_none_or(|bases| {
-                    named_children(bases)
-                        .into_iter()
-                        .all(|b| is_builtin(context, b, "object"))
-                });
-            (plain_bases && !facts.defines_equality && decorators(class).is_empty())
-                .then_some(IdentityKey::Instance(key))
+            hashes_by_identity(context, class).then_some(IdentityKey::Instance(key))
         }
         "tuple" | "parenthesized_expression" | "expression_list" => named_children(key)
             .into_iter()
             .find_map(|part| identity_key(context, function, part)),
+        "identifier" if is_receiver(context, function, key) => {
+            let definition = definition_of(context, function)?;
+            let class = defining_class(definition)?;
+            hashes_by_identity(context, class).then_some(IdentityKey::Receiver(key, class))
+        }
         "identifier" => {
             let bindings = context.bindings(function, context.text_of(key));
             let keys: Vec<IdentityKey> = bindings
@@ -197,6 +207,66 @@ pub fn identity_key<'t>(
         }
         _ => None,
     }
+}
+
+/// Whether instances of a class of this file hash by identity: no `__eq__` / `__hash__`, no
+/// class decorator (`@dataclass` makes them), and no base but `object` (a metaclass keyword is
+/// fine).
+fn hashes_by_identity(context: &Context, class: Node) -> bool {
+    let plain_bases = class
+        .child_by_field_name("superclasses")
+        .is_none_or(|bases| {
+            named_children(bases)
+                .into_iter()
+                .all(|b| b.kind() == "keyword_argument" || is_builtin(context, b, "object"))
+        });
+    plain_bases && !class_facts(context, class).defines_equality && decorators(class).is_empty()
+}
+
+/// Whether `node` is the first parameter of the instance method `function`, never rebound.
+fn is_receiver(context: &Context, function: ScopeId, node: Node) -> bool {
+    let scope = context.scopes.scope(function);
+    let name = context.text_of(node);
+    scope.kind == ScopeKind::Function
+        && scope.params.first().is_some_and(|p| p == name)
+        && context.bindings(function, name).is_empty()
+        && definition_of(context, function)
+            .and_then(|d| receiver(context, d))
+            .is_some_and(|(r, _)| r == Receiver::Instance)
+}
+
+/// A class of this file that derives from `dict` and whose `__missing__` stores the missing
+/// key in `self` (`self[key] = value`): reading a missing key adds it, as a `defaultdict`
+/// does. `None` for anything else.
+fn missing_adds(context: &Context, class: Node) -> bool {
+    let derives_from_dict = class
+        .child_by_field_name("superclasses")
+        .is_some_and(|bases| {
+            named_children(bases)
+                .into_iter()
+                .any(|b| is_builtin(context, b, "dict"))
+        });
+    derives_from_dict
+        && class_defs(class).into_iter().any(|d| {
+            d.child_by_field_name("name")
+                .is_some_and(|n| context.text_of(n) == "__missing__")
+                && d.child_by_field_name("body").is_some_and(|body| {
+                    let mut stack = vec![body];
+                    while let Some(node) = stack.pop() {
+                        if node.kind() == "assignment"
+                            && let Some(left) = node.child_by_field_name("left")
+                            && left.kind() == "subscript"
+                            && left
+                                .child_by_field_name("value")
+                                .is_some_and(|v| context.text_of(v) == "self")
+                        {
+                            return true;
+                        }
+                        stack.extend(named_children(node));
+                    }
+                    false
+                })
+        })
 }
 
 /// A growing container bound at module or class level: `_cache = {}`, `registry = []`.
@@ -379,4 +449,401 @@ pub fn is_registration_name(context: &Context, name: &str) -> bool {
             .registration_names
             .iter()
             .any(|r| r == name)
+}
+
+/// Words that, in the name of a key (or of what it is made from), say it differs per
+/// connection, request or job (`request`, `conn`, `session`, `task`), per entity (`user_id`,
+/// `uuid`) or per moment (`timestamp`): keys spelled so keep coming, where keys named `name`,
+/// `code`, `fmt` or `alias` usually come from a small set (configuration, names in code).
+const PER_CALL_WORDS: &[&str] = &[
+    "request",
+    "req",
+    "connection",
+    "conn",
+    "session",
+    "peer",
+    "socket",
+    "sock",
+    "websocket",
+    "task",
+    "job",
+    "id",
+    "uuid",
+    "guid",
+    "timestamp",
+    "ts",
+    "time",
+    "datetime",
+    "now",
+];
+
+/// The words of an identifier, lower-cased: `hash_id` and `hashId` are `hash`, `id`.
+fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for part in name.split('_') {
+        let mut word = String::new();
+        let mut previous_lower = false;
+        for c in part.chars() {
+            if c.is_ascii_uppercase() && previous_lower && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            word.push(c.to_ascii_lowercase());
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+    }
+    words
+}
+
+/// The name in a key (or item) evaluated in `function` that says the key differs per
+/// connection, request, job, entity or moment ([`PER_CALL_WORDS`]): a name in the expression
+/// (not a called function's), or a local it is bound from, a few bindings deep.
+pub fn per_call_name<'t>(
+    context: &Context<'t>,
+    function: ScopeId,
+    key: Node<'t>,
+) -> Option<Node<'t>> {
+    per_call_name_within(context, function, key, FLOW_DEPTH)
+}
+
+fn per_call_name_within<'t>(
+    context: &Context<'t>,
+    function: ScopeId,
+    key: Node<'t>,
+    depth: usize,
+) -> Option<Node<'t>> {
+    if depth == 0 {
+        return None;
+    }
+    let mut stack = vec![key];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            // `request.path`, `msg.id`: the object's name and the attribute's, not the names in
+            // between (`self.connection.client.hostname` is the client's host name).
+            "attribute" => {
+                let mut base = node;
+                while base.kind() == "attribute" {
+                    base = base.child_by_field_name("object")?;
+                }
+                stack.push(base);
+                stack.extend(node.child_by_field_name("attribute"));
+            }
+            "identifier" => {
+                let name = context.text_of(node);
+                let bindings = context.bindings(function, name);
+                // `tb_id = id(tb)`: the name says what the id is of, nothing about the object.
+                let to_id = !bindings.is_empty()
+                    && bindings.iter().all(|b| {
+                        b.value.is_some_and(|v| {
+                            v.kind() == "call"
+                                && v.child_by_field_name("function")
+                                    .is_some_and(|f| is_builtin(context, f, "id"))
+                        })
+                    });
+                if !to_id
+                    && words(name)
+                        .iter()
+                        .any(|w| PER_CALL_WORDS.contains(&w.as_str()))
+                {
+                    return Some(node);
+                }
+                let from = bindings.into_iter().find_map(|b| {
+                    let source = b.value.or_else(|| {
+                        (b.statement.kind() == "for_statement")
+                            .then(|| b.statement.child_by_field_name("right"))
+                            .flatten()
+                    })?;
+                    per_call_name_within(context, function, source, depth - 1)
+                });
+                if from.is_some() {
+                    return from;
+                }
+            }
+            "call" => {
+                // The arguments, and the object a method is called on; not the function's name.
+                stack.extend(node.child_by_field_name("arguments"));
+                if let Some(callee) = node.child_by_field_name("function")
+                    && callee.kind() == "attribute"
+                {
+                    stack.extend(callee.child_by_field_name("object"));
+                }
+            }
+            "lambda" | "function_definition" | "class_definition" => {}
+            "keyword_argument" => stack.extend(node.child_by_field_name("value")),
+            _ => stack.extend(named_children(node)),
+        }
+    }
+    None
+}
+
+/// Whether an add stores, in the entry keyed by `id(obj)`, the object itself or what holds
+/// it (`d[id(obj)] = obj`, `fid = id(frame); d[fid] = frame`, `d[id(m.__dict__)] = m`): the
+/// entry keeps `obj` alive, so its id stays its own. `key` is the key as written in the add,
+/// evaluated in `function`.
+pub fn keeps_keyed_object<'t>(
+    context: &Context<'t>,
+    function: ScopeId,
+    statement: Node<'t>,
+    key: Node<'t>,
+) -> bool {
+    let Some(IdentityKey::Id(call)) = identity_key(context, function, key) else {
+        return false;
+    };
+    let Some(value) = statement.child_by_field_name("right").or_else(|| {
+        // `d.setdefault(id(obj), obj)`
+        statement
+            .child_by_field_name("arguments")
+            .and_then(|a| named_children(a).get(1).copied())
+    }) else {
+        return false;
+    };
+    let Some(argument) = call
+        .child_by_field_name("arguments")
+        .and_then(|a| named_children(a).first().copied())
+    else {
+        return false;
+    };
+    // What `obj` is, and what the entry holds: `obj`, a local bound once to it, or (for
+    // `obj`) what it is part of (`m.__dict__` is part of `m`). The entry keeps `obj` when the
+    // two meet.
+    let chain = |mut node: Node<'t>, parts: bool| {
+        let mut texts = vec![context.text_of(node)];
+        for _ in 0..FLOW_DEPTH {
+            node = match node.kind() {
+                "attribute" if parts => match node.child_by_field_name("object") {
+                    Some(object) => object,
+                    None => break,
+                },
+                "identifier" => {
+                    match context.bindings(function, context.text_of(node)).as_slice() {
+                        [only] => match only.value {
+                            Some(value) => value,
+                            None => break,
+                        },
+                        _ => break,
+                    }
+                }
+                _ => break,
+            };
+            texts.push(context.text_of(node));
+        }
+        texts
+    };
+    let object = chain(argument, true);
+    chain(value, false).iter().any(|t| object.contains(t))
+}
+
+/// Whether an expression evaluated in `function` is the object `name` itself (`self`,
+/// `id(self)`, a tuple with one of those, or a local bound to one), rather than something
+/// computed from it (`self.path`).
+pub fn denotes(context: &Context, function: ScopeId, expression: Node, name: &str) -> bool {
+    denotes_within(context, function, expression, name, FLOW_DEPTH)
+}
+
+fn denotes_within(
+    context: &Context,
+    function: ScopeId,
+    expression: Node,
+    name: &str,
+    depth: usize,
+) -> bool {
+    if depth == 0 {
+        return false;
+    }
+    match expression.kind() {
+        "identifier" if context.text_of(expression) == name => true,
+        "identifier" => context
+            .bindings(function, context.text_of(expression))
+            .iter()
+            .filter_map(|b| b.value)
+            .any(|v| denotes_within(context, function, v, name, depth - 1)),
+        "call" => {
+            let callee = expression.child_by_field_name("function");
+            let arguments = expression
+                .child_by_field_name("arguments")
+                .map(named_children)
+                .unwrap_or_default();
+            callee.is_some_and(|c| is_builtin(context, c, "id"))
+                && matches!(arguments.as_slice(), [only] if denotes_within(context, function, *only, name, depth))
+        }
+        "tuple" | "parenthesized_expression" | "expression_list" => named_children(expression)
+            .into_iter()
+            .any(|part| denotes_within(context, function, part, name, depth)),
+        _ => false,
+    }
+}
+
+/// Whether the add `statement` (evaluated in `function`) only runs while `container` (an
+/// identifier's text) is empty: under `if not container:` (alone or with `and`), so the
+/// container holds at most what one add puts in.
+pub fn added_only_when_empty(context: &Context, statement: Node, container: &str) -> bool {
+    let mut node = statement;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "function_definition" | "lambda" | "class_definition" => return false,
+            "if_statement"
+                if parent
+                    .child_by_field_name("consequence")
+                    .is_some_and(|c| c.id() == node.id()) =>
+            {
+                let mut stack: Vec<Node> = parent
+                    .child_by_field_name("condition")
+                    .into_iter()
+                    .collect();
+                while let Some(condition) = stack.pop() {
+                    match condition.kind() {
+                        "not_operator"
+                            if condition
+                                .child_by_field_name("argument")
+                                .is_some_and(|a| context.text_of(a) == container) =>
+                        {
+                            return true;
+                        }
+                        "boolean_operator"
+                            if condition
+                                .child_by_field_name("operator")
+                                .is_some_and(|o| context.text_of(o) == "and") =>
+                        {
+                            stack.extend(named_children(condition))
+                        }
+                        "parenthesized_expression" => stack.extend(named_children(condition)),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        node = parent;
+    }
+    false
+}
+
+/// The class of this file an expression makes: `Class(...)`, or `factory(...)` with `factory`
+/// a module-level function whose every `return` is `Class(...)`.
+pub fn made_instance<'t>(context: &Context<'t>, value: Node<'t>) -> Option<Node<'t>> {
+    let callee = value
+        .child_by_field_name("function")
+        .filter(|f| value.kind() == "call" && f.kind() == "identifier")?;
+    let name = context.text_of(callee);
+    if let Some(class) = module_class(context, name) {
+        return Some(class);
+    }
+    let [binding] = context.bindings(ScopeId(0), name)[..] else {
+        return None;
+    };
+    let definition = Some(binding.statement).filter(|d| d.kind() == "function_definition")?;
+    let mut returns = Vec::new();
+    let mut stack = vec![definition.child_by_field_name("body")?];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "return_statement" => returns.push(node),
+            "function_definition" | "class_definition" | "lambda" => {}
+            _ => stack.extend(named_children(node)),
+        }
+    }
+    let classes: Vec<Node> = returns
+        .iter()
+        .filter_map(|r| r.named_child(0))
+        .filter_map(|v| {
+            let callee = v
+                .child_by_field_name("function")
+                .filter(|_| v.kind() == "call")?;
+            (callee.kind() == "identifier")
+                .then(|| module_class(context, context.text_of(callee)))
+                .flatten()
+        })
+        .collect();
+    match classes[..] {
+        [first, ..]
+            if classes.len() == returns.len() && classes.iter().all(|c| c.id() == first.id()) =>
+        {
+            Some(first)
+        }
+        _ => None,
+    }
+}
+
+/// The methods of a class of this file that add to a container attribute (`self.records =
+/// []` in `__init__`, `self.records.append(...)` in the method) that no method of the class
+/// takes anything out of or rebinds: each call of one of them grows the instance. The method
+/// names, with the attribute.
+pub fn growing_methods<'t>(context: &Context<'t>, class: Node<'t>) -> Vec<(&'t str, &'t str)> {
+    let defs = class_defs(class);
+    let mut containers: Vec<&str> = Vec::new();
+    let mut spoiled: Vec<&str> = Vec::new();
+    let mut adders: Vec<(&str, &str)> = Vec::new();
+    for definition in &defs {
+        let Some(method) = definition
+            .child_by_field_name("name")
+            .map(|n| context.text_of(n))
+        else {
+            continue;
+        };
+        let Some((_, receiver)) = receiver(context, *definition) else {
+            continue;
+        };
+        let receiver = context.text_of(receiver);
+        let mut stack: Vec<Node> = definition.child_by_field_name("body").into_iter().collect();
+        while let Some(node) = stack.pop() {
+            stack.extend(named_children(node));
+            if node.kind() != "attribute"
+                || node
+                    .child_by_field_name("object")
+                    .is_none_or(|o| context.text_of(o) != receiver)
+            {
+                continue;
+            }
+            let Some(attribute) = node
+                .child_by_field_name("attribute")
+                .map(|a| context.text_of(a))
+            else {
+                continue;
+            };
+            let assigned = node.parent().filter(|p| {
+                p.kind() == "assignment"
+                    && p.child_by_field_name("left")
+                        .is_some_and(|l| l.id() == node.id())
+            });
+            match (assigned, container_use(context, node)) {
+                (Some(assignment), _) => {
+                    let grows = assignment
+                        .child_by_field_name("right")
+                        .and_then(|v| growing_container(context, v))
+                        .is_some();
+                    if method == "__init__" && grows {
+                        containers.push(attribute);
+                    } else {
+                        spoiled.push(attribute);
+                    }
+                }
+                (None, ContainerUse::Add { .. }) => adders.push((method, attribute)),
+                (None, ContainerUse::Remove | ContainerUse::SizeCheck) => spoiled.push(attribute),
+                (None, ContainerUse::Other) => {}
+            }
+        }
+    }
+    adders.retain(|(_, a)| containers.contains(a) && !spoiled.contains(a));
+    adders.dedup();
+    adders
+}
+
+/// The parts of a key: `key` itself, or, for `d[a, b]` (where tree-sitter gives each of `a`
+/// and `b` as a subscript), every one of them.
+pub fn key_parts(key: Node) -> Vec<Node> {
+    match key.parent() {
+        Some(subscript) if subscript.kind() == "subscript" => {
+            let mut cursor = subscript.walk();
+            let parts: Vec<Node> = subscript
+                .children_by_field_name("subscript", &mut cursor)
+                .collect();
+            if parts.iter().any(|p| p.id() == key.id()) {
+                parts
+            } else {
+                vec![key]
+            }
+        }
+        _ => vec![key],
+    }
 }

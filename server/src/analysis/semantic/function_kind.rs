@@ -118,6 +118,19 @@ impl Kind {
     }
 }
 
+/// The `function_definition` of a function scope (not the block or decorated definition that
+/// may span the same bytes).
+pub fn definition_of<'t>(context: &Context<'t>, function: ScopeId) -> Option<Node<'t>> {
+    let range = context.scopes.scope(function).range.clone();
+    let mut node = context.node_at(range.clone())?;
+    while node.kind() != "function_definition" {
+        node = named_children(node)
+            .into_iter()
+            .find(|c| c.byte_range() == range)?;
+    }
+    Some(node)
+}
+
 /// The class whose body defines `definition` (a `function_definition`) directly.
 pub fn defining_class(definition: Node) -> Option<Node> {
     let mut statement = definition;
