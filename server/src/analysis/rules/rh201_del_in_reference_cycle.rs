@@ -119,7 +119,6 @@ use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::chain_base;
 use tree_sitter::Node;
 
-#[path = "rh201_fixes.rs"]
 mod fixes;
 
 /// One statement that closes a cycle, and what it stores.

@@ -100,7 +100,6 @@ use crate::analysis::semantic::classes::{
 use crate::analysis::semantic::{Checker, Evidence};
 use crate::analysis::syntax::named_children;
 
-#[path = "rh202_fixes.rs"]
 mod fixes;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {

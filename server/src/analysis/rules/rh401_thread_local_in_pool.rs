@@ -93,7 +93,7 @@
 //! ## Options
 //! None.
 
-mod fix;
+mod fixes;
 
 use std::collections::HashMap;
 
@@ -109,7 +109,7 @@ use crate::analysis::semantic::thread_local::{
     instance_mentions, lazily_initialised, mention, mentions_name, pool_runs, request_handler,
     scoped_registries, sets_after_cleanup, thread_locals,
 };
-use fix::context_var_fix;
+use fixes::context_var_fix;
 
 /// Why a function runs in a pooled thread.
 #[derive(Clone)]
