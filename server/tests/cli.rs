@@ -879,3 +879,36 @@ fn files_not_fully_analysed_are_named() {
         .unwrap();
     assert_eq!(notifications.len(), 2, "{notifications:?}");
 }
+
+/// A caught exception stored on another object (`self.transport.saved_exception = e`) by a
+/// class made per call: reported when the checked tree shows nothing letting go of it; when
+/// another module of the tree does (`self.saved_exception = None` in the transport's class), the
+/// finding moves to the strict level and says where.
+#[test]
+fn a_release_in_another_module_moves_a_finding_to_strict() {
+    let auth = "class AuthHandler:\n    def __init__(self, transport):\n        \
+                self.transport = transport\n\n    def parse(self, message):\n        \
+                try:\n            return message.decode()\n        \
+                except ValueError as e:\n            self.transport.saved_exception = e\n\n\n\
+                def handle(transport, message):\n    return AuthHandler(transport).parse(message)\n";
+    let transport = "class Transport:\n    def __init__(self):\n        \
+                     self.saved_exception = None\n\n    def get_exception(self):\n        \
+                     e, self.saved_exception = self.saved_exception, None\n        \
+                     self.saved_exception = None\n        return e\n";
+    let alone = TempTree::new("release-alone", &[("pkg/auth.py", auth)]);
+    let output = refhound_in(alone.path(), &["check", "."]);
+    assert!(stdout(&output).contains("RH203"), "{}", stdout(&output));
+
+    let both = TempTree::new(
+        "release-elsewhere",
+        &[("pkg/auth.py", auth), ("pkg/transport.py", transport)],
+    );
+    let output = refhound_in(both.path(), &["check", "."]);
+    assert!(!stdout(&output).contains("RH203"), "{}", stdout(&output));
+    let output = refhound_in(both.path(), &["check", "--strict", "."]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("another module lets it go: `self.saved_exception = None` in `get_exception()` (line 7) in pkg/transport.py"),
+        "{text}"
+    );
+}

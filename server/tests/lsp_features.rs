@@ -623,11 +623,13 @@ const DEBUG_MODULE: &str = "import gc\n\ngc.set_debug(flags := gc.DEBUG_SAVEALL)
                             def leak():\n    gc.set_debug(gc.DEBUG_LEAK)\n";
 
 /// A fresh workspace under `target/tmp`: package `pkg` with `trans.py`, `dbg.py` and a
-/// `reloader.py` holding `user`.
+/// `reloader.py` holding `user`, and a `refhound.toml` with `strict = true` (a memo keyed by a
+/// parameter with no sign of per-request keys is a strict-level finding).
 fn package(name: &str, user: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-features-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("pkg")).unwrap();
+    std::fs::write(dir.join("refhound.toml"), "strict = true\n").unwrap();
     for (file, text) in [
         ("__init__.py", ""),
         ("trans.py", MEMO_MODULE),

@@ -182,6 +182,8 @@ def check_tree(binary, package, root):
     findings = []
     lines = {}
     for d in raw:
+        if d["code"] is None:  # a file not fully analysed (syntax error): a notice, not a finding
+            continue
         filename = d["filename"]
         absolute = filename if os.path.isabs(filename) else os.path.join(root, filename)
         if not os.path.exists(absolute):

@@ -19,6 +19,25 @@ pub struct Finding {
     pub fixes: Vec<Fix>,
     /// Whether the code shows the evidence a default finding needs.
     pub level: Level,
+    /// For a default finding on a store into another object's attribute
+    /// (`self.transport.saved_exception = e`): that attribute's name. The object's class may
+    /// live in another module and let go of it there (`self.saved_exception = None`); a caller
+    /// that sees the whole project looks for such a release and, finding one, moves the
+    /// finding to the strict level ([`Finding::released_elsewhere`]).
+    pub release_elsewhere: Option<String>,
+}
+
+impl Finding {
+    /// The finding once another module is seen letting go of [`Finding::release_elsewhere`]
+    /// (`where_` says where: "`self.saved_exception = None` in `get_exception()`, transport.py
+    /// line 1234"): strict, and the message says so.
+    pub fn released_elsewhere(&mut self, where_: &str) {
+        self.level = Level::strict_because(
+            &mut self.message,
+            &format!("another module lets it go: {where_}"),
+        );
+        self.release_elsewhere = None;
+    }
 }
 
 /// How strong the evidence behind a finding is.

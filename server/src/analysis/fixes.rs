@@ -232,6 +232,7 @@ mod tests {
         Finding {
             rule: Rule::GcDebugSaveall,
             level: crate::analysis::findings::Level::Default,
+            release_elsewhere: None,
             range: 0..0,
             message: String::new(),
             related: Vec::new(),

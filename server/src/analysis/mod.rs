@@ -43,6 +43,38 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
     check_with(text, tree, settings, false, &scopes, &matches, &lines)
 }
 
+/// Where this file lets go of an attribute named as one of `names`, on any object (`= None`,
+/// `del`, `clear()`, a consumer draining it; see [`semantic::release`]): each name found, with
+/// the first such place ("`self.saved_exception = None` in `get_exception()` (line 1234)").
+/// What a whole-project caller asks of the other modules for a finding's
+/// [`Finding::release_elsewhere`].
+pub fn released_attributes(text: &str, tree: &Tree, names: &[&str]) -> Vec<(String, String)> {
+    let (scopes, matches, lines) = (
+        ScopeTree::new(text, tree),
+        queries::Matches::new(tree.root_node(), text),
+        LineIndex::new(text),
+    );
+    let imports = Imports::new(text, &matches);
+    let settings = Settings::default();
+    let context = Context {
+        text,
+        tree,
+        scopes: &scopes,
+        lines: &lines,
+        imports: &imports,
+        settings: &settings,
+        matches: &matches,
+    };
+    let releases = semantic::release::Releases::new(&context);
+    names
+        .iter()
+        .filter_map(|&name| {
+            let release = releases.of_attribute(name).into_iter().next()?;
+            Some((name.to_string(), release.describe(&context)))
+        })
+        .collect()
+}
+
 /// What the analysis of one version of a document keeps for the next version's: the scope
 /// model and the query matches of each top-level statement.
 #[derive(Default)]

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::files::{
     ConfigFiles, EXCLUDED_DIRECTORIES, absolute, for_each_file, python_files, read_source,
 };
+use crate::project::releases::ReleasesElsewhere;
 use crate::project::{ProjectUses, module_name};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -122,6 +123,8 @@ struct FileReport {
     /// What was not analysed: the file was not parsed, or had syntax errors (and from which
     /// line), so its findings cover only what parsed.
     parse_note: Option<String>,
+    /// Whether the file's settings ask for strict findings too.
+    strict: bool,
 }
 
 impl FileReport {
@@ -237,6 +240,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
             fixed: fixed.fixed,
             diff,
             parse_note: fixed.parse_note,
+            strict: settings.strict,
         };
         Ok::<_, String>((report, fixed.not_fixed))
     });
@@ -254,6 +258,32 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
                 eprintln!("refhound: {message}");
                 problems.unreadable.push(message);
             }
+        }
+    }
+    // A finding on another object's attribute that another module lets go of is strict.
+    let wanted = ReleasesElsewhere::wanted(
+        reports
+            .iter()
+            .flat_map(|r| r.findings.iter().map(|f| &f.finding)),
+    );
+    if !wanted.is_empty() {
+        let releases = ReleasesElsewhere::scan(
+            &files,
+            |file| file.path.as_path(),
+            |file| read_source(file).ok(),
+            &wanted,
+        );
+        for report in &mut reports {
+            let path = PathBuf::from(&report.path);
+            let display = |file: &Path| {
+                files
+                    .iter()
+                    .find(|f| f.path == file)
+                    .map_or_else(|| file.display().to_string(), |f| f.display.clone())
+            };
+            report.findings.retain_mut(|reported| {
+                !releases.settle(&path, &mut reported.finding, display) || report.strict
+            });
         }
     }
     let fixed = Tally::of(&reports);

@@ -151,6 +151,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                 related,
                 fixes: Vec::new(),
                 level: Level::Strict,
+                release_elsewhere: None,
             });
             continue;
         }
@@ -195,6 +196,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             related,
             fixes,
             level: Level::Default,
+            release_elsewhere: None,
         });
     }
     findings

@@ -143,6 +143,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                 related,
                 fixes,
                 level,
+                release_elsewhere: None,
             });
         }
     }

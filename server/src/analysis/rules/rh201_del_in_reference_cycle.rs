@@ -233,6 +233,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                 .into_iter()
                 .chain(fixes::finalize_fix(classes, index, del_class, del))
                 .collect(),
+            release_elsewhere: None,
         });
     }
     findings

@@ -22,7 +22,8 @@
 //! (`self.kernel = Kernel(potential_fn=self.potential)`), a class of another module given a
 //! callback (`PeriodicCallback(self.tick, 1000)`), a callback wrapper (`promise(self.ready)`).
 //! Not a thread or process given `target=` (it drops it when `run()` returns), a tkinter
-//! widget's command (the Tcl interpreter keeps it until the widget is destroyed), or a call
+//! widget's command (`Button(command=...)` or `widget["yscrollcommand"] = ...`: the Tcl
+//! interpreter keeps it until the widget is destroyed), or a call
 //! with `weak=True`. Reported only with `strict = true` too: `x -= handler` takes a
 //! `x += handler` off again, the instance attribute reaching the object stored into is
 //! released (`del self.parser`), or a base class of another module sets that attribute.
@@ -97,6 +98,7 @@ use crate::analysis::rules::Rule;
 use crate::analysis::semantic::classes::{
     DEPTH, HoldKind, Holding, InMethod, Store, describe, snippet, store_attribute, store_target,
 };
+use crate::analysis::semantic::release::attribute_of_another_object;
 use crate::analysis::semantic::{Checker, Evidence};
 use crate::analysis::syntax::named_children;
 
@@ -193,6 +195,10 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                         ),
                         related,
                         fixes,
+                        release_elsewhere: (evidence.level == Level::Default)
+                            .then(|| attribute_of_another_object(context, store_target(store)))
+                            .flatten()
+                            .map(str::to_string),
                     });
                 }
             }

@@ -60,6 +60,7 @@ use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::classes::{Store, store_target};
 use crate::analysis::semantic::lifetime::Made;
+use crate::analysis::semantic::release::attribute_of_another_object;
 use crate::analysis::syntax::{chain_base, named_children};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -136,6 +137,10 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                     message: "caught here".to_string(),
                 }],
                 fixes: Vec::new(),
+                release_elsewhere: (evidence.level == Level::Default)
+                    .then(|| attribute_of_another_object(context, target))
+                    .flatten()
+                    .map(str::to_string),
             });
         }
     }
@@ -252,6 +257,7 @@ fn kept_by_made_objects<'t>(
                 message: format!("`{class_name}.__init__` keeps the exception here"),
             }],
             fixes: Vec::new(),
+            release_elsewhere: None,
         });
     }
     findings

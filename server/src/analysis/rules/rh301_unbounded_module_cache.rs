@@ -308,6 +308,7 @@ fn finding(
             })
             .collect(),
         fixes: Vec::new(),
+        release_elsewhere: None,
     }
 }
 

@@ -282,6 +282,7 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
             message: format!("`{method}` is an instance method: its first argument is `self`"),
         }],
         fixes: fix.into_iter().collect(),
+        release_elsewhere: None,
     }
 }
 

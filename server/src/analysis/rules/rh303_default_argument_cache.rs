@@ -271,6 +271,7 @@ fn default_cache(
             .collect(),
         fixes: Vec::new(),
         level,
+        release_elsewhere: None,
     })
 }
 

@@ -25,7 +25,8 @@
 //! connection, or not made in this file (it may die with its work), on a test class (named
 //! `Test*`, a `TestCase`, or made in the body of one), a mapping or set whose keys do not come
 //! from the methods' arguments (a list or deque grows by one entry per call whatever the item),
-//! or emptied only in a lifecycle method (`close`, `shutdown`, `__exit__`, ...).
+//! on a service (a `Service` subclass) the file does not make, or emptied only in a lifecycle
+//! method (`close`, `shutdown`, `__exit__`, ...).
 //!
 //! ## Why is this bad?
 //! An object that lives for the whole process (an application, a server, a client made at
@@ -552,6 +553,11 @@ fn finding<'t>(
         Some(format!(
             "{made_text}; a cache on an object made once per process is what grows for good"
         ))
+    } else if made.is_service() {
+        Some(format!(
+            "{made_text}, but not by this file, which shows no callers whose keys keep coming \
+             (a service's keys are often its configured names)"
+        ))
     } else if adds.iter().all(|a| ATTRIBUTE_HOOKS.contains(&a.method)) {
         Some(format!(
             "`{}()` keys it by attribute names, which the code that reads them spells out",
@@ -584,6 +590,7 @@ fn finding<'t>(
             .collect(),
         fixes: Vec::new(),
         level,
+        release_elsewhere: None,
     })
 }
 

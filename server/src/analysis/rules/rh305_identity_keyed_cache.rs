@@ -270,6 +270,7 @@ fn identity_keyed(
             .collect(),
         fixes: Vec::new(),
         level,
+        release_elsewhere: None,
     })
 }
 

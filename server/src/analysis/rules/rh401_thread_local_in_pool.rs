@@ -194,6 +194,7 @@ fn recreated(context: &Context, set: &SetAfterCleanup) -> Finding {
             message: format!("`{}` is cleaned up here", set.local),
         }],
         fixes: Vec::new(),
+        release_elsewhere: None,
     }
 }
 
@@ -243,6 +244,7 @@ fn scoped_session(
             message: format!("`{name}` is made here"),
         }],
         fixes: Vec::new(),
+        release_elsewhere: None,
     })
 }
 
@@ -405,6 +407,7 @@ fn check_local<'t>(
         message,
         related,
         fixes: Vec::new(),
+        release_elsewhere: None,
     })
 }
 

@@ -228,6 +228,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                 message: format!("{} is made here", callback.label),
             }],
             fixes: Vec::new(),
+            release_elsewhere: None,
         });
     }
     findings

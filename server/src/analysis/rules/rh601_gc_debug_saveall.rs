@@ -98,6 +98,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                 })
                 .into_iter()
                 .collect(),
+            release_elsewhere: None,
         });
     }
     findings

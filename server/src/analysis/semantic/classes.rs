@@ -1172,6 +1172,21 @@ fn store<'t>(
         {
             return None;
         }
+        // `widget["yscrollcommand"] = self.on_scroll`: a tkinter option, which the Tcl
+        // interpreter keeps until the widget is destroyed, as it does `Button(command=...)`.
+        if statement.kind() == "assignment"
+            && let Some(key) = statement
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "subscript")
+                .and_then(|l| l.child_by_field_name("subscript"))
+            && key.kind() == "string"
+            && context
+                .text_of(key)
+                .trim_matches(|c| c == '"' || c == '\'')
+                .ends_with("command")
+        {
+            return None;
+        }
         // `a.x = b.y = value`: the value is the innermost right-hand side.
         while value.kind() == "assignment" {
             value = value.child_by_field_name("right")?;

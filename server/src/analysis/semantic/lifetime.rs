@@ -47,6 +47,11 @@ const PER_CONNECTION_METHODS: &[&str] = &[
     "lineReceived",
 ];
 
+/// Base classes (by their last name) of services: an application makes each one once and
+/// runs it for the life of the process (Twisted's `service.Service`), whatever its methods are
+/// called (`ProcessMonitor.connectionLost(name)` is no protocol's).
+const SERVICE_BASES: &[&str] = &["Service", "MultiService"];
+
 /// How the names of classes made per connection or request end (`ClientWebSocketResponse`,
 /// `_SelectorTransport`, `HTTP2Connection`, `LineReceiver`): in a file that does not make the
 /// class itself, the name is the evidence left, for the class or one of its bases.
@@ -73,7 +78,8 @@ pub enum Made<'t> {
     },
     /// A protocol or request handler: per connection. The base or method that says so.
     PerConnection(Node<'t>),
-    /// Only at module level, outside loops: a process-wide singleton. One such call.
+    /// Only at module level, outside loops: a process-wide singleton. One such call, or the
+    /// service base class that says so.
     Once(Node<'t>),
     /// A test case (`class TestX`, a `...TestCase` base): it lives for the test run, and a
     /// cycle in it is the test's own business. The class name or base that says so.
@@ -86,6 +92,11 @@ impl Made<'_> {
     /// Made once per process, or in tests only: a cycle or cache on it does not grow.
     pub fn is_once(&self) -> bool {
         matches!(self, Made::Once(_) | Made::InTests(_))
+    }
+
+    /// Made once because its base class is a service's, not because this file makes it once.
+    pub fn is_service(&self) -> bool {
+        matches!(self, Made::Once(base) if base.kind() != "call")
     }
 
     /// For a message: "`Connection` is made per call in `connect()` (line 40)".
@@ -108,6 +119,11 @@ impl Made<'_> {
                 "`{class}` is made per connection or request (`{}`, line {})",
                 context.text_of(node),
                 line(node)
+            ),
+            Made::Once(base) if self.is_service() => format!(
+                "`{class}` is a service (`{}`, line {}): made once per process",
+                context.text_of(base),
+                line(base)
             ),
             Made::Once(call) => format!(
                 "`{class}` is made once, at module level (line {})",
@@ -367,6 +383,7 @@ fn own_made<'t>(
     if name.starts_with("Test") {
         return Made::InTests(name_node);
     }
+    let mut service = None;
     for &base in &bases {
         let Some(last) = last_name(base).map(|last| context.text_of(last)) else {
             continue;
@@ -377,8 +394,13 @@ fn own_made<'t>(
         if PER_CONNECTION_BASES.contains(&last) {
             return Made::PerConnection(base);
         }
+        if SERVICE_BASES.contains(&last) {
+            service = Some(base);
+        }
     }
-    if let Some(body) = class.child_by_field_name("body") {
+    if service.is_none()
+        && let Some(body) = class.child_by_field_name("body")
+    {
         let mut cursor = body.walk();
         for statement in body.named_children(&mut cursor) {
             let definition = match statement.kind() {
@@ -397,6 +419,9 @@ fn own_made<'t>(
     let mut made = Made::Unknown;
     for &call in calls {
         made = more_repeated(made, making(context, call, main_once));
+    }
+    if let (Made::Unknown, Some(base)) = (made, service) {
+        return Made::Once(base);
     }
     if matches!(made, Made::Unknown) {
         let per_connection_name = |text: &str| {

@@ -162,6 +162,31 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
             let right = parent.child_by_field_name("right")?;
             is_empty_value(context, right).then_some(parent)
         }
+        // `events = self._events`, then `events.popleft()` in the same function: the consumer
+        // drains the container through a local.
+        "assignment"
+            if parent
+                .child_by_field_name("right")
+                .is_some_and(|r| r.id() == attribute.id()) =>
+        {
+            let alias = parent.child_by_field_name("left")?;
+            (alias.kind() == "identifier").then_some(())?;
+            let function = enclosing_function(parent)?;
+            let alias = context.text_of(alias);
+            context
+                .identifiers(alias)
+                .into_iter()
+                .filter(|use_| {
+                    use_.start_byte() > parent.end_byte() && use_.end_byte() <= function.end_byte()
+                })
+                .find_map(|use_| {
+                    let method = use_.parent().filter(|p| p.kind() == "attribute")?;
+                    (method.child_by_field_name("object")?.id() == use_.id()).then_some(())?;
+                    let name = context.text_of(method.child_by_field_name("attribute")?);
+                    let call = method.parent().filter(|c| c.kind() == "call")?;
+                    REMOVING_METHODS.contains(&name).then_some(call)
+                })
+        }
         "delete_statement" => Some(parent),
         // `del a.name, b`
         "expression_list" if parent.parent()?.kind() == "delete_statement" => parent.parent(),
@@ -207,4 +232,20 @@ fn enclosing_function(mut node: Node) -> Option<Node> {
         node = parent;
     }
     None
+}
+
+/// The attribute a store into `target` writes when it belongs to another object the instance
+/// reaches (`saved_exception` of `self.transport.saved_exception`, `pre_run` of
+/// `self.app.pre_run.append(...)`): that object's class may be defined in another module and
+/// let go of the attribute there, which only a look at the whole project can tell. `None` for
+/// the instance's own attributes (`self.on_data`), which this file's classes own.
+pub fn attribute_of_another_object<'t>(context: &Context<'t>, target: Node<'t>) -> Option<&'t str> {
+    let mut node = target;
+    while node.kind() == "subscript" {
+        node = node.child_by_field_name("value")?;
+    }
+    (node.kind() == "attribute").then_some(())?;
+    let object = node.child_by_field_name("object")?;
+    matches!(object.kind(), "attribute" | "subscript" | "call").then_some(())?;
+    Some(context.text_of(node.child_by_field_name("attribute")?))
 }

@@ -4,6 +4,8 @@
 //! a cache. `refhound check --fix` scans the checked tree once; the language server keeps one
 //! up to date from its workspace scan, saves and watched files.
 
+pub mod releases;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 

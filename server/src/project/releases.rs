@@ -1,0 +1,91 @@
+//! Releases in other modules. A finding on a store into another object's attribute
+//! (`self.transport.saved_exception = e`) rests on nothing letting go of it, and that object's
+//! class may be defined in another module of the project, which does (paramiko's `Transport`
+//! sets `saved_exception` back to None in `get_exception()`). After the per-file analysis,
+//! `check` and the language server ask the project's other modules once for every such
+//! attribute ([`Finding::release_elsewhere`]); a file that never names the attribute is not
+//! parsed again.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::analysis::findings::Finding;
+use crate::analysis::parse::parse;
+use crate::analysis::released_attributes;
+use crate::files::for_each_file;
+
+/// Where the project lets go of each attribute asked about: the file, and the place in words.
+#[derive(Default)]
+pub struct ReleasesElsewhere {
+    found: HashMap<String, Vec<(PathBuf, String)>>,
+}
+
+impl ReleasesElsewhere {
+    /// The attributes the findings ask about.
+    pub fn wanted<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> BTreeSet<String> {
+        findings
+            .into_iter()
+            .filter_map(|f| f.release_elsewhere.clone())
+            .collect()
+    }
+
+    /// Looks for releases of `names` in each of `files`, whose text `read` gives (`None` for a
+    /// file that cannot be read). Files are searched in parallel; only those whose text names
+    /// one of the attributes (`.name`) are parsed.
+    pub fn scan<F: Sync>(
+        files: &[F],
+        path_of: impl Fn(&F) -> &Path + Sync,
+        read: impl Fn(&F) -> Option<String> + Sync,
+        names: &BTreeSet<String>,
+    ) -> ReleasesElsewhere {
+        let mut releases = ReleasesElsewhere::default();
+        if names.is_empty() {
+            return releases;
+        }
+        let found = for_each_file(files, |file| {
+            let text = read(file)?;
+            let named: Vec<&str> = names
+                .iter()
+                .map(String::as_str)
+                .filter(|name| text.contains(&format!(".{name}")))
+                .collect();
+            if named.is_empty() {
+                return None;
+            }
+            let tree = parse(&text);
+            let released = released_attributes(&text, &tree, &named);
+            Some((path_of(file).to_path_buf(), released))
+        });
+        for (path, released) in found.into_iter().flatten() {
+            for (name, place) in released {
+                releases
+                    .found
+                    .entry(name)
+                    .or_default()
+                    .push((path.clone(), place));
+            }
+        }
+        releases
+    }
+
+    /// Whether another file than `path` (the finding's) lets go of the finding's attribute;
+    /// if so the finding moves to the strict level and says where (`display` names the file),
+    /// and the caller drops it unless strict findings are wanted.
+    pub fn settle(
+        &self,
+        path: &Path,
+        finding: &mut Finding,
+        display: impl Fn(&Path) -> String,
+    ) -> bool {
+        let Some((file, place)) = finding
+            .release_elsewhere
+            .as_ref()
+            .and_then(|name| self.found.get(name))
+            .and_then(|sites| sites.iter().find(|(file, _)| file != path))
+        else {
+            return false;
+        };
+        finding.released_elsewhere(&format!("{place} in {}", display(file)));
+        true
+    }
+}
