@@ -856,3 +856,62 @@ fn bad_input_gets_findings_or_a_log_line_and_the_server_keeps_serving() {
         assert!(hover.is_ok(), "the server still answers: {hover:?}");
     });
 }
+
+/// A caught exception stored on another object by a class made per call.
+const AUTH_MODULE: &str = "class AuthHandler:\n    def __init__(self, transport):\n        \
+                           self.transport = transport\n\n    def parse(self, message):\n        \
+                           try:\n            return message.decode()\n        \
+                           except ValueError as e:\n            \
+                           self.transport.saved_exception = e\n\n\n\
+                           def handle(transport, message):\n    \
+                           return AuthHandler(transport).parse(message)\n";
+
+/// The transport's class, which lets go of the exception.
+const TRANSPORT_MODULE: &str = "class Transport:\n    def get_exception(self):\n        \
+                                e = self.saved_exception\n        \
+                                self.saved_exception = None\n        return e\n";
+
+/// The codes of the diagnostics of `pkg/auth.py`, opened in a scanned workspace holding `files`.
+async fn auth_codes(name: &str, files: &[(&str, &str)]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-features-{name}"));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("pkg")).unwrap();
+    for (file, text) in files {
+        std::fs::write(root.join("pkg").join(file), text).unwrap();
+    }
+    let mut client = Client::start();
+    let capabilities = ClientCapabilities {
+        window: Some(WindowClientCapabilities {
+            work_done_progress: Some(true),
+            ..WindowClientCapabilities::default()
+        }),
+        ..support::utf8_capabilities()
+    };
+    client
+        .initialize_with(with_workspace(capabilities, &root))
+        .await;
+    scan_progress(&mut client).await;
+    let uri = file_uri(&root.join("pkg/auth.py"));
+    open(&client, &uri, AUTH_MODULE, 1);
+    codes(&client.diagnostics(&uri, 1).await)
+}
+
+/// As `refhound check` does: a finding on another object's attribute is reported while the
+/// workspace shows nothing letting go of it, and not when another module does.
+#[test]
+fn a_release_in_another_workspace_module_is_seen() {
+    run(async {
+        assert_eq!(
+            auth_codes("release-alone", &[("auth.py", AUTH_MODULE)]).await,
+            ["RH203"]
+        );
+        assert!(
+            auth_codes(
+                "release-elsewhere",
+                &[("auth.py", AUTH_MODULE), ("transport.py", TRANSPORT_MODULE)]
+            )
+            .await
+            .is_empty()
+        );
+    });
+}

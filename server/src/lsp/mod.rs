@@ -39,6 +39,7 @@ use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server}
 use crate::analysis::Cache;
 use crate::analysis::scope::ScopeTree;
 use crate::project::ProjectUses;
+use crate::project::releases::WorkspaceReleases;
 use diagnostics::Analysis;
 use document::{Change, Document};
 use position::{Encoding, offset_of, position_of};
@@ -67,6 +68,9 @@ struct State {
     /// What the workspace's modules use of each other, by file: from the scan, the files
     /// analysed on disk and the documents saved.
     uses: RwLock<ProjectUses>,
+    /// Where the workspace's modules let go of the attributes findings ask about (see
+    /// `project::releases`).
+    releases: Mutex<WorkspaceReleases>,
     /// `shutdown` was received: `exit` then ends the process with status 0, else 1.
     shut_down: AtomicBool,
     /// Documents whose diagnostics a task is pushing, each with whether a newer version
@@ -212,7 +216,7 @@ impl State {
             // Someone waits for this one file: two threads, and for a document being edited, only
             // what changed is redone.
             let text = snapshot.text.to_string();
-            let findings = match &snapshot.cache {
+            let mut findings = match &snapshot.cache {
                 Some(cache) => {
                     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
                     crate::analysis::check_edited(&text, &tree, &settings, &mut cache)
@@ -221,6 +225,9 @@ impl State {
                     crate::analysis::check_edited(&text, &tree, &settings, &mut Cache::default())
                 }
             };
+            if let Some(path) = &path {
+                workspace::settle_releases(&state, path, &mut findings, settings.strict);
+            }
             let analysis = Arc::new(Analysis::new(
                 &findings,
                 &snapshot.text,

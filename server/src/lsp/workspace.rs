@@ -6,7 +6,9 @@
 //!
 //! The scan also keeps what the workspace's modules use of each other ([`ProjectUses`]), read
 //! again from each file the server analyses on disk and from each document saved: a fix that
-//! would unbind a module-level name another module uses is not offered (see `actions`).
+//! would unbind a module-level name another module uses is not offered (see `actions`); and
+//! where the workspace's modules let go of the attributes findings ask about
+//! ([`WorkspaceReleases`]), so that a finding another module answers is strict, as in `check`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -21,8 +23,10 @@ use tower_lsp_server::ls_types::*;
 use super::diagnostics::Analysis;
 use super::document::Snapshot;
 use super::{State, blocking};
+use crate::analysis::findings::Finding;
 use crate::analysis::parse::parse;
 use crate::files::{EXCLUDED_DIRECTORIES, PythonFile, pool, python_files, read_source};
+use crate::project::releases::WorkspaceReleases;
 use crate::project::{ProjectUses, file_references, module_name};
 
 /// Scans in flight: a newer scan (or shutdown) makes older ones stop.
@@ -94,6 +98,7 @@ async fn scan(client: Client, state: Arc<State>) {
     };
     let total = files.len();
     let listed: HashSet<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
+    releases_mut(&state).set_files(files.iter().map(|file| file.path.clone()).collect());
     let progress = if state.support().progress {
         let token = NumberOrString::String(format!("refhound/scan/{generation}"));
         match super::ask(client.create_work_done_progress(token.clone())).await {
@@ -179,6 +184,22 @@ fn uses_mut(state: &State) -> std::sync::RwLockWriteGuard<'_, ProjectUses> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Where the workspace lets go of attributes, to change.
+fn releases_mut(state: &State) -> std::sync::MutexGuard<'_, WorkspaceReleases> {
+    state
+        .releases
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Settles the findings of the file at `path` against the rest of the workspace (see
+/// `project::releases`), as `refhound check` does.
+pub fn settle_releases(state: &State, path: &Path, findings: &mut Vec<Finding>, strict: bool) {
+    if findings.iter().any(|f| f.release_elsewhere.is_some()) {
+        releases_mut(state).settle(path, findings, strict);
+    }
+}
+
 /// The module-level names of the document `uri`'s module that other modules of the workspace
 /// use (`module.name` after `import module`, `from module import name`): a fix must leave them
 /// bound. Empty for documents outside the workspace folders, and for files that are not a
@@ -216,6 +237,7 @@ pub async fn saved(state: &Arc<State>, uri: &Uri, snapshot: Snapshot) {
         let text = snapshot.text.to_string();
         let references = file_references(&path, &text, &snapshot.tree());
         uses_mut(&worker).set(path, references);
+        releases_mut(&worker).forget();
     })
     .await;
 }
@@ -236,7 +258,8 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
     uses_mut(state).set(path.to_path_buf(), references);
     let (settings, problems) = state.settings.for_path(Some(path));
     // The scan is parallel across files already: one thread per file.
-    let findings = crate::analysis::check(&text, &tree, &settings);
+    let mut findings = crate::analysis::check(&text, &tree, &settings);
+    settle_releases(state, path, &mut findings, settings.strict);
     let analysis = Analysis::new(
         &findings,
         &Rope::from_str(&text),
@@ -306,6 +329,7 @@ pub async fn files_changed(client: &Client, state: &Arc<State>, changes: Vec<Fil
     }
     for change in changes {
         let uri = change.uri;
+        releases_mut(state).forget();
         let analysis = if change.typ == FileChangeType::DELETED {
             if let Some(path) = uri.to_file_path() {
                 uses_mut(state).remove(&path);

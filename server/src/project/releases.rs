@@ -6,13 +6,13 @@
 //! attribute ([`Finding::release_elsewhere`]); a file that never names the attribute is not
 //! parsed again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::analysis::findings::Finding;
 use crate::analysis::parse::parse;
 use crate::analysis::released_attributes;
-use crate::files::for_each_file;
+use crate::files::{PythonFile, for_each_file, read_source};
 
 /// Where the project lets go of each attribute asked about: the file, and the place in words.
 #[derive(Default)]
@@ -87,5 +87,63 @@ impl ReleasesElsewhere {
         };
         finding.released_elsewhere(&format!("{place} in {}", display(file)));
         true
+    }
+}
+
+/// The language server's [`ReleasesElsewhere`]: the workspace's files, and what was found for
+/// each attribute asked about since they last changed. A document's analysis asks only for the
+/// attributes no analysis has asked for yet, so a keystroke costs a lookup.
+#[derive(Default)]
+pub struct WorkspaceReleases {
+    files: Vec<PathBuf>,
+    asked: HashSet<String>,
+    found: ReleasesElsewhere,
+}
+
+impl WorkspaceReleases {
+    /// The workspace's files are these now (a scan listed them): what was found is forgotten.
+    pub fn set_files(&mut self, files: Vec<PathBuf>) {
+        self.files = files;
+        self.forget();
+    }
+
+    /// A file changed (saved, or changed on disk): what was found is forgotten.
+    pub fn forget(&mut self) {
+        self.asked.clear();
+        self.found = ReleasesElsewhere::default();
+    }
+
+    /// Settles the findings of the file at `path` against the rest of the workspace, as
+    /// `check` does: those whose attribute another file lets go of become strict, and are
+    /// dropped unless `strict`.
+    pub fn settle(&mut self, path: &Path, findings: &mut Vec<Finding>, strict: bool) {
+        let wanted: BTreeSet<String> = ReleasesElsewhere::wanted(findings.iter())
+            .into_iter()
+            .filter(|name| !self.asked.contains(name))
+            .collect();
+        if !wanted.is_empty() {
+            let more = ReleasesElsewhere::scan(
+                &self.files,
+                PathBuf::as_path,
+                |path| {
+                    read_source(&PythonFile {
+                        path: path.clone(),
+                        display: path.display().to_string(),
+                    })
+                    .ok()
+                },
+                &wanted,
+            );
+            for (name, sites) in more.found {
+                self.found.found.entry(name).or_default().extend(sites);
+            }
+            self.asked.extend(wanted);
+        }
+        findings.retain_mut(|finding| {
+            !self
+                .found
+                .settle(path, finding, |file| file.display().to_string())
+                || strict
+        });
     }
 }
