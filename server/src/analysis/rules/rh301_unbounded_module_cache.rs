@@ -91,6 +91,8 @@
 //! spell out (a few encodings, configured names) looks exactly like one keyed by request data,
 //! and only the reader can tell. Raise it with `severity = { RH301 = "warning" }`.
 
+use std::collections::HashMap;
+
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
@@ -152,6 +154,9 @@ enum Effect {
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
+    // `x.name` for each class-level container's name, found once: a test module with three
+    // hundred classes each holding `cases = [...]` would search the text once per class.
+    let mut attributes: HashMap<&str, Vec<Node>> = HashMap::new();
     for ModuleContainer {
         binding,
         target,
@@ -165,7 +170,10 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let mentions = if kind == ScopeKind::Module {
             module_mentions(context, target)
         } else {
-            class_mentions(context, scope, target)
+            let attributes = attributes
+                .entry(name)
+                .or_insert_with(|| context.attributes(name));
+            class_mentions(context, scope, target, attributes)
         };
         let Some(mentions) = mentions else {
             continue;
@@ -632,8 +640,8 @@ fn class_mentions<'t>(
     context: &Context<'t>,
     class: ScopeId,
     target: Node<'t>,
+    attributes: &[Node<'t>],
 ) -> Option<Vec<Mention<'t>>> {
-    let name = context.text_of(target);
     let root = context.tree.root_node();
     let mut mentions = Vec::new();
     let scope = context.scopes.scope(class);
@@ -643,7 +651,7 @@ fn class_mentions<'t>(
         .iter()
         .find(|s| s.occurrences.iter().any(|o| o.range == target.byte_range()))?;
     symbol_mentions(root, symbol, target, false, &mut mentions)?;
-    for attribute in context.attributes(name) {
+    for &attribute in attributes {
         mentions.push(Mention {
             node: attribute,
             adds_here: refers_to_class(context, attribute, class),

@@ -185,15 +185,20 @@ fn adds<'t>(
             continue;
         }
         let name_of_method = method_name(context, method.node);
-        if only_called_from_init(context, class, name_of_method) {
-            // A helper of `__init__` fills the container once, as the object is set up.
-            continue;
-        }
         let in_method = InMethod::new(classes, index, method);
+        // Asked once the method is seen adding: a text search per method and container is the
+        // rule's costliest step on files with large classes.
+        let mut helper_of_init = None;
         for store in classes.stores_in(method) {
             let Some(key) = added_to(context, &in_method, store, name) else {
                 continue;
             };
+            // A helper of `__init__` fills the container once, as the object is set up.
+            if *helper_of_init
+                .get_or_insert_with(|| only_called_from_init(context, class, name_of_method))
+            {
+                break;
+            }
             if is_keyed(container) && is_literal(key) || stores_none(store) {
                 continue;
             }

@@ -94,7 +94,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         .iter()
         .filter_map(|c| c.get("call"))
         .collect();
-    let registries = reg::local_registries(context);
+    let registries = reg::LocalRegistries::new(context);
     let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
     for &call in &calls {

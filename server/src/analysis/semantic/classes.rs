@@ -128,7 +128,7 @@ pub enum HoldKind {
 }
 
 /// Which values count as holding the instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Holding {
     /// Anything that keeps a strong reference to the instance (RH201).
     Any,
@@ -537,6 +537,13 @@ pub struct InMethod<'m, 'c, 't> {
     pub classes: &'m Classes<'c, 't>,
     pub class: usize,
     pub method: &'m Method<'t>,
+    /// What each local name holds, by name, kind of holding and depth left: a name bound many
+    /// times to values that read it again (`a = a + b` fifty times in a test) would otherwise be
+    /// followed once per path, exponentially in the depth.
+    names: std::cell::RefCell<HashMap<(String, Holding, usize), Option<Hold<'t>>>>,
+    /// Whether each local name reaches the instance, by name and depth left (see `names`: a
+    /// test method with a hundred `a.append(x)` would follow every store at every depth).
+    reaching: std::cell::RefCell<HashMap<(String, usize), bool>>,
 }
 
 impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
@@ -545,6 +552,8 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             classes,
             class,
             method,
+            names: std::cell::RefCell::default(),
+            reaching: std::cell::RefCell::default(),
         }
     }
 
@@ -629,29 +638,13 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 if self.binding_scope(self.scope_of(node), name) != Some(self.method.scope) {
                     return false;
                 }
-                let bindings = context.bindings(self.method.scope, name);
-                let bound_to_owned = !self.is_parameter(name)
-                    && !bindings.is_empty()
-                    && bindings.iter().all(|b| match b.value {
-                        Some(value) => self.reachable(value, depth - 1),
-                        None => {
-                            b.statement.kind() == "for_statement"
-                                && b.statement
-                                    .child_by_field_name("left")
-                                    .is_some_and(|left| left.id() == b.target.id())
-                                && b.statement
-                                    .child_by_field_name("right")
-                                    .is_some_and(|right| self.reachable(right, depth - 1))
-                        }
-                    });
-                bound_to_owned
-                    || self.classes.stores_in(self.method).any(|store| {
-                        store
-                            .values
-                            .iter()
-                            .any(|v| self.contains_name(*v, name, node.start_byte()))
-                            && self.reachable(store.object, depth - 1)
-                    })
+                let key = (name.to_string(), depth);
+                if let Some(&known) = self.reaching.borrow().get(&key) {
+                    return known;
+                }
+                let found = self.local_name_reachable(node, name, depth);
+                self.reaching.borrow_mut().insert(key, found);
+                found
             }
             "attribute" => {
                 let Some(object) = node.child_by_field_name("object") else {
@@ -686,6 +679,34 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 .is_some_and(|inner| self.reachable(inner, depth)),
             _ => false,
         }
+    }
+
+    /// [`InMethod::reachable`] for a name bound in the method itself.
+    fn local_name_reachable(&self, node: Node<'t>, name: &str, depth: usize) -> bool {
+        let context = self.context();
+        let bindings = context.bindings(self.method.scope, name);
+        let bound_to_owned = !self.is_parameter(name)
+            && !bindings.is_empty()
+            && bindings.iter().all(|b| match b.value {
+                Some(value) => self.reachable(value, depth - 1),
+                None => {
+                    b.statement.kind() == "for_statement"
+                        && b.statement
+                            .child_by_field_name("left")
+                            .is_some_and(|left| left.id() == b.target.id())
+                        && b.statement
+                            .child_by_field_name("right")
+                            .is_some_and(|right| self.reachable(right, depth - 1))
+                }
+            });
+        bound_to_owned
+            || self.classes.stores_in(self.method).any(|store| {
+                store
+                    .values
+                    .iter()
+                    .any(|v| self.contains_name(*v, name, node.start_byte()))
+                    && self.reachable(store.object, depth - 1)
+            })
     }
 
     /// The attributes of the instance through which it reaches `object` (`self.parser` for a
@@ -908,6 +929,25 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         if scope != self.method.scope {
             return None;
         }
+        let key = (name.to_string(), holding, depth);
+        if let Some(known) = self.names.borrow().get(&key) {
+            return known.clone().map(|hold| Hold { node, ..hold });
+        }
+        let found = self.local_name_holds(node, name, scope, holding, depth);
+        self.names.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    /// [`InMethod::name_holds`] for a name bound in the method itself.
+    fn local_name_holds(
+        &self,
+        node: Node<'t>,
+        name: &str,
+        scope: ScopeId,
+        holding: Holding,
+        depth: usize,
+    ) -> Option<Hold<'t>> {
+        let context = self.context();
         let bindings = context.bindings(scope, name);
         let defined = bindings
             .iter()

@@ -16,6 +16,7 @@
 //! modules and their signals, loggers from `logging.getLogger(...)`), and the unregistration
 //! names. The configured `registration-names` / `unregistration-names` extend the lists.
 
+use std::collections::HashSet;
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
@@ -453,9 +454,60 @@ const WEAK_WRAPPERS: &[&str] = &[
     "weakref.finalize",
 ];
 
+/// The registries this file defines ([`local_registries`]), found when a call first names one
+/// of the file's module-level functions or methods: most files never call one by a name that
+/// could be a registry, and finding them walks every function body.
+pub struct LocalRegistries<'c, 't> {
+    context: &'c Context<'t>,
+    names: HashSet<&'c str>,
+    found: std::sync::OnceLock<Vec<(&'t str, LocalRegistry<'t>)>>,
+}
+
+impl<'c, 't> LocalRegistries<'c, 't> {
+    pub fn new(context: &'c Context<'t>) -> LocalRegistries<'c, 't> {
+        let module = context.scopes.scope(ScopeId(0));
+        let mut names = HashSet::new();
+        for &child in &module.children {
+            let scope = context.scopes.scope(child);
+            match scope.kind {
+                ScopeKind::Function => {
+                    names.insert(scope.name.as_str());
+                }
+                ScopeKind::Class => names.extend(
+                    scope
+                        .children
+                        .iter()
+                        .map(|&c| context.scopes.scope(c))
+                        .filter(|c| c.kind == ScopeKind::Function)
+                        .map(|c| c.name.as_str()),
+                ),
+                _ => {}
+            }
+        }
+        LocalRegistries {
+            context,
+            names,
+            found: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The registries among the functions named `name`.
+    fn named(&self, name: &str) -> impl Iterator<Item = &LocalRegistry<'t>> {
+        let found: &[(&'t str, LocalRegistry<'t>)] = if self.names.contains(name) {
+            self.found.get_or_init(|| local_registries(self.context))
+        } else {
+            &[]
+        };
+        found
+            .iter()
+            .filter(move |(n, _)| *n == name)
+            .map(|(_, r)| r)
+    }
+}
+
 /// The registries this file defines, by function name: module-level functions and methods of
 /// module-level classes that add a parameter to a module-level container or to `self.name`.
-pub fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t>)> {
+fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t>)> {
     let mut found = Vec::new();
     let module = context.scopes.scope(ScopeId(0));
     let mut functions: Vec<(ScopeId, bool)> = Vec::new();
@@ -657,16 +709,15 @@ fn weak_container(context: &Context, container: Node) -> bool {
 pub fn local_registration<'t>(
     context: &Context<'t>,
     call: Node<'t>,
-    registries: &[(&'t str, LocalRegistry<'t>)],
+    registries: &LocalRegistries<'_, 't>,
 ) -> Option<(Registration<'t>, LocalRegistry<'t>)> {
     let function = call.child_by_field_name("function")?;
     let arguments = call.child_by_field_name("arguments")?;
     let method = last_name(context, function)?;
     let is_method = function.kind() == "attribute";
     let matching: Vec<&LocalRegistry> = registries
-        .iter()
-        .filter(|(name, r)| *name == method && r.method == is_method)
-        .map(|(_, r)| r)
+        .named(method)
+        .filter(|r| r.method == is_method)
         .collect();
     let first = **matching.first()?;
     Some((

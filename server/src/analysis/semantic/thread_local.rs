@@ -773,12 +773,25 @@ pub struct SetAfterCleanup<'t> {
 /// LocalManager([local, ...])`, `release_local(local)`, `local.__release_local__()`.
 pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>> {
     let mut found = Vec::new();
-    let mut stack = vec![context.tree.root_node()];
-    while let Some(node) = stack.pop() {
-        stack.extend(named_children(node));
-        if node.kind() != "call" {
-            continue;
-        }
+    // The calls are found by their names in the text: walking every node of a file that only
+    // says "cleanup" in a comment would cost more than the rest of the rule.
+    let calls = ["cleanup", "release_local", "__release_local__"]
+        .into_iter()
+        .flat_map(|name| context.identifiers(name))
+        .filter_map(|identifier| {
+            let parent = identifier.parent()?;
+            let function = match parent.kind() {
+                "attribute" => parent,
+                _ => identifier,
+            };
+            function.parent().filter(|call| {
+                call.kind() == "call"
+                    && call
+                        .child_by_field_name("function")
+                        .is_some_and(|f| f.id() == function.id())
+            })
+        });
+    for node in calls {
         let locals = cleaned_locals(context, node);
         if locals.is_empty() {
             continue;
@@ -882,5 +895,23 @@ fn cleaned_locals<'t>(context: &Context<'t>, call: Node<'t>) -> Vec<&'t str> {
                 .collect()
         }
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The query filters pool submissions by method name in tree-sitter, before any capture is
+    /// stored: its list must be [`super::SUBMITTING_METHODS`] and the two event-loop methods.
+    #[test]
+    fn the_query_names_the_submitting_methods() {
+        let query = include_str!("../../../../queries/thread_locals.scm");
+        let start = query.find("(#any-of? @pool_method").expect("the predicate");
+        let end = start + query[start..].find(')').expect("its end");
+        let mut listed: Vec<&str> = query[start..end].split('"').skip(1).step_by(2).collect();
+        let mut expected: Vec<&str> = super::SUBMITTING_METHODS.to_vec();
+        expected.extend(["run_in_executor", "to_thread"]);
+        listed.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(listed, expected);
     }
 }

@@ -17,11 +17,11 @@ use crate::analysis::semantic::classes::{
 /// `self.x()` itself, as `unittest` calls `setUp`), and the instance can be weakly referenced. Inside its own methods the instance
 /// is alive, so the weak method always resolves there; what changes is a copy or pickle of the
 /// instance, and any caller the file does not show.
-pub(super) fn weak_method_fix(
-    analysis: &InMethod,
-    store: &Store,
-    value: Node,
-    hold: &Hold,
+pub(super) fn weak_method_fix<'t>(
+    analysis: &InMethod<'_, '_, 't>,
+    store: &Store<'t>,
+    value: Node<'t>,
+    hold: &Hold<'t>,
 ) -> Option<Fix> {
     let classes = analysis.classes;
     let context = classes.context;
