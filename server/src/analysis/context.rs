@@ -20,6 +20,30 @@ pub struct Context<'a> {
     pub matches: &'a Matches<'a>,
 }
 
+/// Builds everything a [`Context`] refers to for one file (scope model, query matches, line
+/// index, imports) and runs `work` on it: for callers that analyse a whole file outside
+/// `analysis::check` (a question about other modules, tests, the profiling example).
+pub fn with_context<R>(
+    text: &str,
+    tree: &Tree,
+    settings: &Settings,
+    work: impl FnOnce(&Context) -> R,
+) -> R {
+    let scopes = ScopeTree::new(text, tree);
+    let matches = Matches::new(tree.root_node(), text);
+    let lines = LineIndex::new(text);
+    let imports = Imports::new(text, &matches);
+    work(&Context {
+        text,
+        tree,
+        scopes: &scopes,
+        lines: &lines,
+        imports: &imports,
+        settings,
+        matches: &matches,
+    })
+}
+
 impl<'a> Context<'a> {
     /// The query matches of one pattern family.
     pub fn matches(&self, family: Family) -> &'a [Captures<'a>] {
@@ -226,20 +250,13 @@ mod tests {
     fn bindings_and_scopes() {
         let text = "big = [0] * 10\ndef f(p=big):\n    a = b = p\n    for c in a: pass\n    s = [x for x in a.items() if x]\n    return lambda: a\n";
         let tree = parse(text);
-        let scopes = ScopeTree::new(text, &tree);
-        let lines = LineIndex::new(text);
-        let matches = Matches::new(tree.root_node(), text);
-        let imports = Imports::new(text, &matches);
-        let settings = Settings::default();
-        let context = Context {
-            text,
-            tree: &tree,
-            scopes: &scopes,
-            lines: &lines,
-            imports: &imports,
-            settings: &settings,
-            matches: &matches,
-        };
+        with_context(text, &tree, &Settings::default(), |context| {
+            bindings_and_scopes_in(text, context)
+        });
+    }
+
+    fn bindings_and_scopes_in(text: &str, context: &Context) {
+        let scopes = context.scopes;
         let module = context.bindings(ScopeId(0), "big");
         assert_eq!(module.len(), 1);
         assert_eq!(context.text_of(module[0].value.unwrap()), "[0] * 10");

@@ -49,30 +49,16 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
 /// What a whole-project caller asks of the other modules for a finding's
 /// [`Finding::release_elsewhere`].
 pub fn released_attributes(text: &str, tree: &Tree, names: &[&str]) -> Vec<(String, String)> {
-    let (scopes, matches, lines) = (
-        ScopeTree::new(text, tree),
-        queries::Matches::new(tree.root_node(), text),
-        LineIndex::new(text),
-    );
-    let imports = Imports::new(text, &matches);
-    let settings = Settings::default();
-    let context = Context {
-        text,
-        tree,
-        scopes: &scopes,
-        lines: &lines,
-        imports: &imports,
-        settings: &settings,
-        matches: &matches,
-    };
-    let releases = semantic::release::Releases::new(&context);
-    names
-        .iter()
-        .filter_map(|&name| {
-            let release = releases.of_attribute(name).into_iter().next()?;
-            Some((name.to_string(), release.describe(&context)))
-        })
-        .collect()
+    context::with_context(text, tree, &Settings::default(), |context| {
+        let releases = semantic::release::Releases::new(context);
+        names
+            .iter()
+            .filter_map(|&name| {
+                let release = releases.of_attribute(name).into_iter().next()?;
+                Some((name.to_string(), release.describe(context)))
+            })
+            .collect()
+    })
 }
 
 /// What the analysis of one version of a document keeps for the next version's: the scope
