@@ -242,9 +242,7 @@ fn innermost_value(mut right: Node) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::imports::Imports;
     use crate::analysis::parse::parse;
-    use crate::analysis::queries::Matches;
 
     #[test]
     fn bindings_and_scopes() {
