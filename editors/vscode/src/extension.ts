@@ -1,11 +1,16 @@
 // The VS Code side: finds `refhound`, starts `refhound server` for Python documents, hands it
 // the settings, and offers "refhound: Restart Server" and "refhound: Show Output".
+//
+// Nothing on the start path waits for the user: a notification is shown and its answer handled
+// apart, so a restart (trust granted, a setting changed, another Python environment selected,
+// the command) never queues behind a notification nobody has closed.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { findBinary, Host } from './binary';
+import { findBinary, Host, Lookup } from './binary';
+import { onPythonEnvironmentChange, selectedPythonEnvironment } from './python';
 import { configurationAnswer, serverSettings } from './settings';
 
 const SECTION = 'refhound';
@@ -45,10 +50,19 @@ export function activate(context: vscode.ExtensionContext): void {
                 void restart(context);
             }
         }),
-        // `refhound.path` counts only in a trusted workspace.
+        // `refhound.path` and the Python environment count only in a trusted workspace.
         vscode.workspace.onDidGrantWorkspaceTrust(() => void restart(context)),
     );
     void restart(context);
+    void onPythonEnvironmentChange(() => void restart(context), log).then((subscription) => {
+        if (subscription !== undefined) {
+            context.subscriptions.push(subscription);
+        }
+    });
+}
+
+function log(line: string): void {
+    output?.appendLine(line);
 }
 
 export function deactivate(): Thenable<void> | undefined {
@@ -78,12 +92,19 @@ async function stop(): Promise<void> {
 
 async function start(context: vscode.ExtensionContext): Promise<void> {
     const configuration = vscode.workspace.getConfiguration(SECTION);
+    const configuredPath = configuration.get<string | null>('path');
+    const trusted = vscode.workspace.isTrusted;
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    // A trusted `refhound.path` wins: the Python extension need not be asked then.
+    const pythonEnvironment =
+        trusted && configuredPath?.trim() ? undefined : await selectedPythonEnvironment(folder, log);
     const lookup = findBinary(
         {
-            configuredPath: configuration.get<string | null>('path'),
-            trusted: vscode.workspace.isTrusted,
+            configuredPath,
+            trusted,
             extensionPath: context.extensionPath,
-            workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+            workspaceFolder: folder?.uri.fsPath,
+            pythonEnvironment,
         },
         nodeHost,
     );
@@ -92,15 +113,10 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     }
     if (!lookup.found) {
         output?.appendLine(lookup.message);
-        const choice = await vscode.window.showErrorMessage(lookup.message, 'Open Settings', 'Show Output');
-        if (choice === 'Open Settings') {
-            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.path`);
-        } else if (choice === 'Show Output') {
-            output?.show(true);
-        }
+        notifyNotFound(lookup);
         return;
     }
-    output?.appendLine(`refhound: starting ${lookup.path} server (from ${lookup.source})`);
+    output?.appendLine(`refhound: starting ${lookup.path} server (from ${SOURCES[lookup.source]})`);
 
     // No `transport`: with one, vscode-languageclient appends `--stdio` to the arguments.
     const serverOptions: ServerOptions = { command: lookup.path, args: ['server'] };
@@ -136,4 +152,34 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
         output?.appendLine(message);
         void vscode.window.showErrorMessage(message);
     }
+}
+
+const SOURCES: Record<Extract<Lookup, { found: true }>['source'], string> = {
+    setting: 'the refhound.path setting',
+    python: 'the selected Python environment',
+    bundled: 'the extension',
+    PATH: 'PATH',
+};
+
+/**
+ * Shows why no server was started, with the button that fixes it. Not awaited: the answer is
+ * handled whenever the user gives one, and the start path goes on at once.
+ */
+function notifyNotFound(lookup: Extract<Lookup, { found: false }>): void {
+    const actions: Record<string, () => Thenable<unknown> | void> =
+        lookup.reason === 'untrusted'
+            ? {
+                  'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
+                  'Show Output': () => output?.show(true),
+              }
+            : {
+                  'Open Settings': () =>
+                      vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.path`),
+                  'Show Output': () => output?.show(true),
+              };
+    void vscode.window.showErrorMessage(lookup.message, ...Object.keys(actions)).then((choice) => {
+        if (choice !== undefined) {
+            void actions[choice]?.();
+        }
+    });
 }
