@@ -120,7 +120,8 @@ export function searchPath(name: string, host: Host): string | undefined {
  * Where `pip install refhound` puts the executable in a Python environment: the directory of its
  * interpreter (a virtual environment's `bin/`, or `Scripts\` on Windows), then the scripts
  * directory of `sys.prefix` and of the environment folder (`bin/`; `Scripts\` on Windows, where
- * a base or conda interpreter sits at the prefix's top). Existing or not; duplicates dropped.
+ * a base or conda interpreter sits at the prefix's top). Existing or not; relative paths and
+ * duplicates dropped.
  */
 export function pythonScriptDirectories(environment: PythonEnvironment, platform: string): string[] {
     const p = pathModule(platform);
@@ -135,7 +136,11 @@ export function pythonScriptDirectories(environment: PythonEnvironment, platform
         }
     }
     const seen = new Set<string>();
+    // A bare `python` (nothing selected) names no directory: never look relative to the cwd.
     return directories.filter((directory) => {
+        if (!p.isAbsolute(directory)) {
+            return false;
+        }
         const key = platform === 'win32' ? directory.toLowerCase() : directory;
         if (seen.has(key)) {
             return false;

@@ -170,6 +170,8 @@ test('script directories of a Python environment: venv, base interpreter, conda,
     );
     // Only a folder known (the extension could not resolve the environment).
     assert.deepEqual(pythonScriptDirectories({ folder: '/envs/x' }, 'linux'), ['/envs/x/bin']);
+    // Nothing selected: the bare name is no place to look in.
+    assert.deepEqual(pythonScriptDirectories({ executable: 'python', folder: 'python' }, 'linux'), []);
 });
 
 test('the environment\'s refhound is found in its scripts directory', () => {
