@@ -234,8 +234,8 @@ class VsCode {
     }
 
     /**
-     * The Problems panel's rows as "file:line RHxxx", for refhound's markers: the panel is
-     * maximised and scrolled so that every row of its (virtual) list is read once.
+     * The Problems panel's refhound rows as "file:line RHxxx", sorted: the panel is scrolled
+     * from the top so that every row of its (virtual) list is read.
      */
     async problems() {
         const page = this.page;
@@ -245,25 +245,34 @@ class VsCode {
         const rows = new Map();
         let seen = -1;
         await tree.hover();
+        await page.mouse.wheel(0, -100_000);
+        await sleep(100);
         for (let round = 0; round < 200 && rows.size !== seen; round++) {
             seen = rows.size;
+            // A file row has a resource label; a marker row its source, code and [Ln, Col]; a
+            // related-information row has a line but no code.
             const visible = await tree.locator('.monaco-list-row').evaluateAll((elements) =>
-                elements.map((e) => [Number(e.getAttribute('data-index')), e.textContent ?? '', e.querySelector('.file-icon, .resource-label, .label-name') !== null && !/\[Ln \d+/.test(e.textContent ?? '')]),
+                elements.map((e) => ({
+                    index: Number(e.getAttribute('data-index')),
+                    file: e.querySelector('.marker-line') ? undefined : e.querySelector('.label-name')?.textContent,
+                    source: e.querySelector('.marker-source')?.textContent,
+                    code: e.querySelector('.marker-code')?.textContent,
+                    line: /\[Ln (\d+)/.exec(e.querySelector('.marker-line')?.textContent ?? '')?.[1],
+                })),
             );
-            for (const [index, text, isFile] of visible) {
-                rows.set(index, { text, isFile });
+            for (const row of visible) {
+                rows.set(row.index, row);
             }
             await page.mouse.wheel(0, 300);
             await sleep(100);
         }
         const findings = [];
         let file = '?';
-        for (const [, { text, isFile }] of [...rows.entries()].sort((a, b) => a[0] - b[0])) {
-            const marker = /refhound\(?\s*(RH\d{3})\)?.*\[Ln (\d+), Col \d+\]/.exec(text);
-            if (marker) {
-                findings.push(`${file}:${marker[2]} ${marker[1]}`);
-            } else if (isFile) {
-                file = /^\s*([\w.-]+\.py)/.exec(text)?.[1] ?? text.trim();
+        for (const [, row] of [...rows.entries()].sort((a, b) => a[0] - b[0])) {
+            if (row.file) {
+                file = row.file;
+            } else if (row.source === 'refhound' && row.code && row.line) {
+                findings.push(`${file}:${row.line} ${row.code}`);
             }
         }
         return findings.sort();
@@ -282,7 +291,8 @@ class VsCode {
         await this.command('refhound: Show Output');
         const lines = this.page.locator('.output-view .view-lines, .panel .output .view-lines').first();
         await lines.waitFor({ timeout: WAIT });
-        return lines.innerText();
+        // The editor renders spaces as no-break spaces.
+        return (await lines.innerText()).replace(/\u00a0/g, ' ');
     }
 }
 
@@ -315,10 +325,10 @@ async function trustStartsServer(vs) {
     await vs.command('Workspaces: Manage Workspace Trust');
     const trust = vs.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
     await trust.waitFor({ timeout: WAIT });
+    const title = vs.page.locator('.workspace-trust-editor .workspace-trust-title').first();
+    const untrustedTitle = await title.innerText();
     await trust.click();
-    await vs.until('the folder trusted', () =>
-        vs.page.locator('.workspace-trust-editor .workspace-trust-title').innerText().then((t) => /trusted/i.test(t) && !/restricted/i.test(t)),
-    );
+    await vs.until('the trust editor saying the folder is trusted', async () => (await title.innerText()) !== untrustedTitle);
     // The notification about trust is still there: nobody closed it.
     const toasts = await vs.toasts();
     assert(toasts.some((t) => t.message === vs.untrustedMessage), 'the notification was closed: this check needs it open');
@@ -345,7 +355,7 @@ async function hoverCaptures(vs) {
     await vs.goTo(line, lines[line - 1].indexOf('formatter') + 2);
     await vs.command('Show or Focus Hover');
     const hover = await vs.until('a hover', async () => {
-        const text = await vs.page.locator('.monaco-hover-content').first().innerText();
+        const text = (await vs.page.locator('.monaco-hover-content').allInnerTexts()).join('\n');
         return text.includes('captures') ? text : undefined;
     });
     // "`make_formatter.<locals>.formatter` captures (`co_freevars`):" then one item per name,
@@ -431,10 +441,12 @@ async function pythonEnvironment(vs) {
     settings['python.defaultInterpreterPath'] = path.join(VENV, 'bin', 'python');
     writeSettings(settings);
     const venvRefhound = path.join(VENV, 'bin', 'refhound');
-    await vs.until(`a server started from ${venvRefhound}`, () => {
-        const running = serverExecutables();
+    // Only ours: other refhound servers may run on the machine.
+    let running = [];
+    await vs.until(`a server started from ${venvRefhound}, the one from refhound.path stopped`, () => {
+        running = serverExecutables().filter((exe) => exe === venvRefhound || exe === BIN);
         return running.length === 1 && running[0] === venvRefhound;
-    });
+    }).catch((error) => fail(`${error.message}; running: [${running.join(', ')}]`));
     const output = await vs.until('the refhound output naming the Python environment', async () => {
         const text = await vs.refhoundOutput();
         return text.includes(`starting ${venvRefhound} server (from the selected Python environment)`) ? text : undefined;
