@@ -323,12 +323,12 @@ async function untrustedNotification(vs) {
 //    1: the start path used to wait for the notification to be closed).
 async function trustStartsServer(vs) {
     await vs.command('Workspaces: Manage Workspace Trust');
-    const trust = vs.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
+    // The trust editor's buttons: "Trust", then "Trust Parent".
+    const trust = vs.page.locator('.workspace-trust-editor.untrusted .workspace-trust-buttons .monaco-button').first();
     await trust.waitFor({ timeout: WAIT });
-    const title = vs.page.locator('.workspace-trust-editor .workspace-trust-title').first();
-    const untrustedTitle = await title.innerText();
+    assert(/^Trust/.test(await trust.innerText()), `the trust editor's first button is "${await trust.innerText()}"`);
     await trust.click();
-    await vs.until('the trust editor saying the folder is trusted', async () => (await title.innerText()) !== untrustedTitle);
+    await vs.page.locator('.workspace-trust-editor.trusted').waitFor({ timeout: WAIT });
     // The notification about trust is still there: nobody closed it.
     const toasts = await vs.toasts();
     assert(toasts.some((t) => t.message === vs.untrustedMessage), 'the notification was closed: this check needs it open');
