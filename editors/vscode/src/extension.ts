@@ -17,8 +17,16 @@ const SECTION = 'refhound';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
-// Restarts are serialised: a second one waits for the first.
+// Restarts are serialised: a second one waits for the first. Requests made while one is queued
+// and not yet begun join it (trust granted also changes `refhound.path`'s effective value).
 let pending: Promise<void> = Promise.resolve();
+let queued = false;
+// What the last restart looked up with: `refhound.path` and the trust it was read under.
+let startedFor: string | undefined;
+
+function lookupKey(): string {
+    return JSON.stringify([vscode.workspace.getConfiguration(SECTION).get('path') ?? null, vscode.workspace.isTrusted]);
+}
 
 const nodeHost: Host = {
     platform: process.platform,
@@ -45,13 +53,19 @@ export function activate(context: vscode.ExtensionContext): void {
         output,
         vscode.commands.registerCommand('refhound.restartServer', () => restart(context)),
         vscode.commands.registerCommand('refhound.showOutput', () => output?.show(true)),
+        // Granting trust changes what the lookup may use, and also reports `refhound.path` as
+        // changed: whichever event comes first restarts, once.
         vscode.workspace.onDidChangeConfiguration((event) => {
-            if (event.affectsConfiguration(`${SECTION}.path`)) {
+            if (event.affectsConfiguration(`${SECTION}.path`) && lookupKey() !== startedFor) {
                 void restart(context);
             }
         }),
         // `refhound.path` and the Python environment count only in a trusted workspace.
-        vscode.workspace.onDidGrantWorkspaceTrust(() => void restart(context)),
+        vscode.workspace.onDidGrantWorkspaceTrust(() => {
+            if (lookupKey() !== startedFor) {
+                void restart(context);
+            }
+        }),
     );
     void restart(context);
     void onPythonEnvironmentChange(() => void restart(context), log).then((subscription) => {
@@ -70,7 +84,13 @@ export function deactivate(): Thenable<void> | undefined {
 }
 
 function restart(context: vscode.ExtensionContext): Promise<void> {
+    if (queued) {
+        return pending;
+    }
+    queued = true;
     pending = pending.then(async () => {
+        queued = false;
+        startedFor = lookupKey();
         await stop();
         await start(context);
     });
