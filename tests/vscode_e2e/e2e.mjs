@@ -478,7 +478,7 @@ async function pythonEnvironment(vs) {
 
 // The checks, in order. The inlay hints of a closure's captures (issue 15, item 9) go after
 // `hover-captures`, once the server has them: turn `refhound.inlayHints` on with
-// writeSettings('user', { ...readSettings('user'), 'refhound.inlayHints': true }), open reports.py, and wait
+// writeSettings('remote', { ...readSettings('remote'), 'refhound.inlayHints': true }), open reports.py, and wait
 // for `.monaco-editor .inlay-hint-part`s (or the `[class*="dyn-rule"]` inlay spans) on the
 // `def formatter(value)` line reading `captures(dataset)`.
 const CHECKS = [
