@@ -2,7 +2,7 @@
 # The VS Code extension (editors/vscode): installs its pinned node modules (npm ci, from the
 # npm registry, cached under target/), type-checks, lints, bundles, runs its unit tests and
 # the settings contract against the real `refhound server`, packages the .vsix and checks
-# what is in it. VS Code itself is not run (it is not in a package registry).
+# what is in it. VS Code itself runs the .vsix in tests/vscode_e2e/run.sh (code-server).
 #
 # Usage: tests/editors_vscode.sh [REFHOUND_BIN]   (default: target/release/refhound)
 set -euo pipefail
