@@ -915,3 +915,216 @@ fn a_release_in_another_workspace_module_is_seen() {
         );
     });
 }
+
+/// The code actions for `range` as an editor asks for them: with the diagnostics under the
+/// cursor, `only` (the kinds it filters by, if any) and why it asks.
+async fn code_actions_asked(
+    client: &Client,
+    uri: &Uri,
+    range: Range,
+    diagnostics: &[Diagnostic],
+    only: Option<Vec<CodeActionKind>>,
+    trigger_kind: Option<CodeActionTriggerKind>,
+) -> Vec<CodeAction> {
+    client
+        .request::<CodeActionRequest>(CodeActionParams {
+            text_document: TextDocumentIdentifier::new(uri.clone()),
+            range,
+            context: CodeActionContext {
+                diagnostics: diagnostics.to_vec(),
+                only,
+                trigger_kind,
+            },
+            work_done_progress_params: WorkDoneProgressParams::default(),
+            partial_result_params: PartialResultParams::default(),
+        })
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|action| match action {
+            CodeActionOrCommand::CodeAction(action) => action,
+            other => panic!("a code action, not {other:?}"),
+        })
+        .collect()
+}
+
+/// The code-action capabilities Helix 25.07 announces: edits resolved lazily.
+fn helix_capabilities() -> ClientCapabilities {
+    let mut capabilities = support::utf8_capabilities();
+    capabilities
+        .text_document
+        .get_or_insert_default()
+        .code_action = Some(CodeActionClientCapabilities {
+        is_preferred_support: Some(true),
+        disabled_support: Some(true),
+        data_support: Some(true),
+        resolve_support: Some(CodeActionCapabilityResolveSupport {
+            properties: vec!["edit".to_string(), "command".to_string()],
+        }),
+        ..CodeActionClientCapabilities::default()
+    });
+    capabilities
+}
+
+/// Issue 15, item 4: Helix's `space a` asks with no kind (`only` absent) and `triggerKind`
+/// Invoked, as Neovim's `vim.lsp.buf.code_action()` does; fix-all is among what it gets, after
+/// the quick fixes, and applies every safe fix. Requests that filter by another kind, and those
+/// a client makes on its own as the cursor moves (a lightbulb's), do not get it; nor does a
+/// document with nothing to fix.
+#[test]
+fn helix_gets_fix_all_when_it_asks_for_actions_without_a_kind() {
+    run(async {
+        let mut client = Client::start();
+        client.initialize(helix_capabilities(), None).await;
+        let uri = support::uri("helix/debug.py");
+        let source = two_debug_calls();
+        open(&client, &uri, &source, 1);
+        let diagnostics = client.diagnostics(&uri, 1).await;
+        assert_eq!(codes(&diagnostics), ["RH601", "RH601"]);
+        let invoked = Some(CodeActionTriggerKind::INVOKED);
+        let first = diagnostics[0].range;
+
+        // On a finding: its fix, its ignore action, then fix-all.
+        let actions =
+            code_actions_asked(&client, &uri, first, &diagnostics[..1], None, invoked).await;
+        let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Remove the `gc.set_debug(...)` call",
+                "Ignore RH601 on this line",
+                "Fix all safe refhound findings"
+            ]
+        );
+        let fix_all = actions.last().unwrap().clone();
+        assert_eq!(
+            fix_all.kind,
+            Some(CodeActionKind::new("source.fixAll.refhound"))
+        );
+        // Helix resolves the edit of the action picked, and applies it.
+        assert!(fix_all.edit.is_none());
+        let resolved = client
+            .request::<CodeActionResolveRequest>(fix_all)
+            .await
+            .expect("fix-all resolves");
+        let (_, edits) = edits_of(&CodeActionOrCommand::CodeAction(resolved), &uri);
+        let fixed = text::apply_edits(&source, &edits, client.encoding);
+        assert!(!fixed.contains("DEBUG_SAVEALL") && !fixed.contains("DEBUG_LEAK"));
+        assert!(fixed.contains("return 2"));
+        assert!(compiles(&fixed), "{fixed}");
+
+        // Away from any finding: fix-all alone.
+        let nowhere = Range::new(Position::new(0, 0), Position::new(0, 0));
+        let actions = code_actions_asked(&client, &uri, nowhere, &[], None, invoked).await;
+        let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Fix all safe refhound findings"]);
+
+        // A lightbulb's request, or one from a client that does not say why it asks: the
+        // finding's actions only.
+        for trigger in [Some(CodeActionTriggerKind::AUTOMATIC), None] {
+            let actions =
+                code_actions_asked(&client, &uri, first, &diagnostics[..1], None, trigger).await;
+            assert!(
+                actions
+                    .iter()
+                    .all(|a| a.kind == Some(CodeActionKind::QUICKFIX)),
+                "{trigger:?}: {actions:?}"
+            );
+            assert_eq!(actions.len(), 2, "{trigger:?}");
+        }
+        // Filtered by kind: quick fixes only, or fix-all only (VS Code on save).
+        let quick_fixes = Some(vec![CodeActionKind::QUICKFIX]);
+        let actions = code_actions_asked(
+            &client,
+            &uri,
+            first,
+            &diagnostics[..1],
+            quick_fixes,
+            invoked,
+        )
+        .await;
+        assert!(
+            actions
+                .iter()
+                .all(|a| a.kind == Some(CodeActionKind::QUICKFIX))
+        );
+        let on_save = Some(vec![CodeActionKind::SOURCE_FIX_ALL]);
+        let actions = code_actions_asked(
+            &client,
+            &uri,
+            nowhere,
+            &[],
+            on_save,
+            Some(CodeActionTriggerKind::AUTOMATIC),
+        )
+        .await;
+        let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Fix all safe refhound findings"]);
+
+        // Nothing to fix: nothing offered.
+        let clean = support::uri("helix/clean.py");
+        open(&client, &clean, "import gc\n\nx = gc.collect()\n", 1);
+        assert!(client.diagnostics(&clean, 1).await.is_empty());
+        assert!(
+            code_actions_asked(&client, &clean, nowhere, &[], None, invoked)
+                .await
+                .is_empty()
+        );
+    });
+}
+
+/// Waits for the findings of the closed demo modules under `root` that have some, pushed by the
+/// workspace scan (version `None`).
+async fn closed_files_pushed(client: &mut Client, root: &Path) {
+    for name in ["debug.py", "reports.py", "tree.py", "workers.py"] {
+        let uri = file_uri(&root.join("leaky_service").join(name));
+        let pushed = client
+            .notification::<PublishDiagnostics>(|p| p.uri == uri && p.version.is_none())
+            .await;
+        assert!(!pushed.diagnostics.is_empty(), "{name}");
+    }
+}
+
+/// Issue 15, item 5: a client that names no workspace directory (no workspace folders, no
+/// `rootUri`, no `rootPath`) gets the project of the first document it opens scanned: the
+/// nearest directory above it with a project marker (here `pyproject.toml`).
+#[test]
+fn a_client_naming_no_workspace_gets_the_first_documents_project_scanned() {
+    run(async {
+        let root = workspace("no-root");
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"demo\"\n").unwrap();
+        let mut client = Client::start();
+        client.initialize(ClientCapabilities::default(), None).await;
+        let events = file_uri(&root.join("leaky_service/events.py"));
+        open(&client, &events, &demo("events.py"), 1);
+        assert_eq!(
+            codes(&client.diagnostics(&events, 1).await),
+            ["RH301", "RH501", "RH101"]
+        );
+        closed_files_pushed(&mut client, &root).await;
+    });
+}
+
+/// Issue 15, item 5: what Helix sends when none of Python's root markers is found (its
+/// workspace is a git checkout): empty workspace folders, no `rootUri`, its workspace as
+/// `rootPath`. The scan runs on that directory, with no document opened.
+#[test]
+#[allow(deprecated)]
+fn helix_without_a_python_root_marker_gets_its_workspace_scanned() {
+    run(async {
+        let root = workspace("helix-root-path");
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        let mut client = Client::start();
+        client
+            .initialize_with(InitializeParams {
+                capabilities: helix_capabilities(),
+                workspace_folders: Some(Vec::new()),
+                root_uri: None,
+                root_path: Some(root.to_string_lossy().into_owned()),
+                ..InitializeParams::default()
+            })
+            .await;
+        closed_files_pushed(&mut client, &root).await;
+    });
+}

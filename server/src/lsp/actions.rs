@@ -1,5 +1,6 @@
 //! Code actions: for each refhound diagnostic in range, the rule's fixes (carried in the
-//! diagnostic's `data`, so nothing is analysed again) and "Ignore RHxxx on this line"; on request,
+//! diagnostic's `data`, so nothing is analysed again) and "Ignore RHxxx on this line"; when the
+//! request names its kind or the user asked for the actions (see [`fix_all_wanted`]),
 //! `source.fixAll.refhound`, which applies every safe fix of the document at once. A fix that
 //! would remove or rename a module-level name another module of the workspace uses is not
 //! offered; its finding stays reported.
@@ -74,8 +75,7 @@ pub async fn code_actions(
     } else {
         Vec::new()
     };
-    // Only on request: editors ask for it on save (`source.fixAll`), not on every cursor move.
-    let fix_all = if params.context.only.is_some() && wanted(&FIX_ALL) {
+    let fix_all = if fix_all_wanted(&params.context) && wanted(&FIX_ALL) {
         let (analysis, _) = state.analysis(&uri).await?;
         analysis.filter(|a| !a.fix_all.is_empty())
     } else {
@@ -159,6 +159,21 @@ pub async fn code_actions(
         CodeActionOrCommand::CodeAction(action)
     });
     Ok(Some(actions.collect()))
+}
+
+/// Whether a code-action request is one to offer fix-all to (when the document has safe fixes):
+/// - the client names its kind (`only: ["source.fixAll"]`, `["source"]`): VS Code's
+///   `editor.codeActionsOnSave`, Neovim's `vim.lsp.buf.code_action({ context = { only = ... } })`;
+/// - the user asked for the actions without naming a kind (`only` absent, `triggerKind`
+///   `Invoked`): Helix's `space a`, Neovim's `vim.lsp.buf.code_action()`, VS Code's `Ctrl+.`
+///   (which leaves source actions out of its menu itself).
+///
+/// Not to requests a client makes on its own as the cursor moves (`triggerKind` `Automatic`, or
+/// absent, as before LSP 3.17): those feed a lightbulb, where a document-wide action would light
+/// every line of a file with one safe fix (VS Code drops source actions from its lightbulb, so
+/// they would only cost the work of computing fix-all on every move).
+fn fix_all_wanted(context: &CodeActionContext) -> bool {
+    context.only.is_some() || context.trigger_kind == Some(CodeActionTriggerKind::INVOKED)
 }
 
 /// What may be offered of a document's fixes: for each of `fixes` (one fix's edits each),

@@ -495,7 +495,8 @@ impl LanguageServer for Backend {
             .state
             .roots
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = workspace::roots(&params);
+            .unwrap_or_else(PoisonError::into_inner) =
+            workspace::roots(&params, workspace::home().as_deref());
         if let Some(options) = &params.initialization_options {
             let problems = self.state.settings.set_editor(options);
             self.state
@@ -575,6 +576,8 @@ impl LanguageServer for Backend {
             document.uri.clone(),
             Document::new(&document.text, document.version),
         );
+        // A client that named no workspace directory: the document's project becomes it.
+        workspace::opened(&self.client, &self.state, &document.uri);
         self.publish(document.uri);
     }
 

@@ -1,5 +1,6 @@
 //! The workspace scan: after start (and after settings change), every Python file of the
-//! workspace folders is analysed in the background, as `refhound check` would find them
+//! workspace folders (for a client that names none, of the first opened document's project) is
+//! analysed in the background, as `refhound check` would find them
 //! (`.gitignore` honoured, installed packages skipped), with work-done progress. Findings of
 //! closed files are pushed, or served to `workspace/diagnostic` for clients that pull. An open
 //! document always wins over its file on disk.
@@ -46,17 +47,96 @@ impl Scans {
     }
 }
 
-/// The workspace folders of `initialize`, else its root (which older clients send alone).
+/// The workspace folders of `initialize`, else its `rootUri`, else its `rootPath` (older
+/// clients send a root alone; Helix sends only `rootPath`, its own workspace, when it finds
+/// none of the language's root markers). A root alone that is the home directory `home` or
+/// above it is not taken (Helix names `~` when started there): it would scan every Python file
+/// the user has. Empty when the client names no directory: the project of the first document
+/// opened is scanned then (see [`opened`]).
 #[allow(deprecated)]
-pub fn roots(params: &InitializeParams) -> Vec<PathBuf> {
-    let uris: Vec<&Uri> = match &params.workspace_folders {
-        Some(folders) if !folders.is_empty() => folders.iter().map(|f| &f.uri).collect(),
-        _ => params.root_uri.iter().collect(),
+pub fn roots(params: &InitializeParams, home: Option<&Path>) -> Vec<PathBuf> {
+    let path_of = |uri: &Uri| uri.to_file_path().map(|p| p.into_owned());
+    let paths: Vec<PathBuf> = match &params.workspace_folders {
+        Some(folders) if !folders.is_empty() => {
+            folders.iter().filter_map(|f| path_of(&f.uri)).collect()
+        }
+        _ => {
+            let root = match (&params.root_uri, params.root_path.as_deref()) {
+                (Some(uri), _) => path_of(uri),
+                (None, Some(path)) if !path.is_empty() => Some(PathBuf::from(path)),
+                (None, _) => None,
+            };
+            root.filter(|root| below_home(root, home))
+                .into_iter()
+                .collect()
+        }
     };
-    uris.into_iter()
-        .filter_map(|uri| uri.to_file_path().map(|p| p.into_owned()))
-        .filter(|path| path.is_dir())
-        .collect()
+    paths.into_iter().filter(|path| path.is_dir()).collect()
+}
+
+/// Whether `dir` lies below the home directory `home` (or, without one, below `/`): not `home`
+/// itself nor one of its ancestors.
+fn below_home(dir: &Path, home: Option<&Path>) -> bool {
+    match home {
+        Some(home) => !home.starts_with(dir),
+        None => dir.parent().is_some(),
+    }
+}
+
+/// The user's home directory, where scans stop (see [`roots`], [`project_of`]).
+pub fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Files and directories that mark a project's top directory.
+const PROJECT_MARKERS: [&str; 5] = [
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "refhound.toml",
+    ".git",
+];
+
+/// The project the file at `path` belongs to, for a client that named no workspace: the nearest
+/// directory above it holding one of [`PROJECT_MARKERS`], else the file's own directory. Never
+/// the home directory `home` or one above it (a dotfiles repository puts `.git` in `~`, and
+/// opening one file does not ask for every Python file of the user): `None` for a file there,
+/// and for one whose directory does not exist (a document not saved yet).
+pub fn project_of(path: &Path, home: Option<&Path>) -> Option<PathBuf> {
+    let directory = path.parent()?;
+    if !below_home(directory, home) || !directory.is_dir() {
+        return None;
+    }
+    let marked = directory
+        .ancestors()
+        .take_while(|dir| below_home(dir, home))
+        .find(|dir| PROJECT_MARKERS.iter().any(|m| dir.join(m).exists()));
+    Some(marked.unwrap_or(directory).to_path_buf())
+}
+
+/// A document was opened: when the client named no workspace directory, the document's project
+/// (see [`project_of`]) becomes the workspace, and its scan starts. Once: later documents
+/// outside it are analysed alone, as documents outside the workspace folders are.
+pub fn opened(client: &Client, state: &Arc<State>, uri: &Uri) {
+    let Some(path) = uri.to_file_path() else {
+        return;
+    };
+    {
+        let mut roots = state
+            .roots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !roots.is_empty() {
+            return;
+        }
+        let Some(project) = project_of(&path, home().as_deref()) else {
+            return;
+        };
+        roots.push(project);
+    }
+    start_scan(client.clone(), Arc::clone(state));
 }
 
 /// Starts a scan in the background, stopping any older one.
@@ -364,4 +444,93 @@ pub fn report(state: &State) -> WorkspaceDiagnosticReport {
         })
         .collect();
     WorkspaceDiagnosticReport { items }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory standing for a home directory, under the system's temporary one.
+    fn fake_home(name: &str) -> PathBuf {
+        let home = std::env::temp_dir()
+            .join(format!("refhound-workspace-{}-{name}", std::process::id()))
+            .join("home");
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
+        home
+    }
+
+    fn write(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "").unwrap();
+    }
+
+    #[test]
+    fn a_file_belongs_to_the_nearest_marked_directory_below_home() {
+        let home = fake_home("project-of");
+        // A dotfiles repository: `~/.git` marks no project.
+        std::fs::create_dir_all(home.join(".git")).unwrap();
+        write(&home.join("work/app/pyproject.toml"));
+        write(&home.join("work/app/src/app/nested/setup.cfg"));
+        std::fs::create_dir_all(home.join("work/app/src/app/nested/deep")).unwrap();
+        let project = |file: &str| project_of(&home.join(file), Some(home.as_path()));
+
+        assert_eq!(
+            project("work/app/src/app/main.py"),
+            Some(home.join("work/app"))
+        );
+        assert_eq!(
+            project("work/app/src/app/nested/deep/m.py"),
+            Some(home.join("work/app/src/app/nested")),
+            "the nearest marker wins"
+        );
+        // No marker below home: the file's own directory, not `~`.
+        std::fs::create_dir_all(home.join("scratch/notes")).unwrap();
+        assert_eq!(
+            project("scratch/notes/try.py"),
+            Some(home.join("scratch/notes"))
+        );
+        assert_eq!(project("loose.py"), None, "a file in ~ scans nothing");
+        assert_eq!(project("nowhere/new.py"), None, "no such directory");
+        assert_eq!(project_of(Path::new("/x.py"), Some(home.as_path())), None);
+        assert_eq!(project_of(Path::new("/x.py"), None), None);
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn roots_come_from_folders_then_root_uri_then_root_path_never_home() {
+        let home = fake_home("roots");
+        let project = home.join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        let uri = |path: &Path| Uri::from_file_path(path).unwrap();
+        let params =
+            |folders: Option<Vec<&Path>>, root_uri: Option<&Path>, root_path| InitializeParams {
+                workspace_folders: folders.map(|folders| {
+                    folders
+                        .into_iter()
+                        .map(|f| WorkspaceFolder {
+                            uri: uri(f),
+                            name: "f".into(),
+                        })
+                        .collect()
+                }),
+                root_uri: root_uri.map(uri),
+                root_path,
+                ..InitializeParams::default()
+            };
+        let roots = |p: InitializeParams| roots(&p, Some(home.as_path()));
+        let path = |p: &Path| Some(p.to_string_lossy().into_owned());
+
+        let (project, home) = (project.as_path(), home.as_path());
+        assert_eq!(roots(params(Some(vec![project]), None, None)), [project]);
+        assert_eq!(roots(params(None, Some(project), None)), [project]);
+        // What Helix sends when none of Python's root markers is found.
+        assert_eq!(roots(params(Some(vec![]), None, path(project))), [project]);
+        assert!(roots(params(Some(vec![]), None, None)).is_empty());
+        // A root alone that is `~` (Helix started there) is not scanned; a folder the user
+        // chose is.
+        assert!(roots(params(Some(vec![]), None, path(home))).is_empty());
+        assert!(roots(params(None, Some(home), None)).is_empty());
+        assert_eq!(roots(params(Some(vec![home]), None, None)), [home]);
+    }
 }
