@@ -39,7 +39,8 @@ async fn hints(client: &Client, uri: &Uri, range: Option<Range>) -> Vec<InlayHin
         })
         .await
         .expect("an inlay hint answer")
-        .unwrap_or_default()
+        // `null` would leave the hints Neovim shows on screen when they are turned off.
+        .expect("a list, never null")
 }
 
 fn parts(hint: &InlayHint) -> &[InlayHintLabelPart] {

@@ -4,7 +4,8 @@
 //!
 //! Computed from the document's current version on a blocking thread over a snapshot, as hovers
 //! are; a document too large to analyse gets no hints (the editor asks on its own, so an error
-//! would only be noise).
+//! would only be noise). "No hints" is an empty list, never `null`: Neovim keeps the hints it
+//! shows when the answer is `null`, so hints turned off would stay on screen.
 
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ pub async fn inlay_hints(
         return Err(unknown_document(&uri));
     };
     if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
-        return Ok(None);
+        return Ok(Some(Vec::new()));
     }
     let encoding = state.encoding();
     let shared = Arc::clone(state);
@@ -35,7 +36,7 @@ pub async fn inlay_hints(
         let path = uri.to_file_path();
         let (settings, problems) = shared.settings.for_path(path.as_deref());
         if !settings.inlay_hints {
-            return (None, problems);
+            return (Vec::new(), problems);
         }
         let tree = snapshot.tree();
         let text = snapshot.text.to_string();
@@ -83,11 +84,11 @@ pub async fn inlay_hints(
         {
             document.store_tree(snapshot.revision, tree);
         }
-        (Some(hints), problems)
+        (hints, problems)
     })
     .await?;
     show_problems(client, problems).await;
-    Ok(hints)
+    Ok(Some(hints))
 }
 
 fn part(value: &str) -> InlayHintLabelPart {

@@ -380,9 +380,6 @@ impl Backend {
     /// Settings changed: every open document's diagnostics and the workspace scan are redone,
     /// and the client asked to fetch inlay hints again (they may have been turned on or off).
     async fn settings_changed(&self) {
-        if self.state.support().inlay_hint_refresh {
-            let _ = ask(self.client.inlay_hint_refresh()).await;
-        }
         if self.state.support().pull_diagnostics {
             if self.state.support().diagnostic_refresh {
                 let _ = ask(self.client.workspace_diagnostic_refresh()).await;
@@ -399,6 +396,9 @@ impl Backend {
             }
         }
         workspace::start_scan(self.client.clone(), Arc::clone(&self.state));
+        if self.state.support().inlay_hint_refresh {
+            let _ = ask(self.client.inlay_hint_refresh()).await;
+        }
     }
 
     /// `workspace/configuration` for section `refhound`, when the client offers it.
