@@ -726,7 +726,11 @@ lru-cache-maxsize = 0x100
     #[test]
     fn inlay_hints_is_a_boolean_off_by_default() {
         assert!(!Settings::default().inlay_hints);
-        let parsed = parse(ConfigKind::Pyproject, "[tool.refhound]\ninlay-hints = true\n").unwrap();
+        let parsed = parse(
+            ConfigKind::Pyproject,
+            "[tool.refhound]\ninlay-hints = true\n",
+        )
+        .unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert!(parsed.config.settings().inlay_hints);
         let text = "inlay-hints = \"yes\"\nstrict = true\n";
@@ -737,7 +741,10 @@ lru-cache-maxsize = 0x100
         );
         assert_eq!(&text[parsed.errors[0].range.clone().unwrap()], "\"yes\"");
         assert!(!parsed.config.settings().inlay_hints);
-        assert!(parsed.config.settings().strict, "the other keys still apply");
+        assert!(
+            parsed.config.settings().strict,
+            "the other keys still apply"
+        );
         let json = from_json(&serde_json::json!({"inlay-hints": true}));
         assert!(json.errors.is_empty(), "{:?}", json.errors);
         assert_eq!(json.config.inlay_hints, Some(true));

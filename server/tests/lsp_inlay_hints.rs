@@ -121,12 +121,19 @@ fn hints_are_off_by_default() {
         let mut client = Client::start();
         let result = client.initialize(ClientCapabilities::default(), None).await;
         assert!(
-            matches!(result.capabilities.inlay_hint_provider, Some(OneOf::Left(true))),
+            matches!(
+                result.capabilities.inlay_hint_provider,
+                Some(OneOf::Left(true))
+            ),
             "{:?}",
             result.capabilities.inlay_hint_provider
         );
         let uri = support::uri("inlay-off/events.py");
-        open(&client, &uri, &std::fs::read_to_string(format!("{DEMO}/events.py")).unwrap());
+        open(
+            &client,
+            &uri,
+            &std::fs::read_to_string(format!("{DEMO}/events.py")).unwrap(),
+        );
         assert!(hints(&client, &uri, None).await.is_empty());
     });
 }
@@ -140,13 +147,20 @@ fn the_demo_closures_list_co_freevars_each_linked_to_its_binding() {
     );
     let cpython = output_of(std::process::Command::new("python3").arg(ORACLE).arg(DEMO));
     let expected = captures_by_file(&freevars);
-    assert_eq!(expected, captures_by_file(&cpython), "refhound agrees with CPython");
+    assert_eq!(
+        expected,
+        captures_by_file(&cpython),
+        "refhound agrees with CPython"
+    );
     let closures: usize = expected.values().map(Vec::len).sum();
     assert_eq!(closures, 2, "the demo's two closures: {expected:?}");
     run(async move {
         let mut client = Client::start();
         client
-            .initialize(ClientCapabilities::default(), Some(json!({"inlayHints": true})))
+            .initialize(
+                ClientCapabilities::default(),
+                Some(json!({"inlayHints": true})),
+            )
             .await;
         for (file, expected) in expected {
             let text = std::fs::read_to_string(format!("{DEMO}/{file}")).unwrap();
@@ -160,7 +174,8 @@ fn the_demo_closures_list_co_freevars_each_linked_to_its_binding() {
                 let line = text.lines().nth(hint.position.line as usize).unwrap();
                 let (before, after) = line.split_at(hint.position.character as usize);
                 assert!(
-                    (before.ends_with(')') || before.ends_with("report_id")) && after.starts_with(':'),
+                    (before.ends_with(')') || before.ends_with("report_id"))
+                        && after.starts_with(':'),
                     "{file}: hint at {before}|{after}"
                 );
                 for part in names(hint) {
@@ -178,11 +193,17 @@ fn the_demo_closures_list_co_freevars_each_linked_to_its_binding() {
         assert_eq!(label(hint), "captures(big)");
         assert_eq!(tooltip(names(hint)[0]), "assigned in `watch` line 20");
         let location = names(hint)[0].location.as_ref().unwrap();
-        assert_eq!(location.range, Range::new(Position::new(19, 4), Position::new(19, 7)));
+        assert_eq!(
+            location.range,
+            Range::new(Position::new(19, 4), Position::new(19, 7))
+        );
         let reports = support::uri("inlay-on/reports.py");
         let hint = &hints(&client, &reports, None).await[0];
         assert_eq!(label(hint), "captures(dataset)");
-        assert_eq!(tooltip(names(hint)[0]), "assigned in `make_formatter` line 29");
+        assert_eq!(
+            tooltip(names(hint)[0]),
+            "assigned in `make_formatter` line 29"
+        );
     });
 }
 
@@ -216,7 +237,11 @@ fn positions_count_in_the_negotiated_encoding() {
             open(&client, &uri, UNICODE);
             let hints = hints(&client, &uri, None).await;
             assert_eq!(hints.len(), 1, "{hints:?}");
-            assert_eq!(hints[0].position, Position::new(1, hint_column), "{encoding:?}");
+            assert_eq!(
+                hints[0].position,
+                Position::new(1, hint_column),
+                "{encoding:?}"
+            );
             assert_eq!(label(&hints[0]), "captures(données, titre, ünï)");
             let ranges: Vec<Range> = names(&hints[0])
                 .iter()
@@ -242,7 +267,10 @@ fn a_range_request_gets_only_the_hints_inside_it() {
     run(async {
         let mut client = Client::start();
         client
-            .initialize(ClientCapabilities::default(), Some(json!({"inlayHints": true})))
+            .initialize(
+                ClientCapabilities::default(),
+                Some(json!({"inlayHints": true})),
+            )
             .await;
         let text = "\
 def outer(a, b, c):
@@ -307,17 +335,24 @@ fn the_configuration_file_turns_hints_on_and_a_bad_value_is_shown_and_ignored() 
         client.initialize(ClientCapabilities::default(), None).await;
         let uri = Uri::from_file_path(&path).unwrap();
         open(&client, &uri, &text);
-        assert!(hints(&client, &uri, None).await.is_empty(), "the default applies");
+        assert!(
+            hints(&client, &uri, None).await.is_empty(),
+            "the default applies"
+        );
         let deadline = tokio::time::Instant::now() + support::TIMEOUT;
         loop {
             let shown = client.shown_messages();
             if shown.iter().any(|m| {
                 m.typ == MessageType::WARNING
-                    && m.message.contains("inlay-hints: expected true or false, not a string")
+                    && m.message
+                        .contains("inlay-hints: expected true or false, not a string")
             }) {
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "not shown: {shown:?}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not shown: {shown:?}"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         // The editor's setting still turns them on over the file's bad value.
@@ -326,7 +361,10 @@ fn the_configuration_file_turns_hints_on_and_a_bad_value_is_shown_and_ignored() 
         });
         let deadline = tokio::time::Instant::now() + support::TIMEOUT;
         while hints(&client, &uri, None).await.is_empty() {
-            assert!(tokio::time::Instant::now() < deadline, "no hints after the change");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no hints after the change"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     });
@@ -366,7 +404,10 @@ fn a_settings_change_asks_the_client_to_refresh_its_hints() {
         });
         let deadline = tokio::time::Instant::now() + support::TIMEOUT;
         while refreshes(&client) == before {
-            assert!(tokio::time::Instant::now() < deadline, "no workspace/inlayHint/refresh");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no workspace/inlayHint/refresh"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         assert_eq!(hints(&client, &uri, None).await.len(), 1);

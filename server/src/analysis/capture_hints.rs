@@ -350,10 +350,7 @@ def plain(x):
             1,
             "only the method using `size`: {out}"
         );
-        assert!(
-            out.contains("def __init__(self) captures(size):"),
-            "{out}"
-        );
+        assert!(out.contains("def __init__(self) captures(size):"), "{out}");
         assert_eq!(described, ["size: parameter of `make` [size]"]);
     }
 
@@ -364,7 +361,10 @@ def f(items):
     return [lambda: i for i in items], (lambda n: lambda: n)
 ";
         let (out, described) = shown(text);
-        assert!(out.contains("[lambda captures(i): i for i in items]"), "{out}");
+        assert!(
+            out.contains("[lambda captures(i): i for i in items]"),
+            "{out}"
+        );
         assert!(out.contains("(lambda n: lambda captures(n): n)"), "{out}");
         assert_eq!(
             described,
