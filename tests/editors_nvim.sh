@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Neovim 0.11 headless with editors/nvim/lsp/refhound.lua, against `refhound server`: diagnostics
-# equal to `refhound check --format json`, hover listing captured variables, an "Ignore RHxxx on
-# this line" code action applied to the buffer, source.fixAll.refhound, settings from the editor
+# equal to `refhound check --format json`, hover listing captured variables, inlay hints of
+# captured variables (off by default; on, equal to `refhound freevars`), an "Ignore RHxxx on this
+# line" code action applied to the buffer, source.fixAll.refhound, settings from the editor
 # (tests/editors/nvim_test.lua does the checks).
 #
 # Usage: tests/editors_nvim.sh BIN
@@ -39,13 +40,14 @@ version = "0"
 severity = { RH302 = "error" }
 TOML
 "$BIN" check --exit-zero --format json "$WORK/project/leaky_service" >"$WORK/expected.json"
+"$BIN" freevars "$WORK/project/leaky_service" >"$WORK/freevars.jsonl"
 
 # No user configuration, no shada, no swap files; XDG dirs inside the temporary directory so
 # nothing of the machine's Neovim setup (or log) is used or touched.
 export XDG_CONFIG_HOME=$WORK/config XDG_DATA_HOME=$WORK/data XDG_STATE_HOME=$WORK/state \
     XDG_CACHE_HOME=$WORK/cache
 export REFHOUND_BIN=$BIN REFHOUND_ROOT=$ROOT REFHOUND_PROJECT=$WORK/project \
-    REFHOUND_EXPECTED=$WORK/expected.json
+    REFHOUND_EXPECTED=$WORK/expected.json REFHOUND_FREEVARS=$WORK/freevars.jsonl
 # An error outside the test's own checks (a typo, a missing variable) must end Neovim too, not
 # leave it waiting for input until the timeout.
 rc=0

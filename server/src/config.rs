@@ -20,6 +20,7 @@
 //! unregistration-names = ["unwatch"]
 //! lru-cache-maxsize = 256                         # entries an RH301 fix's cache keeps
 //! strict = true                                   # also report shapes without evidence of harm
+//! inlay-hints = true                              # editors: show what each closure captures
 //! ```
 
 use std::borrow::Cow;
@@ -42,6 +43,7 @@ pub const KEYS: &[&str] = &[
     "unregistration-names",
     "lru-cache-maxsize",
     "strict",
+    "inlay-hints",
 ];
 
 /// Which kind of file the text comes from; decides where the settings live in it.
@@ -97,6 +99,8 @@ pub struct Config {
     pub lru_cache_maxsize: Option<u64>,
     /// Reports findings without the evidence a default finding needs (see `Settings::strict`).
     pub strict: Option<bool>,
+    /// Inlay hints of captured variables in the editor (see `Settings::inlay_hints`).
+    pub inlay_hints: Option<bool>,
 }
 
 impl Config {
@@ -133,6 +137,9 @@ impl Config {
         }
         if let Some(strict) = self.strict {
             settings.strict = strict;
+        }
+        if let Some(inlay_hints) = self.inlay_hints {
+            settings.inlay_hints = inlay_hints;
         }
     }
 
@@ -380,6 +387,7 @@ impl Reader {
                 }
                 "lru-cache-maxsize" => config.lru_cache_maxsize = self.maxsize(key, value),
                 "strict" => config.strict = self.boolean(key, value),
+                "inlay-hints" => config.inlay_hints = self.boolean(key, value),
                 unknown => self.error(
                     self.table,
                     key_range.clone(),
@@ -716,6 +724,33 @@ lru-cache-maxsize = 0x100
     }
 
     #[test]
+    fn inlay_hints_is_a_boolean_off_by_default() {
+        assert!(!Settings::default().inlay_hints);
+        let parsed = parse(
+            ConfigKind::Pyproject,
+            "[tool.refhound]\ninlay-hints = true\n",
+        )
+        .unwrap();
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert!(parsed.config.settings().inlay_hints);
+        let text = "inlay-hints = \"yes\"\nstrict = true\n";
+        let parsed = refhound_toml(text);
+        assert_eq!(
+            messages(&parsed),
+            ["inlay-hints: expected true or false, not a string"]
+        );
+        assert_eq!(&text[parsed.errors[0].range.clone().unwrap()], "\"yes\"");
+        assert!(!parsed.config.settings().inlay_hints);
+        assert!(
+            parsed.config.settings().strict,
+            "the other keys still apply"
+        );
+        let json = from_json(&serde_json::json!({"inlay-hints": true}));
+        assert!(json.errors.is_empty(), "{:?}", json.errors);
+        assert_eq!(json.config.inlay_hints, Some(true));
+    }
+
+    #[test]
     fn dotted_version_and_table_syntax() {
         let parsed = refhound_toml("target-version = \"3.12\"\n[severity]\nRH501 = \"error\"\n");
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
@@ -753,7 +788,7 @@ lru-cache-maxsize = 0x100
             [
                 "[tool.refhound] unknown key \"selct\" (expected one of: select, ignore, \
               severity, target-version, large-constructors, registration-names, \
-              unregistration-names, lru-cache-maxsize, strict)"
+              unregistration-names, lru-cache-maxsize, strict, inlay-hints)"
             ]
         );
         let range = parsed.errors[0].range.clone().unwrap();
@@ -962,7 +997,7 @@ lru-cache-maxsize = 0x100
                 "ignore: expected a list of rule codes or names, found a boolean in it",
                 "unknown key \"selct\" (expected one of: select, ignore, severity, \
                  target-version, large-constructors, registration-names, unregistration-names, \
-                 lru-cache-maxsize, strict)",
+                 lru-cache-maxsize, strict, inlay-hints)",
             ]
         );
     }

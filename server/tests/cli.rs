@@ -347,7 +347,8 @@ fn bad_configuration_is_reported_with_file_and_key_and_exits_2() {
             errors.contains(&format!(
                 "refhound: {}:2:1: [tool.refhound] unknown key \"selct\" (expected one of: \
                  select, ignore, severity, target-version, large-constructors, \
-                 registration-names, unregistration-names, lru-cache-maxsize, strict)\n",
+                 registration-names, unregistration-names, lru-cache-maxsize, strict, \
+                 inlay-hints)\n",
                 config.display()
             )),
             "{errors}"

@@ -6,12 +6,14 @@
 --   REFHOUND_ROOT      the repository (for editors/nvim)
 --   REFHOUND_PROJECT   a copy of tests/demo/leaky_service in a temporary project
 --   REFHOUND_EXPECTED  `refhound check --format json` of that project's files
+--   REFHOUND_FREEVARS  `refhound freevars` of the project's package (JSON lines)
 -- Prints each check; on the first failure prints why and exits 1 (`cquit 1`).
 
 local BIN = assert(os.getenv('REFHOUND_BIN'), 'REFHOUND_BIN is not set')
 local ROOT = assert(os.getenv('REFHOUND_ROOT'), 'REFHOUND_ROOT is not set')
 local PROJECT = assert(os.getenv('REFHOUND_PROJECT'), 'REFHOUND_PROJECT is not set')
 local EXPECTED = assert(os.getenv('REFHOUND_EXPECTED'), 'REFHOUND_EXPECTED is not set')
+local FREEVARS = assert(os.getenv('REFHOUND_FREEVARS'), 'REFHOUND_FREEVARS is not set')
 local TIMEOUT = 15000
 
 local checks = 0
@@ -56,6 +58,16 @@ local configuration = vim.lsp.handlers['workspace/configuration']
 vim.lsp.handlers['workspace/configuration'] = function(...)
   configuration_pulls = configuration_pulls + 1
   return configuration(...)
+end
+
+-- `textDocument/inlayHint` answers received, by buffer (a check waits for the next one).
+local inlay_answers = vim.defaulttable(function()
+  return 0
+end)
+local on_inlayhint = vim.lsp.handlers['textDocument/inlayHint']
+vim.lsp.handlers['textDocument/inlayHint'] = function(err, result, ctx, config)
+  inlay_answers[ctx.bufnr] = inlay_answers[ctx.bufnr] + 1
+  return on_inlayhint(err, result, ctx, config)
 end
 
 local SEVERITY = {
@@ -281,6 +293,132 @@ run(function()
     'hover on `def formatter` lists its captured variable `dataset`',
     vim.inspect(names) .. '\n' .. text
   )
+
+  -- ------------------------------------------------------------ inlay hints: captured variables
+  -- What `refhound freevars` says each function and lambda of a file captures (CPython's
+  -- `co_freevars`; the implicit `__class__` of methods calling `super()` gets no hint), as
+  -- "line: names" strings in source order.
+  local function freevars_of(file)
+    local out = {}
+    for line in io.lines(FREEVARS) do
+      local record = vim.json.decode(line)
+      if record.file == file and (record.kind == 'function' or record.kind == 'lambda') then
+        local names = vim.tbl_filter(function(n)
+          return n ~= '__class__'
+        end, record.freevars)
+        if #names > 0 then
+          table.insert(out, record.firstlineno .. ': ' .. table.concat(names, ', '))
+        end
+      end
+    end
+    return out
+  end
+  -- What Neovim holds for the buffer (`vim.lsp.inlay_hint.get`), in the same form, after
+  -- checking that each name links to its binding in the buffer.
+  local function hints_of(buf)
+    local out = {}
+    local hints = vim.lsp.inlay_hint.get({ bufnr = buf })
+    table.sort(hints, function(a, b)
+      return a.inlay_hint.position.line < b.inlay_hint.position.line
+    end)
+    for _, item in ipairs(hints) do
+      local hint = item.inlay_hint
+      local names = {}
+      for _, part in ipairs(hint.label) do
+        if part.location then
+          check(
+            part.location.uri == vim.uri_from_bufnr(buf),
+            '`' .. part.value .. '` links into its own file'
+          )
+          local range = part.location.range
+          local line = vim.api.nvim_buf_get_lines(buf, range.start.line, range.start.line + 1, false)[1]
+          check(
+            line:sub(range.start.character + 1, range['end'].character) == part.value,
+            '`' .. part.value .. '` links to its binding (' .. part.tooltip .. '): ' .. line
+          )
+          table.insert(names, part.value)
+        end
+      end
+      table.insert(out, (hint.position.line + 1) .. ': ' .. table.concat(names, ', '))
+    end
+    return out
+  end
+  local function wait_for_answer(buf, before, what)
+    check(
+      vim.wait(TIMEOUT, function()
+        return inlay_answers[buf] > before
+      end, 20),
+      what
+    )
+  end
+  -- Off by default: enabling inlay hints in Neovim shows none.
+  vim.api.nvim_set_current_buf(events)
+  local before = { [events] = inlay_answers[events], [reports] = inlay_answers[reports] }
+  vim.lsp.inlay_hint.enable()
+  wait_for_answer(events, before[events], 'inlay hints enabled: events.py asked')
+  wait_for_answer(reports, before[reports], 'inlay hints enabled: reports.py asked')
+  check(
+    #vim.lsp.inlay_hint.get() == 0,
+    'setting `inlayHints` off (the default): no inlay hints',
+    vim.inspect(vim.lsp.inlay_hint.get())
+  )
+  -- Turned on in the editor's settings: the server asks Neovim to refresh the shown buffer.
+  local function set_settings(settings, what)
+    client.settings.refhound = settings
+    local pulled = configuration_pulls
+    client:notify('workspace/didChangeConfiguration', { settings = client.settings })
+    check(
+      vim.wait(TIMEOUT, function()
+        return configuration_pulls > pulled
+      end, 20),
+      what .. ': the server asks for section `refhound`'
+    )
+  end
+  set_settings({ inlayHints = true }, 'settings.refhound.inlayHints = true')
+  local expected_hints = freevars_of('events.py')
+  check(#expected_hints == 1, 'events.py has one closure that captures', vim.inspect(expected_hints))
+  local shown_hints = vim.wait(TIMEOUT, function()
+    return #vim.lsp.inlay_hint.get({ bufnr = events }) > 0
+  end, 20)
+  check(shown_hints, 'settings.refhound.inlayHints = true: events.py shows inlay hints')
+  local got = hints_of(events)
+  check(
+    same(got, expected_hints),
+    'events.py: the hints are `refhound freevars` (' .. table.concat(got, '; ') .. ')',
+    vim.inspect(got) .. ' vs ' .. vim.inspect(expected_hints)
+  )
+  local label = table.concat(vim.tbl_map(function(p)
+    return p.value
+  end, vim.lsp.inlay_hint.get({ bufnr = events })[1].inlay_hint.label))
+  local line_text = vim.api.nvim_buf_get_lines(events, 21, 22, false)[1]
+  check(label == 'captures(big)', 'the label reads `captures(big)`', label)
+  -- Neovim converts the position to a byte column: right after the lambda's parameters.
+  local column = vim.lsp.inlay_hint.get({ bufnr = events })[1].inlay_hint.position.character
+  check(
+    line_text:sub(1, column):match('lambda report_id$') ~= nil,
+    'the hint sits after `lambda report_id`',
+    line_text:sub(1, column)
+  )
+  vim.api.nvim_set_current_buf(reports)
+  before = inlay_answers[reports]
+  vim.lsp.inlay_hint.enable(true, { bufnr = reports })
+  wait_for_answer(reports, before, 'reports.py asked again')
+  got = hints_of(reports)
+  expected_hints = freevars_of('reports.py')
+  check(
+    #got > 0 and same(got, expected_hints),
+    'reports.py: the hints are `refhound freevars` (' .. table.concat(got, '; ') .. ')',
+    vim.inspect(got) .. ' vs ' .. vim.inspect(expected_hints)
+  )
+  -- Off again: the shown buffer's hints go (the server asks for a refresh again).
+  set_settings(vim.empty_dict(), 'settings.refhound = {}')
+  check(
+    vim.wait(TIMEOUT, function()
+      return #vim.lsp.inlay_hint.get({ bufnr = reports }) == 0
+    end, 20),
+    'setting `inlayHints` off again: reports.py shows no inlay hints'
+  )
+  vim.lsp.inlay_hint.enable(false)
 
   -- ------------------------------------------------------------ code action: ignore a line
   vim.api.nvim_set_current_buf(reports)

@@ -16,6 +16,7 @@ export const SERVER_KEYS = [
     'unregistrationNames',
     'lruCacheMaxsize',
     'strict',
+    'inlayHints',
 ] as const;
 
 export type ServerKey = (typeof SERVER_KEYS)[number];

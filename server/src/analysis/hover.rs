@@ -8,7 +8,7 @@ use tree_sitter::{Node, Tree};
 
 use super::escape::label;
 use super::line_index::LineIndex;
-use super::scope::{NameScope, Role, ScopeId, ScopeKind, ScopeTree};
+use super::scope::{NameScope, Occurrence, Role, ScopeId, ScopeKind, ScopeTree};
 
 /// A hover's text and the span it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +80,25 @@ fn describe_scope(text: &str, lines: &LineIndex, scopes: &ScopeTree, id: ScopeId
     out.trim_end().to_string()
 }
 
+/// Where CPython binds the cell of `name`, a variable `scope` captures: the function holding the
+/// cell, and the first binding of the name there (parameter, assignment, import, `def`, ...).
+/// `None` for the implicit `__class__` cell of a class body, which no code binds. Hovers and
+/// inlay hints both point there.
+pub fn captured_binding<'s>(
+    scopes: &'s ScopeTree,
+    scope: ScopeId,
+    name: &str,
+) -> Option<(ScopeId, &'s Occurrence)> {
+    let owner = scopes.cell_owner(scopes.scope(scope).parent?, name)?;
+    let occurrence = scopes
+        .scope(owner)
+        .symbol(name)?
+        .occurrences
+        .iter()
+        .find(|o| matches!(o.role, Role::Bind | Role::Param | Role::Import))?;
+    Some((owner, occurrence))
+}
+
 /// Where a variable captured by `scope` is first bound, as (line, one-line excerpt).
 fn binding_of(
     text: &str,
@@ -88,13 +107,7 @@ fn binding_of(
     scope: ScopeId,
     name: &str,
 ) -> Option<(usize, String)> {
-    let owner = scopes.cell_owner(scopes.scope(scope).parent?, name)?;
-    let occurrence = scopes
-        .scope(owner)
-        .symbol(name)?
-        .occurrences
-        .iter()
-        .find(|o| matches!(o.role, Role::Bind | Role::Param | Role::Import))?;
+    let (_, occurrence) = captured_binding(scopes, scope, name)?;
     let line = lines.line_of(occurrence.range.start);
     let start = lines.line_start(line);
     let end = text[start..].find('\n').map_or(text.len(), |n| start + n);

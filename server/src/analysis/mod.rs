@@ -1,5 +1,6 @@
 //! The pure core: source text in, results out. Nothing here reads files or knows about LSP.
 
+pub mod capture_hints;
 pub mod context;
 pub mod escape;
 pub mod findings;

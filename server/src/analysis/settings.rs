@@ -57,6 +57,8 @@ pub struct Settings {
     /// but the object is made once per process, the cache's keys are bounded, or the code
     /// releases the reference in a lifecycle method ([`Level::Strict`](super::findings::Level)).
     pub strict: bool,
+    /// The editor shows what each closure captures as inlay hints (the language server only).
+    pub inlay_hints: bool,
 }
 
 impl Default for Settings {
@@ -70,6 +72,7 @@ impl Default for Settings {
             unregistration_names: Vec::new(),
             lru_cache_maxsize: 128,
             strict: false,
+            inlay_hints: false,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! - `position`: LSP positions ⇄ byte offsets, in the negotiated encoding;
 //! - `diagnostics`: findings as diagnostics, fixes in `Diagnostic.data`;
 //! - `actions`: code actions (ignore comment, the rules' fixes, fix-all);
+//! - `inlay_hints`: what each closure captures, after its parameters (setting `inlay-hints`);
 //! - `settings`: defaults ← configuration file ← editor settings;
 //! - `workspace`: the background scan of the workspace's files, and what its modules use of
 //!   each other;
@@ -20,6 +21,7 @@
 mod actions;
 mod diagnostics;
 mod document;
+mod inlay_hints;
 mod panic;
 mod position;
 mod settings;
@@ -114,6 +116,8 @@ struct ClientSupport {
     /// `codeAction/resolve` for an action's `edit`: actions are sent without their edits, which
     /// are computed for the one the user picks.
     resolve_edits: bool,
+    /// `workspace/inlayHint/refresh`: asked after the settings change (`inlay-hints` among them).
+    inlay_hint_refresh: bool,
 }
 
 impl ClientSupport {
@@ -149,6 +153,10 @@ impl ClientSupport {
                 .and_then(|t| t.code_action.as_ref())
                 .and_then(|c| c.resolve_support.as_ref())
                 .is_some_and(|r| r.properties.iter().any(|p| p == "edit")),
+            inlay_hint_refresh: workspace
+                .and_then(|w| w.inlay_hint.as_ref())
+                .and_then(|i| i.refresh_support)
+                .unwrap_or(false),
         }
     }
 }
@@ -369,7 +377,8 @@ impl Backend {
         });
     }
 
-    /// Settings changed: every open document's diagnostics and the workspace scan are redone.
+    /// Settings changed: every open document's diagnostics and the workspace scan are redone,
+    /// and the client asked to fetch inlay hints again (they may have been turned on or off).
     async fn settings_changed(&self) {
         if self.state.support().pull_diagnostics {
             if self.state.support().diagnostic_refresh {
@@ -387,6 +396,9 @@ impl Backend {
             }
         }
         workspace::start_scan(self.client.clone(), Arc::clone(&self.state));
+        if self.state.support().inlay_hint_refresh {
+            let _ = ask(self.client.inlay_hint_refresh()).await;
+        }
     }
 
     /// `workspace/configuration` for section `refhound`, when the client offers it.
@@ -522,6 +534,7 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![
@@ -767,6 +780,10 @@ impl LanguageServer for Backend {
             hover
         })
         .await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        inlay_hints::inlay_hints(&self.client, &self.state, params).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

@@ -153,6 +153,24 @@ mod tests {
     }
 
     #[test]
+    fn inlay_hints_from_the_editor_in_camel_case() {
+        let store = SettingsStore::default();
+        assert!(!store.for_path(None).0.inlay_hints, "off by default");
+        assert!(
+            store
+                .set_editor(&serde_json::json!({"inlayHints": true}))
+                .is_empty()
+        );
+        assert!(store.for_path(None).0.inlay_hints);
+        let problems = store.set_editor(&serde_json::json!({"inlayHints": "on"}));
+        assert_eq!(
+            problems,
+            ["refhound settings: inlay-hints: expected true or false, not a string"]
+        );
+        assert!(!store.for_path(None).0.inlay_hints);
+    }
+
+    #[test]
     fn the_file_is_overridden_by_the_editor_and_its_problems_are_reported_once() {
         let dir =
             std::env::temp_dir().join(format!("refhound-lsp-settings-{}", std::process::id()));
