@@ -476,17 +476,37 @@ async function pythonEnvironment(vs) {
     }).catch((error) => fail(`${error.message}\nshown:    ${shown.join(', ')}\nexpected: ${expected.join(', ')}`));
 }
 
-// The checks, in order. The inlay hints of a closure's captures (issue 15, item 9) go after
-// `hover-captures`, once the server has them: turn `refhound.inlayHints` on with
-// writeSettings('remote', { ...readSettings('remote'), 'refhound.inlayHints': true }), open reports.py, and wait
-// for `.monaco-editor .inlay-hint-part`s (or the `[class*="dyn-rule"]` inlay spans) on the
-// `def formatter(value)` line reading `captures(dataset)`.
+// 4b. With `refhound.inlayHints` on, the editor shows what `def formatter(value)` captures
+//     after its parameters (issue 15, item 9): `captures(dataset)`, the `co_freevars` the hover
+//     lists. Off again afterwards, so later screenshots show the plain code.
+async function inlayHints(vs) {
+    writeSettings('remote', { ...readSettings('remote'), 'refhound.inlayHints': true });
+    await vs.open('reports.py');
+    const lines = fs.readFileSync(path.join(PROJECT, 'leaky_service', 'reports.py'), 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes('def formatter(')) + 1;
+    await vs.goTo(line, 1);
+    let shown = [];
+    await vs.until('`captures(dataset)` after `def formatter(value)`', async () => {
+        shown = await vs.page.locator('.monaco-editor .view-line').allInnerTexts();
+        return shown.some((text) => /def formatter\(value\)\s*captures\(dataset\)\s*:/.test(text.replace(/\u00a0/g, ' ')));
+    }).catch((error) => fail(`${error.message}; lines shown:\n${shown.join('\n')}`));
+    await vs.page.screenshot({ path: path.join(ARTIFACTS, `${vs.prefix}-shown.png`) });
+    const settings = readSettings('remote');
+    delete settings['refhound.inlayHints'];
+    writeSettings('remote', settings);
+    await vs.until('the hint gone once the setting is off', async () => {
+        shown = await vs.page.locator('.monaco-editor .view-line').allInnerTexts();
+        return !shown.some((text) => text.includes('captures(dataset)'));
+    });
+}
+
+// The checks, in order.
 const CHECKS = [
     ['untrusted-notification', untrustedNotification],
     ['trust-starts-server', trustStartsServer],
     ['problems-panel', problemsPanel],
     ['hover-captures', hoverCaptures],
-    // ['inlay-hints', inlayHints],
+    ['inlay-hints', inlayHints],
     ['quick-fix', quickFix],
     ['fix-all', fixAll],
     ['bad-setting', badSetting],
