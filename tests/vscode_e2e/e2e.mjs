@@ -183,21 +183,31 @@ class VsCode {
     /** Runs a command by its title, from the command palette (F1). */
     async command(title) {
         const page = this.page;
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('F1');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ state: 'visible' });
-        await input.fill(`>${title}`);
         // The row whose label is the title itself, not one that only contains it.
-        const row = page
-            .locator('.quick-input-list .monaco-list-row')
-            .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) })
-            .first();
-        await row.waitFor({ state: 'visible', timeout: 15_000 }).catch(async () => {
-            const offered = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
-            fail(`command palette: no command "${title}" (offered: ${offered.join(' | ')})`);
-        });
-        await row.click();
+        const label = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+        // A command shows up once the part of the workbench that registers it has started
+        // (right after startup "Manage Workspace Trust" may be missing): ask again until WAIT.
+        const deadline = Date.now() + WAIT;
+        for (;;) {
+            await page.keyboard.press('Escape');
+            await page.keyboard.press('F1');
+            const input = page.locator('.quick-input-widget input');
+            await input.waitFor({ state: 'visible' });
+            await input.fill(`>${title}`);
+            const row = page
+                .locator('.quick-input-list .monaco-list-row')
+                .filter({ has: page.locator('.label-name', { hasText: label }) })
+                .first();
+            const shown = await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+            if (shown) {
+                await row.click();
+                return;
+            }
+            if (Date.now() > deadline) {
+                const offered = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+                fail(`command palette: no command "${title}" (offered: ${offered.join(' | ')})`);
+            }
+        }
     }
 
     /** Opens a file of the project by name (Quick Open). */
