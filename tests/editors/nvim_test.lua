@@ -280,6 +280,35 @@ run(function()
     'events.py: diagnostics match `refhound check --format json`'
   )
 
+  -- ------------------------------------------------------------ diagnostic text (README)
+  -- Neovim 0.11 shows diagnostics as signs only; the line editors/nvim/README.md gives shows
+  -- each finding's message at the end of its line.
+  local function virtual_texts(buf)
+    local texts = {}
+    for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, -1, 0, -1, { details = true })) do
+      for _, chunk in ipairs(mark[4].virt_text or {}) do
+        table.insert(texts, chunk[1])
+      end
+    end
+    return table.concat(texts, ' | ')
+  end
+  check(
+    not virtual_texts(reports):find('lru_cache', 1, true),
+    'by default Neovim 0.11 shows no diagnostic text (signs only)',
+    virtual_texts(reports)
+  )
+  local readme_line = read_file(ROOT .. '/editors/nvim/README.md'):match('vim%.diagnostic%.config%b()')
+  check(readme_line ~= nil, 'editors/nvim/README.md gives a vim.diagnostic.config(...) line')
+  assert(loadstring(readme_line))()
+  check(
+    vim.wait(TIMEOUT, function()
+      return virtual_texts(reports):find('lru_cache', 1, true) ~= nil
+    end),
+    "with the README's line, the findings' messages show at the ends of their lines",
+    virtual_texts(reports)
+  )
+  vim.diagnostic.config({ virtual_text = false })
+
   -- ------------------------------------------------------------ hover: captured variables
   local names, text = hover_captures(events, 'lambda report_id')
   check(
