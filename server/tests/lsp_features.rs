@@ -641,9 +641,9 @@ fn package(name: &str, user: &str) -> PathBuf {
     dir
 }
 
-/// A server on the workspace `root` whose scan has finished, with `pkg/trans.py` and
-/// `pkg/dbg.py` open; their URIs and diagnostics.
-async fn scanned_package(root: &Path) -> (Client, [(Uri, Vec<Diagnostic>); 2]) {
+/// A server (UTF-8 positions, work-done progress) on the workspace `root`, once its scan has
+/// finished.
+async fn scanned_workspace(root: &Path) -> Client {
     let mut client = Client::start();
     let capabilities = ClientCapabilities {
         window: Some(WindowClientCapabilities {
@@ -656,6 +656,13 @@ async fn scanned_package(root: &Path) -> (Client, [(Uri, Vec<Diagnostic>); 2]) {
         .initialize_with(with_workspace(capabilities, root))
         .await;
     scan_progress(&mut client).await;
+    client
+}
+
+/// A server on the workspace `root` whose scan has finished, with `pkg/trans.py` and
+/// `pkg/dbg.py` open; their URIs and diagnostics.
+async fn scanned_package(root: &Path) -> (Client, [(Uri, Vec<Diagnostic>); 2]) {
+    let mut client = scanned_workspace(root).await;
     let mut opened = Vec::new();
     for (name, text, expected) in [
         ("trans.py", MEMO_MODULE, vec!["RH301"]),
@@ -879,18 +886,7 @@ async fn auth_codes(name: &str, files: &[(&str, &str)]) -> Vec<String> {
     for (file, text) in files {
         std::fs::write(root.join("pkg").join(file), text).unwrap();
     }
-    let mut client = Client::start();
-    let capabilities = ClientCapabilities {
-        window: Some(WindowClientCapabilities {
-            work_done_progress: Some(true),
-            ..WindowClientCapabilities::default()
-        }),
-        ..support::utf8_capabilities()
-    };
-    client
-        .initialize_with(with_workspace(capabilities, &root))
-        .await;
-    scan_progress(&mut client).await;
+    let mut client = scanned_workspace(&root).await;
     let uri = file_uri(&root.join("pkg/auth.py"));
     open(&client, &uri, AUTH_MODULE, 1);
     codes(&client.diagnostics(&uri, 1).await)

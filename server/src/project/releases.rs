@@ -42,12 +42,16 @@ impl ReleasesElsewhere {
         if names.is_empty() {
             return releases;
         }
+        let needles: Vec<(&str, String)> = names
+            .iter()
+            .map(|name| (name.as_str(), format!(".{name}")))
+            .collect();
         let found = for_each_file(files, |file| {
             let text = read(file)?;
-            let named: Vec<&str> = names
+            let named: Vec<&str> = needles
                 .iter()
-                .map(String::as_str)
-                .filter(|name| text.contains(&format!(".{name}")))
+                .filter(|(_, needle)| text.contains(needle.as_str()))
+                .map(|&(name, _)| name)
                 .collect();
             if named.is_empty() {
                 return None;

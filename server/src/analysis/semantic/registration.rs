@@ -460,7 +460,7 @@ const WEAK_WRAPPERS: &[&str] = &[
 pub struct LocalRegistries<'c, 't> {
     context: &'c Context<'t>,
     names: HashSet<&'c str>,
-    found: std::sync::OnceLock<Vec<(&'t str, LocalRegistry<'t>)>>,
+    found: std::cell::OnceCell<Vec<(&'t str, LocalRegistry<'t>)>>,
 }
 
 impl<'c, 't> LocalRegistries<'c, 't> {
@@ -487,7 +487,7 @@ impl<'c, 't> LocalRegistries<'c, 't> {
         LocalRegistries {
             context,
             names,
-            found: std::sync::OnceLock::new(),
+            found: std::cell::OnceCell::new(),
         }
     }
 
