@@ -115,6 +115,7 @@ fn main() {
         imports: &imports,
         settings: &settings,
         matches: &matches,
+        cells: &[],
     };
     time("semantic: classes", &mut || {
         Classes::new(&context);

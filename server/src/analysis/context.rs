@@ -18,6 +18,9 @@ pub struct Context<'a> {
     pub imports: &'a Imports,
     pub settings: &'a Settings,
     pub matches: &'a Matches<'a>,
+    /// For a notebook's joined code cells ([`super::notebook`]), each cell's range of `text`;
+    /// empty for a file.
+    pub cells: &'a [std::ops::Range<usize>],
 }
 
 /// Builds everything a [`Context`] refers to for one file (scope model, query matches, line
@@ -41,6 +44,7 @@ pub fn with_context<R>(
         imports: &imports,
         settings,
         matches: &matches,
+        cells: &[],
     })
 }
 

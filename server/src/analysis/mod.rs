@@ -10,6 +10,7 @@ pub mod hover;
 pub mod imports;
 pub mod indentation;
 pub mod line_index;
+pub mod notebook;
 pub mod parse;
 pub mod queries;
 pub mod rule;
@@ -41,7 +42,25 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
         queries::Matches::new(tree.root_node(), text),
         LineIndex::new(text),
     );
-    check_with(text, tree, settings, false, &scopes, &matches, &lines)
+    check_with(text, tree, settings, false, &scopes, &matches, &lines, &[])
+}
+
+/// [`check`] for a notebook's code cells joined into one module ([`notebook::Notebook`]):
+/// `cells` are their ranges in `text`, for the rules about a cell's last expression.
+pub fn check_cells(
+    text: &str,
+    tree: &Tree,
+    settings: &Settings,
+    cells: &[std::ops::Range<usize>],
+) -> Vec<Finding> {
+    let (scopes, matches, lines) = (
+        ScopeTree::new(text, tree),
+        queries::Matches::new(tree.root_node(), text),
+        LineIndex::new(text),
+    );
+    check_with(
+        text, tree, settings, false, &scopes, &matches, &lines, cells,
+    )
 }
 
 /// Where this file lets go of an attribute named as one of `names`, on any object (`= None`,
@@ -114,11 +133,12 @@ pub fn check_edited(
         || queries::Matches::incremental(second, text, last_matches),
     );
     matches.extend(later);
-    let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines);
+    let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines, &[]);
     cache.matches = queries::MatchCache::join([first_kept, second_kept]);
     findings
 }
 
+#[allow(clippy::too_many_arguments)] // the parts of a Context, built by its two callers
 fn check_with(
     text: &str,
     tree: &Tree,
@@ -127,6 +147,7 @@ fn check_with(
     scopes: &ScopeTree,
     matches: &queries::Matches,
     lines: &LineIndex,
+    cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
     let imports = Imports::new(text, matches);
     let context = Context {
@@ -137,6 +158,7 @@ fn check_with(
         imports: &imports,
         settings,
         matches,
+        cells,
     };
     let semantic = Semantic::new(&context);
     let checker = Checker {
