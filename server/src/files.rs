@@ -33,12 +33,35 @@ pub const EXCLUDED_DIRECTORIES: &[&str] = &[
     "buck-out",
 ];
 
+impl PythonFile {
+    /// Whether the file is a Jupyter notebook (`.ipynb`) rather than Python source.
+    pub fn is_notebook(&self) -> bool {
+        self.path.extension().is_some_and(|e| e == "ipynb")
+    }
+}
+
 /// The Python files named by `paths`: files as given, directories searched for `*.py` (honouring
 /// `.gitignore` and skipping directories named in `excluded`), each directory's files sorted by
 /// path.
 pub fn python_files(
     paths: &[PathBuf],
     excluded: &'static [&'static str],
+) -> Result<Vec<PythonFile>, String> {
+    files_with(paths, excluded, &["py"])
+}
+
+/// [`python_files`], with the Jupyter notebooks (`*.ipynb`) found in the directories too.
+pub fn python_files_and_notebooks(
+    paths: &[PathBuf],
+    excluded: &'static [&'static str],
+) -> Result<Vec<PythonFile>, String> {
+    files_with(paths, excluded, &["py", "ipynb"])
+}
+
+fn files_with(
+    paths: &[PathBuf],
+    excluded: &'static [&'static str],
+    extensions: &[&str],
 ) -> Result<Vec<PythonFile>, String> {
     let mut files = Vec::new();
     for root in paths {
@@ -62,7 +85,9 @@ pub fn python_files(
             let entry = entry.map_err(|e| e.to_string())?;
             let path = entry.path();
             if entry.file_type().is_some_and(|t| t.is_file())
-                && path.extension().is_some_and(|e| e == "py")
+                && path
+                    .extension()
+                    .is_some_and(|e| extensions.iter().any(|x| e == *x))
             {
                 found.push(PythonFile {
                     path: path.to_path_buf(),

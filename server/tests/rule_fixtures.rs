@@ -1,12 +1,16 @@
-//! Every rule fixture in `tests/fixtures/rules/` (see the README there) is analysed and its
+//! Every rule fixture in `tests/fixtures/rules/` (see the README there; `.py` files and notebooks)
+//! is analysed and its
 //! findings compared with the caret annotations written under the flagged code.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use refhound::analysis::findings::Finding;
 use refhound::analysis::line_index::LineIndex;
+use refhound::analysis::notebook::Notebook;
 use refhound::analysis::parse::parse;
 use refhound::analysis::settings::Settings;
+use refhound::ipynb::Ipynb;
 
 /// (1-based line, first column, end column in characters, rule code).
 type Mark = (usize, usize, usize, String);
@@ -45,14 +49,27 @@ fn annotations(text: &str) -> BTreeSet<Mark> {
     marks
 }
 
-fn findings(text: &str) -> BTreeSet<Mark> {
+/// The findings of a fixture: a Python file, or a notebook whose code cells, joined, are the
+/// text its annotations are read in (each cell's annotations under its own code).
+fn findings(path: &Path, text: &str) -> (String, BTreeSet<Mark>) {
+    if path.extension().is_some_and(|e| e == "ipynb") {
+        let notebook = Ipynb::parse(text.to_string()).unwrap();
+        let joined = Notebook::new(notebook.code_cells());
+        let found = joined.check(&Settings::default()).findings;
+        return (joined.original.clone(), marks(&joined.original, found));
+    }
+    let found = refhound::analysis::check(text, &parse(text), &Settings::default());
+    (text.to_string(), marks(text, found))
+}
+
+fn marks(text: &str, findings: Vec<Finding>) -> BTreeSet<Mark> {
     let lines = LineIndex::new(text);
     let column = |offset: usize| {
         text[lines.line_start(lines.line_of(offset))..offset]
             .chars()
             .count()
     };
-    refhound::analysis::check(text, &parse(text), &Settings::default())
+    findings
         .into_iter()
         .map(|finding| {
             let line = lines.line_of(finding.range.start);
@@ -77,13 +94,12 @@ fn rule_fixtures_match_their_annotations() {
     let mut files = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "py") {
+        if path.extension().is_none_or(|e| e != "py" && e != "ipynb") {
             continue;
         }
         files += 1;
-        let text = std::fs::read_to_string(&path).unwrap();
+        let (text, actual) = findings(&path, &std::fs::read_to_string(&path).unwrap());
         let expected = annotations(&text);
-        let actual = findings(&text);
         let source: Vec<&str> = text.lines().collect();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         for (line, start, end, code) in expected.difference(&actual) {

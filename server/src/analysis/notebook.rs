@@ -10,7 +10,8 @@ use tree_sitter::Tree;
 use super::findings::{Edit, Finding};
 use super::fix_all::{Kept, select_fixes_keeping};
 use super::fixes::{Allowed, apply_edits};
-use super::parse::parse;
+use super::line_index::LineIndex;
+use super::parse::{parse_checked, parse_note};
 use super::settings::Settings;
 
 /// The code cells of a notebook joined into one module: each cell's text, masked, followed by
@@ -76,10 +77,60 @@ impl Notebook {
 
     /// Parses the joined text and returns its findings, a cell's `# refhound: ignore` applying
     /// to its own lines as in a file.
-    pub fn check(&self, settings: &Settings) -> (Tree, Vec<Finding>) {
-        let tree = parse(&self.text);
-        let findings = super::check_cells(&self.text, &tree, settings, &self.ranges());
-        (tree, findings)
+    pub fn check(&self, settings: &Settings) -> Checked {
+        let (tree, refusal) = parse_checked(&self.text);
+        let mut findings = super::check_cells(&self.text, &tree, settings, &self.ranges());
+        for finding in &mut findings {
+            self.in_cells_finding(finding);
+        }
+        let note = parse_note(&self.text, &tree, refusal.as_ref()).map(|note| self.in_cells(&note));
+        Checked {
+            tree,
+            findings,
+            note,
+        }
+    }
+
+    /// `words` (a message, a parse note) with each "line N" of the joined text said as
+    /// "cell C, line n": C counted from 1 among all cells, as notebooks number them, n in the
+    /// cell.
+    pub fn in_cells(&self, words: &str) -> String {
+        let lines = LineIndex::new(&self.text);
+        let mut out = String::with_capacity(words.len());
+        let mut rest = words;
+        while let Some(at) = rest.find("line ") {
+            let (before, after) = rest.split_at(at + "line ".len());
+            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let line = after[..digits].parse::<usize>().ok();
+            let place = line
+                .and_then(|line| self.locate(lines.line_start(line)))
+                .filter(|_| !before[..at].ends_with(|c: char| c.is_alphanumeric()));
+            match place {
+                Some((cell, in_cell)) => {
+                    let cell_line = self.text[cell.range.start..cell.range.start + in_cell]
+                        .matches('\n')
+                        .count()
+                        + 1;
+                    out.push_str(&before[..at]);
+                    out.push_str(&format!("cell {}, line {cell_line}", cell.index + 1));
+                }
+                None => out.push_str(&rest[..at + "line ".len() + digits]),
+            }
+            rest = &after[digits..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// `finding`'s words with its lines given in their cells (see [`Notebook::in_cells`]).
+    fn in_cells_finding(&self, finding: &mut Finding) {
+        finding.message = self.in_cells(&finding.message);
+        for related in &mut finding.related {
+            related.message = self.in_cells(&related.message);
+        }
+        for fix in &mut finding.fixes {
+            fix.title = self.in_cells(&fix.title);
+        }
     }
 
     /// The cell a fix's edits all fall in, or `None` when they reach over a cell boundary or
@@ -98,6 +149,14 @@ impl Notebook {
     }
 }
 
+/// A notebook's analysis.
+pub struct Checked {
+    pub tree: Tree,
+    pub findings: Vec<Finding>,
+    /// What was not analysed ([`parse_note`]), its line given in its cell.
+    pub note: Option<String>,
+}
+
 /// What fixing a notebook came to: its code cells' new texts, and what is left to report.
 #[derive(Debug)]
 pub struct FixedCells {
@@ -107,6 +166,8 @@ pub struct FixedCells {
     /// The joined notebook of the final texts, which `remaining` refers to.
     pub notebook: Notebook,
     pub remaining: Vec<Finding>,
+    /// What was not analysed of the final texts.
+    pub note: Option<String>,
     /// A round's fixes would have broken the syntax; that round was dropped.
     pub stopped_at_syntax_error: bool,
 }
@@ -118,7 +179,11 @@ pub fn fix_cells(cells: Vec<(usize, String)>, settings: &Settings, allowed: Allo
     let mut cells = cells;
     let join = |cells: &[(usize, String)]| Notebook::new(cells.iter().map(|(i, t)| (*i, &**t)));
     let mut notebook = join(&cells);
-    let (mut tree, mut findings) = notebook.check(settings);
+    let Checked {
+        mut tree,
+        mut findings,
+        mut note,
+    } = notebook.check(settings);
     let (mut applied, mut stopped_at_syntax_error) = (0, false);
     for _ in 0..super::fix_all::MAX_FIX_ROUNDS {
         let fixable: Vec<Finding> = findings
@@ -151,12 +216,13 @@ pub fn fix_cells(cells: Vec<(usize, String)>, settings: &Settings, allowed: Allo
             }
         }
         let next = join(&rewritten);
-        let (next_tree, next_findings) = next.check(settings);
-        if next_tree.root_node().has_error() && !tree.root_node().has_error() {
+        let checked = next.check(settings);
+        if checked.tree.root_node().has_error() && !tree.root_node().has_error() {
             stopped_at_syntax_error = true;
             break;
         }
-        (cells, notebook, tree, findings) = (rewritten, next, next_tree, next_findings);
+        (cells, notebook) = (rewritten, next);
+        (tree, findings, note) = (checked.tree, checked.findings, checked.note);
         applied += fixes;
     }
     FixedCells {
@@ -164,6 +230,7 @@ pub fn fix_cells(cells: Vec<(usize, String)>, settings: &Settings, allowed: Allo
         applied,
         notebook,
         remaining: findings,
+        note,
         stopped_at_syntax_error,
     }
 }
@@ -326,6 +393,7 @@ fn statement_starts(cell: &str) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::parse::parse;
 
     #[test]
     fn magics_are_masked_in_place() {
@@ -361,6 +429,15 @@ mod tests {
         ] {
             assert_eq!(mask_ipython(python), python);
         }
+    }
+
+    #[test]
+    fn lines_are_said_in_their_cells() {
+        let notebook = Notebook::new([(1, "a = 1\n"), (3, "b = 2\nc = 3")]);
+        assert_eq!(
+            notebook.in_cells("made at line 4 (line 1); online 3, line 9, line x"),
+            "made at cell 4, line 2 (cell 2, line 1); online 3, line 9, line x"
+        );
     }
 
     #[test]

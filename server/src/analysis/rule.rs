@@ -18,6 +18,7 @@ pub enum Rule {
     ThreadLocalInPool,
     ListenerNeverRemoved,
     GcDebugSaveall,
+    NotebookOutputHistory,
 }
 
 /// How loudly a finding is shown: the LSP severities, also used by `--format sarif|github`.
@@ -107,6 +108,12 @@ const IDENTITIES: &[(Rule, &str, &str, Severity)] = &[
         Rule::GcDebugSaveall,
         "RH601",
         "gc-debug-saveall",
+        Severity::Warning,
+    ),
+    (
+        Rule::NotebookOutputHistory,
+        "RH701",
+        "notebook-output-history",
         Severity::Warning,
     ),
 ];

@@ -9,15 +9,18 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::fix::{self, Mode, fix_file};
+use super::notebook::check_notebook;
 use crate::analysis::findings::Finding;
 use crate::analysis::fixes::Allowed;
 use crate::analysis::line_index::LineIndex;
+use crate::analysis::notebook::CellSpan;
 use crate::analysis::rule::Severity;
 use crate::analysis::rules::{RULES, Rule, RuleInfo};
 use crate::analysis::settings::Settings;
 use crate::config::Config;
 use crate::files::{
-    ConfigFiles, EXCLUDED_DIRECTORIES, absolute, for_each_file, python_files, read_source,
+    ConfigFiles, EXCLUDED_DIRECTORIES, PythonFile, absolute, for_each_file,
+    python_files_and_notebooks, read_source,
 };
 use crate::project::releases::ReleasesElsewhere;
 use crate::project::{ProjectUses, module_name};
@@ -36,7 +39,8 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Options {
-    /// Python files, or directories to search for `*.py` files (honouring `.gitignore`).
+    /// Python files and Jupyter notebooks, or directories to search for `*.py` and `*.ipynb`
+    /// files (honouring `.gitignore`).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
@@ -125,6 +129,8 @@ struct FileReport {
     parse_note: Option<String>,
     /// Whether the file's settings ask for strict findings too.
     strict: bool,
+    /// For a notebook, where each code cell lies in `text` (the cells joined).
+    cells: Vec<CellSpan>,
 }
 
 impl FileReport {
@@ -171,7 +177,9 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
         strict: options.strict.then_some(true),
         ..Config::default()
     };
-    let files = python_files(&options.paths, EXCLUDED_DIRECTORIES)?;
+    let files = python_files_and_notebooks(&options.paths, EXCLUDED_DIRECTORIES)?;
+    // The importable modules: what other modules can use or let go of.
+    let modules: Vec<PythonFile> = files.iter().filter(|f| !f.is_notebook()).cloned().collect();
     let mut configs = match &options.config {
         Some(path) => ConfigFiles::fixed(path)?,
         None => ConfigFiles::discover(),
@@ -201,11 +209,14 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     let fixing = options.fixing();
     // A fix must not remove a module-level name another module of the tree uses.
     let uses = fixing
-        .map(|_| ProjectUses::scan(&files))
+        .map(|_| ProjectUses::scan(&modules))
         .unwrap_or_default();
     let results = for_each_file(&jobs, |&(file, settings)| {
         let location = repo_path(&current_directory, &file.path);
         let fixed = match fixing {
+            _ if file.is_notebook() => {
+                check_notebook(file, settings, fixing.map(|mode| (mode, options.allowed())))?
+            }
             Some(mode) => {
                 let keep = module_name(&file.path)
                     .map(|module| uses.names_used_of(&module, &file.path))
@@ -218,12 +229,13 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
                 fix::FileFix::unfixed(text, checked, None)
             }
         };
-        let diff = fixed.rewritten.as_deref().map(|rewritten| {
+        let diff = fixed.diff.or_else(|| {
+            let rewritten = fixed.rewritten.as_deref()?;
             let label = match &location {
                 RepoPath::Relative(path) => path.clone(),
                 RepoPath::Absolute(path) => path.display().to_string(),
             };
-            fix::unified_diff(&label, &fixed.text, rewritten)
+            Some(fix::unified_diff(&label, &fixed.text, rewritten))
         });
         let report = FileReport {
             path: file.path.display().to_string(),
@@ -241,6 +253,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
             diff,
             parse_note: fixed.parse_note,
             strict: settings.strict,
+            cells: fixed.cells,
         };
         Ok::<_, String>((report, fixed.not_fixed))
     });
@@ -268,7 +281,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     );
     if !wanted.is_empty() {
         let releases = ReleasesElsewhere::scan(
-            &files,
+            &modules,
             |file| file.path.as_path(),
             |file| read_source(file).ok(),
             &wanted,
@@ -418,11 +431,61 @@ fn parse_codes(codes: &[String]) -> Result<Vec<Rule>, String> {
         .collect()
 }
 
-/// 1-based line and 1-based column in characters, as editors and ruff print them.
-fn position(text: &str, lines: &LineIndex, offset: usize) -> (usize, usize) {
-    let line = lines.line_of(offset);
-    let line_start = lines.line_start(line);
-    (line, text[line_start..offset].chars().count() + 1)
+/// Where a byte of a report's text is, as output names it: 1-based line and 1-based column in
+/// characters, as editors and ruff print them, and in a notebook the cell (counted from 1 among
+/// all its cells) the line is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place {
+    cell: Option<usize>,
+    line: usize,
+    column: usize,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        if let Some(cell) = self.cell {
+            write!(f, "cell {cell}:")?;
+        }
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// Finds the [`Place`]s of one report's text.
+struct Places<'a> {
+    text: &'a str,
+    lines: LineIndex,
+    cells: &'a [CellSpan],
+}
+
+impl<'a> Places<'a> {
+    fn new(report: &'a FileReport) -> Places<'a> {
+        Places {
+            text: &report.text,
+            lines: LineIndex::new(&report.text),
+            cells: &report.cells,
+        }
+    }
+
+    fn at(&self, offset: usize) -> Place {
+        let line = self.lines.line_of(offset);
+        let column = self.text[self.lines.line_start(line)..offset]
+            .chars()
+            .count()
+            + 1;
+        let after = self.cells.partition_point(|c| c.range.start <= offset);
+        match after.checked_sub(1).map(|i| &self.cells[i]) {
+            Some(cell) => Place {
+                cell: Some(cell.index + 1),
+                line: line + 1 - self.lines.line_of(cell.range.start),
+                column,
+            },
+            None => Place {
+                cell: None,
+                line,
+                column,
+            },
+        }
+    }
 }
 
 fn write_text(
@@ -434,23 +497,15 @@ fn write_text(
     allowed: Allowed,
 ) -> std::io::Result<()> {
     for report in reports {
-        let lines = LineIndex::new(&report.text);
+        let places = Places::new(report);
         for Reported { finding, .. } in &report.findings {
-            let (line, column) = position(&report.text, &lines, finding.range.start);
+            let place = places.at(finding.range.start);
             let code = finding.rule.code();
-            writeln!(
-                out,
-                "{}:{line}:{column}: {code} {}",
-                report.path, finding.message
-            )?;
-            write_snippet(out, &report.text, &lines, finding, code)?;
+            writeln!(out, "{}:{place}: {code} {}", report.path, finding.message)?;
+            write_snippet(out, &places, place.line, finding, code)?;
             for related in &finding.related {
-                let (line, column) = position(&report.text, &lines, related.range.start);
-                writeln!(
-                    out,
-                    "   = {}:{line}:{column}: {}",
-                    report.path, related.message
-                )?;
+                let place = places.at(related.range.start);
+                writeln!(out, "   = {}:{place}: {}", report.path, related.message)?;
             }
             writeln!(out)?;
         }
@@ -524,14 +579,16 @@ fn write_fixable(
     Ok(())
 }
 
-/// The finding's first line with a caret line under its span, like ruff's.
+/// The finding's first line with a caret line under its span, like ruff's; the line is numbered
+/// `number` (its line in its cell, for a notebook).
 fn write_snippet(
     out: &mut impl Write,
-    text: &str,
-    lines: &LineIndex,
+    places: &Places,
+    number: usize,
     finding: &Finding,
     code: &str,
 ) -> std::io::Result<()> {
+    let (text, lines) = (places.text, &places.lines);
     let line = lines.line_of(finding.range.start);
     let start = lines.line_start(line);
     let end = text[start..]
@@ -543,9 +600,9 @@ fn write_snippet(
         .chars()
         .count()
         .max(1);
-    let gutter = line.to_string().len();
+    let gutter = number.to_string().len();
     writeln!(out, "{:gutter$} |", "")?;
-    writeln!(out, "{line} | {}", source.replace('\t', " "))?;
+    writeln!(out, "{number} | {}", source.replace('\t', " "))?;
     writeln!(
         out,
         "{:gutter$} | {}{} {code}",
@@ -565,6 +622,9 @@ struct JsonLocation {
 #[derive(Serialize)]
 struct JsonRelated<'a> {
     message: &'a str,
+    /// In a notebook, the cell (from 1) the location's lines count in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell: Option<usize>,
     location: JsonLocation,
     end_location: JsonLocation,
 }
@@ -577,6 +637,9 @@ struct JsonFinding<'a> {
     severity: &'a str,
     message: &'a str,
     filename: &'a str,
+    /// In a notebook, the cell (from 1) the location's lines count in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell: Option<usize>,
     location: JsonLocation,
     end_location: JsonLocation,
     related: Vec<JsonRelated<'a>>,
@@ -585,10 +648,13 @@ struct JsonFinding<'a> {
 fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<()> {
     let mut all = Vec::new();
     for report in reports {
-        let lines = LineIndex::new(&report.text);
+        let places = Places::new(report);
         let location = |offset| {
-            let (row, column) = position(&report.text, &lines, offset);
-            JsonLocation { row, column }
+            let place = places.at(offset);
+            JsonLocation {
+                row: place.line,
+                column: place.column,
+            }
         };
         for Reported { finding, severity } in &report.findings {
             all.push(JsonFinding {
@@ -597,6 +663,7 @@ fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<(
                 severity: severity.name(),
                 message: &finding.message,
                 filename: &report.path,
+                cell: places.at(finding.range.start).cell,
                 location: location(finding.range.start),
                 end_location: location(finding.range.end),
                 related: finding
@@ -604,6 +671,7 @@ fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<(
                     .iter()
                     .map(|r| JsonRelated {
                         message: &r.message,
+                        cell: places.at(r.range.start).cell,
                         location: location(r.range.start),
                         end_location: location(r.range.end),
                     })
@@ -620,6 +688,7 @@ fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<(
                 severity: "error",
                 message: note,
                 filename: &report.path,
+                cell: None,
                 location: JsonLocation {
                     row: line,
                     column: 1,
@@ -732,19 +801,20 @@ fn sarif_artifact(location: &RepoPath) -> serde_json::Value {
     }
 }
 
-fn sarif_region(
-    text: &str,
-    lines: &LineIndex,
-    range: &std::ops::Range<usize>,
-) -> serde_json::Value {
-    let (start_line, start_column) = position(text, lines, range.start);
-    let (end_line, end_column) = position(text, lines, range.end);
-    json!({
-        "startLine": start_line,
-        "startColumn": start_column,
-        "endLine": end_line,
-        "endColumn": end_column,
-    })
+/// A span's region; in a notebook its lines count in its cell, named in the region's
+/// properties (`"cell": 3`, from 1).
+fn sarif_region(places: &Places, range: &std::ops::Range<usize>) -> serde_json::Value {
+    let (start, end) = (places.at(range.start), places.at(range.end));
+    let mut region = json!({
+        "startLine": start.line,
+        "startColumn": start.column,
+        "endLine": end.line,
+        "endColumn": end.column,
+    });
+    if let Some(cell) = start.cell {
+        region["properties"] = json!({ "cell": cell });
+    }
+    region
 }
 
 /// SARIF 2.1.0: one run, every rule's metadata, each finding with its location and related
@@ -758,7 +828,7 @@ fn write_sarif(
 ) -> std::io::Result<()> {
     let mut results = Vec::new();
     for report in reports {
-        let lines = LineIndex::new(&report.text);
+        let places = Places::new(report);
         let artifact = sarif_artifact(&report.location);
         for Reported { finding, severity } in &report.findings {
             let related: Vec<_> = finding
@@ -771,7 +841,7 @@ fn write_sarif(
                         "message": { "text": related.message },
                         "physicalLocation": {
                             "artifactLocation": artifact,
-                            "region": sarif_region(&report.text, &lines, &related.range),
+                            "region": sarif_region(&places, &related.range),
                         },
                     })
                 })
@@ -784,7 +854,7 @@ fn write_sarif(
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": artifact,
-                        "region": sarif_region(&report.text, &lines, &finding.range),
+                        "region": sarif_region(&places, &finding.range),
                     },
                 }],
             });
@@ -871,7 +941,7 @@ fn github_property(text: &str) -> String {
 /// locations follow the message on lines of their own.
 fn write_github(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<()> {
     for report in reports {
-        let lines = LineIndex::new(&report.text);
+        let places = Places::new(report);
         let file = match &report.location {
             RepoPath::Relative(path) => path.clone(),
             RepoPath::Absolute(path) => path.display().to_string(),
@@ -882,12 +952,17 @@ fn write_github(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result
                 Severity::Warning => "warning",
                 Severity::Information | Severity::Hint => "notice",
             };
-            let (line, column) = position(&report.text, &lines, finding.range.start);
-            let (end_line, end_column) = position(&report.text, &lines, finding.range.end);
-            let mut message = finding.message.clone();
+            let (start, end) = (places.at(finding.range.start), places.at(finding.range.end));
+            let (line, column) = (start.line, start.column);
+            let (end_line, end_column) = (end.line, end.column);
+            // GitHub knows no cells: a notebook's message says which one the lines count in.
+            let mut message = match start.cell {
+                Some(cell) => format!("cell {cell}: {}", finding.message),
+                None => finding.message.clone(),
+            };
             for related in &finding.related {
-                let (line, column) = position(&report.text, &lines, related.range.start);
-                message.push_str(&format!("\n{file}:{line}:{column}: {}", related.message));
+                let place = places.at(related.range.start);
+                message.push_str(&format!("\n{file}:{place}: {}", related.message));
             }
             writeln!(
                 out,

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::analysis::findings::Finding;
 use crate::analysis::fix_all::fix_all_keeping;
 use crate::analysis::fixes::Allowed;
+use crate::analysis::notebook::CellSpan;
 use crate::analysis::parse::{parse_checked, parse_note};
 use crate::analysis::settings::Settings;
 use crate::files::{PythonFile, SourceFile, read_source_file};
@@ -35,6 +36,10 @@ pub struct FileFix {
     pub not_fixed: Option<String>,
     /// What was not analysed in the file's text: it was not parsed, or had syntax errors.
     pub parse_note: Option<String>,
+    /// For a notebook: where each code cell lies in `text` (its cells joined).
+    pub cells: Vec<CellSpan>,
+    /// For a notebook with `--diff`: the diff of each changed cell.
+    pub diff: Option<String>,
 }
 
 impl FileFix {
@@ -51,6 +56,8 @@ impl FileFix {
             rewritten: None,
             not_fixed,
             parse_note,
+            cells: Vec::new(),
+            diff: None,
         }
     }
 }
@@ -109,6 +116,8 @@ pub fn fix_file(
             fixed: fixed.applied,
             rewritten: Some(fixed.text),
             not_fixed,
+            cells: Vec::new(),
+            diff: None,
         });
     }
     let bytes = source
@@ -122,6 +131,8 @@ pub fn fix_file(
             fixed: fixed.applied,
             rewritten: None,
             not_fixed,
+            cells: Vec::new(),
+            diff: None,
         }),
         Err(why) => {
             let checked = check(&source.text, settings);
@@ -142,7 +153,7 @@ pub fn check(text: &str, settings: &Settings) -> (Vec<Finding>, Option<String>) 
 /// (so the rename stays on one file system), with the file's permissions, renamed over it. A
 /// symbolic link is written through, not replaced. When the file no longer holds what was read
 /// (an editor or another tool wrote it meanwhile), nothing is written.
-fn write_atomically(path: &Path, read: &SourceFile, bytes: &[u8]) -> Result<(), String> {
+pub(super) fn write_atomically(path: &Path, read: &SourceFile, bytes: &[u8]) -> Result<(), String> {
     let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
     let directory = target
         .parent()

@@ -3,6 +3,7 @@
 mod check;
 mod fix;
 mod freevars;
+mod notebook;
 mod parse;
 mod rule;
 

@@ -15,6 +15,7 @@ mod rh305_identity_keyed_cache;
 mod rh401_thread_local_in_pool;
 mod rh501_listener_never_removed;
 mod rh601_gc_debug_saveall;
+mod rh701_notebook_output_history;
 
 use super::findings::Finding;
 pub use super::rule::Rule;
@@ -94,6 +95,11 @@ pub static RULES: &[RuleInfo] = &[
         rule: Rule::GcDebugSaveall,
         source: include_str!("rh601_gc_debug_saveall.rs"),
         check: rh601_gc_debug_saveall::check,
+    },
+    RuleInfo {
+        rule: Rule::NotebookOutputHistory,
+        source: include_str!("rh701_notebook_output_history.rs"),
+        check: rh701_notebook_output_history::check,
     },
 ];
 
