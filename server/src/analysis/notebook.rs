@@ -137,15 +137,29 @@ impl Notebook {
     /// into masked IPython syntax (a fix is made for Python; it must not rewrite what it did
     /// not parse).
     fn cell_of_edits(&self, edits: &[Edit]) -> Option<usize> {
-        let mut cells = edits.iter().map(|edit| {
-            let (cell, start) = self.locate(edit.range.start)?;
-            let end = start + edit.range.len();
-            let position = self.cells.iter().position(|c| c.index == cell.index)?;
-            let unmasked = self.text[edit.range.clone()] == self.original[edit.range.clone()];
-            (end <= cell.range.len() && unmasked).then_some(position)
-        });
+        let mut cells = edits.iter().map(|edit| self.cell_edit(edit).map(|(cell, _)| cell));
         let first = cells.next()??;
         cells.all(|c| c == Some(first)).then_some(first)
+    }
+
+    /// `edit` of the joined text as an edit of one cell's text: the cell's position in
+    /// [`Notebook::cells`] and the edit in its offsets. A removal that takes the newline after
+    /// the cell's last line (the one joining it to the next cell) leaves that newline.
+    fn cell_edit(&self, edit: &Edit) -> Option<(usize, Edit)> {
+        let (cell, start) = self.locate(edit.range.start)?;
+        let position = self.cells.iter().position(|c| c.index == cell.index)?;
+        let mut end = edit.range.end;
+        if end == cell.range.end + 1 && edit.text.is_empty() {
+            end -= 1;
+        }
+        let unmasked = self.text[edit.range.start..end] == self.original[edit.range.start..end];
+        (end <= cell.range.end && unmasked).then(|| {
+            let edit = Edit {
+                range: start..start + (end - edit.range.start),
+                text: edit.text.clone(),
+            };
+            (position, edit)
+        })
     }
 }
 
@@ -201,15 +215,13 @@ pub fn fix_cells(cells: Vec<(usize, String)>, settings: &Settings, allowed: Allo
             break;
         }
         let mut rewritten = cells.clone();
+        let in_cells: Vec<(usize, Edit)> =
+            edits.iter().filter_map(|e| notebook.cell_edit(e)).collect();
         for (position, (_, text)) in rewritten.iter_mut().enumerate() {
-            let start = notebook.cells[position].range.start;
-            let own: Vec<Edit> = edits
+            let own: Vec<Edit> = in_cells
                 .iter()
-                .filter(|e| notebook.cell_of_edits(std::slice::from_ref(e)) == Some(position))
-                .map(|e| Edit {
-                    range: e.range.start - start..e.range.end - start,
-                    text: e.text.clone(),
-                })
+                .filter(|(p, _)| *p == position)
+                .map(|(_, e)| e.clone())
                 .collect();
             if !own.is_empty() {
                 *text = apply_edits(text, &own);
