@@ -173,7 +173,7 @@ def findings(path):
 wheel, binary = findings(sys.argv[1]), findings(sys.argv[2])
 codes = sorted({code for code, _, _ in wheel})
 print(f"{len(wheel)} findings, codes {' '.join(codes)}")
-every_rule = [f"RH{n}" for n in (101, 102, 201, 202, 301, 302, 401, 501, 601)]
+every_rule = [f"RH{n}" for n in (101, 102, 201, 202, 301, 302, 401, 501, 601, 701)]
 missing = [code for code in every_rule if code not in codes]
 if missing:
     print(f"the demo should show every rule; missing: {' '.join(missing)}")
@@ -200,7 +200,7 @@ fi
 # pip-installs it as a user's does, building with maturin from scratch: minutes, not run by default.)
 WORK=$T/project
 mkdir -p "$WORK"
-cp -r tests/demo/leaky_service "$WORK/"
+cp -r tests/demo/leaky_service tests/demo/explore.ipynb "$WORK/"
 printf 'def total(rows):\n    return sum(rows)\n' >"$WORK/clean.py"
 printf 'import gc\ngc.set_debug(gc.DEBUG_SAVEALL)\n' >"$WORK/notes.txt"
 "$TOOLS/bin/python" - .pre-commit-hooks.yaml "$WORK/.pre-commit-config.yaml" <<'PY'
@@ -224,11 +224,12 @@ import re, sys
 
 text = open(sys.argv[1], encoding="utf-8").read()
 rc = int(sys.argv[2])
-found = sorted(set(re.findall(r"^leaky_service/\S+: (RH\d{3}) ", text, re.M)))
+found = sorted(set(re.findall(r"^leaky_service/\S+: (RH\d{3}) ", text, re.M))
+               | set(re.findall(r"^explore\.ipynb:cell \d+:\d+:\d+: (RH\d{3}) ", text, re.M)))
 problems = []
 if rc != 1 or not re.search(r"^refhound\.+Failed$", text, re.M):
     problems.append(f"expected the hook to fail with exit status 1, got {rc}")
-every_rule = [f"RH{n}" for n in (101, 102, 201, 202, 301, 302, 401, 501, 601)]
+every_rule = [f"RH{n}" for n in (101, 102, 201, 202, 301, 302, 401, 501, 601, 701)]
 if found != every_rule:
     problems.append(f"codes {found}, expected {every_rule}")
 if "notes.txt" in text:
