@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 TIMEOUT = 60.0  # seconds to wait for any one answer
+RUFF_B = "ruff-B019,B023"  # ruff's server with only B019 and B023 selected
 SKIPPED_DIRECTORIES = {
     "test",
     "tests",
@@ -51,15 +52,24 @@ class ServerGone(Exception):
     pass
 
 
+class Spec:
+    """How to start one server: its command, and the initializationOptions it is given."""
+
+    def __init__(self, command: list[str], options: dict | None = None):
+        self.command = command
+        self.options = options
+
+
 class LanguageServer:
     """A language server process, spoken to over its standard input and output. A reader
     thread stamps each incoming message with its arrival time and answers the server's own
     requests (configuration, capability registration, progress) with null results."""
 
-    def __init__(self, name: str, command: list[str], cwd: Path):
+    def __init__(self, name: str, spec: "Spec", cwd: Path):
         self.name = name
+        self.options = spec.options
         self.process = subprocess.Popen(
-            command,
+            spec.command,
             cwd=cwd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -163,6 +173,7 @@ class LanguageServer:
                     "textDocument": text_document,
                     "workspace": {"configuration": True},
                 },
+                **({"initializationOptions": self.options} if self.options else {}),
             },
         )
         self.notify("initialized", {})
@@ -244,7 +255,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def measure_latency(name: str, command: list[str], source: Path, edits: int, pull: bool):
+def measure_latency(name: str, spec: Spec, source: Path, edits: int, pull: bool):
     """Edit -> diagnostics latencies in ms for one server and mode, or None when the server
     does not offer pull diagnostics. Also the time from didOpen to the first diagnostics."""
     with tempfile.TemporaryDirectory(prefix="refhound-lsp-bench-") as directory:
@@ -252,7 +263,7 @@ def measure_latency(name: str, command: list[str], source: Path, edits: int, pul
         path = workspace / source.name
         shutil.copyfile(source, path)
         text = path.read_text(encoding="utf-8")
-        server = LanguageServer(name, command, workspace)
+        server = LanguageServer(name, spec, workspace)
         try:
             capabilities = server.initialize(workspace, pull)["capabilities"]
             if pull and not capabilities.get("diagnosticProvider"):
@@ -260,10 +271,13 @@ def measure_latency(name: str, command: list[str], source: Path, edits: int, pul
             started = time.perf_counter()
             uri = server.open(path, text)
             if pull:
-                server.call("textDocument/diagnostic", {"textDocument": {"uri": uri}})
+                report, _ = server.call("textDocument/diagnostic", {"textDocument": {"uri": uri}})
                 opened = time.perf_counter() - started
+                found = len((report or {}).get("items", []))
             else:
-                opened = server.published(uri, 1)[0] - started
+                arrived, message = server.published(uri, 1)
+                opened = arrived - started
+                found = len(message["params"]["diagnostics"])
             latencies = []
             for version, change in enumerate(single_character_edits(text, edits), start=2):
                 sent = server.notify(
@@ -279,7 +293,7 @@ def measure_latency(name: str, command: list[str], source: Path, edits: int, pul
                 else:
                     arrived, _ = server.published(uri, version)
                     latencies.append((arrived - sent) * 1000)
-            return latencies, opened * 1000
+            return latencies, opened * 1000, found
         finally:
             server.stop()
 
@@ -307,12 +321,12 @@ def stdlib_files(count: int) -> list[Path]:
     return chosen
 
 
-def measure_memory(name: str, command: list[str], files: list[Path]):
+def measure_memory(name: str, spec: Spec, files: list[Path]):
     """(VmRSS kB, VmHWM kB, threads) after opening `files` and receiving every file's
     diagnostics, the seconds that took, and VmRSS kB after closing them all again (and a
     second's pause)."""
     root = Path(os.path.commonpath([path.parent for path in files]))
-    server = LanguageServer(name, command, root)
+    server = LanguageServer(name, spec, root)
     try:
         server.initialize(root, pull=False)
         started = time.perf_counter()
@@ -338,7 +352,7 @@ def measure_memory(name: str, command: list[str], files: list[Path]):
         server.stop()
 
 
-def measure_soak(name: str, command: list[str], source: Path, edits: int):
+def measure_soak(name: str, spec: Spec, source: Path, edits: int):
     """Push soak: `edits` single-character didChange notifications written back to back into
     `source`, then the wait for the last version's diagnostics; (VmRSS kB, VmHWM kB, seconds)."""
     with tempfile.TemporaryDirectory(prefix="refhound-lsp-soak-") as directory:
@@ -346,7 +360,7 @@ def measure_soak(name: str, command: list[str], source: Path, edits: int):
         path = workspace / source.name
         shutil.copyfile(source, path)
         text = path.read_text(encoding="utf-8")
-        server = LanguageServer(name, command, workspace)
+        server = LanguageServer(name, spec, workspace)
         try:
             server.initialize(workspace, pull=False)
             uri = server.open(path, text)
@@ -396,13 +410,18 @@ def main() -> None:
     # Absolute: each server runs in its own workspace directory.
     options.refhound = os.path.abspath(options.refhound)
     options.ruff = os.path.abspath(options.ruff)
+    # ruff twice: with its default rules, and with only the two rules that do refhound's job
+    # (B019 for RH302, B023 for closures), so that equal work is compared too.
     servers = {
-        "refhound": [options.refhound, "server"],
-        "ruff": [options.ruff, "server"],
+        "refhound": Spec([options.refhound, "server"]),
+        "ruff": Spec([options.ruff, "server"]),
+        RUFF_B: Spec(
+            [options.ruff, "server"], {"settings": {"lint": {"select": ["B019", "B023"]}}}
+        ),
     }
     for extra in options.also:
         name, _, binary = extra.partition("=")
-        servers[name] = [os.path.abspath(binary), "server"]
+        servers[name] = Spec([os.path.abspath(binary), "server"])
     import test  # the standard library's own test package
 
     source = Path(test.__file__).parent / "test_typing.py"
@@ -422,29 +441,38 @@ def measure_latencies(servers, source, lines, options) -> None:
     print()
     print(f"(a) edit -> diagnostics: {options.edits} single-character didChange edits in")
     print(f"    {source} ({lines} lines), one at a time")
-    rows, p50 = [], {}
-    for name, command in servers.items():
+    rows, p50, p95, opened_ms = [], {}, {}, {}
+    for name, spec in servers.items():
         for mode in ("push", "pull"):
-            measured = measure_latency(name, command, source, options.edits, pull=(mode == "pull"))
+            measured = measure_latency(name, spec, source, options.edits, pull=(mode == "pull"))
             if measured is None:
-                rows.append(f"{name:<10}{mode:<6}{'(no diagnosticProvider for a pull client)':>45}")
+                rows.append(f"{name:<16}{mode:<6}{'(no diagnosticProvider for a pull client)':>45}")
                 continue
-            latencies, opened = measured
+            latencies, opened, found = measured
             p50[name, mode] = statistics.median(latencies)
+            p95[name, mode] = percentile(latencies, 0.95)
+            opened_ms[name, mode] = opened
             rows.append(
-                f"{name:<10}{mode:<6}{len(latencies):>6}{p50[name, mode]:>9.2f}"
-                f"{percentile(latencies, 0.95):>9.2f}{max(latencies):>9.2f}{opened:>12.1f}"
+                f"{name:<16}{mode:<6}{len(latencies):>6}{p50[name, mode]:>9.2f}"
+                f"{p95[name, mode]:>9.2f}{max(latencies):>9.2f}{opened:>12.1f}{found:>8}"
             )
     print(
-        f"{'server':<10}{'mode':<6}{'edits':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'open ms':>12}"
+        f"{'server':<16}{'mode':<6}{'edits':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'open ms':>12}{'diags':>8}"
     )
     for row in rows:
         print(row)
-    for mode in ("push", "pull"):
-        if ("refhound", mode) in p50 and ("ruff", mode) in p50:
-            ratio = p50["refhound", mode] / p50["ruff", mode]
-            print(f"p50 ratio refhound/ruff ({mode}): {ratio:.2f}x")
-    print("(open ms: didOpen to the first diagnostics of the file)")
+    print("(open ms: didOpen to the first diagnostics of the file; diags: how many it had)")
+    print("refhound / ruff, per mode (issue 17's targets: p50 <= 0.25x ruff, <= 1.0x ruff-B019,B023;")
+    print("p95 <= 1.0x; open <= 1.0x ruff):")
+    for other in ("ruff", RUFF_B):
+        for mode in ("push", "pull"):
+            if ("refhound", mode) not in p50 or (other, mode) not in p50:
+                continue
+            ratios = [
+                f"{what} {ours[('refhound', mode)] / ours[(other, mode)]:.2f}x"
+                for what, ours in (("p50", p50), ("p95", p95), ("open", opened_ms))
+            ]
+            print(f"  vs {other:<16}{mode:<6}" + ", ".join(ratios))
 
 
 def measure_memories(servers, source, options) -> None:
@@ -460,19 +488,23 @@ def measure_memories(servers, source, options) -> None:
         f"{'server':<18}{'VmRSS MB':>10}{'VmHWM MB':>10}{'threads':>9}{'all diagnosed s':>17}"
         f"{'closed: VmRSS MB':>18}"
     )
-    for name, command in servers.items():
-        rss, hwm, threads, took, closed = measure_memory(name, command, files)
+    rss_of = {}
+    for name, spec in servers.items():
+        rss, hwm, threads, took, closed = measure_memory(name, spec, files)
+        rss_of[name] = rss
         print(
             f"{name:<18}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}{threads:>9}{took:>17.2f}"
             f"{closed / 1024:>18.1f}"
         )
+    for other in ("ruff", RUFF_B):
+        print(f"VmRSS refhound / {other}: {rss_of['refhound'] / rss_of[other]:.2f}x (target <= 1.5x ruff)")
     if options.soak_edits:
         print()
         print(f"(c) push soak: {options.soak_edits} single-character didChange edits to {source.name}")
         print("    written back to back, then the last version's diagnostics awaited")
         print(f"{'server':<18}{'VmRSS MB':>10}{'VmHWM MB':>10}{'last diagnostics s':>20}")
-        for name, command in servers.items():
-            rss, hwm, took = measure_soak(name, command, source, options.soak_edits)
+        for name, spec in servers.items():
+            rss, hwm, took = measure_soak(name, spec, source, options.soak_edits)
             print(f"{name:<18}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}{took:>20.2f}")
 
 
