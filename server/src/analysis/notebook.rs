@@ -137,7 +137,9 @@ impl Notebook {
     /// into masked IPython syntax (a fix is made for Python; it must not rewrite what it did
     /// not parse).
     fn cell_of_edits(&self, edits: &[Edit]) -> Option<usize> {
-        let mut cells = edits.iter().map(|edit| self.cell_edit(edit).map(|(cell, _)| cell));
+        let mut cells = edits
+            .iter()
+            .map(|edit| self.cell_edit(edit).map(|(cell, _)| cell));
         let first = cells.next()??;
         cells.all(|c| c == Some(first)).then_some(first)
     }
