@@ -810,7 +810,9 @@ impl LanguageServer for Backend {
             let tree = snapshot.tree();
             let offset = offset_of(&snapshot.text, position.position, encoding);
             let text = snapshot.text.to_string();
-            let scopes = ScopeTree::new(&text, &tree);
+            // The model of the CPython the file targets (its project's `target-version`).
+            let (settings, _) = state.settings.for_path(uri.to_file_path().as_deref());
+            let scopes = ScopeTree::new(&text, &tree, settings.target_version);
             let hover =
                 crate::analysis::hover::hover(&text, &tree, &scopes, offset).map(|hover| Hover {
                     contents: HoverContents::Markup(MarkupContent {
