@@ -632,8 +632,8 @@ pub async fn hover(
         blocking(move || {
             let offset = analysis.offset(&uri, at)?;
             let (text, tree) = (&analysis.joined.text, &analysis.tree);
-            let hover =
-                crate::analysis::hover::hover(text, tree, &ScopeTree::new(text, tree), offset)?;
+            let scopes = ScopeTree::new(text, tree, analysis.settings.target_version);
+            let hover = crate::analysis::hover::hover(text, tree, &scopes, offset)?;
             let range = cell_range(
                 &analysis.joined,
                 &analysis.cells,
@@ -679,7 +679,7 @@ pub async fn inlay_hints(
             let within = span.start + offset_of(text, range.start, analysis.encoding)
                 ..span.start + offset_of(text, range.end, analysis.encoding);
             let (joined, tree) = (&analysis.joined.text, &analysis.tree);
-            let scopes = ScopeTree::new(joined, tree);
+            let scopes = ScopeTree::new(joined, tree, analysis.settings.target_version);
             let hints = capture_hints(joined, tree, &scopes, within)
                 .into_iter()
                 .filter(|hint| span.contains(&hint.offset) || hint.offset == span.end)
