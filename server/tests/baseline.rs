@@ -566,3 +566,38 @@ fn the_server_leaves_out_a_notebooks_baselined_findings_whatever_its_cells_order
         client.exit().await;
     });
 }
+
+#[test]
+fn the_editor_setting_names_the_baseline_relative_to_the_workspace_folder() {
+    let project = demo_project();
+    let root = project.path().to_path_buf();
+    let written = refhound(&root, &["check", "--write-baseline=ci/accepted.json"]);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    let debug = root.join("leaky_service/debug.py");
+    let text = std::fs::read_to_string(&debug).unwrap();
+    run(async move {
+        for (options, shown) in [
+            (serde_json::json!({"baseline": "ci/accepted.json"}), 0),
+            (serde_json::Value::Null, 1),
+        ] {
+            let mut client = Client::start();
+            client
+                .initialize_with(InitializeParams {
+                    initialization_options: Some(options),
+                    workspace_folders: Some(vec![WorkspaceFolder {
+                        uri: Uri::from_file_path(&root).unwrap(),
+                        name: "demo".into(),
+                    }]),
+                    ..InitializeParams::default()
+                })
+                .await;
+            let uri = Uri::from_file_path(&debug).unwrap();
+            client.notify::<DidOpenTextDocument>(DidOpenTextDocumentParams {
+                text_document: TextDocumentItem::new(uri.clone(), "python".into(), 1, text.clone()),
+            });
+            let diagnostics = client.diagnostics(&uri, 1).await;
+            assert_eq!(diagnostics.len(), shown, "{diagnostics:?}");
+            client.exit().await;
+        }
+    });
+}
