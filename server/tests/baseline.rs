@@ -131,7 +131,7 @@ fn a_baseline_silences_todays_findings_and_only_those() {
     let again = refhound(project, &["check"]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert!(
-        stdout(&again).contains(&format!("No findings in ")) && stdout(&again).contains(&summary),
+        stdout(&again).contains("No findings in ") && stdout(&again).contains(&summary),
         "{}",
         stdout(&again)
     );
@@ -191,7 +191,7 @@ fn a_baseline_silences_todays_findings_and_only_those() {
         [("leaky_service/events.py".to_string(), "RH601".to_string())]
     );
     assert!(
-        stdout(&new).contains(&format!("Found 1 finding(s) in 1 of ")),
+        stdout(&new).contains("Found 1 finding(s) in 1 of "),
         "{}",
         stdout(&new)
     );
