@@ -117,9 +117,14 @@ fn edited_analysis_equals_whole_file_analysis() {
                 edits += 1;
             }
             let tree = parse(&text);
-            let whole = ScopeTree::new(&text, &tree);
-            let edited =
-                ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut scope_cache);
+            let whole = ScopeTree::new(&text, &tree, Settings::default().target_version);
+            let edited = ScopeTree::incremental(
+                &text,
+                &tree,
+                &LineIndex::new(&text),
+                &mut scope_cache,
+                Settings::default().target_version,
+            );
             if whole != edited {
                 let differs = (0..whole.scopes.len().max(edited.scopes.len()))
                     .find(|&i| whole.scopes.get(i) != edited.scopes.get(i));
@@ -151,7 +156,13 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let mut text = std::fs::read_to_string(path).unwrap();
     let mut cache = ScopeCache::default();
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
+    ScopeTree::incremental(
+        &text,
+        &tree,
+        &LineIndex::new(&text),
+        &mut cache,
+        Settings::default().target_version,
+    );
     let statements = tree.root_node().named_child_count();
     assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
     let (_, matches) = Matches::incremental(&all(&tree), &text, &MatchCache::default());
@@ -161,17 +172,35 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let at = half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2;
     text.insert(at, 'x');
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
+    ScopeTree::incremental(
+        &text,
+        &tree,
+        &LineIndex::new(&text),
+        &mut cache,
+        Settings::default().target_version,
+    );
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
     let (_, matches) = Matches::incremental(&all(&tree), &text, &matches);
     assert_eq!(matches.queried(), 1, "of {statements} statements");
     // Nothing changed: nothing is built.
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
+    ScopeTree::incremental(
+        &text,
+        &tree,
+        &LineIndex::new(&text),
+        &mut cache,
+        Settings::default().target_version,
+    );
     assert_eq!(cache.built(), Some(0));
     // Unreachable module-level code: the whole file is walked.
     text.push_str("\nraise SystemExit\ndef late(): pass\n");
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
+    ScopeTree::incremental(
+        &text,
+        &tree,
+        &LineIndex::new(&text),
+        &mut cache,
+        Settings::default().target_version,
+    );
     assert_eq!(cache.built(), None);
 }
 

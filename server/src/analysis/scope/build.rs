@@ -1561,11 +1561,18 @@ fn has_defaults(parameters: Node) -> (bool, bool) {
 fn first_instruction(node: Node) -> Node {
     let f = fields();
     fn first_named(n: Node) -> Option<Node> {
-        named_children(n).into_iter().find(|c| c.kind() != "comment")
+        named_children(n)
+            .into_iter()
+            .find(|c| c.kind() != "comment")
     }
     let next = match node.kind() {
-        "expression_statement" | "parenthesized_expression" | "await" | "not_operator"
-        | "keyword_argument" | "list_splat" | "dictionary_splat" => first_named(node),
+        "expression_statement"
+        | "parenthesized_expression"
+        | "await"
+        | "not_operator"
+        | "keyword_argument"
+        | "list_splat"
+        | "dictionary_splat" => first_named(node),
         "assignment" | "augmented_assignment" => match node.kind() {
             "assignment" => node.child_by_field_id(f.right),
             _ => node.child_by_field_id(f.left),
@@ -1578,7 +1585,9 @@ fn first_instruction(node: Node) -> Node {
         "conditional_expression" => named_children(node).get(1).copied(),
         "if_statement" | "while_statement" => node.child_by_field_id(f.condition),
         "for_statement" => node.child_by_field_id(f.right),
-        "with_statement" => first_named(node).and_then(first_named).and_then(first_named),
+        "with_statement" => first_named(node)
+            .and_then(first_named)
+            .and_then(first_named),
         "return_statement" | "delete_statement" | "assert_statement" => first_named(node),
         "dictionary" => {
             // Constant keys: the values are loaded first (`BUILD_CONST_KEY_MAP`).
@@ -1586,7 +1595,10 @@ fn first_instruction(node: Node) -> Node {
             let constant_keys = pairs.iter().all(|p| {
                 p.kind() == "pair"
                     && p.child_by_field_id(f.key).is_some_and(|k| {
-                        matches!(k.kind(), "string" | "integer" | "float" | "true" | "false" | "none")
+                        matches!(
+                            k.kind(),
+                            "string" | "integer" | "float" | "true" | "false" | "none"
+                        )
                     })
             });
             match pairs.first() {
