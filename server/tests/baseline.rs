@@ -10,7 +10,8 @@ use std::process::{Command, Output};
 
 use support::{Client, run};
 use tower_lsp_server::ls_types::notification::{
-    DidChangeWatchedFiles, DidOpenTextDocument, PublishDiagnostics, ShowMessage,
+    DidChangeWatchedFiles, DidOpenNotebookDocument, DidOpenTextDocument, PublishDiagnostics,
+    ShowMessage,
 };
 use tower_lsp_server::ls_types::*;
 
@@ -470,6 +471,98 @@ fn the_server_leaves_out_the_baselined_findings_and_rereads_the_file() {
                 p.uri == uri && p.version == Some(1) && p.diagnostics.len() == 2
             })
             .await;
+        client.exit().await;
+    });
+}
+
+#[test]
+fn the_server_leaves_out_a_notebooks_baselined_findings_whatever_its_cells_order() {
+    let project = demo_project();
+    let root = project.path().to_path_buf();
+    assert_eq!(
+        refhound(&root, &["check", "--write-baseline"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let path = root.join("explore.ipynb");
+    let ipynb: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let source = |cell: &serde_json::Value| -> String {
+        match &cell["source"] {
+            serde_json::Value::Array(lines) => lines.iter().map(|l| l.as_str().unwrap()).collect(),
+            text => text.as_str().unwrap().to_string(),
+        }
+    };
+    // A new code cell with a new finding, first: every other cell's index moves by one.
+    let mut cells = vec![(true, "import gc\ngc.set_debug(gc.DEBUG_LEAK)\n".to_string())];
+    cells.extend(
+        ipynb["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|cell| (cell["cell_type"] == "code", source(cell))),
+    );
+    let baselined = cells
+        .iter()
+        .position(|(_, text)| text.ends_with("\nevents"))
+        .expect("the demo's cell displaying the frame");
+    let notebook = Uri::from_file_path(&path).unwrap();
+    let cell_uri = move |index: usize| -> Uri {
+        format!("vscode-notebook-cell:{}#C{index}", path.display())
+            .parse()
+            .unwrap()
+    };
+    run(async move {
+        let mut client = Client::start();
+        client
+            .initialize_with(InitializeParams {
+                workspace_folders: Some(vec![WorkspaceFolder {
+                    uri: Uri::from_file_path(&root).unwrap(),
+                    name: "demo".into(),
+                }]),
+                ..InitializeParams::default()
+            })
+            .await;
+        client.notify::<DidOpenNotebookDocument>(DidOpenNotebookDocumentParams {
+            notebook_document: NotebookDocument {
+                uri: notebook,
+                notebook_type: "jupyter-notebook".into(),
+                version: 1,
+                metadata: None,
+                cells: cells
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (code, _))| NotebookCell {
+                        kind: if *code {
+                            NotebookCellKind::CODE
+                        } else {
+                            NotebookCellKind::MARKUP
+                        },
+                        document: cell_uri(index),
+                        metadata: None,
+                        execution_summary: None,
+                    })
+                    .collect(),
+            },
+            cell_text_documents: cells
+                .iter()
+                .enumerate()
+                .map(|(index, (code, text))| {
+                    let language = if *code { "python" } else { "markdown" };
+                    TextDocumentItem::new(cell_uri(index), language.into(), 1, text.clone())
+                })
+                .collect(),
+        });
+        let new = client.diagnostics(&cell_uri(0), 1).await;
+        let codes: Vec<_> = new.iter().map(|d| d.code.clone()).collect();
+        assert_eq!(
+            codes,
+            [Some(NumberOrString::String("RH601".into()))],
+            "{new:?}"
+        );
+        let old = client.diagnostics(&cell_uri(baselined), 1).await;
+        assert!(old.is_empty(), "{old:?}");
         client.exit().await;
     });
 }
