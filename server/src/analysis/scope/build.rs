@@ -29,15 +29,7 @@ pub(super) fn build(text: &str, tree: &Tree, version: PythonVersion) -> ScopeTre
     let mut builder = Builder::new(text, &lines, false, version);
     let ends_dead = builder.visit_block(tree.root_node());
     builder.finish_unit(ends_dead);
-    if version <= PythonVersion::new(3, 9) {
-        // 3.8 and 3.9 number a module from its first instruction, not from line 1.
-        if let Some(first) = named_children(tree.root_node())
-            .into_iter()
-            .find(|n| n.kind() != "comment")
-        {
-            builder.scopes[0].first_line = lines.line_of(first_instruction(first).start_byte());
-        }
-    }
+    builder.scopes[0].first_line = module_first_line(tree, &lines, version);
     builder.into_tree()
 }
 
@@ -303,12 +295,15 @@ impl<'a> Builder<'a> {
             // Code objects equal as constants are merged, and only 3.11 and 3.13 compare their
             // columns: elsewhere a lambda or generator expression written twice on one line is
             // one constant, one code object.
-            let merge_key = (self.version != PythonVersion::new(3, 11)
-                && self.version != PythonVersion::new(3, 13)
-                && matches!(
+            // (3.12 merges only a lambda returning a literal, as its oracle shows.)
+            let merge_key = (match self.version.minor {
+                8..=10 => matches!(
                     kind,
                     ScopeKind::Lambda | ScopeKind::Comprehension(ComprehensionKind::Generator)
-                ))
+                ),
+                12 => kind == ScopeKind::Lambda && self.returns_literal(id),
+                _ => false,
+            })
             .then(|| {
                 let scope = &self.scopes[id.0];
                 format!("{}:{}", scope.first_line, &self.src[scope.range.clone()])
@@ -341,6 +336,21 @@ impl<'a> Builder<'a> {
         self.current = saved.0;
         self.dead = saved.1;
         self.const_dead = saved.2;
+    }
+
+    /// Whether scope `id` is a lambda whose body is a literal (`lambda: ...`).
+    fn returns_literal(&self, id: ScopeId) -> bool {
+        let range = &self.scopes[id.0].range;
+        let body = self.src[range.clone()]
+            .split_once(':')
+            .map_or("", |(_, body)| body.trim());
+        body == "..."
+            || body == "None"
+            || body.parse::<f64>().is_ok()
+            || (body.len() >= 2
+                && (body.starts_with('"') || body.starts_with('\''))
+                && body.ends_with(&body[..1])
+                && !body[1..body.len() - 1].contains(&body[..1]))
     }
 
     /// Closes the innermost code unit: code objects it still holds only in dead code are dropped.
@@ -475,6 +485,20 @@ impl<'a> Builder<'a> {
             }
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 self.visit_import(node)
+            }
+            "assert_statement" if self.version >= PythonVersion::new(3, 12) => {
+                // From 3.12 the message of an assertion that cannot fail is dead code.
+                let parts = named_children(node);
+                let Some((&test, message)) = parts.split_first() else {
+                    return;
+                };
+                self.visit_expr(test);
+                let saved = self.dead;
+                self.dead |= constant_truth(test, self.src) == Some(true);
+                for part in message {
+                    self.visit_expr(*part);
+                }
+                self.dead = saved;
             }
             "print_statement" => {
                 // `print >>f, x` is parsed as Python 2's statement; in Python 3 it reads `print`.
@@ -1553,6 +1577,20 @@ fn has_defaults(parameters: Node) -> (bool, bool) {
         }
     }
     (defaults, keyword_defaults)
+}
+
+/// The module's `co_firstlineno`: 1, except that 3.8 and 3.9 number a module from its first
+/// instruction.
+pub(super) fn module_first_line(tree: &Tree, lines: &LineIndex, version: PythonVersion) -> usize {
+    if version > PythonVersion::new(3, 9) {
+        return 1;
+    }
+    named_children(tree.root_node())
+        .into_iter()
+        .find(|n| n.kind() != "comment")
+        .map_or(1, |first| {
+            lines.line_of(first_instruction(first).start_byte())
+        })
 }
 
 /// The node whose code CPython 3.8 and 3.9 emit first for a statement or expression (they
