@@ -40,7 +40,7 @@ pub async fn inlay_hints(
         }
         let tree = snapshot.tree();
         let text = snapshot.text.to_string();
-        let scopes = ScopeTree::new(&text, &tree);
+        let scopes = ScopeTree::new(&text, &tree, settings.target_version);
         let within = offset_of(&snapshot.text, params.range.start, encoding)
             ..offset_of(&snapshot.text, params.range.end, encoding);
         let position = |offset| position_of(&snapshot.text, offset, encoding);

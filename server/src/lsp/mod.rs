@@ -21,6 +21,7 @@
 //! dropped.
 
 mod actions;
+mod baseline;
 mod diagnostics;
 mod document;
 mod inlay_hints;
@@ -225,7 +226,7 @@ impl State {
             }
             let tree = snapshot.tree();
             let path = uri.to_file_path();
-            let (settings, problems) = state.settings.for_path(path.as_deref());
+            let (settings, mut problems) = state.settings.for_path(path.as_deref());
             // Someone waits for this one file: two threads, and for a document being edited, only
             // what changed is redone.
             let text = snapshot.text.to_string();
@@ -240,6 +241,13 @@ impl State {
             };
             if let Some(path) = &path {
                 workspace::settle_releases(&state, path, &mut findings, settings.strict);
+                problems.extend(baseline::drop_baselined(
+                    &state,
+                    path,
+                    &text,
+                    &tree,
+                    &mut findings,
+                ));
             }
             let analysis = Arc::new(Analysis::new(
                 &findings,
@@ -500,13 +508,19 @@ impl Backend {
         if !self.state.support().watch_files {
             return;
         }
-        let watchers = ["**/pyproject.toml", "**/refhound.toml", "**/*.py"]
-            .into_iter()
-            .map(|glob| FileSystemWatcher {
-                glob_pattern: GlobPattern::String(glob.to_string()),
-                kind: None,
-            })
-            .collect();
+        // `*.json`: the baseline, wherever the configuration puts it.
+        let watchers = [
+            "**/pyproject.toml",
+            "**/refhound.toml",
+            "**/*.py",
+            "**/*.json",
+        ]
+        .into_iter()
+        .map(|glob| FileSystemWatcher {
+            glob_pattern: GlobPattern::String(glob.to_string()),
+            kind: None,
+        })
+        .collect();
         let registration = Registration {
             id: "refhound-watched-files".to_string(),
             method: "workspace/didChangeWatchedFiles".to_string(),
@@ -777,6 +791,13 @@ impl LanguageServer for Backend {
                 .map(|n| n.to_string_lossy().into_owned());
             match name.as_deref() {
                 Some("pyproject.toml" | "refhound.toml") => configuration = true,
+                Some(_)
+                    if path
+                        .as_deref()
+                        .is_some_and(|p| self.state.settings.baselines.is_baseline(p)) =>
+                {
+                    configuration = true;
+                }
                 Some(name) if name.ends_with(".py") => sources.push(change),
                 _ => {}
             }
@@ -810,7 +831,9 @@ impl LanguageServer for Backend {
             let tree = snapshot.tree();
             let offset = offset_of(&snapshot.text, position.position, encoding);
             let text = snapshot.text.to_string();
-            let scopes = ScopeTree::new(&text, &tree);
+            // The model of the CPython the file targets (its project's `target-version`).
+            let (settings, _) = state.settings.for_path(uri.to_file_path().as_deref());
+            let scopes = ScopeTree::new(&text, &tree, settings.target_version);
             let hover =
                 crate::analysis::hover::hover(&text, &tree, &scopes, offset).map(|hover| Hover {
                     contents: HoverContents::Markup(MarkupContent {

@@ -404,13 +404,20 @@ async fn analysis(
             return (None, Vec::new());
         }
         let path = notebook.to_file_path();
-        let (settings, problems) = state.settings.for_path(path.as_deref());
+        let (settings, mut problems) = state.settings.for_path(path.as_deref());
+        let drop_baselined = |text: &str, tree: &Tree, findings: &mut Vec<Finding>| {
+            if let Some(path) = &path {
+                let dropped = super::baseline::drop_baselined(&state, path, text, tree, findings);
+                problems.extend(dropped);
+            }
+        };
         let analysis = Arc::new(analyse(
             snapshot,
             &notebook,
             settings,
             generation,
             state.encoding(),
+            drop_baselined,
         ));
         if let Some(mut open) = state.notebooks.open.get_mut(&notebook)
             && open.revision == analysis.revision
@@ -422,13 +429,15 @@ async fn analysis(
     .await
 }
 
-/// Joins the Python cells, analyses them and gives each cell its diagnostics.
+/// Joins the Python cells, analyses them and gives each cell its diagnostics, leaving out the
+/// findings `drop_baselined` drops (those of the project's baseline).
 fn analyse(
     snapshot: NotebookSnapshot,
     notebook: &Uri,
     settings: Arc<Settings>,
     generation: u64,
     encoding: Encoding,
+    drop_baselined: impl FnOnce(&str, &Tree, &mut Vec<Finding>),
 ) -> NotebookAnalysis {
     let texts: Vec<(usize, String)> = snapshot
         .cells
@@ -456,7 +465,8 @@ fn analyse(
             Some(too_large(notebook, joined.text.len())),
         )
     } else {
-        let checked = joined.check(&settings);
+        let mut checked = joined.check(&settings);
+        drop_baselined(&joined.text, &checked.tree, &mut checked.findings);
         (checked.tree, checked.findings, checked.note)
     };
     let mut safe_fixes = false;
@@ -632,8 +642,8 @@ pub async fn hover(
         blocking(move || {
             let offset = analysis.offset(&uri, at)?;
             let (text, tree) = (&analysis.joined.text, &analysis.tree);
-            let hover =
-                crate::analysis::hover::hover(text, tree, &ScopeTree::new(text, tree), offset)?;
+            let scopes = ScopeTree::new(text, tree, analysis.settings.target_version);
+            let hover = crate::analysis::hover::hover(text, tree, &scopes, offset)?;
             let range = cell_range(
                 &analysis.joined,
                 &analysis.cells,
@@ -679,7 +689,7 @@ pub async fn inlay_hints(
             let within = span.start + offset_of(text, range.start, analysis.encoding)
                 ..span.start + offset_of(text, range.end, analysis.encoding);
             let (joined, tree) = (&analysis.joined.text, &analysis.tree);
-            let scopes = ScopeTree::new(joined, tree);
+            let scopes = ScopeTree::new(joined, tree, analysis.settings.target_version);
             let hints = capture_hints(joined, tree, &scopes, within)
                 .into_iter()
                 .filter(|hint| span.contains(&hint.offset) || hint.offset == span.end)
