@@ -29,6 +29,7 @@ pub(super) fn build(text: &str, tree: &Tree, version: PythonVersion) -> ScopeTre
     let mut builder = Builder::new(text, &lines, false, version);
     let ends_dead = builder.visit_block(tree.root_node());
     builder.finish_unit(ends_dead);
+    builder.scopes[0].first_line = module_first_line(tree, &lines, version);
     builder.into_tree()
 }
 
@@ -72,6 +73,9 @@ struct Builder<'a> {
     future_annotations: bool,
     /// Whether the statement being visited is unreachable (after `return`, under `if 0:`, ...).
     dead: bool,
+    /// Whether it is in a branch a constant test rules out (`if 0:`, the `else` of `if 1:`),
+    /// which CPython 3.8 and 3.9 do not compile at all.
+    const_dead: bool,
     depth: usize,
     truncated: bool,
     /// The constants of each code unit being compiled, innermost last (see `dead_code`).
@@ -189,6 +193,7 @@ impl<'a> Builder<'a> {
             private: None,
             future_annotations,
             dead: false,
+            const_dead: false,
             depth: 0,
             truncated: false,
             units: vec![ConstTracker::default()],
@@ -271,7 +276,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Enters a new scope as a child of the current one and returns the saved state to restore.
-    fn enter_scope(&mut self, mut scope: Scope) -> (ScopeId, bool) {
+    fn enter_scope(&mut self, mut scope: Scope) -> Saved {
         let id = ScopeId(self.scopes.len());
         let parent = self.current;
         scope.parent = Some(parent);
@@ -281,29 +286,71 @@ impl<'a> Builder<'a> {
         if inlined {
             // Compiled inline: same code unit, same reachability.
             self.current = id;
-            return (parent, self.dead);
+            return (parent, self.dead, self.const_dead);
         }
-        if self.scopes[id.0].kind != ScopeKind::Annotation {
+        let kind = self.scopes[id.0].kind;
+        if kind != ScopeKind::Annotation {
             let dead = self.dead;
             self.module_dead_code |= dead && self.units.len() == 1;
-            self.units
-                .last_mut()
-                .expect("a unit is always open")
-                .code_object(id, dead);
+            // Code objects equal as constants are merged, and only 3.11 and 3.13 compare their
+            // columns: elsewhere a lambda or generator expression written twice on one line is
+            // one constant, one code object.
+            // (3.12 merges only a lambda returning a literal, as its oracle shows.)
+            let merge_key = (match self.version.minor {
+                8..=10 => matches!(
+                    kind,
+                    ScopeKind::Lambda | ScopeKind::Comprehension(ComprehensionKind::Generator)
+                ),
+                12 => kind == ScopeKind::Lambda && self.returns_literal(id),
+                _ => false,
+            })
+            .then(|| {
+                let scope = &self.scopes[id.0];
+                format!("{}:{}", scope.first_line, &self.src[scope.range.clone()])
+            });
+            let unit = self.units.last_mut().expect("a unit is always open");
+            if merge_key.is_some_and(|key| !unit.code_text(key)) {
+                self.scopes[id.0].has_code_object = false;
+            } else if self.version <= PythonVersion::new(3, 9) {
+                // 3.8 and 3.9 never compile a branch a constant rules out, and keep every
+                // constant of what they compile.
+                if self.const_dead {
+                    self.scopes[id.0].has_code_object = false;
+                }
+            } else {
+                unit.code_object(id, dead);
+            }
             self.units.push(ConstTracker::default());
         }
         self.current = id;
         let was_dead = std::mem::replace(&mut self.dead, false);
-        (parent, was_dead)
+        let was_const_dead = std::mem::replace(&mut self.const_dead, false);
+        (parent, was_dead, was_const_dead)
     }
 
-    fn exit_scope(&mut self, saved: (ScopeId, bool), ends_dead: bool) {
+    fn exit_scope(&mut self, saved: Saved, ends_dead: bool) {
         let scope = &self.scopes[self.current.0];
         if scope.kind != ScopeKind::Annotation && !scope.inlined {
             self.finish_unit(ends_dead);
         }
         self.current = saved.0;
         self.dead = saved.1;
+        self.const_dead = saved.2;
+    }
+
+    /// Whether scope `id` is a lambda whose body is a literal (`lambda: ...`).
+    fn returns_literal(&self, id: ScopeId) -> bool {
+        let range = &self.scopes[id.0].range;
+        let body = self.src[range.clone()]
+            .split_once(':')
+            .map_or("", |(_, body)| body.trim());
+        body == "..."
+            || body == "None"
+            || body.parse::<f64>().is_ok()
+            || (body.len() >= 2
+                && (body.starts_with('"') || body.starts_with('\''))
+                && body.ends_with(&body[..1])
+                && !body[1..body.len() - 1].contains(&body[..1]))
     }
 
     /// Closes the innermost code unit: code objects it still holds only in dead code are dropped.
@@ -313,7 +360,8 @@ impl<'a> Builder<'a> {
             // Falling off the end returns None.
             unit.constant("None", true);
         }
-        for id in unit.dropped() {
+        let every_unused = self.version >= PythonVersion::new(3, 12);
+        for id in unit.dropped(every_unused) {
             self.scopes[id.0].has_code_object = false;
         }
     }
@@ -368,10 +416,11 @@ impl<'a> Builder<'a> {
     /// Visits a block whose reachability is decided by a constant condition.
     fn visit_block_if(&mut self, block: Option<Node>, reachable: bool) {
         let Some(block) = block else { return };
-        let saved = self.dead;
+        let saved = (self.dead, self.const_dead);
         self.dead |= !reachable;
+        self.const_dead |= !reachable;
         self.visit_block(block);
-        self.dead = saved;
+        (self.dead, self.const_dead) = saved;
     }
 
     /// Any node: statements go to `visit_stmt`, everything else to `visit_expr`.
@@ -436,6 +485,20 @@ impl<'a> Builder<'a> {
             }
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 self.visit_import(node)
+            }
+            "assert_statement" if self.version >= PythonVersion::new(3, 12) => {
+                // From 3.12 the message of an assertion that cannot fail is dead code.
+                let parts = named_children(node);
+                let Some((&test, message)) = parts.split_first() else {
+                    return;
+                };
+                self.visit_expr(test);
+                let saved = self.dead;
+                self.dead |= constant_truth(test, self.src) == Some(true);
+                for part in message {
+                    self.visit_expr(*part);
+                }
+                self.dead = saved;
             }
             "print_statement" => {
                 // `print >>f, x` is parsed as Python 2's statement; in Python 3 it reads `print`.
@@ -537,10 +600,11 @@ impl<'a> Builder<'a> {
         let condition = clause.child_by_field_id(fields().condition);
         let truth = condition.and_then(|c| constant_truth(c, self.src));
         if let Some(condition) = condition {
-            let saved = self.dead;
+            let saved = (self.dead, self.const_dead);
             self.dead |= !*reachable;
+            self.const_dead |= !*reachable;
             self.visit_expr(condition);
-            self.dead = saved;
+            (self.dead, self.const_dead) = saved;
         }
         self.visit_block_if(
             clause.child_by_field_id(fields().consequence),
@@ -829,7 +893,7 @@ impl<'a> Builder<'a> {
         type_parameters: Node,
         first_line: usize,
         of: TypeParamsOf,
-    ) -> (ScopeId, bool) {
+    ) -> Saved {
         let in_class = self.scopes[self.current.0].kind == ScopeKind::Class;
         let mut scope = self.new_scope(
             ScopeKind::TypeParams,
@@ -1474,6 +1538,10 @@ fn docstring(first_statement: Node) -> Option<Node> {
         .filter(|n| matches!(n.kind(), "string" | "concatenated_string"))
 }
 
+/// What entering a scope saves: the scope to return to, and whether it was in dead code and in a
+/// branch a constant rules out.
+type Saved = (ScopeId, bool, bool);
+
 /// What a `<generic parameters of ...>` scope is made for.
 #[derive(Clone, Copy)]
 enum TypeParamsOf {
@@ -1509,4 +1577,80 @@ fn has_defaults(parameters: Node) -> (bool, bool) {
         }
     }
     (defaults, keyword_defaults)
+}
+
+/// The module's `co_firstlineno`: 1, except that 3.8 and 3.9 number a module from its first
+/// instruction.
+pub(super) fn module_first_line(tree: &Tree, lines: &LineIndex, version: PythonVersion) -> usize {
+    if version > PythonVersion::new(3, 9) {
+        return 1;
+    }
+    named_children(tree.root_node())
+        .into_iter()
+        .find(|n| n.kind() != "comment")
+        .map_or(1, |first| {
+            lines.line_of(first_instruction(first).start_byte())
+        })
+}
+
+/// The node whose code CPython 3.8 and 3.9 emit first for a statement or expression (they
+/// number instructions by the expression they come from): what is evaluated first, down to a
+/// name or constant.
+fn first_instruction(node: Node) -> Node {
+    let f = fields();
+    fn first_named(n: Node) -> Option<Node> {
+        named_children(n)
+            .into_iter()
+            .find(|c| c.kind() != "comment")
+    }
+    let next = match node.kind() {
+        "expression_statement"
+        | "parenthesized_expression"
+        | "await"
+        | "not_operator"
+        | "keyword_argument"
+        | "list_splat"
+        | "dictionary_splat" => first_named(node),
+        "assignment" | "augmented_assignment" => match node.kind() {
+            "assignment" => node.child_by_field_id(f.right),
+            _ => node.child_by_field_id(f.left),
+        },
+        "decorated_definition" => first_named(node).and_then(first_named),
+        "call" => node.child_by_field_id(f.function),
+        "attribute" => node.child_by_field_id(f.object),
+        "subscript" => node.child_by_field_id(f.value),
+        "binary_operator" | "boolean_operator" | "comparison_operator" => first_named(node),
+        "conditional_expression" => named_children(node).get(1).copied(),
+        "if_statement" | "while_statement" => node.child_by_field_id(f.condition),
+        "for_statement" => node.child_by_field_id(f.right),
+        "with_statement" => first_named(node)
+            .and_then(first_named)
+            .and_then(first_named),
+        "return_statement" | "delete_statement" | "assert_statement" => first_named(node),
+        "dictionary" => {
+            // Constant keys: the values are loaded first (`BUILD_CONST_KEY_MAP`).
+            let pairs = named_children(node);
+            let constant_keys = pairs.iter().all(|p| {
+                p.kind() == "pair"
+                    && p.child_by_field_id(f.key).is_some_and(|k| {
+                        matches!(
+                            k.kind(),
+                            "string" | "integer" | "float" | "true" | "false" | "none"
+                        )
+                    })
+            });
+            match pairs.first() {
+                Some(pair) if pair.kind() == "pair" && constant_keys => {
+                    pair.child_by_field_id(f.value)
+                }
+                Some(pair) if pair.kind() == "pair" => pair.child_by_field_id(f.key),
+                other => other.copied(),
+            }
+        }
+        _ => None,
+    };
+    match next {
+        Some(next) => first_instruction(next),
+        None => node,
+    }
 }

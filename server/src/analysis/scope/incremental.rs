@@ -24,7 +24,7 @@ use std::ops::Range;
 
 use tree_sitter::{Node, Tree};
 
-use super::build::{StatementScopes, build_statement};
+use super::build::{StatementScopes, build_statement, module_first_line};
 use super::resolve::{classify_module_symbol, resolve, set_variable_orders};
 use super::{NameScope, Scope, ScopeId, ScopeTree, modelled_version};
 use crate::analysis::line_index::LineIndex;
@@ -120,7 +120,9 @@ impl ScopeTree {
         }
         kept.built = Some(built);
         *cache = kept;
-        joined.finish()
+        let mut scopes = joined.finish();
+        scopes.scopes[0].first_line = module_first_line(tree, lines, version);
+        scopes
     }
 }
 

@@ -268,11 +268,18 @@ fn inline_comprehension(
 }
 
 /// CPython's `is_free_in_any_child`: whether a scope directly inside `id` has `name` free.
+/// The children of an inlined comprehension count as the comprehension's own: CPython splices
+/// them into its list of children when it inlines it.
 fn free_in_any_child(tree: &ScopeTree, id: ScopeId, name: &str) -> bool {
     tree.scopes[id.0].children.iter().any(|&child| {
-        tree.scopes[child.0]
-            .symbol(name)
-            .is_some_and(|s| s.scope == NameScope::Free)
+        let scope = &tree.scopes[child.0];
+        if scope.inlined {
+            free_in_any_child(tree, child, name)
+        } else {
+            scope
+                .symbol(name)
+                .is_some_and(|s| s.scope == NameScope::Free)
+        }
     })
 }
 
@@ -347,6 +354,7 @@ pub(super) fn set_variable_orders(tree: &mut ScopeTree, id: ScopeId) {
         return;
     }
     let (inlined_cells, inlined_locals) = inlined_names(tree, id);
+    let tree_version = tree.version;
     let scope = &mut tree.scopes[id.0];
     let mut freevars: Vec<String> = scope
         .symbols
@@ -373,9 +381,16 @@ pub(super) fn set_variable_orders(tree: &mut ScopeTree, id: ScopeId) {
         }
     }
     cells.sort();
-    // The compiler's fast locals come first (`co_varnames` order), then the other cells.
+    // Before 3.11 `co_cellvars` is sorted; from 3.11 the compiler's fast locals come first
+    // (`co_varnames` order), then the other cells.
+    let fast_locals_first = tree_version >= PythonVersion::new(3, 11);
     let mut cellvars: Vec<String> = Vec::new();
-    for name in scope.params.iter().chain(&inlined_locals) {
+    for name in scope
+        .params
+        .iter()
+        .chain(&inlined_locals)
+        .filter(|_| fast_locals_first)
+    {
         if cells.contains(name) && !cellvars.contains(name) {
             cellvars.push(name.clone());
         }
