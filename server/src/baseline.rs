@@ -16,8 +16,10 @@
 //! - the finding's *scope*: the qualified name of the `def`s and `class`es around the flagged
 //!   span (`Service.handle.on_data`; a decorated definition counts as around its decorators;
 //!   `<module>` at the top level);
-//! - the flagged span's *tokens*: its syntax tree's leaves, comments left out, joined by one
-//!   space, so whitespace, line breaks and comments inside the span do not count.
+//! - the flagged span's *tokens*: its syntax tree's leaves (a string literal as one), comments
+//!   left out, joined by one space, so whitespace, line breaks and comments inside the span do
+//!   not count; so that a formatter's rewrite (black, ruff format) keeps it, a comma before a
+//!   closing bracket is left out and string quotes count as double quotes.
 //!
 //! So blank lines, new or reordered functions, re-indenting or re-formatting code other than
 //! the flagged span, and moving the finding's function within its file keep the fingerprint;
@@ -138,7 +140,7 @@ fn scope_of(node: Node, text: &str) -> String {
 }
 
 /// The tokens of the tree inside `range` (its leaves, a string literal as one), comments left
-/// out, joined by one space.
+/// out, normalised as formatters write them, joined by one space.
 fn tokens_in(root: Node, text: &str, range: &std::ops::Range<usize>) -> String {
     let mut tokens = Vec::new();
     let mut cursor = root.walk();
@@ -161,7 +163,50 @@ fn tokens_in(root: Node, text: &str, range: &std::ops::Range<usize>) -> String {
             }
         }
     }
-    tokens.join(" ")
+    // What formatters change without changing the code: a trailing comma before a closing
+    // bracket (black's "magic" comma) and the quotes of a string.
+    let mut normal: Vec<std::borrow::Cow<str>> = Vec::with_capacity(tokens.len());
+    for (i, token) in tokens.iter().enumerate() {
+        let closes = tokens
+            .get(i + 1)
+            .is_some_and(|next| matches!(*next, ")" | "]" | "}"));
+        if *token == "," && closes {
+            continue;
+        }
+        normal.push(normal_quotes(token));
+    }
+    normal.join(" ")
+}
+
+/// A string literal with its prefix in lower case and single quotes made double
+/// (`'a'` → `"a"`, `R'''x'''` → `r"""x"""`), as formatters write them; other tokens as they are.
+fn normal_quotes(token: &str) -> std::borrow::Cow<'_, str> {
+    let quote = token.find(['\'', '"']);
+    let Some(quote) = quote.filter(|&at| token[..at].chars().all(|c| c.is_ascii_alphabetic()))
+    else {
+        return std::borrow::Cow::Borrowed(token);
+    };
+    let (prefix, literal) = token.split_at(quote);
+    let delimiter = if literal.starts_with("'''") {
+        "'''"
+    } else if literal.starts_with('\'') {
+        "'"
+    } else {
+        ""
+    };
+    let body = match delimiter {
+        "" => literal,
+        _ => literal
+            .strip_prefix(delimiter)
+            .and_then(|rest| rest.strip_suffix(delimiter))
+            .unwrap_or(literal),
+    };
+    let double = match delimiter {
+        "'''" => "\"\"\"",
+        "'" => "\"",
+        _ => "",
+    };
+    std::borrow::Cow::Owned(format!("{}{double}{body}{double}", prefix.to_lowercase()))
 }
 
 /// The accepted findings, by file, rule and fingerprint.
@@ -588,13 +633,19 @@ class Report:
             };
             fingerprint(text, &parse(text), &finding)
         };
-        // A trailing comma is a token: black's magic comma is a change of the code.
         assert_eq!(flagged(one_line), flagged("x = f(a,\n      b)  # end\n"));
-        assert_ne!(flagged(one_line), flagged(broken));
+        // As black reformats: a trailing comma added, quotes made double.
+        assert_eq!(flagged(one_line), flagged(broken));
         assert_eq!(
             flagged(broken),
             flagged("x = f(\n\ta,\n\n\tb,  # second\n)\n")
         );
+        assert_eq!(
+            flagged("x = f({'k': 1}, R'''s''')\n"),
+            flagged("x = f({\"k\": 1}, r\"\"\"s\"\"\")\n")
+        );
+        assert_ne!(flagged("x = f('k')\n"), flagged("x = f('j')\n"));
+        assert_ne!(flagged("x = f(a, b)\n"), flagged("x = f(a, c)\n"));
     }
 
     fn items(text: &str, spans: &[(&str, &str)]) -> Vec<(usize, Fingerprint)> {
