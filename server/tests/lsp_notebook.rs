@@ -779,3 +779,56 @@ fn closing_clears_every_cell() {
         assert!(error.message.contains("not open"), "{}", error.message);
     });
 }
+
+#[test]
+fn a_client_that_pulls_still_gets_cells_pushed_and_can_pull_them() {
+    run(async {
+        let mut client = Client::start();
+        let pulling = ClientCapabilities {
+            text_document: Some(TextDocumentClientCapabilities {
+                diagnostic: Some(DiagnosticClientCapabilities::default()),
+                ..TextDocumentClientCapabilities::default()
+            }),
+            ..ClientCapabilities::default()
+        };
+        client.initialize(pulling, None).await;
+        // Clients do not pull for notebook cells (VS Code does not): the server pushes them.
+        let mut notebook = Notebook::demo();
+        notebook.open(&client);
+        notebook.pushed(&mut client, &demo_expected()).await;
+        // A pull on a cell agrees, and a second pull with its result id is "unchanged".
+        let first = client
+            .request::<DocumentDiagnosticRequest>(DocumentDiagnosticParams {
+                text_document: TextDocumentIdentifier::new(cell_uri("W4")),
+                identifier: None,
+                previous_result_id: None,
+                work_done_progress_params: WorkDoneProgressParams::default(),
+                partial_result_params: PartialResultParams::default(),
+            })
+            .await
+            .unwrap();
+        let DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(full)) = first
+        else {
+            panic!("a full report, not {first:?}");
+        };
+        let report = full.full_document_diagnostic_report;
+        assert_eq!(found(&report.items), vec![rh701()]);
+        let again = client
+            .request::<DocumentDiagnosticRequest>(DocumentDiagnosticParams {
+                text_document: TextDocumentIdentifier::new(cell_uri("W4")),
+                identifier: None,
+                previous_result_id: report.result_id.clone(),
+                work_done_progress_params: WorkDoneProgressParams::default(),
+                partial_result_params: PartialResultParams::default(),
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                again,
+                DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Unchanged(_))
+            ),
+            "{again:?}"
+        );
+    });
+}
