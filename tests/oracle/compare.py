@@ -622,6 +622,11 @@ def main(argv=None):
         help="compare over the standard library of every CPython 3.8-3.13 found (pyenv, python3.X on PATH),"
         " each with refhound's --target-version set to match",
     )
+    ap.add_argument(
+        "--pythons",
+        metavar="VERSIONS",
+        help="with --all-pythons, only these of the interpreters found (comma-separated, e.g. 3.8,3.12)",
+    )
     ap.add_argument("--max", type=int, default=30, metavar="N", help="how many mismatches to print per corpus (default 30)")
     ap.add_argument("--files-like", metavar="SUBSTR", help="only files whose relative path contains SUBSTR")
     ap.add_argument(
@@ -662,6 +667,10 @@ def main(argv=None):
         missing = [f"3.{m}" for m in range(8, 14) if (3, m) not in {i.version for i in interpreters}]
         if missing:
             print(f"compare: not found, so not compared: {', '.join(missing)}")
+        if args.pythons:
+            wanted = {v.strip() for v in args.pythons.split(",")}
+            interpreters = [i for i in interpreters if i.dotted in wanted]
+            print(f"compare: comparing only {', '.join(i.dotted for i in interpreters) or 'none'} (--pythons)")
         for interpreter in interpreters:
             if args.stdlib and interpreter.version == this_python.version and interpreter.executable is None:
                 continue  # already in the list
