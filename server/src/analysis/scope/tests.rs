@@ -174,8 +174,9 @@ fn comprehensions_are_inlined_from_3_12() {
             row("f", &[], &[]),
             row("f.<locals>.<listcomp>", &[], &["x"]),
             row("f.<locals>.<listcomp>.<lambda>", &["x"], &[]),
-            row("f.<locals>.<listcomp>", &[], &[]),
+            // The generator is the outer comprehension's first iterable, evaluated in `f`.
             row("f.<locals>.<genexpr>", &[], &[]),
+            row("f.<locals>.<listcomp>", &[], &[]),
         ]
     );
 }
