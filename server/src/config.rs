@@ -14,7 +14,8 @@
 //! select = ["RH101", "cached-instance-method"]   # codes or names; default: every rule
 //! ignore = ["RH601"]
 //! severity = { RH302 = "error", RH501 = "hint" } # error | warning | information | hint
-//! target-version = "py38"                         # or "3.8"
+//! target-version = "py38"                         # or "3.8"; default: the lower bound of
+//!                                                 # `project.requires-python`, else 3.13
 //! large-constructors = ["mylib.load_frame", "mylib.io.*"]
 //! registration-names = ["watch"]
 //! unregistration-names = ["unwatch"]
@@ -210,7 +211,10 @@ pub fn parse(kind: ConfigKind, text: &str) -> Option<Parsed> {
         table: kind.table(),
         errors: Vec::new(),
     };
-    let config = reader.config(&table);
+    let mut config = reader.config(&table);
+    if kind == ConfigKind::Pyproject && config.target_version.is_none() {
+        config.target_version = requires_python_floor(document.get_ref());
+    }
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.range.as_ref().map(|r| r.start));
     Some(Parsed { config, errors })
@@ -237,6 +241,31 @@ pub fn from_json(value: &serde_json::Value) -> Parsed {
         config,
         errors: reader.errors,
     }
+}
+
+/// The oldest Python `project.requires-python` allows (`">=3.9"`, `"~=3.10"`, `">=3.8,<4"`),
+/// if it names one.
+fn requires_python_floor(document: &DeTable) -> Option<PythonVersion> {
+    let DeValue::Table(project) = document.get("project")?.get_ref() else {
+        return None;
+    };
+    let DeValue::String(requires) = project.get("requires-python")?.get_ref() else {
+        return None;
+    };
+    requires
+        .split(',')
+        .filter_map(|clause| {
+            let clause = clause.trim();
+            let version = [">=", "~=", "==", ">"]
+                .iter()
+                .find_map(|op| clause.strip_prefix(op))?
+                .trim();
+            let mut parts = version.split('.');
+            let major = parts.next()?.trim().parse().ok()?;
+            let minor = parts.next().map_or(Some(0), |m| m.trim().parse().ok())?;
+            Some(PythonVersion::new(major, minor))
+        })
+        .min()
 }
 
 /// `[tool.refhound]` of a pyproject document, as a value (not necessarily a table).
@@ -824,6 +853,31 @@ lru-cache-maxsize = 0x100
             Severity::Error
         );
         assert_eq!(settings.rules.len(), RULES.len());
+    }
+
+    #[test]
+    fn requires_python_sets_the_target_version_unless_it_is_configured() {
+        let version = |text: &str| {
+            parse(ConfigKind::Pyproject, text)
+                .expect("has the table")
+                .config
+                .target_version
+        };
+        let project = "[project]\nrequires-python = \">=3.10, <4\"\n[tool.refhound]\n";
+        assert_eq!(version(project), Some(PythonVersion::new(3, 10)));
+        assert_eq!(
+            version(&format!("{project}target-version = \"py38\"\n")),
+            Some(PythonVersion::new(3, 8))
+        );
+        assert_eq!(
+            version("[project]\nrequires-python = \"~=3.12\"\n[tool.refhound]\n"),
+            Some(PythonVersion::new(3, 12))
+        );
+        assert_eq!(version("[project]\nname = \"x\"\n[tool.refhound]\n"), None);
+        assert_eq!(
+            Settings::default().target_version,
+            PythonVersion::new(3, 13)
+        );
     }
 
     #[test]

@@ -139,7 +139,9 @@ fn open_edit_and_shut_down() {
     let hover = client.wait_for("hover result", |m| m["id"] == 3);
     let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(
-        markdown.starts_with("lambda captures (`co_freevars`):\n- `big`, bound line"),
+        markdown.starts_with(
+            "lambda captures (`co_freevars`, as CPython 3.13 stores it):\n- `big`, bound line"
+        ),
         "{markdown}"
     );
 

@@ -2,15 +2,23 @@
 """Oracle test: `refhound freevars` must agree with CPython's own compiler.
 
 Usage:
-    python3 tests/oracle/compare.py --refhound target/release/refhound [--stdlib] [PATH...]
+    python3 tests/oracle/compare.py --refhound target/release/refhound [--stdlib]
+        [--all-pythons [--pythons 3.8,3.12]] [PATH...]
         [--max N] [--files-like SUBSTR] [--exclude-dir NAME]... [--dump FILE]
 
 For every corpus (each PATH, and with --stdlib the running python3's standard
 library without site-packages/dist-packages) this runs the CPython oracle
-(cpython_freevars.py, imported) and `refhound freevars`, keeps the files that
-CPython compiled, and compares the two as multisets of records
+(cpython_freevars.py, imported) and `refhound freevars --target-version` of
+that CPython, keeps the files that CPython compiled, and compares the two as
+multisets of records
 
     (file, qualname, name, firstlineno, kind, freevars, cellvars)
+
+With --all-pythons the corpora are the standard libraries of every CPython
+3.8-3.13 found (pyenv's newest of each minor version, else python3.X on PATH),
+each compiled by its own interpreter (cpython_freevars.py run by it) and
+compared with `--target-version` set to match.  Before 3.11 code objects have
+no co_qualname, so those records are compared without it.
 
 Differences are grouped by (file, qualname, firstlineno) and shown side by
 side; a record that only one side has is marked missing (only CPython has it)
@@ -471,6 +479,9 @@ def find_interpreters():
         exe = shutil.which(f"python3.{minor}")
         if key not in found and exe:
             found[key] = (0, exe)
+    here = sys.version_info[:2]
+    if here not in found and (3, 8) <= here <= (3, 13):
+        found[here] = (0, sys.executable)  # the interpreter running this script
     out = []
     for key in sorted(found):
         exe = found[key][1]
@@ -622,6 +633,11 @@ def main(argv=None):
         help="compare over the standard library of every CPython 3.8-3.13 found (pyenv, python3.X on PATH),"
         " each with refhound's --target-version set to match",
     )
+    ap.add_argument(
+        "--pythons",
+        metavar="VERSIONS",
+        help="with --all-pythons, only these of the interpreters found (comma-separated, e.g. 3.8,3.12)",
+    )
     ap.add_argument("--max", type=int, default=30, metavar="N", help="how many mismatches to print per corpus (default 30)")
     ap.add_argument("--files-like", metavar="SUBSTR", help="only files whose relative path contains SUBSTR")
     ap.add_argument(
@@ -662,6 +678,10 @@ def main(argv=None):
         missing = [f"3.{m}" for m in range(8, 14) if (3, m) not in {i.version for i in interpreters}]
         if missing:
             print(f"compare: not found, so not compared: {', '.join(missing)}")
+        if args.pythons:
+            wanted = {v.strip() for v in args.pythons.split(",")}
+            interpreters = [i for i in interpreters if i.dotted in wanted]
+            print(f"compare: comparing only {', '.join(i.dotted for i in interpreters) or 'none'} (--pythons)")
         for interpreter in interpreters:
             if args.stdlib and interpreter.version == this_python.version and interpreter.executable is None:
                 continue  # already in the list

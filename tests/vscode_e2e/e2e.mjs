@@ -376,9 +376,9 @@ async function hoverCaptures(vs) {
         const text = (await vs.page.locator('.monaco-hover-content').allInnerTexts()).join('\n');
         return text.includes('captures') ? text : undefined;
     });
-    // "`make_formatter.<locals>.formatter` captures (`co_freevars`):" then one item per name,
+    // "`make_formatter.<locals>.formatter` captures (`co_freevars`, as CPython 3.13 stores it):" then one item per name,
     // "`dataset`, bound line 29: `dataset = ...`", rendered as a list.
-    assert(/make_formatter\.<locals>\.formatter captures \(co_freevars\)/.test(hover), `hover:\n${hover}`);
+    assert(/make_formatter\.<locals>\.formatter captures \(co_freevars, as CPython 3\.\d+ stores it\)/.test(hover), `hover:\n${hover}`);
     const names = [...hover.matchAll(/^\s*(\w+), bound line (\d+)/gm)].map((m) => `${m[1]}@${m[2]}`);
     assert(sameLists(names, ['dataset@29']), `the hover lists [${names.join(', ')}], not dataset (bound line 29):\n${hover}`);
 }

@@ -59,9 +59,15 @@ fn describe_scope(text: &str, lines: &LineIndex, scopes: &ScopeTree, id: ScopeId
     };
     let mut out = String::new();
     if scope.freevars.is_empty() {
-        out.push_str(&format!("{what} captures nothing (`co_freevars` is empty)"));
+        out.push_str(&format!(
+            "{what} captures nothing (`co_freevars` is empty, as CPython {} stores it)",
+            scopes.version
+        ));
     } else {
-        out.push_str(&format!("{what} captures (`co_freevars`):\n"));
+        out.push_str(&format!(
+            "{what} captures (`co_freevars`, as CPython {} stores it):\n",
+            scopes.version
+        ));
         for name in &scope.freevars {
             out.push_str(&format!("- `{name}`"));
             if let Some((line, excerpt)) = binding_of(text, lines, scopes, id, name) {

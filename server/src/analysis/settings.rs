@@ -42,7 +42,8 @@ pub struct Settings {
     pub rules: Vec<Rule>,
     /// Severity per rule; rules not listed have their default severity.
     pub severity: HashMap<Rule, Severity>,
-    /// The oldest Python the code must run on; some messages depend on it (RH201).
+    /// The Python the code runs on: the scope model (hover, inlay hints, the rules) follows its
+    /// compiler (3.8 to 3.13), and some messages depend on it (RH201).
     pub target_version: PythonVersion,
     /// Dotted names of callables whose result counts as large (RH101), beside the built-in list:
     /// `"mylib.load_frame"`, or a module prefix ending in `.*` (`"mylib.io.*"`).
@@ -66,7 +67,8 @@ impl Default for Settings {
         Settings {
             rules: Rule::all().collect(),
             severity: HashMap::new(),
-            target_version: PythonVersion::new(3, 9),
+            // The newest CPython the scope model reproduces.
+            target_version: PythonVersion::new(3, 13),
             large_constructors: Vec::new(),
             registration_names: Vec::new(),
             unregistration_names: Vec::new(),

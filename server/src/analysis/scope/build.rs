@@ -84,6 +84,8 @@ struct Builder<'a> {
     module_dead_code: bool,
     /// The CPython whose compiler is modelled (already clamped to 3.8 ..= 3.13).
     version: PythonVersion,
+    /// Lines CPython 3.8 counts less than the source inside an f-string (see `expr_inner`).
+    line_shift: usize,
 }
 
 /// CPython's `_Py_Mangle`.
@@ -199,6 +201,7 @@ impl<'a> Builder<'a> {
             units: vec![ConstTracker::default()],
             module_dead_code: false,
             version,
+            line_shift: 0,
         }
     }
 
@@ -215,9 +218,9 @@ impl<'a> Builder<'a> {
         &self.src[node.byte_range()]
     }
 
-    /// The 1-based line a node starts on.
+    /// The 1-based line CPython gives a node (see `line_shift`).
     fn line_of(&self, node: Node) -> usize {
-        self.lines.line_of(node.start_byte())
+        self.lines.line_of(node.start_byte()) - self.line_shift
     }
 
     fn scope_mut(&mut self, id: ScopeId) -> &mut Scope {
@@ -1384,7 +1387,20 @@ impl<'a> Builder<'a> {
             "string" | "concatenated_string" => {
                 let key = format!("str:{}", self.text(node));
                 self.constant(&key);
-                self.visit_children(node);
+                if node.kind() == "concatenated_string" && self.version == PythonVersion::new(3, 8)
+                {
+                    // 3.8 numbers the lines of an f-string's expressions from the first string
+                    // of an implicit concatenation.
+                    let start = self.line_of(node);
+                    for part in named_children(node) {
+                        let saved = self.line_shift;
+                        self.line_shift += self.line_of(part) - start;
+                        self.visit_node(part);
+                        self.line_shift = saved;
+                    }
+                } else {
+                    self.visit_children(node);
+                }
             }
             "interpolation" | "format_expression" => {
                 for child in named_children(node) {
@@ -1589,14 +1605,14 @@ pub(super) fn module_first_line(tree: &Tree, lines: &LineIndex, version: PythonV
         .into_iter()
         .find(|n| n.kind() != "comment")
         .map_or(1, |first| {
-            lines.line_of(first_instruction(first).start_byte())
+            lines.line_of(first_instruction(first, version).start_byte())
         })
 }
 
 /// The node whose code CPython 3.8 and 3.9 emit first for a statement or expression (they
 /// number instructions by the expression they come from): what is evaluated first, down to a
 /// name or constant.
-fn first_instruction(node: Node) -> Node {
+fn first_instruction(node: Node, version: PythonVersion) -> Node {
     let f = fields();
     fn first_named(n: Node) -> Option<Node> {
         named_children(n)
@@ -1627,6 +1643,23 @@ fn first_instruction(node: Node) -> Node {
             .and_then(first_named)
             .and_then(first_named),
         "return_statement" | "delete_statement" | "assert_statement" => first_named(node),
+        "list" | "set" => {
+            // Each element is loaded, except that 3.9 loads more than two constants at once.
+            let elements: Vec<Node> = named_children(node)
+                .into_iter()
+                .filter(|n| n.kind() != "comment")
+                .collect();
+            let constant = |n: &Node| {
+                matches!(
+                    n.kind(),
+                    "string" | "integer" | "float" | "true" | "false" | "none"
+                )
+            };
+            let folded = version == PythonVersion::new(3, 9)
+                && elements.len() > 2
+                && elements.iter().all(constant);
+            elements.first().copied().filter(|_| !folded)
+        }
         "dictionary" => {
             // Constant keys: the values are loaded first (`BUILD_CONST_KEY_MAP`).
             let pairs = named_children(node);
@@ -1650,7 +1683,7 @@ fn first_instruction(node: Node) -> Node {
         _ => None,
     };
     match next {
-        Some(next) => first_instruction(next),
+        Some(next) => first_instruction(next, version),
         None => node,
     }
 }

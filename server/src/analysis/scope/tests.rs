@@ -29,7 +29,11 @@ fn names(list: &[&str]) -> Vec<String> {
 }
 
 fn find(source: &str, qualname: &str) -> (Vec<String>, Vec<String>) {
-    let objects = code_objects(source);
+    find_in(source, qualname, V311)
+}
+
+fn find_in(source: &str, qualname: &str, version: PythonVersion) -> (Vec<String>, Vec<String>) {
+    let objects = code_objects_in(source, version);
     let (_, free, cell) = objects
         .into_iter()
         .find(|(q, _, _)| q == qualname)
@@ -142,5 +146,106 @@ fn syntax_errors_keep_what_parsed() {
             names(&[])
         )),
         "{objects:?}"
+    );
+}
+
+// ----- what differs between the modelled CPython versions (tests/oracle/README.md) -----
+
+fn row(qualname: &str, freevars: &[&str], cellvars: &[&str]) -> (String, Vec<String>, Vec<String>) {
+    (qualname.to_string(), names(freevars), names(cellvars))
+}
+
+#[test]
+fn comprehensions_are_inlined_from_3_12() {
+    let src = "def f(y):\n    a = [lambda: x for x in y]\n    return [g for g in (h for h in y)]\n";
+    assert_eq!(
+        code_objects_in(src, PythonVersion::new(3, 12)),
+        vec![
+            row("<module>", &[], &[]),
+            row("f", &[], &["x"]),
+            row("f.<locals>.<lambda>", &["x"], &[]),
+            row("f.<locals>.<genexpr>", &[], &[]),
+        ]
+    );
+    assert_eq!(
+        code_objects_in(src, PythonVersion::new(3, 11)),
+        vec![
+            row("<module>", &[], &[]),
+            row("f", &[], &[]),
+            row("f.<locals>.<listcomp>", &[], &["x"]),
+            row("f.<locals>.<listcomp>.<lambda>", &["x"], &[]),
+            // The generator is the outer comprehension's first iterable, evaluated in `f`.
+            row("f.<locals>.<genexpr>", &[], &[]),
+            row("f.<locals>.<listcomp>", &[], &[]),
+        ]
+    );
+}
+
+#[test]
+fn an_inlined_comprehension_reading_a_local_makes_no_cell() {
+    // 3.11: `k` is free in the dict comprehension, so a cell of `f`; 3.12: a plain local.
+    let src = "def f(k, y):\n    return {v: k for v in y}\n";
+    assert_eq!(
+        find_in(src, "f", PythonVersion::new(3, 11)),
+        (names(&[]), names(&["k"]))
+    );
+    assert_eq!(
+        find_in(src, "f", PythonVersion::new(3, 12)),
+        (names(&[]), names(&[]))
+    );
+}
+
+#[test]
+fn module_level_inlined_cells_are_the_modules() {
+    let src = "r = [lambda: x for x in range(3)]\n";
+    assert_eq!(
+        code_objects_in(src, PythonVersion::new(3, 13))[0],
+        row("<module>", &[], &["x"])
+    );
+}
+
+#[test]
+fn pep_695_scopes_and_the_classdict_cell() {
+    let src = "class C[T: int](Base[T]):\n    def m(self) -> T:\n        return super().m()\n    type A[U] = list[U]\n";
+    assert_eq!(
+        code_objects_in(src, PythonVersion::new(3, 12)),
+        vec![
+            row("<module>", &[], &[]),
+            row("<generic parameters of C>", &[], &[".type_params", "T"]),
+            row("T", &[], &[]),
+            row("C", &[".type_params", "T"], &["__class__", "__classdict__"]),
+            row("C.m", &["__class__"], &[]),
+            row("C.<generic parameters of A>", &["__classdict__"], &["U"]),
+            row("C.A", &["U", "__classdict__"], &[]),
+        ]
+    );
+}
+
+#[test]
+fn before_3_11_cells_are_sorted_and_constant_branches_vanish() {
+    let src = "def f(self, action):\n    if 0:\n        dead = lambda: 1\n    return lambda: (action, self)\n";
+    assert_eq!(
+        code_objects_in(src, PythonVersion::new(3, 8)),
+        vec![
+            row("<module>", &[], &[]),
+            row("f", &[], &["action", "self"]),
+            row("f.<locals>.<lambda>", &["action", "self"], &[]),
+        ]
+    );
+    assert_eq!(
+        find_in(src, "f", PythonVersion::new(3, 11)),
+        (names(&[]), names(&["self", "action"]))
+    );
+}
+
+#[test]
+fn versions_outside_the_model_follow_the_nearest() {
+    assert_eq!(
+        modelled_version(PythonVersion::new(3, 6)),
+        PythonVersion::new(3, 8)
+    );
+    assert_eq!(
+        modelled_version(PythonVersion::new(3, 14)),
+        PythonVersion::new(3, 13)
     );
 }
