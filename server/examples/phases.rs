@@ -58,12 +58,24 @@ fn main() {
         std::hint::black_box(count);
     });
     time("scope model", &mut || {
-        ScopeTree::new(&text, &tree);
+        ScopeTree::new(&text, &tree, settings.target_version);
     });
     let mut scope_cache = refhound::analysis::scope::ScopeCache::default();
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut scope_cache);
+    ScopeTree::incremental(
+        &text,
+        &tree,
+        &LineIndex::new(&text),
+        &mut scope_cache,
+        settings.target_version,
+    );
     time("scope model (nothing changed)", &mut || {
-        ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut scope_cache);
+        ScopeTree::incremental(
+            &text,
+            &tree,
+            &LineIndex::new(&text),
+            &mut scope_cache,
+            settings.target_version,
+        );
     });
     let statements: Vec<_> = tree
         .root_node()
@@ -105,7 +117,7 @@ fn main() {
     time("suppressions", &mut || {
         Suppressions::new(&text, &lines);
     });
-    let scopes = ScopeTree::new(&text, &tree);
+    let scopes = ScopeTree::new(&text, &tree, settings.target_version);
     let imports = Imports::new(&text, &matches);
     let context = Context {
         text: &text,

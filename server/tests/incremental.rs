@@ -8,7 +8,7 @@ use refhound::analysis::line_index::LineIndex;
 use refhound::analysis::parse::parse;
 use refhound::analysis::queries::{MatchCache, Matches};
 use refhound::analysis::scope::{ScopeCache, ScopeTree};
-use refhound::analysis::settings::Settings;
+use refhound::analysis::settings::{PythonVersion, Settings};
 use refhound::analysis::{Cache, check, check_edited};
 
 #[path = "support/random.rs"]
@@ -18,9 +18,14 @@ use random::Lcg;
 mod corpus;
 use corpus::{PIECES, boundary, corpus};
 
+/// Every CPython version the scope model reproduces.
+fn modelled_versions() -> Vec<PythonVersion> {
+    (8..=13).map(|minor| PythonVersion::new(3, minor)).collect()
+}
+
 #[test]
 fn edited_analysis_equals_whole_file_analysis() {
-    let settings = Settings::default();
+    let versions = modelled_versions();
     let mut random = Lcg(11);
     let mut edits = 0;
     for path in corpus() {
@@ -28,7 +33,9 @@ fn edited_analysis_equals_whole_file_analysis() {
             continue;
         };
         let mut cache = Cache::default();
-        let mut scope_cache = ScopeCache::default();
+        // One cache per modelled version, each kept across the edits.
+        let mut scope_caches: Vec<ScopeCache> =
+            versions.iter().map(|_| ScopeCache::default()).collect();
         let rounds = if text.len() > 100_000 { 6 } else { 12 };
         for round in 0..rounds {
             if round > 0 {
@@ -43,19 +50,26 @@ fn edited_analysis_equals_whole_file_analysis() {
                 edits += 1;
             }
             let tree = parse(&text);
-            let whole = ScopeTree::new(&text, &tree);
-            let edited =
-                ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut scope_cache);
-            if whole != edited {
-                let differs = (0..whole.scopes.len().max(edited.scopes.len()))
-                    .find(|&i| whole.scopes.get(i) != edited.scopes.get(i));
-                panic!(
-                    "{} after {round} edit(s): the scope models differ at scope {differs:?}:\n{:#?}\n{:#?}",
-                    path.display(),
-                    differs.and_then(|i| whole.scopes.get(i)),
-                    differs.and_then(|i| edited.scopes.get(i)),
-                );
+            let lines = LineIndex::new(&text);
+            for (&version, scope_cache) in versions.iter().zip(&mut scope_caches) {
+                let whole = ScopeTree::new(&text, &tree, version);
+                let edited = ScopeTree::incremental(&text, &tree, &lines, scope_cache, version);
+                if whole != edited {
+                    let differs = (0..whole.scopes.len().max(edited.scopes.len()))
+                        .find(|&i| whole.scopes.get(i) != edited.scopes.get(i));
+                    panic!(
+                        "{} after {round} edit(s), CPython {version}: the scope models differ at scope {differs:?}:\n{:#?}\n{:#?}",
+                        path.display(),
+                        differs.and_then(|i| whole.scopes.get(i)),
+                        differs.and_then(|i| edited.scopes.get(i)),
+                    );
+                }
             }
+            // The findings, for one version a round (the rules read the model of the target).
+            let settings = Settings {
+                target_version: versions[round % versions.len()],
+                ..Settings::default()
+            };
             assert_eq!(
                 check(&text, &tree, &settings),
                 check_edited(&text, &tree, &settings, &mut cache),
@@ -77,7 +91,7 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let mut text = std::fs::read_to_string(path).unwrap();
     let mut cache = ScopeCache::default();
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     let statements = tree.root_node().named_child_count();
     assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
     let (_, matches) = Matches::incremental(&all(&tree), &text, &MatchCache::default());
@@ -87,19 +101,21 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let at = half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2;
     text.insert(at, 'x');
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
     let (_, matches) = Matches::incremental(&all(&tree), &text, &matches);
     assert_eq!(matches.queried(), 1, "of {statements} statements");
     // Nothing changed: nothing is built.
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     assert_eq!(cache.built(), Some(0));
     // Unreachable module-level code: the whole file is walked.
     text.push_str("\nraise SystemExit\ndef late(): pass\n");
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache);
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     assert_eq!(cache.built(), None);
 }
+
+const NEWEST: PythonVersion = refhound::analysis::scope::NEWEST_MODELLED;
 
 fn all(tree: &tree_sitter::Tree) -> Vec<tree_sitter::Node<'_>> {
     let root = tree.root_node();

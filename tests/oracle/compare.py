@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -168,9 +169,9 @@ def find_crashing_files(binary, cwd, args, limit=5, budget_s=300):
 BISECT_BUDGET = [3]  # crashed invocations still to split into single files
 
 
-def run_refhound(binary, cwd, args, prefix, timeout, problems, label):
+def run_refhound(binary, cwd, args, prefix, timeout, problems, label, target_version):
     """Run `refhound freevars ARGS` and return (records list, stderr text)."""
-    cmd = [binary, "freevars", *args]
+    cmd = [binary, "freevars", "--target-version", target_version, *args]
     shown = " ".join(cmd[:2] + (args if len(args) <= 3 else args[:3] + [f"... ({len(args)} args)"]))
     where = f" (cwd {cwd})" if cwd else ""
     try:
@@ -386,18 +387,106 @@ def format_mismatch(m, indent="    "):
 # ---------------------------------------------------------------- corpora
 
 
-def run_corpus(label, path, exclude, args, problems, dump):
+class Interpreter:
+    """A CPython that serves as the oracle: its version, its executable (None: this process)."""
+
+    def __init__(self, version, executable=None):
+        self.version = version  # (major, minor)
+        self.executable = executable
+
+    @property
+    def dotted(self):
+        return f"{self.version[0]}.{self.version[1]}"
+
+    @property
+    def has_qualname(self):
+        # Before 3.11 code objects have no co_qualname; the oracle rebuilds an approximation.
+        return self.version >= (3, 11)
+
+    def stdlib(self):
+        if self.executable is None:
+            return sysconfig.get_paths()["stdlib"]
+        out = subprocess.run(
+            [self.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.strip()
+
+    def records(self, path, exclude, files_like, jobs):
+        """(expected records, files compiled, files skipped) for `path` under this CPython."""
+        expected = []
+        compiled, skipped = set(), set()
+        if self.executable is None:
+            items = oracle.collect_files([path], exclude, files_like)
+            for display, recs, _err in oracle.iter_results(items, jobs):
+                if recs is None:
+                    skipped.add(display)
+                else:
+                    compiled.add(display)
+                    expected.extend(to_record(r) for r in recs)
+            return expected, compiled, skipped
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpython_freevars.py")
+        with tempfile.NamedTemporaryFile("r", suffix=".txt", encoding="utf-8", errors="surrogateescape") as skip:
+            cmd = [self.executable, script, "--skipped", skip.name]
+            for name in exclude:
+                cmd += ["--exclude-dir", name]
+            if files_like:
+                cmd += ["--files-like", files_like]
+            if jobs:
+                cmd += ["--jobs", str(jobs)]
+            cmd.append(path)
+            proc = subprocess.run(cmd, capture_output=True)
+            if proc.returncode != 0:
+                raise RuntimeError(
+                    f"the oracle under {self.executable} failed: " + proc.stderr.decode("utf-8", "replace")[-2000:]
+                )
+            for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+                rec = to_record(json.loads(line))
+                compiled.add(rec[F_FILE])
+                expected.append(rec)
+            skipped.update(line for line in skip.read().splitlines() if line)
+        return expected, compiled, skipped
+
+
+def find_interpreters():
+    """Every CPython 3.8-3.13 here: pyenv's newest of each minor version, else python3.X on PATH."""
+    found = {}
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        proc = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True)
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        for name in proc.stdout.split():
+            m = re.fullmatch(r"3\.(\d+)\.(\d+)", name)
+            if not m or not 8 <= int(m.group(1)) <= 13:
+                continue
+            exe = os.path.join(root, "versions", name, "bin", "python3")
+            key = (3, int(m.group(1)))
+            patch = int(m.group(2))
+            if os.access(exe, os.X_OK) and (key not in found or found[key][0] < patch):
+                found[key] = (patch, exe)
+    for minor in range(8, 14):
+        key = (3, minor)
+        exe = shutil.which(f"python3.{minor}")
+        if key not in found and exe:
+            found[key] = (0, exe)
+    out = []
+    for key in sorted(found):
+        exe = found[key][1]
+        if key == sys.version_info[:2] and os.path.realpath(exe) == os.path.realpath(sys.executable):
+            exe = None  # this process: no subprocess needed
+        out.append(Interpreter(key, exe))
+    return out
+
+
+def run_corpus(label, path, exclude, args, problems, dump, interpreter):
     problems_before = len(problems.items)
     t0 = time.monotonic()
-    items = oracle.collect_files([path], exclude, args.files_like)
-    expected = []
-    compiled, skipped = set(), set()
-    for display, recs, _err in oracle.iter_results(items, args.oracle_jobs):
-        if recs is None:
-            skipped.add(display)
-        else:
-            compiled.add(display)
-            expected.extend(to_record(r) for r in recs)
+    expected, compiled, skipped = interpreter.records(path, exclude, args.files_like, args.oracle_jobs)
+    if not interpreter.has_qualname:
+        # Compared by file, name, first line and kind (and the variables), not qualname.
+        expected = [r[:F_QUAL] + ("",) + r[F_QUAL + 1 :] for r in expected]
     t_oracle = time.monotonic() - t0
 
     t0 = time.monotonic()
@@ -408,7 +497,11 @@ def run_corpus(label, path, exclude, args, problems, dump):
     else:
         invocations = [(None, [path], "")]
     for cwd, inv_args, prefix in invocations:
-        recs, stderr = run_refhound(args.refhound, cwd, inv_args, prefix, args.timeout, problems, label)
+        recs, stderr = run_refhound(
+            args.refhound, cwd, inv_args, prefix, args.timeout, problems, label, interpreter.dotted
+        )
+        if not interpreter.has_qualname:
+            recs = [r[:F_QUAL] + ("",) + r[F_QUAL + 1 :] for r in recs]
         got_all.extend(recs)
         if stderr:
             stderr_all.append((prefix, stderr))
@@ -523,6 +616,12 @@ def main(argv=None):
         action="store_true",
         help="also compare over this python3's standard library (without site-packages/dist-packages)",
     )
+    ap.add_argument(
+        "--all-pythons",
+        action="store_true",
+        help="compare over the standard library of every CPython 3.8-3.13 found (pyenv, python3.X on PATH),"
+        " each with refhound's --target-version set to match",
+    )
     ap.add_argument("--max", type=int, default=30, metavar="N", help="how many mismatches to print per corpus (default 30)")
     ap.add_argument("--files-like", metavar="SUBSTR", help="only files whose relative path contains SUBSTR")
     ap.add_argument(
@@ -537,14 +636,8 @@ def main(argv=None):
     ap.add_argument("--timeout", type=int, default=900, metavar="SECONDS", help="per refhound run (default 900)")
     args = ap.parse_args(argv)
 
-    if not args.paths and not args.stdlib:
-        ap.error("give at least one PATH or --stdlib")
-    if sys.version_info[:2] != (3, 11):
-        print(
-            f"compare: warning: the oracle is CPython {sys.version.split()[0]}; refhound models CPython 3.11"
-            " (3.12 inlines comprehensions and adds __classdict__ cells), expect differences",
-            file=sys.stderr,
-        )
+    if not args.paths and not args.stdlib and not args.all_pythons:
+        ap.error("give at least one PATH, --stdlib or --all-pythons")
     binary = args.refhound
     if os.sep not in binary and not os.path.exists(binary):
         binary = shutil.which(binary) or binary  # a bare name: look it up on PATH
@@ -553,22 +646,36 @@ def main(argv=None):
         return 2
     args.refhound = os.path.abspath(binary)  # refhound may run with another cwd
 
+    this_python = Interpreter(sys.version_info[:2])
     corpora = []
     for p in args.paths:
         if not os.path.exists(p):
             print(f"compare: no such file or directory: {p}", file=sys.stderr)
             return 2
-        corpora.append((p, p, args.exclude_dir))
+        corpora.append((p, p, args.exclude_dir, this_python))
     if args.stdlib:
-        corpora.append(("stdlib", sysconfig.get_paths()["stdlib"], list(STDLIB_EXCLUDES)))
+        corpora.append((f"stdlib {this_python.dotted}", this_python.stdlib(), list(STDLIB_EXCLUDES), this_python))
+    if args.all_pythons:
+        interpreters = find_interpreters()
+        shown = ", ".join(f"{i.dotted} ({i.executable or sys.executable})" for i in interpreters)
+        print(f"compare: CPython interpreters found: {shown or 'none'}")
+        missing = [f"3.{m}" for m in range(8, 14) if (3, m) not in {i.version for i in interpreters}]
+        if missing:
+            print(f"compare: not found, so not compared: {', '.join(missing)}")
+        for interpreter in interpreters:
+            if args.stdlib and interpreter.version == this_python.version and interpreter.executable is None:
+                continue  # already in the list
+            corpora.append(
+                (f"stdlib {interpreter.dotted}", interpreter.stdlib(), list(STDLIB_EXCLUDES), interpreter)
+            )
 
     sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=True)
     problems = Problems()
     total = 0
     dump = open(args.dump, "w", encoding="utf-8", errors="surrogateescape") if args.dump else None
     try:
-        for label, path, exclude in corpora:
-            total += run_corpus(label, path, exclude, args, problems, dump)
+        for label, path, exclude, interpreter in corpora:
+            total += run_corpus(label, path, exclude, args, problems, dump, interpreter)
     finally:
         if dump:
             dump.close()

@@ -36,8 +36,13 @@ import types
 import warnings
 from multiprocessing import Pool
 
-if sys.version_info < (3, 11):
-    sys.exit("cpython_freevars.py needs Python 3.11 or later (co_qualname)")
+if sys.version_info < (3, 8):
+    sys.exit("cpython_freevars.py needs Python 3.8 or later")
+
+# Before 3.11 code objects have no co_qualname: it is rebuilt from the nesting of code objects
+# (what `compiler_set_qualname` does, except for a def declared `global` in a function), and
+# compare.py does not compare it.
+HAS_QUALNAME = sys.version_info >= (3, 11)
 
 COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
@@ -56,23 +61,32 @@ def kind_of(code, is_top):
 def code_records(code, file):
     """Records for `code` and everything nested in it, module first, depth-first."""
     out = []
-    stack = [(code, True)]
+    stack = [(code, True, None)]
     while stack:
-        co, top = stack.pop()
+        co, top, parent = stack.pop()
+        kind = kind_of(co, top)
+        if HAS_QUALNAME:
+            qualname = co.co_qualname
+        elif parent is None or parent[1] == "module":
+            qualname = co.co_name
+        elif parent[1] in ("function", "lambda"):
+            qualname = parent[0] + ".<locals>." + co.co_name
+        else:
+            qualname = parent[0] + "." + co.co_name
         out.append(
             {
                 "file": file,
-                "qualname": co.co_qualname,
+                "qualname": qualname,
                 "name": co.co_name,
                 "firstlineno": co.co_firstlineno,
-                "kind": kind_of(co, top),
+                "kind": kind,
                 "freevars": list(co.co_freevars),
                 "cellvars": list(co.co_cellvars),
             }
         )
         children = [c for c in co.co_consts if isinstance(c, types.CodeType)]
         # Reverse so the first constant is visited first (pre-order, depth-first).
-        stack.extend((c, False) for c in reversed(children))
+        stack.extend((c, False, (qualname, kind)) for c in reversed(children))
     return out
 
 
@@ -131,7 +145,9 @@ def analyze_file(item):
         return display, None, "RecursionError: too deeply nested for CPython"
     except MemoryError:
         return display, None, "MemoryError"
-    except (SyntaxError, ValueError, UnicodeError, LookupError, OverflowError) as e:
+    # SystemError: a compiler bug (3.12.1 fails on `__class__` in a lambda in a class-body
+    # comprehension); the file cannot be compiled by that interpreter.
+    except (SyntaxError, ValueError, UnicodeError, LookupError, OverflowError, SystemError) as e:
         msg = str(e).splitlines()[0] if str(e) else ""
         return display, None, f"{type(e).__name__}: {msg}"
     # code_records() is iterative: no recursion limit to worry about.  The

@@ -202,7 +202,7 @@ mod tests {
 
     fn hints(text: &str) -> Vec<CaptureHint> {
         let tree = parse(text);
-        let scopes = ScopeTree::new(text, &tree);
+        let scopes = ScopeTree::new(text, &tree, crate::analysis::scope::NEWEST_MODELLED);
         capture_hints(text, &tree, &scopes, 0..text.len())
     }
 
@@ -379,7 +379,7 @@ def f(items):
     fn only_hints_inside_the_range() {
         let text = "def f(a, b):\n    g = lambda: a\n    h = lambda: b\n    return g, h\n";
         let tree = parse(text);
-        let scopes = ScopeTree::new(text, &tree);
+        let scopes = ScopeTree::new(text, &tree, crate::analysis::scope::NEWEST_MODELLED);
         let second = text.find("h =").unwrap();
         let hints = capture_hints(text, &tree, &scopes, second..text.len());
         assert_eq!(hints.len(), 1);

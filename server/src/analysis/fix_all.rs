@@ -147,7 +147,8 @@ fn unbinds(text: &str, names: &HashSet<String>) -> bool {
 /// The names a module binds at its top level (assignments, `def`, `class`, imports, ...), as
 /// CPython's symbol table records them.
 pub fn module_bindings(text: &str, tree: &Tree) -> HashSet<String> {
-    let scopes = ScopeTree::new(text, tree);
+    // Module-level bindings are the same in every modelled version.
+    let scopes = ScopeTree::new(text, tree, crate::analysis::scope::NEWEST_MODELLED);
     scopes
         .scopes
         .iter()

@@ -176,7 +176,7 @@ mod tests {
 
     fn hover_at(text: &str, needle: &str) -> String {
         let tree = parse(text);
-        let scopes = ScopeTree::new(text, &tree);
+        let scopes = ScopeTree::new(text, &tree, crate::analysis::scope::NEWEST_MODELLED);
         let offset = text.find(needle).expect("needle in text");
         hover(text, &tree, &scopes, offset)
             .map(|h| h.markdown)

@@ -38,7 +38,7 @@ use suppression::Suppressions;
 /// files in parallel.
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
     let (scopes, matches, lines) = (
-        ScopeTree::new(text, tree),
+        ScopeTree::new(text, tree, settings.target_version),
         queries::Matches::new(tree.root_node(), text),
         LineIndex::new(text),
     );
@@ -54,7 +54,7 @@ pub fn check_cells(
     cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
     let (scopes, matches, lines) = (
-        ScopeTree::new(text, tree),
+        ScopeTree::new(text, tree, settings.target_version),
         queries::Matches::new(tree.root_node(), text),
         LineIndex::new(text),
     );
@@ -124,7 +124,13 @@ pub fn check_edited(
         true,
         || {
             let mut scope_cache = scope_cache.lock().unwrap_or_else(|p| p.into_inner());
-            let scopes = ScopeTree::incremental(text, tree, &lines, &mut scope_cache);
+            let scopes = ScopeTree::incremental(
+                text,
+                tree,
+                &lines,
+                &mut scope_cache,
+                settings.target_version,
+            );
             (
                 scopes,
                 queries::Matches::incremental(first, text, last_matches),

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::analysis::parse::parse;
 use crate::analysis::scope::ScopeTree;
+use crate::analysis::settings::PythonVersion;
 use crate::files::{for_each_file, python_files, read_source};
 
 /// One output line; the field names are the oracle's (`tests/oracle/cpython_freevars.py`).
@@ -21,12 +22,13 @@ struct CodeObjectLine<'a> {
     cellvars: &'a [String],
 }
 
-pub fn run(paths: &[PathBuf]) -> Result<(), String> {
+/// `target`: the CPython whose compiler is reproduced (3.8 to 3.13).
+pub fn run(paths: &[PathBuf], target: PythonVersion) -> Result<(), String> {
     let files = python_files(paths, &[])?;
     let outputs = for_each_file(&files, |file| {
         let text = read_source(file)?;
         let tree = parse(&text);
-        let scopes = ScopeTree::new(&text, &tree);
+        let scopes = ScopeTree::new(&text, &tree, target);
         let mut out = String::new();
         for scope in scopes.code_objects() {
             let line = CodeObjectLine {

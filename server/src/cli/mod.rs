@@ -35,6 +35,9 @@ enum Command {
         /// Python files, or directories to search for `*.py` files.
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
+        /// The CPython whose compiler to reproduce, 3.8 to 3.13 (`3.12` or `py312`).
+        #[arg(long, default_value = "3.13", value_parser = parse_modelled_version)]
+        target_version: crate::analysis::settings::PythonVersion,
     },
     /// Parse files with tree-sitter only and print a summary (the parse alone, for benchmarks).
     Parse {
@@ -51,6 +54,19 @@ const EXIT_FINDINGS: u8 = 1;
 /// Exit status for usage and I/O errors.
 const EXIT_ERROR: u8 = 2;
 
+/// A `--target-version` the scope model reproduces: 3.8 to 3.13.
+fn parse_modelled_version(text: &str) -> Result<crate::analysis::settings::PythonVersion, String> {
+    use crate::analysis::scope::{NEWEST_MODELLED, OLDEST_MODELLED};
+    let version = crate::analysis::settings::PythonVersion::parse(text)
+        .ok_or_else(|| format!("expected a version such as 3.12 or py312, not {text:?}"))?;
+    if version < OLDEST_MODELLED || version > NEWEST_MODELLED {
+        return Err(format!(
+            "{version} is not modelled: choose {OLDEST_MODELLED} to {NEWEST_MODELLED}"
+        ));
+    }
+    Ok(version)
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -62,7 +78,10 @@ pub fn main() -> ExitCode {
             Err(message) => Err(message),
         },
         Command::Rule { code, all } => rule::run(code.as_deref(), all),
-        Command::Freevars { paths } => freevars::run(&paths),
+        Command::Freevars {
+            paths,
+            target_version,
+        } => freevars::run(&paths, target_version),
         Command::Parse { paths } => parse::run(&paths),
         Command::Server => return crate::lsp::serve_stdio(),
     };

@@ -25,6 +25,14 @@ pub const PIECES: &[&str] = &[
     "\nclass K:\n    def m(self): return __class__\n",
     "lambda: self",
     "\n_cache = {}\ndef get(k):\n    _cache[k] = k\n    return _cache[k]\n",
+    // What differs between the modelled CPython versions: inlined comprehensions (3.12+),
+    // annotation scopes (PEP 695), assertions and branches that cannot run.
+    "[lambda: x for x in y]",
+    "\nr = [lambda: i for i in range(3)]\n",
+    "\ntype Alias[A] = list[A]\n",
+    "\nclass G[T]:\n    def m(self) -> T: return [t for t in self]\n",
+    "\nassert 1, lambda: 2\n",
+    "\nif False:\n    class Dead: pass\n",
 ];
 
 fn python_files(dir: &Path, into: &mut Vec<PathBuf>) {

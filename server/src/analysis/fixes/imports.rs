@@ -315,7 +315,7 @@ mod tests {
     /// the file without it).
     fn imported(source: &str, needed: Needed) -> Option<(String, String)> {
         let tree = parse(source);
-        let scopes = ScopeTree::new(source, &tree);
+        let scopes = ScopeTree::new(source, &tree, crate::analysis::scope::NEWEST_MODELLED);
         let used_at = source.find("HERE").unwrap_or(source.len());
         let imported = import(source, &tree, &scopes, needed, used_at)?;
         let text = apply_edits(source, imported.edit.as_slice());

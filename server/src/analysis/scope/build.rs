@@ -16,6 +16,7 @@ use super::dead_code::{ConstTracker, constant_truth, never_falls_through};
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::python_language;
+use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::named_children;
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
@@ -23,11 +24,12 @@ use crate::analysis::syntax::named_children;
 /// [`super::STACK_SIZE`] bytes of stack, which this depth fits in with room to spare.
 const MAX_DEPTH: usize = 12_000;
 
-pub(super) fn build(text: &str, tree: &Tree) -> ScopeTree {
+pub(super) fn build(text: &str, tree: &Tree, version: PythonVersion) -> ScopeTree {
     let lines = LineIndex::new(text);
-    let mut builder = Builder::new(text, &lines, false);
+    let mut builder = Builder::new(text, &lines, false, version);
     let ends_dead = builder.visit_block(tree.root_node());
     builder.finish_unit(ends_dead);
+    builder.scopes[0].first_line = module_first_line(tree, &lines, version);
     builder.into_tree()
 }
 
@@ -48,8 +50,9 @@ pub(super) fn build_statement(
     lines: &LineIndex,
     statement: Node,
     future_annotations: bool,
+    version: PythonVersion,
 ) -> StatementScopes {
-    let mut builder = Builder::new(text, lines, future_annotations);
+    let mut builder = Builder::new(text, lines, future_annotations, version);
     builder.visit_node(statement);
     let falls_through = !never_falls_through(statement, text);
     builder.finish_unit(!falls_through);
@@ -70,12 +73,17 @@ struct Builder<'a> {
     future_annotations: bool,
     /// Whether the statement being visited is unreachable (after `return`, under `if 0:`, ...).
     dead: bool,
+    /// Whether it is in a branch a constant test rules out (`if 0:`, the `else` of `if 1:`),
+    /// which CPython 3.8 and 3.9 do not compile at all.
+    const_dead: bool,
     depth: usize,
     truncated: bool,
     /// The constants of each code unit being compiled, innermost last (see `dead_code`).
     units: Vec<ConstTracker>,
     /// Whether a code object was made in dead module-level code.
     module_dead_code: bool,
+    /// The CPython whose compiler is modelled (already clamped to 3.8 ..= 3.13).
+    version: PythonVersion,
 }
 
 /// CPython's `_Py_Mangle`.
@@ -121,6 +129,7 @@ pub(super) struct Fields {
     pub(super) subject: u16,
     pub(super) superclasses: u16,
     pub(super) type_: u16,
+    pub(super) type_parameters: u16,
     pub(super) value: u16,
 }
 
@@ -153,6 +162,7 @@ pub(super) fn fields() -> &'static Fields {
             subject: id("subject"),
             superclasses: id("superclasses"),
             type_: id("type"),
+            type_parameters: id("type_parameters"),
             value: id("value"),
         }
     })
@@ -167,7 +177,12 @@ fn is_statement(kind: &str) -> bool {
 }
 
 impl<'a> Builder<'a> {
-    fn new(src: &'a str, lines: &'a LineIndex, future_annotations: bool) -> Builder<'a> {
+    fn new(
+        src: &'a str,
+        lines: &'a LineIndex,
+        future_annotations: bool,
+        version: PythonVersion,
+    ) -> Builder<'a> {
         let mut module = Scope::new(ScopeKind::Module, "<module>".into(), None, 0..src.len());
         module.qualname = "<module>".into();
         Builder {
@@ -178,10 +193,12 @@ impl<'a> Builder<'a> {
             private: None,
             future_annotations,
             dead: false,
+            const_dead: false,
             depth: 0,
             truncated: false,
             units: vec![ConstTracker::default()],
             module_dead_code: false,
+            version,
         }
     }
 
@@ -190,6 +207,7 @@ impl<'a> Builder<'a> {
             scopes: self.scopes,
             by_range: Default::default(),
             truncated: self.truncated,
+            version: self.version,
         }
     }
 
@@ -258,32 +276,81 @@ impl<'a> Builder<'a> {
     }
 
     /// Enters a new scope as a child of the current one and returns the saved state to restore.
-    fn enter_scope(&mut self, mut scope: Scope) -> (ScopeId, bool) {
+    fn enter_scope(&mut self, mut scope: Scope) -> Saved {
         let id = ScopeId(self.scopes.len());
         let parent = self.current;
         scope.parent = Some(parent);
         self.scopes.push(scope);
         self.scope_mut(parent).children.push(id);
-        if self.scopes[id.0].kind != ScopeKind::Annotation {
+        let inlined = self.scopes[id.0].inlined;
+        if inlined {
+            // Compiled inline: same code unit, same reachability.
+            self.current = id;
+            return (parent, self.dead, self.const_dead);
+        }
+        let kind = self.scopes[id.0].kind;
+        if kind != ScopeKind::Annotation {
             let dead = self.dead;
             self.module_dead_code |= dead && self.units.len() == 1;
-            self.units
-                .last_mut()
-                .expect("a unit is always open")
-                .code_object(id, dead);
+            // Code objects equal as constants are merged, and only 3.11 and 3.13 compare their
+            // columns: elsewhere a lambda or generator expression written twice on one line is
+            // one constant, one code object.
+            // (3.12 merges only a lambda returning a literal, as its oracle shows.)
+            let merge_key = (match self.version.minor {
+                8..=10 => matches!(
+                    kind,
+                    ScopeKind::Lambda | ScopeKind::Comprehension(ComprehensionKind::Generator)
+                ),
+                12 => kind == ScopeKind::Lambda && self.returns_literal(id),
+                _ => false,
+            })
+            .then(|| {
+                let scope = &self.scopes[id.0];
+                format!("{}:{}", scope.first_line, &self.src[scope.range.clone()])
+            });
+            let unit = self.units.last_mut().expect("a unit is always open");
+            if merge_key.is_some_and(|key| !unit.code_text(key)) {
+                self.scopes[id.0].has_code_object = false;
+            } else if self.version <= PythonVersion::new(3, 9) {
+                // 3.8 and 3.9 never compile a branch a constant rules out, and keep every
+                // constant of what they compile.
+                if self.const_dead {
+                    self.scopes[id.0].has_code_object = false;
+                }
+            } else {
+                unit.code_object(id, dead);
+            }
             self.units.push(ConstTracker::default());
         }
         self.current = id;
         let was_dead = std::mem::replace(&mut self.dead, false);
-        (parent, was_dead)
+        let was_const_dead = std::mem::replace(&mut self.const_dead, false);
+        (parent, was_dead, was_const_dead)
     }
 
-    fn exit_scope(&mut self, saved: (ScopeId, bool), ends_dead: bool) {
-        if self.scopes[self.current.0].kind != ScopeKind::Annotation {
+    fn exit_scope(&mut self, saved: Saved, ends_dead: bool) {
+        let scope = &self.scopes[self.current.0];
+        if scope.kind != ScopeKind::Annotation && !scope.inlined {
             self.finish_unit(ends_dead);
         }
         self.current = saved.0;
         self.dead = saved.1;
+        self.const_dead = saved.2;
+    }
+
+    /// Whether scope `id` is a lambda whose body is a literal (`lambda: ...`).
+    fn returns_literal(&self, id: ScopeId) -> bool {
+        let range = &self.scopes[id.0].range;
+        let body = self.src[range.clone()]
+            .split_once(':')
+            .map_or("", |(_, body)| body.trim());
+        body == "..."
+            || body == "None"
+            || body.parse::<f64>().is_ok()
+            || (body.len() >= 2
+                && (body.starts_with('"') || body.starts_with('\''))
+                && body.ends_with(&body[..1])
+                && !body[1..body.len() - 1].contains(&body[..1]))
     }
 
     /// Closes the innermost code unit: code objects it still holds only in dead code are dropped.
@@ -293,7 +360,8 @@ impl<'a> Builder<'a> {
             // Falling off the end returns None.
             unit.constant("None", true);
         }
-        for id in unit.dropped() {
+        let every_unused = self.version >= PythonVersion::new(3, 12);
+        for id in unit.dropped(every_unused) {
             self.scopes[id.0].has_code_object = false;
         }
     }
@@ -348,10 +416,11 @@ impl<'a> Builder<'a> {
     /// Visits a block whose reachability is decided by a constant condition.
     fn visit_block_if(&mut self, block: Option<Node>, reachable: bool) {
         let Some(block) = block else { return };
-        let saved = self.dead;
+        let saved = (self.dead, self.const_dead);
         self.dead |= !reachable;
+        self.const_dead |= !reachable;
         self.visit_block(block);
-        self.dead = saved;
+        (self.dead, self.const_dead) = saved;
     }
 
     /// Any node: statements go to `visit_stmt`, everything else to `visit_expr`.
@@ -417,6 +486,20 @@ impl<'a> Builder<'a> {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 self.visit_import(node)
             }
+            "assert_statement" if self.version >= PythonVersion::new(3, 12) => {
+                // From 3.12 the message of an assertion that cannot fail is dead code.
+                let parts = named_children(node);
+                let Some((&test, message)) = parts.split_first() else {
+                    return;
+                };
+                self.visit_expr(test);
+                let saved = self.dead;
+                self.dead |= constant_truth(test, self.src) == Some(true);
+                for part in message {
+                    self.visit_expr(*part);
+                }
+                self.dead = saved;
+            }
             "print_statement" => {
                 // `print >>f, x` is parsed as Python 2's statement; in Python 3 it reads `print`.
                 if let Some(keyword) = node.child(0) {
@@ -474,6 +557,7 @@ impl<'a> Builder<'a> {
                 }
             }
             "match_statement" => self.visit_match(node),
+            "type_alias_statement" => self.visit_type_alias(node),
             "function_definition" => self.visit_function(node, None),
             "class_definition" => self.visit_class(node, None),
             "decorated_definition" => {
@@ -516,10 +600,11 @@ impl<'a> Builder<'a> {
         let condition = clause.child_by_field_id(fields().condition);
         let truth = condition.and_then(|c| constant_truth(c, self.src));
         if let Some(condition) = condition {
-            let saved = self.dead;
+            let saved = (self.dead, self.const_dead);
             self.dead |= !*reachable;
+            self.const_dead |= !*reachable;
             self.visit_expr(condition);
-            self.dead = saved;
+            (self.dead, self.const_dead) = saved;
         }
         self.visit_block_if(
             clause.child_by_field_id(fields().consequence),
@@ -672,15 +757,42 @@ impl<'a> Builder<'a> {
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
         let parameters = node.child_by_field_id(fields().parameters);
-        if let Some(parameters) = parameters {
-            self.visit_defaults_and_annotations(parameters);
-        }
+        let first_line = self.line_of(decorated.unwrap_or(node));
+        let function_name = self.identifier(name);
+        let type_parameters = node.child_by_field_id(fields().type_parameters);
+        let type_params_scope = if let Some(type_parameters) = type_parameters {
+            // PEP 695: defaults and decorators are evaluated outside, annotations inside the
+            // `<generic parameters of f>` scope, which receives the defaults as parameters.
+            let (defaults, keyword_defaults) = parameters.map_or((false, false), has_defaults);
+            if let Some(parameters) = parameters {
+                self.visit_defaults(parameters);
+            }
+            self.visit_decorators(decorated);
+            let saved = self.enter_type_params(
+                &function_name,
+                type_parameters,
+                first_line,
+                TypeParamsOf::Function {
+                    defaults,
+                    keyword_defaults,
+                },
+            );
+            if let Some(parameters) = parameters {
+                self.visit_annotations(parameters);
+            }
+            Some(saved)
+        } else {
+            if let Some(parameters) = parameters {
+                self.visit_defaults_and_annotations(parameters);
+            }
+            None
+        };
         if let Some(returns) = node.child_by_field_id(fields().return_type) {
             self.visit_annotation(returns);
         }
-        self.visit_decorators(decorated);
-        let first_line = self.line_of(decorated.unwrap_or(node));
-        let function_name = self.identifier(name);
+        if type_params_scope.is_none() {
+            self.visit_decorators(decorated);
+        }
         let mut scope = self.new_scope(ScopeKind::Function, &function_name, node, first_line);
         scope.name_range = Some(name.byte_range());
         scope.binding_name = Some(mangle(self.private.as_deref(), &function_name).into_owned());
@@ -699,6 +811,9 @@ impl<'a> Builder<'a> {
         }
         let ends_dead = body.is_some_and(|b| self.visit_block(b));
         self.exit_scope(saved, ends_dead);
+        if let Some(saved) = type_params_scope {
+            self.exit_scope(saved, false);
+        }
     }
 
     fn visit_decorators(&mut self, decorated: Option<Node>) {
@@ -717,26 +832,277 @@ impl<'a> Builder<'a> {
             return self.visit_children(node);
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
-        if let Some(bases) = node.child_by_field_id(fields().superclasses) {
-            self.visit_expr(bases);
-        }
-        self.visit_decorators(decorated);
         let first_line = self.line_of(decorated.unwrap_or(node));
         let class_name = self.identifier(name);
         let class_name = class_name.as_ref();
+        let type_parameters = node.child_by_field_id(fields().type_parameters);
+        let outer_private = self.private.clone();
+        let type_params_scope = type_parameters.map(|type_parameters| {
+            // PEP 695: the decorators outside, the bases inside `<generic parameters of C>`.
+            self.visit_decorators(decorated);
+            self.private = Some(class_name.to_string());
+            self.enter_type_params(class_name, type_parameters, first_line, TypeParamsOf::Class)
+        });
+        if let Some(bases) = node.child_by_field_id(fields().superclasses) {
+            self.visit_expr(bases);
+        }
+        if type_params_scope.is_none() {
+            self.visit_decorators(decorated);
+        }
         let mut scope = self.new_scope(ScopeKind::Class, class_name, node, first_line);
         scope.name_range = Some(name.byte_range());
         scope.binding_name = Some(mangle(self.private.as_deref(), class_name).into_owned());
         let saved = self.enter_scope(scope);
-        let outer_private = self.private.replace(class_name.to_string());
+        self.private = Some(class_name.to_string());
+        if let Some(type_parameters) = type_parameters {
+            let range = type_parameters.byte_range();
+            self.add_def_in(
+                self.current,
+                "__type_params__",
+                SymbolFlags::LOCAL,
+                range.clone(),
+                Role::Bind,
+            );
+            self.add_def_in(
+                self.current,
+                ".type_params",
+                SymbolFlags::USE,
+                range,
+                Role::Use,
+            );
+        }
         // The class body starts by storing its qualified name, a constant.
         self.constant(&format!("qualname:{}", node.start_byte()));
         let ends_dead = node
             .child_by_field_id(fields().body)
             .is_some_and(|b| self.visit_block(b));
-        self.private = outer_private;
         self.exit_scope(saved, ends_dead);
         self.constant(&format!("str:{class_name}"));
+        if let Some(saved) = type_params_scope {
+            self.exit_scope(saved, false);
+        }
+        self.private = outer_private;
+    }
+
+    /// PEP 695: enters the `<generic parameters of NAME>` scope of a generic `def`, `class` or
+    /// `type` statement and binds its type parameters there (each bound, constraint tuple or
+    /// default in a scope of its own). The caller exits it after the definition.
+    fn enter_type_params(
+        &mut self,
+        name: &str,
+        type_parameters: Node,
+        first_line: usize,
+        of: TypeParamsOf,
+    ) -> Saved {
+        let in_class = self.scopes[self.current.0].kind == ScopeKind::Class;
+        let mut scope = self.new_scope(
+            ScopeKind::TypeParams,
+            &format!("<generic parameters of {name}>"),
+            type_parameters,
+            first_line,
+        );
+        scope.can_see_class_scope = in_class;
+        let saved = self.enter_scope(scope);
+        let range = type_parameters.byte_range();
+        if in_class {
+            self.add_def_in(
+                self.current,
+                "__classdict__",
+                SymbolFlags::USE,
+                range.clone(),
+                Role::Use,
+            );
+        }
+        match of {
+            TypeParamsOf::Class => {
+                for hidden in [".type_params", ".generic_base"] {
+                    self.add_def_in(
+                        self.current,
+                        hidden,
+                        SymbolFlags::LOCAL,
+                        range.clone(),
+                        Role::Bind,
+                    );
+                    self.add_def_in(
+                        self.current,
+                        hidden,
+                        SymbolFlags::USE,
+                        range.clone(),
+                        Role::Use,
+                    );
+                }
+            }
+            TypeParamsOf::Function {
+                defaults,
+                keyword_defaults,
+            } => {
+                for (present, hidden) in
+                    [(defaults, ".defaults"), (keyword_defaults, ".kwdefaults")]
+                {
+                    if present {
+                        self.add_def_in(
+                            self.current,
+                            hidden,
+                            SymbolFlags::PARAM,
+                            range.clone(),
+                            Role::Param,
+                        );
+                        self.scopes[self.current.0].params.push(hidden.to_string());
+                    }
+                }
+            }
+            TypeParamsOf::Alias => {}
+        }
+        for parameter in named_children(type_parameters) {
+            self.visit_type_param(parameter);
+        }
+        saved
+    }
+
+    /// One type parameter (`T`, `T: bound`, `*Ts`, `**P`, 3.13's `T = default`).
+    fn visit_type_param(&mut self, parameter: Node) {
+        // `type` wraps each parameter; `T: int` is a `constrained_type`, `*Ts` a `splat_type`.
+        let inner = if parameter.kind() == "type" {
+            match parameter.named_child(0) {
+                Some(inner) => inner,
+                None => return,
+            }
+        } else {
+            parameter
+        };
+        match inner.kind() {
+            "identifier" => self.add_def(inner, SymbolFlags::LOCAL, Role::Bind),
+            "splat_type" => {
+                if let Some(name) = inner.named_child(0).filter(|n| n.kind() == "identifier") {
+                    self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
+                }
+            }
+            "constrained_type" => {
+                let parts = named_children(inner);
+                let name = parts
+                    .first()
+                    .map(|t| {
+                        if t.kind() == "type" {
+                            t.named_child(0).unwrap_or(*t)
+                        } else {
+                            *t
+                        }
+                    })
+                    .filter(|n| n.kind() == "identifier");
+                let Some(name) = name else {
+                    return self.visit_children(inner);
+                };
+                self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
+                for bound in &parts[1..] {
+                    self.visit_type_param_value(name, *bound);
+                }
+            }
+            _ => self.visit_expr(inner),
+        }
+    }
+
+    /// A type parameter's bound (or default): a lazily evaluated scope named after the parameter.
+    fn visit_type_param_value(&mut self, name: Node, value: Node) {
+        let can_see_class_scope = self.scopes[self.current.0].can_see_class_scope;
+        let param_name = self.identifier(name);
+        let mut scope = self.new_scope(
+            ScopeKind::TypeVarBound,
+            &param_name,
+            value,
+            self.line_of(value),
+        );
+        scope.can_see_class_scope = can_see_class_scope;
+        let saved = self.enter_scope(scope);
+        if can_see_class_scope {
+            self.add_def_in(
+                self.current,
+                "__classdict__",
+                SymbolFlags::USE,
+                value.byte_range(),
+                Role::Use,
+            );
+        }
+        self.visit_expr(value);
+        self.exit_scope(saved, true);
+    }
+
+    /// `type X[T] = value` (3.12+): the value is evaluated lazily in a scope named `X`.
+    fn visit_type_alias(&mut self, node: Node) {
+        let Some(left) = node.child_by_field_id(fields().left) else {
+            return self.visit_children(node);
+        };
+        // `X` is a `type` holding an identifier, or a `generic_type` (`X[T]`).
+        let target = if left.kind() == "type" {
+            left.named_child(0)
+        } else {
+            Some(left)
+        };
+        let Some(target) = target else {
+            return self.visit_children(node);
+        };
+        let (name, type_parameters) = match target.kind() {
+            "identifier" => (target, None),
+            "generic_type" => match target.named_child(0).filter(|n| n.kind() == "identifier") {
+                Some(name) => (
+                    name,
+                    named_children(target)
+                        .into_iter()
+                        .find(|n| n.kind() == "type_parameter"),
+                ),
+                None => return self.visit_children(node),
+            },
+            _ => return self.visit_children(node),
+        };
+        self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
+        let in_class = self.scopes[self.current.0].kind == ScopeKind::Class;
+        let alias_name = self.identifier(name).into_owned();
+        let first_line = self.line_of(node);
+        let type_params_scope = type_parameters.map(|type_parameters| {
+            self.enter_type_params(
+                &alias_name,
+                type_parameters,
+                first_line,
+                TypeParamsOf::Alias,
+            )
+        });
+        let mut scope = self.new_scope(ScopeKind::TypeAlias, &alias_name, node, first_line);
+        scope.name_range = Some(name.byte_range());
+        scope.can_see_class_scope = in_class;
+        let saved = self.enter_scope(scope);
+        if let Some(value) = node.child_by_field_id(fields().right) {
+            if in_class {
+                self.add_def_in(
+                    self.current,
+                    "__classdict__",
+                    SymbolFlags::USE,
+                    value.byte_range(),
+                    Role::Use,
+                );
+            }
+            self.visit_expr(value);
+        }
+        self.exit_scope(saved, true);
+        if let Some(saved) = type_params_scope {
+            self.exit_scope(saved, false);
+        }
+    }
+
+    /// The defaults of a parameter list (a generic function's: its annotations are elsewhere).
+    fn visit_defaults(&mut self, parameters: Node) {
+        for parameter in named_children(parameters) {
+            if let Some(value) = parameter.child_by_field_id(fields().value) {
+                self.visit_expr(value);
+            }
+        }
+    }
+
+    /// The annotations of a parameter list.
+    fn visit_annotations(&mut self, parameters: Node) {
+        for parameter in named_children(parameters) {
+            if let Some(annotation) = parameter.child_by_field_id(fields().type_) {
+                self.visit_annotation(annotation);
+            }
+        }
     }
 
     /// Defaults and annotations of a parameter list, evaluated in the enclosing scope.
@@ -846,12 +1212,15 @@ impl<'a> Builder<'a> {
             ComprehensionKind::Dict => "<dictcomp>",
             ComprehensionKind::Generator => "<genexpr>",
         };
-        let scope = self.new_scope(
+        let mut scope = self.new_scope(
             ScopeKind::Comprehension(kind),
             name,
             node,
             self.line_of(node),
         );
+        // PEP 709: from 3.12 every comprehension but a generator expression is inlined.
+        scope.inlined =
+            kind != ComprehensionKind::Generator && self.version >= PythonVersion::new(3, 12);
         let saved = self.enter_scope(scope);
         self.add_def_in(
             self.current,
@@ -947,7 +1316,11 @@ impl<'a> Builder<'a> {
                         break;
                     }
                     // A syntax error in CPython (walrus in a class-body comprehension).
-                    ScopeKind::Class | ScopeKind::Annotation => break,
+                    ScopeKind::Class
+                    | ScopeKind::Annotation
+                    | ScopeKind::TypeParams
+                    | ScopeKind::TypeAlias
+                    | ScopeKind::TypeVarBound => break,
                 }
                 match parent {
                     Some(parent) => id = parent,
@@ -1163,4 +1536,121 @@ fn docstring(first_statement: Node) -> Option<Node> {
     first_statement
         .named_child(0)
         .filter(|n| matches!(n.kind(), "string" | "concatenated_string"))
+}
+
+/// What entering a scope saves: the scope to return to, and whether it was in dead code and in a
+/// branch a constant rules out.
+type Saved = (ScopeId, bool, bool);
+
+/// What a `<generic parameters of ...>` scope is made for.
+#[derive(Clone, Copy)]
+enum TypeParamsOf {
+    /// A generic `def`: whether it has positional and keyword-only defaults, which the scope
+    /// receives as its parameters `.defaults` and `.kwdefaults`.
+    Function {
+        defaults: bool,
+        keyword_defaults: bool,
+    },
+    Class,
+    Alias,
+}
+
+/// Whether a parameter list has positional defaults and keyword-only defaults.
+fn has_defaults(parameters: Node) -> (bool, bool) {
+    let mut after_star = false;
+    let (mut defaults, mut keyword_defaults) = (false, false);
+    for parameter in named_children(parameters) {
+        match parameter.kind() {
+            "list_splat_pattern" | "keyword_separator" => after_star = true,
+            "typed_parameter"
+                if parameter
+                    .named_child(0)
+                    .is_some_and(|n| n.kind() == "list_splat_pattern") =>
+            {
+                after_star = true
+            }
+            "default_parameter" | "typed_default_parameter" if after_star => {
+                keyword_defaults = true
+            }
+            "default_parameter" | "typed_default_parameter" => defaults = true,
+            _ => {}
+        }
+    }
+    (defaults, keyword_defaults)
+}
+
+/// The module's `co_firstlineno`: 1, except that 3.8 and 3.9 number a module from its first
+/// instruction.
+pub(super) fn module_first_line(tree: &Tree, lines: &LineIndex, version: PythonVersion) -> usize {
+    if version > PythonVersion::new(3, 9) {
+        return 1;
+    }
+    named_children(tree.root_node())
+        .into_iter()
+        .find(|n| n.kind() != "comment")
+        .map_or(1, |first| {
+            lines.line_of(first_instruction(first).start_byte())
+        })
+}
+
+/// The node whose code CPython 3.8 and 3.9 emit first for a statement or expression (they
+/// number instructions by the expression they come from): what is evaluated first, down to a
+/// name or constant.
+fn first_instruction(node: Node) -> Node {
+    let f = fields();
+    fn first_named(n: Node) -> Option<Node> {
+        named_children(n)
+            .into_iter()
+            .find(|c| c.kind() != "comment")
+    }
+    let next = match node.kind() {
+        "expression_statement"
+        | "parenthesized_expression"
+        | "await"
+        | "not_operator"
+        | "keyword_argument"
+        | "list_splat"
+        | "dictionary_splat" => first_named(node),
+        "assignment" | "augmented_assignment" => match node.kind() {
+            "assignment" => node.child_by_field_id(f.right),
+            _ => node.child_by_field_id(f.left),
+        },
+        "decorated_definition" => first_named(node).and_then(first_named),
+        "call" => node.child_by_field_id(f.function),
+        "attribute" => node.child_by_field_id(f.object),
+        "subscript" => node.child_by_field_id(f.value),
+        "binary_operator" | "boolean_operator" | "comparison_operator" => first_named(node),
+        "conditional_expression" => named_children(node).get(1).copied(),
+        "if_statement" | "while_statement" => node.child_by_field_id(f.condition),
+        "for_statement" => node.child_by_field_id(f.right),
+        "with_statement" => first_named(node)
+            .and_then(first_named)
+            .and_then(first_named),
+        "return_statement" | "delete_statement" | "assert_statement" => first_named(node),
+        "dictionary" => {
+            // Constant keys: the values are loaded first (`BUILD_CONST_KEY_MAP`).
+            let pairs = named_children(node);
+            let constant_keys = pairs.iter().all(|p| {
+                p.kind() == "pair"
+                    && p.child_by_field_id(f.key).is_some_and(|k| {
+                        matches!(
+                            k.kind(),
+                            "string" | "integer" | "float" | "true" | "false" | "none"
+                        )
+                    })
+            });
+            match pairs.first() {
+                Some(pair) if pair.kind() == "pair" && constant_keys => {
+                    pair.child_by_field_id(f.value)
+                }
+                Some(pair) if pair.kind() == "pair" => pair.child_by_field_id(f.key),
+                other => other.copied(),
+            }
+        }
+        _ => None,
+    };
+    match next {
+        Some(next) => first_instruction(next),
+        None => node,
+    }
 }

@@ -1,7 +1,8 @@
 //! Pass 3 (run during the walk): which code objects CPython's compiler drops as unreachable.
 //!
-//! CPython 3.11 compiles unreachable code too, then removes unreachable blocks and trims only the
-//! *trailing* constants that no remaining instruction loads. So a `def` after `return` or under
+//! CPython 3.8 to 3.11 compile unreachable code too, then remove unreachable blocks and trim only
+//! the *trailing* constants that no remaining instruction loads. From 3.12 the compiler removes
+//! every constant no instruction loads, so every code object made only in dead code is dropped. So a `def` after `return` or under
 //! `if 0:` loses its code object only when no reachable instruction loads a constant that was
 //! added after it. (Its names still count for the symbol table either way.)
 //!
@@ -29,6 +30,10 @@ pub(super) struct ConstTracker {
     len: u32,
     /// Code objects made only in dead code, with their positions, not yet known to be kept.
     trailing_dead: Vec<(u32, ScopeId)>,
+    /// Every code object made only in dead code.
+    all_dead: Vec<ScopeId>,
+    /// The line and text of the code objects 3.12 merges when they repeat (see `build`).
+    code_texts: std::collections::HashSet<String>,
 }
 
 impl ConstTracker {
@@ -47,19 +52,30 @@ impl ConstTracker {
         }
     }
 
+    /// Records a code object's line and text; false when the unit already has one like it.
+    pub(super) fn code_text(&mut self, key: String) -> bool {
+        self.code_texts.insert(key)
+    }
+
     /// A nested code object is added; each one is a new constant.
     pub(super) fn code_object(&mut self, id: ScopeId, dead: bool) {
         let position = self.push();
         if dead {
             self.trailing_dead.push((position, id));
+            self.all_dead.push(id);
         } else {
             self.loaded(position);
         }
     }
 
-    /// The dead code objects that no reachable load came after: CPython trims them.
-    pub(super) fn dropped(self) -> impl Iterator<Item = ScopeId> {
-        self.trailing_dead.into_iter().map(|(_, id)| id)
+    /// The dead code objects CPython drops: before 3.12 those that no reachable load came after
+    /// (`every_unused` false), from 3.12 all of them.
+    pub(super) fn dropped(self, every_unused: bool) -> Vec<ScopeId> {
+        if every_unused {
+            self.all_dead
+        } else {
+            self.trailing_dead.into_iter().map(|(_, id)| id).collect()
+        }
     }
 
     fn push(&mut self) -> u32 {

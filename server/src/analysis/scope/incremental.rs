@@ -24,10 +24,11 @@ use std::ops::Range;
 
 use tree_sitter::{Node, Tree};
 
-use super::build::{StatementScopes, build_statement};
+use super::build::{StatementScopes, build_statement, module_first_line};
 use super::resolve::{classify_module_symbol, resolve, set_variable_orders};
-use super::{NameScope, Scope, ScopeId, ScopeTree};
+use super::{NameScope, Scope, ScopeId, ScopeTree, modelled_version};
 use crate::analysis::line_index::LineIndex;
+use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::named_children;
 
 /// The resolved scopes of the top-level statements of one document's last analysis.
@@ -35,6 +36,8 @@ use crate::analysis::syntax::named_children;
 pub struct ScopeCache {
     /// By statement text; one entry per `from __future__ import annotations` state seen.
     statements: HashMap<Box<str>, Vec<Cached>>,
+    /// The CPython version the cached scopes were built for.
+    version: Option<PythonVersion>,
     /// How many top-level statements the last call built (the others it reused), or `None`
     /// when it walked the whole file.
     built: Option<usize>,
@@ -51,15 +54,24 @@ struct Cached {
 impl ScopeTree {
     /// [`ScopeTree::new`], reusing from `cache` the scopes of every top-level statement whose
     /// text is unchanged since the last call; the cache then holds this file's statements.
-    /// `lines` is the line index of `text`.
+    /// `lines` is the line index of `text`; `target` as for [`ScopeTree::new`].
     pub fn incremental(
         text: &str,
         tree: &Tree,
         lines: &LineIndex,
         cache: &mut ScopeCache,
+        target: PythonVersion,
     ) -> ScopeTree {
+        let version = modelled_version(target);
+        if cache.version != Some(version) {
+            // Built for another compiler: nothing is reusable.
+            *cache = ScopeCache::default();
+        }
         let statements = named_children(tree.root_node());
-        let mut kept = ScopeCache::default();
+        let mut kept = ScopeCache {
+            version: Some(version),
+            ..ScopeCache::default()
+        };
         // Statements with syntax errors: built for this call only.
         let mut unclean = Vec::new();
         let mut future = false;
@@ -70,7 +82,7 @@ impl ScopeTree {
                 future_annotations_before: future,
                 start: statement.start_byte(),
                 line: lines.line_of(statement.start_byte()),
-                scopes: statement_scopes(text, lines, statement, future),
+                scopes: statement_scopes(text, lines, statement, future, version),
             };
             let part = if statement.has_error() {
                 built += 1;
@@ -88,11 +100,11 @@ impl ScopeTree {
             };
             if !independent(&part.scopes) {
                 *cache = ScopeCache::default();
-                return ScopeTree::new(text, tree);
+                return ScopeTree::new(text, tree, version);
             }
             future = part.scopes.future_annotations;
         }
-        let mut joined = Joined::new(text.len());
+        let mut joined = Joined::new(text.len(), version);
         let mut unclean = unclean.iter();
         let mut future = false;
         for &statement in &statements {
@@ -108,7 +120,9 @@ impl ScopeTree {
         }
         kept.built = Some(built);
         *cache = kept;
-        joined.finish()
+        let mut scopes = joined.finish();
+        scopes.scopes[0].first_line = module_first_line(tree, lines, version);
+        scopes
     }
 }
 
@@ -142,8 +156,9 @@ fn statement_scopes(
     lines: &LineIndex,
     statement: Node,
     future: bool,
+    version: PythonVersion,
 ) -> StatementScopes {
-    let mut scopes = build_statement(text, lines, statement, future);
+    let mut scopes = build_statement(text, lines, statement, future, version);
     resolve(&mut scopes.tree);
     scopes
 }
@@ -161,15 +176,17 @@ fn independent(scopes: &StatementScopes) -> bool {
 struct Joined {
     scopes: Vec<Scope>,
     truncated: bool,
+    version: PythonVersion,
 }
 
 impl Joined {
-    fn new(len: usize) -> Joined {
+    fn new(len: usize, version: PythonVersion) -> Joined {
         let mut module = Scope::new(super::ScopeKind::Module, "<module>".into(), None, 0..len);
         module.qualname = "<module>".into();
         Joined {
             scopes: vec![module],
             truncated: false,
+            version,
         }
     }
 
@@ -224,6 +241,7 @@ impl Joined {
             scopes: self.scopes,
             by_range: HashMap::new(),
             truncated: self.truncated,
+            version: self.version,
         };
         set_variable_orders(&mut tree, ScopeId(0));
         tree.index_ranges();

@@ -1,9 +1,15 @@
 //! The scope model: CPython's symbol table, rebuilt from a tree-sitter tree.
 //!
 //! For every module, class body, function, lambda and comprehension it records each name's
-//! bindings and uses and classifies the name as CPython 3.11's `symtable.c` does (local, global
-//! explicit or implicit, free, cell). From that it derives each code object's `co_freevars` and
-//! `co_cellvars` in the order CPython stores them, its `co_qualname` and `co_firstlineno`.
+//! bindings and uses and classifies the name as the target CPython's `symtable.c` does (local,
+//! global explicit or implicit, free, cell). From that it derives each code object's
+//! `co_freevars` and `co_cellvars` in the order CPython stores them, its `co_qualname` and
+//! `co_firstlineno`.
+//!
+//! The compiler it reproduces is a parameter, CPython 3.8 to 3.13 ([`ScopeTree::new`]); what
+//! differs between versions is written where it is handled, and listed in `tests/oracle/README.md`:
+//! from 3.12, list, set and dict comprehensions are inlined into the enclosing code object
+//! (PEP 709) and `def f[T]`, `class C[T]` and `type X = ...` make annotation scopes (PEP 695).
 //!
 //! Three passes, each in its own module:
 //! - [`build`] walks the tree once and records, per scope, the flags CPython's first symtable pass
@@ -28,6 +34,18 @@ use std::ops::Range;
 
 use tree_sitter::Tree;
 
+use crate::analysis::settings::PythonVersion;
+
+/// The oldest CPython whose compiler the model reproduces; older targets are modelled as it.
+pub const OLDEST_MODELLED: PythonVersion = PythonVersion::new(3, 8);
+/// The newest CPython whose compiler the model reproduces; newer targets are modelled as it.
+pub const NEWEST_MODELLED: PythonVersion = PythonVersion::new(3, 13);
+
+/// The CPython version whose compiler the model follows for code that targets `target`.
+pub fn modelled_version(target: PythonVersion) -> PythonVersion {
+    target.clamp(OLDEST_MODELLED, NEWEST_MODELLED)
+}
+
 /// Stack size for a thread that builds scope trees: the walk recurses once per nesting level,
 /// up to a fixed depth, and this leaves a wide margin for it.
 pub const STACK_SIZE: usize = 256 * 1024 * 1024;
@@ -48,6 +66,14 @@ pub enum ScopeKind {
     /// Annotations under `from __future__ import annotations`: a block of the symbol table that
     /// never becomes a code object.
     Annotation,
+    /// PEP 695 (3.12+): the `<generic parameters of f>` scope around a generic `def`, `class` or
+    /// `type` statement, holding its type parameters.
+    TypeParams,
+    /// PEP 695 (3.12+): the lazily evaluated value of a `type X = ...` statement.
+    TypeAlias,
+    /// PEP 695 (3.12+): the lazily evaluated bound, constraints (or, from 3.13, default) of one
+    /// type parameter, named after it.
+    TypeVarBound,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +89,19 @@ impl ScopeKind {
     pub fn is_function_like(self) -> bool {
         matches!(
             self,
-            ScopeKind::Function | ScopeKind::Lambda | ScopeKind::Comprehension(_)
+            ScopeKind::Function
+                | ScopeKind::Lambda
+                | ScopeKind::Comprehension(_)
+                | ScopeKind::TypeParams
+                | ScopeKind::TypeAlias
+                | ScopeKind::TypeVarBound
         )
+    }
+
+    /// CPython's `COMPILER_SCOPE_TYPEPARAMS`: a scope that qualified names of the scopes inside
+    /// it skip.
+    pub fn is_type_params(self) -> bool {
+        matches!(self, ScopeKind::TypeParams | ScopeKind::TypeVarBound)
     }
 
     /// The word `refhound freevars` prints for this kind of code object.
@@ -76,6 +113,8 @@ impl ScopeKind {
             ScopeKind::Lambda => "lambda",
             ScopeKind::Comprehension(_) => "comprehension",
             ScopeKind::Annotation => "annotation",
+            // CPython makes these function code objects (`CO_NEWLOCALS`), as the oracle sees.
+            ScopeKind::TypeParams | ScopeKind::TypeAlias | ScopeKind::TypeVarBound => "function",
         }
     }
 }
@@ -180,6 +219,16 @@ pub struct Scope {
     pub params: Vec<String>,
     /// Whether a class body needs the implicit `__class__` cell.
     pub needs_class_closure: bool,
+    /// Whether a class body needs the implicit `__classdict__` cell (3.12+: an annotation scope
+    /// inside it reads the class namespace).
+    pub needs_classdict: bool,
+    /// An annotation scope (3.12+) that sees the names of the class body it is directly in
+    /// (CPython's `ste_can_see_class_scope`).
+    pub can_see_class_scope: bool,
+    /// A list, set or dict comprehension inlined into the enclosing code object (3.12+,
+    /// PEP 709): it has no code object, and its cells are the enclosing code object's.
+    pub inlined: bool,
+
     /// Whether CPython's compiler emits a code object for this scope: not for annotation blocks,
     /// nor for definitions it drops as unreachable.
     pub has_code_object: bool,
@@ -205,6 +254,9 @@ impl Scope {
             symbol_index: HashMap::new(),
             params: Vec::new(),
             needs_class_closure: false,
+            needs_classdict: false,
+            can_see_class_scope: false,
+            inlined: false,
             has_code_object: kind != ScopeKind::Annotation,
             freevars: Vec::new(),
             cellvars: Vec::new(),
@@ -247,12 +299,15 @@ pub struct ScopeTree {
     by_range: HashMap<(usize, usize), ScopeId>,
     /// Set when the tree was nested deeper than the model follows; the deepest parts are skipped.
     pub truncated: bool,
+    /// The CPython version whose compiler the model follows (see [`modelled_version`]).
+    pub version: PythonVersion,
 }
 
 impl ScopeTree {
-    /// Builds the scope model of `text`, parsed as `tree`.
-    pub fn new(text: &str, tree: &Tree) -> ScopeTree {
-        let mut scope_tree = build::build(text, tree);
+    /// Builds the scope model of `text`, parsed as `tree`, as the compiler of CPython `target`
+    /// (clamped to 3.8 ..= 3.13, see [`modelled_version`]) stores it.
+    pub fn new(text: &str, tree: &Tree, target: PythonVersion) -> ScopeTree {
+        let mut scope_tree = build::build(text, tree, modelled_version(target));
         resolve::resolve(&mut scope_tree);
         scope_tree.index_ranges();
         scope_tree

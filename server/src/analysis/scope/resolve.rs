@@ -8,12 +8,13 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{NameScope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
+use crate::analysis::settings::PythonVersion;
 
 type Names = HashSet<String>;
 
 pub(super) fn resolve(tree: &mut ScopeTree) {
     let mut free = Names::new();
-    analyze_block(tree, ScopeId(0), None, &mut free, Names::new());
+    analyze_block(tree, ScopeId(0), None, &mut free, Names::new(), None);
     for id in tree.preorder() {
         propagate_dropped(tree, id);
         set_qualname(tree, id);
@@ -31,6 +32,7 @@ pub(super) fn classify_module_symbol(flags: SymbolFlags, name: &str) -> NameScop
         &mut local,
         &mut Names::new(),
         &mut Names::new(),
+        None,
     )
 }
 
@@ -42,6 +44,7 @@ fn analyze_name(
     local: &mut Names,
     free: &mut Names,
     global: &mut Names,
+    class_symbols: Option<SymbolFlags>,
 ) -> NameScope {
     if flags.contains_any(SymbolFlags::GLOBAL) {
         global.insert(name.to_string());
@@ -59,6 +62,18 @@ fn analyze_name(
         global.remove(name);
         return NameScope::Local;
     }
+    // An annotation scope that sees a class body (3.12+): a name the class binds is read from
+    // the class namespace, then globals, never from an enclosing function.
+    if let Some(class_flags) = class_symbols {
+        if class_flags.contains_any(SymbolFlags::GLOBAL) {
+            return NameScope::GlobalExplicit;
+        }
+        if class_flags.contains_any(SymbolFlags::BOUND)
+            && !class_flags.contains_any(SymbolFlags::NONLOCAL)
+        {
+            return NameScope::GlobalImplicit;
+        }
+    }
     if bound.as_ref().is_some_and(|b| b.contains(name)) {
         free.insert(name.to_string());
         return NameScope::Free;
@@ -66,12 +81,14 @@ fn analyze_name(
     NameScope::GlobalImplicit
 }
 
+/// `class_entry`: the class body an annotation scope sees (3.12+), if any.
 fn analyze_block(
     tree: &mut ScopeTree,
     id: ScopeId,
     mut bound: Option<Names>,
     free: &mut Names,
     mut global: Names,
+    class_entry: Option<ScopeId>,
 ) {
     let kind = tree.scopes[id.0].kind;
     let is_class = kind == ScopeKind::Class;
@@ -88,6 +105,7 @@ fn analyze_block(
     }
     let mut scopes: HashMap<String, NameScope> = HashMap::new();
     for symbol in &tree.scopes[id.0].symbols {
+        let class_flags = class_entry.map(|class| tree.scopes[class.0].flags(&symbol.name));
         let scope = analyze_name(
             symbol.flags,
             &symbol.name,
@@ -95,11 +113,15 @@ fn analyze_block(
             &mut local,
             free,
             &mut global,
+            class_flags,
         );
         scopes.insert(symbol.name.clone(), scope);
     }
     if is_class {
         new_bound.insert("__class__".to_string());
+        if tree.version >= PythonVersion::new(3, 12) {
+            new_bound.insert("__classdict__".to_string());
+        }
     } else {
         if kind.is_function_like() {
             new_bound.extend(local.iter().cloned());
@@ -111,15 +133,33 @@ fn analyze_block(
     }
 
     let mut new_free = Names::new();
+    // Cells of comprehensions inlined here (3.12+): cells of this code object too.
+    let mut inlined_cells = Names::new();
     for child in tree.scopes[id.0].children.clone() {
         let mut child_free = Names::new();
+        let child_class_entry = if tree.scopes[child.0].can_see_class_scope {
+            if is_class { Some(id) } else { class_entry }
+        } else {
+            None
+        };
         analyze_block(
             tree,
             child,
             Some(new_bound.clone()),
             &mut child_free,
             new_global.clone(),
+            child_class_entry,
         );
+        if tree.scopes[child.0].inlined {
+            inline_comprehension(
+                tree,
+                id,
+                child,
+                &mut scopes,
+                &mut child_free,
+                &mut inlined_cells,
+            );
+        }
         // Postponed annotations (`from __future__ import annotations`) are never evaluated, and
         // CPython makes no cells for the names they use.
         if tree.scopes[child.0].kind != ScopeKind::Annotation {
@@ -130,15 +170,22 @@ fn analyze_block(
     if kind.is_function_like() {
         // Locals that inner scopes need become cells.
         for (name, scope) in scopes.iter_mut() {
-            if *scope == NameScope::Local && new_free.remove(name) {
+            if *scope == NameScope::Local && (new_free.remove(name) || inlined_cells.contains(name))
+            {
                 *scope = NameScope::Cell;
             }
         }
-    } else if is_class && new_free.remove("__class__") {
-        tree.scopes[id.0].needs_class_closure = true;
+    } else if is_class {
+        if new_free.remove("__class__") {
+            tree.scopes[id.0].needs_class_closure = true;
+        }
+        if tree.version >= PythonVersion::new(3, 12) && new_free.remove("__classdict__") {
+            tree.scopes[id.0].needs_classdict = true;
+        }
     }
 
     // CPython's `update_symbols`.
+    let sees_class = is_class || tree.scopes[id.0].can_see_class_scope;
     let scope = &mut tree.scopes[id.0];
     for symbol in scope.symbols.iter_mut() {
         symbol.scope = scopes[&symbol.name];
@@ -150,7 +197,7 @@ fn analyze_block(
         if let Some(&index) = scope.symbol_index.get(name) {
             let symbol = &mut scope.symbols[index];
             // A name free in a method and also bound (or global) in the class body.
-            if is_class
+            if sees_class
                 && symbol
                     .flags
                     .contains_any(SymbolFlags::BOUND.union(SymbolFlags::GLOBAL))
@@ -168,11 +215,94 @@ fn analyze_block(
     free.extend(new_free);
 }
 
+/// CPython's `inline_comprehension` (3.12+, PEP 709): the names of comprehension `comp`, just
+/// analysed, join the block `id` it is inlined into. A name the comprehension reads from a local
+/// of the block is then no longer free, and the comprehension's cells become the block's.
+fn inline_comprehension(
+    tree: &mut ScopeTree,
+    id: ScopeId,
+    comp: ScopeId,
+    scopes: &mut HashMap<String, NameScope>,
+    comp_free: &mut Names,
+    inlined_cells: &mut Names,
+) {
+    let parent_kind = tree.scopes[id.0].kind;
+    let is_class = parent_kind == ScopeKind::Class;
+    let symbols: Vec<(String, SymbolFlags, NameScope)> = tree.scopes[comp.0]
+        .symbols
+        .iter()
+        .filter(|s| !s.flags.contains_any(SymbolFlags::PARAM))
+        .map(|s| (s.name.clone(), s.flags, s.scope))
+        .collect();
+    for (name, flags, mut scope) in symbols {
+        if scope == NameScope::Cell {
+            inlined_cells.insert(name.clone());
+        }
+        // `__class__` is never free through a class body: the class's own cell is used.
+        if scope == NameScope::Free && is_class && name == "__class__" {
+            scope = NameScope::GlobalImplicit;
+            comp_free.remove(&name);
+        }
+        let existing = tree.scopes[id.0].symbol(&name).map(|s| s.flags);
+        match existing {
+            // The module's own table is left as it is: no name there is ever free or a cell,
+            // and its cells (from inlined comprehensions) are found from the tree.
+            None if parent_kind == ScopeKind::Module => {}
+            None => {
+                let symbol = tree.scopes[id.0].symbol_mut(&name);
+                symbol.flags = flags;
+                scopes.insert(name, scope);
+            }
+            Some(existing) => {
+                // A local of the block read by the comprehension is just a local, unless a
+                // scope inside the comprehension captures it.
+                if existing.contains_any(SymbolFlags::BOUND)
+                    && !is_class
+                    && !free_in_any_child(tree, comp, &name)
+                {
+                    comp_free.remove(&name);
+                }
+            }
+        }
+    }
+}
+
+/// CPython's `is_free_in_any_child`: whether a scope directly inside `id` has `name` free.
+/// The children of an inlined comprehension count as the comprehension's own: CPython splices
+/// them into its list of children when it inlines it.
+fn free_in_any_child(tree: &ScopeTree, id: ScopeId, name: &str) -> bool {
+    tree.scopes[id.0].children.iter().any(|&child| {
+        let scope = &tree.scopes[child.0];
+        if scope.inlined {
+            free_in_any_child(tree, child, name)
+        } else {
+            scope
+                .symbol(name)
+                .is_some_and(|s| s.scope == NameScope::Free)
+        }
+    })
+}
+
+/// The scope whose code object holds `id`'s code: `id` itself, or for an inlined comprehension
+/// the nearest enclosing scope that is not one.
+pub(super) fn code_holder(tree: &ScopeTree, mut id: ScopeId) -> ScopeId {
+    while tree.scopes[id.0].inlined {
+        match tree.scopes[id.0].parent {
+            Some(parent) => id = parent,
+            None => break,
+        }
+    }
+    id
+}
+
 /// A scope inside one that has no code object (dropped, or an annotation) has none either.
 fn propagate_dropped(tree: &mut ScopeTree, id: ScopeId) {
+    if tree.scopes[id.0].inlined {
+        tree.scopes[id.0].has_code_object = false;
+    }
     if let Some(parent) = tree.scopes[id.0].parent {
-        let parent = &tree.scopes[parent.0];
-        if !parent.has_code_object {
+        let holder = &tree.scopes[code_holder(tree, parent).0];
+        if !holder.has_code_object {
             tree.scopes[id.0].has_code_object = false;
         }
     }
@@ -183,6 +313,18 @@ fn set_qualname(tree: &mut ScopeTree, id: ScopeId) {
     let Some(parent_id) = tree.scopes[id.0].parent else {
         return;
     };
+    // Inlined comprehensions (3.12+) are no code object of their own.
+    let mut parent_id = code_holder(tree, parent_id);
+    // A scope inside a type-parameter scope (3.12+) is named from the one around that.
+    if tree.scopes[parent_id.0].kind.is_type_params() {
+        match tree.scopes[parent_id.0].parent {
+            Some(ScopeId(0)) | None => {
+                tree.scopes[id.0].qualname = tree.scopes[id.0].name.clone();
+                return;
+            }
+            Some(grandparent) => parent_id = code_holder(tree, grandparent),
+        }
+    }
     let scope = &tree.scopes[id.0];
     let parent = &tree.scopes[parent_id.0];
     // A function or class declared `global` in its parent is named from the top.
@@ -194,7 +336,7 @@ fn set_qualname(tree: &mut ScopeTree, id: ScopeId) {
     let qualname = match parent.kind {
         _ if force_global => scope.name.clone(),
         ScopeKind::Module => scope.name.clone(),
-        ScopeKind::Function | ScopeKind::Lambda => {
+        ScopeKind::Function | ScopeKind::Lambda | ScopeKind::TypeAlias => {
             format!("{}.<locals>.{}", parent.qualname, scope.name)
         }
         _ => format!("{}.{}", parent.qualname, scope.name),
@@ -202,8 +344,17 @@ fn set_qualname(tree: &mut ScopeTree, id: ScopeId) {
     tree.scopes[id.0].qualname = qualname;
 }
 
-/// `co_freevars` sorted; `co_cellvars` with captured parameters first, in parameter order.
+/// `co_freevars` sorted; `co_cellvars` with captured parameters first, in parameter order, then
+/// (3.12+) the cells among the locals the compiler saves around inlined comprehensions, in that
+/// order, then the other cells sorted.
 pub(super) fn set_variable_orders(tree: &mut ScopeTree, id: ScopeId) {
+    if tree.scopes[id.0].inlined {
+        tree.scopes[id.0].freevars.clear();
+        tree.scopes[id.0].cellvars.clear();
+        return;
+    }
+    let (inlined_cells, inlined_locals) = inlined_names(tree, id);
+    let tree_version = tree.version;
     let scope = &mut tree.scopes[id.0];
     let mut freevars: Vec<String> = scope
         .symbols
@@ -221,14 +372,65 @@ pub(super) fn set_variable_orders(tree: &mut ScopeTree, id: ScopeId) {
     if scope.needs_class_closure {
         cells.push("__class__".to_string());
     }
+    if scope.needs_classdict {
+        cells.push("__classdict__".to_string());
+    }
+    for name in inlined_cells {
+        if !cells.contains(&name) {
+            cells.push(name);
+        }
+    }
     cells.sort();
-    let mut cellvars: Vec<String> = scope
+    // Before 3.11 `co_cellvars` is sorted; from 3.11 the compiler's fast locals come first
+    // (`co_varnames` order), then the other cells.
+    let fast_locals_first = tree_version >= PythonVersion::new(3, 11);
+    let mut cellvars: Vec<String> = Vec::new();
+    for name in scope
         .params
         .iter()
-        .filter(|p| cells.contains(p))
-        .cloned()
-        .collect();
-    cellvars.extend(cells.into_iter().filter(|c| !scope.params.contains(c)));
+        .chain(&inlined_locals)
+        .filter(|_| fast_locals_first)
+    {
+        if cells.contains(name) && !cellvars.contains(name) {
+            cellvars.push(name.clone());
+        }
+    }
+    cells.retain(|c| !cellvars.contains(c));
+    cellvars.extend(cells);
     scope.freevars = freevars;
     scope.cellvars = cellvars;
+}
+
+/// For the code object of `id` (3.12+): the cells of the comprehensions inlined into it, and the
+/// names its compiler saves and clears around them (`LOAD_FAST_AND_CLEAR`), in compile order:
+/// every name a comprehension binds, and in a class body every name of the outermost one.
+fn inlined_names(tree: &ScopeTree, id: ScopeId) -> (Vec<String>, Vec<String>) {
+    let mut cells = Vec::new();
+    let mut locals: Vec<String> = Vec::new();
+    let in_class = tree.scopes[id.0].kind == ScopeKind::Class;
+    let mut stack: Vec<(ScopeId, bool)> = tree.scopes[id.0]
+        .children
+        .iter()
+        .rev()
+        .map(|&c| (c, true))
+        .collect();
+    while let Some((comp, outermost)) = stack.pop() {
+        let scope = &tree.scopes[comp.0];
+        if !scope.inlined {
+            continue;
+        }
+        for symbol in &scope.symbols {
+            if symbol.scope == NameScope::Cell {
+                cells.push(symbol.name.clone());
+            }
+            let saved = (in_class && outermost)
+                || (symbol.flags.contains_any(SymbolFlags::LOCAL)
+                    && !symbol.flags.contains_any(SymbolFlags::NONLOCAL));
+            if saved && !locals.contains(&symbol.name) {
+                locals.push(symbol.name.clone());
+            }
+        }
+        stack.extend(scope.children.iter().rev().map(|&c| (c, false)));
+    }
+    (cells, locals)
 }

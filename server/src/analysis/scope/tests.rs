@@ -4,10 +4,21 @@
 use super::*;
 use crate::analysis::parse::parse;
 
-/// `(qualname, freevars, cellvars)` of every code object.
+/// The version most snippets here describe (the research notes' CPython).
+const V311: PythonVersion = PythonVersion::new(3, 11);
+
+/// `(qualname, freevars, cellvars)` of every code object, as CPython 3.11 stores them.
 fn code_objects(source: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+    code_objects_in(source, V311)
+}
+
+/// `(qualname, freevars, cellvars)` of every code object, as CPython `version` stores them.
+fn code_objects_in(
+    source: &str,
+    version: PythonVersion,
+) -> Vec<(String, Vec<String>, Vec<String>)> {
     let tree = parse(source);
-    ScopeTree::new(source, &tree)
+    ScopeTree::new(source, &tree, version)
         .code_objects()
         .map(|s| (s.qualname.clone(), s.freevars.clone(), s.cellvars.clone()))
         .collect()
@@ -98,7 +109,7 @@ fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T 
 fn deep_nesting_is_cut_off_not_a_crash() {
     let tree = on_big_stack(|| {
         let src = format!("x = {}1{}\n", "[".repeat(50_000), "]".repeat(50_000));
-        let tree = ScopeTree::new(&src, &parse(&src));
+        let tree = ScopeTree::new(&src, &parse(&src), V311);
         (tree.truncated, tree.code_objects().count())
     });
     assert_eq!(tree, (true, 1));
@@ -112,7 +123,7 @@ fn many_nested_lambdas_are_followed() {
             "(lambda: ".repeat(2_000),
             ")".repeat(2_000)
         );
-        let tree = ScopeTree::new(&src, &parse(&src));
+        let tree = ScopeTree::new(&src, &parse(&src), V311);
         let last = tree.code_objects().last().unwrap().freevars.clone();
         (tree.code_objects().count(), last)
     });
