@@ -8,7 +8,7 @@ use super::line_index::LineIndex;
 use super::queries::{Captures, Family, Matches};
 use super::scope::{Role, ScopeId, ScopeKind, ScopeTree};
 use super::settings::Settings;
-use super::syntax::first_iterable;
+use super::syntax::{ancestors, first_iterable};
 
 pub struct Context<'a> {
     pub text: &'a str,
@@ -139,7 +139,7 @@ impl<'a> Context<'a> {
     /// first iterable is evaluated in the enclosing scope too.
     pub fn scope_containing(&self, node: Node) -> ScopeId {
         let mut child = node;
-        while let Some(parent) = child.parent() {
+        for parent in ancestors(self.tree.root_node(), node) {
             let inside = match parent.kind() {
                 "function_definition" | "class_definition" | "lambda" => {
                     parent

@@ -1,5 +1,6 @@
-//! The tree-sitter queries in `queries/*.scm`, compiled once into a single query so that a file's
-//! tree is walked once for all of them; each match is filed under the family (file) it came from.
+//! The tree-sitter queries in `queries/*.scm`, matched by one walk of a file's tree ([`matcher`],
+//! which a test keeps equal to tree-sitter's query engine running the files); each match is filed
+//! under the family (file) it came from.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -9,6 +10,7 @@ use tree_sitter::{Node, Query, QueryCursor, StreamingIterator};
 use super::parse::python_language;
 
 mod incremental;
+mod matcher;
 
 pub use incremental::MatchCache;
 
@@ -98,32 +100,59 @@ fn compiled() -> &'static Compiled {
     })
 }
 
+/// The most captures a pattern has.
+const MAX_CAPTURES: usize = 4;
+
 /// The captures of one match, by capture name. A match has a handful of captures, so a list
-/// searched in order beats a hash map built for each of the thousands of matches in a file.
+/// searched in order, kept inline, beats a map or a vector made for each of the thousands of
+/// matches in a file.
+#[derive(Clone, Copy)]
 pub struct Captures<'t> {
-    nodes: Vec<(&'static str, Node<'t>)>,
+    nodes: [Option<(&'static str, Node<'t>)>; MAX_CAPTURES],
 }
 
 impl<'t> Captures<'t> {
+    /// `nodes`, at most [`MAX_CAPTURES`] of them.
+    fn from_slice(nodes: &[(&'static str, Node<'t>)]) -> Captures<'t> {
+        let mut captures = Captures {
+            nodes: [None; MAX_CAPTURES],
+        };
+        for (slot, &node) in captures.nodes.iter_mut().zip(nodes) {
+            *slot = Some(node);
+        }
+        captures
+    }
+
+    /// The named captures, in pattern order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Node<'t>)> + '_ {
+        self.nodes.iter().map_while(|&n| n)
+    }
+
     /// The node captured as `name` (the last one, for a quantified capture).
     pub fn get(&self, name: &str) -> Option<Node<'t>> {
-        self.nodes
-            .iter()
-            .rev()
-            .find(|(capture, _)| *capture == name)
-            .map(|&(_, node)| node)
+        self.iter()
+            .filter(|(capture, _)| *capture == name)
+            .last()
+            .map(|(_, node)| node)
     }
 }
 
-/// Calls `found` with each match in the tree under `root`, in source order.
-fn for_each_match<'t>(
-    cursor: &mut QueryCursor,
+/// Calls `found` with each match in the tree under `root`, in the order tree-sitter's query
+/// engine finds them.
+fn for_each_match<'t>(root: Node<'t>, text: &str, found: impl FnMut(Family, Captures<'t>)) {
+    matcher::for_each_match(root, text, found);
+}
+
+/// [`for_each_match`] by tree-sitter's query engine running `queries/*.scm`: the specification
+/// the matcher is tested against, and the profiling example's comparison.
+pub fn for_each_match_by_engine<'t>(
     root: Node<'t>,
     text: &str,
-    mut found: impl FnMut(Family, Captures<'t>),
+    mut found: impl FnMut(Family, Vec<(&'static str, Node<'t>)>),
 ) {
     let compiled = compiled();
     let names = compiled.query.capture_names();
+    let mut cursor = QueryCursor::new();
     let mut iter = cursor.matches(&compiled.query, root, text.as_bytes());
     while let Some(m) = iter.next() {
         // Captures named `_...` only serve the patterns' predicates; no rule reads them.
@@ -133,7 +162,7 @@ fn for_each_match<'t>(
             .map(|c| (names[c.index as usize], c.node))
             .filter(|(name, _)| !name.starts_with('_'))
             .collect();
-        found(compiled.families[m.pattern_index], Captures { nodes });
+        found(compiled.families[m.pattern_index], nodes);
     }
 }
 
@@ -147,7 +176,7 @@ impl<'t> Matches<'t> {
     /// Runs all the queries over the tree under `root`, once.
     pub fn new(root: Node<'t>, text: &str) -> Matches<'t> {
         let mut matches = Matches::default();
-        for_each_match(&mut QueryCursor::new(), root, text, |family, captures| {
+        for_each_match(root, text, |family, captures| {
             matches.push(family, captures)
         });
         matches

@@ -286,6 +286,13 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
             };
             Some(fix::unified_diff(&label, &fixed.text, rewritten))
         });
+        // Only findings are printed with the text around them: a file without any lets go of its
+        // text now rather than holding it until every file is checked.
+        let text = if fixed.findings.is_empty() {
+            String::new()
+        } else {
+            fixed.text
+        };
         let report = FileReport {
             path: file.path.display().to_string(),
             location,
@@ -297,7 +304,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
                     finding,
                 })
                 .collect(),
-            text: fixed.text,
+            text,
             fixed: fixed.fixed,
             diff,
             parse_note: fixed.parse_note,

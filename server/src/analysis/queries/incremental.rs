@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tree_sitter::{Node, QueryCursor, TreeCursor};
+use tree_sitter::{Node, TreeCursor};
 
 use super::{Captures, Family, Matches, for_each_match};
 
@@ -58,7 +58,6 @@ impl<'t> Matches<'t> {
     ) -> (Matches<'t>, MatchCache) {
         let mut matches = Matches::default();
         let mut kept = MatchCache::default();
-        let mut query_cursor = QueryCursor::new();
         for &statement in statements {
             let source = &text[statement.byte_range()];
             let clean = !statement.has_error();
@@ -81,7 +80,7 @@ impl<'t> Matches<'t> {
             }
             kept.queried += 1;
             let mut found = Vec::new();
-            for_each_match(&mut query_cursor, statement, text, |family, captures| {
+            for_each_match(statement, text, |family, captures| {
                 found.push((family, captures))
             });
             if clean {
@@ -115,9 +114,8 @@ fn keep(found: &[(Family, Captures)], base: usize) -> Arc<[KeptMatch]> {
         .map(|(family, captures)| KeptMatch {
             family: *family,
             captures: captures
-                .nodes
                 .iter()
-                .map(|&(name, node)| KeptCapture {
+                .map(|(name, node)| KeptCapture {
                     name,
                     start: node.start_byte() - base,
                     end: node.end_byte() - base,
@@ -143,7 +141,7 @@ fn find_again<'t>(statement: Node<'t>, kept: &[KeptMatch]) -> Option<Vec<(Family
                     Some((c.name, node))
                 })
                 .collect::<Option<Vec<_>>>()?;
-            Some((m.family, Captures { nodes }))
+            Some((m.family, Captures::from_slice(&nodes)))
         })
         .collect()
 }

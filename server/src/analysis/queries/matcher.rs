@@ -1,0 +1,371 @@
+//! The patterns of `queries/*.scm`, matched by one walk of the tree.
+//!
+//! tree-sitter's query engine, given all the files' patterns at once, still costs several times a
+//! plain walk of the tree (it keeps states for every pattern that could start at each node), and
+//! is the largest part of a file's analysis after the parse. These patterns are all of one
+//! shape, a node of a given kind with a few fields, so each is checked here where the walk meets
+//! its outermost node, by kind, then field by field. The `.scm` files stay the specification:
+//! a test runs both on real files, with edits that break their syntax, and requires the same
+//! matches in the same order.
+//!
+//! The order is the query engine's: a match comes out when the walk reaches the last node its
+//! pattern names (for `(call function: ... arguments: (argument_list) @arguments)`, the
+//! arguments), so a call inside another call's receiver comes before it.
+
+use std::sync::OnceLock;
+
+use tree_sitter::Node;
+
+use super::super::parse::python_language;
+use super::{Captures, Family};
+
+/// The grammar's ids of the node kinds and fields the patterns name.
+struct Ids {
+    identifier: u16,
+    attribute: u16,
+    subscript: u16,
+    call: u16,
+    argument_list: u16,
+    assignment: u16,
+    augmented_assignment: u16,
+    function_definition: u16,
+    decorated_definition: u16,
+    class_definition: u16,
+    lambda: u16,
+    block: u16,
+    import_statement: u16,
+    import_from_statement: u16,
+    /// The right sides `queries/caches.scm` keeps.
+    container_values: [u16; 7],
+    name: u16,
+    body: u16,
+    function: u16,
+    arguments: u16,
+    object: u16,
+    attribute_field: u16,
+    value: u16,
+    left: u16,
+    right: u16,
+    definition: u16,
+    superclasses: u16,
+}
+
+fn ids() -> &'static Ids {
+    static IDS: OnceLock<Ids> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let language = python_language();
+        let kind = |name: &str| {
+            let id = language.id_for_node_kind(name, true);
+            assert_ne!(id, 0, "the grammar has no node kind {name}");
+            id
+        };
+        let field = |name: &str| {
+            language
+                .field_id_for_name(name)
+                .unwrap_or_else(|| panic!("the grammar has no field {name}"))
+                .get()
+        };
+        Ids {
+            identifier: kind("identifier"),
+            attribute: kind("attribute"),
+            subscript: kind("subscript"),
+            call: kind("call"),
+            argument_list: kind("argument_list"),
+            assignment: kind("assignment"),
+            augmented_assignment: kind("augmented_assignment"),
+            function_definition: kind("function_definition"),
+            decorated_definition: kind("decorated_definition"),
+            class_definition: kind("class_definition"),
+            lambda: kind("lambda"),
+            block: kind("block"),
+            import_statement: kind("import_statement"),
+            import_from_statement: kind("import_from_statement"),
+            container_values: [
+                kind("dictionary"),
+                kind("list"),
+                kind("set"),
+                kind("dictionary_comprehension"),
+                kind("list_comprehension"),
+                kind("set_comprehension"),
+                kind("call"),
+            ],
+            name: field("name"),
+            body: field("body"),
+            function: field("function"),
+            arguments: field("arguments"),
+            object: field("object"),
+            attribute_field: field("attribute"),
+            value: field("value"),
+            left: field("left"),
+            right: field("right"),
+            definition: field("definition"),
+            superclasses: field("superclasses"),
+        }
+    })
+}
+
+/// `(cycles.scm)` the methods that add to a container.
+const ADDING_METHODS: &[&str] = &[
+    "append",
+    "appendleft",
+    "add",
+    "insert",
+    "extend",
+    "update",
+    "setdefault",
+];
+
+/// `(thread_locals.scm)` the methods that hand a function to a pool.
+const POOL_METHODS: &[&str] = &[
+    "submit",
+    "map",
+    "apply",
+    "apply_async",
+    "map_async",
+    "imap",
+    "imap_unordered",
+    "starmap",
+    "starmap_async",
+    "run_in_executor",
+    "to_thread",
+];
+
+/// One match found, with where the query engine would have finished it.
+struct Found<'t> {
+    /// The start of the last node the pattern names, then the walk's count at its outermost
+    /// node: the order the query engine reports matches in.
+    order: (usize, usize),
+    family: Family,
+    captures: Captures<'t>,
+}
+
+/// Calls `found` with each match in the tree under `root`, in the query engine's order.
+pub(super) fn for_each_match<'t>(
+    root: Node<'t>,
+    text: &str,
+    mut found: impl FnMut(Family, Captures<'t>),
+) {
+    let ids = ids();
+    let mut all = Vec::new();
+    let mut cursor = root.walk();
+    let mut count = 0;
+    loop {
+        let node = cursor.node();
+        if node.is_named() {
+            match_node(ids, node, text, count, &mut all);
+        }
+        count += 1;
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == root {
+                all.sort_by_key(|f: &Found| f.order);
+                for f in all {
+                    found(f.family, f.captures);
+                }
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+        }
+    }
+}
+
+/// The child of `node` in field `field`: the first, as the query engine takes it.
+fn field<'t>(node: Node<'t>, field: u16) -> Option<Node<'t>> {
+    node.child_by_field_id(field)
+}
+
+fn text_of<'a>(text: &'a str, node: Node) -> &'a str {
+    &text[node.byte_range()]
+}
+
+/// Every pattern whose outermost node is `node`.
+fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut Vec<Found<'t>>) {
+    let kind = node.kind_id();
+    let mut push = |last: Node<'t>, family: Family, nodes: &[(&'static str, Node<'t>)]| {
+        all.push(Found {
+            order: (last.start_byte(), count),
+            family,
+            captures: Captures::from_slice(nodes),
+        })
+    };
+    if kind == ids.call {
+        match_call(ids, node, text, &mut push);
+    } else if kind == ids.assignment || kind == ids.augmented_assignment {
+        let (Some(left), Some(right)) = (field(node, ids.left), field(node, ids.right)) else {
+            return;
+        };
+        if kind == ids.assignment
+            && left.kind_id() == ids.identifier
+            && ids.container_values.contains(&right.kind_id())
+        {
+            push(
+                right,
+                Family::Caches,
+                &[
+                    ("cache_target", left),
+                    ("cache_value", right),
+                    ("cache_binding", node),
+                ],
+            );
+        }
+        let object = if left.kind_id() == ids.attribute {
+            field(left, ids.object)
+        } else if left.kind_id() == ids.subscript {
+            field(left, ids.value)
+        } else {
+            None
+        };
+        if let Some(object) = object.filter(|o| o.is_named())
+            && right.is_named()
+        {
+            push(
+                right,
+                Family::Cycles,
+                &[("object", object), ("value", right), ("store", node)],
+            );
+        }
+    } else if kind == ids.function_definition {
+        if let Some(name) = field(node, ids.name).filter(|n| n.kind_id() == ids.identifier) {
+            push(
+                name,
+                Family::Closures,
+                &[("name", name), ("function", node)],
+            );
+        }
+    } else if kind == ids.lambda {
+        push(node, Family::Closures, &[("lambda", node)]);
+    } else if kind == ids.decorated_definition {
+        let definition = field(node, ids.definition)
+            .filter(|d| d.kind_id() == ids.function_definition)
+            .and_then(|d| field(d, ids.name))
+            .filter(|n| n.kind_id() == ids.identifier);
+        if let Some(name) = definition {
+            push(
+                name,
+                Family::Caches,
+                &[("name", name), ("definition", node)],
+            );
+        }
+    } else if kind == ids.class_definition {
+        let Some(name) = field(node, ids.name).filter(|n| n.kind_id() == ids.identifier) else {
+            return;
+        };
+        if let Some(body) = field(node, ids.body).filter(|b| b.kind_id() == ids.block) {
+            push(
+                body,
+                Family::Cycles,
+                &[("name", name), ("body", body), ("class", node)],
+            );
+        }
+        if let Some(superclasses) =
+            field(node, ids.superclasses).filter(|s| s.kind_id() == ids.argument_list)
+        {
+            push(
+                superclasses,
+                Family::ThreadLocals,
+                &[("local_class_name", name), ("local_class", node)],
+            );
+        }
+    } else if kind == ids.import_statement || kind == ids.import_from_statement {
+        push(node, Family::Imports, &[("import", node)]);
+    }
+}
+
+/// The patterns on calls: stores into containers (cycles), `set_debug` (gc), listeners,
+/// `local` and pool submissions (thread locals).
+fn match_call<'t>(
+    ids: &Ids,
+    call: Node<'t>,
+    text: &str,
+    push: &mut impl FnMut(Node<'t>, Family, &[(&'static str, Node<'t>)]),
+) {
+    let Some(function) = field(call, ids.function) else {
+        return;
+    };
+    let arguments = field(call, ids.arguments).filter(|a| a.kind_id() == ids.argument_list);
+    let is_identifier = function.kind_id() == ids.identifier;
+    // For an attribute: its receiver and its attribute name (an identifier).
+    let (object, method) = if function.kind_id() == ids.attribute {
+        (
+            field(function, ids.object).filter(|o| o.is_named()),
+            field(function, ids.attribute_field).filter(|a| a.kind_id() == ids.identifier),
+        )
+    } else {
+        (None, None)
+    };
+    // The last node of `function: [(identifier) (attribute attribute: (identifier))]`.
+    let function_end = if is_identifier {
+        Some(function)
+    } else {
+        method
+    };
+    if let (Some(object), Some(method), Some(arguments)) = (object, method, arguments)
+        && ADDING_METHODS.contains(&text_of(text, method))
+    {
+        push(
+            arguments,
+            Family::Cycles,
+            &[
+                ("object", object),
+                ("method", method),
+                ("arguments", arguments),
+                ("store", call),
+            ],
+        );
+    }
+    if let (Some(_), Some(arguments)) = (function_end, arguments)
+        && text_of(text, function).ends_with("set_debug")
+    {
+        let mut nodes = Vec::with_capacity(4);
+        if is_identifier {
+            nodes.push(("callee", function));
+        }
+        nodes.extend([
+            ("function", function),
+            ("arguments", arguments),
+            ("call", call),
+        ]);
+        push(arguments, Family::Gc, &nodes);
+    }
+    if let Some(arguments) = arguments
+        && (is_identifier || function.kind_id() == ids.attribute)
+    {
+        push(
+            arguments,
+            Family::Listeners,
+            &[
+                ("function", function),
+                ("arguments", arguments),
+                ("call", call),
+            ],
+        );
+    }
+    if let Some(last) = function_end
+        && text_of(text, function).ends_with("local")
+    {
+        push(
+            last,
+            Family::ThreadLocals,
+            &[("function", function), ("call", call)],
+        );
+    }
+    if let (Some(object), Some(method), Some(arguments)) = (object, method, arguments)
+        && POOL_METHODS.contains(&text_of(text, method))
+    {
+        push(
+            arguments,
+            Family::ThreadLocals,
+            &[
+                ("pool", object),
+                ("pool_method", method),
+                ("pool_arguments", arguments),
+                ("pool_call", call),
+            ],
+        );
+    }
+}
