@@ -22,7 +22,12 @@
 //! lru-cache-maxsize = 256                         # entries an RH301 fix's cache keeps
 //! strict = true                                   # also report shapes without evidence of harm
 //! inlay-hints = true                              # editors: show what each closure captures
+//! baseline = "ci/refhound-baseline.json"          # accepted findings; relative to this file
 //! ```
+//!
+//! `baseline` is read from the configuration of the project root only (the one governing the
+//! directory `refhound check` runs in, or the editor's workspace folder); without it the
+//! baseline is `.refhound/baseline.json` beside that configuration (see [`crate::baseline`]).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -45,6 +50,7 @@ pub const KEYS: &[&str] = &[
     "lru-cache-maxsize",
     "strict",
     "inlay-hints",
+    "baseline",
 ];
 
 /// Which kind of file the text comes from; decides where the settings live in it.
@@ -102,6 +108,9 @@ pub struct Config {
     pub strict: Option<bool>,
     /// Inlay hints of captured variables in the editor (see `Settings::inlay_hints`).
     pub inlay_hints: Option<bool>,
+    /// The baseline file, relative to the configuration file (see [`crate::baseline`]); not an
+    /// analysis setting, so [`Config::apply`] leaves it to the caller.
+    pub baseline: Option<String>,
 }
 
 impl Config {
@@ -417,6 +426,7 @@ impl Reader {
                 "lru-cache-maxsize" => config.lru_cache_maxsize = self.maxsize(key, value),
                 "strict" => config.strict = self.boolean(key, value),
                 "inlay-hints" => config.inlay_hints = self.boolean(key, value),
+                "baseline" => config.baseline = self.path(key, value),
                 unknown => self.error(
                     self.table,
                     key_range.clone(),
@@ -551,6 +561,32 @@ impl Reader {
             format!("expected true or false, not {}", value.kind()),
         );
         None
+    }
+
+    /// A file's path: a non-empty string.
+    fn path(&mut self, key: &str, value: &Item) -> Option<String> {
+        match &value.value {
+            Value::String(path) if !path.trim().is_empty() => Some(path.to_string()),
+            Value::String(_) => {
+                self.bad_value(
+                    key,
+                    value.range.clone(),
+                    "expected a file's path, not an empty string".to_string(),
+                );
+                None
+            }
+            _ => {
+                self.bad_value(
+                    key,
+                    value.range.clone(),
+                    format!(
+                        "expected a file's path (e.g. \".refhound/baseline.json\"), not {}",
+                        value.kind()
+                    ),
+                );
+                None
+            }
+        }
     }
 
     /// A cache size: a positive integer.
@@ -780,6 +816,33 @@ lru-cache-maxsize = 0x100
     }
 
     #[test]
+    fn baseline_is_a_path() {
+        let parsed = refhound_toml("baseline = \"ci/accepted.json\"\n");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(parsed.config.baseline.as_deref(), Some("ci/accepted.json"));
+        for (value, error) in [
+            (
+                "\"\"",
+                "baseline: expected a file's path, not an empty string",
+            ),
+            (
+                "true",
+                "baseline: expected a file's path (e.g. \".refhound/baseline.json\"), not a \
+                 boolean",
+            ),
+        ] {
+            let parsed = refhound_toml(&format!("baseline = {value}\nstrict = true\n"));
+            assert_eq!(messages(&parsed), [error], "{value}");
+            assert_eq!(parsed.config.baseline, None);
+            assert_eq!(
+                parsed.config.strict,
+                Some(true),
+                "the other keys still apply"
+            );
+        }
+    }
+
+    #[test]
     fn dotted_version_and_table_syntax() {
         let parsed = refhound_toml("target-version = \"3.12\"\n[severity]\nRH501 = \"error\"\n");
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
@@ -842,7 +905,7 @@ lru-cache-maxsize = 0x100
             [
                 "[tool.refhound] unknown key \"selct\" (expected one of: select, ignore, \
               severity, target-version, large-constructors, registration-names, \
-              unregistration-names, lru-cache-maxsize, strict, inlay-hints)"
+              unregistration-names, lru-cache-maxsize, strict, inlay-hints, baseline)"
             ]
         );
         let range = parsed.errors[0].range.clone().unwrap();
@@ -1051,7 +1114,7 @@ lru-cache-maxsize = 0x100
                 "ignore: expected a list of rule codes or names, found a boolean in it",
                 "unknown key \"selct\" (expected one of: select, ignore, severity, \
                  target-version, large-constructors, registration-names, unregistration-names, \
-                 lru-cache-maxsize, strict, inlay-hints)",
+                 lru-cache-maxsize, strict, inlay-hints, baseline)",
             ]
         );
     }

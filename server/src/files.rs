@@ -172,6 +172,8 @@ pub fn pool(threads: usize) -> rayon::ThreadPool {
 /// A configuration file read, with its problems worded for the terminal.
 #[derive(Debug)]
 pub struct ConfigFile {
+    /// Where the file is: its directory is the root of the project it governs.
+    pub path: PathBuf,
     /// The file's settings, without the keys that had problems.
     pub config: Config,
     /// Each problem as `PATH:LINE:COLUMN: message`.
@@ -221,13 +223,18 @@ impl ConfigFiles {
 
     /// The index in `found` of the configuration governing `file`, `None` when none does.
     pub fn config_for(&mut self, file: &Path) -> Option<usize> {
-        if self.fixed.is_some() {
-            return self.fixed;
-        }
         let directory = match file.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
+        self.config_for_directory(directory)
+    }
+
+    /// The index in `found` of the configuration governing the files of `directory`.
+    pub fn config_for_directory(&mut self, directory: &Path) -> Option<usize> {
+        if self.fixed.is_some() {
+            return self.fixed;
+        }
         let mut walked = Vec::new();
         let mut current = Some(absolute(directory));
         let governing = loop {
@@ -262,6 +269,7 @@ impl ConfigFiles {
                 Ok(None) => continue,
                 // Unreadable: it may or may not be ours, but silence would hide a broken setup.
                 Err(e) => ConfigFile {
+                    path: path.clone(),
                     errors: vec![format!("{}: {e}; its settings are ignored", path.display())],
                     config: Config::default(),
                 },
@@ -296,6 +304,7 @@ fn load(path: &Path, kind: ConfigKind) -> Result<Option<ConfigFile>, String> {
         })
         .collect();
     Ok(Some(ConfigFile {
+        path: path.to_path_buf(),
         config: parsed.config,
         errors,
     }))
@@ -316,4 +325,84 @@ pub fn absolute(path: &Path) -> PathBuf {
         }
     }
     normal
+}
+
+/// Where a project's baseline file is (see [`crate::baseline`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineFile {
+    /// The project root: the directory of the configuration governing the starting
+    /// directory, else the starting directory. Baseline entries name files relative to it.
+    pub root: PathBuf,
+    pub path: PathBuf,
+    /// Whether the command line or a configuration named the file: then it must exist.
+    pub named: bool,
+}
+
+impl BaselineFile {
+    /// The baseline of the project `directory` belongs to (the current directory for `refhound
+    /// check`, a workspace folder for the server): `named` (already resolved by the caller)
+    /// wins, then the `baseline` key of the configuration governing `directory` (relative to
+    /// that file), then `.refhound/baseline.json` in the project root.
+    pub fn locate(
+        configs: &mut ConfigFiles,
+        directory: &Path,
+        named: Option<&Path>,
+    ) -> BaselineFile {
+        let directory = absolute(directory);
+        let config = configs
+            .config_for_directory(&directory)
+            .map(|index| &configs.found[index]);
+        let root = config
+            .and_then(|c| c.path.parent())
+            .map_or_else(|| directory.clone(), absolute);
+        let configured = config.and_then(|c| c.config.baseline.as_deref());
+        let (path, named) = match (named, configured) {
+            (Some(path), _) => (absolute(path), true),
+            (None, Some(path)) => (absolute(&root.join(path)), true),
+            (None, None) => (root.join(crate::baseline::DEFAULT_PATH), false),
+        };
+        BaselineFile { root, path, named }
+    }
+
+    /// `file`'s name in the baseline: relative to the root with `/` separators, or absolute
+    /// when it lies outside.
+    pub fn name_of(&self, file: &Path) -> String {
+        let file = absolute(file);
+        match file.strip_prefix(&self.root) {
+            Ok(relative) => relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+            Err(_) => file.to_string_lossy().replace('\\', "/"),
+        }
+    }
+
+    /// Where a name of the baseline ([`BaselineFile::name_of`]) is on disk.
+    pub fn path_of(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// Reads the baseline: `Ok(None)` when the default file does not exist (no baseline); a
+    /// named file that does not exist, or a file that is not a baseline, is an error naming it.
+    pub fn read(&self) -> Result<Option<crate::baseline::Baseline>, String> {
+        let shown = self.path.display();
+        let text = match std::fs::read(&self.path) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| format!("{shown}: not UTF-8"))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.named => return Ok(None),
+            Err(e) => return Err(format!("{shown}: {e}")),
+        };
+        crate::baseline::Baseline::parse(&text)
+            .map(Some)
+            .map_err(|e| format!("{shown}: {e}"))
+    }
+
+    /// Writes the baseline, making its directory when needed.
+    pub fn write(&self, baseline: &crate::baseline::Baseline) -> Result<(), String> {
+        let shown = self.path.display();
+        if let Some(parent) = self.path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{shown}: {e}"))?;
+        }
+        std::fs::write(&self.path, baseline.to_json()).map_err(|e| format!("{shown}: {e}"))
+    }
 }

@@ -8,10 +8,12 @@
 //! - [`project`]: what the modules of a project use of each other (so that no fix removes a
 //!   name another module reads), shared by both;
 //! - [`config`]: configuration text (TOML, JSON) to settings, pure;
+//! - [`baseline`]: the accepted findings of a baseline file, and the filter that drops them, pure;
 //! - [`analysis`]: pure functions from source text and a tree-sitter tree to results, with no I/O
 //!   and no LSP types.
 
 pub mod analysis;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod files;

@@ -348,7 +348,7 @@ fn bad_configuration_is_reported_with_file_and_key_and_exits_2() {
                 "refhound: {}:2:1: [tool.refhound] unknown key \"selct\" (expected one of: \
                  select, ignore, severity, target-version, large-constructors, \
                  registration-names, unregistration-names, lru-cache-maxsize, strict, \
-                 inlay-hints)\n",
+                 inlay-hints, baseline)\n",
                 config.display()
             )),
             "{errors}"

@@ -510,6 +510,35 @@ async function inlayHints(vs) {
     });
 }
 
+// 7b. A Jupyter notebook (issue 16): opened in VS Code's notebook editor, its Python cells go to
+//     the server as one notebook (`notebookDocumentSync`), and the RH701 finding of its third
+//     cell shows in the Problems panel once, at the cell's own line 2 (`events`, the cell's last
+//     expression). Closing the notebook clears it. The notebook is put in the project only for
+//     this check, so that the other checks' `refhound check` runs do not see it.
+async function notebookCells(vs) {
+    const file = path.join(PROJECT, 'explore.ipynb');
+    fs.copyFileSync(path.join(WORK, 'explore.ipynb'), file);
+    try {
+        await vs.open('explore.ipynb');
+        await vs.page.locator('.notebook-editor .cell-list-container').first().waitFor({ timeout: WAIT });
+        let shown = [];
+        await vs.until('the notebook cell\'s RH701 in the Problems panel', async () => {
+            shown = await vs.problems();
+            return shown.some((f) => f.endsWith(' RH701'));
+        }).catch((error) => fail(`${error.message}; shown: ${shown.join(', ')}`));
+        const rh701 = shown.filter((f) => f.endsWith(' RH701'));
+        assert(sameLists(rh701, ['explore.ipynb:2 RH701']), `RH701 rows: [${rh701.join(', ')}], not one at line 2 of explore.ipynb's cell`);
+        await vs.page.screenshot({ path: path.join(ARTIFACTS, `${vs.prefix}-shown.png`) });
+        await vs.command('View: Close All Editors');
+        await vs.until('RH701 gone from the Problems panel once the notebook is closed', async () => {
+            shown = await vs.problems();
+            return shown.length > 0 && !shown.some((f) => f.endsWith(' RH701'));
+        });
+    } finally {
+        fs.rmSync(file, { force: true });
+    }
+}
+
 // The checks, in order.
 const CHECKS = [
     ['untrusted-notification', untrustedNotification],
@@ -519,6 +548,7 @@ const CHECKS = [
     ['inlay-hints', inlayHints],
     ['quick-fix', quickFix],
     ['fix-all', fixAll],
+    ['notebook-cells', notebookCells],
     ['bad-setting', badSetting],
     ['python-environment', pythonEnvironment],
 ];

@@ -98,6 +98,8 @@ mkdir "$WORK/project"
 cp -r tests/demo/leaky_service "$WORK/project/"
 "$BIN" check --exit-zero --format json "$WORK/project" >"$WORK/expected.json"
 cp -r "$WORK/project" "$WORK/fixed"
+# The demo notebook, which the notebook check puts in the project for its own run only.
+cp tests/demo/explore.ipynb "$WORK/explore.ipynb"
 "$BIN" check --exit-zero --fix "$WORK/fixed" >/dev/null
 # A Python environment with refhound in it, as `pip install refhound` leaves one (the binary
 # copied in: the wheel itself is tested by tests/wheel.sh).

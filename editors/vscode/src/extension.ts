@@ -144,6 +144,9 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
         documentSelector: [
             { scheme: 'file', language: 'python' },
             { scheme: 'untitled', language: 'python' },
+            // The Python cells of Jupyter notebooks, synced to the server as notebooks
+            // (`notebookDocumentSync`): all cells analysed as one module, findings per cell.
+            { notebook: 'jupyter-notebook', language: 'python' },
         ],
         outputChannel: output,
         initializationOptions: serverSettings(vscode.workspace.getConfiguration().get(SECTION)),

@@ -136,7 +136,7 @@ impl Notebook {
     /// The cell a fix's edits all fall in, or `None` when they reach over a cell boundary or
     /// into masked IPython syntax (a fix is made for Python; it must not rewrite what it did
     /// not parse).
-    fn cell_of_edits(&self, edits: &[Edit]) -> Option<usize> {
+    pub fn cell_of_edits(&self, edits: &[Edit]) -> Option<usize> {
         let mut cells = edits
             .iter()
             .map(|edit| self.cell_edit(edit).map(|(cell, _)| cell));
@@ -147,7 +147,7 @@ impl Notebook {
     /// `edit` of the joined text as an edit of one cell's text: the cell's position in
     /// [`Notebook::cells`] and the edit in its offsets. A removal that takes the newline after
     /// the cell's last line (the one joining it to the next cell) leaves that newline.
-    fn cell_edit(&self, edit: &Edit) -> Option<(usize, Edit)> {
+    pub fn cell_edit(&self, edit: &Edit) -> Option<(usize, Edit)> {
         let (cell, start) = self.locate(edit.range.start)?;
         let position = self.cells.iter().position(|c| c.index == cell.index)?;
         let mut end = edit.range.end;

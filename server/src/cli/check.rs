@@ -13,13 +13,15 @@ use super::notebook::check_notebook;
 use crate::analysis::findings::Finding;
 use crate::analysis::fixes::Allowed;
 use crate::analysis::line_index::LineIndex;
-use crate::analysis::notebook::CellSpan;
+use crate::analysis::notebook::{CellSpan, Notebook};
+use crate::analysis::parse::parse;
 use crate::analysis::rule::Severity;
 use crate::analysis::rules::{RULES, Rule, RuleInfo};
 use crate::analysis::settings::Settings;
+use crate::baseline::{Baseline, Filtered, fingerprint};
 use crate::config::Config;
 use crate::files::{
-    ConfigFiles, EXCLUDED_DIRECTORIES, PythonFile, absolute, for_each_file,
+    BaselineFile, ConfigFiles, EXCLUDED_DIRECTORIES, PythonFile, absolute, for_each_file,
     python_files_and_notebooks, read_source,
 };
 use crate::project::releases::ReleasesElsewhere;
@@ -80,6 +82,29 @@ pub struct Options {
     /// Exits 1 when there is something to fix, 0 when not.
     #[arg(long, conflicts_with_all = ["format", "statistics"])]
     pub diff: bool,
+    /// Report only the findings not in this baseline file. Default: the configuration's
+    /// `baseline`, else `.refhound/baseline.json` in the project root (the directory of the
+    /// configuration governing the current directory, else the current directory), if it
+    /// exists. A baseline that cannot be read is reported, every finding is reported, and the
+    /// run exits 2.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in the baseline (`--write-baseline=FILE` to name it), by rule,
+    /// file and a fingerprint of the code that survives edits elsewhere; later runs and the
+    /// editor then report only new findings. Entries of files and rules this run did not
+    /// check are kept.
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 0..=1,
+        require_equals = true,
+        conflicts_with_all = ["diff", "update_baseline"]
+    )]
+    pub write_baseline: Option<Option<PathBuf>>,
+    /// Remove from the baseline the findings this run no longer finds (fixed, or their file
+    /// deleted); never adds any.
+    #[arg(long, conflicts_with = "diff")]
+    pub update_baseline: bool,
 }
 
 impl Options {
@@ -131,6 +156,8 @@ struct FileReport {
     strict: bool,
     /// For a notebook, where each code cell lies in `text` (the cells joined).
     cells: Vec<CellSpan>,
+    /// The rules the file was checked for: the baseline entries this run can confirm or drop.
+    rules: Vec<Rule>,
 }
 
 impl FileReport {
@@ -193,6 +220,28 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
         eprintln!("refhound: {error}");
         problems.configuration.push(error.clone());
     }
+    let baseline_use = BaselineUse::of(options);
+    let named = match &options.write_baseline {
+        Some(Some(path)) => Some(path.as_path()),
+        _ => options.baseline.as_deref(),
+    };
+    let baseline_file = BaselineFile::locate(&mut configs, Path::new("."), named);
+    let baseline = match (baseline_file.read(), baseline_use) {
+        (Ok(baseline), _) => baseline,
+        // Rewritten from today's findings: what it held does not matter.
+        (Err(_), BaselineUse::Write) => None,
+        (Err(message), _) => {
+            eprintln!("refhound: {message}; every finding is reported");
+            problems.configuration.push(message);
+            None
+        }
+    };
+    if baseline.is_none() && baseline_use == BaselineUse::Update {
+        return Err(format!(
+            "{}: no baseline to update (write one with --write-baseline)",
+            baseline_file.path.display()
+        ));
+    }
     let layered = |config: &Config| {
         let mut settings = config.settings();
         command_line.apply(&mut settings);
@@ -254,6 +303,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
             parse_note: fixed.parse_note,
             strict: settings.strict,
             cells: fixed.cells,
+            rules: settings.rules.clone(),
         };
         Ok::<_, String>((report, fixed.not_fixed))
     });
@@ -299,6 +349,15 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
             });
         }
     }
+    let baselined = match baseline_use {
+        BaselineUse::Read if baseline.is_none() => 0,
+        _ => apply_baseline(
+            &mut reports,
+            &baseline_file,
+            baseline.unwrap_or_default(),
+            baseline_use,
+        )?,
+    };
     let fixed = Tally::of(&reports);
     if fixing == Some(Mode::Diff) {
         return write_diffs(&reports, &fixed, &problems, options.exit_zero);
@@ -309,7 +368,7 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
         Format::Text => write_text(
             &mut out,
             &reports,
-            total,
+            (total, baselined),
             options.statistics,
             options.fix.then_some(&fixed),
             options.allowed(),
@@ -347,6 +406,128 @@ pub fn run(options: &Options) -> Result<Outcome, String> {
     } else {
         Outcome::Clean
     })
+}
+
+/// What the run does with the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BaselineUse {
+    /// Leaves out the findings it accepts.
+    Read,
+    /// `--write-baseline`: records every finding of the run.
+    Write,
+    /// `--update-baseline`: leaves findings out, and drops the entries no longer found.
+    Update,
+}
+
+impl BaselineUse {
+    fn of(options: &Options) -> BaselineUse {
+        if options.write_baseline.is_some() {
+            BaselineUse::Write
+        } else if options.update_baseline {
+            BaselineUse::Update
+        } else {
+            BaselineUse::Read
+        }
+    }
+}
+
+/// Leaves out of `reports` the findings `baseline` accepts (with `--write-baseline`, first
+/// records them all), writes the file when asked to, and returns how many were left out.
+fn apply_baseline(
+    reports: &mut [FileReport],
+    file: &BaselineFile,
+    mut baseline: Baseline,
+    using: BaselineUse,
+) -> Result<usize, String> {
+    let shown = file.path.display();
+    // Fingerprints need a tree; only files with findings the baseline may hold are parsed.
+    let names: Vec<String> = reports
+        .iter()
+        .map(|report| file.name_of(Path::new(&report.path)))
+        .collect();
+    let jobs: Vec<_> = reports.iter().zip(&names).collect();
+    let recording = using == BaselineUse::Write;
+    let prints = for_each_file(&jobs, |&(report, name)| {
+        let wanted = !report.findings.is_empty() && (recording || baseline.has_file(name));
+        wanted.then(|| {
+            let text = analysed_text(report);
+            let tree = parse(&text);
+            report
+                .findings
+                .iter()
+                .map(|reported| fingerprint(&text, &tree, &reported.finding))
+                .collect::<Vec<_>>()
+        })
+    });
+    let deleted: Vec<String> = baseline
+        .files()
+        .into_iter()
+        .filter(|name| !file.path_of(name).exists())
+        .map(str::to_string)
+        .collect();
+    let mut removed = deleted
+        .iter()
+        .map(|name| baseline.forget(name))
+        .sum::<usize>();
+    let mut baselined = 0;
+    for ((report, name), prints) in reports.iter_mut().zip(&names).zip(prints) {
+        let rules = &report.rules;
+        let covers = |code: &str| Rule::from_code(code).is_none_or(|rule| rules.contains(&rule));
+        if recording {
+            baseline.record(name, prints.unwrap_or_default(), covers);
+            baselined += report.findings.len();
+            report.findings.clear();
+            continue;
+        }
+        let findings = std::mem::take(&mut report.findings);
+        let filtered = match prints {
+            Some(prints) => baseline.filter(name, findings.into_iter().zip(prints)),
+            None => Filtered::unfiltered(findings),
+        };
+        report.findings = filtered.kept;
+        baselined += filtered.baselined;
+        // Findings after a syntax error may be missing, not fixed.
+        if using == BaselineUse::Update && report.parse_note.is_none() {
+            removed += baseline.shrink(name, &filtered.matched, covers);
+        }
+    }
+    match using {
+        BaselineUse::Read => {}
+        BaselineUse::Write => {
+            file.write(&baseline)?;
+            eprintln!(
+                "refhound: recorded {} in {shown}",
+                counted(baseline.len(), "finding")
+            );
+        }
+        BaselineUse::Update if removed == 0 => {
+            eprintln!("refhound: {shown} is up to date");
+        }
+        BaselineUse::Update => {
+            file.write(&baseline)?;
+            eprintln!(
+                "refhound: removed {} no longer found from {shown} ({} left)",
+                counted(removed, "finding"),
+                baseline.len()
+            );
+        }
+    }
+    Ok(baselined)
+}
+
+/// The text a report's findings were found in: a notebook's cells joined and masked as they
+/// were analysed.
+fn analysed_text(report: &FileReport) -> String {
+    if report.cells.is_empty() {
+        return report.text.clone();
+    }
+    Notebook::new(
+        report
+            .cells
+            .iter()
+            .map(|cell| (cell.index, &report.text[cell.range.clone()])),
+    )
+    .text
 }
 
 /// How many fixes were applied, in how many files.
@@ -491,7 +672,7 @@ impl<'a> Places<'a> {
 fn write_text(
     out: &mut impl Write,
     reports: &[FileReport],
-    total: usize,
+    (total, baselined): (usize, usize),
     statistics: bool,
     fixed: Option<&Tally>,
     allowed: Allowed,
@@ -535,11 +716,15 @@ fn write_text(
         }
     }
     let files = reports.iter().filter(|r| !r.findings.is_empty()).count();
+    let baselined = match baselined {
+        0 => String::new(),
+        n => format!(" ({n} baselined)"),
+    };
     match total {
-        0 => writeln!(out, "No findings in {} files.", reports.len())?,
+        0 => writeln!(out, "No findings in {} files{baselined}.", reports.len())?,
         _ => writeln!(
             out,
-            "Found {total} finding(s) in {files} of {} files.",
+            "Found {total} finding(s) in {files} of {} files{baselined}.",
             reports.len()
         )?,
     }

@@ -53,13 +53,7 @@ pub async fn code_actions(
     let Some(snapshot) = state.documents.get(&uri).map(|d| d.snapshot()) else {
         return Err(unknown_document(&uri));
     };
-    let wanted = |kind: &CodeActionKind| match &params.context.only {
-        None => true,
-        // `source` asks for `source.fixAll.refhound` too: kinds are hierarchical.
-        Some(only) => only.iter().any(|o| {
-            kind.as_str() == o.as_str() || kind.as_str().starts_with(&format!("{}.", o.as_str()))
-        }),
-    };
+    let wanted = |kind: &CodeActionKind| kind_wanted(params.context.only.as_deref(), kind);
     // Refhound's diagnostics in range, each with its code and fixes.
     let ours: Vec<(&Diagnostic, &String, Vec<FixData>)> = if wanted(&CodeActionKind::QUICKFIX) {
         params
@@ -161,6 +155,17 @@ pub async fn code_actions(
     Ok(Some(actions.collect()))
 }
 
+/// Whether actions of `kind` answer a request for the kinds `only` (all kinds when absent).
+pub fn kind_wanted(only: Option<&[CodeActionKind]>, kind: &CodeActionKind) -> bool {
+    match only {
+        None => true,
+        // `source` asks for `source.fixAll.refhound` too: kinds are hierarchical.
+        Some(only) => only.iter().any(|o| {
+            kind.as_str() == o.as_str() || kind.as_str().starts_with(&format!("{}.", o.as_str()))
+        }),
+    }
+}
+
 /// Whether a code-action request is one to offer fix-all to (when the document has safe fixes):
 /// - the client names its kind (`only: ["source.fixAll"]`, `["source"]`): VS Code's
 ///   `editor.codeActionsOnSave`, Neovim's `vim.lsp.buf.code_action({ context = { only = ... } })`;
@@ -172,7 +177,7 @@ pub async fn code_actions(
 /// absent, as before LSP 3.17): those feed a lightbulb, where a document-wide action would light
 /// every line of a file with one safe fix (VS Code drops source actions from its lightbulb, so
 /// they would only cost the work of computing fix-all on every move).
-fn fix_all_wanted(context: &CodeActionContext) -> bool {
+pub fn fix_all_wanted(context: &CodeActionContext) -> bool {
     context.only.is_some() || context.trigger_kind == Some(CodeActionTriggerKind::INVOKED)
 }
 

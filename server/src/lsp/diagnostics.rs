@@ -77,6 +77,9 @@ pub struct FixData {
     pub title: String,
     pub safe: bool,
     pub edits: Vec<TextEdit>,
+    /// In a notebook, the cell the edits are of (it may not be the diagnostic's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<Uri>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -144,6 +147,7 @@ pub fn diagnostic(
             title: fix.title.clone(),
             safe: fix.safety == Safety::Safe,
             edits: text_edits(&fix.edits, text, encoding),
+            cell: None,
         })
         .collect::<Vec<_>>();
     let info = finding.rule.info();

@@ -63,20 +63,7 @@ pub async fn inlay_hints(
                     });
                 }
                 label.push(part(")"));
-                InlayHint {
-                    position: position(hint.offset),
-                    label: InlayHintLabel::LabelParts(label),
-                    kind: None,
-                    text_edits: None,
-                    tooltip: Some(InlayHintTooltip::String(format!(
-                        "What {} captures (`co_freevars`): it keeps these variables alive as \
-                         long as it lives",
-                        hint.closure
-                    ))),
-                    padding_left: Some(true),
-                    padding_right: None,
-                    data: None,
-                }
+                self::hint(position(hint.offset), label, &hint.closure)
             })
             .collect();
         if snapshot.needs_parse()
@@ -91,7 +78,24 @@ pub async fn inlay_hints(
     Ok(Some(hints))
 }
 
-fn part(value: &str) -> InlayHintLabelPart {
+/// The hint after `closure`'s parameters, its label parts naming what it captures.
+pub fn hint(position: Position, label: Vec<InlayHintLabelPart>, closure: &str) -> InlayHint {
+    InlayHint {
+        position,
+        label: InlayHintLabel::LabelParts(label),
+        kind: None,
+        text_edits: None,
+        tooltip: Some(InlayHintTooltip::String(format!(
+            "What {closure} captures (`co_freevars`): it keeps these variables alive as long as \
+             it lives"
+        ))),
+        padding_left: Some(true),
+        padding_right: None,
+        data: None,
+    }
+}
+
+pub fn part(value: &str) -> InlayHintLabelPart {
     InlayHintLabelPart {
         value: value.to_string(),
         ..InlayHintLabelPart::default()

@@ -6,6 +6,8 @@
 //! - `diagnostics`: findings as diagnostics, fixes in `Diagnostic.data`;
 //! - `actions`: code actions (ignore comment, the rules' fixes, fix-all);
 //! - `inlay_hints`: what each closure captures, after its parameters (setting `inlay-hints`);
+//! - `notebook`: Jupyter notebooks (`notebookDocumentSync`): their cells joined into one module,
+//!   diagnostics, hovers, actions and hints per cell URI;
 //! - `settings`: defaults ← configuration file ← editor settings;
 //! - `workspace`: the background scan of the workspace's files, and what its modules use of
 //!   each other;
@@ -19,9 +21,11 @@
 //! dropped.
 
 mod actions;
+mod baseline;
 mod diagnostics;
 mod document;
 mod inlay_hints;
+mod notebook;
 mod panic;
 mod position;
 mod settings;
@@ -57,6 +61,8 @@ pub struct Backend {
 #[derive(Default)]
 struct State {
     documents: DashMap<Uri, Document>,
+    /// Open notebooks, each with its cells.
+    notebooks: notebook::Notebooks,
     /// The findings of workspace files on disk, from the scan and watched-file changes.
     disk: DashMap<Uri, Arc<Analysis>>,
     settings: SettingsStore,
@@ -220,7 +226,7 @@ impl State {
             }
             let tree = snapshot.tree();
             let path = uri.to_file_path();
-            let (settings, problems) = state.settings.for_path(path.as_deref());
+            let (settings, mut problems) = state.settings.for_path(path.as_deref());
             // Someone waits for this one file: two threads, and for a document being edited, only
             // what changed is redone.
             let text = snapshot.text.to_string();
@@ -235,6 +241,13 @@ impl State {
             };
             if let Some(path) = &path {
                 workspace::settle_releases(&state, path, &mut findings, settings.strict);
+                problems.extend(baseline::drop_baselined(
+                    &state,
+                    path,
+                    &text,
+                    &tree,
+                    &mut findings,
+                ));
             }
             let analysis = Arc::new(Analysis::new(
                 &findings,
@@ -296,6 +309,81 @@ async fn publish_newest(client: &Client, state: &Arc<State>, uri: Uri) {
     }
 }
 
+/// Runs `round` for `key` on a task of its own, one task per key at a time (`running` says which
+/// keys have one, and whether they were asked again meanwhile): requests that come while a round
+/// runs are coalesced into one more round when it ends, for the newest state.
+fn spawn_rounds<R, F>(
+    state: &Arc<State>,
+    running: fn(&State) -> &Mutex<std::collections::HashMap<Uri, bool>>,
+    key: Uri,
+    round: R,
+) where
+    R: Fn(Arc<State>, Uri) -> F + Send + 'static,
+    F: std::future::Future<Output = ()> + Send,
+{
+    {
+        let mut running = running(state)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(again) = running.get_mut(&key) {
+            *again = true;
+            return;
+        }
+        running.insert(key.clone(), false);
+    }
+    let state = Arc::clone(state);
+    tokio::spawn(async move {
+        loop {
+            round(Arc::clone(&state), key.clone()).await;
+            let mut running = running(&state)
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match running.get_mut(&key) {
+                Some(again) if *again => *again = false,
+                _ => {
+                    running.remove(&key);
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// The error for a document that changed while its request's work ran: the client asks again.
+fn content_modified() -> Error {
+    Error {
+        code: ErrorCode::ServerError(-32802),
+        message: "the document changed".into(),
+        data: serde_json::to_value(DiagnosticServerCancellationData {
+            retrigger_request: true,
+        })
+        .ok(),
+    }
+}
+
+/// A pull-diagnostics report: "unchanged" when the client holds `result_id` already.
+fn diagnostic_report(
+    result_id: String,
+    previous: Option<&str>,
+    items: Vec<Diagnostic>,
+) -> DocumentDiagnosticReportResult {
+    let report = if previous == Some(result_id.as_str()) {
+        DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
+            related_documents: None,
+            unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport { result_id },
+        })
+    } else {
+        DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+            related_documents: None,
+            full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                result_id: Some(result_id),
+                items,
+            },
+        })
+    };
+    DocumentDiagnosticReportResult::Report(report)
+}
+
 /// How long the server waits for the client to answer one of its requests.
 const CLIENT_ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -346,35 +434,16 @@ impl Backend {
         if self.state.support().pull_diagnostics {
             return;
         }
-        {
-            let mut running = self
-                .state
-                .publishing
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if let Some(again) = running.get_mut(&uri) {
-                *again = true;
-                return;
-            }
-            running.insert(uri.clone(), false);
-        }
-        let (client, state) = (self.client.clone(), Arc::clone(&self.state));
-        tokio::spawn(async move {
-            loop {
-                publish_newest(&client, &state, uri.clone()).await;
-                let mut running = state
-                    .publishing
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                match running.get_mut(&uri) {
-                    Some(again) if *again => *again = false,
-                    _ => {
-                        running.remove(&uri);
-                        return;
-                    }
-                }
-            }
-        });
+        let client = self.client.clone();
+        spawn_rounds(
+            &self.state,
+            |state| &state.publishing,
+            uri,
+            move |state, uri| {
+                let client = client.clone();
+                async move { publish_newest(&client, &state, uri).await }
+            },
+        );
     }
 
     /// Settings changed: every open document's diagnostics and the workspace scan are redone,
@@ -395,6 +464,8 @@ impl Backend {
                 self.publish(uri);
             }
         }
+        // Notebooks' cells are pushed to, pulling clients or not.
+        notebook::publish_all(&self.client, &self.state);
         workspace::start_scan(self.client.clone(), Arc::clone(&self.state));
         if self.state.support().inlay_hint_refresh {
             let _ = ask(self.client.inlay_hint_refresh()).await;
@@ -437,13 +508,19 @@ impl Backend {
         if !self.state.support().watch_files {
             return;
         }
-        let watchers = ["**/pyproject.toml", "**/refhound.toml", "**/*.py"]
-            .into_iter()
-            .map(|glob| FileSystemWatcher {
-                glob_pattern: GlobPattern::String(glob.to_string()),
-                kind: None,
-            })
-            .collect();
+        // `*.json`: the baseline, wherever the configuration puts it.
+        let watchers = [
+            "**/pyproject.toml",
+            "**/refhound.toml",
+            "**/*.py",
+            "**/*.json",
+        ]
+        .into_iter()
+        .map(|glob| FileSystemWatcher {
+            glob_pattern: GlobPattern::String(glob.to_string()),
+            kind: None,
+        })
+        .collect();
         let registration = Registration {
             id: "refhound-watched-files".to_string(),
             method: "workspace/didChangeWatchedFiles".to_string(),
@@ -533,6 +610,7 @@ impl LanguageServer for Backend {
                         ..TextDocumentSyncOptions::default()
                     },
                 )),
+                notebook_document_sync: Some(notebook::sync_options()),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
@@ -540,6 +618,7 @@ impl LanguageServer for Backend {
                         code_action_kinds: Some(vec![
                             CodeActionKind::QUICKFIX,
                             actions::FIX_ALL.clone(),
+                            notebook::NOTEBOOK_FIX_ALL.clone(),
                         ]),
                         resolve_provider: Some(true),
                         ..CodeActionOptions::default()
@@ -654,6 +733,9 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
+        if let Some(report) = notebook::pulled(&self.client, &self.state, &params).await {
+            return report;
+        }
         let uri = params.text_document.uri;
         let (analysis, problems) = self.state.analysis(&uri).await?;
         self.show_problems(problems).await;
@@ -661,34 +743,13 @@ impl LanguageServer for Backend {
             if !self.state.documents.contains_key(&uri) {
                 return Err(unknown_document(&uri));
             }
-            // The document changed while its analysis ran: the client asks again.
-            return Err(Error {
-                code: ErrorCode::ServerError(-32802),
-                message: "the document changed".into(),
-                data: serde_json::to_value(DiagnosticServerCancellationData {
-                    retrigger_request: true,
-                })
-                .ok(),
-            });
+            return Err(content_modified());
         };
-        let result_id = analysis.result_id();
-        let report = if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
-            DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
-                related_documents: None,
-                unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport {
-                    result_id,
-                },
-            })
-        } else {
-            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
-                related_documents: None,
-                full_document_diagnostic_report: FullDocumentDiagnosticReport {
-                    result_id: Some(result_id),
-                    items: analysis.diagnostics.clone(),
-                },
-            })
-        };
-        Ok(DocumentDiagnosticReportResult::Report(report))
+        Ok(diagnostic_report(
+            analysis.result_id(),
+            params.previous_result_id.as_deref(),
+            analysis.diagnostics.clone(),
+        ))
     }
 
     async fn workspace_diagnostic(
@@ -730,6 +791,13 @@ impl LanguageServer for Backend {
                 .map(|n| n.to_string_lossy().into_owned());
             match name.as_deref() {
                 Some("pyproject.toml" | "refhound.toml") => configuration = true,
+                Some(_)
+                    if path
+                        .as_deref()
+                        .is_some_and(|p| self.state.settings.baselines.is_baseline(p)) =>
+                {
+                    configuration = true;
+                }
                 Some(name) if name.ends_with(".py") => sources.push(change),
                 _ => {}
             }
@@ -743,6 +811,9 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        if let Some(hover) = notebook::hover(&self.client, &self.state, &params).await {
+            return hover;
+        }
         let position = params.text_document_position_params;
         let uri = position.text_document.uri;
         let Some(snapshot) = self.state.documents.get(&uri).map(|d| d.snapshot()) else {
@@ -785,15 +856,37 @@ impl LanguageServer for Backend {
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        if let Some(hints) = notebook::inlay_hints(&self.client, &self.state, &params).await {
+            return hints;
+        }
         inlay_hints::inlay_hints(&self.client, &self.state, params).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        if let Some(actions) = notebook::code_actions(&self.client, &self.state, &params).await {
+            return actions;
+        }
         actions::code_actions(&self.state, params).await
     }
 
     async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
         actions::resolve(&self.state, action).await
+    }
+
+    async fn notebook_did_open(&self, params: DidOpenNotebookDocumentParams) {
+        notebook::did_open(&self.client, &self.state, params).await;
+    }
+
+    async fn notebook_did_change(&self, params: DidChangeNotebookDocumentParams) {
+        notebook::did_change(&self.client, &self.state, params).await;
+    }
+
+    /// Saving a notebook changes nothing the analysis reads (no module imports a notebook), so
+    /// `save` is not asked for; one sent anyway is accepted quietly.
+    async fn notebook_did_save(&self, _: DidSaveNotebookDocumentParams) {}
+
+    async fn notebook_did_close(&self, params: DidCloseNotebookDocumentParams) {
+        notebook::did_close(&self.client, &self.state, params).await;
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use super::baseline::Baselines;
 use crate::analysis::settings::Settings;
 use crate::config::{self, Config};
 use crate::files::ConfigFiles;
@@ -21,6 +22,8 @@ pub struct SettingsStore {
     editor: RwLock<Config>,
     files: Mutex<Files>,
     generation: AtomicU64,
+    /// The projects' baselines: read with the configuration files, forgotten with them.
+    pub baselines: Baselines,
 }
 
 #[derive(Default)]
@@ -89,7 +92,17 @@ impl SettingsStore {
         self.changed();
     }
 
+    /// The editor's `baseline` setting: a path relative to the workspace folder.
+    pub fn editor_baseline(&self) -> Option<String> {
+        self.editor
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .baseline
+            .clone()
+    }
+
     fn changed(&self) {
+        self.baselines.clear();
         self.files
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

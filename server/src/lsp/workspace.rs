@@ -336,10 +336,17 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
     let tree = parse(&text);
     let references = file_references(path, &text, &tree);
     uses_mut(state).set(path.to_path_buf(), references);
-    let (settings, problems) = state.settings.for_path(Some(path));
+    let (settings, mut problems) = state.settings.for_path(Some(path));
     // The scan is parallel across files already: one thread per file.
     let mut findings = crate::analysis::check(&text, &tree, &settings);
     settle_releases(state, path, &mut findings, settings.strict);
+    problems.extend(super::baseline::drop_baselined(
+        state,
+        path,
+        &text,
+        &tree,
+        &mut findings,
+    ));
     let analysis = Analysis::new(
         &findings,
         &Rope::from_str(&text),
