@@ -17,6 +17,7 @@ export const SERVER_KEYS = [
     'lruCacheMaxsize',
     'strict',
     'inlayHints',
+    'baseline',
 ] as const;
 
 export type ServerKey = (typeof SERVER_KEYS)[number];
