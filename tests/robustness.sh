@@ -20,6 +20,8 @@ if [[ ! -x $BIN ]]; then
     exit 1
 fi
 ORACLE=$ROOT/tests/oracle/cpython_freevars.py
+# refhound models the CPython it is told to; the oracle here is the local python3.
+PYTHON_VERSION=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 TIMEOUT=${ROBUSTNESS_TIMEOUT:-600}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/refhound-robustness.XXXXXX")
@@ -194,7 +196,7 @@ PASSED=0
 ok() { echo "ok $1${2:+ ($2)}"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL $1: $2"; FAILED=$((FAILED + 1)); }
 
-# run_refhound CASE ARGS...: runs `refhound freevars ARGS` in $T/in, leaves
+# run_refhound CASE ARGS...: runs `refhound freevars --target-version PYTHON_VERSION ARGS` in $T/in, leaves
 # $T/out/CASE.{out,err}, sets STATUS and SECS; returns 1 (after reporting the
 # failure) on a crash, a timeout, a bad exit status or invalid JSON lines.
 run_refhound() {
@@ -203,7 +205,8 @@ run_refhound() {
     local start end
     start=$(date +%s.%N)
     set +e
-    (cd "$T/in" && timeout "$TIMEOUT" "$BIN" freevars "$@") >"$T/out/$case.out" 2>"$T/out/$case.err"
+    (cd "$T/in" && timeout "$TIMEOUT" "$BIN" freevars --target-version "$PYTHON_VERSION" "$@") \
+        >"$T/out/$case.out" 2>"$T/out/$case.err"
     STATUS=$?
     set -e
     end=$(date +%s.%N)
