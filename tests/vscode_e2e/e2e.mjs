@@ -213,13 +213,25 @@ class VsCode {
     /** Opens a file of the project by name (Quick Open). */
     async open(name) {
         const page = this.page;
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+P');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ state: 'visible' });
-        await input.fill(name);
+        // Quick Open searches once per opening: a file made just before may be missing from its
+        // answer ("No matching results", seen once for a file the Explorer showed), so ask again
+        // until WAIT.
+        const deadline = Date.now() + WAIT;
         const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-        await row.waitFor({ state: 'visible', timeout: WAIT });
+        for (;;) {
+            await page.keyboard.press('Escape');
+            await page.keyboard.press('Control+P');
+            const input = page.locator('.quick-input-widget input');
+            await input.waitFor({ state: 'visible' });
+            await input.fill(name);
+            const found = await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+            if (found) {
+                break;
+            }
+            if (Date.now() > deadline) {
+                fail(`Quick Open found no ${name} within ${WAIT / 1000}s`);
+            }
+        }
         await row.click();
         await page.locator(`.tab.active[aria-label^="${name}"]`).waitFor({ timeout: WAIT });
         await page.locator('.monaco-editor .view-lines').first().waitFor();
