@@ -56,15 +56,8 @@ pub async fn code_actions(
     let wanted = |kind: &CodeActionKind| kind_wanted(params.context.only.as_deref(), kind);
     // Refhound's diagnostics in range, each with its code and fixes.
     let ours: Vec<(&Diagnostic, &String, Vec<FixData>)> = if wanted(&CodeActionKind::QUICKFIX) {
-        params
-            .context
-            .diagnostics
-            .iter()
-            .filter(|d| d.source.as_deref() == Some("refhound"))
-            .filter_map(|d| match &d.code {
-                Some(NumberOrString::String(code)) => Some((d, code, DiagnosticData::of(d).fixes)),
-                _ => None,
-            })
+        ours(&params.context.diagnostics)
+            .map(|(d, code)| (d, code, DiagnosticData::of(d).fixes))
             .collect()
     } else {
         Vec::new()
@@ -326,4 +319,15 @@ fn edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {
         changes: Some(HashMap::from([(uri.clone(), edits)])),
         ..WorkspaceEdit::default()
     }
+}
+
+/// The client's diagnostics that are refhound's, each with its rule code.
+pub fn ours(diagnostics: &[Diagnostic]) -> impl Iterator<Item = (&Diagnostic, &String)> {
+    diagnostics
+        .iter()
+        .filter(|d| d.source.as_deref() == Some("refhound"))
+        .filter_map(|d| match &d.code {
+            Some(NumberOrString::String(code)) => Some((d, code)),
+            _ => None,
+        })
 }

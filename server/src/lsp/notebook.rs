@@ -740,16 +740,7 @@ pub async fn code_actions(
     owner(state, &uri)?;
     let only = params.context.only.as_deref();
     let ours: Vec<(&Diagnostic, &String)> = if kind_wanted(only, &CodeActionKind::QUICKFIX) {
-        params
-            .context
-            .diagnostics
-            .iter()
-            .filter(|d| d.source.as_deref() == Some("refhound"))
-            .filter_map(|d| match &d.code {
-                Some(NumberOrString::String(code)) => Some((d, code)),
-                _ => None,
-            })
-            .collect()
+        super::actions::ours(&params.context.diagnostics).collect()
     } else {
         Vec::new()
     };

@@ -908,13 +908,7 @@ impl<'a> Builder<'a> {
         let saved = self.enter_scope(scope);
         let range = type_parameters.byte_range();
         if in_class {
-            self.add_def_in(
-                self.current,
-                "__classdict__",
-                SymbolFlags::USE,
-                range.clone(),
-                Role::Use,
-            );
+            self.use_classdict(type_parameters);
         }
         match of {
             TypeParamsOf::Class => {
@@ -1017,16 +1011,22 @@ impl<'a> Builder<'a> {
         scope.can_see_class_scope = can_see_class_scope;
         let saved = self.enter_scope(scope);
         if can_see_class_scope {
-            self.add_def_in(
-                self.current,
-                "__classdict__",
-                SymbolFlags::USE,
-                value.byte_range(),
-                Role::Use,
-            );
+            self.use_classdict(value);
         }
         self.visit_expr(value);
         self.exit_scope(saved, true);
+    }
+
+    /// A lazily evaluated annotation scope inside a class reads the class's names through the
+    /// `__classdict__` cell (3.12+): `node` uses it.
+    fn use_classdict(&mut self, node: Node) {
+        self.add_def_in(
+            self.current,
+            "__classdict__",
+            SymbolFlags::USE,
+            node.byte_range(),
+            Role::Use,
+        );
     }
 
     /// `type X[T] = value` (3.12+): the value is evaluated lazily in a scope named `X`.
@@ -1074,13 +1074,7 @@ impl<'a> Builder<'a> {
         let saved = self.enter_scope(scope);
         if let Some(value) = node.child_by_field_id(fields().right) {
             if in_class {
-                self.add_def_in(
-                    self.current,
-                    "__classdict__",
-                    SymbolFlags::USE,
-                    value.byte_range(),
-                    Role::Use,
-                );
+                self.use_classdict(value);
             }
             self.visit_expr(value);
         }
