@@ -58,6 +58,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::analysis::findings::Finding;
 use crate::analysis::rule::Rule;
+use crate::analysis::syntax::{Field, Fields};
 
 /// The version of the file format this build reads and writes.
 pub const VERSION: u64 = 1;
@@ -122,11 +123,11 @@ fn scope_of(node: Node, text: &str) -> String {
             // Its decorators belong to the definition it wraps; coming up from that
             // definition, its name is already counted.
             "decorated_definition" => node
-                .child_by_field_name("definition")
+                .field(Field::Definition)
                 .filter(|definition| Some(*definition) != came_from),
             _ => None,
         };
-        if let Some(name) = definition.and_then(|d| d.child_by_field_name("name")) {
+        if let Some(name) = definition.and_then(|d| d.field(Field::Name)) {
             names.push(&text[name.byte_range()]);
         }
         came_from = Some(node);

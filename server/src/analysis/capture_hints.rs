@@ -19,6 +19,7 @@ use super::escape::label;
 use super::hover::captured_binding;
 use super::line_index::LineIndex;
 use super::scope::{Occurrence, Role, ScopeId, ScopeKind, ScopeTree};
+use crate::analysis::syntax::{Field, Fields};
 
 /// One hint: where it goes and what it lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +151,7 @@ fn binding_kind(tree: &Tree, range: Range<usize>) -> &'static str {
     while let Some(parent) = node.parent() {
         let is_name_of = |parent: Node| {
             parent
-                .child_by_field_name("name")
+                .field(Field::Name)
                 .is_some_and(|n| n.id() == node.id())
         };
         match parent.kind() {
@@ -187,7 +188,7 @@ fn definition(tree: &Tree, range: Range<usize>) -> Option<Node<'_>> {
 
 /// Where the hint of a `def` or `lambda` goes (see [`CaptureHint::offset`]).
 fn hint_offset(node: Node) -> Option<usize> {
-    if let Some(parameters) = node.child_by_field_name("parameters") {
+    if let Some(parameters) = node.field(Field::Parameters) {
         return Some(parameters.end_byte());
     }
     // `lambda: ...`: after the keyword.

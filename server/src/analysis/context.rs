@@ -9,6 +9,7 @@ use super::queries::{Captures, Family, Matches};
 use super::scope::{Role, ScopeId, ScopeKind, ScopeTree};
 use super::settings::Settings;
 use super::syntax::{ancestors, first_iterable};
+use crate::analysis::syntax::{Field, Fields};
 
 pub struct Context<'a> {
     pub text: &'a str,
@@ -85,7 +86,7 @@ impl<'a> Context<'a> {
                 identifier.parent().filter(|attribute| {
                     attribute.kind() == "attribute"
                         && attribute
-                            .child_by_field_name("attribute")
+                            .field(Field::Attribute)
                             .is_some_and(|a| a.id() == identifier.id())
                 })
             })
@@ -143,12 +144,12 @@ impl<'a> Context<'a> {
             let inside = match parent.kind() {
                 "function_definition" | "class_definition" | "lambda" => {
                     parent
-                        .child_by_field_name("body")
+                        .field(Field::Body)
                         .is_some_and(|b| b.id() == child.id())
                         || (parent.kind() != "class_definition"
                             && child.kind() == "identifier"
                             && parent
-                                .child_by_field_name("parameters")
+                                .field(Field::Parameters)
                                 .is_some_and(|p| p.byte_range().contains(&child.start_byte())))
                 }
                 "list_comprehension"
@@ -212,10 +213,10 @@ fn binding(target: Node) -> Binding {
         .filter(|parent| parent.kind() == "assignment")
         .filter(|parent| {
             parent
-                .child_by_field_name("left")
+                .field(Field::Left)
                 .is_some_and(|left| left.id() == target.id())
         })
-        .and_then(|assignment| assignment.child_by_field_name("right"))
+        .and_then(|assignment| assignment.field(Field::Right))
         .map(innermost_value);
     let mut statement = target;
     while let Some(parent) = statement.parent() {
@@ -235,7 +236,7 @@ fn binding(target: Node) -> Binding {
 /// In `a = b = value`, tree-sitter nests the second assignment as the right side of the first.
 fn innermost_value(mut right: Node) -> Node {
     while right.kind() == "assignment" {
-        match right.child_by_field_name("right") {
+        match right.field(Field::Right) {
             Some(inner) => right = inner,
             None => break,
         }

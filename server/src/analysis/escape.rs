@@ -17,6 +17,7 @@ use super::line_index::LineIndex;
 use super::scope::{NameScope, Role, Scope, ScopeId, ScopeKind};
 use super::semantic::registration::{self, Kind};
 use super::syntax::{chain_base, decorators};
+use crate::analysis::syntax::{Field, Fields};
 
 /// Methods that put their argument into the container they are called on.
 const CONTAINER_STORES: &[&str] = &[
@@ -213,7 +214,7 @@ pub fn escape<'t>(context: &Context<'t>, closure: &Closure<'t>) -> Option<Escape
 fn decorator_registration<'t>(context: &Context<'t>, function: Node<'t>) -> Option<Escape<'t>> {
     decorators(function).into_iter().find_map(|expression| {
         let callee = match expression.kind() {
-            "call" => expression.child_by_field_name("function")?,
+            "call" => expression.field(Field::Function)?,
             _ => expression,
         };
         registration::registration_name(context, callee).map(|callee| Escape {
@@ -266,7 +267,7 @@ fn route_of_value<'t>(
         }
         "pair" => {
             let is_value = parent
-                .child_by_field_name("value")
+                .field(Field::Value)
                 .is_some_and(|v| v.id() == value.id());
             let dictionary = parent.parent()?;
             (is_value && dictionary.kind() == "dictionary")
@@ -274,15 +275,15 @@ fn route_of_value<'t>(
                 .flatten()
         }
         "assignment" => {
-            let right = parent.child_by_field_name("right")?;
+            let right = parent.field(Field::Right)?;
             if right.id() != value.id() {
                 return None;
             }
-            let left = parent.child_by_field_name("left")?;
+            let left = parent.field(Field::Left)?;
             match left.kind() {
                 "attribute" => escape_at(Route::Attribute(context.text_of(left).to_string()), site),
                 "subscript" => {
-                    let container = left.child_by_field_name("value")?;
+                    let container = left.field(Field::Value)?;
                     if !outlives_call(context, container, scope) {
                         return None;
                     }
@@ -324,7 +325,7 @@ fn route_of_argument<'t>(
     site: Node<'t>,
 ) -> Option<Escape<'t>> {
     let call = arguments.parent().filter(|c| c.kind() == "call")?;
-    let function = call.child_by_field_name("function")?;
+    let function = call.field(Field::Function)?;
     if let Some(registration) = registration::registration(context, call) {
         let route = match registration.kind {
             Kind::OneShot => Route::Scheduled(registration.callee),
@@ -333,8 +334,8 @@ fn route_of_argument<'t>(
         return escape_at(route, call);
     }
     if function.kind() == "attribute" {
-        let method = context.text_of(function.child_by_field_name("attribute")?);
-        let container = function.child_by_field_name("object")?;
+        let method = context.text_of(function.field(Field::Attribute)?);
+        let container = function.field(Field::Object)?;
         if CONTAINER_STORES.contains(&method) && outlives_call(context, container, scope) {
             return escape_at(
                 Route::Container(context.text_of(container).to_string()),

@@ -9,6 +9,7 @@ use tree_sitter::{Node, Tree};
 use super::escape::label;
 use super::line_index::LineIndex;
 use super::scope::{NameScope, Occurrence, Role, ScopeId, ScopeKind, ScopeTree};
+use crate::analysis::syntax::{Field, Fields};
 
 /// A hover's text and the span it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +27,7 @@ pub fn hover(text: &str, tree: &Tree, scopes: &ScopeTree, offset: usize) -> Opti
         ("identifier", Some(parent))
             if matches!(parent.kind(), "function_definition" | "class_definition")
                 && parent
-                    .child_by_field_name("name")
+                    .field(Field::Name)
                     .is_some_and(|n| n.id() == node.id()) =>
         {
             Some(parent)

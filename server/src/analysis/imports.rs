@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use super::queries::{Family, Matches};
+use crate::analysis::syntax::{Field, Fields};
 
 /// Local name -> dotted name it was imported as, for every import statement in the file.
 #[derive(Debug, Default)]
@@ -41,10 +42,9 @@ impl Imports {
                     }
                 }
                 "aliased_import" => {
-                    if let (Some(module), Some(alias)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
-                    ) {
+                    if let (Some(module), Some(alias)) =
+                        (name.field(Field::Name), name.field(Field::Alias))
+                    {
                         self.names.insert(
                             text[alias.byte_range()].to_string(),
                             text[module.byte_range()].to_string(),
@@ -59,7 +59,7 @@ impl Imports {
     /// `from m import n as k` binds `k` to `m.n`. Relative imports are left out.
     fn add_import_from(&mut self, node: Node, text: &str) {
         let Some(module) = node
-            .child_by_field_name("module_name")
+            .field(Field::ModuleName)
             .filter(|m| m.kind() == "dotted_name")
         else {
             return;
@@ -69,10 +69,7 @@ impl Imports {
         for name in node.children_by_field_name("name", &mut cursor) {
             let (imported, local) = match name.kind() {
                 "dotted_name" => (name, name),
-                "aliased_import" => match (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
-                ) {
+                "aliased_import" => match (name.field(Field::Name), name.field(Field::Alias)) {
                     (Some(imported), Some(alias)) => (imported, alias),
                     _ => continue,
                 },
@@ -91,8 +88,8 @@ impl Imports {
         match node.kind() {
             "identifier" => self.names.get(&text[node.byte_range()]).cloned(),
             "attribute" => {
-                let object = node.child_by_field_name("object")?;
-                let attribute = node.child_by_field_name("attribute")?;
+                let object = node.field(Field::Object)?;
+                let attribute = node.field(Field::Attribute)?;
                 let base = self.qualified_name(object, text)?;
                 Some(format!("{base}.{}", &text[attribute.byte_range()]))
             }

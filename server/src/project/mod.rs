@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use tree_sitter::{Node, Tree};
 
 use crate::analysis::parse::parse;
+use crate::analysis::syntax::{Field, Fields};
 use crate::files::{PythonFile, for_each_file, read_source};
 
 /// Every dotted name the files refer to through an import: `m.name` for `from m import name`
@@ -177,10 +178,7 @@ fn references(text: &str, tree: &Tree, package: Option<&str>) -> Vec<String> {
             "import_statement" => {
                 for name in node.children_by_field_name("name", &mut cursor) {
                     let (module, alias) = match name.kind() {
-                        "aliased_import" => (
-                            name.child_by_field_name("name"),
-                            name.child_by_field_name("alias"),
-                        ),
+                        "aliased_import" => (name.field(Field::Name), name.field(Field::Alias)),
                         _ => (Some(name), None),
                     };
                     let Some(module) = module else { continue };
@@ -201,10 +199,7 @@ fn references(text: &str, tree: &Tree, package: Option<&str>) -> Vec<String> {
                 if let Some(module) = from_module(node, text, package) {
                     for name in node.children_by_field_name("name", &mut cursor) {
                         let (imported, local) = match name.kind() {
-                            "aliased_import" => (
-                                name.child_by_field_name("name"),
-                                name.child_by_field_name("alias"),
-                            ),
+                            "aliased_import" => (name.field(Field::Name), name.field(Field::Alias)),
                             _ => (Some(name), Some(name)),
                         };
                         let (Some(imported), Some(local)) = (imported, local) else {
@@ -235,7 +230,7 @@ fn references(text: &str, tree: &Tree, package: Option<&str>) -> Vec<String> {
 
 /// The module an `import ... from` statement names, relative ones resolved.
 fn from_module(node: Node, text: &str, package: Option<&str>) -> Option<String> {
-    let module = node.child_by_field_name("module_name")?;
+    let module = node.field(Field::ModuleName)?;
     if module.kind() == "dotted_name" {
         return Some(text[module.byte_range()].to_string());
     }
@@ -258,8 +253,8 @@ fn qualified(node: Node, text: &str, aliases: &HashMap<String, String>) -> Optio
     match node.kind() {
         "identifier" => aliases.get(&text[node.byte_range()]).cloned(),
         "attribute" => {
-            let object = node.child_by_field_name("object")?;
-            let attribute = node.child_by_field_name("attribute")?;
+            let object = node.field(Field::Object)?;
+            let attribute = node.field(Field::Attribute)?;
             Some(format!(
                 "{}.{}",
                 qualified(object, text, aliases)?,

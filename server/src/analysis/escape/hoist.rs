@@ -10,6 +10,7 @@ use crate::analysis::findings::Edit;
 use crate::analysis::fixes::StatementLines;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 /// "defining `handler`", "making the lambda": what the hoisted line comes before.
 pub fn making(context: &Context, closure: &Closure) -> String {
@@ -131,7 +132,7 @@ fn same_names_outside(
             "identifier" => {
                 let is_attribute_name = node.parent().is_some_and(|p| {
                     p.kind() == "attribute"
-                        && p.child_by_field_name("attribute")
+                        && p.field(Field::Attribute)
                             .is_some_and(|a| a.id() == node.id())
                 });
                 let read = context.text_of(node);

@@ -8,6 +8,7 @@ use tree_sitter::Node;
 use super::Closure;
 use crate::analysis::context::Context;
 use crate::analysis::syntax::first_iterable;
+use crate::analysis::syntax::{Field, Fields};
 
 /// Callables whose results are large, by dotted name; `module.*` matches everything under it.
 pub const LARGE_CONSTRUCTORS: &[&str] = &[
@@ -102,12 +103,12 @@ pub fn large_value(context: &Context, value: Node) -> Option<String> {
         }
         "parenthesized_expression" => large_value(context, value.named_child(0)?),
         "binary_operator" => {
-            let operator = value.child_by_field_name("operator")?;
+            let operator = value.field(Field::Operator)?;
             if context.text_of(operator) != "*" {
                 return None;
             }
-            let left = value.child_by_field_name("left")?;
-            let right = value.child_by_field_name("right")?;
+            let left = value.field(Field::Left)?;
+            let right = value.field(Field::Right)?;
             let (sequence, count) = if matches!(left.kind(), "list" | "string" | "bytes") {
                 (left, right)
             } else {
@@ -116,7 +117,7 @@ pub fn large_value(context: &Context, value: Node) -> Option<String> {
             // `[0] * len(rows)` is as big as something that exists already.
             let sized_like_existing = count.kind() == "call"
                 && count
-                    .child_by_field_name("function")
+                    .field(Field::Function)
                     .is_some_and(|f| context.text_of(f) == "len");
             if !matches!(sequence.kind(), "list" | "bytes")
                 || is_small_integer(context, count)
@@ -142,8 +143,8 @@ pub fn large_iterable(context: &Context, comprehension: Node) -> Option<String> 
     let mut root = iterable;
     loop {
         root = match root.kind() {
-            "call" => root.child_by_field_name("function")?,
-            "attribute" => root.child_by_field_name("object")?,
+            "call" => root.field(Field::Function)?,
+            "attribute" => root.field(Field::Object)?,
             _ => break,
         };
     }
@@ -160,9 +161,9 @@ pub fn large_iterable(context: &Context, comprehension: Node) -> Option<String> 
     }
     match iterable.kind() {
         "call" => {
-            let function = iterable.child_by_field_name("function")?;
+            let function = iterable.field(Field::Function)?;
             let name = context.text_of(function);
-            let arguments = iterable.child_by_field_name("arguments")?;
+            let arguments = iterable.field(Field::Arguments)?;
             match name {
                 "open" => Some(format!("the lines of `{}`", context.text_of(iterable))),
                 "range" if arguments.named_child_count() == 1 => {
@@ -186,7 +187,7 @@ pub fn large_iterable(context: &Context, comprehension: Node) -> Option<String> 
                                 .and_then(|p| p.named_child(0))
                                 .is_some_and(|v| {
                                     v.kind() == "call"
-                                        && v.child_by_field_name("function")
+                                        && v.field(Field::Function)
                                             .is_some_and(|f| context.text_of(f) == "open")
                                 })
                     })
@@ -198,8 +199,8 @@ pub fn large_iterable(context: &Context, comprehension: Node) -> Option<String> 
 }
 
 pub fn large_call(context: &Context, call: Node) -> Option<String> {
-    let function = call.child_by_field_name("function")?;
-    let arguments = call.child_by_field_name("arguments")?;
+    let function = call.field(Field::Function)?;
+    let arguments = call.field(Field::Arguments)?;
     let described = || Some(format!("a `{}(...)` result", context.text_of(function)));
     if function.kind() == "identifier"
         && matches!(context.text_of(function), "bytearray" | "bytes")
@@ -229,7 +230,7 @@ pub fn large_call(context: &Context, call: Node) -> Option<String> {
         return what;
     }
     if function.kind() == "attribute" {
-        let method = context.text_of(function.child_by_field_name("attribute")?);
+        let method = context.text_of(function.field(Field::Attribute)?);
         if LARGE_METHODS.contains(&method) && arguments.named_child_count() == 0 {
             return described();
         }
@@ -268,16 +269,16 @@ const STREAMS: &[&str] = &[
 fn stream(context: &Context, iterable: Node) -> Option<String> {
     let name = match iterable.kind() {
         "identifier" => context.text_of(iterable),
-        "attribute" => context.text_of(iterable.child_by_field_name("attribute")?),
+        "attribute" => context.text_of(iterable.field(Field::Attribute)?),
         "call" => {
-            let function = iterable.child_by_field_name("function")?;
+            let function = iterable.field(Field::Function)?;
             let opens = context.text_of(function) == "open"
                 || context.qualified_name(function).is_some_and(|q| {
                     matches!(q.as_str(), "csv.reader" | "csv.DictReader" | "io.open")
                 })
                 || (function.kind() == "attribute"
                     && function
-                        .child_by_field_name("attribute")
+                        .field(Field::Attribute)
                         .is_some_and(|a| matches!(context.text_of(a), "execute" | "iterrows")));
             return opens.then(|| format!("`{}`", context.text_of(iterable)));
         }
@@ -330,7 +331,7 @@ pub fn is_builtin_value(context: &Context, value: Node) -> bool {
         | "dictionary_comprehension"
         | "binary_operator" => true,
         "call" => {
-            let Some(function) = value.child_by_field_name("function") else {
+            let Some(function) = value.field(Field::Function) else {
                 return false;
             };
             let builtin = function.kind() == "identifier"
@@ -339,7 +340,7 @@ pub fn is_builtin_value(context: &Context, value: Node) -> bool {
                     || matches!(context.text_of(function), "bytearray" | "bytes" | "str"));
             let read = function.kind() == "attribute"
                 && function
-                    .child_by_field_name("attribute")
+                    .field(Field::Attribute)
                     .is_some_and(|a| LARGE_METHODS.contains(&context.text_of(a)));
             let loaded = context.qualified_name(function).is_some_and(|q| {
                 q.starts_with("json.") || q.starts_with("pickle.") || q.starts_with("marshal.")

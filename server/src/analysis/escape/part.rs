@@ -8,6 +8,7 @@ use super::Closure;
 use crate::analysis::context::Context;
 use crate::analysis::scope::{ScopeId, SymbolFlags};
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 /// Built-in functions whose result is small whatever they are given, with the word the local
 /// holding the result is named after (`rows_count = len(rows)`).
@@ -34,7 +35,7 @@ pub fn derived_value<'t>(
         .map(|use_| {
             let arguments = use_.parent().filter(|p| p.kind() == "argument_list")?;
             let call = arguments.parent().filter(|p| p.kind() == "call")?;
-            let function = call.child_by_field_name("function")?;
+            let function = call.field(Field::Function)?;
             let only_argument = named_children(arguments).len() == 1;
             (only_argument
                 && function.kind() == "identifier"
@@ -44,8 +45,8 @@ pub fn derived_value<'t>(
         .collect::<Option<Vec<Node>>>()?;
     let first = calls.first()?;
     let same = |call: &Node| {
-        context.text_of(call.child_by_field_name("function").unwrap_or(*call))
-            == context.text_of(first.child_by_field_name("function").unwrap_or(*first))
+        context.text_of(call.field(Field::Function).unwrap_or(*call))
+            == context.text_of(first.field(Field::Function).unwrap_or(*first))
     };
     calls.iter().all(same).then_some(calls)
 }
@@ -102,11 +103,11 @@ pub fn chain_of(name: Node) -> Option<Node> {
     while let Some(parent) = chain.parent() {
         let extends = match parent.kind() {
             "attribute" => parent
-                .child_by_field_name("object")
+                .field(Field::Object)
                 .is_some_and(|o| o.id() == chain.id()),
             "subscript" => {
                 parent
-                    .child_by_field_name("value")
+                    .field(Field::Value)
                     .is_some_and(|v| v.id() == chain.id())
                     && parent
                         .children_by_field_name("subscript", &mut parent.walk())
@@ -123,11 +124,11 @@ pub fn chain_of(name: Node) -> Option<Node> {
     let parent = chain.parent()?;
     if parent.kind() == "call"
         && parent
-            .child_by_field_name("function")
+            .field(Field::Function)
             .is_some_and(|f| f.id() == chain.id())
         && chain.kind() == "attribute"
     {
-        chain = chain.child_by_field_name("object")?;
+        chain = chain.field(Field::Object)?;
     }
     // Writing through the chain (`big.x = 1`, `a, big[0] = ...`, `del big[k]`) needs the
     // object too.
@@ -140,7 +141,7 @@ pub fn is_store_target(expression: Node) -> bool {
     let mut node = expression;
     while let Some(parent) = node.parent() {
         let is_left = parent
-            .child_by_field_name("left")
+            .field(Field::Left)
             .is_some_and(|l| l.id() == node.id());
         match parent.kind() {
             "pattern_list"
@@ -184,8 +185,8 @@ pub fn piece_in<'t>(context: &Context, chain: Node<'t>, piece: &str) -> Option<N
     let mut node = chain;
     while normalized(context.text_of(node)) != piece {
         node = match node.kind() {
-            "attribute" => node.child_by_field_name("object")?,
-            "subscript" => node.child_by_field_name("value")?,
+            "attribute" => node.field(Field::Object)?,
+            "subscript" => node.field(Field::Value)?,
             _ => return None,
         };
     }
@@ -202,8 +203,8 @@ pub fn local_name_for(context: &Context, chain: Node, name: &str) -> String {
     loop {
         let (next, word) = match node.kind() {
             "attribute" => (
-                node.child_by_field_name("object"),
-                node.child_by_field_name("attribute")
+                node.field(Field::Object),
+                node.field(Field::Attribute)
                     .map(|a| context.text_of(a).to_string()),
             ),
             "subscript" => {
@@ -224,7 +225,7 @@ pub fn local_name_for(context: &Context, chain: Node, name: &str) -> String {
                     [key] if key.kind() == "string" => string_key_name(context, *key),
                     _ => None,
                 };
-                (node.child_by_field_name("value"), word)
+                (node.field(Field::Value), word)
             }
             _ => (None, None),
         };

@@ -6,6 +6,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::analysis::findings::Edit;
 use crate::analysis::scope::{NameScope, Role, ScopeTree};
+use crate::analysis::syntax::{Field, Fields};
 
 /// What a fix's code needs to name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +175,7 @@ fn bindings(statement: Node, text: &str) -> Vec<Binding> {
     let mut found = Vec::new();
     let module = match statement.kind() {
         "import_statement" => None,
-        "import_from_statement" => match statement.child_by_field_name("module_name") {
+        "import_from_statement" => match statement.field(Field::ModuleName) {
             Some(module) if module.kind() == "dotted_name" => Some(source(module)),
             _ => return found,
         },
@@ -184,10 +185,7 @@ fn bindings(statement: Node, text: &str) -> Vec<Binding> {
     for name in statement.children_by_field_name("name", &mut cursor) {
         let (imported, alias) = match name.kind() {
             "dotted_name" => (source(name), None),
-            "aliased_import" => match (
-                name.child_by_field_name("name"),
-                name.child_by_field_name("alias"),
-            ) {
+            "aliased_import" => match (name.field(Field::Name), name.field(Field::Alias)) {
                 (Some(imported), Some(alias)) => (source(imported), Some(source(alias))),
                 _ => continue,
             },

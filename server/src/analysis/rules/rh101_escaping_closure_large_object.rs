@@ -84,6 +84,7 @@ use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
+use crate::analysis::syntax::{Field, Fields};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -219,7 +220,7 @@ fn compute_first<'t>(
     name: &str,
     calls: &[Node<'t>],
 ) -> Option<Hoisted<'t>> {
-    let function = calls[0].child_by_field_name("function")?;
+    let function = calls[0].field(Field::Function)?;
     let word = small_result(context, function)?;
     let base = format!("{}_{word}", name.trim_start_matches('_'));
     let hoisted = hoist(context, closure, name, calls[0], calls, &base)?;
@@ -262,7 +263,7 @@ fn bind_with_partial(context: &Context, closure: &Closure, hoisted: &Hoisted) ->
         .filter(|edit| !edit.range.is_empty())
         .cloned()
         .collect();
-    let parameters = node.child_by_field_name("parameters");
+    let parameters = node.field(Field::Parameters);
     let insert = |at: usize, text: String| Edit {
         range: at..at,
         text,
@@ -288,7 +289,7 @@ fn bind_with_partial(context: &Context, closure: &Closure, hoisted: &Hoisted) ->
             parameters.start_byte() + 1,
             format!("{local}{separator}"),
         ));
-        let name = context.text_of(node.child_by_field_name("name")?);
+        let name = context.text_of(node.field(Field::Name)?);
         let lines = StatementLines::of(context.text, node);
         if !lines.terminated() {
             return None;

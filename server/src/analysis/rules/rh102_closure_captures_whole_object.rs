@@ -76,6 +76,7 @@ use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::chain_top;
+use crate::analysis::syntax::{Field, Fields};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -174,10 +175,10 @@ fn leaves_otherwise(context: &Context, closure: &Closure, name: &str) -> bool {
                     "return_statement" | "yield" => return true,
                     "assignment" => {
                         return parent
-                            .child_by_field_name("right")
+                            .field(Field::Right)
                             .is_some_and(|r| r.id() == node.id())
                             && parent
-                                .child_by_field_name("left")
+                                .field(Field::Left)
                                 .is_some_and(|l| matches!(l.kind(), "attribute" | "subscript"));
                     }
                     _ => return false,
@@ -254,7 +255,7 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
     let imports_module = context.bindings(scope, name).iter().any(|b| {
         b.value
             .filter(|v| v.kind() == "call")
-            .and_then(|v| v.child_by_field_name("function"))
+            .and_then(|v| v.field(Field::Function))
             .is_some_and(|f| {
                 context.text_of(f) == "__import__"
                     || context
@@ -277,8 +278,7 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
         .any(|target| {
             target.parent().is_some_and(|p| {
                 matches!(p.kind(), "function_definition" | "class_definition")
-                    && p.child_by_field_name("name")
-                        .is_some_and(|n| n.id() == target.id())
+                    && p.field(Field::Name).is_some_and(|n| n.id() == target.id())
             })
         });
     let is_method_receiver = binder.params.first().is_some_and(|first| first == name)

@@ -117,6 +117,7 @@ use crate::analysis::semantic::classes::{
 use crate::analysis::semantic::lifetime::cycle_evidence;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::chain_base;
+use crate::analysis::syntax::{Field, Fields};
 use tree_sitter::Node;
 
 mod fixes;
@@ -156,7 +157,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             continue;
         }
         closing.sort_by_key(|c| c.statement.start_byte());
-        let del_name = del.child_by_field_name("name").unwrap_or(del);
+        let del_name = del.field(Field::Name).unwrap_or(del);
         let del_line = context.lines.line_of(del_name.start_byte());
         let del_where = if del_class == index {
             format!("line {del_line}")
@@ -297,12 +298,12 @@ fn is_back_reference(analysis: &InMethod, store: &Store, hold: &Hold) -> bool {
         && statement
             .parent()
             .is_some_and(|p| p.kind() == "expression_statement")
-        && statement.child_by_field_name("type").is_none()
+        && statement.field(Field::Type).is_none()
         && statement
-            .child_by_field_name("right")
+            .field(Field::Right)
             .is_some_and(|right| right.id() == hold.node.id())
         && statement
-            .child_by_field_name("left")
+            .field(Field::Left)
             .is_some_and(|left| left.kind() == "attribute" && left.id() == store_target(store).id())
         && !analysis.is_self(store.object)
 }

@@ -101,6 +101,7 @@ use crate::analysis::semantic::classes::{
 use crate::analysis::semantic::release::attribute_of_another_object;
 use crate::analysis::semantic::{Checker, Evidence};
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 mod fixes;
 
@@ -223,8 +224,8 @@ fn released_elsewhere<'t>(
         text,
     };
     if store.statement.kind() == "augmented_assignment" {
-        let left = context.text_of(store.statement.child_by_field_name("left")?);
-        let right = context.text_of(store.statement.child_by_field_name("right")?);
+        let left = context.text_of(store.statement.field(Field::Left)?);
+        let right = context.text_of(store.statement.field(Field::Right)?);
         let removal = format!("{left} -= {right}");
         if let Some(at) = context.text.find(&removal) {
             return Some(strict(format!(
@@ -244,7 +245,7 @@ fn released_elsewhere<'t>(
         // A handler set on an object that a base class of another module makes (its parser,
         // its transport): the base's lifecycle (`close()`, `reset()`) owns that object. A
         // container of the instance's own (`self.handlers[key] = ...`) is not such an object.
-        let name = context.text_of(attribute.child_by_field_name("attribute")?);
+        let name = context.text_of(attribute.field(Field::Attribute)?);
         let on_object = store.statement.kind() == "assignment"
             && store_target(store).kind() == "attribute"
             && !analysis.is_self(store.object);
@@ -269,7 +270,7 @@ fn hasattr_guard<'t>(context: &Context<'t>, store: &Store<'t>) -> Option<Node<'t
             return None;
         }
         if parent.kind() == "if_statement"
-            && let Some(condition) = parent.child_by_field_name("condition")
+            && let Some(condition) = parent.field(Field::Condition)
         {
             let text = context.text_of(condition);
             if text.contains("hasattr(")
@@ -293,7 +294,7 @@ fn pieces(value: Node) -> Vec<Node> {
         }
         "dictionary" => named_children(value)
             .into_iter()
-            .filter_map(|pair| pair.child_by_field_name("value"))
+            .filter_map(|pair| pair.field(Field::Value))
             .flat_map(pieces)
             .collect(),
         "conditional_expression" => {

@@ -61,6 +61,7 @@ use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::classes::{Store, store_target};
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::release::attribute_of_another_object;
+use crate::analysis::syntax::{Field, Fields};
 use crate::analysis::syntax::{chain_base, named_children};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -82,12 +83,12 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         };
         // `except E as exc` parses as an `as_pattern` value whose target is the name.
         let alias = clause
-            .child_by_field_name("alias")
+            .field(Field::Alias)
             .or_else(|| {
                 clause
-                    .child_by_field_name("value")
+                    .field(Field::Value)
                     .filter(|value| value.kind() == "as_pattern")
-                    .and_then(|pattern| pattern.child_by_field_name("alias"))
+                    .and_then(|pattern| pattern.field(Field::Alias))
                     .and_then(|target| target.named_child(0))
             })
             .filter(|alias| alias.kind() == "identifier")
@@ -167,7 +168,7 @@ fn kept_by_made_objects<'t>(
         let argument = match name.parent() {
             Some(p)
                 if p.kind() == "attribute"
-                    && p.child_by_field_name("attribute")
+                    && p.field(Field::Attribute)
                         .is_some_and(|a| context.text_of(a) == "__traceback__") =>
             {
                 p
@@ -182,7 +183,7 @@ fn kept_by_made_objects<'t>(
             continue;
         };
         let Some(class) = call
-            .child_by_field_name("function")
+            .field(Field::Function)
             .and_then(|f| classes.class_named(f))
         else {
             continue;
@@ -198,7 +199,7 @@ fn kept_by_made_objects<'t>(
         let Some(local) = call
             .parent()
             .filter(|p| p.kind() == "assignment")
-            .and_then(|a| a.child_by_field_name("left"))
+            .and_then(|a| a.field(Field::Left))
             .filter(|l| l.kind() == "identifier" && context.text_of(*l) != alias)
         else {
             continue;
@@ -217,8 +218,7 @@ fn kept_by_made_objects<'t>(
                 && n.parent().is_some_and(|p| {
                     p.kind() == "delete_statement"
                         || (p.kind() == "assignment"
-                            && p.child_by_field_name("right")
-                                .is_some_and(|r| r.kind() == "none"))
+                            && p.field(Field::Right).is_some_and(|r| r.kind() == "none"))
                 })
         });
         let in_loop = in_loop(clause);
@@ -297,13 +297,13 @@ fn exception_in<'t>(
     match value.kind() {
         "identifier" => (Some(checker.text_of(value)) == alias).then_some(value),
         "attribute" => value
-            .child_by_field_name("attribute")
+            .field(Field::Attribute)
             .filter(|a| checker.text_of(*a) == "__traceback__")
-            .and_then(|_| value.child_by_field_name("object"))
+            .and_then(|_| value.field(Field::Object))
             .and_then(|object| exception_in(checker, object, alias))
             .map(|_| value),
         "call" => value
-            .child_by_field_name("function")
+            .field(Field::Function)
             .and_then(|f| checker.qualified_name(f))
             .filter(|q| q == "sys.exc_info" || q == "sys.exception")
             .map(|_| value),

@@ -108,6 +108,7 @@ use crate::analysis::semantic::containers::{
     is_registration_name, keeps_keyed_object, key_parts, module_containers, per_call_name,
 };
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 /// Builtins that read a container they are passed without keeping it.
 const READING_BUILTINS: &[&str] = &[
@@ -327,10 +328,10 @@ fn literal_key(mention: Node) -> bool {
         return false;
     };
     let key = match parent.kind() {
-        "subscript" => parent.child_by_field_name("subscript"),
+        "subscript" => parent.field(Field::Subscript),
         "attribute" => parent
             .parent()
-            .and_then(|call| call.child_by_field_name("arguments"))
+            .and_then(|call| call.field(Field::Arguments))
             .and_then(|arguments| named_children(arguments).first().copied()),
         _ => None,
     };
@@ -443,26 +444,26 @@ fn enclosing_function(context: &Context, scope: ScopeId) -> Option<ScopeId> {
 fn resets_entry(context: &Context, mention: Node) -> bool {
     let Some(subscript) = mention.parent().filter(|p| {
         p.kind() == "subscript"
-            && p.child_by_field_name("value")
+            && p.field(Field::Value)
                 .is_some_and(|v| v.id() == mention.id())
     }) else {
         return false;
     };
     let Some(assignment) = subscript.parent().filter(|a| {
         a.kind() == "assignment"
-            && a.child_by_field_name("left")
+            && a.field(Field::Left)
                 .is_some_and(|l| l.id() == subscript.id())
     }) else {
         return false;
     };
     assignment
-        .child_by_field_name("right")
+        .field(Field::Right)
         .is_some_and(|value| match value.kind() {
             "list" | "dictionary" | "set" => named_children(value).is_empty(),
             "call" => {
                 growing_container(context, value).is_some()
                     && value
-                        .child_by_field_name("arguments")
+                        .field(Field::Arguments)
                         .is_some_and(|a| named_children(a).is_empty())
             }
             _ => false,
@@ -477,8 +478,8 @@ fn added_key<'t>(context: &Context<'t>, mention: Node<'t>) -> Option<Node<'t>> {
     }
     let parent = mention.parent()?;
     match parent.kind() {
-        "subscript" => parent.child_by_field_name("subscript"),
-        "augmented_assignment" => parent.child_by_field_name("right"),
+        "subscript" => parent.field(Field::Subscript),
+        "augmented_assignment" => parent.field(Field::Right),
         _ => None,
     }
 }
@@ -512,17 +513,17 @@ fn is_fixed_set(context: &Context, node: Node) -> bool {
     match node.kind() {
         "set" | "tuple" | "list" => named_children(node).into_iter().all(is_literal),
         "call" => {
-            node.child_by_field_name("function")
+            node.field(Field::Function)
                 .is_some_and(|f| matches!(context.text_of(f), "frozenset" | "set" | "tuple"))
-                && node.child_by_field_name("arguments").is_some_and(|a| {
-                    match named_children(a)[..] {
+                && node
+                    .field(Field::Arguments)
+                    .is_some_and(|a| match named_children(a)[..] {
                         [only] => {
                             matches!(only.kind(), "set" | "tuple" | "list")
                                 && named_children(only).into_iter().all(is_literal)
                         }
                         _ => false,
-                    }
-                })
+                    })
         }
         "identifier" => {
             let bindings = context.bindings(ScopeId(0), context.text_of(node));
@@ -602,8 +603,7 @@ fn module_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Vec<Me
 fn is_augmented_target(node: Node) -> bool {
     node.parent().is_some_and(|p| {
         p.kind() == "augmented_assignment"
-            && p.child_by_field_name("left")
-                .is_some_and(|l| l.id() == node.id())
+            && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
     })
 }
 
@@ -663,17 +663,17 @@ fn class_mentions<'t>(
 /// Whether `object.attr` reads the attribute through the class: `ClassName.attr`, or
 /// `self.attr` / `cls.attr` / `type(self).attr` in one of its methods.
 fn refers_to_class(context: &Context, attribute: Node, class: ScopeId) -> bool {
-    let Some(object) = attribute.child_by_field_name("object") else {
+    let Some(object) = attribute.field(Field::Object) else {
         return false;
     };
     let class_name = &context.scopes.scope(class).name;
     let object = if object.kind() == "call"
         && object
-            .child_by_field_name("function")
+            .field(Field::Function)
             .is_some_and(|f| context.text_of(f) == "type")
     {
         match object
-            .child_by_field_name("arguments")
+            .field(Field::Arguments)
             .map(named_children)
             .as_deref()
         {
@@ -703,20 +703,16 @@ fn effect(context: &Context, node: Node, keyed: bool, defaultdict: bool) -> Effe
     let Some(parent) = node.parent() else {
         return Effect::Escape;
     };
-    let is = |field: &str| {
-        parent
-            .child_by_field_name(field)
-            .is_some_and(|c| c.id() == node.id())
-    };
+    let is = |field: Field| parent.field(field).is_some_and(|c| c.id() == node.id());
     match parent.kind() {
-        "attribute" if is("object") => {
+        "attribute" if is(Field::Object) => {
             let method = parent
-                .child_by_field_name("attribute")
+                .field(Field::Attribute)
                 .map_or("", |a| context.text_of(a));
             let called = parent.parent().is_some_and(|call| {
                 call.kind() == "call"
                     && call
-                        .child_by_field_name("function")
+                        .field(Field::Function)
                         .is_some_and(|f| f.id() == parent.id())
             });
             if !called {
@@ -731,17 +727,17 @@ fn effect(context: &Context, node: Node, keyed: bool, defaultdict: bool) -> Effe
                 Effect::Read
             }
         }
-        "subscript" if is("value") => subscript_effect(parent, keyed, defaultdict),
-        "augmented_assignment" if is("left") => {
+        "subscript" if is(Field::Value) => subscript_effect(parent, keyed, defaultdict),
+        "augmented_assignment" if is(Field::Left) => {
             let operator = parent
-                .child_by_field_name("operator")
+                .field(Field::Operator)
                 .map_or("", |o| context.text_of(o));
             match operator {
                 "+=" | "|=" | "*=" => Effect::Add,
                 _ => Effect::Bound,
             }
         }
-        "assignment" if is("left") => Effect::Bound,
+        "assignment" if is(Field::Left) => Effect::Bound,
         "pattern_list" | "tuple_pattern" | "list_pattern" => Effect::Bound,
         "delete_statement" | "expression_list"
             if parent.kind() == "delete_statement"
@@ -752,7 +748,7 @@ fn effect(context: &Context, node: Node, keyed: bool, defaultdict: bool) -> Effe
             Effect::Bound
         }
         "comparison_operator" => Effect::Read,
-        "for_statement" | "for_in_clause" if is("right") => Effect::Read,
+        "for_statement" | "for_in_clause" if is(Field::Right) => Effect::Read,
         "list_splat" | "dictionary_splat" | "binary_operator" | "expression_statement" => {
             Effect::Read
         }
@@ -778,13 +774,13 @@ fn subscript_effect(subscript: Node, keyed: bool, defaultdict: bool) -> Effect {
         return Effect::Read;
     };
     let is_left = |p: Node| {
-        p.child_by_field_name("left")
+        p.field(Field::Left)
             .is_some_and(|l| l.id() == subscript.id())
     };
     match parent.kind() {
         "assignment" | "augmented_assignment" if is_left(parent) => {
             let slice = subscript
-                .child_by_field_name("subscript")
+                .field(Field::Subscript)
                 .is_some_and(|index| index.kind() == "slice");
             if keyed {
                 Effect::Add
@@ -815,7 +811,7 @@ fn argument_effect(context: &Context, arguments: Node) -> Effect {
     let Some(call) = arguments.parent().filter(|c| c.kind() == "call") else {
         return Effect::Escape;
     };
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field(Field::Function) else {
         return Effect::Escape;
     };
     let callee = context.text_of(function);
@@ -842,7 +838,7 @@ fn in_condition(mut node: Node) -> bool {
             "boolean_operator" | "not_operator" | "parenthesized_expression" => node = parent,
             "if_statement" | "elif_clause" | "while_statement" | "assert_statement" => {
                 return parent
-                    .child_by_field_name("condition")
+                    .field(Field::Condition)
                     .is_none_or(|c| c.id() == node.id());
             }
             _ => return false,
@@ -882,7 +878,7 @@ fn is_decorator(context: &Context, function: ScopeId) -> bool {
     else {
         return false;
     };
-    let Some(body) = node.child_by_field_name("body") else {
+    let Some(body) = node.field(Field::Body) else {
         return false;
     };
     let defines = |name: &str| {
@@ -976,7 +972,7 @@ fn mentions_only_called_at_import(
             };
             let is_callee = parent.kind() == "call"
                 && parent
-                    .child_by_field_name("function")
+                    .field(Field::Function)
                     .is_some_and(|f| f.id() == node.id());
             if !(is_callee || parent.kind() == "decorator") {
                 return false;
@@ -1000,7 +996,7 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
     let empty = match value.kind() {
         "dictionary" => named_children(value).is_empty(),
         "call" => value
-            .child_by_field_name("arguments")
+            .field(Field::Arguments)
             .is_some_and(|a| named_children(a).is_empty()),
         _ => false,
     };
@@ -1092,20 +1088,18 @@ fn plain_parameters<'t>(
     let decorated = definition
         .parent()
         .is_some_and(|p| p.kind() == "decorated_definition");
-    if is_async || decorated || suspends(definition.child_by_field_name("body")?) {
+    if is_async || decorated || suspends(definition.field(Field::Body)?) {
         return None;
     }
     let scope = context.scopes.scope(function);
     let mut names = Vec::new();
-    for parameter in named_children(definition.child_by_field_name("parameters")?) {
+    for parameter in named_children(definition.field(Field::Parameters)?) {
         let name = match parameter.kind() {
             "identifier" => parameter,
             "typed_parameter" => named_children(parameter)
                 .into_iter()
                 .find(|c| c.kind() == "identifier")?,
-            "default_parameter" | "typed_default_parameter" => {
-                parameter.child_by_field_name("name")?
-            }
+            "default_parameter" | "typed_default_parameter" => parameter.field(Field::Name)?,
             "positional_separator" | "keyword_separator" => continue,
             _ => return None,
         };
@@ -1157,7 +1151,7 @@ impl<'t> Memo<'_, 't> {
     /// `uses` is how many times the function names the dict: every one must be in the shape.
     fn shape(&self, definition: Node<'t>, uses: usize) -> Option<Vec<Edit>> {
         let text = self.context.text;
-        let body = definition.child_by_field_name("body")?;
+        let body = definition.field(Field::Body)?;
         let mut statements = named_children(body);
         if statements.first().is_some_and(|s| is_docstring(*s)) {
             statements.remove(0);
@@ -1246,14 +1240,12 @@ impl<'t> Memo<'_, 't> {
 
     /// The condition and the statements of an `if` without `elif` / `else`.
     fn if_without_else(&self, statement: Node<'t>) -> Option<(Node<'t>, Vec<Node<'t>>)> {
-        if statement.kind() != "if_statement"
-            || statement.child_by_field_name("alternative").is_some()
-        {
+        if statement.kind() != "if_statement" || statement.field(Field::Alternative).is_some() {
             return None;
         }
         Some((
-            statement.child_by_field_name("condition")?,
-            named_children(statement.child_by_field_name("consequence")?),
+            statement.field(Field::Condition)?,
+            named_children(statement.field(Field::Consequence)?),
         ))
     }
 
@@ -1308,9 +1300,7 @@ impl<'t> Memo<'_, 't> {
         let key: Vec<Node> = node
             .children_by_field_name("subscript", &mut cursor)
             .collect();
-        node.child_by_field_name("value")
-            .is_some_and(|v| self.is_cache(v))
-            && self.is_key(&key)
+        node.field(Field::Value).is_some_and(|v| self.is_cache(v)) && self.is_key(&key)
     }
 
     /// `return cache[KEY]`.
@@ -1322,32 +1312,32 @@ impl<'t> Memo<'_, 't> {
     /// The stored expression of `cache[KEY] = expression` (the name `value`, when given).
     fn store(&self, statement: Node<'t>, value: Option<&str>) -> Option<Node<'t>> {
         let assignment = only_assignment(statement)?;
-        let stored = assignment.child_by_field_name("right")?;
+        let stored = assignment.field(Field::Right)?;
         let stored_ok = match value {
             Some(value) => stored.kind() == "identifier" && self.context.text_of(stored) == value,
             None => !matches!(stored.kind(), "assignment" | "yield"),
         };
-        (self.is_entry(assignment.child_by_field_name("left")?) && stored_ok).then_some(stored)
+        (self.is_entry(assignment.field(Field::Left)?) && stored_ok).then_some(stored)
     }
 
     /// The name bound by `value = cache.get(KEY)`.
     fn lookup(&self, statement: Node<'t>) -> Option<&'t str> {
         let assignment = only_assignment(statement)?;
         let target = assignment
-            .child_by_field_name("left")
+            .field(Field::Left)
             .filter(|l| l.kind() == "identifier")?;
         let call = assignment
-            .child_by_field_name("right")
+            .field(Field::Right)
             .filter(|r| r.kind() == "call")?;
         let method = call
-            .child_by_field_name("function")
+            .field(Field::Function)
             .filter(|f| f.kind() == "attribute")?;
-        let arguments = named_children(call.child_by_field_name("arguments")?);
+        let arguments = named_children(call.field(Field::Arguments)?);
         let is_get = method
-            .child_by_field_name("attribute")
+            .field(Field::Attribute)
             .is_some_and(|a| self.context.text_of(a) == "get")
             && method
-                .child_by_field_name("object")
+                .field(Field::Object)
                 .is_some_and(|o| self.is_cache(o));
         let name = self.context.text_of(target);
         (is_get && arguments.len() == 1 && self.is_key(&arguments) && name != self.cache)
@@ -1391,8 +1381,7 @@ fn only_assignment(statement: Node) -> Option<Node> {
     }
     match named_children(statement).as_slice() {
         [assignment]
-            if assignment.kind() == "assignment"
-                && assignment.child_by_field_name("type").is_none() =>
+            if assignment.kind() == "assignment" && assignment.field(Field::Type).is_none() =>
         {
             Some(*assignment)
         }
@@ -1410,8 +1399,8 @@ fn returns_name(context: &Context, statement: Node, name: &str) -> bool {
 /// The value of `name = value` (a plain expression, not a chain or a tuple).
 fn assigned_value<'t>(context: &Context<'t>, statement: Node<'t>, name: &str) -> Option<Node<'t>> {
     let assignment = only_assignment(statement)?;
-    let target = assignment.child_by_field_name("left")?;
-    let value = assignment.child_by_field_name("right")?;
+    let target = assignment.field(Field::Left)?;
+    let value = assignment.field(Field::Right)?;
     (target.kind() == "identifier"
         && context.text_of(target) == name
         && !matches!(value.kind(), "assignment" | "yield"))
@@ -1421,7 +1410,7 @@ fn assigned_value<'t>(context: &Context<'t>, statement: Node<'t>, name: &str) ->
 /// Whether a statement is `name = ...`.
 fn assigns(context: &Context, statement: Node, name: &str) -> bool {
     only_assignment(statement)
-        .and_then(|a| a.child_by_field_name("left"))
+        .and_then(|a| a.field(Field::Left))
         .is_some_and(|l| l.kind() == "identifier" && context.text_of(l) == name)
 }
 

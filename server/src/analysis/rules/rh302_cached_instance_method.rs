@@ -89,6 +89,7 @@ use crate::analysis::semantic::function_kind::{
 };
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::settings::PythonVersion;
+use crate::analysis::syntax::{Field, Fields};
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
 /// A cache on a method: `@cache` above its `def`, or `name = cache(def_name)` in the class body.
@@ -137,7 +138,7 @@ fn decorated<'t>(
     definition: Node<'t>,
     name: Node<'t>,
 ) -> Option<CachedMethod<'t>> {
-    let function = definition.child_by_field_name("definition")?;
+    let function = definition.field(Field::Definition)?;
     if function_kind::kind(context, function).receiver() != Some(Receiver::Instance) {
         return None;
     }
@@ -172,7 +173,7 @@ fn assigned<'t>(
     let (cache, wrapped) = cache_application(context, value)?;
     let wrapped_name = context.text_of(wrapped);
     let function = class_defs(class).into_iter().find(|d| {
-        d.child_by_field_name("name")
+        d.field(Field::Name)
             .is_some_and(|n| context.text_of(n) == wrapped_name)
     })?;
     if function_kind::kind(context, function) != Kind::InstanceMethod {
@@ -191,7 +192,7 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
     let context = checker.context;
     let method = context.text_of(cached.name);
     let class_name = class_node
-        .child_by_field_name("name")
+        .field(Field::Name)
         .map_or("", |n| context.text_of(n));
     let facts = class_facts(context, class_node);
     let classes = &checker.semantic.classes;
@@ -326,11 +327,11 @@ fn made_and_cached<'t>(
         .find_map(|name| {
             let call = name.parent().filter(|c| {
                 c.kind() == "call"
-                    && c.child_by_field_name("function")
+                    && c.field(Field::Function)
                         .is_some_and(|f| f.id() == name.id())
             })?;
             let function = enclosing(call)?;
-            let function_name = function.child_by_field_name("name")?;
+            let function_name = function.field(Field::Name)?;
             (!context.text_of(function_name).starts_with("test")
                 && readers.iter().any(|r| r.id() == function.id()))
             .then_some((function_name, call))
@@ -344,9 +345,9 @@ fn cache_clear_call<'t>(context: &Context<'t>, method: &str) -> Option<Node<'t>>
         .into_iter()
         .find_map(|identifier| {
             let attribute = identifier.parent().filter(|p| p.kind() == "attribute")?;
-            let object = attribute.child_by_field_name("object")?;
+            let object = attribute.field(Field::Object)?;
             let named = match object.kind() {
-                "attribute" => object.child_by_field_name("attribute")?,
+                "attribute" => object.field(Field::Attribute)?,
                 _ => object,
             };
             let call = attribute.parent().filter(|c| c.kind() == "call")?;
@@ -373,7 +374,7 @@ fn suggestion(function: Node, method: &str) -> String {
 
 /// The name of a method's only parameter, `self`, when it takes no other.
 fn only_self(function: Node) -> Option<Node> {
-    match named_children(function.child_by_field_name("parameters")?).as_slice() {
+    match named_children(function.field(Field::Parameters)?).as_slice() {
         [only] if only.kind() == "identifier" => Some(*only),
         _ => None,
     }
@@ -428,7 +429,7 @@ fn cached_property_fix(
             "string_content" if context.text_of(node) == method => return None,
             "attribute"
                 if node
-                    .child_by_field_name("attribute")
+                    .field(Field::Attribute)
                     .is_some_and(|a| context.text_of(a) == method) =>
             {
                 calls.push(call_without_arguments(context, node, class)?);
@@ -482,8 +483,8 @@ fn keeps_instance_dict(context: &Context, class_node: Node, class: ScopeId) -> b
     let plain_dataclass = |decorator: &Node| {
         let (callable, arguments) = match decorator.kind() {
             "call" => (
-                decorator.child_by_field_name("function"),
-                decorator.child_by_field_name("arguments"),
+                decorator.field(Field::Function),
+                decorator.field(Field::Arguments),
             ),
             _ => (Some(*decorator), None),
         };
@@ -493,17 +494,17 @@ fn keeps_instance_dict(context: &Context, class_node: Node, class: ScopeId) -> b
     if !decorators(class_node).iter().all(plain_dataclass) {
         return false;
     }
-    let Some(bases) = class_node.child_by_field_name("superclasses") else {
+    let Some(bases) = class_node.field(Field::Superclasses) else {
         return true;
     };
     named_children(bases)
         .into_iter()
         .all(|base| match base.kind() {
             "keyword_argument" => {
-                base.child_by_field_name("name")
+                base.field(Field::Name)
                     .is_some_and(|n| context.text_of(n) == "metaclass")
                     && base
-                        .child_by_field_name("value")
+                        .field(Field::Value)
                         .and_then(|v| context.qualified_name(v))
                         .as_deref()
                         == Some("abc.ABCMeta")
@@ -548,14 +549,14 @@ fn call_without_arguments(
     class: ScopeId,
 ) -> Option<Range<usize>> {
     let call = attribute.parent().filter(|p| p.kind() == "call")?;
-    if call.child_by_field_name("function")?.id() != attribute.id() {
+    if call.field(Field::Function)?.id() != attribute.id() {
         return None;
     }
-    let arguments = call.child_by_field_name("arguments")?;
+    let arguments = call.field(Field::Arguments)?;
     if arguments.kind() != "argument_list" || !named_children(arguments).is_empty() {
         return None;
     }
-    let object = attribute.child_by_field_name("object")?;
+    let object = attribute.field(Field::Object)?;
     (is_self(context, object, class) || is_instance(context, object, class))
         .then(|| arguments.byte_range())
 }
@@ -630,7 +631,7 @@ fn is_construction(context: &Context, call: Node, class: ScopeId) -> bool {
         return false;
     }
     let Some(callee) = call
-        .child_by_field_name("function")
+        .field(Field::Function)
         .filter(|f| f.kind() == "identifier" && context.text_of(*f) == scope.name)
     else {
         return false;

@@ -67,6 +67,7 @@ use crate::analysis::semantic::containers::{
     growing_methods, is_keyed, is_literal, made_instance,
 };
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -83,7 +84,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         else {
             continue;
         };
-        let Some(parameters) = definition.child_by_field_name("parameters") else {
+        let Some(parameters) = definition.field(Field::Parameters) else {
             continue;
         };
         for parameter in named_children(parameters) {
@@ -93,10 +94,9 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             ) {
                 continue;
             }
-            let (Some(name), Some(default)) = (
-                parameter.child_by_field_name("name"),
-                parameter.child_by_field_name("value"),
-            ) else {
+            let (Some(name), Some(default)) =
+                (parameter.field(Field::Name), parameter.field(Field::Value))
+            else {
                 continue;
             };
             let grown = match growing_container(context, default) {
@@ -143,7 +143,7 @@ fn grows<'t>(
                 .parent()
                 .filter(|p| p.kind() == "attribute")
                 .filter(|a| {
-                    a.child_by_field_name("attribute").is_some_and(|m| {
+                    a.field(Field::Attribute).is_some_and(|m| {
                         methods.iter().any(|(name, _)| *name == context.text_of(m))
                     })
                 })
@@ -151,7 +151,7 @@ fn grows<'t>(
                 .filter(|c| c.kind() == "call");
             Some(call.map(|call| {
                 let key = call
-                    .child_by_field_name("arguments")
+                    .field(Field::Arguments)
                     .and_then(|a| named_children(a).first().copied())
                     .unwrap_or(call);
                 (call, key)
@@ -173,9 +173,7 @@ fn default_cache(
         Grown::Container(container) => container.to_string(),
         Grown::Object(class, _) => format!(
             "`{}`",
-            class
-                .child_by_field_name("name")
-                .map_or("", |n| context.text_of(n))
+            class.field(Field::Name).map_or("", |n| context.text_of(n))
         ),
     };
     let parameter = context.text_of(name);

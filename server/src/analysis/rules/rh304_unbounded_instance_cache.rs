@@ -88,6 +88,7 @@ use crate::analysis::semantic::function_kind::{defining_class, receiver};
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::release::Release;
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 /// Calls (by their last name) that make an `asyncio` task or future.
 const TASK_FACTORIES: &[&str] = &[
@@ -133,23 +134,23 @@ fn initialised_containers<'t>(
 ) -> Vec<(&'t str, Node<'t>, &'static str)> {
     let Some(init) = class.methods.iter().find(|m| {
         m.node
-            .child_by_field_name("name")
+            .field(Field::Name)
             .is_some_and(|n| context.text_of(n) == "__init__")
     }) else {
         return Vec::new();
     };
     let mut found = Vec::new();
-    let mut stack = vec![init.node.child_by_field_name("body")];
+    let mut stack = vec![init.node.field(Field::Body)];
     while let Some(Some(node)) = stack.pop() {
         if node.kind() == "assignment"
-            && let Some(left) = node.child_by_field_name("left")
+            && let Some(left) = node.field(Field::Left)
             && left.kind() == "attribute"
             && left
-                .child_by_field_name("object")
+                .field(Field::Object)
                 .is_some_and(|o| context.text_of(o) == init.self_name)
-            && let Some(attribute) = left.child_by_field_name("attribute")
+            && let Some(attribute) = left.field(Field::Attribute)
             && let Some(container) = node
-                .child_by_field_name("right")
+                .field(Field::Right)
                 .and_then(|v| growing_container(context, v))
         {
             found.push((context.text_of(attribute), node, container));
@@ -179,7 +180,7 @@ fn adds<'t>(
     for method in &class.methods {
         if method
             .node
-            .child_by_field_name("name")
+            .field(Field::Name)
             .is_some_and(|n| context.text_of(n) == "__init__")
         {
             continue;
@@ -249,7 +250,7 @@ fn only_called_from_init(context: &Context, class: &Class, name: &str) -> bool {
         .collect();
     let Some(init) = class.methods.iter().find(|m| {
         m.node
-            .child_by_field_name("name")
+            .field(Field::Name)
             .is_some_and(|n| context.text_of(n) == "__init__")
     }) else {
         return false;
@@ -265,7 +266,7 @@ fn only_called_from_init(context: &Context, class: &Class, name: &str) -> bool {
 
 fn method_name<'t>(context: &Context<'t>, definition: Node) -> &'t str {
     definition
-        .child_by_field_name("name")
+        .field(Field::Name)
         .map_or("", |n| context.text_of(n))
 }
 
@@ -280,22 +281,22 @@ fn added_to<'t>(
     let is_self_name = |node: Node| {
         node.kind() == "attribute"
             && node
-                .child_by_field_name("object")
+                .field(Field::Object)
                 .is_some_and(|o| in_method.is_self(o))
             && node
-                .child_by_field_name("attribute")
+                .field(Field::Attribute)
                 .is_some_and(|a| context.text_of(a) == name)
     };
     match store.statement.kind() {
         "call" if is_self_name(store.object) => {
-            let arguments = named_children(store.statement.child_by_field_name("arguments")?);
+            let arguments = named_children(store.statement.field(Field::Arguments)?);
             arguments.first().copied()
         }
         "assignment" | "augmented_assignment" if is_self_name(store.object) => {
             // `self.name[key] = value`
             let target = store_target(store);
             (target.kind() == "subscript")
-                .then(|| target.child_by_field_name("subscript"))
+                .then(|| target.field(Field::Subscript))
                 .flatten()
         }
         "augmented_assignment" if in_method.is_self(store.object) => {
@@ -314,7 +315,7 @@ fn stores_none(store: &crate::analysis::semantic::classes::Store) -> bool {
     store.statement.kind() == "assignment"
         && store
             .statement
-            .child_by_field_name("right")
+            .field(Field::Right)
             .is_some_and(|r| r.kind() == "none")
 }
 
@@ -323,14 +324,12 @@ fn in_test_class<'t>(context: &Context<'t>, call: Node) -> Option<&'t str> {
     std::iter::successors(call.parent(), |n| n.parent())
         .filter(|n| n.kind() == "class_definition")
         .find_map(|class| {
-            let name = context.text_of(class.child_by_field_name("name")?);
-            let test_base = class
-                .child_by_field_name("superclasses")
-                .is_some_and(|bases| {
-                    named_children(bases)
-                        .into_iter()
-                        .any(|b| context.text_of(b).ends_with("TestCase"))
-                });
+            let name = context.text_of(class.field(Field::Name)?);
+            let test_base = class.field(Field::Superclasses).is_some_and(|bases| {
+                named_children(bases)
+                    .into_iter()
+                    .any(|b| context.text_of(b).ends_with("TestCase"))
+            });
             (name.starts_with("Test") || test_base).then_some(name)
         })
 }
@@ -339,9 +338,9 @@ fn in_test_class<'t>(context: &Context<'t>, call: Node) -> Option<&'t str> {
 fn is_task(context: &Context, function: crate::analysis::scope::ScopeId, item: Node) -> bool {
     let makes_task = |value: Node| {
         value.kind() == "call"
-            && value.child_by_field_name("function").is_some_and(|f| {
+            && value.field(Field::Function).is_some_and(|f| {
                 let last = match f.kind() {
-                    "attribute" => f.child_by_field_name("attribute"),
+                    "attribute" => f.field(Field::Attribute),
                     _ => Some(f),
                 };
                 last.is_some_and(|l| TASK_FACTORIES.contains(&context.text_of(l)))
@@ -371,7 +370,7 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
     context.identifiers(name).into_iter().any(|identifier| {
         let Some(attribute) = identifier.parent().filter(|p| {
             p.kind() == "attribute"
-                && p.child_by_field_name("attribute")
+                && p.field(Field::Attribute)
                     .is_some_and(|a| a.id() == identifier.id())
                 && !another_instance(context, class, *p)
         }) else {
@@ -384,14 +383,14 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
             // `x.name.discard` not called: handed out as a callback.
             "attribute" => {
                 let method = parent
-                    .child_by_field_name("attribute")
+                    .field(Field::Attribute)
                     .map_or("", |a| context.text_of(a));
                 let called = parent.parent().is_some_and(|c| c.kind() == "call");
                 REMOVING_CALLBACKS.contains(&method) && !called
             }
             // `len(x.name) > N`
             "argument_list" => parent.parent().is_some_and(|call| {
-                call.child_by_field_name("function")
+                call.field(Field::Function)
                     .is_some_and(|f| context.text_of(f) == "len")
                     && call
                         .parent()
@@ -400,7 +399,7 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
             // `x.name = other` outside `__init__`
             "assignment" => {
                 parent
-                    .child_by_field_name("left")
+                    .field(Field::Left)
                     .is_some_and(|l| l.id() == attribute.id())
                     && enclosing_def_name(context, parent) != Some("__init__")
             }
@@ -408,7 +407,7 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
             "pattern_list" | "tuple_pattern" => parent.parent().is_some_and(|assignment| {
                 assignment.kind() == "assignment"
                     && assignment
-                        .child_by_field_name("left")
+                        .field(Field::Left)
                         .is_some_and(|l| l.id() == parent.id())
                     && enclosing_def_name(context, assignment) != Some("__init__")
             }),
@@ -416,10 +415,10 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
             "subscript" => parent.parent().is_some_and(|assignment| {
                 assignment.kind() == "assignment"
                     && assignment
-                        .child_by_field_name("left")
+                        .field(Field::Left)
                         .is_some_and(|l| l.id() == parent.id())
                     && assignment
-                        .child_by_field_name("right")
+                        .field(Field::Right)
                         .is_some_and(|r| r.kind() == "none")
             }),
             _ => false,
@@ -448,7 +447,7 @@ fn attribute_nodes_in<'t>(context: &Context<'t>, node: Node<'t>, name: &str) -> 
     while let Some(node) = stack.pop() {
         if node.kind() == "attribute"
             && node
-                .child_by_field_name("attribute")
+                .field(Field::Attribute)
                 .is_some_and(|a| context.text_of(a) == name)
         {
             found.push(node);
@@ -461,7 +460,7 @@ fn attribute_nodes_in<'t>(context: &Context<'t>, node: Node<'t>, name: &str) -> 
 /// Whether `x.name` is `self.name` in a method of a class other than `class`: an attribute of
 /// that class's instances, not of this one's.
 fn another_instance(context: &Context, class: &Class, attribute: Node) -> bool {
-    let Some(object) = attribute.child_by_field_name("object") else {
+    let Some(object) = attribute.field(Field::Object) else {
         return false;
     };
     let mut node = attribute;

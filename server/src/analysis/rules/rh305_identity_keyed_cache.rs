@@ -77,6 +77,7 @@ use crate::analysis::semantic::containers::{
     keeps_keyed_object, module_containers,
 };
 use crate::analysis::semantic::lifetime::Made;
+use crate::analysis::syntax::{Field, Fields};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -128,7 +129,7 @@ fn identity_adds<'t>(
         let mention = match identifier.parent() {
             Some(p)
                 if p.kind() == "attribute"
-                    && p.child_by_field_name("attribute")
+                    && p.field(Field::Attribute)
                         .is_some_and(|a| a.id() == identifier.id()) =>
             {
                 p
@@ -141,9 +142,7 @@ fn identity_adds<'t>(
             matches!(
                 p.kind(),
                 "assignment" | "augmented_assignment" | "delete_statement"
-            ) && p
-                .child_by_field_name("left")
-                .is_none_or(|l| l.id() == mention.id())
+            ) && p.field(Field::Left).is_none_or(|l| l.id() == mention.id())
         });
         if rebound {
             return None;
@@ -159,7 +158,7 @@ fn identity_adds<'t>(
             ContainerUse::Other if container == "defaultdict" => mention
                 .parent()
                 .filter(|p| p.kind() == "subscript")
-                .and_then(|p| Some((p, p.child_by_field_name("subscript")?))),
+                .and_then(|p| Some((p, p.field(Field::Subscript)?))),
             ContainerUse::Other => None,
         };
         if let Some((statement, key)) = added
@@ -182,7 +181,7 @@ fn escapes(mention: Node) -> bool {
     };
     match parent.kind() {
         "assignment" => parent
-            .child_by_field_name("right")
+            .field(Field::Right)
             .is_some_and(|r| r.id() == mention.id()),
         "argument_list" | "keyword_argument" | "return_statement" | "yield" => true,
         _ => false,
@@ -276,9 +275,7 @@ fn identity_keyed(
 
 /// The name of a `class_definition`.
 fn class_name<'t>(context: &Context<'t>, class: Node) -> &'t str {
-    class
-        .child_by_field_name("name")
-        .map_or("", |n| context.text_of(n))
+    class.field(Field::Name).map_or("", |n| context.text_of(n))
 }
 
 #[cfg(test)]

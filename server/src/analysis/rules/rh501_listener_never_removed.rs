@@ -85,6 +85,7 @@ use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::registration::{self as reg, Kind, Registration};
 use crate::analysis::semantic::release::LIFECYCLE_METHODS;
 use crate::analysis::syntax::chain_base;
+use crate::analysis::syntax::{Field, Fields};
 use callback::callback;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -124,7 +125,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         };
         let function = registration.function;
         let object = (function.kind() == "attribute")
-            .then(|| function.child_by_field_name("object"))
+            .then(|| function.field(Field::Object))
             .flatten();
         let root = object
             .map(chain_base)
@@ -312,13 +313,13 @@ fn never_released(
                 n.kind(),
                 "with_statement" | "return_statement" | "yield" | "argument_list"
             ) || (n.kind() == "assignment"
-                && n.child_by_field_name("left")
+                && n.field(Field::Left)
                     .is_some_and(|l| l.kind() != "identifier"))
         });
     let returned_local = call
         .parent()
         .filter(|p| p.kind() == "assignment")
-        .and_then(|a| a.child_by_field_name("left"))
+        .and_then(|a| a.field(Field::Left))
         .filter(|l| l.kind() == "identifier")
         .is_some_and(|l| reg::returns_name(context, maker_body, context.text_of(l)));
     if handed_on || returned_local || context.text_of(maker_body).contains(&called) {

@@ -42,6 +42,7 @@ use crate::analysis::escape::large::large_value;
 use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
+use crate::analysis::syntax::{Field, Fields};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -140,11 +141,11 @@ fn last_module_binding<'t>(
     match statement.kind() {
         "expression_statement" => {
             let assignment = statement.named_child(0)?;
-            let target = assignment.child_by_field_name("left")?;
+            let target = assignment.field(Field::Left)?;
             (assignment.kind() == "assignment"
                 && target.kind() == "identifier"
                 && context.text_of(target) == name)
-                .then(|| assignment.child_by_field_name("right"))
+                .then(|| assignment.field(Field::Right))
                 .flatten()
         }
         "function_definition" | "class_definition" | "decorated_definition" => None,

@@ -16,6 +16,7 @@ use crate::analysis::findings::Edit;
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
+use crate::analysis::syntax::{Field, Fields};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
 
 use super::function_kind::{self, FUNCTION_KEEPING_DECORATORS, Receiver};
@@ -169,7 +170,7 @@ impl<'c, 't> Classes<'c, 't> {
             .iter()
             .enumerate()
             .map(|(index, class)| {
-                let Some(arguments) = class.node.child_by_field_name("superclasses") else {
+                let Some(arguments) = class.node.field(Field::Superclasses) else {
                     return Vec::new();
                 };
                 named_children(arguments)
@@ -339,10 +340,10 @@ impl<'c, 't> Classes<'c, 't> {
         for argument in named_children(arguments) {
             let (parameter, value) = match argument.kind() {
                 "keyword_argument" => {
-                    let Some(name) = argument.child_by_field_name("name") else {
+                    let Some(name) = argument.field(Field::Name) else {
                         continue;
                     };
-                    let Some(value) = argument.child_by_field_name("value") else {
+                    let Some(value) = argument.field(Field::Value) else {
                         continue;
                     };
                     (Some(context.text_of(name).to_string()), value)
@@ -415,9 +416,9 @@ impl<'t> Classes<'_, 't> {
         let mut parameter = None;
         for each in named_children(arguments) {
             match each.kind() {
-                "keyword_argument" if each.child_by_field_name("value") == Some(argument) => {
+                "keyword_argument" if each.field(Field::Value) == Some(argument) => {
                     parameter = each
-                        .child_by_field_name("name")
+                        .field(Field::Name)
                         .map(|n| self.context.text_of(n).to_string());
                 }
                 "keyword_argument" => {}
@@ -456,7 +457,7 @@ impl<'t> Classes<'_, 't> {
             let class = &self.classes[c];
             class
                 .node
-                .child_by_field_name("superclasses")
+                .field(Field::Superclasses)
                 .is_none_or(|arguments| {
                     named_children(arguments).into_iter().all(|base| {
                         let name = context.text_of(base);
@@ -484,13 +485,13 @@ impl<'t> Classes<'_, 't> {
                     .any(|d| context.text_of(*d).contains("slots"));
             let bases_ok = class
                 .node
-                .child_by_field_name("superclasses")
+                .field(Field::Superclasses)
                 .is_none_or(|arguments| {
                     named_children(arguments).into_iter().all(|base| {
                         let base = match base.kind() {
                             "keyword_argument" => return true,
                             // `Generic[T]`, `Base[int]`: the class subscripted.
-                            "subscript" => match base.child_by_field_name("value") {
+                            "subscript" => match base.field(Field::Value) {
                                 Some(value) => value,
                                 None => return false,
                             },
@@ -498,7 +499,7 @@ impl<'t> Classes<'_, 't> {
                         };
                         let last = match base.kind() {
                             "identifier" => base,
-                            "attribute" => match base.child_by_field_name("attribute") {
+                            "attribute" => match base.field(Field::Attribute) {
                                 Some(attribute) => attribute,
                                 None => return false,
                             },
@@ -647,11 +648,11 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 found
             }
             "attribute" => {
-                let Some(object) = node.child_by_field_name("object") else {
+                let Some(object) = node.field(Field::Object) else {
                     return false;
                 };
                 if self.is_self(object) {
-                    let Some(attribute) = node.child_by_field_name("attribute") else {
+                    let Some(attribute) = node.field(Field::Attribute) else {
                         return false;
                     };
                     return self.owned_attribute(context.text_of(attribute));
@@ -660,11 +661,9 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 // instance only when the instance made that object (`self.parser = Parser()`);
                 // a frame, a request or a parent handed in is someone else's.
                 if object.kind() == "attribute"
-                    && object
-                        .child_by_field_name("object")
-                        .is_some_and(|o| self.is_self(o))
+                    && object.field(Field::Object).is_some_and(|o| self.is_self(o))
                     && !object
-                        .child_by_field_name("attribute")
+                        .field(Field::Attribute)
                         .is_some_and(|a| self.made_attribute(context.text_of(a)))
                 {
                     return false;
@@ -672,7 +671,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 self.reachable(object, depth - 1)
             }
             "subscript" => node
-                .child_by_field_name("value")
+                .field(Field::Value)
                 .is_some_and(|value| self.reachable(value, depth - 1)),
             "parenthesized_expression" => node
                 .named_child(0)
@@ -692,10 +691,10 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 None => {
                     b.statement.kind() == "for_statement"
                         && b.statement
-                            .child_by_field_name("left")
+                            .field(Field::Left)
                             .is_some_and(|left| left.id() == b.target.id())
                         && b.statement
-                            .child_by_field_name("right")
+                            .field(Field::Right)
                             .is_some_and(|right| self.reachable(right, depth - 1))
                 }
             });
@@ -722,7 +721,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         loop {
             match node.kind() {
                 "attribute" => {
-                    let Some(inner) = node.child_by_field_name("object") else {
+                    let Some(inner) = node.field(Field::Object) else {
                         return Vec::new();
                     };
                     if self.is_self(inner) {
@@ -730,7 +729,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     }
                     node = inner;
                 }
-                "subscript" => match node.child_by_field_name("value") {
+                "subscript" => match node.field(Field::Value) {
                     Some(inner) => node = inner,
                     None => return Vec::new(),
                 },
@@ -766,7 +765,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 // `self.a = self.b = value`: every target of the chain.
                 let mut outer = store.statement;
                 while let Some(parent) = outer.parent().filter(|p| p.kind() == "assignment") {
-                    found.extend(parent.child_by_field_name("left"));
+                    found.extend(parent.field(Field::Left));
                     outer = parent;
                 }
             }
@@ -799,7 +798,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 .any(|&c| self.classes.classes[c].class_attributes.contains(name));
         let weak = values.iter().any(|v| {
             v.kind() == "call"
-                && v.child_by_field_name("function")
+                && v.field(Field::Function)
                     .and_then(|f| self.context().qualified_name(f))
                     .is_some_and(|q| q.starts_with("weakref."))
         });
@@ -842,7 +841,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     .any(|c| self.contains_name(c, name, at))
             }
             "dictionary" => named_children(value).into_iter().any(|pair| {
-                pair.child_by_field_name("value")
+                pair.field(Field::Value)
                     .is_some_and(|v| self.contains_name(v, name, at))
             }),
             _ => false,
@@ -872,8 +871,8 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             }),
             "identifier" => self.name_holds(node, holding, depth),
             "attribute" => {
-                let object = node.child_by_field_name("object")?;
-                let attribute = node.child_by_field_name("attribute")?;
+                let object = node.field(Field::Object)?;
+                let attribute = node.field(Field::Attribute)?;
                 if !self.is_self(object) {
                     return None;
                 }
@@ -881,7 +880,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 let definition = self.classes.bound_method(self.class, name)?;
                 hold(
                     HoldKind::BoundMethod(name.to_string()),
-                    definition.child_by_field_name("name"),
+                    definition.field(Field::Name),
                 )
             }
             "lambda" => {
@@ -892,11 +891,10 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             "call" => self.call_holds(node, holding, depth),
             // `[Device(self, h) for h in handles]`: each element the comprehension makes.
             "list_comprehension" | "set_comprehension" | "generator_expression" => {
-                self.holds(node.child_by_field_name("body")?, holding, depth - 1)
+                self.holds(node.field(Field::Body)?, holding, depth - 1)
             }
             "dictionary_comprehension" => self.holds(
-                node.child_by_field_name("body")?
-                    .child_by_field_name("value")?,
+                node.field(Field::Body)?.field(Field::Value)?,
                 holding,
                 depth - 1,
             ),
@@ -904,7 +902,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 .into_iter()
                 .find_map(|c| self.holds(c, holding, depth - 1)),
             "dictionary" => named_children(node).into_iter().find_map(|pair| {
-                pair.child_by_field_name("value")
+                pair.field(Field::Value)
                     .and_then(|v| self.holds(v, holding, depth - 1))
             }),
             "parenthesized_expression" => self.holds(node.named_child(0)?, holding, depth),
@@ -1007,18 +1005,17 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
 
     fn call_holds(&self, node: Node<'t>, holding: Holding, depth: usize) -> Option<Hold<'t>> {
         let context = self.context();
-        let function = node.child_by_field_name("function")?;
-        let arguments = node.child_by_field_name("arguments")?;
+        let function = node.field(Field::Function)?;
+        let arguments = node.field(Field::Arguments)?;
         if arguments.kind() != "argument_list" {
             return None;
         }
         // `promise(self.on_ready, weak=True)`: the library keeps a weak reference.
         let weak = named_children(arguments).into_iter().any(|a| {
             a.kind() == "keyword_argument"
-                && a.child_by_field_name("name")
+                && a.field(Field::Name)
                     .is_some_and(|n| context.text_of(n) == "weak")
-                && a.child_by_field_name("value")
-                    .is_some_and(|v| v.kind() == "true")
+                && a.field(Field::Value).is_some_and(|v| v.kind() == "true")
         });
         if weak {
             return None;
@@ -1039,7 +1036,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 // `partial(f, self)` is as good as a bound method.
                 return named_children(arguments)
                     .into_iter()
-                    .map(|a| a.child_by_field_name("value").unwrap_or(a))
+                    .map(|a| a.field(Field::Value).unwrap_or(a))
                     .any(|a| self.holds(a, Holding::Any, depth - 1).is_some())
                     .then_some(())
                     .and_then(|_| kind(q));
@@ -1049,7 +1046,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         // `loop.call_later(30, self.beat)`, `threading.Timer(5, self.beat)`: the handle keeps
         // its callback (a fired asyncio handle too), so it holds the instance one call away.
         let scheduler = match function.kind() {
-            "attribute" => function.child_by_field_name("attribute"),
+            "attribute" => function.field(Field::Attribute),
             _ => Some(function),
         }
         .map(|name| context.text_of(name));
@@ -1058,7 +1055,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         {
             return named_children(arguments)
                 .into_iter()
-                .map(|a| a.child_by_field_name("value").unwrap_or(a))
+                .map(|a| a.field(Field::Value).unwrap_or(a))
                 .find_map(|a| self.holds(a, Holding::Callable, depth - 1))
                 .map(|held| Hold {
                     kind: HoldKind::Handle(context.text_of(function).to_string()),
@@ -1071,7 +1068,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         // where any holder does; a callable bound to it (`Button("OK", self.on_click)`) always.
         let held_arguments: Vec<(Node<'t>, Hold<'t>)> = named_children(arguments)
             .into_iter()
-            .map(|a| a.child_by_field_name("value").unwrap_or(a))
+            .map(|a| a.field(Field::Value).unwrap_or(a))
             .filter_map(|a| Some((a, self.holds(a, holding, depth - 1)?)))
             .collect();
         if held_arguments.is_empty() {
@@ -1193,7 +1190,7 @@ pub fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
 pub fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
     let target = store.object.parent()?;
     (target.kind() == "attribute")
-        .then(|| target.child_by_field_name("attribute"))
+        .then(|| target.field(Field::Attribute))
         .flatten()
 }
 
@@ -1207,7 +1204,7 @@ fn store<'t>(
         // `x.handlers -= handler` removes; only `+=` and `|=` add.
         if statement.kind() == "augmented_assignment"
             && statement
-                .child_by_field_name("operator")
+                .field(Field::Operator)
                 .is_some_and(|o| !matches!(context.text_of(o), "+=" | "|="))
         {
             return None;
@@ -1216,9 +1213,9 @@ fn store<'t>(
         // interpreter keeps until the widget is destroyed, as it does `Button(command=...)`.
         if statement.kind() == "assignment"
             && let Some(key) = statement
-                .child_by_field_name("left")
+                .field(Field::Left)
                 .filter(|l| l.kind() == "subscript")
-                .and_then(|l| l.child_by_field_name("subscript"))
+                .and_then(|l| l.field(Field::Subscript))
             && key.kind() == "string"
             && context
                 .text_of(key)
@@ -1229,7 +1226,7 @@ fn store<'t>(
         }
         // `a.x = b.y = value`: the value is the innermost right-hand side.
         while value.kind() == "assignment" {
-            value = value.child_by_field_name("right")?;
+            value = value.field(Field::Right)?;
         }
         return Some(Store {
             statement,
@@ -1237,10 +1234,8 @@ fn store<'t>(
             values: vec![value],
         });
     }
-    let method = statement
-        .child_by_field_name("function")?
-        .child_by_field_name("attribute")?;
-    let arguments = statement.child_by_field_name("arguments")?;
+    let method = statement.field(Field::Function)?.field(Field::Attribute)?;
+    let arguments = statement.field(Field::Arguments)?;
     // Only the container methods' own shapes, so that `tracer.add(var, callback)` of some other
     // class is not taken for `set.add`.
     let arguments_list = named_children(arguments);
@@ -1264,7 +1259,7 @@ fn store<'t>(
         .into_iter()
         .skip(usize::from(skip_first))
         .filter_map(|a| match a.kind() {
-            "keyword_argument" => a.child_by_field_name("value"),
+            "keyword_argument" => a.field(Field::Value),
             "list_splat" | "dictionary_splat" => None,
             _ => Some(a),
         })
@@ -1278,21 +1273,18 @@ fn store<'t>(
 
 fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Option<Class<'t>> {
     context.scopes.scope_of_node(node.byte_range())?;
-    let body = node.child_by_field_name("body")?;
+    let body = node.field(Field::Body)?;
     let mut defs = Vec::new();
     let mut class_attributes = HashSet::new();
     let mut aliases = HashMap::new();
     for statement in named_children(body) {
         let (definition, decorators) = match statement.kind() {
-            "decorated_definition" => (
-                statement.child_by_field_name("definition"),
-                decorators(statement),
-            ),
+            "decorated_definition" => (statement.field(Field::Definition), decorators(statement)),
             "function_definition" => (Some(statement), Vec::new()),
             _ => (None, Vec::new()),
         };
         if let Some(definition) = definition.filter(|d| d.kind() == "function_definition") {
-            if let Some(name) = definition.child_by_field_name("name") {
+            if let Some(name) = definition.field(Field::Name) {
                 defs.push((context.text_of(name).to_string(), decorators, definition));
             }
             continue;
@@ -1305,10 +1297,10 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
             let mut targets = Vec::new();
             let mut value = None;
             while let Some(a) = current {
-                if let Some(left) = a.child_by_field_name("left") {
+                if let Some(left) = a.field(Field::Left) {
                     targets.push(left);
                 }
-                let right = a.child_by_field_name("right");
+                let right = a.field(Field::Right);
                 current = right.filter(|r| r.kind() == "assignment");
                 value = right.filter(|r| r.kind() != "assignment");
             }
@@ -1337,13 +1329,11 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
             }
         }
     }
-    let is_metaclass = node
-        .child_by_field_name("superclasses")
-        .is_some_and(|bases| {
-            named_children(bases)
-                .into_iter()
-                .any(|b| b.kind() == "identifier" && context.text_of(b) == "type")
-        });
+    let is_metaclass = node.field(Field::Superclasses).is_some_and(|bases| {
+        named_children(bases)
+            .into_iter()
+            .any(|b| b.kind() == "identifier" && context.text_of(b) == "type")
+    });
     let methods = if is_metaclass {
         Vec::new()
     } else {
@@ -1390,7 +1380,7 @@ fn method<'t>(context: &Context<'t>, definition: Node<'t>) -> Option<Method<'t>>
 
 /// The names of a function's positional parameters, in order.
 fn positional_parameters(context: &Context, definition: Node) -> Vec<String> {
-    let Some(parameters) = definition.child_by_field_name("parameters") else {
+    let Some(parameters) = definition.field(Field::Parameters) else {
         return Vec::new();
     };
     let mut names = Vec::new();
@@ -1400,9 +1390,7 @@ fn positional_parameters(context: &Context, definition: Node) -> Vec<String> {
             "typed_parameter" => parameter
                 .named_child(0)
                 .filter(|n| n.kind() == "identifier"),
-            "default_parameter" | "typed_default_parameter" => {
-                parameter.child_by_field_name("name")
-            }
+            "default_parameter" | "typed_default_parameter" => parameter.field(Field::Name),
             "positional_separator" => continue,
             _ => break,
         };

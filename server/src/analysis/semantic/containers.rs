@@ -13,6 +13,7 @@ use super::function_kind::{
 use crate::analysis::context::Context;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{ScopeId, ScopeKind, SymbolFlags};
+use crate::analysis::syntax::{Field, Fields};
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
 /// How many bindings deep [`depends_on_arguments`] follows a local.
@@ -60,7 +61,7 @@ fn flows_from_arguments(
                 let bound_from_arguments = context.bindings(function, name).iter().any(|b| {
                     let source = b.value.or_else(|| {
                         (b.statement.kind() == "for_statement")
-                            .then(|| b.statement.child_by_field_name("right"))
+                            .then(|| b.statement.field(Field::Right))
                             .flatten()
                     });
                     source.is_some_and(|s| {
@@ -72,7 +73,7 @@ fn flows_from_arguments(
                 }
             }
             // `obj.attr`: what the object is decides, not the attribute's name.
-            "attribute" => stack.extend(node.child_by_field_name("object")),
+            "attribute" => stack.extend(node.field(Field::Object)),
             "lambda" | "function_definition" | "class_definition" => {}
             _ => stack.extend(named_children(node)),
         }
@@ -103,8 +104,8 @@ pub fn growing_container<'t>(context: &Context<'t>, value: Node) -> Option<&'sta
         "call" => {}
         _ => return None,
     }
-    let function = value.child_by_field_name("function")?;
-    let arguments = value.child_by_field_name("arguments")?;
+    let function = value.field(Field::Function)?;
+    let arguments = value.field(Field::Arguments)?;
     if let Some(builtin) = ["dict", "list", "set"]
         .into_iter()
         .find(|b| is_builtin(context, function, b))
@@ -140,7 +141,7 @@ pub fn is_literal(node: Node) -> bool {
     match node.kind() {
         "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" => true,
         "tuple" | "parenthesized_expression" => named_children(node).into_iter().all(is_literal),
-        "unary_operator" => node.child_by_field_name("argument").is_some_and(is_literal),
+        "unary_operator" => node.field(Field::Argument).is_some_and(is_literal),
         _ => false,
     }
 }
@@ -178,8 +179,8 @@ pub fn identity_key<'t>(
 ) -> Option<IdentityKey<'t>> {
     match key.kind() {
         "call" => {
-            let callee = key.child_by_field_name("function")?;
-            let arguments = named_children(key.child_by_field_name("arguments")?);
+            let callee = key.field(Field::Function)?;
+            let arguments = named_children(key.field(Field::Arguments)?);
             if is_builtin(context, callee, "id") && arguments.len() == 1 {
                 return Some(IdentityKey::Id(key));
             }
@@ -213,13 +214,11 @@ pub fn identity_key<'t>(
 /// class decorator (`@dataclass` makes them), and no base but `object` (a metaclass keyword is
 /// fine).
 fn hashes_by_identity(context: &Context, class: Node) -> bool {
-    let plain_bases = class
-        .child_by_field_name("superclasses")
-        .is_none_or(|bases| {
-            named_children(bases)
-                .into_iter()
-                .all(|b| b.kind() == "keyword_argument" || is_builtin(context, b, "object"))
-        });
+    let plain_bases = class.field(Field::Superclasses).is_none_or(|bases| {
+        named_children(bases)
+            .into_iter()
+            .all(|b| b.kind() == "keyword_argument" || is_builtin(context, b, "object"))
+    });
     plain_bases && !class_facts(context, class).defines_equality && decorators(class).is_empty()
 }
 
@@ -239,25 +238,23 @@ fn is_receiver(context: &Context, function: ScopeId, node: Node) -> bool {
 /// key in `self` (`self[key] = value`): reading a missing key adds it, as a `defaultdict`
 /// does. `None` for anything else.
 fn missing_adds(context: &Context, class: Node) -> bool {
-    let derives_from_dict = class
-        .child_by_field_name("superclasses")
-        .is_some_and(|bases| {
-            named_children(bases)
-                .into_iter()
-                .any(|b| is_builtin(context, b, "dict"))
-        });
+    let derives_from_dict = class.field(Field::Superclasses).is_some_and(|bases| {
+        named_children(bases)
+            .into_iter()
+            .any(|b| is_builtin(context, b, "dict"))
+    });
     derives_from_dict
         && class_defs(class).into_iter().any(|d| {
-            d.child_by_field_name("name")
+            d.field(Field::Name)
                 .is_some_and(|n| context.text_of(n) == "__missing__")
-                && d.child_by_field_name("body").is_some_and(|body| {
+                && d.field(Field::Body).is_some_and(|body| {
                     let mut stack = vec![body];
                     while let Some(node) = stack.pop() {
                         if node.kind() == "assignment"
-                            && let Some(left) = node.child_by_field_name("left")
+                            && let Some(left) = node.field(Field::Left)
                             && left.kind() == "subscript"
                             && left
-                                .child_by_field_name("value")
+                                .field(Field::Value)
                                 .is_some_and(|v| context.text_of(v) == "self")
                         {
                             return true;
@@ -357,20 +354,17 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
     let Some(parent) = node.parent() else {
         return ContainerUse::Other;
     };
-    let is = |p: Node, field: &str| {
-        p.child_by_field_name(field)
-            .is_some_and(|c| c.id() == node.id())
-    };
+    let is = |p: Node, field: Field| p.field(field).is_some_and(|c| c.id() == node.id());
     match parent.kind() {
-        "subscript" if is(parent, "value") => {
+        "subscript" if is(parent, Field::Value) => {
             let Some(outer) = parent.parent() else {
                 return ContainerUse::Other;
             };
-            let key = parent.child_by_field_name("subscript");
+            let key = parent.field(Field::Subscript);
             match outer.kind() {
                 "assignment" | "augmented_assignment"
                     if outer
-                        .child_by_field_name("left")
+                        .field(Field::Left)
                         .is_some_and(|l| l.id() == parent.id()) =>
                 {
                     match key {
@@ -392,13 +386,13 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
                 _ => ContainerUse::Other,
             }
         }
-        "attribute" if is(parent, "object") => {
+        "attribute" if is(parent, Field::Object) => {
             let method = parent
-                .child_by_field_name("attribute")
+                .field(Field::Attribute)
                 .map_or("", |a| context.text_of(a));
             let call = parent.parent().filter(|c| c.kind() == "call");
             let first_argument = call
-                .and_then(|c| c.child_by_field_name("arguments"))
+                .and_then(|c| c.field(Field::Arguments))
                 .and_then(|a| named_children(a).first().copied());
             match (call, first_argument) {
                 (Some(call), Some(key)) if ADDING_METHODS.contains(&method) => ContainerUse::Add {
@@ -412,7 +406,7 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
         // `len(cache) > N`: a size check.
         "argument_list" => {
             let sized = parent.parent().is_some_and(|call| {
-                call.child_by_field_name("function")
+                call.field(Field::Function)
                     .is_some_and(|f| context.text_of(f) == "len")
                     && call
                         .parent()
@@ -525,10 +519,10 @@ fn per_call_name_within<'t>(
             "attribute" => {
                 let mut base = node;
                 while base.kind() == "attribute" {
-                    base = base.child_by_field_name("object")?;
+                    base = base.field(Field::Object)?;
                 }
                 stack.push(base);
-                stack.extend(node.child_by_field_name("attribute"));
+                stack.extend(node.field(Field::Attribute));
             }
             "identifier" => {
                 let name = context.text_of(node);
@@ -538,7 +532,7 @@ fn per_call_name_within<'t>(
                     && bindings.iter().all(|b| {
                         b.value.is_some_and(|v| {
                             v.kind() == "call"
-                                && v.child_by_field_name("function")
+                                && v.field(Field::Function)
                                     .is_some_and(|f| is_builtin(context, f, "id"))
                         })
                     });
@@ -552,7 +546,7 @@ fn per_call_name_within<'t>(
                 let from = bindings.into_iter().find_map(|b| {
                     let source = b.value.or_else(|| {
                         (b.statement.kind() == "for_statement")
-                            .then(|| b.statement.child_by_field_name("right"))
+                            .then(|| b.statement.field(Field::Right))
                             .flatten()
                     })?;
                     per_call_name_within(context, function, source, depth - 1)
@@ -563,15 +557,15 @@ fn per_call_name_within<'t>(
             }
             "call" => {
                 // The arguments, and the object a method is called on; not the function's name.
-                stack.extend(node.child_by_field_name("arguments"));
-                if let Some(callee) = node.child_by_field_name("function")
+                stack.extend(node.field(Field::Arguments));
+                if let Some(callee) = node.field(Field::Function)
                     && callee.kind() == "attribute"
                 {
-                    stack.extend(callee.child_by_field_name("object"));
+                    stack.extend(callee.field(Field::Object));
                 }
             }
             "lambda" | "function_definition" | "class_definition" => {}
-            "keyword_argument" => stack.extend(node.child_by_field_name("value")),
+            "keyword_argument" => stack.extend(node.field(Field::Value)),
             _ => stack.extend(named_children(node)),
         }
     }
@@ -591,16 +585,16 @@ pub fn keeps_keyed_object<'t>(
     let Some(IdentityKey::Id(call)) = identity_key(context, function, key) else {
         return false;
     };
-    let Some(value) = statement.child_by_field_name("right").or_else(|| {
+    let Some(value) = statement.field(Field::Right).or_else(|| {
         // `d.setdefault(id(obj), obj)`
         statement
-            .child_by_field_name("arguments")
+            .field(Field::Arguments)
             .and_then(|a| named_children(a).get(1).copied())
     }) else {
         return false;
     };
     let Some(argument) = call
-        .child_by_field_name("arguments")
+        .field(Field::Arguments)
         .and_then(|a| named_children(a).first().copied())
     else {
         return false;
@@ -612,7 +606,7 @@ pub fn keeps_keyed_object<'t>(
         let mut texts = vec![context.text_of(node)];
         for _ in 0..FLOW_DEPTH {
             node = match node.kind() {
-                "attribute" if parts => match node.child_by_field_name("object") {
+                "attribute" if parts => match node.field(Field::Object) {
                     Some(object) => object,
                     None => break,
                 },
@@ -660,9 +654,9 @@ fn denotes_within(
             .filter_map(|b| b.value)
             .any(|v| denotes_within(context, function, v, name, depth - 1)),
         "call" => {
-            let callee = expression.child_by_field_name("function");
+            let callee = expression.field(Field::Function);
             let arguments = expression
-                .child_by_field_name("arguments")
+                .field(Field::Arguments)
                 .map(named_children)
                 .unwrap_or_default();
             callee.is_some_and(|c| is_builtin(context, c, "id"))
@@ -685,25 +679,22 @@ pub fn added_only_when_empty(context: &Context, statement: Node, container: &str
             "function_definition" | "lambda" | "class_definition" => return false,
             "if_statement"
                 if parent
-                    .child_by_field_name("consequence")
+                    .field(Field::Consequence)
                     .is_some_and(|c| c.id() == node.id()) =>
             {
-                let mut stack: Vec<Node> = parent
-                    .child_by_field_name("condition")
-                    .into_iter()
-                    .collect();
+                let mut stack: Vec<Node> = parent.field(Field::Condition).into_iter().collect();
                 while let Some(condition) = stack.pop() {
                     match condition.kind() {
                         "not_operator"
                             if condition
-                                .child_by_field_name("argument")
+                                .field(Field::Argument)
                                 .is_some_and(|a| context.text_of(a) == container) =>
                         {
                             return true;
                         }
                         "boolean_operator"
                             if condition
-                                .child_by_field_name("operator")
+                                .field(Field::Operator)
                                 .is_some_and(|o| context.text_of(o) == "and") =>
                         {
                             stack.extend(named_children(condition))
@@ -724,7 +715,7 @@ pub fn added_only_when_empty(context: &Context, statement: Node, container: &str
 /// a module-level function whose every `return` is `Class(...)`.
 pub fn made_instance<'t>(context: &Context<'t>, value: Node<'t>) -> Option<Node<'t>> {
     let callee = value
-        .child_by_field_name("function")
+        .field(Field::Function)
         .filter(|f| value.kind() == "call" && f.kind() == "identifier")?;
     let name = context.text_of(callee);
     if let Some(class) = module_class(context, name) {
@@ -735,7 +726,7 @@ pub fn made_instance<'t>(context: &Context<'t>, value: Node<'t>) -> Option<Node<
     };
     let definition = Some(binding.statement).filter(|d| d.kind() == "function_definition")?;
     let mut returns = Vec::new();
-    let mut stack = vec![definition.child_by_field_name("body")?];
+    let mut stack = vec![definition.field(Field::Body)?];
     while let Some(node) = stack.pop() {
         match node.kind() {
             "return_statement" => returns.push(node),
@@ -747,9 +738,7 @@ pub fn made_instance<'t>(context: &Context<'t>, value: Node<'t>) -> Option<Node<
         .iter()
         .filter_map(|r| r.named_child(0))
         .filter_map(|v| {
-            let callee = v
-                .child_by_field_name("function")
-                .filter(|_| v.kind() == "call")?;
+            let callee = v.field(Field::Function).filter(|_| v.kind() == "call")?;
             (callee.kind() == "identifier")
                 .then(|| module_class(context, context.text_of(callee)))
                 .flatten()
@@ -775,41 +764,34 @@ pub fn growing_methods<'t>(context: &Context<'t>, class: Node<'t>) -> Vec<(&'t s
     let mut spoiled: Vec<&str> = Vec::new();
     let mut adders: Vec<(&str, &str)> = Vec::new();
     for definition in &defs {
-        let Some(method) = definition
-            .child_by_field_name("name")
-            .map(|n| context.text_of(n))
-        else {
+        let Some(method) = definition.field(Field::Name).map(|n| context.text_of(n)) else {
             continue;
         };
         let Some((_, receiver)) = receiver(context, *definition) else {
             continue;
         };
         let receiver = context.text_of(receiver);
-        let mut stack: Vec<Node> = definition.child_by_field_name("body").into_iter().collect();
+        let mut stack: Vec<Node> = definition.field(Field::Body).into_iter().collect();
         while let Some(node) = stack.pop() {
             stack.extend(named_children(node));
             if node.kind() != "attribute"
                 || node
-                    .child_by_field_name("object")
+                    .field(Field::Object)
                     .is_none_or(|o| context.text_of(o) != receiver)
             {
                 continue;
             }
-            let Some(attribute) = node
-                .child_by_field_name("attribute")
-                .map(|a| context.text_of(a))
-            else {
+            let Some(attribute) = node.field(Field::Attribute).map(|a| context.text_of(a)) else {
                 continue;
             };
             let assigned = node.parent().filter(|p| {
                 p.kind() == "assignment"
-                    && p.child_by_field_name("left")
-                        .is_some_and(|l| l.id() == node.id())
+                    && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
             });
             match (assigned, container_use(context, node)) {
                 (Some(assignment), _) => {
                     let grows = assignment
-                        .child_by_field_name("right")
+                        .field(Field::Right)
                         .and_then(|v| growing_container(context, v))
                         .is_some();
                     if method == "__init__" && grows {

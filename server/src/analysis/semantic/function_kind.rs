@@ -14,6 +14,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::scope::{ScopeId, SymbolFlags};
+use crate::analysis::syntax::{Field, Fields};
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
 /// Methods Python makes static (`__new__`) or class methods without a decorator.
@@ -152,7 +153,7 @@ pub fn kind(context: &Context, definition: Node) -> Kind {
         return Kind::Function;
     };
     let name = definition
-        .child_by_field_name("name")
+        .field(Field::Name)
         .map_or("", |n| context.text_of(n));
     if IMPLICIT_CLASS_OR_STATIC.contains(&name) {
         return if name == "__new__" {
@@ -179,12 +180,12 @@ pub fn kind(context: &Context, definition: Node) -> Kind {
 /// The first parameter of a function that receives an instance or a class, with which.
 pub fn receiver<'t>(context: &Context<'t>, definition: Node<'t>) -> Option<(Receiver, Node<'t>)> {
     let receiver = kind(context, definition).receiver()?;
-    let parameters = definition.child_by_field_name("parameters")?;
+    let parameters = definition.field(Field::Parameters)?;
     let first = *named_children(parameters).first()?;
     let name = match first.kind() {
         "identifier" => first,
         "typed_parameter" => first.named_child(0).filter(|n| n.kind() == "identifier")?,
-        "default_parameter" | "typed_default_parameter" => first.child_by_field_name("name")?,
+        "default_parameter" | "typed_default_parameter" => first.field(Field::Name)?,
         _ => return None,
     };
     Some((receiver, name))
@@ -209,7 +210,7 @@ fn decorator_kind(context: &Context, decorator: Node) -> Option<Kind> {
     // `@name.setter` / `@name.getter` / `@name.deleter` of a property.
     if decorator.kind() == "attribute"
         && decorator
-            .child_by_field_name("attribute")
+            .field(Field::Attribute)
             .is_some_and(|a| matches!(context.text_of(a), "setter" | "getter" | "deleter"))
     {
         return Some(Kind::Property);
@@ -229,7 +230,7 @@ fn rewrapped<'t>(
     definition: Node<'t>,
     name: &str,
 ) -> Vec<Node<'t>> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field(Field::Body) else {
         return Vec::new();
     };
     // Most methods are never rewrapped: look at the statements only when the rest of the class
@@ -248,10 +249,10 @@ fn rewrapped<'t>(
             let assignment = statement.named_child(0).filter(|a| {
                 statement.kind() == "expression_statement" && a.kind() == "assignment"
             })?;
-            let target = assignment.child_by_field_name("left")?;
-            let call = assignment.child_by_field_name("right")?;
-            let function = call.child_by_field_name("function")?;
-            let arguments = named_children(call.child_by_field_name("arguments")?);
+            let target = assignment.field(Field::Left)?;
+            let call = assignment.field(Field::Right)?;
+            let function = call.field(Field::Function)?;
+            let arguments = named_children(call.field(Field::Arguments)?);
             let wraps_itself = matches!(arguments.as_slice(),
                 [only] if only.kind() == "identifier" && context.text_of(*only) == name);
             (call.kind() == "call"
@@ -284,7 +285,7 @@ fn local_descriptor(context: &Context, decorator: Node) -> Option<Descriptor> {
     let name = context.text_of(decorator);
     let class = module_class(context, name)?;
     let get = class_defs(class).into_iter().find(|d| {
-        d.child_by_field_name("name")
+        d.field(Field::Name)
             .is_some_and(|n| context.text_of(n) == "__get__")
     })?;
     Some(Descriptor {
@@ -300,7 +301,7 @@ pub fn module_class<'t>(context: &Context<'t>, name: &str) -> Option<Node<'t>> {
     };
     let statement = binding.statement;
     let class = match statement.kind() {
-        "decorated_definition" => statement.child_by_field_name("definition")?,
+        "decorated_definition" => statement.field(Field::Definition)?,
         _ => statement,
     };
     (class.kind() == "class_definition").then_some(class)
@@ -308,13 +309,13 @@ pub fn module_class<'t>(context: &Context<'t>, name: &str) -> Option<Node<'t>> {
 
 /// The `def`s of a class body, decorated or not.
 pub fn class_defs(class: Node) -> Vec<Node> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field(Field::Body) else {
         return Vec::new();
     };
     named_children(body)
         .into_iter()
         .filter_map(|statement| match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
+            "decorated_definition" => statement.field(Field::Definition),
             _ => Some(statement),
         })
         .filter(|d| d.kind() == "function_definition")
@@ -325,12 +326,12 @@ pub fn class_defs(class: Node) -> Vec<Node> {
 /// `type(instance)`) is the class, `instance` the instance. Read from the calls in its body
 /// that pass one of them first; `None` when they pass neither, or both.
 fn get_receiver(context: &Context, get: Node) -> Option<Receiver> {
-    let parameters = named_children(get.child_by_field_name("parameters")?);
+    let parameters = named_children(get.field(Field::Parameters)?);
     let parameter_name = |index: usize| {
         parameters.get(index).and_then(|p| match p.kind() {
             "identifier" => Some(context.text_of(*p)),
             "default_parameter" | "typed_parameter" | "typed_default_parameter" => p
-                .child_by_field_name("name")
+                .field(Field::Name)
                 .or_else(|| p.named_child(0))
                 .map(|n| context.text_of(n)),
             _ => None,
@@ -338,11 +339,11 @@ fn get_receiver(context: &Context, get: Node) -> Option<Receiver> {
     };
     let (instance, owner) = (parameter_name(1)?, parameter_name(2));
     let mut seen = (false, false);
-    let mut stack = vec![get.child_by_field_name("body")?];
+    let mut stack = vec![get.field(Field::Body)?];
     while let Some(node) = stack.pop() {
         if node.kind() == "call"
             && let Some(first) = node
-                .child_by_field_name("arguments")
+                .field(Field::Arguments)
                 .and_then(|a| named_children(a).first().copied())
         {
             let text = context.text_of(first);
@@ -387,10 +388,10 @@ impl ClassFacts {
 /// The facts of one `class_definition`.
 pub fn class_facts(context: &Context, class: Node) -> ClassFacts {
     let mut facts = ClassFacts::default();
-    if let Some(bases) = class.child_by_field_name("superclasses") {
+    if let Some(bases) = class.field(Field::Superclasses) {
         for base in named_children(bases) {
             let callee = match base.kind() {
-                "call" => base.child_by_field_name("function"),
+                "call" => base.field(Field::Function),
                 "keyword_argument" => continue,
                 _ => Some(base),
             };
@@ -404,8 +405,8 @@ pub fn class_facts(context: &Context, class: Node) -> ClassFacts {
     for decorator in decorators(class) {
         let (callable, arguments) = match decorator.kind() {
             "call" => (
-                decorator.child_by_field_name("function"),
-                decorator.child_by_field_name("arguments"),
+                decorator.field(Field::Function),
+                decorator.field(Field::Arguments),
             ),
             _ => (Some(decorator), None),
         };
@@ -418,7 +419,7 @@ pub fn class_facts(context: &Context, class: Node) -> ClassFacts {
             || (FREEZABLE_DECORATORS.contains(&qualified) && frozen_argument);
     }
     facts.defines_equality = class_defs(class).iter().any(|d| {
-        d.child_by_field_name("name")
+        d.field(Field::Name)
             .is_some_and(|n| matches!(context.text_of(n), "__eq__" | "__hash__"))
     });
     facts
@@ -464,8 +465,8 @@ fn cache_through_aliases(
     }
     let (callable, arguments) = match expression.kind() {
         "call" => (
-            expression.child_by_field_name("function")?,
-            expression.child_by_field_name("arguments"),
+            expression.field(Field::Function)?,
+            expression.field(Field::Arguments),
         ),
         _ => (expression, None),
     };
@@ -546,8 +547,8 @@ pub fn cache_application<'t>(
     if call.kind() != "call" {
         return None;
     }
-    let function = call.child_by_field_name("function")?;
-    let arguments = call.child_by_field_name("arguments")?;
+    let function = call.field(Field::Function)?;
+    let arguments = call.field(Field::Arguments)?;
     let wrapped = applied_to(context, arguments)?;
     if let Some(cache) = cache_decorator(context, function) {
         return Some((cache, wrapped));

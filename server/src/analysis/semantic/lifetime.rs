@@ -16,6 +16,7 @@ use super::release::Release;
 use super::{Evidence, Semantic};
 use crate::analysis::context::Context;
 use crate::analysis::findings::Level;
+use crate::analysis::syntax::{Field, Fields};
 
 /// Base classes (by their last name) whose instances a server or event loop makes per
 /// connection or request.
@@ -272,7 +273,7 @@ fn init_owner(classes: &Classes, call: Node) -> Option<usize> {
     while let Some(parent) = node.parent() {
         match parent.kind() {
             "function_definition" => {
-                let name = parent.child_by_field_name("name")?;
+                let name = parent.field(Field::Name)?;
                 if classes.context.text_of(name) != "__init__" {
                     return None;
                 }
@@ -298,7 +299,7 @@ fn enclosing_name(node: Node) -> Option<Node> {
     let mut node = node;
     while let Some(parent) = node.parent() {
         if parent.kind() == "function_definition" {
-            return parent.child_by_field_name("name");
+            return parent.field(Field::Name);
         }
         node = parent;
     }
@@ -355,7 +356,7 @@ fn call_of<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -> Option<N
     name.parent().filter(|call| {
         call.kind() == "call"
             && call
-                .child_by_field_name("function")
+                .field(Field::Function)
                 .is_some_and(|f| f.id() == name.id())
     })
 }
@@ -368,18 +369,18 @@ fn own_made<'t>(
     main_once: bool,
 ) -> Made<'t> {
     let bases: Vec<Node<'t>> = class
-        .child_by_field_name("superclasses")
+        .field(Field::Superclasses)
         .map(|bases| {
             let mut cursor = bases.walk();
             bases.named_children(&mut cursor).collect()
         })
         .unwrap_or_default();
     let last_name = |base: Node<'t>| match base.kind() {
-        "attribute" => base.child_by_field_name("attribute"),
+        "attribute" => base.field(Field::Attribute),
         "identifier" => Some(base),
         _ => None,
     };
-    let name_node = class.child_by_field_name("name").unwrap_or(class);
+    let name_node = class.field(Field::Name).unwrap_or(class);
     if name.starts_with("Test") {
         return Made::InTests(name_node);
     }
@@ -399,17 +400,17 @@ fn own_made<'t>(
         }
     }
     if service.is_none()
-        && let Some(body) = class.child_by_field_name("body")
+        && let Some(body) = class.field(Field::Body)
     {
         let mut cursor = body.walk();
         for statement in body.named_children(&mut cursor) {
             let definition = match statement.kind() {
-                "decorated_definition" => statement.child_by_field_name("definition"),
+                "decorated_definition" => statement.field(Field::Definition),
                 _ => Some(statement),
             };
             if let Some(def_name) = definition
                 .filter(|d| d.kind() == "function_definition")
-                .and_then(|d| d.child_by_field_name("name"))
+                .and_then(|d| d.field(Field::Name))
                 && PER_CONNECTION_METHODS.contains(&context.text_of(def_name))
             {
                 return Made::PerConnection(def_name);
@@ -449,7 +450,7 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>, main_once: bool) -> Made<'t
     while let Some(parent) = node.parent() {
         match parent.kind() {
             "function_definition" => {
-                let name = parent.child_by_field_name("name");
+                let name = parent.field(Field::Name);
                 let is_test = name.is_some_and(|n| context.text_of(n).starts_with("test"));
                 // A module's `main()` is the program's entry point: it runs once.
                 let is_main = name.is_some_and(|n| context.text_of(n) == "main")
@@ -508,27 +509,24 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
     let statements: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
     statements.into_iter().find_map(|statement| {
         let definition = match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition")?,
+            "decorated_definition" => statement.field(Field::Definition)?,
             _ => statement,
         };
-        let name = definition.child_by_field_name("name")?;
+        let name = definition.field(Field::Name)?;
         let text = context.text_of(name);
         match definition.kind() {
             "function_definition" => (framework && text.starts_with("test_")).then_some(name),
             "class_definition" => {
-                let base_is_test =
-                    definition
-                        .child_by_field_name("superclasses")
-                        .is_some_and(|bases| {
-                            let mut cursor = bases.walk();
-                            bases.named_children(&mut cursor).any(|base| {
-                                context
-                                    .text_of(base)
-                                    .rsplit('.')
-                                    .next()
-                                    .is_some_and(|last| last.ends_with("TestCase"))
-                            })
-                        });
+                let base_is_test = definition.field(Field::Superclasses).is_some_and(|bases| {
+                    let mut cursor = bases.walk();
+                    bases.named_children(&mut cursor).any(|base| {
+                        context
+                            .text_of(base)
+                            .rsplit('.')
+                            .next()
+                            .is_some_and(|last| last.ends_with("TestCase"))
+                    })
+                });
                 (base_is_test
                     || framework && (text.starts_with("Test") || text.starts_with("test_")))
                 .then_some(name)
@@ -545,7 +543,7 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
 pub fn released_only_by_del(context: &Context, release: &Release) -> bool {
     let Some(name) = release
         .function
-        .and_then(|f| f.child_by_field_name("name"))
+        .and_then(|f| f.field(Field::Name))
         .map(|n| context.text_of(n))
     else {
         return false;
@@ -563,7 +561,7 @@ pub fn released_only_by_del(context: &Context, release: &Release) -> bool {
             };
             callee.parent().filter(|c| {
                 c.kind() == "call"
-                    && c.child_by_field_name("function")
+                    && c.field(Field::Function)
                         .is_some_and(|f| f.id() == callee.id())
             })
         })
@@ -574,7 +572,7 @@ pub fn released_only_by_del(context: &Context, release: &Release) -> bool {
             while let Some(parent) = node.parent() {
                 if parent.kind() == "function_definition" {
                     return parent
-                        .child_by_field_name("name")
+                        .field(Field::Name)
                         .is_some_and(|n| context.text_of(n) == "__del__");
                 }
                 node = parent;
@@ -608,11 +606,11 @@ pub fn cycle_evidence<'t>(
         let mut found = None;
         let mut node = target;
         while let Some(object) = match node.kind() {
-            "attribute" => node.child_by_field_name("object"),
-            "subscript" => node.child_by_field_name("value"),
+            "attribute" => node.field(Field::Object),
+            "subscript" => node.field(Field::Value),
             _ => None,
         } {
-            if let Some(attribute) = node.child_by_field_name("attribute") {
+            if let Some(attribute) = node.field(Field::Attribute) {
                 let on_name = object.kind() == "identifier";
                 for release in semantic.releases.of_attribute(context.text_of(attribute)) {
                     let applies = !release.node.byte_range().contains(&target.start_byte())

@@ -21,6 +21,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
+use crate::analysis::syntax::{Field, Fields};
 use crate::analysis::syntax::{chain_base, keyword_argument, named_children};
 
 /// What a registration does with its callback.
@@ -150,8 +151,8 @@ impl Registration<'_> {
 /// The registration `call` makes, if its callee registers callbacks (the built-in lists plus
 /// the configured `registration-names`, which count as persistent).
 pub fn registration<'t>(context: &Context<'t>, call: Node<'t>) -> Option<Registration<'t>> {
-    let function = call.child_by_field_name("function")?;
-    let arguments = call.child_by_field_name("arguments")?;
+    let function = call.field(Field::Function)?;
+    let arguments = call.field(Field::Arguments)?;
     let kind = kind_of(context, function)?;
     let method = last_name(context, function)?;
     let mut kind = kind;
@@ -285,7 +286,7 @@ pub fn unregisters(context: &Context, registration: &str, unregistration: &str) 
 pub fn last_name<'t>(context: &Context<'t>, function: Node) -> Option<&'t str> {
     match function.kind() {
         "identifier" => Some(context.text_of(function)),
-        "attribute" => Some(context.text_of(function.child_by_field_name("attribute")?)),
+        "attribute" => Some(context.text_of(function.field(Field::Attribute)?)),
         _ => None,
     }
 }
@@ -344,7 +345,7 @@ pub fn logger<'t>(context: &Context<'t>, source: Node<'t>, scope: ScopeId) -> Op
     let is_get_logger = |value: Node| {
         value.kind() == "call"
             && value
-                .child_by_field_name("function")
+                .field(Field::Function)
                 .and_then(|f| context.qualified_name(f))
                 .is_some_and(|q| q == "logging.getLogger")
     };
@@ -388,9 +389,9 @@ pub fn logger<'t>(context: &Context<'t>, source: Node<'t>, scope: ScopeId) -> Op
             while let Some(node) = stack.pop() {
                 if node.kind() == "assignment"
                     && node
-                        .child_by_field_name("left")
+                        .field(Field::Left)
                         .is_some_and(|l| context.text_of(l) == text)
-                    && let Some(right) = node.child_by_field_name("right")
+                    && let Some(right) = node.field(Field::Right)
                 {
                     values.push(right);
                 }
@@ -540,7 +541,7 @@ fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t
         if params.is_empty() {
             continue;
         }
-        let Some(body) = definition.child_by_field_name("body") else {
+        let Some(body) = definition.field(Field::Body) else {
             continue;
         };
         let mut stack = vec![body];
@@ -556,7 +557,7 @@ fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t
                 && outlives_call(context, id, container, receiver.map(String::as_str))
             {
                 found.push((
-                    context.text_of(definition.child_by_field_name("name").unwrap_or(definition)),
+                    context.text_of(definition.field(Field::Name).unwrap_or(definition)),
                     LocalRegistry {
                         function: definition,
                         add: node,
@@ -593,36 +594,33 @@ pub fn definition_at<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -
 fn added<'t>(context: &Context<'t>, node: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
     let (mut container, item) = match node.kind() {
         "call" => {
-            let function = node.child_by_field_name("function")?;
-            let method = context.text_of(function.child_by_field_name("attribute")?);
-            let arguments = named_children(node.child_by_field_name("arguments")?);
+            let function = node.field(Field::Function)?;
+            let method = context.text_of(function.field(Field::Attribute)?);
+            let arguments = named_children(node.field(Field::Arguments)?);
             let item = match method {
                 "append" | "add" | "appendleft" => *arguments.first()?,
                 "insert" => *arguments.get(1)?,
                 _ => return None,
             };
-            (function.child_by_field_name("object")?, item)
+            (function.field(Field::Object)?, item)
         }
         "assignment" => {
-            let left = node.child_by_field_name("left")?;
+            let left = node.field(Field::Left)?;
             (left.kind() == "subscript").then_some(())?;
-            (
-                left.child_by_field_name("value")?,
-                node.child_by_field_name("right")?,
-            )
+            (left.field(Field::Value)?, node.field(Field::Right)?)
         }
         _ => return None,
     };
     loop {
         match container.kind() {
-            "subscript" => container = container.child_by_field_name("value")?,
+            "subscript" => container = container.field(Field::Value)?,
             "call" => {
-                let function = container.child_by_field_name("function")?;
+                let function = container.field(Field::Function)?;
                 let setdefault = function
-                    .child_by_field_name("attribute")
+                    .field(Field::Attribute)
                     .is_some_and(|a| context.text_of(a) == "setdefault");
                 setdefault.then_some(())?;
-                container = function.child_by_field_name("object")?;
+                container = function.field(Field::Object)?;
             }
             _ => break,
         }
@@ -639,10 +637,10 @@ fn kept_parameter(context: &Context, item: Node, params: &[&str]) -> Option<bool
             .into_iter()
             .find_map(|part| kept_parameter(context, part, params)),
         "call" => {
-            let function = item.child_by_field_name("function")?;
+            let function = item.field(Field::Function)?;
             let qualified = context.qualified_name(function)?;
             WEAK_WRAPPERS.contains(&qualified.as_str()).then_some(())?;
-            let first = *named_children(item.child_by_field_name("arguments")?).first()?;
+            let first = *named_children(item.field(Field::Arguments)?).first()?;
             kept_parameter(context, first, params).map(|_| true)
         }
         _ => None,
@@ -673,7 +671,7 @@ fn outlives_call(
                 && context.scopes.scope(ScopeId(0)).symbol(name).is_some()
         }
         "attribute" => container
-            .child_by_field_name("object")
+            .field(Field::Object)
             .is_some_and(|o| o.kind() == "identifier" && Some(context.text_of(o)) == receiver),
         _ => false,
     }
@@ -696,7 +694,7 @@ fn weak_container(context: &Context, container: Node) -> bool {
         && bindings.iter().all(|b| {
             b.value
                 .filter(|v| v.kind() == "call")
-                .and_then(|v| v.child_by_field_name("function"))
+                .and_then(|v| v.field(Field::Function))
                 .and_then(|f| context.qualified_name(f))
                 .is_some_and(|q| WEAK_CONTAINERS.contains(&q.as_str()))
         })
@@ -711,8 +709,8 @@ pub fn local_registration<'t>(
     call: Node<'t>,
     registries: &LocalRegistries<'_, 't>,
 ) -> Option<(Registration<'t>, LocalRegistry<'t>)> {
-    let function = call.child_by_field_name("function")?;
-    let arguments = call.child_by_field_name("arguments")?;
+    let function = call.field(Field::Function)?;
+    let arguments = call.field(Field::Arguments)?;
     let method = last_name(context, function)?;
     let is_method = function.kind() == "attribute";
     let matching: Vec<&LocalRegistry> = registries
@@ -745,7 +743,7 @@ pub fn registry_release<'t>(
     registry: &LocalRegistry<'t>,
 ) -> Option<Node<'t>> {
     let name = match registry.container.kind() {
-        "attribute" => registry.container.child_by_field_name("attribute")?,
+        "attribute" => registry.container.field(Field::Attribute)?,
         _ => registry.container,
     };
     let name = context.text_of(name);
@@ -756,7 +754,7 @@ pub fn registry_release<'t>(
             let node = match identifier.parent() {
                 Some(p)
                     if p.kind() == "attribute"
-                        && p.child_by_field_name("attribute")
+                        && p.field(Field::Attribute)
                             .is_some_and(|a| a.id() == identifier.id()) =>
                 {
                     p
@@ -795,7 +793,7 @@ pub fn qt_object<'t>(
 ) -> Option<(Node<'t>, Option<Node<'t>>)> {
     let bindings = context.bindings(scope, name);
     let value = bindings.first()?.value?;
-    let function = value.child_by_field_name("function")?;
+    let function = value.field(Field::Function)?;
     let qualified = context.qualified_name(function)?;
     let is_qt = value.kind() == "call"
         && bindings.len() == 1
@@ -804,13 +802,13 @@ pub fn qt_object<'t>(
         return None;
     }
     let function_scope = context.scopes.scope(scope);
-    let arguments = named_children(value.child_by_field_name("arguments")?);
+    let arguments = named_children(value.field(Field::Arguments)?);
     let owner = arguments.into_iter().rev().find_map(|argument| {
         let argument = if argument.kind() == "keyword_argument" {
             argument
-                .child_by_field_name("name")
+                .field(Field::Name)
                 .filter(|n| context.text_of(*n) == "parent")
-                .and(argument.child_by_field_name("value"))?
+                .and(argument.field(Field::Value))?
         } else {
             argument
         };
@@ -854,13 +852,13 @@ pub fn guarded_once(context: &Context, call: Node) -> Option<String> {
         match parent.kind() {
             "function_definition" | "lambda" | "class_definition" => break,
             "if_statement" => {
-                if let Some(condition) = parent.child_by_field_name("condition") {
+                if let Some(condition) = parent.field(Field::Condition) {
                     let assigned = parent
-                        .child_by_field_name("consequence")
+                        .field(Field::Consequence)
                         .map(|block| assigned_names(context, block))
                         .unwrap_or_default();
                     let in_consequence = parent
-                        .child_by_field_name("consequence")
+                        .field(Field::Consequence)
                         .is_some_and(|b| b.byte_range().contains(&call.start_byte()));
                     if in_consequence
                         && (says_set_up(condition)
@@ -885,7 +883,7 @@ pub fn guarded_once(context: &Context, call: Node) -> Option<String> {
                     if statement.kind() != "if_statement" || !exits(statement) {
                         continue;
                     }
-                    let Some(condition) = statement.child_by_field_name("condition") else {
+                    let Some(condition) = statement.field(Field::Condition) else {
                         continue;
                     };
                     if says_set_up(condition) || words(condition).iter().any(|w| after.contains(w))
@@ -904,7 +902,7 @@ pub fn guarded_once(context: &Context, call: Node) -> Option<String> {
 /// Whether an `if` statement's consequence ends with `return` or `raise`.
 fn exits(statement: Node) -> bool {
     statement
-        .child_by_field_name("consequence")
+        .field(Field::Consequence)
         .and_then(|block| named_children(block).last().copied())
         .is_some_and(|last| matches!(last.kind(), "return_statement" | "raise_statement"))
 }
@@ -920,7 +918,7 @@ fn assigned_names<'t>(context: &Context<'t>, statement: Node<'t>) -> Vec<&'t str
             "function_definition" | "class_definition" | "lambda" => continue,
             "assignment" | "augmented_assignment" => {
                 // Only what outlives the call: an attribute, or a `global` name.
-                let left = node.child_by_field_name("left");
+                let left = node.field(Field::Left);
                 let lasting = left.is_some_and(|left| match left.kind() {
                     "attribute" => true,
                     "identifier" => {
@@ -979,7 +977,7 @@ pub fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
 /// Whether the function `definition` returns `name` (`return consumer`): a source the function
 /// prepares for its caller, whose callbacks live as long as the caller keeps it.
 pub fn returns_name(context: &Context, definition: Node, name: &str) -> bool {
-    let mut stack = vec![definition.child_by_field_name("body")];
+    let mut stack = vec![definition.field(Field::Body)];
     while let Some(Some(node)) = stack.pop() {
         match node.kind() {
             "function_definition" | "class_definition" | "lambda" => continue,

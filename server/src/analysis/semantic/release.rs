@@ -10,6 +10,7 @@ use tree_sitter::Node;
 
 use super::containers::REMOVING_METHODS;
 use crate::analysis::context::Context;
+use crate::analysis::syntax::{Field, Fields};
 
 /// Methods that drop what a handle or registration holds (beside those that empty a container,
 /// [`REMOVING_METHODS`]).
@@ -54,7 +55,7 @@ impl Release<'_> {
         let text = context.text_of(self.node);
         let text = text.lines().next().unwrap_or_default();
         let line = context.lines.line_of(self.node.start_byte());
-        match self.function.and_then(|f| f.child_by_field_name("name")) {
+        match self.function.and_then(|f| f.field(Field::Name)) {
             Some(name) => format!("`{text}` in `{}()` (line {line})", context.text_of(name)),
             None => format!("`{text}` (line {line})"),
         }
@@ -65,7 +66,7 @@ impl Release<'_> {
     pub fn in_lifecycle(&self, context: &Context) -> bool {
         let lifecycle = self
             .function
-            .and_then(|f| f.child_by_field_name("name"))
+            .and_then(|f| f.field(Field::Name))
             .is_some_and(|name| LIFECYCLE_METHODS.contains(&context.text_of(name)));
         lifecycle || in_finally(self.node)
     }
@@ -102,7 +103,7 @@ impl<'c, 't> Releases<'c, 't> {
             if let Some(node) = releasing_use(context, attribute) {
                 let function = enclosing_function(node);
                 let in_init = function
-                    .and_then(|f| f.child_by_field_name("name"))
+                    .and_then(|f| f.field(Field::Name))
                     .is_some_and(|n| context.text_of(n) == "__init__");
                 if !(in_init && node.kind() == "assignment") {
                     found.push(Release { node, function });
@@ -123,11 +124,8 @@ impl<'t> Releases<'_, 't> {
         let mut node = target;
         loop {
             let (object, attribute) = match node.kind() {
-                "attribute" => (
-                    node.child_by_field_name("object")?,
-                    node.child_by_field_name("attribute"),
-                ),
-                "subscript" => (node.child_by_field_name("value")?, None),
+                "attribute" => (node.field(Field::Object)?, node.field(Field::Attribute)),
+                "subscript" => (node.field(Field::Value)?, None),
                 _ => return None,
             };
             if let Some(attribute) = attribute {
@@ -156,20 +154,20 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
     match parent.kind() {
         "assignment"
             if parent
-                .child_by_field_name("left")
+                .field(Field::Left)
                 .is_some_and(|l| l.id() == attribute.id()) =>
         {
-            let right = parent.child_by_field_name("right")?;
+            let right = parent.field(Field::Right)?;
             is_empty_value(context, right).then_some(parent)
         }
         // `events = self._events`, then `events.popleft()` in the same function: the consumer
         // drains the container through a local.
         "assignment"
             if parent
-                .child_by_field_name("right")
+                .field(Field::Right)
                 .is_some_and(|r| r.id() == attribute.id()) =>
         {
-            let alias = parent.child_by_field_name("left")?;
+            let alias = parent.field(Field::Left)?;
             (alias.kind() == "identifier").then_some(())?;
             let function = enclosing_function(parent)?;
             let alias = context.text_of(alias);
@@ -181,8 +179,8 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
                 })
                 .find_map(|use_| {
                     let method = use_.parent().filter(|p| p.kind() == "attribute")?;
-                    (method.child_by_field_name("object")?.id() == use_.id()).then_some(())?;
-                    let name = context.text_of(method.child_by_field_name("attribute")?);
+                    (method.field(Field::Object)?.id() == use_.id()).then_some(())?;
+                    let name = context.text_of(method.field(Field::Attribute)?);
                     let call = method.parent().filter(|c| c.kind() == "call")?;
                     REMOVING_METHODS.contains(&name).then_some(call)
                 })
@@ -193,7 +191,7 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
         // `del x.name[:]`, `del x.name[key]`
         "subscript" if parent.parent()?.kind() == "delete_statement" => parent.parent(),
         "attribute" => {
-            let method = parent.child_by_field_name("attribute")?;
+            let method = parent.field(Field::Attribute)?;
             let call = parent.parent().filter(|c| c.kind() == "call")?;
             let method = context.text_of(method);
             (REMOVING_METHODS.contains(&method) || LETTING_GO_METHODS.contains(&method))
@@ -210,9 +208,9 @@ fn is_empty_value(context: &Context, value: Node) -> bool {
         "list" | "dictionary" | "tuple" | "set" => value.named_child_count() == 0,
         "call" => {
             let empty_call = value
-                .child_by_field_name("arguments")
+                .field(Field::Arguments)
                 .is_some_and(|a| a.named_child_count() == 0);
-            let builtin = value.child_by_field_name("function").is_some_and(|f| {
+            let builtin = value.field(Field::Function).is_some_and(|f| {
                 matches!(
                     context.text_of(f),
                     "set" | "dict" | "list" | "deque" | "collections.deque" | "OrderedDict"
@@ -242,10 +240,10 @@ fn enclosing_function(mut node: Node) -> Option<Node> {
 pub fn attribute_of_another_object<'t>(context: &Context<'t>, target: Node<'t>) -> Option<&'t str> {
     let mut node = target;
     while node.kind() == "subscript" {
-        node = node.child_by_field_name("value")?;
+        node = node.field(Field::Value)?;
     }
     (node.kind() == "attribute").then_some(())?;
-    let object = node.child_by_field_name("object")?;
+    let object = node.field(Field::Object)?;
     matches!(object.kind(), "attribute" | "subscript" | "call").then_some(())?;
-    Some(context.text_of(node.child_by_field_name("attribute")?))
+    Some(context.text_of(node.field(Field::Attribute)?))
 }

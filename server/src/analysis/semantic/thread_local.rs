@@ -14,6 +14,7 @@ use crate::analysis::context::{Binding, Context};
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 pub const THREAD_LOCALS: &[&str] = &["threading.local", "_threading_local.local"];
 
@@ -31,7 +32,7 @@ pub fn thread_locals<'t>(context: &Context<'t>) -> Vec<(Node<'t>, Node<'t>)> {
         ) else {
             continue;
         };
-        let Some(bases) = class.child_by_field_name("superclasses") else {
+        let Some(bases) = class.field(Field::Superclasses) else {
             continue;
         };
         let derives = named_children(bases).into_iter().any(|base| {
@@ -49,7 +50,7 @@ pub fn thread_locals<'t>(context: &Context<'t>) -> Vec<(Node<'t>, Node<'t>)> {
         let Some(assignment) = call.parent().filter(|p| p.kind() == "assignment") else {
             return;
         };
-        let Some(target) = assignment.child_by_field_name("left") else {
+        let Some(target) = assignment.field(Field::Left) else {
             return;
         };
         let at_module =
@@ -74,7 +75,7 @@ pub fn thread_locals<'t>(context: &Context<'t>) -> Vec<(Node<'t>, Node<'t>)> {
         let mut stack = vec![context.tree.root_node()];
         while let Some(node) = stack.pop() {
             if node.kind() == "call"
-                && let Some(function) = node.child_by_field_name("function")
+                && let Some(function) = node.field(Field::Function)
                 && function.kind() == "identifier"
                 && subclasses.contains(&context.text_of(function))
             {
@@ -92,8 +93,8 @@ pub fn instance_attribute<'t>(
     context: &Context<'t>,
     target: Node<'t>,
 ) -> Option<(&'t str, ScopeId)> {
-    let object = target.child_by_field_name("object")?;
-    let attribute = target.child_by_field_name("attribute")?;
+    let object = target.field(Field::Object)?;
+    let attribute = target.field(Field::Attribute)?;
     let method = context.scope_containing(target);
     let scope = context.scopes.scope(method);
     let class = scope.parent?;
@@ -116,7 +117,7 @@ pub fn instance_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<
     for identifier in context.identifiers(name) {
         let Some(attribute) = identifier.parent().filter(|p| {
             p.kind() == "attribute"
-                && p.child_by_field_name("attribute")
+                && p.field(Field::Attribute)
                     .is_some_and(|a| a.id() == identifier.id())
         }) else {
             continue;
@@ -128,7 +129,7 @@ pub fn instance_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<
         }
         let rebound = attribute.parent().is_some_and(|p| {
             p.kind() == "assignment"
-                && p.child_by_field_name("left")
+                && p.field(Field::Left)
                     .is_some_and(|l| l.id() == attribute.id())
         });
         if rebound {
@@ -159,11 +160,11 @@ pub fn mention<'t>(context: &Context<'t>, node: Node<'t>) -> Mention<'t> {
     match parent.kind() {
         "attribute"
             if parent
-                .child_by_field_name("object")
+                .field(Field::Object)
                 .is_some_and(|o| o.id() == node.id()) =>
         {
             let attribute = parent
-                .child_by_field_name("attribute")
+                .field(Field::Attribute)
                 .map_or("", |a| context.text_of(a));
             if attribute == "__dict__" {
                 return Mention::DeleteAll;
@@ -172,10 +173,10 @@ pub fn mention<'t>(context: &Context<'t>, node: Node<'t>) -> Mention<'t> {
                 return Mention::Read;
             };
             let is_left = outer
-                .child_by_field_name("left")
+                .field(Field::Left)
                 .is_some_and(|l| l.id() == parent.id());
             match outer.kind() {
-                "assignment" if is_left => match outer.child_by_field_name("right") {
+                "assignment" if is_left => match outer.field(Field::Right) {
                     Some(value) => Mention::Set {
                         attribute,
                         site: outer,
@@ -204,7 +205,7 @@ pub fn mention<'t>(context: &Context<'t>, node: Node<'t>) -> Mention<'t> {
             let Some(call) = parent.parent().filter(|c| c.kind() == "call") else {
                 return Mention::Escape;
             };
-            let Some(function) = call.child_by_field_name("function") else {
+            let Some(function) = call.field(Field::Function) else {
                 return Mention::Escape;
             };
             let callee = context.text_of(function);
@@ -248,7 +249,7 @@ pub fn lazily_initialised(context: &Context, site: Node, local: Node) -> bool {
             "function_definition" | "lambda" | "class_definition" | "module" => return false,
             "if_statement" | "elif_clause"
                 if parent
-                    .child_by_field_name("condition")
+                    .field(Field::Condition)
                     .is_some_and(|c| mentions_name(context, c, name)) =>
             {
                 return true;
@@ -355,7 +356,7 @@ pub fn request_handler(context: &Context, function: ScopeId) -> Option<String> {
 
 pub fn innermost_value(mut node: Node) -> Node {
     while node.kind() == "assignment" {
-        match node.child_by_field_name("right") {
+        match node.field(Field::Right) {
             Some(inner) => node = inner,
             None => break,
         }
@@ -446,7 +447,7 @@ pub fn thread_pool(context: &Context, expression: Node) -> Option<(&'static str,
         if value.kind() != "call" {
             return None;
         }
-        let qualified = context.qualified_name(value.child_by_field_name("function")?)?;
+        let qualified = context.qualified_name(value.field(Field::Function)?)?;
         let pool = THREAD_POOLS.iter().find(|p| **p == qualified)?;
         let short = match *pool {
             "multiprocessing.pool.ThreadPool" => "`ThreadPool`",
@@ -461,7 +462,7 @@ pub fn thread_pool(context: &Context, expression: Node) -> Option<(&'static str,
             .into_iter()
             .find_map(|b| bound_value(b).and_then(constructor)),
         "attribute" => {
-            let attribute = context.text_of(expression.child_by_field_name("attribute")?);
+            let attribute = context.text_of(expression.field(Field::Attribute)?);
             attribute_assignments(context, attribute)
                 .into_iter()
                 .find_map(constructor)
@@ -476,12 +477,12 @@ pub fn attribute_assignments<'t>(context: &Context<'t>, attribute: &str) -> Vec<
     let mut stack = vec![context.tree.root_node()];
     while let Some(node) = stack.pop() {
         if node.kind() == "assignment"
-            && let Some(left) = node.child_by_field_name("left")
+            && let Some(left) = node.field(Field::Left)
             && left.kind() == "attribute"
             && left
-                .child_by_field_name("attribute")
+                .field(Field::Attribute)
                 .is_some_and(|a| context.text_of(a) == attribute)
-            && let Some(right) = node.child_by_field_name("right")
+            && let Some(right) = node.field(Field::Right)
         {
             values.push(innermost_value(right));
         }
@@ -547,11 +548,11 @@ pub fn callable_scopes(context: &Context, expression: Node) -> Vec<ScopeId> {
         "attribute" => method_scopes(context, expression),
         "call" => {
             let is_partial = expression
-                .child_by_field_name("function")
+                .field(Field::Function)
                 .and_then(|f| context.qualified_name(f))
                 .is_some_and(|q| q == "functools.partial");
             match expression
-                .child_by_field_name("arguments")
+                .field(Field::Arguments)
                 .map(named_children)
                 .and_then(|a| a.first().copied())
             {
@@ -566,8 +567,8 @@ pub fn callable_scopes(context: &Context, expression: Node) -> Vec<ScopeId> {
 /// `self.method` / `cls.method` in a method of a class, or `Class.method`: that class's method.
 pub fn method_scopes(context: &Context, attribute: Node) -> Vec<ScopeId> {
     let (Some(object), Some(method)) = (
-        attribute.child_by_field_name("object"),
-        attribute.child_by_field_name("attribute"),
+        attribute.field(Field::Object),
+        attribute.field(Field::Attribute),
     ) else {
         return Vec::new();
     };
@@ -624,7 +625,7 @@ pub fn callees(context: &Context, function: ScopeId) -> Vec<ScopeId> {
     else {
         return Vec::new();
     };
-    let Some(body) = node.child_by_field_name("body") else {
+    let Some(body) = node.field(Field::Body) else {
         return Vec::new();
     };
     let mut found = Vec::new();
@@ -633,7 +634,7 @@ pub fn callees(context: &Context, function: ScopeId) -> Vec<ScopeId> {
         match node.kind() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "call" => {
-                if let Some(callee) = node.child_by_field_name("function") {
+                if let Some(callee) = node.field(Field::Function) {
                     found.extend(callable_scopes(context, callee));
                 }
             }
@@ -705,18 +706,18 @@ pub fn scoped_registries<'t>(context: &Context<'t>) -> Vec<ScopedRegistry<'t>> {
             continue;
         };
         let (Some(target), Some(value)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
+            assignment.field(Field::Left),
+            assignment.field(Field::Right),
         ) else {
             continue;
         };
         let scoped = target.kind() == "identifier"
             && value.kind() == "call"
             && value
-                .child_by_field_name("function")
+                .field(Field::Function)
                 .and_then(|f| context.qualified_name(f))
                 .is_some_and(|q| SCOPED_SESSIONS.contains(&q.as_str()))
-            && value.child_by_field_name("arguments").is_some_and(|a| {
+            && value.field(Field::Arguments).is_some_and(|a| {
                 crate::analysis::syntax::keyword_argument(a, context.text, "scopefunc").is_none()
             });
         if !scoped {
@@ -734,14 +735,14 @@ pub fn scoped_registries<'t>(context: &Context<'t>) -> Vec<ScopedRegistry<'t>> {
             match parent.kind() {
                 "call"
                     if parent
-                        .child_by_field_name("function")
+                        .field(Field::Function)
                         .is_some_and(|f| f.id() == mention.id()) =>
                 {
                     uses.push(parent);
                 }
                 "attribute"
                     if parent
-                        .child_by_field_name("attribute")
+                        .field(Field::Attribute)
                         .is_some_and(|a| matches!(context.text_of(a), "remove" | "close_all")) =>
                 {
                     removal = Some(parent);
@@ -787,7 +788,7 @@ pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>>
             function.parent().filter(|call| {
                 call.kind() == "call"
                     && call
-                        .child_by_field_name("function")
+                        .field(Field::Function)
                         .is_some_and(|f| f.id() == function.id())
             })
         });
@@ -809,9 +810,9 @@ pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>>
                 continue;
             };
             let Some(object) = assignment
-                .child_by_field_name("left")
+                .field(Field::Left)
                 .filter(|l| l.kind() == "attribute")
-                .and_then(|l| l.child_by_field_name("object"))
+                .and_then(|l| l.field(Field::Object))
             else {
                 continue;
             };
@@ -843,19 +844,19 @@ pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>>
 
 /// The locals a call cleans up, by their text.
 fn cleaned_locals<'t>(context: &Context<'t>, call: Node<'t>) -> Vec<&'t str> {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field(Field::Function) else {
         return Vec::new();
     };
     let arguments = call
-        .child_by_field_name("arguments")
+        .field(Field::Arguments)
         .map(named_children)
         .unwrap_or_default();
     let last = match function.kind() {
-        "attribute" => function.child_by_field_name("attribute"),
+        "attribute" => function.field(Field::Attribute),
         _ => Some(function),
     }
     .map_or("", |n| context.text_of(n));
-    let object = function.child_by_field_name("object");
+    let object = function.field(Field::Object);
     match last {
         "release_local" => arguments
             .first()
@@ -869,7 +870,7 @@ fn cleaned_locals<'t>(context: &Context<'t>, call: Node<'t>) -> Vec<&'t str> {
             };
             let values = match object.kind() {
                 "attribute" => object
-                    .child_by_field_name("attribute")
+                    .field(Field::Attribute)
                     .map(|a| attribute_assignments(context, context.text_of(a)))
                     .unwrap_or_default(),
                 "identifier" => resolve(context, object)
@@ -882,10 +883,10 @@ fn cleaned_locals<'t>(context: &Context<'t>, call: Node<'t>) -> Vec<&'t str> {
                 .into_iter()
                 .filter(|v| {
                     v.kind() == "call"
-                        && v.child_by_field_name("function")
+                        && v.field(Field::Function)
                             .is_some_and(|f| context.text_of(f).ends_with("LocalManager"))
                 })
-                .filter_map(|v| v.child_by_field_name("arguments"))
+                .filter_map(|v| v.field(Field::Arguments))
                 .filter_map(|a| named_children(a).first().copied())
                 .flat_map(|list| match list.kind() {
                     "list" | "tuple" => named_children(list),

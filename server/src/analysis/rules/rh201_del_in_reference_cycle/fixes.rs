@@ -10,6 +10,7 @@ use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, remove_statement, with_import};
 use crate::analysis::semantic::classes::{Classes, snippet, wrap_in_weakref};
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 /// Every back reference of the finding (`child.parent = self`) becomes
 /// `child.parent = weakref.proxy(self)`. Offered when the finding has at least one, and the
@@ -65,7 +66,7 @@ pub(super) fn finalize_fix(
         || context
             .identifiers("__del__")
             .iter()
-            .any(|n| n.parent().and_then(|p| p.child_by_field_name("name")) != Some(*n))
+            .any(|n| n.parent().and_then(|p| p.field(Field::Name)) != Some(*n))
         || !classes.weakly_referenceable(class)
     {
         return None;
@@ -77,19 +78,19 @@ pub(super) fn finalize_fix(
         .then(|| release.named_child(0))
         .flatten()
         .filter(|c| c.kind() == "call")?;
-    if call.child_by_field_name("arguments")?.named_child_count() != 0 {
+    if call.field(Field::Arguments)?.named_child_count() != 0 {
         return None;
     }
-    let method = call.child_by_field_name("function")?;
+    let method = call.field(Field::Function)?;
     let held = method
-        .child_by_field_name("object")
+        .field(Field::Object)
         .filter(|h| method.kind() == "attribute" && h.kind() == "attribute")?;
-    let owner = held.child_by_field_name("object")?;
+    let owner = held.field(Field::Object)?;
     if owner.kind() != "identifier" || context.text_of(owner) != del_self {
         return None;
     }
-    let attribute = context.text_of(held.child_by_field_name("attribute")?);
-    let method_name = context.text_of(method.child_by_field_name("attribute")?);
+    let attribute = context.text_of(held.field(Field::Attribute)?);
+    let method_name = context.text_of(method.field(Field::Attribute)?);
     // The attribute is named twice in the file's code: set in `__init__`, used in `__del__`;
     // a string naming it (`getattr(x, "file")`) counts too.
     let in_strings = context
@@ -118,15 +119,15 @@ pub(super) fn finalize_fix(
     let statement = assignment.parent()?;
     let sets_attribute = set.kind() == "identifier"
         && assignment.kind() == "assignment"
-        && assignment.child_by_field_name("type").is_none()
+        && assignment.field(Field::Type).is_none()
         && assignment
-            .child_by_field_name("left")
+            .field(Field::Left)
             .is_some_and(|left| left.kind() == "attribute" && left.id() == target.id())
         && assignment
-            .child_by_field_name("right")
+            .field(Field::Right)
             .is_some_and(|right| right.kind() != "assignment")
         && statement.kind() == "expression_statement"
-        && statement.parent().map(|b| b.id()) == init.child_by_field_name("body").map(|b| b.id());
+        && statement.parent().map(|b| b.id()) == init.field(Field::Body).map(|b| b.id());
     if !sets_attribute {
         return None;
     }
@@ -158,13 +159,13 @@ pub(super) fn finalize_fix(
 
 /// The name of a `def`'s first parameter, when it is a plain one.
 fn first_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
-    let first = def.child_by_field_name("parameters")?.named_child(0)?;
+    let first = def.field(Field::Parameters)?.named_child(0)?;
     (first.kind() == "identifier").then(|| context.text_of(first))
 }
 
 /// The name of a `def`'s only parameter, when it has exactly one, plain.
 fn only_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
-    let parameters = def.child_by_field_name("parameters")?;
+    let parameters = def.field(Field::Parameters)?;
     let all = named_children(parameters);
     (all.len() == 1)
         .then(|| first_parameter(context, def))
@@ -173,7 +174,7 @@ fn only_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
 
 /// A `def`'s one statement, a docstring before it aside.
 fn single_statement(def: Node) -> Option<Node> {
-    let mut statements = named_children(def.child_by_field_name("body")?);
+    let mut statements = named_children(def.field(Field::Body)?);
     let is_docstring = |n: &Node| {
         n.kind() == "expression_statement"
             && n.named_child(0)

@@ -8,6 +8,7 @@ use crate::analysis::fixes::with_import;
 use crate::analysis::semantic::classes::{
     DEPTH, Hold, HoldKind, Holding, InMethod, Store, store_attribute, wrap_in_weakref,
 };
+use crate::analysis::syntax::{Field, Fields};
 
 /// `self.x = self.method` becomes `self.x = weakref.WeakMethod(self.method)`, and every call
 /// `self.x(...)` in the class becomes `self.x()(...)`. Offered only when every other use of the
@@ -67,12 +68,12 @@ pub(super) fn weak_method_fix<'t>(
 /// the target, and the bound method itself as the value.
 fn weak_method_store<'t>(analysis: &InMethod<'_, '_, 't>, store: &Store<'t>) -> Option<Node<'t>> {
     let statement = store.statement;
-    let value = statement.child_by_field_name("right")?;
+    let value = statement.field(Field::Right)?;
     // A statement of its own: in `self.a = self.b = value` the value is stored twice.
     let plain = statement.kind() == "assignment"
         && statement.parent()?.kind() == "expression_statement"
-        && statement.child_by_field_name("type").is_none()
-        && statement.child_by_field_name("left")?.id() == store.object.parent()?.id()
+        && statement.field(Field::Type).is_none()
+        && statement.field(Field::Left)?.id() == store.object.parent()?.id()
         && store.values.iter().any(|v| v.id() == value.id())
         && analysis.is_self(store.object);
     let hold = analysis.holds(value, Holding::Callable, DEPTH)?;
@@ -106,9 +107,9 @@ fn use_in_class<'t>(analysis: &InMethod<'_, '_, 't>, use_: Node<'t>) -> Option<U
     }
     let attribute = use_.parent().filter(|p| p.kind() == "attribute")?;
     let call = attribute.parent().filter(|p| p.kind() == "call")?;
-    let object = attribute.child_by_field_name("object")?;
-    (attribute.child_by_field_name("attribute")?.id() == use_.id()
-        && call.child_by_field_name("function")?.id() == attribute.id()
+    let object = attribute.field(Field::Object)?;
+    (attribute.field(Field::Attribute)?.id() == use_.id()
+        && call.field(Field::Function)?.id() == attribute.id()
         && in_method.is_self(object))
     .then_some(Use::Call(attribute))
 }

@@ -9,6 +9,7 @@ use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::scope::{Role, ScopeId};
 use crate::analysis::semantic::thread_local::{THREAD_LOCALS, global_mentions};
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 /// One use of the local the fix rewrites, and its new text.
 struct Rewrite<'t> {
@@ -24,19 +25,19 @@ struct Rewrite<'t> {
 /// local in the file is one of those (outside `try` blocks, whose handlers may expect an
 /// `AttributeError`), and each new name is free in every scope of the file.
 pub(super) fn context_var_fix(context: &Context, binding: Node, target: Node) -> Option<Fix> {
-    let value = binding.child_by_field_name("right")?;
+    let value = binding.field(Field::Right)?;
     let plain_local = value.kind() == "call"
         && value
-            .child_by_field_name("function")
+            .field(Field::Function)
             .and_then(|f| context.qualified_name(f))
             .is_some_and(|q| THREAD_LOCALS.contains(&q.as_str()))
         && value
-            .child_by_field_name("arguments")
+            .field(Field::Arguments)
             .is_some_and(|a| named_children(a).is_empty());
     let statement = binding
         .parent()
         .filter(|s| s.kind() == "expression_statement" && named_children(*s).len() == 1)?;
-    if !plain_local || binding.child_by_field_name("type").is_some() {
+    if !plain_local || binding.field(Field::Type).is_some() {
         return None;
     }
     let mut rewrites = Vec::new();
@@ -122,7 +123,7 @@ fn rewrite<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Rewrite<'t>> {
     }
     if parent.kind() == "argument_list" {
         let call = parent.parent().filter(|c| c.kind() == "call")?;
-        let function = call.child_by_field_name("function")?;
+        let function = call.field(Field::Function)?;
         let builtin_getattr = function.kind() == "identifier"
             && context.text_of(function) == "getattr"
             && context.qualified_name(function).is_none()
@@ -155,9 +156,9 @@ fn rewrite<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Rewrite<'t>> {
         });
     }
     let attribute_node = parent
-        .child_by_field_name("attribute")
+        .field(Field::Attribute)
         .filter(|_| parent.kind() == "attribute")?;
-    if parent.child_by_field_name("object")?.id() != node.id() {
+    if parent.field(Field::Object)?.id() != node.id() {
         return None;
     }
     let attribute = context.text_of(attribute_node);
@@ -166,15 +167,15 @@ fn rewrite<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Rewrite<'t>> {
     }
     let outer = parent.parent()?;
     let is_left = outer
-        .child_by_field_name("left")
+        .field(Field::Left)
         .is_some_and(|l| l.id() == parent.id());
     if outer.kind() == "assignment" && is_left {
-        let value = outer.child_by_field_name("right")?;
+        let value = outer.field(Field::Right)?;
         let statement_alone = outer
             .parent()
             .is_some_and(|s| s.kind() == "expression_statement" && named_children(s).len() == 1);
         if !statement_alone
-            || outer.child_by_field_name("type").is_some()
+            || outer.field(Field::Type).is_some()
             || matches!(value.kind(), "assignment" | "yield")
         {
             return None;
@@ -206,11 +207,7 @@ fn rewrite<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Rewrite<'t>> {
 fn is_load(expression: Node) -> bool {
     let mut node = expression;
     while let Some(parent) = node.parent() {
-        let is = |field: &str| {
-            parent
-                .child_by_field_name(field)
-                .is_some_and(|c| c.id() == node.id())
-        };
+        let is = |field: Field| parent.field(field).is_some_and(|c| c.id() == node.id());
         match parent.kind() {
             "parenthesized_expression"
             | "tuple"
@@ -222,7 +219,7 @@ fn is_load(expression: Node) -> bool {
             | "list_splat_pattern"
             | "list_splat" => node = parent,
             "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
-                return !is("left");
+                return !is(Field::Left);
             }
             "delete_statement" | "as_pattern_target" => return false,
             _ => return true,

@@ -9,6 +9,7 @@ use crate::analysis::escape::hoist::one_line;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
 use crate::analysis::semantic::registration::{self as reg, Registration};
 use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, Fields};
 
 /// A registered callback and what it keeps alive.
 pub(super) struct Callback<'t> {
@@ -38,7 +39,7 @@ pub(super) fn callback<'t>(
         .into_iter()
         .map(|a| {
             if a.kind() == "keyword_argument" {
-                a.child_by_field_name("value").unwrap_or(a)
+                a.field(Field::Value).unwrap_or(a)
             } else {
                 a
             }
@@ -70,8 +71,8 @@ fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Optio
             closure_callback(context, definition)
         }
         "attribute" => {
-            let object = value.child_by_field_name("object")?;
-            let attribute = value.child_by_field_name("attribute")?;
+            let object = value.field(Field::Object)?;
+            let attribute = value.field(Field::Attribute)?;
             let receiver = context.text_of(object);
             is_own_method(context, scope, receiver, context.text_of(attribute)).then(|| Callback {
                 label: format!("bound method `{}`", context.text_of(value)),
@@ -83,11 +84,11 @@ fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Optio
             })
         }
         "call" => {
-            let function = value.child_by_field_name("function")?;
+            let function = value.field(Field::Function)?;
             if context.qualified_name(function).as_deref() != Some("functools.partial") {
                 return None;
             }
-            let arguments = named_children(value.child_by_field_name("arguments")?);
+            let arguments = named_children(value.field(Field::Arguments)?);
             let inner = callable(context, *arguments.first()?, scope)?;
             let mut holds = inner.holds;
             holds.extend(
@@ -139,7 +140,7 @@ fn handler_object<'t>(
         }
         _ => return None,
     };
-    let class = made.child_by_field_name("function")?;
+    let class = made.field(Field::Function)?;
     let class = reg::last_name(context, class)?;
     Some(Callback {
         label: format!("a `{class}`"),
