@@ -233,22 +233,36 @@ fn rewrapped<'t>(
     let Some(body) = class.field(Field::Body) else {
         return Vec::new();
     };
-    // Most methods are never rewrapped: look at the statements only when the rest of the class
-    // passes the name to a call, `wrapper(name)`.
-    let rest = &context.text[definition.end_byte()..body.end_byte()];
-    let passed = rest
-        .match_indices(name)
-        .any(|(at, _)| rest[..at].trim_end().ends_with('('));
-    if name.is_empty() || !passed {
+    if name.is_empty() {
         return Vec::new();
     }
-    named_children(body)
+    // The statements after the definition, from a cursor put there at once: a class with many
+    // methods would otherwise be read from its start once per method.
+    let mut cursor = body.walk();
+    if cursor
+        .goto_first_child_for_byte(definition.end_byte())
+        .is_none()
+    {
+        return Vec::new();
+    }
+    let mut later = Vec::new();
+    loop {
+        let statement = cursor.node();
+        if statement.kind() == "expression_statement"
+            && statement.start_byte() >= definition.end_byte()
+        {
+            later.push(statement);
+        }
+        if !cursor.goto_next_sibling() {
+            break;
+        }
+    }
+    later
         .into_iter()
-        .filter(|s| s.start_byte() > definition.end_byte())
         .filter_map(|statement| {
-            let assignment = statement.named_child(0).filter(|a| {
-                statement.kind() == "expression_statement" && a.kind() == "assignment"
-            })?;
+            let assignment = statement
+                .named_child(0)
+                .filter(|a| a.kind() == "assignment")?;
             let target = assignment.field(Field::Left)?;
             let call = assignment.field(Field::Right)?;
             let function = call.field(Field::Function)?;

@@ -545,6 +545,7 @@ fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t
             continue;
         };
         let mut stack = vec![body];
+        let mut cursor = body.walk();
         while let Some(node) = stack.pop() {
             if matches!(
                 node.kind(),
@@ -569,7 +570,7 @@ fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t
                 ));
                 break;
             }
-            stack.extend(named_children(node));
+            stack.extend(node.named_children(&mut cursor));
         }
     }
     found
