@@ -493,6 +493,11 @@ impl<'c, 't> LocalRegistries<'c, 't> {
     }
 
     /// The registries among the functions named `name`.
+    /// Whether a function or method of this file named `name` is a registry.
+    pub fn defines(&self, name: &str) -> bool {
+        self.named(name).next().is_some()
+    }
+
     fn named(&self, name: &str) -> impl Iterator<Item = &LocalRegistry<'t>> {
         let found: &[(&'t str, LocalRegistry<'t>)] = if self.names.contains(name) {
             self.found.get_or_init(|| local_registries(self.context))
