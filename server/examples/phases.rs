@@ -130,12 +130,12 @@ fn main() {
         cells: &[],
     };
     time("semantic: classes", &mut || {
-        Classes::new(&context);
+        Classes::new(&context, false);
     });
     time("semantic layer", &mut || {
-        Semantic::new(&context);
+        Semantic::new(&context, false);
     });
-    let semantic = Semantic::new(&context);
+    let semantic = Semantic::new(&context, false);
     let checker = Checker {
         context: &context,
         semantic: &semantic,

@@ -183,7 +183,7 @@ fn check_with(
         matches,
         cells,
     };
-    let semantic = Semantic::new(&context);
+    let semantic = Semantic::new(&context, two_threads);
     let checker = Checker {
         context: &context,
         semantic: &semantic,
@@ -218,7 +218,7 @@ fn check_with(
 /// Runs `first` on a second thread (with the stack deep nesting needs) while `second` runs on
 /// this one, and returns both results. Without `two_threads`, or when no thread can be had,
 /// `first` runs here too.
-fn beside<A: Send, B>(
+pub(crate) fn beside<A: Send, B>(
     two_threads: bool,
     first: impl Fn() -> A + Sync,
     second: impl FnOnce() -> B,

@@ -16,6 +16,7 @@ use crate::analysis::findings::Edit;
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
+use crate::analysis::beside;
 use crate::analysis::syntax::{Field, Fields};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
 
@@ -139,7 +140,9 @@ pub enum Holding {
 }
 
 impl<'c, 't> Classes<'c, 't> {
-    pub fn new(context: &'c Context<'t>) -> Classes<'c, 't> {
+    /// The classes of the file. With `two_threads` (someone waits for this file), half the
+    /// classes are read on a second thread: the rest of the facts wait for this one.
+    pub fn new(context: &'c Context<'t>, two_threads: bool) -> Classes<'c, 't> {
         let mut class_nodes = Vec::new();
         let mut stores = Vec::new();
         for captures in context.matches(Family::Cycles) {
@@ -154,10 +157,21 @@ impl<'c, 't> Classes<'c, 't> {
         }
         stores.sort_by_key(|s| s.statement.start_byte());
         stores.dedup_by_key(|s| s.statement.id());
-        let mut classes: Vec<Class<'t>> = class_nodes
-            .iter()
-            .filter_map(|&(node, name)| class(context, node, name))
-            .collect();
+        let read = |part: &[(Node<'t>, Node<'t>)]| -> Vec<Class<'t>> {
+            part.iter()
+                .filter_map(|&(node, name)| class(context, node, name))
+                .collect()
+        };
+        // Halves of about the same size of source.
+        let total: usize = class_nodes.iter().map(|(n, _)| n.byte_range().len()).sum();
+        let mut so_far = 0;
+        let half = class_nodes.partition_point(|(n, _)| {
+            so_far += n.byte_range().len();
+            so_far <= total / 2
+        });
+        let (first, second) = class_nodes.split_at(half);
+        let (mut classes, later) = beside(two_threads, || read(first), || read(second));
+        classes.extend(later);
         let by_name: HashMap<&str, Vec<usize>> =
             classes
                 .iter()

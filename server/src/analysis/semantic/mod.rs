@@ -35,8 +35,9 @@ pub struct Semantic<'c, 't> {
 }
 
 impl<'c, 't> Semantic<'c, 't> {
-    pub fn new(context: &'c Context<'t>) -> Semantic<'c, 't> {
-        let classes = Classes::new(context);
+    /// The facts of `context`'s file; `two_threads` as for [`Classes::new`].
+    pub fn new(context: &'c Context<'t>, two_threads: bool) -> Semantic<'c, 't> {
+        let classes = Classes::new(context, two_threads);
         let lifetimes = Lifetimes::new(&classes);
         Semantic {
             classes,
