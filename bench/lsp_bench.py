@@ -11,12 +11,16 @@ same run, each spoken to over stdio by the small JSON-RPC client below.
       pull: the textDocument/diagnostic response, requested right after the didChange (only
             for a server that advertises diagnosticProvider to a client that supports it).
     Reports p50 / p95 / max in milliseconds per server and mode.
-(b) Memory: a fresh server (push mode) opens FILES standard-library files, sorted by path,
-    skipping test directories (any directory named test, tests, idle_test) and
-    site-packages/dist-packages; once every file's diagnostics have arrived, VmRSS and VmHWM
-    of the server process from /proc/PID/status.
+(b) Memory: a fresh server (push mode; workspace root the standard library, or with
+    --workspace empty an empty directory) is read idle, then opens FILES standard-library
+    files, sorted by path, skipping test directories (any directory named test, tests,
+    idle_test) and site-packages/dist-packages; once every file's diagnostics have arrived,
+    VmRSS and VmHWM of the server process from /proc/PID/status; then VmRSS again after
+    closing them all.
+(c) Push soak (--soak-edits N, 0 skips it): VmRSS after N edits written back to back.
 
-Usage: lsp_bench.py --refhound BIN --ruff BIN [--edits 200] [--files 200]
+Usage: lsp_bench.py --refhound BIN --ruff BIN [--edits 200] [--files 200] [--soak-edits N]
+       [--workspace stdlib|empty] [--memory-only] [--also NAME=BIN]...
 """
 
 from __future__ import annotations

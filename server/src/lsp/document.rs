@@ -94,11 +94,6 @@ impl Snapshot {
         }
     }
 
-    /// Whether [`Snapshot::tree`] will parse.
-    pub fn needs_parse(&self) -> bool {
-        !matches!(self.tree, TreeState::Parsed(_))
-    }
-
     /// Why this text is not parsed (its tree is then a blank one), if it is not.
     pub fn refusal(&self) -> Option<Refusal> {
         refusal(&self.text)

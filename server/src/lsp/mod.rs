@@ -187,14 +187,13 @@ impl State {
     }
 
     /// The document `uri` was used at `snapshot` and `tree` is that snapshot's tree: the
-    /// document keeps it, if it did not have it yet (and has not moved on), and only the
-    /// [`TREES_KEPT`] documents used last keep theirs. No document guard may be held here.
+    /// document keeps it, if it has none (its own may have been dropped meanwhile) and has not
+    /// moved on, and only the [`TREES_KEPT`] documents used last keep theirs. No document guard
+    /// may be held here.
     fn keep_tree(&self, uri: &Uri, snapshot: &Snapshot, tree: Tree) {
         if let Some(mut document) = self.documents.get_mut(uri) {
             document.touch();
-            if snapshot.needs_parse() {
-                document.store_tree(snapshot.revision, tree);
-            }
+            document.store_tree(snapshot.revision, tree);
         }
         self.keep_recent_trees();
     }
