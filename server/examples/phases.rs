@@ -148,6 +148,9 @@ fn main() {
     time("check (one thread)", &mut || {
         refhound::analysis::check(&text, &tree, &settings);
     });
+    time("check_opened (two threads)", &mut || {
+        refhound::analysis::check_opened(&text, &tree, &settings);
+    });
     let mut cache = refhound::analysis::Cache::default();
     time("check_edited (nothing changed)", &mut || {
         refhound::analysis::check_edited(&text, &tree, &settings, &mut cache);

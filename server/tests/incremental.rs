@@ -2,14 +2,14 @@
 //! changed) must equal the whole-file analysis after every edit. Real files (the repository's
 //! fixtures and demo, some of the standard library) are edited at random, the way a typist and
 //! a few structural changes would, and after each edit the scope model and the findings of both
-//! paths are compared.
+//! paths (and of an opened document's, `check_opened`) are compared.
 
 use refhound::analysis::line_index::LineIndex;
 use refhound::analysis::parse::parse;
 use refhound::analysis::queries::{MatchCache, Matches};
 use refhound::analysis::scope::{ScopeCache, ScopeTree};
 use refhound::analysis::settings::{PythonVersion, Settings};
-use refhound::analysis::{Cache, check, check_edited};
+use refhound::analysis::{Cache, check, check_edited, check_opened};
 
 #[path = "support/random.rs"]
 mod random;
@@ -70,10 +70,17 @@ fn edited_analysis_equals_whole_file_analysis() {
                 target_version: versions[round % versions.len()],
                 ..Settings::default()
             };
+            let whole = check(&text, &tree, &settings);
             assert_eq!(
-                check(&text, &tree, &settings),
+                whole,
                 check_edited(&text, &tree, &settings, &mut cache),
                 "{} after {round} edit(s): the findings differ",
+                path.display()
+            );
+            assert_eq!(
+                whole,
+                check_opened(&text, &tree, &settings),
+                "{} after {round} edit(s): the findings of an opened document differ",
                 path.display()
             );
         }

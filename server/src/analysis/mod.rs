@@ -45,6 +45,23 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
     check_with(text, tree, settings, false, &scopes, &matches, &lines, &[])
 }
 
+/// [`check`] for one document someone waits for that keeps no [`Cache`] (opened, not edited):
+/// the scope model beside the query matches, then half the rules beside the other half, on two
+/// threads. The findings equal [`check`]'s.
+pub fn check_opened(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
+    let ((scopes, lines), matches) = beside(
+        true,
+        || {
+            (
+                ScopeTree::new(text, tree, settings.target_version),
+                LineIndex::new(text),
+            )
+        },
+        || queries::Matches::new(tree.root_node(), text),
+    );
+    check_with(text, tree, settings, true, &scopes, &matches, &lines, &[])
+}
+
 /// [`check`] for a notebook's code cells joined into one module ([`notebook::Notebook`]):
 /// `cells` are their ranges in `text`, for the rules about a cell's last expression.
 pub fn check_cells(

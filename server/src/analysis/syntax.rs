@@ -172,11 +172,15 @@ pub fn chain_top(mut node: Node) -> Node {
 /// The decorator expressions above a `def` or `class` (`bus.on("x")` for `@bus.on("x")`), or
 /// none when it is not decorated.
 pub fn decorators(definition: Node) -> Vec<Node> {
-    let Some(decorated) = definition
-        .parent()
-        .filter(|p| p.kind() == "decorated_definition")
-        .or((definition.kind() == "decorated_definition").then_some(definition))
-    else {
+    // `parent()` descends from the root: asked only when `definition` is not the decorated one.
+    let decorated = if definition.kind() == "decorated_definition" {
+        Some(definition)
+    } else {
+        definition
+            .parent()
+            .filter(|p| p.kind() == "decorated_definition")
+    };
+    let Some(decorated) = decorated else {
         return Vec::new();
     };
     named_children(decorated)

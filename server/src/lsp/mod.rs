@@ -43,7 +43,6 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
 use tree_sitter::Tree;
 
-use crate::analysis::Cache;
 use crate::analysis::scope::ScopeTree;
 use crate::project::ProjectUses;
 use crate::project::releases::WorkspaceReleases;
@@ -280,9 +279,7 @@ impl State {
                     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
                     crate::analysis::check_edited(&text, &tree, &settings, &mut cache)
                 }
-                None => {
-                    crate::analysis::check_edited(&text, &tree, &settings, &mut Cache::default())
-                }
+                None => crate::analysis::check_opened(&text, &tree, &settings),
             };
             if let Some(path) = &path {
                 workspace::settle_releases(&state, path, &mut findings, settings.strict);

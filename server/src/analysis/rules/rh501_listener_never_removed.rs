@@ -99,6 +99,15 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
     for &call in &calls {
+        // Most calls register nothing, and their callee's name says so: the questions below
+        // cost far more than this one.
+        let registers = call.field(Field::Function).is_some_and(|function| {
+            reg::kind_of(context, function).is_some()
+                || reg::last_name(context, function).is_some_and(|name| registries.defines(name))
+        });
+        if !registers {
+            continue;
+        }
         // A registry this file defines says how it keeps what it is given (strongly or through
         // a weak reference), whatever its name.
         let local = reg::local_registration(context, call, &registries);

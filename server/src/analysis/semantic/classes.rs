@@ -1277,7 +1277,9 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
     let mut defs = Vec::new();
     let mut class_attributes = HashSet::new();
     let mut aliases = HashMap::new();
-    for statement in named_children(body) {
+    let statements = named_children(body);
+    let rewraps = function_kind::Rewraps::new(context, &statements);
+    for &statement in &statements {
         let (definition, decorators) = match statement.kind() {
             "decorated_definition" => (statement.field(Field::Definition), decorators(statement)),
             "function_definition" => (Some(statement), Vec::new()),
@@ -1338,7 +1340,10 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
         Vec::new()
     } else {
         defs.iter()
-            .filter_map(|(_, _, definition)| method(context, *definition))
+            .filter_map(|(_, decorators, definition)| {
+                let kind = function_kind::method_kind(context, *definition, decorators, &rewraps);
+                method(context, kind, *definition)
+            })
             .collect()
     };
     Some(Class {
@@ -1354,8 +1359,12 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
     })
 }
 
-fn method<'t>(context: &Context<'t>, definition: Node<'t>) -> Option<Method<'t>> {
-    let (Receiver::Instance, _) = function_kind::receiver(context, definition)? else {
+fn method<'t>(
+    context: &Context<'t>,
+    kind: function_kind::Kind,
+    definition: Node<'t>,
+) -> Option<Method<'t>> {
+    let (Receiver::Instance, _) = function_kind::receiver_of(kind, definition)? else {
         return None;
     };
     let scope = context.scopes.scope_of_node(definition.byte_range())?;

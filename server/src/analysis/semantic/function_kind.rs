@@ -152,6 +152,26 @@ pub fn kind(context: &Context, definition: Node) -> Kind {
     let Some(class) = defining_class(definition) else {
         return Kind::Function;
     };
+    let statements = class
+        .field(Field::Body)
+        .map(named_children)
+        .unwrap_or_default();
+    method_kind(
+        context,
+        definition,
+        &decorators(definition),
+        &Rewraps::new(context, &statements),
+    )
+}
+
+/// [`kind`] of a `def` in a class body whose `decorators` and the body's [`Rewraps`] the caller
+/// has: what reads every method of a class finds those once for the class.
+pub fn method_kind(
+    context: &Context,
+    definition: Node,
+    decorators: &[Node],
+    rewraps: &Rewraps,
+) -> Kind {
     let name = definition
         .field(Field::Name)
         .map_or("", |n| context.text_of(n));
@@ -162,9 +182,10 @@ pub fn kind(context: &Context, definition: Node) -> Kind {
             Kind::ClassMethod
         };
     }
-    let kinds: Vec<Kind> = decorators(definition)
-        .into_iter()
-        .chain(rewrapped(context, class, definition, name))
+    let kinds: Vec<Kind> = decorators
+        .iter()
+        .copied()
+        .chain(rewraps.after(name, definition.end_byte()))
         .filter_map(|wrapper| decorator_kind(context, wrapper))
         .collect();
     // A static or class method stays one whatever else wraps it; otherwise the outermost
@@ -177,9 +198,48 @@ pub fn kind(context: &Context, definition: Node) -> Kind {
         .unwrap_or(Kind::InstanceMethod)
 }
 
+/// A class body's `name = wrapper(name)` statements (`f = classmethod(f)`): which wrapper each
+/// applies to which name, and where.
+pub struct Rewraps<'t>(Vec<(&'t str, usize, Node<'t>)>);
+
+impl<'t> Rewraps<'t> {
+    /// Those among `statements`, a class body's.
+    pub fn new(context: &Context<'t>, statements: &[Node<'t>]) -> Rewraps<'t> {
+        let rewrap =
+            |statement: Node<'t>| {
+                let assignment = statement.named_child(0).filter(|a| {
+                    statement.kind() == "expression_statement" && a.kind() == "assignment"
+                })?;
+                let target = assignment.field(Field::Left)?;
+                let call = assignment.field(Field::Right)?;
+                let function = call.field(Field::Function)?;
+                let arguments = named_children(call.field(Field::Arguments)?);
+                let name = context.text_of(target);
+                let wraps_itself = matches!(arguments.as_slice(),
+                [only] if only.kind() == "identifier" && context.text_of(*only) == name);
+                (call.kind() == "call" && target.kind() == "identifier" && wraps_itself)
+                    .then_some((name, statement.start_byte(), function))
+            };
+        Rewraps(statements.iter().filter_map(|&s| rewrap(s)).collect())
+    }
+
+    /// The wrappers applied to `name` by statements from byte `from` on, in order.
+    fn after(&self, name: &str, from: usize) -> impl Iterator<Item = Node<'t>> {
+        self.0
+            .iter()
+            .filter(move |&&(wrapped, at, _)| wrapped == name && at >= from)
+            .map(|&(_, _, wrapper)| wrapper)
+    }
+}
+
 /// The first parameter of a function that receives an instance or a class, with which.
 pub fn receiver<'t>(context: &Context<'t>, definition: Node<'t>) -> Option<(Receiver, Node<'t>)> {
-    let receiver = kind(context, definition).receiver()?;
+    receiver_of(kind(context, definition), definition)
+}
+
+/// [`receiver`] of a function whose kind the caller has.
+pub fn receiver_of(kind: Kind, definition: Node) -> Option<(Receiver, Node)> {
+    let receiver = kind.receiver()?;
     let parameters = definition.field(Field::Parameters)?;
     let first = *named_children(parameters).first()?;
     let name = match first.kind() {
@@ -220,48 +280,6 @@ fn decorator_kind(context: &Context, decorator: Node) -> Option<Kind> {
         Some(Receiver::Instance) => Kind::Property,
         _ => Kind::Descriptor(descriptor),
     })
-}
-
-/// `name = classmethod(name)` (or `staticmethod`, `property`) after the `def` in the class
-/// body: the wrapper it applies.
-fn rewrapped<'t>(
-    context: &Context<'t>,
-    class: Node<'t>,
-    definition: Node<'t>,
-    name: &str,
-) -> Vec<Node<'t>> {
-    let Some(body) = class.field(Field::Body) else {
-        return Vec::new();
-    };
-    // Most methods are never rewrapped: look at the statements only when the rest of the class
-    // passes the name to a call, `wrapper(name)`.
-    let rest = &context.text[definition.end_byte()..body.end_byte()];
-    let passed = rest
-        .match_indices(name)
-        .any(|(at, _)| rest[..at].trim_end().ends_with('('));
-    if name.is_empty() || !passed {
-        return Vec::new();
-    }
-    named_children(body)
-        .into_iter()
-        .filter(|s| s.start_byte() > definition.end_byte())
-        .filter_map(|statement| {
-            let assignment = statement.named_child(0).filter(|a| {
-                statement.kind() == "expression_statement" && a.kind() == "assignment"
-            })?;
-            let target = assignment.field(Field::Left)?;
-            let call = assignment.field(Field::Right)?;
-            let function = call.field(Field::Function)?;
-            let arguments = named_children(call.field(Field::Arguments)?);
-            let wraps_itself = matches!(arguments.as_slice(),
-                [only] if only.kind() == "identifier" && context.text_of(*only) == name);
-            (call.kind() == "call"
-                && target.kind() == "identifier"
-                && context.text_of(target) == name
-                && wraps_itself)
-                .then_some(function)
-        })
-        .collect()
 }
 
 /// `name` as the builtin: an unqualified identifier the module does not bind or import.

@@ -493,6 +493,11 @@ impl<'c, 't> LocalRegistries<'c, 't> {
     }
 
     /// The registries among the functions named `name`.
+    /// Whether a function or method of this file named `name` is a registry.
+    pub fn defines(&self, name: &str) -> bool {
+        self.named(name).next().is_some()
+    }
+
     fn named(&self, name: &str) -> impl Iterator<Item = &LocalRegistry<'t>> {
         let found: &[(&'t str, LocalRegistry<'t>)] = if self.names.contains(name) {
             self.found.get_or_init(|| local_registries(self.context))
@@ -545,6 +550,7 @@ fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t
             continue;
         };
         let mut stack = vec![body];
+        let mut cursor = body.walk();
         while let Some(node) = stack.pop() {
             if matches!(
                 node.kind(),
@@ -569,7 +575,7 @@ fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t
                 ));
                 break;
             }
-            stack.extend(named_children(node));
+            stack.extend(node.named_children(&mut cursor));
         }
     }
     found
