@@ -99,8 +99,8 @@ const MAX_ANALYSED_BYTES: usize = 5 * 1024 * 1024;
 /// two hundred open standard-library modules (3.2 MB) held 51 MB of trees (`bench/lsp.sh` part
 /// (b)), for documents nobody looks at; a handful covers the files a user moves
 /// between while editing (the one typed in, its split, the ones hovered), and a document beyond
-/// them is parsed again when it is next asked about (milliseconds for a module of thousands of
-/// lines), and keeps its text and last findings meanwhile.
+/// them is parsed again when it is next asked about (`refhound parse`: about 10 ms for a module
+/// of 2,000 lines, 60 ms for 8,500), and keeps its text and last findings meanwhile.
 const TREES_KEPT: usize = 8;
 
 /// See [`State::analysing`].
