@@ -1,6 +1,6 @@
 //! Which names a file imports, so rules can tell `functools.lru_cache` from a look-alike.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use tree_sitter::Node;
 

@@ -2,7 +2,7 @@
 //! which a test keeps equal to tree-sitter's query engine running the files); each match is filed
 //! under the family (file) it came from.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator};

@@ -1,7 +1,7 @@
 //! Which rules run and how they speak. Filled from `pyproject.toml` / `refhound.toml` (see
 //! `crate::config`) and the command line or the editor; the analysis only reads it.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::rule::{Rule, Severity};
 

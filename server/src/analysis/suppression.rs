@@ -2,7 +2,7 @@
 //! ruff-style `# noqa: RH101`, each on the line where a finding starts. A bare `# noqa` is left
 //! to the other linters it is usually meant for.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ops::Range;
 
 use super::line_index::LineIndex;

@@ -9,7 +9,7 @@
 //! queries; statements with syntax errors always go through them. The statements can be split
 //! among threads: each reads the last analysis's cache and returns its part of the next one.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use tree_sitter::{Node, TreeCursor};

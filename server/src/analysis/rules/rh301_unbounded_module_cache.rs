@@ -91,7 +91,7 @@
 //! spell out (a few encodings, configured names) looks exactly like one keyed by request data,
 //! and only the reader can tell. Raise it with `severity = { RH301 = "warning" }`.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use tree_sitter::Node;
 

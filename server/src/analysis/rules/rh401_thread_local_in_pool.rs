@@ -95,7 +95,7 @@
 
 mod fixes;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use tree_sitter::Node;
 

@@ -14,7 +14,7 @@
 //! close to CPython's value-based keys; the difference matters only for dead code followed by
 //! reachable code whose only new constants are respellings of earlier ones.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use tree_sitter::Node;
 
@@ -33,7 +33,7 @@ pub(super) struct ConstTracker {
     /// Every code object made only in dead code.
     all_dead: Vec<ScopeId>,
     /// The line and text of the code objects 3.12 merges when they repeat (see `build`).
-    code_texts: std::collections::HashSet<String>,
+    code_texts: foldhash::HashSet<String>,
 }
 
 impl ConstTracker {

@@ -19,7 +19,7 @@
 //! A statement the parser could not parse cleanly is rebuilt every time: error recovery may
 //! depend on what surrounds it.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
 
 use tree_sitter::{Node, Tree};

@@ -29,7 +29,7 @@ mod resolve;
 
 pub use incremental::ScopeCache;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
 
 use tree_sitter::Tree;

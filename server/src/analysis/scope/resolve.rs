@@ -5,7 +5,7 @@
 //! (`free`). Class bodies are special twice over: their names are invisible to nested scopes, and
 //! a method's free `__class__` becomes the class's implicit cell.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::{NameScope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::settings::PythonVersion;

@@ -7,7 +7,7 @@
 //! bindings in the method, a class through the file's class definitions; anything else is doubt,
 //! and doubt is not a cycle.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use tree_sitter::Node;
 

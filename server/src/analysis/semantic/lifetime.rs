@@ -6,7 +6,7 @@
 //! whether it is a protocol or request handler that a server makes per connection. A class
 //! made only inside test functions counts as not made: tests make everything per test.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::OnceLock;
 
 use tree_sitter::Node;

@@ -16,7 +16,7 @@
 //! modules and their signals, loggers from `logging.getLogger(...)`), and the unregistration
 //! names. The configured `registration-names` / `unregistration-names` extend the lists.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;

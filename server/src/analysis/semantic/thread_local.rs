@@ -6,7 +6,7 @@
 //! (SQLAlchemy's `scoped_session`) and the calls that clean a local up (Werkzeug's
 //! `LocalManager.cleanup()`, `release_local`). RH401 reads these facts.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use tree_sitter::Node;
 
