@@ -8,7 +8,9 @@
 #   (b) VmRSS / VmHWM of each server after opening FILES (default 200) standard-library
 #       files (sorted by path, test directories skipped) and receiving their diagnostics.
 #
-# Usage: bench/lsp.sh [EDITS [FILES]]      (from any directory)
+# Usage: bench/lsp.sh [EDITS [FILES [OPTION...]]]      (from any directory)
+# OPTIONs go to bench/lsp_bench.py: `--workspace empty` (no background scan in (b)),
+# `--memory-only`, `--also NAME=BIN` (another refhound build beside), `--soak-edits N`.
 #
 # Builds the release binary (a no-op when current) and runs with target/test-venv's python and
 # ruff, installing ruff $RUFF_VERSION there first if it is missing, as tests/run does.
@@ -17,10 +19,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 EDITS=${1:-200}
 FILES=${2:-200}
+shift $(($# < 2 ? $# : 2))
 # The tests' virtualenv, not lib.sh's bench-venv: the same ruff, beside the LSP test tools.
 RUFF_VENV=$ROOT/target/test-venv
 RUFF=$RUFF_VENV/bin/ruff
 
 build_refhound
 ensure_ruff
-"$RUFF_VENV/bin/python" bench/lsp_bench.py --refhound "$BIN" --ruff "$RUFF" --edits "$EDITS" --files "$FILES"
+"$RUFF_VENV/bin/python" bench/lsp_bench.py --refhound "$BIN" --ruff "$RUFF" --edits "$EDITS" --files "$FILES" "$@"

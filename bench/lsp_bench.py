@@ -11,12 +11,16 @@ same run, each spoken to over stdio by the small JSON-RPC client below.
       pull: the textDocument/diagnostic response, requested right after the didChange (only
             for a server that advertises diagnosticProvider to a client that supports it).
     Reports p50 / p95 / max in milliseconds per server and mode.
-(b) Memory: a fresh server (push mode) opens FILES standard-library files, sorted by path,
-    skipping test directories (any directory named test, tests, idle_test) and
-    site-packages/dist-packages; once every file's diagnostics have arrived, VmRSS and VmHWM
-    of the server process from /proc/PID/status.
+(b) Memory: a fresh server (push mode; workspace root the standard library, or with
+    --workspace empty an empty directory) is read idle, then opens FILES standard-library
+    files, sorted by path, skipping test directories (any directory named test, tests,
+    idle_test) and site-packages/dist-packages; once every file's diagnostics have arrived,
+    VmRSS and VmHWM of the server process from /proc/PID/status; then VmRSS again after
+    closing them all.
+(c) Push soak (--soak-edits N, 0 skips it): VmRSS after N edits written back to back.
 
-Usage: lsp_bench.py --refhound BIN --ruff BIN [--edits 200] [--files 200]
+Usage: lsp_bench.py --refhound BIN --ruff BIN [--edits 200] [--files 200] [--soak-edits N]
+       [--workspace stdlib|empty] [--memory-only] [--also NAME=BIN]...
 """
 
 from __future__ import annotations
@@ -325,14 +329,16 @@ def stdlib_files(count: int) -> list[Path]:
     return chosen
 
 
-def measure_memory(name: str, spec: Spec, files: list[Path]):
-    """(VmRSS kB, VmHWM kB, threads) after opening `files` and receiving every file's
-    diagnostics, the seconds that took, and VmRSS kB after closing them all again (and a
+def measure_memory(name: str, spec: Spec, files: list[Path], root: Path):
+    """VmRSS kB a second after `initialized` (idle, unless the workspace `root` is being
+    scanned); (VmRSS kB, VmHWM kB, threads) after opening `files` and receiving every file's
+    diagnostics, the seconds that took; and VmRSS kB after closing them all again (and a
     second's pause)."""
-    root = Path(os.path.commonpath([path.parent for path in files]))
     server = LanguageServer(name, spec, root)
     try:
         server.initialize(root, pull=False)
+        time.sleep(1)
+        idle = server.memory()[0]
         started = time.perf_counter()
         uris = {server.open(path, path.read_text(encoding="utf-8")) for path in files}
         waiting = set(uris)
@@ -351,7 +357,7 @@ def measure_memory(name: str, spec: Spec, files: list[Path]):
         # A request answered after every didClose: the closes have been handled.
         server.call("shutdown", None)
         time.sleep(1)
-        return (*opened, server.memory()[0])
+        return (idle, *opened, server.memory()[0])
     finally:
         server.stop()
 
@@ -409,6 +415,13 @@ def main() -> None:
         help="another refhound binary to measure beside (another allocator, say)",
     )
     parser.add_argument("--memory-only", action="store_true", help="skip (a)")
+    parser.add_argument(
+        "--workspace",
+        choices=("stdlib", "empty"),
+        default="stdlib",
+        help="(b)'s workspace root: the standard library (scanned in the background while the "
+        "files are opened), or an empty directory (no scan: the documents' own cost)",
+    )
     options = parser.parse_args()
 
     # Absolute: each server runs in its own workspace directory.
@@ -488,18 +501,28 @@ def measure_memories(servers, source, options) -> None:
     print(f"    diagnostics: in {stdlib}, {first} to {last} by path, test directories skipped")
     size = sum(path.stat().st_size for path in files) / 1e6
     print(f"    ({size:.1f} MB of source)")
-    print(
-        f"{'server':<18}{'VmRSS MB':>10}{'VmHWM MB':>10}{'threads':>9}{'all diagnosed s':>17}"
-        f"{'closed: VmRSS MB':>18}"
-    )
-    rss_of = {}
-    for name, spec in servers.items():
-        rss, hwm, threads, took, closed = measure_memory(name, spec, files)
-        rss_of[name] = rss
+    with tempfile.TemporaryDirectory(prefix="refhound-lsp-empty-") as empty:
+        if options.workspace == "empty":
+            root = Path(empty)
+            print("    workspace root: an empty directory (nothing scanned)")
+        else:
+            root = Path(os.path.commonpath([path.parent for path in files]))
+            print(f"    workspace root: {root} (scanned in the background meanwhile)")
         print(
-            f"{name:<18}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}{threads:>9}{took:>17.2f}"
-            f"{closed / 1024:>18.1f}"
+            f"{'server':<18}{'idle MB':>9}{'VmRSS MB':>10}{'VmHWM MB':>10}{'threads':>9}"
+            f"{'all diagnosed s':>17}{'closed: VmRSS MB':>18}"
         )
+        rss_of = {}
+        for name, spec in servers.items():
+            idle, rss, hwm, threads, took, closed = measure_memory(name, spec, files, root)
+            rss_of[name] = rss
+            print(
+                f"{name:<18}{idle / 1024:>9.1f}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}"
+                f"{threads:>9}{took:>17.2f}{closed / 1024:>18.1f}"
+            )
+    print("(idle: VmRSS a second after `initialized`, before any document is opened; VmRSS and")
+    print(" VmHWM once every document's diagnostics arrived; closed: VmRSS after closing them all,")
+    print(" a `shutdown` answered, and a second's pause)")
     for other in ("ruff", RUFF_B):
         print(f"VmRSS refhound / {other}: {rss_of['refhound'] / rss_of[other]:.2f}x (target <= 1.5x ruff)")
     if options.soak_edits:

@@ -348,6 +348,92 @@ fn ignoring_a_finding_on_its_line_removes_it_and_keeps_the_others() {
     }
 }
 
+/// A document put aside while many others are opened (the server keeps the trees of the
+/// documents used last only) still gets the same hover and code actions, and its next edit gets
+/// the diagnostics of its new text.
+#[test]
+fn a_document_put_aside_for_many_others_still_gets_hovers_actions_and_diagnostics() {
+    run(async {
+        let mut client = Client::start();
+        client.initialize(utf8_capabilities(), None).await;
+        let events = demo("events.py");
+        let events_uri = demo_uri("events.py");
+        open(&client, &events_uri, &events, 1);
+        let diagnostics = client.diagnostics(&events_uri, 1).await;
+        let listener = diagnostics
+            .iter()
+            .find(|d| code(d) == "RH501")
+            .expect("RH501 on the listener")
+            .clone();
+        let lambda = find_on_line(&events, 21, "lambda", client.encoding);
+        let hover_params = hover_params(&events_uri, lambda);
+        let actions_params =
+            code_action_params(&events_uri, listener.range, vec![listener.clone()]);
+        let hover_before = client
+            .request::<HoverRequest>(hover_params.clone())
+            .await
+            .unwrap()
+            .expect("a hover on the lambda");
+        let actions_before = client
+            .request::<CodeActionRequest>(actions_params.clone())
+            .await
+            .unwrap()
+            .expect("code actions");
+
+        // Far more documents than an editor's handful of working files, each analysed (its
+        // diagnostics published) and used after `events.py`.
+        for i in 0..40 {
+            let name = ["reports.py", "workers.py", "tree.py", "debug.py"][i % 4];
+            let other = uri(&format!("demo/others/{i}/{name}"));
+            open(&client, &other, &demo(name), 1);
+            client.diagnostics(&other, 1).await;
+        }
+
+        assert_eq!(
+            client
+                .request::<HoverRequest>(hover_params.clone())
+                .await
+                .unwrap(),
+            Some(hover_before)
+        );
+        assert_eq!(
+            client
+                .request::<CodeActionRequest>(actions_params.clone())
+                .await
+                .unwrap(),
+            Some(actions_before)
+        );
+        // The listener's lambda stops capturing `big`: the findings about it change.
+        let line = "    add_listener(lambda report_id: print(report_id, len(big)))";
+        let start =
+            events.find(line).expect("the listener's line") + line.find("len(big)").unwrap();
+        let range = Range::new(
+            text::position(&events, start, client.encoding),
+            text::position(&events, start + "len(big)".len(), client.encoding),
+        );
+        change(&client, &events_uri, 2, vec![edit(range, "0")]);
+        let after = client.diagnostics(&events_uri, 2).await;
+        let edited = events.replace("len(big)))", "0))");
+        let fresh_uri = uri("demo/fresh/events.py");
+        open(&client, &fresh_uri, &edited, 1);
+        let fresh = client.diagnostics(&fresh_uri, 1).await;
+        let summary = |diagnostics: &[Diagnostic]| -> Vec<(String, Range, String)> {
+            diagnostics
+                .iter()
+                .map(|d| (code(d), d.range, d.message.clone()))
+                .collect()
+        };
+        assert_ne!(summary(&after), summary(&diagnostics));
+        assert_eq!(summary(&after), summary(&fresh));
+        let server = syntax_tree(&client, &events_uri).await.unwrap();
+        assert_eq!(server.text, edited);
+        assert_eq!(
+            server.tree,
+            syntax_tree(&client, &fresh_uri).await.unwrap().tree
+        );
+    });
+}
+
 // 5. the fast typist
 
 use support::random::Lcg;

@@ -205,7 +205,9 @@ fn guarded(
         };
     }
     let text = snapshot.text.to_string();
-    let kept = Kept::new(&text, &snapshot.tree(), &keep);
+    let tree = snapshot.tree();
+    let kept = Kept::new(&text, &tree, &keep);
+    state.keep_tree(uri, snapshot, tree);
     if kept.is_empty() {
         return Guarded {
             withheld: vec![false; fixes.len()],

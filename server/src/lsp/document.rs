@@ -1,5 +1,9 @@
 //! One open document: its text as a rope, its tree-sitter tree and its version.
 //!
+//! Only the documents used last keep their tree (see `State::keep_recent_trees`): a tree is many
+//! times the size of its text, and an open tab nobody looks at needs only its text and its last
+//! findings. A document whose tree was dropped is parsed again when it is next needed.
+//!
 //! A change is applied to the text and, through `Tree::edit`, to the last tree at once (cheap,
 //! before the handler's first `.await`); the reparse happens later, on a blocking thread, from a
 //! [`Snapshot`]: one incremental reparse for however many edits arrived meanwhile. A whole-document
@@ -25,6 +29,14 @@ pub fn next_revision() -> u64 {
     REVISIONS.fetch_add(1, Ordering::Relaxed)
 }
 
+/// When each document was last used (opened, edited, its tree needed): a clock of its own, so
+/// that the documents used last are known whatever their revisions.
+static TOUCHES: AtomicU64 = AtomicU64::new(1);
+
+fn next_touch() -> u64 {
+    TOUCHES.fetch_add(1, Ordering::Relaxed)
+}
+
 /// One content change as the client sends it: a range (absent for a whole-document change) and
 /// the new text.
 pub struct Change {
@@ -45,6 +57,8 @@ pub struct Document {
     /// What the last analysis keeps for the next one, whichever version that is for. Only for
     /// documents being edited: one that is only open does not need the memory.
     cache: Option<Arc<Mutex<Cache>>>,
+    /// When the document was last used (see [`TOUCHES`]).
+    touched: u64,
 }
 
 /// Where a document's tree stands against its text.
@@ -80,11 +94,6 @@ impl Snapshot {
         }
     }
 
-    /// Whether [`Snapshot::tree`] will parse.
-    pub fn needs_parse(&self) -> bool {
-        !matches!(self.tree, TreeState::Parsed(_))
-    }
-
     /// Why this text is not parsed (its tree is then a blank one), if it is not.
     pub fn refusal(&self) -> Option<Refusal> {
         refusal(&self.text)
@@ -102,7 +111,35 @@ impl Document {
             analysis: None,
             published: None,
             cache: None,
+            touched: next_touch(),
         }
+    }
+
+    /// When the document was last opened, edited or used (see [`Document::touch`]).
+    pub fn touched(&self) -> u64 {
+        self.touched
+    }
+
+    /// The document was used: asked about, or analysed.
+    pub fn touch(&mut self) {
+        self.touched = next_touch();
+    }
+
+    /// Whether the document holds a tree or an analysis cache: what [`Document::drop_tree`]
+    /// gives back.
+    pub fn holds_tree(&self) -> bool {
+        !matches!(self.tree, TreeState::Unparsed) || self.cache.is_some()
+    }
+
+    /// Takes the tree and the analysis cache away (for the caller to drop once the document's
+    /// guard is released: freeing a large tree takes a while); the text and the last analysis
+    /// stay. The next [`Snapshot::tree`] parses the whole text, and the next analysis builds its
+    /// cache again.
+    pub fn drop_tree(&mut self) -> impl Sized + use<> {
+        (
+            std::mem::replace(&mut self.tree, TreeState::Unparsed),
+            self.cache.take(),
+        )
     }
 
     /// Whether diagnostics for `revision` under settings `generation` may be pushed now: it is
@@ -183,6 +220,7 @@ impl Document {
         self.analysis = None;
         self.version = version;
         self.revision = next_revision();
+        self.touched = next_touch();
         self.cache.get_or_insert_with(Arc::default);
     }
 }

@@ -66,11 +66,7 @@ pub async fn inlay_hints(
                 self::hint(position(hint.offset), label, &hint.closure)
             })
             .collect();
-        if snapshot.needs_parse()
-            && let Some(mut document) = shared.documents.get_mut(&uri)
-        {
-            document.store_tree(snapshot.revision, tree);
-        }
+        shared.keep_tree(&uri, &snapshot, tree);
         (hints, problems)
     })
     .await?;
