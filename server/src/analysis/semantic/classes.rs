@@ -11,12 +11,12 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use tree_sitter::Node;
 
+use crate::analysis::beside;
 use crate::analysis::context::Context;
 use crate::analysis::findings::Edit;
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
-use crate::analysis::beside;
 use crate::analysis::syntax::{Field, Fields};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
 
