@@ -65,15 +65,18 @@ impl<'a> Context<'a> {
     /// through the text rather than a walk of the whole tree: a keystroke's analysis cannot
     /// afford one more.
     pub fn identifiers(&self, name: &str) -> Vec<Node<'a>> {
+        if name.is_empty() {
+            return Vec::new();
+        }
         let is_word = |c: char| c == '_' || c.is_alphanumeric();
         let root = self.tree.root_node();
-        self.text
-            .match_indices(name)
-            .filter(|&(at, _)| {
+        // memchr's vectorised search: this runs for many names over the whole text.
+        memchr::memmem::find_iter(self.text.as_bytes(), name)
+            .filter(|&at| {
                 !self.text[..at].ends_with(is_word)
                     && !self.text[at + name.len()..].starts_with(is_word)
             })
-            .filter_map(|(at, _)| root.descendant_for_byte_range(at, at + name.len()))
+            .filter_map(|at| root.descendant_for_byte_range(at, at + name.len()))
             .filter(|node| node.kind() == "identifier" && node.byte_range().len() == name.len())
             .collect()
     }

@@ -139,10 +139,11 @@ fn decorated<'t>(
     name: Node<'t>,
 ) -> Option<CachedMethod<'t>> {
     let function = definition.field(Field::Definition)?;
+    // The decorators first: telling the function's kind reads its whole class.
+    let cache = caches_on(context, function).into_iter().next()?;
     if function_kind::kind(context, function).receiver() != Some(Receiver::Instance) {
         return None;
     }
-    let cache = caches_on(context, function).into_iter().next()?;
     // The whole decorator, `@` included.
     let at = cache
         .node
@@ -164,13 +165,14 @@ fn assigned<'t>(
     target: Node<'t>,
     value: Node<'t>,
 ) -> Option<CachedMethod<'t>> {
+    // The call first: `parent()` descends from the root, and few assignments apply a cache.
+    let (cache, wrapped) = cache_application(context, value)?;
     let assignment = target.parent()?;
     let body = assignment
         .parent()?
         .parent()
         .filter(|b| b.kind() == "block")?;
     let class = body.parent().filter(|c| c.kind() == "class_definition")?;
-    let (cache, wrapped) = cache_application(context, value)?;
     let wrapped_name = context.text_of(wrapped);
     let function = class_defs(class).into_iter().find(|d| {
         d.field(Field::Name)
