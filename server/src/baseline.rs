@@ -58,7 +58,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::analysis::findings::Finding;
 use crate::analysis::rule::Rule;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// The version of the file format this build reads and writes.
 pub const VERSION: u64 = 1;

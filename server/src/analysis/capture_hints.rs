@@ -19,7 +19,7 @@ use super::escape::label;
 use super::hover::captured_binding;
 use super::line_index::LineIndex;
 use super::scope::{Occurrence, Role, ScopeId, ScopeKind, ScopeTree};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// One hint: where it goes and what it lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +154,7 @@ fn binding_kind(tree: &Tree, range: Range<usize>) -> &'static str {
                 .field(Field::Name)
                 .is_some_and(|n| n.id() == node.id())
         };
-        match parent.kind() {
+        match parent.kind_name() {
             "named_expression" => return "assigned with `:=`",
             "assignment" | "augmented_assignment" => return "assigned",
             "for_statement" | "for_in_clause" => return "loop variable",
@@ -176,7 +176,9 @@ fn definition(tree: &Tree, range: Range<usize>) -> Option<Node<'_>> {
         .root_node()
         .descendant_for_byte_range(range.start, range.end)?;
     loop {
-        if node.byte_range() == range && matches!(node.kind(), "function_definition" | "lambda") {
+        if node.byte_range() == range
+            && matches!(node.kind_name(), "function_definition" | "lambda")
+        {
             return Some(node);
         }
         if node.start_byte() < range.start || node.end_byte() > range.end {
@@ -193,7 +195,7 @@ fn hint_offset(node: Node) -> Option<usize> {
     }
     // `lambda: ...`: after the keyword.
     let keyword = node.child(0)?;
-    (node.kind() == "lambda" && keyword.kind() == "lambda").then(|| keyword.end_byte())
+    (node.kind_name() == "lambda" && keyword.kind_name() == "lambda").then(|| keyword.end_byte())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use super::queries::{Captures, Family, Matches};
 use super::scope::{Role, ScopeId, ScopeKind, ScopeTree};
 use super::settings::Settings;
 use super::syntax::{ancestors, first_iterable};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 pub struct Context<'a> {
     pub text: &'a str,
@@ -77,7 +77,9 @@ impl<'a> Context<'a> {
                     && !self.text[at + name.len()..].starts_with(is_word)
             })
             .filter_map(|at| root.descendant_for_byte_range(at, at + name.len()))
-            .filter(|node| node.kind() == "identifier" && node.byte_range().len() == name.len())
+            .filter(|node| {
+                node.kind_name() == "identifier" && node.byte_range().len() == name.len()
+            })
             .collect()
     }
 
@@ -87,7 +89,7 @@ impl<'a> Context<'a> {
             .into_iter()
             .filter_map(|identifier| {
                 identifier.parent().filter(|attribute| {
-                    attribute.kind() == "attribute"
+                    attribute.kind_name() == "attribute"
                         && attribute
                             .field(Field::Attribute)
                             .is_some_and(|a| a.id() == identifier.id())
@@ -144,13 +146,13 @@ impl<'a> Context<'a> {
     pub fn scope_containing(&self, node: Node) -> ScopeId {
         let mut child = node;
         for parent in ancestors(self.tree.root_node(), node) {
-            let inside = match parent.kind() {
+            let inside = match parent.kind_name() {
                 "function_definition" | "class_definition" | "lambda" => {
                     parent
                         .field(Field::Body)
                         .is_some_and(|b| b.id() == child.id())
-                        || (parent.kind() != "class_definition"
-                            && child.kind() == "identifier"
+                        || (parent.kind_name() != "class_definition"
+                            && child.kind_name() == "identifier"
                             && parent
                                 .field(Field::Parameters)
                                 .is_some_and(|p| p.byte_range().contains(&child.start_byte())))
@@ -213,7 +215,7 @@ impl<'a> Context<'a> {
 fn binding(target: Node) -> Binding {
     let value = target
         .parent()
-        .filter(|parent| parent.kind() == "assignment")
+        .filter(|parent| parent.kind_name() == "assignment")
         .filter(|parent| {
             parent
                 .field(Field::Left)
@@ -224,7 +226,7 @@ fn binding(target: Node) -> Binding {
     let mut statement = target;
     while let Some(parent) = statement.parent() {
         statement = parent;
-        let kind = parent.kind();
+        let kind = parent.kind_name();
         if kind.ends_with("statement") || kind.ends_with("definition") || kind == "module" {
             break;
         }
@@ -238,7 +240,7 @@ fn binding(target: Node) -> Binding {
 
 /// In `a = b = value`, tree-sitter nests the second assignment as the right side of the first.
 fn innermost_value(mut right: Node) -> Node {
-    while right.kind() == "assignment" {
+    while right.kind_name() == "assignment" {
         match right.field(Field::Right) {
             Some(inner) => right = inner,
             None => break,
@@ -272,14 +274,14 @@ mod tests {
         let f = scopes.scopes.iter().position(|s| s.name == "f").unwrap();
         let a = context.bindings(ScopeId(f), "a");
         assert_eq!(context.text_of(a[0].value.unwrap()), "p");
-        assert_eq!(a[0].statement.kind(), "expression_statement");
+        assert_eq!(a[0].statement.kind_name(), "expression_statement");
         assert_eq!(
             context.text_of(context.bindings(ScopeId(f), "b")[0].value.unwrap()),
             "p"
         );
         let c = context.bindings(ScopeId(f), "c");
         assert!(c[0].value.is_none());
-        assert_eq!(c[0].statement.kind(), "for_statement");
+        assert_eq!(c[0].statement.kind_name(), "for_statement");
         assert_eq!(context.scope_containing(a[0].target), ScopeId(f));
         // A comprehension's first iterable runs in the enclosing scope, the rest inside.
         let iterable = text.find("a.items").unwrap();

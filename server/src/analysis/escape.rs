@@ -17,7 +17,7 @@ use super::line_index::LineIndex;
 use super::scope::{NameScope, Role, Scope, ScopeId, ScopeKind};
 use super::semantic::registration::{self, Kind};
 use super::syntax::{chain_base, decorators};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Methods that put their argument into the container they are called on.
 const CONTAINER_STORES: &[&str] = &[
@@ -200,7 +200,7 @@ pub fn closures<'t>(context: &Context<'t>) -> Vec<Closure<'t>> {
 
 /// How `closure` escapes its defining function, if it visibly does.
 pub fn escape<'t>(context: &Context<'t>, closure: &Closure<'t>) -> Option<Escape<'t>> {
-    if closure.node.kind() == "lambda" {
+    if closure.node.kind_name() == "lambda" {
         return route_of_value(context, closure.node, closure.parent, 0);
     }
     if let Some(found) = decorator_registration(context, closure.node) {
@@ -213,7 +213,7 @@ pub fn escape<'t>(context: &Context<'t>, closure: &Closure<'t>) -> Option<Escape
 /// `@bus.on("ready")` / `@atexit.register` above a nested `def`.
 fn decorator_registration<'t>(context: &Context<'t>, function: Node<'t>) -> Option<Escape<'t>> {
     decorators(function).into_iter().find_map(|expression| {
-        let callee = match expression.kind() {
+        let callee = match expression.kind_name() {
             "call" => expression.field(Field::Function)?,
             _ => expression,
         };
@@ -256,7 +256,7 @@ fn route_of_value<'t>(
     }
     let parent = value.parent()?;
     let site = parent;
-    match parent.kind() {
+    match parent.kind_name() {
         "return_statement" => escape_at(Route::Returned, site),
         "yield" => escape_at(Route::Yielded, site),
         "parenthesized_expression" | "conditional_expression" | "boolean_operator" => {
@@ -270,7 +270,7 @@ fn route_of_value<'t>(
                 .field(Field::Value)
                 .is_some_and(|v| v.id() == value.id());
             let dictionary = parent.parent()?;
-            (is_value && dictionary.kind() == "dictionary")
+            (is_value && dictionary.kind_name() == "dictionary")
                 .then(|| route_of_value(context, dictionary, scope, hops + 1))
                 .flatten()
         }
@@ -280,7 +280,7 @@ fn route_of_value<'t>(
                 return None;
             }
             let left = parent.field(Field::Left)?;
-            match left.kind() {
+            match left.kind_name() {
                 "attribute" => escape_at(Route::Attribute(context.text_of(left).to_string()), site),
                 "subscript" => {
                     let container = left.field(Field::Value)?;
@@ -310,7 +310,9 @@ fn route_of_value<'t>(
         }
         "argument_list" => route_of_argument(context, parent, scope, site),
         "keyword_argument" => {
-            let arguments = parent.parent().filter(|p| p.kind() == "argument_list")?;
+            let arguments = parent
+                .parent()
+                .filter(|p| p.kind_name() == "argument_list")?;
             route_of_argument(context, arguments, scope, site)
         }
         _ => None,
@@ -324,7 +326,7 @@ fn route_of_argument<'t>(
     scope: ScopeId,
     site: Node<'t>,
 ) -> Option<Escape<'t>> {
-    let call = arguments.parent().filter(|c| c.kind() == "call")?;
+    let call = arguments.parent().filter(|c| c.kind_name() == "call")?;
     let function = call.field(Field::Function)?;
     if let Some(registration) = registration::registration(context, call) {
         let route = match registration.kind {
@@ -333,7 +335,7 @@ fn route_of_argument<'t>(
         };
         return escape_at(route, call);
     }
-    if function.kind() == "attribute" {
+    if function.kind_name() == "attribute" {
         let method = context.text_of(function.field(Field::Attribute)?);
         let container = function.field(Field::Object)?;
         if CONTAINER_STORES.contains(&method) && outlives_call(context, container, scope) {
@@ -352,7 +354,7 @@ fn route_of_argument<'t>(
 /// not followed).
 fn outlives_call(context: &Context, container: Node, scope: ScopeId) -> bool {
     let root = chain_base(container);
-    if root.kind() != "identifier" {
+    if root.kind_name() != "identifier" {
         return false;
     }
     if root.id() != container.id() {

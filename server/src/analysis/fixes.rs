@@ -8,6 +8,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use super::findings::{Edit, Finding, Fix, Safety};
+use super::syntax::NodeLookups;
 
 /// Where a statement stands among the file's lines: what edits that remove its lines, or add a
 /// line beside it, need.
@@ -78,9 +79,9 @@ pub fn remove_statement(text: &str, statement: Node) -> Option<Edit> {
     // Comments are children too, but a block of only comments is no block.
     let statements = (0..parent.named_child_count())
         .filter_map(|i| parent.named_child(i as u32))
-        .filter(|child| child.kind() != "comment")
+        .filter(|child| child.kind_name() != "comment")
         .count();
-    let alone_in_block = parent.kind() == "block" && statements == 1;
+    let alone_in_block = parent.kind_name() == "block" && statements == 1;
     if alone_in_block {
         return Some(Edit {
             range: statement.byte_range(),
@@ -190,7 +191,7 @@ mod tests {
         let mut found = None;
         let mut stack = vec![tree.root_node()];
         while let Some(node) = stack.pop() {
-            if node.kind() == "expression_statement" && &text[node.byte_range()] == target {
+            if node.kind_name() == "expression_statement" && &text[node.byte_range()] == target {
                 found = Some(node);
                 break;
             }

@@ -9,7 +9,7 @@ use tree_sitter::{Node, Tree};
 use super::escape::label;
 use super::line_index::LineIndex;
 use super::scope::{NameScope, Occurrence, Role, ScopeId, ScopeKind, ScopeTree};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// A hover's text and the span it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,13 +22,15 @@ pub struct Hover {
 pub fn hover(text: &str, tree: &Tree, scopes: &ScopeTree, offset: usize) -> Option<Hover> {
     let lines = LineIndex::new(text);
     let node = tree.root_node().descendant_for_byte_range(offset, offset)?;
-    let definition = match (node.kind(), node.parent()) {
-        ("lambda", Some(parent)) if parent.kind() == "lambda" => Some(parent),
+    let definition = match (node.kind_name(), node.parent()) {
+        ("lambda", Some(parent)) if parent.kind_name() == "lambda" => Some(parent),
         ("identifier", Some(parent))
-            if matches!(parent.kind(), "function_definition" | "class_definition")
-                && parent
-                    .field(Field::Name)
-                    .is_some_and(|n| n.id() == node.id()) =>
+            if matches!(
+                parent.kind_name(),
+                "function_definition" | "class_definition"
+            ) && parent
+                .field(Field::Name)
+                .is_some_and(|n| n.id() == node.id()) =>
         {
             Some(parent)
         }
@@ -41,7 +43,7 @@ pub fn hover(text: &str, tree: &Tree, scopes: &ScopeTree, offset: usize) -> Opti
             markdown: describe_scope(text, &lines, scopes, scope),
         });
     }
-    if node.kind() == "identifier" {
+    if node.kind_name() == "identifier" {
         let markdown = describe_variable(text, &lines, scopes, node)?;
         return Some(Hover {
             range: node.byte_range(),

@@ -5,7 +5,7 @@ use foldhash::HashMap;
 use tree_sitter::Node;
 
 use super::queries::{Family, Matches};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Local name -> dotted name it was imported as, for every import statement in the file.
 #[derive(Debug, Default)]
@@ -22,7 +22,7 @@ impl Imports {
             .iter()
             .filter_map(|captures| captures.get("import"))
         {
-            match node.kind() {
+            match node.kind_name() {
                 "import_statement" => imports.add_import(node, text),
                 _ => imports.add_import_from(node, text),
             }
@@ -34,7 +34,7 @@ impl Imports {
     fn add_import(&mut self, node: Node, text: &str) {
         let mut cursor = node.walk();
         for name in node.children_by_field_name("name", &mut cursor) {
-            match name.kind() {
+            match name.kind_name() {
                 "dotted_name" => {
                     if let Some(first) = name.named_child(0) {
                         let first = &text[first.byte_range()];
@@ -60,14 +60,14 @@ impl Imports {
     fn add_import_from(&mut self, node: Node, text: &str) {
         let Some(module) = node
             .field(Field::ModuleName)
-            .filter(|m| m.kind() == "dotted_name")
+            .filter(|m| m.kind_name() == "dotted_name")
         else {
             return;
         };
         let module = &text[module.byte_range()];
         let mut cursor = node.walk();
         for name in node.children_by_field_name("name", &mut cursor) {
-            let (imported, local) = match name.kind() {
+            let (imported, local) = match name.kind_name() {
                 "dotted_name" => (name, name),
                 "aliased_import" => match (name.field(Field::Name), name.field(Field::Alias)) {
                     (Some(imported), Some(alias)) => (imported, alias),
@@ -85,7 +85,7 @@ impl Imports {
     /// The dotted name `node` (a name or an attribute chain) refers to, if its first name was
     /// imported.
     pub fn qualified_name(&self, node: Node, text: &str) -> Option<String> {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => self.names.get(&text[node.byte_range()]).cloned(),
             "attribute" => {
                 let object = node.field(Field::Object)?;

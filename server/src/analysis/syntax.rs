@@ -101,15 +101,39 @@ impl Field {
     }
 }
 
-/// [`Field`] lookups on a node.
-pub trait Fields<'t> {
+/// NodeLookups on a node that tree-sitter's own methods make slow, each from a table made once per
+/// process.
+pub trait NodeLookups<'t> {
     /// The child in `field`, as `child_by_field_name` would find it.
     fn field(&self, field: Field) -> Option<Node<'t>>;
+
+    /// The node's kind, as `Node::kind` names it: that one measures and validates the grammar's
+    /// C string on every call (a tenth of the scope model's time, once).
+    fn kind_name(&self) -> &'static str;
 }
 
-impl<'t> Fields<'t> for Node<'t> {
+impl<'t> NodeLookups<'t> for Node<'t> {
     fn field(&self, field: Field) -> Option<Node<'t>> {
         self.child_by_field_id(field.id())
+    }
+
+    fn kind_name(&self) -> &'static str {
+        static LANGUAGE: LazyLock<tree_sitter::Language> = LazyLock::new(python_language);
+        static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+            (0..LANGUAGE.node_kind_count())
+                .map(|id| {
+                    u16::try_from(id)
+                        .ok()
+                        .and_then(|id| LANGUAGE.node_kind_for_id(id))
+                        .unwrap_or_default()
+                })
+                .collect()
+        });
+        // Only `ERROR` has an id past the table's end.
+        NAMES
+            .get(usize::from(self.kind_id()))
+            .copied()
+            .unwrap_or("ERROR")
     }
 }
 
@@ -117,7 +141,7 @@ impl<'t> Fields<'t> for Node<'t> {
 pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect()
 }
 
@@ -141,7 +165,7 @@ pub fn ancestors<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
 /// The name a chain of attributes and items starts from: `a` in `a.b[c].d`.
 pub fn chain_base(mut node: Node) -> Node {
     loop {
-        let next = match node.kind() {
+        let next = match node.kind_name() {
             "attribute" => node.field(Field::Object),
             "subscript" => node.field(Field::Value),
             _ => None,
@@ -156,7 +180,7 @@ pub fn chain_base(mut node: Node) -> Node {
 /// The whole attribute and item chain `node` starts: `a.b[c].d` for `a`.
 pub fn chain_top(mut node: Node) -> Node {
     while let Some(parent) = node.parent() {
-        let inner = match parent.kind() {
+        let inner = match parent.kind_name() {
             "attribute" => parent.field(Field::Object),
             "subscript" => parent.field(Field::Value),
             _ => None,
@@ -173,19 +197,19 @@ pub fn chain_top(mut node: Node) -> Node {
 /// none when it is not decorated.
 pub fn decorators(definition: Node) -> Vec<Node> {
     // `parent()` descends from the root: asked only when `definition` is not the decorated one.
-    let decorated = if definition.kind() == "decorated_definition" {
+    let decorated = if definition.kind_name() == "decorated_definition" {
         Some(definition)
     } else {
         definition
             .parent()
-            .filter(|p| p.kind() == "decorated_definition")
+            .filter(|p| p.kind_name() == "decorated_definition")
     };
     let Some(decorated) = decorated else {
         return Vec::new();
     };
     named_children(decorated)
         .into_iter()
-        .filter(|n| n.kind() == "decorator")
+        .filter(|n| n.kind_name() == "decorator")
         .filter_map(|d| d.named_child(0))
         .collect()
 }
@@ -193,7 +217,7 @@ pub fn decorators(definition: Node) -> Vec<Node> {
 /// The value of the keyword argument `name=...` in an `argument_list`.
 pub fn keyword_argument<'t>(arguments: Node<'t>, text: &str, name: &str) -> Option<Node<'t>> {
     named_children(arguments).into_iter().find_map(|argument| {
-        (argument.kind() == "keyword_argument"
+        (argument.kind_name() == "keyword_argument"
             && argument
                 .field(Field::Name)
                 .is_some_and(|n| &text[n.byte_range()] == name))
@@ -206,7 +230,7 @@ pub fn keyword_argument<'t>(arguments: Node<'t>, text: &str, name: &str) -> Opti
 pub fn first_iterable(comprehension: Node) -> Option<Node> {
     named_children(comprehension)
         .into_iter()
-        .find(|c| c.kind() == "for_in_clause")?
+        .find(|c| c.kind_name() == "for_in_clause")?
         .field(Field::Right)
 }
 
@@ -214,6 +238,23 @@ pub fn first_iterable(comprehension: Node) -> Option<Node> {
 mod tests {
     use super::*;
     use crate::analysis::parse::parse;
+
+    #[test]
+    fn every_kind_name_is_the_kind() {
+        // Errors and missing tokens included, and an alias (`print` as a name).
+        let text = "def f(x:\n    return [y for y in x if y] @ print\nclass C(:\n  pass\n";
+        let tree = parse(text);
+        assert!(tree.root_node().has_error());
+        let mut stack = vec![tree.root_node()];
+        let mut errors = 0;
+        while let Some(node) = stack.pop() {
+            assert_eq!(node.kind_name(), node.kind(), "at {:?}", node.byte_range());
+            errors += usize::from(node.is_error());
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+        assert!(errors > 0);
+    }
 
     #[test]
     fn every_field_finds_what_its_name_finds() {
@@ -229,7 +270,12 @@ mod tests {
         while let Some(node) = stack.pop() {
             for field in Field::ALL {
                 let by_name = node.child_by_field_name(field.name());
-                assert_eq!(node.field(field), by_name, "{field:?} of {}", node.kind());
+                assert_eq!(
+                    node.field(field),
+                    by_name,
+                    "{field:?} of {}",
+                    node.kind_name()
+                );
                 if by_name.is_some() {
                     found.insert(field);
                 }
@@ -256,7 +302,7 @@ mod tests {
         assert_eq!(&text[top.byte_range()], "a.b[c].d");
         assert_eq!(chain_base(top).id(), a.id());
         let function = at("def f(): a.b[c].d");
-        assert_eq!(function.kind(), "function_definition");
+        assert_eq!(function.kind_name(), "function_definition");
         let decorators = decorators(function);
         assert_eq!(decorators.len(), 1);
         assert_eq!(&text[decorators[0].byte_range()], "bus.on('x')");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use tree_sitter::{Node, Tree};
 
 use crate::analysis::parse::parse;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use crate::files::{PythonFile, for_each_file, read_source};
 
 /// Every dotted name the files refer to through an import: `m.name` for `from m import name`

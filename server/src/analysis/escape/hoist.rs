@@ -10,11 +10,11 @@ use crate::analysis::findings::Edit;
 use crate::analysis::fixes::StatementLines;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// "defining `handler`", "making the lambda": what the hoisted line comes before.
 pub fn making(context: &Context, closure: &Closure) -> String {
-    match closure.node.kind() {
+    match closure.node.kind_name() {
         "lambda" => "making the lambda".to_string(),
         _ => format!("defining `{}`", context.scopes.scope(closure.scope).name),
     }
@@ -92,11 +92,11 @@ pub fn hoist(
 /// The statement whose execution makes the closure: the `def` (with its decorators) or the
 /// statement of a block around the `lambda`.
 fn making_statement(closure: Node) -> Option<Node> {
-    if closure.kind() == "function_definition" {
+    if closure.kind_name() == "function_definition" {
         return Some(
             closure
                 .parent()
-                .filter(|p| p.kind() == "decorated_definition")
+                .filter(|p| p.kind_name() == "decorated_definition")
                 .unwrap_or(closure),
         );
     }
@@ -105,11 +105,17 @@ fn making_statement(closure: Node) -> Option<Node> {
     let mut node = closure;
     loop {
         let parent = node.parent()?;
-        if parent.kind() == "block" {
-            return matches!(node.kind(), "expression_statement" | "return_statement")
-                .then_some(node);
+        if parent.kind_name() == "block" {
+            return matches!(
+                node.kind_name(),
+                "expression_statement" | "return_statement"
+            )
+            .then_some(node);
         }
-        if matches!(parent.kind(), "conditional_expression" | "boolean_operator") {
+        if matches!(
+            parent.kind_name(),
+            "conditional_expression" | "boolean_operator"
+        ) {
             return None;
         }
         node = parent;
@@ -128,10 +134,10 @@ fn same_names_outside(
 ) -> bool {
     let mut stack = vec![value];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let is_attribute_name = node.parent().is_some_and(|p| {
-                    p.kind() == "attribute"
+                    p.kind_name() == "attribute"
                         && p.field(Field::Attribute)
                             .is_some_and(|a| a.id() == node.id())
                 });

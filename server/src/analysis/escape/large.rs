@@ -8,7 +8,7 @@ use tree_sitter::Node;
 use super::Closure;
 use crate::analysis::context::Context;
 use crate::analysis::syntax::first_iterable;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Callables whose results are large, by dotted name; `module.*` matches everything under it.
 pub const LARGE_CONSTRUCTORS: &[&str] = &[
@@ -91,10 +91,10 @@ pub fn large_binding<'t>(
 
 /// What makes an expression evidently large, if anything does.
 pub fn large_value(context: &Context, value: Node) -> Option<String> {
-    match value.kind() {
+    match value.kind_name() {
         "list_comprehension" | "set_comprehension" | "dictionary_comprehension" => {
             let source = large_iterable(context, value)?;
-            let kind = match value.kind() {
+            let kind = match value.kind_name() {
                 "list_comprehension" => "list",
                 "set_comprehension" => "set",
                 _ => "dict",
@@ -109,17 +109,17 @@ pub fn large_value(context: &Context, value: Node) -> Option<String> {
             }
             let left = value.field(Field::Left)?;
             let right = value.field(Field::Right)?;
-            let (sequence, count) = if matches!(left.kind(), "list" | "string" | "bytes") {
+            let (sequence, count) = if matches!(left.kind_name(), "list" | "string" | "bytes") {
                 (left, right)
             } else {
                 (right, left)
             };
             // `[0] * len(rows)` is as big as something that exists already.
-            let sized_like_existing = count.kind() == "call"
+            let sized_like_existing = count.kind_name() == "call"
                 && count
                     .field(Field::Function)
                     .is_some_and(|f| context.text_of(f) == "len");
-            if !matches!(sequence.kind(), "list" | "bytes")
+            if !matches!(sequence.kind_name(), "list" | "bytes")
                 || is_small_integer(context, count)
                 || sized_like_existing
             {
@@ -142,13 +142,13 @@ pub fn large_iterable(context: &Context, comprehension: Node) -> Option<String> 
     // `for k, v in data.items()` where `data` is large.
     let mut root = iterable;
     loop {
-        root = match root.kind() {
+        root = match root.kind_name() {
             "call" => root.field(Field::Function)?,
             "attribute" => root.field(Field::Object)?,
             _ => break,
         };
     }
-    if root.id() != iterable.id() && root.kind() == "identifier" {
+    if root.id() != iterable.id() && root.kind_name() == "identifier" {
         let name = context.text_of(root);
         let scope = context.scope_containing(root);
         let large = context
@@ -159,7 +159,7 @@ pub fn large_iterable(context: &Context, comprehension: Node) -> Option<String> 
             return Some(format!("`{}`", context.text_of(iterable)));
         }
     }
-    match iterable.kind() {
+    match iterable.kind_name() {
         "call" => {
             let function = iterable.field(Field::Function)?;
             let name = context.text_of(function);
@@ -168,7 +168,7 @@ pub fn large_iterable(context: &Context, comprehension: Node) -> Option<String> 
                 "open" => Some(format!("the lines of `{}`", context.text_of(iterable))),
                 "range" if arguments.named_child_count() == 1 => {
                     let count = arguments.named_child(0)?;
-                    (count.kind() == "integer" && !is_small_integer(context, count))
+                    (count.kind_name() == "integer" && !is_small_integer(context, count))
                         .then(|| format!("`{}`", context.text_of(iterable)))
                 }
                 _ => None,
@@ -179,14 +179,14 @@ pub fn large_iterable(context: &Context, comprehension: Node) -> Option<String> 
             let name = context.text_of(iterable);
             let scope = context.scope_containing(iterable);
             let bound_to_file = context.bindings(scope, name).iter().any(|binding| {
-                binding.statement.kind() == "with_statement"
+                binding.statement.kind_name() == "with_statement"
                     && binding.target.parent().is_some_and(|target| {
-                        target.kind() == "as_pattern_target"
+                        target.kind_name() == "as_pattern_target"
                             && target
                                 .parent()
                                 .and_then(|p| p.named_child(0))
                                 .is_some_and(|v| {
-                                    v.kind() == "call"
+                                    v.kind_name() == "call"
                                         && v.field(Field::Function)
                                             .is_some_and(|f| context.text_of(f) == "open")
                                 })
@@ -202,13 +202,13 @@ pub fn large_call(context: &Context, call: Node) -> Option<String> {
     let function = call.field(Field::Function)?;
     let arguments = call.field(Field::Arguments)?;
     let described = || Some(format!("a `{}(...)` result", context.text_of(function)));
-    if function.kind() == "identifier"
+    if function.kind_name() == "identifier"
         && matches!(context.text_of(function), "bytearray" | "bytes")
         && context.qualified_name(function).is_none()
     {
         let size = arguments.named_child(0)?;
         let sized = arguments.named_child_count() == 1
-            && !matches!(size.kind(), "string" | "list" | "tuple")
+            && !matches!(size.kind_name(), "string" | "list" | "tuple")
             && !is_small_integer(context, size);
         return sized.then(described).flatten();
     }
@@ -218,7 +218,7 @@ pub fn large_call(context: &Context, call: Node) -> Option<String> {
         return described();
     }
     // `list(cursor)`, `sorted(reader)`: a whole stream or result set, materialised.
-    if function.kind() == "identifier"
+    if function.kind_name() == "identifier"
         && MATERIALISING.contains(&context.text_of(function))
         && context.qualified_name(function).is_none()
         && arguments.named_child_count() == 1
@@ -229,7 +229,7 @@ pub fn large_call(context: &Context, call: Node) -> Option<String> {
             .map(|source| format!("`{}` of {source}", context.text_of(function)));
         return what;
     }
-    if function.kind() == "attribute" {
+    if function.kind_name() == "attribute" {
         let method = context.text_of(function.field(Field::Attribute)?);
         if LARGE_METHODS.contains(&method) && arguments.named_child_count() == 0 {
             return described();
@@ -267,7 +267,7 @@ const STREAMS: &[&str] = &[
 /// `cursor` or `reader` (or an attribute ending so), `open(...)`, `csv.reader(...)`, or
 /// `cursor.execute(...)` (which returns the cursor).
 fn stream(context: &Context, iterable: Node) -> Option<String> {
-    let name = match iterable.kind() {
+    let name = match iterable.kind_name() {
         "identifier" => context.text_of(iterable),
         "attribute" => context.text_of(iterable.field(Field::Attribute)?),
         "call" => {
@@ -276,7 +276,7 @@ fn stream(context: &Context, iterable: Node) -> Option<String> {
                 || context.qualified_name(function).is_some_and(|q| {
                     matches!(q.as_str(), "csv.reader" | "csv.DictReader" | "io.open")
                 })
-                || (function.kind() == "attribute"
+                || (function.kind_name() == "attribute"
                     && function
                         .field(Field::Attribute)
                         .is_some_and(|a| matches!(context.text_of(a), "execute" | "iterrows")));
@@ -309,7 +309,7 @@ pub fn is_large_constructor(context: &Context, name: &str) -> bool {
 }
 
 pub fn is_small_integer(context: &Context, node: Node) -> bool {
-    node.kind() == "integer"
+    node.kind_name() == "integer"
         && context
             .text_of(node)
             .replace('_', "")
@@ -320,7 +320,7 @@ pub fn is_small_integer(context: &Context, node: Node) -> bool {
 /// Whether a value is a builtin container, string or bytes (a display, a comprehension, a
 /// materialised stream, a read, a `json.load`): its attributes are all methods.
 pub fn is_builtin_value(context: &Context, value: Node) -> bool {
-    match value.kind() {
+    match value.kind_name() {
         "list"
         | "dictionary"
         | "set"
@@ -334,11 +334,11 @@ pub fn is_builtin_value(context: &Context, value: Node) -> bool {
             let Some(function) = value.field(Field::Function) else {
                 return false;
             };
-            let builtin = function.kind() == "identifier"
+            let builtin = function.kind_name() == "identifier"
                 && context.qualified_name(function).is_none()
                 && (MATERIALISING.contains(&context.text_of(function))
                     || matches!(context.text_of(function), "bytearray" | "bytes" | "str"));
-            let read = function.kind() == "attribute"
+            let read = function.kind_name() == "attribute"
                 && function
                     .field(Field::Attribute)
                     .is_some_and(|a| LARGE_METHODS.contains(&context.text_of(a)));

@@ -8,7 +8,7 @@ use super::Closure;
 use crate::analysis::context::Context;
 use crate::analysis::scope::{ScopeId, SymbolFlags};
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Built-in functions whose result is small whatever they are given, with the word the local
 /// holding the result is named after (`rows_count = len(rows)`).
@@ -33,12 +33,12 @@ pub fn derived_value<'t>(
         .reads(context, name)?
         .into_iter()
         .map(|use_| {
-            let arguments = use_.parent().filter(|p| p.kind() == "argument_list")?;
-            let call = arguments.parent().filter(|p| p.kind() == "call")?;
+            let arguments = use_.parent().filter(|p| p.kind_name() == "argument_list")?;
+            let call = arguments.parent().filter(|p| p.kind_name() == "call")?;
             let function = call.field(Field::Function)?;
             let only_argument = named_children(arguments).len() == 1;
             (only_argument
-                && function.kind() == "identifier"
+                && function.kind_name() == "identifier"
                 && small_result(context, function).is_some())
             .then_some(call)
         })
@@ -101,7 +101,7 @@ pub fn only_chain<'t>(
 pub fn chain_of(name: Node) -> Option<Node> {
     let mut chain = name;
     while let Some(parent) = chain.parent() {
-        let extends = match parent.kind() {
+        let extends = match parent.kind_name() {
             "attribute" => parent
                 .field(Field::Object)
                 .is_some_and(|o| o.id() == chain.id()),
@@ -122,11 +122,11 @@ pub fn chain_of(name: Node) -> Option<Node> {
     }
     // A method called on the chain needs the object the method is bound to.
     let parent = chain.parent()?;
-    if parent.kind() == "call"
+    if parent.kind_name() == "call"
         && parent
             .field(Field::Function)
             .is_some_and(|f| f.id() == chain.id())
-        && chain.kind() == "attribute"
+        && chain.kind_name() == "attribute"
     {
         chain = chain.field(Field::Object)?;
     }
@@ -143,7 +143,7 @@ pub fn is_store_target(expression: Node) -> bool {
         let is_left = parent
             .field(Field::Left)
             .is_some_and(|l| l.id() == node.id());
-        match parent.kind() {
+        match parent.kind_name() {
             "pattern_list"
             | "tuple_pattern"
             | "list_pattern"
@@ -161,17 +161,19 @@ pub fn is_store_target(expression: Node) -> bool {
 }
 
 pub fn is_literal_key(key: Node) -> bool {
-    match key.kind() {
+    match key.kind_name() {
         "integer" => true,
         // An f-string with replacement fields reads other variables.
         "string" => !key
             .named_children(&mut key.walk())
-            .any(|part| part.kind() == "interpolation"),
-        "unary_operator" => key.named_child(0).is_some_and(|n| n.kind() == "integer"),
+            .any(|part| part.kind_name() == "interpolation"),
+        "unary_operator" => key
+            .named_child(0)
+            .is_some_and(|n| n.kind_name() == "integer"),
         // `blob[:10]`, `rows[1:-1]`
         "slice" => key
             .named_children(&mut key.walk())
-            .all(|bound| matches!(bound.kind(), "integer" | "unary_operator")),
+            .all(|bound| matches!(bound.kind_name(), "integer" | "unary_operator")),
         _ => false,
     }
 }
@@ -184,7 +186,7 @@ pub fn normalized(text: &str) -> String {
 pub fn piece_in<'t>(context: &Context, chain: Node<'t>, piece: &str) -> Option<Node<'t>> {
     let mut node = chain;
     while normalized(context.text_of(node)) != piece {
-        node = match node.kind() {
+        node = match node.kind_name() {
             "attribute" => node.field(Field::Object)?,
             "subscript" => node.field(Field::Value)?,
             _ => return None,
@@ -201,7 +203,7 @@ pub fn local_name_for(context: &Context, chain: Node, name: &str) -> String {
     let mut suffix = String::new();
     let mut node = chain;
     loop {
-        let (next, word) = match node.kind() {
+        let (next, word) = match node.kind_name() {
             "attribute" => (
                 node.field(Field::Object),
                 node.field(Field::Attribute)
@@ -212,7 +214,7 @@ pub fn local_name_for(context: &Context, chain: Node, name: &str) -> String {
                     .children_by_field_name("subscript", &mut node.walk())
                     .collect();
                 let word = match keys.as_slice() {
-                    [key] if matches!(key.kind(), "integer" | "unary_operator") => {
+                    [key] if matches!(key.kind_name(), "integer" | "unary_operator") => {
                         let digits = context.text_of(*key).replace(['-', ' '], "");
                         let sign = if context.text_of(*key).starts_with('-') {
                             "neg"
@@ -222,7 +224,7 @@ pub fn local_name_for(context: &Context, chain: Node, name: &str) -> String {
                         suffix = format!("_{sign}{digits}{suffix}");
                         None
                     }
-                    [key] if key.kind() == "string" => string_key_name(context, *key),
+                    [key] if key.kind_name() == "string" => string_key_name(context, *key),
                     _ => None,
                 };
                 (node.field(Field::Value), word)

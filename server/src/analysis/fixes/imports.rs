@@ -6,7 +6,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::analysis::findings::Edit;
 use crate::analysis::scope::{NameScope, Role, ScopeTree};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// What a fix's code needs to name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +157,7 @@ impl Binding {
 
 fn is_import(node: Node) -> bool {
     matches!(
-        node.kind(),
+        node.kind_name(),
         "import_statement" | "import_from_statement" | "future_import_statement"
     )
 }
@@ -166,24 +166,24 @@ fn is_import(node: Node) -> bool {
 fn top_level_statements(root: Node) -> impl Iterator<Item = Node> {
     (0..root.named_child_count())
         .filter_map(move |i| root.named_child(i as u32))
-        .filter(|node| node.kind() != "comment")
+        .filter(|node| node.kind_name() != "comment")
 }
 
 /// The names an import statement binds (none for relative and `*` imports).
 fn bindings(statement: Node, text: &str) -> Vec<Binding> {
     let source = |node: Node| &text[node.byte_range()];
     let mut found = Vec::new();
-    let module = match statement.kind() {
+    let module = match statement.kind_name() {
         "import_statement" => None,
         "import_from_statement" => match statement.field(Field::ModuleName) {
-            Some(module) if module.kind() == "dotted_name" => Some(source(module)),
+            Some(module) if module.kind_name() == "dotted_name" => Some(source(module)),
             _ => return found,
         },
         _ => return found,
     };
     let mut cursor = statement.walk();
     for name in statement.children_by_field_name("name", &mut cursor) {
-        let (imported, alias) = match name.kind() {
+        let (imported, alias) = match name.kind_name() {
             "dotted_name" => (source(name), None),
             "aliased_import" => match (name.field(Field::Name), name.field(Field::Alias)) {
                 (Some(imported), Some(alias)) => (source(imported), Some(source(alias))),
@@ -255,11 +255,11 @@ fn insertion_point(text: &str, root: Node) -> usize {
     let mut last = None;
     for (index, statement) in top_level_statements(root).enumerate() {
         let docstring = index == 0
-            && statement.kind() == "expression_statement"
+            && statement.kind_name() == "expression_statement"
             && statement.named_child_count() == 1
             && statement
                 .named_child(0)
-                .is_some_and(|child| matches!(child.kind(), "string" | "concatenated_string"));
+                .is_some_and(|child| matches!(child.kind_name(), "string" | "concatenated_string"));
         if !(docstring || is_import(statement)) {
             break;
         }

@@ -84,7 +84,7 @@ use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -268,7 +268,7 @@ fn bind_with_partial(context: &Context, closure: &Closure, hoisted: &Hoisted) ->
         range: at..at,
         text,
     };
-    if node.kind() == "lambda" {
+    if node.kind_name() == "lambda" {
         edits.push(match parameters {
             Some(p) => insert(p.start_byte(), format!("{local}, ")),
             None => insert(node.start_byte() + "lambda".len(), format!(" {local}")),
@@ -276,7 +276,7 @@ fn bind_with_partial(context: &Context, closure: &Closure, hoisted: &Hoisted) ->
         edits.push(insert(node.start_byte(), format!("{partial}(")));
         edits.push(insert(node.end_byte(), format!(", {value})")));
     } else {
-        if node.parent()?.kind() != "block" {
+        if node.parent()?.kind_name() != "block" {
             return None;
         }
         let parameters = parameters?;

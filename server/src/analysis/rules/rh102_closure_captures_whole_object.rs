@@ -76,7 +76,7 @@ use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::semantic::Checker;
 use crate::analysis::syntax::chain_top;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -168,7 +168,7 @@ fn leaves_otherwise(context: &Context, closure: &Closure, name: &str) -> bool {
         .filter_map(|o| context.node_at(o.range.clone()))
         .any(|mut node| {
             while let Some(parent) = node.parent() {
-                match parent.kind() {
+                match parent.kind_name() {
                     "expression_list" | "tuple" | "list" | "parenthesized_expression" => {
                         node = parent
                     }
@@ -177,9 +177,9 @@ fn leaves_otherwise(context: &Context, closure: &Closure, name: &str) -> bool {
                         return parent
                             .field(Field::Right)
                             .is_some_and(|r| r.id() == node.id())
-                            && parent
-                                .field(Field::Left)
-                                .is_some_and(|l| matches!(l.kind(), "attribute" | "subscript"));
+                            && parent.field(Field::Left).is_some_and(|l| {
+                                matches!(l.kind_name(), "attribute" | "subscript")
+                            });
                     }
                     _ => return false,
                 }
@@ -238,7 +238,7 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
         .and_then(|b| b.value)
         .is_some_and(|value| {
             matches!(
-                value.kind(),
+                value.kind_name(),
                 "call"
                     | "list_comprehension"
                     | "set_comprehension"
@@ -254,7 +254,7 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
     // A module (`__import__(...)`, `importlib.import_module(...)`) lives in `sys.modules`.
     let imports_module = context.bindings(scope, name).iter().any(|b| {
         b.value
-            .filter(|v| v.kind() == "call")
+            .filter(|v| v.kind_name() == "call")
             .and_then(|v| v.field(Field::Function))
             .is_some_and(|f| {
                 context.text_of(f) == "__import__"
@@ -277,7 +277,7 @@ fn captures_an_object(context: &Context, closure: &Closure, name: &str) -> bool 
         .filter_map(|o| context.node_at(o.range.clone()))
         .any(|target| {
             target.parent().is_some_and(|p| {
-                matches!(p.kind(), "function_definition" | "class_definition")
+                matches!(p.kind_name(), "function_definition" | "class_definition")
                     && p.field(Field::Name).is_some_and(|n| n.id() == target.id())
             })
         });

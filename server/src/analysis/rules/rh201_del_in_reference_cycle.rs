@@ -117,7 +117,7 @@ use crate::analysis::semantic::classes::{
 use crate::analysis::semantic::lifetime::cycle_evidence;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::chain_base;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use tree_sitter::Node;
 
 mod fixes;
@@ -294,17 +294,17 @@ fn is_back_reference(analysis: &InMethod, store: &Store, hold: &Hold) -> bool {
     let statement = store.statement;
     // A statement of its own: in `a.x = b.y = self` the value is stored twice.
     hold.kind == HoldKind::Instance
-        && statement.kind() == "assignment"
+        && statement.kind_name() == "assignment"
         && statement
             .parent()
-            .is_some_and(|p| p.kind() == "expression_statement")
+            .is_some_and(|p| p.kind_name() == "expression_statement")
         && statement.field(Field::Type).is_none()
         && statement
             .field(Field::Right)
             .is_some_and(|right| right.id() == hold.node.id())
-        && statement
-            .field(Field::Left)
-            .is_some_and(|left| left.kind() == "attribute" && left.id() == store_target(store).id())
+        && statement.field(Field::Left).is_some_and(|left| {
+            left.kind_name() == "attribute" && left.id() == store_target(store).id()
+        })
         && !analysis.is_self(store.object)
 }
 

@@ -101,7 +101,7 @@ use crate::analysis::semantic::classes::{
 use crate::analysis::semantic::release::attribute_of_another_object;
 use crate::analysis::semantic::{Checker, Evidence};
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 mod fixes;
 
@@ -121,7 +121,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                     let Some(hold) = analysis.holds(value, Holding::Callable, DEPTH) else {
                         continue;
                     };
-                    let place = if store.statement.kind() == "call" {
+                    let place = if store.statement.kind_name() == "call" {
                         format!("added to `{}`", snippet(context, store_target(store)))
                     } else {
                         format!("stored in `{}`", snippet(context, store_target(store)))
@@ -223,7 +223,7 @@ fn released_elsewhere<'t>(
         level: Level::Strict,
         text,
     };
-    if store.statement.kind() == "augmented_assignment" {
+    if store.statement.kind_name() == "augmented_assignment" {
         let left = context.text_of(store.statement.field(Field::Left)?);
         let right = context.text_of(store.statement.field(Field::Right)?);
         let removal = format!("{left} -= {right}");
@@ -246,8 +246,8 @@ fn released_elsewhere<'t>(
         // its transport): the base's lifecycle (`close()`, `reset()`) owns that object. A
         // container of the instance's own (`self.handlers[key] = ...`) is not such an object.
         let name = context.text_of(attribute.field(Field::Attribute)?);
-        let on_object = store.statement.kind() == "assignment"
-            && store_target(store).kind() == "attribute"
+        let on_object = store.statement.kind_name() == "assignment"
+            && store_target(store).kind_name() == "attribute"
             && !analysis.is_self(store.object);
         if on_object && analysis.set_by_foreign_base(name) {
             return Some(strict(format!(
@@ -266,10 +266,10 @@ fn hasattr_guard<'t>(context: &Context<'t>, store: &Store<'t>) -> Option<Node<'t
     let attribute = context.text_of(store_attribute(store)?);
     let mut node = store.statement;
     while let Some(parent) = node.parent() {
-        if parent.kind() == "function_definition" {
+        if parent.kind_name() == "function_definition" {
             return None;
         }
-        if parent.kind() == "if_statement"
+        if parent.kind_name() == "if_statement"
             && let Some(condition) = parent.field(Field::Condition)
         {
             let text = context.text_of(condition);
@@ -288,7 +288,7 @@ fn hasattr_guard<'t>(context: &Context<'t>, store: &Store<'t>) -> Option<Node<'t
 /// The parts of a stored value that may each hold the instance: the elements of a container
 /// literal, the branches of a conditional, or the value itself.
 fn pieces(value: Node) -> Vec<Node> {
-    match value.kind() {
+    match value.kind_name() {
         "list" | "tuple" | "set" | "expression_list" | "parenthesized_expression" => {
             named_children(value).into_iter().flat_map(pieces).collect()
         }

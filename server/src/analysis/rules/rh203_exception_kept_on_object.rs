@@ -61,7 +61,7 @@ use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::classes::{Store, store_target};
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::release::attribute_of_another_object;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{chain_base, named_children};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -73,11 +73,11 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             .tree
             .root_node()
             .descendant_for_byte_range(at, at + "except".len())
-            .and_then(|node| match node.kind() {
+            .and_then(|node| match node.kind_name() {
                 "except_clause" => Some(node),
                 _ => node.parent(),
             })
-            .filter(|clause| clause.kind() == "except_clause" && clause.start_byte() == at)
+            .filter(|clause| clause.kind_name() == "except_clause" && clause.start_byte() == at)
         else {
             continue;
         };
@@ -87,11 +87,11 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             .or_else(|| {
                 clause
                     .field(Field::Value)
-                    .filter(|value| value.kind() == "as_pattern")
+                    .filter(|value| value.kind_name() == "as_pattern")
                     .and_then(|pattern| pattern.field(Field::Alias))
                     .and_then(|target| target.named_child(0))
             })
-            .filter(|alias| alias.kind() == "identifier")
+            .filter(|alias| alias.kind_name() == "identifier")
             .map(|alias| context.text_of(alias));
         if let Some(alias) = alias {
             findings.extend(kept_by_made_objects(checker, clause, alias));
@@ -167,7 +167,7 @@ fn kept_by_made_objects<'t>(
         }
         let argument = match name.parent() {
             Some(p)
-                if p.kind() == "attribute"
+                if p.kind_name() == "attribute"
                     && p.field(Field::Attribute)
                         .is_some_and(|a| context.text_of(a) == "__traceback__") =>
             {
@@ -177,7 +177,7 @@ fn kept_by_made_objects<'t>(
         };
         let Some(call) = argument
             .parent()
-            .filter(|p| p.kind() == "argument_list")
+            .filter(|p| p.kind_name() == "argument_list")
             .and_then(|p| p.parent())
         else {
             continue;
@@ -198,9 +198,9 @@ fn kept_by_made_objects<'t>(
         // the frame keeps the object after the clause.
         let Some(local) = call
             .parent()
-            .filter(|p| p.kind() == "assignment")
+            .filter(|p| p.kind_name() == "assignment")
             .and_then(|a| a.field(Field::Left))
-            .filter(|l| l.kind() == "identifier" && context.text_of(*l) != alias)
+            .filter(|l| l.kind_name() == "identifier" && context.text_of(*l) != alias)
         else {
             continue;
         };
@@ -216,9 +216,10 @@ fn kept_by_made_objects<'t>(
         let cleared = context.identifiers(local_name).into_iter().any(|n| {
             n.start_byte() > clause.end_byte()
                 && n.parent().is_some_and(|p| {
-                    p.kind() == "delete_statement"
-                        || (p.kind() == "assignment"
-                            && p.field(Field::Right).is_some_and(|r| r.kind() == "none"))
+                    p.kind_name() == "delete_statement"
+                        || (p.kind_name() == "assignment"
+                            && p.field(Field::Right)
+                                .is_some_and(|r| r.kind_name() == "none"))
                 })
         });
         let in_loop = in_loop(clause);
@@ -266,7 +267,7 @@ fn kept_by_made_objects<'t>(
 /// Whether `node` runs in a loop of its function: the frame lives on after it.
 fn in_loop(mut node: Node) -> bool {
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "for_statement" | "while_statement" => return true,
             "function_definition" | "lambda" | "class_definition" => return false,
             _ => node = parent,
@@ -279,11 +280,11 @@ fn in_loop(mut node: Node) -> bool {
 /// `self.errors.append(...)`.
 fn store_on_instance(checker: &Checker, store: &Store, self_name: &str) -> bool {
     let base = chain_base(store.object);
-    base.kind() == "identifier"
+    base.kind_name() == "identifier"
         && checker.text_of(base) == self_name
-        && store.object.kind() != "identifier"
-        || (store.statement.kind() != "call"
-            && store.object.kind() == "identifier"
+        && store.object.kind_name() != "identifier"
+        || (store.statement.kind_name() != "call"
+            && store.object.kind_name() == "identifier"
             && checker.text_of(store.object) == self_name)
 }
 
@@ -294,7 +295,7 @@ fn exception_in<'t>(
     value: Node<'t>,
     alias: Option<&str>,
 ) -> Option<Node<'t>> {
-    match value.kind() {
+    match value.kind_name() {
         "identifier" => (Some(checker.text_of(value)) == alias).then_some(value),
         "attribute" => value
             .field(Field::Attribute)

@@ -108,7 +108,7 @@ use crate::analysis::semantic::containers::{
     is_registration_name, keeps_keyed_object, key_parts, module_containers, per_call_name,
 };
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Builtins that read a container they are passed without keeping it.
 const READING_BUILTINS: &[&str] = &[
@@ -327,7 +327,7 @@ fn literal_key(mention: Node) -> bool {
     let Some(parent) = mention.parent() else {
         return false;
     };
-    let key = match parent.kind() {
+    let key = match parent.kind_name() {
         "subscript" => parent.field(Field::Subscript),
         "attribute" => parent
             .parent()
@@ -443,14 +443,14 @@ fn enclosing_function(context: &Context, scope: ScopeId) -> Option<ScopeId> {
 /// not: a negative cache records a miss that way.)
 fn resets_entry(context: &Context, mention: Node) -> bool {
     let Some(subscript) = mention.parent().filter(|p| {
-        p.kind() == "subscript"
+        p.kind_name() == "subscript"
             && p.field(Field::Value)
                 .is_some_and(|v| v.id() == mention.id())
     }) else {
         return false;
     };
     let Some(assignment) = subscript.parent().filter(|a| {
-        a.kind() == "assignment"
+        a.kind_name() == "assignment"
             && a.field(Field::Left)
                 .is_some_and(|l| l.id() == subscript.id())
     }) else {
@@ -458,7 +458,7 @@ fn resets_entry(context: &Context, mention: Node) -> bool {
     };
     assignment
         .field(Field::Right)
-        .is_some_and(|value| match value.kind() {
+        .is_some_and(|value| match value.kind_name() {
             "list" | "dictionary" | "set" => named_children(value).is_empty(),
             "call" => {
                 growing_container(context, value).is_some()
@@ -477,7 +477,7 @@ fn added_key<'t>(context: &Context<'t>, mention: Node<'t>) -> Option<Node<'t>> {
         return Some(key);
     }
     let parent = mention.parent()?;
-    match parent.kind() {
+    match parent.kind_name() {
         "subscript" => parent.field(Field::Subscript),
         "augmented_assignment" => parent.field(Field::Right),
         _ => None,
@@ -496,7 +496,7 @@ fn fixed_key_set<'t>(context: &Context<'t>, function: ScopeId, key: Node<'t>) ->
     let key_text = context.text_of(key);
     let mut stack = vec![definition];
     while let Some(node) = stack.pop() {
-        if node.kind() == "comparison_operator"
+        if node.kind_name() == "comparison_operator"
             && let [left, right] = named_children(node)[..]
             && context.text_of(left) == key_text
             && context.text[left.end_byte()..right.start_byte()].contains("in")
@@ -510,7 +510,7 @@ fn fixed_key_set<'t>(context: &Context<'t>, function: ScopeId, key: Node<'t>) ->
 }
 
 fn is_fixed_set(context: &Context, node: Node) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "set" | "tuple" | "list" => named_children(node).into_iter().all(is_literal),
         "call" => {
             node.field(Field::Function)
@@ -519,7 +519,7 @@ fn is_fixed_set(context: &Context, node: Node) -> bool {
                     .field(Field::Arguments)
                     .is_some_and(|a| match named_children(a)[..] {
                         [only] => {
-                            matches!(only.kind(), "set" | "tuple" | "list")
+                            matches!(only.kind_name(), "set" | "tuple" | "list")
                                 && named_children(only).into_iter().all(is_literal)
                         }
                         _ => false,
@@ -528,7 +528,7 @@ fn is_fixed_set(context: &Context, node: Node) -> bool {
         "identifier" => {
             let bindings = context.bindings(ScopeId(0), context.text_of(node));
             matches!(bindings.as_slice(), [only] if only.value.is_some_and(|v| {
-                v.kind() != "identifier" && is_fixed_set(context, v)
+                v.kind_name() != "identifier" && is_fixed_set(context, v)
             }))
         }
         _ => false,
@@ -549,8 +549,8 @@ fn function_label(context: &Context, function: ScopeId, at: Node) -> String {
 fn adding_statement(mention: Node) -> Node {
     let mut node = mention;
     while let Some(parent) = node.parent() {
-        if parent.kind().ends_with("statement") || parent.kind() == "lambda" {
-            return if parent.kind() == "lambda" {
+        if parent.kind_name().ends_with("statement") || parent.kind_name() == "lambda" {
+            return if parent.kind_name() == "lambda" {
                 node
             } else {
                 parent
@@ -602,7 +602,7 @@ fn module_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Vec<Me
 
 fn is_augmented_target(node: Node) -> bool {
     node.parent().is_some_and(|p| {
-        p.kind() == "augmented_assignment"
+        p.kind_name() == "augmented_assignment"
             && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
     })
 }
@@ -667,7 +667,7 @@ fn refers_to_class(context: &Context, attribute: Node, class: ScopeId) -> bool {
         return false;
     };
     let class_name = &context.scopes.scope(class).name;
-    let object = if object.kind() == "call"
+    let object = if object.kind_name() == "call"
         && object
             .field(Field::Function)
             .is_some_and(|f| context.text_of(f) == "type")
@@ -683,7 +683,7 @@ fn refers_to_class(context: &Context, attribute: Node, class: ScopeId) -> bool {
     } else {
         object
     };
-    if object.kind() != "identifier" {
+    if object.kind_name() != "identifier" {
         return false;
     }
     let object_name = context.text_of(object);
@@ -704,13 +704,13 @@ fn effect(context: &Context, node: Node, keyed: bool, defaultdict: bool) -> Effe
         return Effect::Escape;
     };
     let is = |field: Field| parent.field(field).is_some_and(|c| c.id() == node.id());
-    match parent.kind() {
+    match parent.kind_name() {
         "attribute" if is(Field::Object) => {
             let method = parent
                 .field(Field::Attribute)
                 .map_or("", |a| context.text_of(a));
             let called = parent.parent().is_some_and(|call| {
-                call.kind() == "call"
+                call.kind_name() == "call"
                     && call
                         .field(Field::Function)
                         .is_some_and(|f| f.id() == parent.id())
@@ -740,10 +740,10 @@ fn effect(context: &Context, node: Node, keyed: bool, defaultdict: bool) -> Effe
         "assignment" if is(Field::Left) => Effect::Bound,
         "pattern_list" | "tuple_pattern" | "list_pattern" => Effect::Bound,
         "delete_statement" | "expression_list"
-            if parent.kind() == "delete_statement"
+            if parent.kind_name() == "delete_statement"
                 || parent
                     .parent()
-                    .is_some_and(|g| g.kind() == "delete_statement") =>
+                    .is_some_and(|g| g.kind_name() == "delete_statement") =>
         {
             Effect::Bound
         }
@@ -777,11 +777,11 @@ fn subscript_effect(subscript: Node, keyed: bool, defaultdict: bool) -> Effect {
         p.field(Field::Left)
             .is_some_and(|l| l.id() == subscript.id())
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "assignment" | "augmented_assignment" if is_left(parent) => {
             let slice = subscript
                 .field(Field::Subscript)
-                .is_some_and(|index| index.kind() == "slice");
+                .is_some_and(|index| index.kind_name() == "slice");
             if keyed {
                 Effect::Add
             } else if slice {
@@ -795,7 +795,7 @@ fn subscript_effect(subscript: Node, keyed: bool, defaultdict: bool) -> Effect {
         "expression_list"
             if parent
                 .parent()
-                .is_some_and(|g| g.kind() == "delete_statement") =>
+                .is_some_and(|g| g.kind_name() == "delete_statement") =>
         {
             Effect::Bound
         }
@@ -808,14 +808,14 @@ fn subscript_effect(subscript: Node, keyed: bool, defaultdict: bool) -> Effect {
 /// `len(cache)` in a comparison is a size check; other reading builtins read; any other call
 /// may keep or empty the container.
 fn argument_effect(context: &Context, arguments: Node) -> Effect {
-    let Some(call) = arguments.parent().filter(|c| c.kind() == "call") else {
+    let Some(call) = arguments.parent().filter(|c| c.kind_name() == "call") else {
         return Effect::Escape;
     };
     let Some(function) = call.field(Field::Function) else {
         return Effect::Escape;
     };
     let callee = context.text_of(function);
-    let builtin = function.kind() == "identifier"
+    let builtin = function.kind_name() == "identifier"
         && READING_BUILTINS.contains(&callee)
         && context.qualified_name(function).is_none();
     if !builtin {
@@ -824,7 +824,7 @@ fn argument_effect(context: &Context, arguments: Node) -> Effect {
     if callee == "len"
         && call
             .parent()
-            .is_some_and(|p| p.kind() == "comparison_operator")
+            .is_some_and(|p| p.kind_name() == "comparison_operator")
     {
         return Effect::Bound;
     }
@@ -834,7 +834,7 @@ fn argument_effect(context: &Context, arguments: Node) -> Effect {
 /// Whether a boolean expression is (part of) an `if`/`while`/`assert` condition.
 fn in_condition(mut node: Node) -> bool {
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "boolean_operator" | "not_operator" | "parenthesized_expression" => node = parent,
             "if_statement" | "elif_clause" | "while_statement" | "assert_statement" => {
                 return parent
@@ -888,7 +888,7 @@ fn is_decorator(context: &Context, function: ScopeId) -> bool {
         })
     };
     let decorated = |value: Node| {
-        if value.kind() != "identifier" {
+        if value.kind_name() != "identifier" {
             return false;
         }
         let name = context.text_of(value);
@@ -898,8 +898,8 @@ fn is_decorator(context: &Context, function: ScopeId) -> bool {
         let bindings = context.bindings(function, name);
         !bindings.is_empty()
             && bindings.iter().all(|b| {
-                b.statement.kind() == "function_definition"
-                    || b.statement.kind() == "decorated_definition"
+                b.statement.kind_name() == "function_definition"
+                    || b.statement.kind_name() == "decorated_definition"
                     || b.value.is_some_and(|v| context.text_of(v) == parameter)
             })
             && defines(name)
@@ -915,7 +915,7 @@ fn is_decorator(context: &Context, function: ScopeId) -> bool {
 /// The `return` statements of a function body, not of functions nested in it.
 fn collect_returns<'t>(node: Node<'t>, returns: &mut Vec<Node<'t>>) {
     for child in named_children(node) {
-        match child.kind() {
+        match child.kind_name() {
             "return_statement" => returns.push(child),
             "function_definition" | "class_definition" | "lambda" => {}
             _ => collect_returns(child, returns),
@@ -970,11 +970,11 @@ fn mentions_only_called_at_import(
             let Some(parent) = node.parent() else {
                 return false;
             };
-            let is_callee = parent.kind() == "call"
+            let is_callee = parent.kind_name() == "call"
                 && parent
                     .field(Field::Function)
                     .is_some_and(|f| f.id() == node.id());
-            if !(is_callee || parent.kind() == "decorator") {
+            if !(is_callee || parent.kind_name() == "decorator") {
                 return false;
             }
             if let Some(caller) = context.runtime_function(node)
@@ -993,7 +993,7 @@ fn mentions_only_called_at_import(
 /// `None` unless the dict is `{}` or `dict()`, on a line of its own, mentioned nowhere but in
 /// one recognised memoizing function (see [`memo_shape`]).
 fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Option<Fix> {
-    let empty = match value.kind() {
+    let empty = match value.kind_name() {
         "dictionary" => named_children(value).is_empty(),
         "call" => value
             .field(Field::Arguments)
@@ -1002,7 +1002,7 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
     };
     let statement = binding
         .parent()
-        .filter(|s| s.kind() == "expression_statement" && named_children(*s).len() == 1)?;
+        .filter(|s| s.kind_name() == "expression_statement" && named_children(*s).len() == 1)?;
     if !empty {
         return None;
     }
@@ -1033,7 +1033,7 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
     }
     let definition = root
         .descendant_for_byte_range(scope.range.start, scope.range.end)
-        .filter(|d| d.byte_range() == scope.range && d.kind() == "function_definition")?;
+        .filter(|d| d.byte_range() == scope.range && d.kind_name() == "function_definition")?;
     let memo = Memo {
         context,
         cache: name,
@@ -1084,21 +1084,23 @@ fn plain_parameters<'t>(
     definition: Node<'t>,
     function: ScopeId,
 ) -> Option<Vec<&'t str>> {
-    let is_async = definition.child(0).is_some_and(|c| c.kind() == "async");
+    let is_async = definition
+        .child(0)
+        .is_some_and(|c| c.kind_name() == "async");
     let decorated = definition
         .parent()
-        .is_some_and(|p| p.kind() == "decorated_definition");
+        .is_some_and(|p| p.kind_name() == "decorated_definition");
     if is_async || decorated || suspends(definition.field(Field::Body)?) {
         return None;
     }
     let scope = context.scopes.scope(function);
     let mut names = Vec::new();
     for parameter in named_children(definition.field(Field::Parameters)?) {
-        let name = match parameter.kind() {
+        let name = match parameter.kind_name() {
             "identifier" => parameter,
             "typed_parameter" => named_children(parameter)
                 .into_iter()
-                .find(|c| c.kind() == "identifier")?,
+                .find(|c| c.kind_name() == "identifier")?,
             "default_parameter" | "typed_default_parameter" => parameter.field(Field::Name)?,
             "positional_separator" | "keyword_separator" => continue,
             _ => return None,
@@ -1119,7 +1121,7 @@ fn plain_parameters<'t>(
 
 /// Whether a body (not counting functions defined in it) has `yield` or `await`.
 fn suspends(node: Node) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "yield" | "await" => true,
         "function_definition" | "lambda" | "class_definition" => false,
         _ => named_children(node).into_iter().any(suspends),
@@ -1183,7 +1185,7 @@ impl<'t> Memo<'_, 't> {
             && !middle.iter().any(|s| has_return(*s))
         {
             if let Some(value) = self.store(*store, None)
-                && value.kind() == "identifier"
+                && value.kind_name() == "identifier"
                 && returns_name(self.context, *ret, self.context.text_of(value))
                 && !middle.is_empty()
                 && uses == 3
@@ -1240,7 +1242,8 @@ impl<'t> Memo<'_, 't> {
 
     /// The condition and the statements of an `if` without `elif` / `else`.
     fn if_without_else(&self, statement: Node<'t>) -> Option<(Node<'t>, Vec<Node<'t>>)> {
-        if statement.kind() != "if_statement" || statement.field(Field::Alternative).is_some() {
+        if statement.kind_name() != "if_statement" || statement.field(Field::Alternative).is_some()
+        {
             return None;
         }
         Some((
@@ -1250,7 +1253,7 @@ impl<'t> Memo<'_, 't> {
     }
 
     fn is_cache(&self, node: Node) -> bool {
-        node.kind() == "identifier"
+        node.kind_name() == "identifier"
             && self.context.text_of(node) == self.cache
             && self.context.scope_containing(node) == self.function
     }
@@ -1261,7 +1264,7 @@ impl<'t> Memo<'_, 't> {
         let mut names = Vec::new();
         let mut stack: Vec<Node> = parts.to_vec();
         while let Some(part) = stack.pop() {
-            match part.kind() {
+            match part.kind_name() {
                 "identifier" => names.push(self.context.text_of(part)),
                 "tuple" | "parenthesized_expression" | "expression_list" if parts.len() == 1 => {
                     stack.extend(named_children(part))
@@ -1277,7 +1280,7 @@ impl<'t> Memo<'_, 't> {
 
     /// `KEY in cache` / `KEY not in cache`, for `operator`.
     fn membership(&self, condition: Node, operator: &str) -> Option<()> {
-        if condition.kind() != "comparison_operator" {
+        if condition.kind_name() != "comparison_operator" {
             return None;
         }
         let operands = named_children(condition);
@@ -1293,7 +1296,7 @@ impl<'t> Memo<'_, 't> {
 
     /// `cache[KEY]`.
     fn is_entry(&self, node: Node) -> bool {
-        if node.kind() != "subscript" {
+        if node.kind_name() != "subscript" {
             return false;
         }
         let mut cursor = node.walk();
@@ -1305,7 +1308,7 @@ impl<'t> Memo<'_, 't> {
 
     /// `return cache[KEY]`.
     fn returns_entry(&self, statement: Node) -> bool {
-        statement.kind() == "return_statement"
+        statement.kind_name() == "return_statement"
             && matches!(named_children(statement).as_slice(), [entry] if self.is_entry(*entry))
     }
 
@@ -1314,8 +1317,10 @@ impl<'t> Memo<'_, 't> {
         let assignment = only_assignment(statement)?;
         let stored = assignment.field(Field::Right)?;
         let stored_ok = match value {
-            Some(value) => stored.kind() == "identifier" && self.context.text_of(stored) == value,
-            None => !matches!(stored.kind(), "assignment" | "yield"),
+            Some(value) => {
+                stored.kind_name() == "identifier" && self.context.text_of(stored) == value
+            }
+            None => !matches!(stored.kind_name(), "assignment" | "yield"),
         };
         (self.is_entry(assignment.field(Field::Left)?) && stored_ok).then_some(stored)
     }
@@ -1325,13 +1330,13 @@ impl<'t> Memo<'_, 't> {
         let assignment = only_assignment(statement)?;
         let target = assignment
             .field(Field::Left)
-            .filter(|l| l.kind() == "identifier")?;
+            .filter(|l| l.kind_name() == "identifier")?;
         let call = assignment
             .field(Field::Right)
-            .filter(|r| r.kind() == "call")?;
+            .filter(|r| r.kind_name() == "call")?;
         let method = call
             .field(Field::Function)
-            .filter(|f| f.kind() == "attribute")?;
+            .filter(|f| f.kind_name() == "attribute")?;
         let arguments = named_children(call.field(Field::Arguments)?);
         let is_get = method
             .field(Field::Attribute)
@@ -1350,10 +1355,10 @@ impl<'t> Memo<'_, 't> {
         let [name, none] = operands.as_slice() else {
             return None;
         };
-        if condition.kind() != "comparison_operator"
-            || name.kind() != "identifier"
+        if condition.kind_name() != "comparison_operator"
+            || name.kind_name() != "identifier"
             || self.context.text_of(*name) != value
-            || none.kind() != "none"
+            || none.kind_name() != "none"
         {
             return None;
         }
@@ -1370,18 +1375,19 @@ impl<'t> Memo<'_, 't> {
 }
 
 fn is_docstring(statement: Node) -> bool {
-    statement.kind() == "expression_statement"
-        && matches!(named_children(statement).as_slice(), [s] if s.kind() == "string")
+    statement.kind_name() == "expression_statement"
+        && matches!(named_children(statement).as_slice(), [s] if s.kind_name() == "string")
 }
 
 /// The assignment of an expression statement that is one plain `target = value`.
 fn only_assignment(statement: Node) -> Option<Node> {
-    if statement.kind() != "expression_statement" {
+    if statement.kind_name() != "expression_statement" {
         return None;
     }
     match named_children(statement).as_slice() {
         [assignment]
-            if assignment.kind() == "assignment" && assignment.field(Field::Type).is_none() =>
+            if assignment.kind_name() == "assignment"
+                && assignment.field(Field::Type).is_none() =>
         {
             Some(*assignment)
         }
@@ -1391,9 +1397,9 @@ fn only_assignment(statement: Node) -> Option<Node> {
 
 /// `return name`.
 fn returns_name(context: &Context, statement: Node, name: &str) -> bool {
-    statement.kind() == "return_statement"
+    statement.kind_name() == "return_statement"
         && matches!(named_children(statement).as_slice(),
-            [value] if value.kind() == "identifier" && context.text_of(*value) == name)
+            [value] if value.kind_name() == "identifier" && context.text_of(*value) == name)
 }
 
 /// The value of `name = value` (a plain expression, not a chain or a tuple).
@@ -1401,9 +1407,9 @@ fn assigned_value<'t>(context: &Context<'t>, statement: Node<'t>, name: &str) ->
     let assignment = only_assignment(statement)?;
     let target = assignment.field(Field::Left)?;
     let value = assignment.field(Field::Right)?;
-    (target.kind() == "identifier"
+    (target.kind_name() == "identifier"
         && context.text_of(target) == name
-        && !matches!(value.kind(), "assignment" | "yield"))
+        && !matches!(value.kind_name(), "assignment" | "yield"))
     .then_some(value)
 }
 
@@ -1411,12 +1417,12 @@ fn assigned_value<'t>(context: &Context<'t>, statement: Node<'t>, name: &str) ->
 fn assigns(context: &Context, statement: Node, name: &str) -> bool {
     only_assignment(statement)
         .and_then(|a| a.field(Field::Left))
-        .is_some_and(|l| l.kind() == "identifier" && context.text_of(l) == name)
+        .is_some_and(|l| l.kind_name() == "identifier" && context.text_of(l) == name)
 }
 
 /// Whether a statement has a `return` (not counting functions defined in it).
 fn has_return(node: Node) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "return_statement" => true,
         "function_definition" | "lambda" | "class_definition" => false,
         _ => named_children(node).into_iter().any(has_return),

@@ -89,7 +89,7 @@ use crate::analysis::semantic::function_kind::{
 };
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
 /// A cache on a method: `@cache` above its `def`, or `name = cache(def_name)` in the class body.
@@ -171,8 +171,10 @@ fn assigned<'t>(
     let body = assignment
         .parent()?
         .parent()
-        .filter(|b| b.kind() == "block")?;
-    let class = body.parent().filter(|c| c.kind() == "class_definition")?;
+        .filter(|b| b.kind_name() == "block")?;
+    let class = body
+        .parent()
+        .filter(|c| c.kind_name() == "class_definition")?;
     let wrapped_name = context.text_of(wrapped);
     let function = class_defs(class).into_iter().find(|d| {
         d.field(Field::Name)
@@ -311,7 +313,7 @@ fn made_and_cached<'t>(
     let enclosing = |node: Node<'t>| {
         let mut node = node;
         while let Some(parent) = node.parent() {
-            if parent.kind() == "function_definition" {
+            if parent.kind_name() == "function_definition" {
                 return Some(parent);
             }
             node = parent;
@@ -328,7 +330,7 @@ fn made_and_cached<'t>(
         .into_iter()
         .find_map(|name| {
             let call = name.parent().filter(|c| {
-                c.kind() == "call"
+                c.kind_name() == "call"
                     && c.field(Field::Function)
                         .is_some_and(|f| f.id() == name.id())
             })?;
@@ -346,13 +348,15 @@ fn cache_clear_call<'t>(context: &Context<'t>, method: &str) -> Option<Node<'t>>
         .identifiers("cache_clear")
         .into_iter()
         .find_map(|identifier| {
-            let attribute = identifier.parent().filter(|p| p.kind() == "attribute")?;
+            let attribute = identifier
+                .parent()
+                .filter(|p| p.kind_name() == "attribute")?;
             let object = attribute.field(Field::Object)?;
-            let named = match object.kind() {
+            let named = match object.kind_name() {
                 "attribute" => object.field(Field::Attribute)?,
                 _ => object,
             };
-            let call = attribute.parent().filter(|c| c.kind() == "call")?;
+            let call = attribute.parent().filter(|c| c.kind_name() == "call")?;
             (context.text_of(named) == method).then_some(call)
         })
 }
@@ -377,7 +381,7 @@ fn suggestion(function: Node, method: &str) -> String {
 /// The name of a method's only parameter, `self`, when it takes no other.
 fn only_self(function: Node) -> Option<Node> {
     match named_children(function.field(Field::Parameters)?).as_slice() {
-        [only] if only.kind() == "identifier" => Some(*only),
+        [only] if only.kind_name() == "identifier" => Some(*only),
         _ => None,
     }
 }
@@ -412,7 +416,7 @@ fn cached_property_fix(
     only_self(function)?;
     let is_async = function
         .child(0)
-        .is_some_and(|first| first.kind() == "async");
+        .is_some_and(|first| first.kind_name() == "async");
     let method = context.text_of(name);
     let dunder = method.starts_with("__") && method.ends_with("__");
     if is_async || dunder || decorators(function).len() != 1 {
@@ -427,7 +431,7 @@ fn cached_property_fix(
     let mut calls = Vec::new();
     let mut stack = vec![context.tree.root_node()];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "string_content" if context.text_of(node) == method => return None,
             "attribute"
                 if node
@@ -483,7 +487,7 @@ fn keeps_instance_dict(context: &Context, class_node: Node, class: ScopeId) -> b
         return false;
     }
     let plain_dataclass = |decorator: &Node| {
-        let (callable, arguments) = match decorator.kind() {
+        let (callable, arguments) = match decorator.kind_name() {
             "call" => (
                 decorator.field(Field::Function),
                 decorator.field(Field::Arguments),
@@ -501,7 +505,7 @@ fn keeps_instance_dict(context: &Context, class_node: Node, class: ScopeId) -> b
     };
     named_children(bases)
         .into_iter()
-        .all(|base| match base.kind() {
+        .all(|base| match base.kind_name() {
             "keyword_argument" => {
                 base.field(Field::Name)
                     .is_some_and(|n| context.text_of(n) == "metaclass")
@@ -550,12 +554,12 @@ fn call_without_arguments(
     attribute: Node,
     class: ScopeId,
 ) -> Option<Range<usize>> {
-    let call = attribute.parent().filter(|p| p.kind() == "call")?;
+    let call = attribute.parent().filter(|p| p.kind_name() == "call")?;
     if call.field(Field::Function)?.id() != attribute.id() {
         return None;
     }
     let arguments = call.field(Field::Arguments)?;
-    if arguments.kind() != "argument_list" || !named_children(arguments).is_empty() {
+    if arguments.kind_name() != "argument_list" || !named_children(arguments).is_empty() {
         return None;
     }
     let object = attribute.field(Field::Object)?;
@@ -565,7 +569,7 @@ fn call_without_arguments(
 
 /// `self` (the first parameter, never rebound) in an instance method of the class itself.
 fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
-    if object.kind() != "identifier" {
+    if object.kind_name() != "identifier" {
         return false;
     }
     let name = context.text_of(object);
@@ -583,7 +587,7 @@ fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
         .tree
         .root_node()
         .descendant_for_byte_range(scope.range.start, scope.range.end)
-        .filter(|d| d.kind() == "function_definition" && d.byte_range() == scope.range)
+        .filter(|d| d.kind_name() == "function_definition" && d.byte_range() == scope.range)
         .and_then(|d| function_kind::receiver(context, d))
         .is_some_and(|(receiver, first)| {
             receiver == Receiver::Instance && context.text_of(first) == name
@@ -594,7 +598,7 @@ fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
 /// An instance of the class: `Class(...)`, or a name every binding of which (in the scope that
 /// owns it) is `name = Class(...)`. Only for a module-level class bound once.
 fn is_instance(context: &Context, object: Node, class: ScopeId) -> bool {
-    match object.kind() {
+    match object.kind_name() {
         "call" => is_construction(context, object, class),
         "identifier" => {
             let name = context.text_of(object);
@@ -629,12 +633,12 @@ fn is_instance(context: &Context, object: Node, class: ScopeId) -> bool {
 /// statement.
 fn is_construction(context: &Context, call: Node, class: ScopeId) -> bool {
     let scope = context.scopes.scope(class);
-    if call.kind() != "call" || scope.parent != Some(ScopeId(0)) {
+    if call.kind_name() != "call" || scope.parent != Some(ScopeId(0)) {
         return false;
     }
     let Some(callee) = call
         .field(Field::Function)
-        .filter(|f| f.kind() == "identifier" && context.text_of(*f) == scope.name)
+        .filter(|f| f.kind_name() == "identifier" && context.text_of(*f) == scope.name)
     else {
         return false;
     };

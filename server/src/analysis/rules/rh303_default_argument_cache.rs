@@ -67,7 +67,7 @@ use crate::analysis::semantic::containers::{
     growing_methods, is_keyed, is_literal, made_instance,
 };
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -80,7 +80,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             .tree
             .root_node()
             .descendant_for_byte_range(scope.range.start, scope.range.end)
-            .filter(|d| d.kind() == "function_definition" && d.byte_range() == scope.range)
+            .filter(|d| d.kind_name() == "function_definition" && d.byte_range() == scope.range)
         else {
             continue;
         };
@@ -89,7 +89,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         };
         for parameter in named_children(parameters) {
             if !matches!(
-                parameter.kind(),
+                parameter.kind_name(),
                 "default_parameter" | "typed_default_parameter"
             ) {
                 continue;
@@ -141,14 +141,14 @@ fn grows<'t>(
         Grown::Object(_, methods) => {
             let call = node
                 .parent()
-                .filter(|p| p.kind() == "attribute")
+                .filter(|p| p.kind_name() == "attribute")
                 .filter(|a| {
                     a.field(Field::Attribute).is_some_and(|m| {
                         methods.iter().any(|(name, _)| *name == context.text_of(m))
                     })
                 })
                 .and_then(|a| a.parent())
-                .filter(|c| c.kind() == "call");
+                .filter(|c| c.kind_name() == "call");
             Some(call.map(|call| {
                 let key = call
                     .field(Field::Arguments)

@@ -88,7 +88,7 @@ use crate::analysis::semantic::function_kind::{defining_class, receiver};
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::release::Release;
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Calls (by their last name) that make an `asyncio` task or future.
 const TASK_FACTORIES: &[&str] = &[
@@ -142,9 +142,9 @@ fn initialised_containers<'t>(
     let mut found = Vec::new();
     let mut stack = vec![init.node.field(Field::Body)];
     while let Some(Some(node)) = stack.pop() {
-        if node.kind() == "assignment"
+        if node.kind_name() == "assignment"
             && let Some(left) = node.field(Field::Left)
-            && left.kind() == "attribute"
+            && left.kind_name() == "attribute"
             && left
                 .field(Field::Object)
                 .is_some_and(|o| context.text_of(o) == init.self_name)
@@ -156,7 +156,7 @@ fn initialised_containers<'t>(
             found.push((context.text_of(attribute), node, container));
         }
         if !matches!(
-            node.kind(),
+            node.kind_name(),
             "function_definition" | "class_definition" | "lambda"
         ) {
             stack.extend(named_children(node).into_iter().map(Some));
@@ -246,7 +246,7 @@ fn only_called_from_init(context: &Context, class: &Class, name: &str) -> bool {
     let mentions: Vec<Node> = context
         .identifiers(name)
         .into_iter()
-        .filter(|i| i.parent().is_some_and(|p| p.kind() == "attribute"))
+        .filter(|i| i.parent().is_some_and(|p| p.kind_name() == "attribute"))
         .collect();
     let Some(init) = class.methods.iter().find(|m| {
         m.node
@@ -260,7 +260,7 @@ fn only_called_from_init(context: &Context, class: &Class, name: &str) -> bool {
             init.node.byte_range().contains(&m.start_byte())
                 && m.parent()
                     .and_then(|a| a.parent())
-                    .is_some_and(|c| c.kind() == "call")
+                    .is_some_and(|c| c.kind_name() == "call")
         })
 }
 
@@ -279,7 +279,7 @@ fn added_to<'t>(
     name: &str,
 ) -> Option<Node<'t>> {
     let is_self_name = |node: Node| {
-        node.kind() == "attribute"
+        node.kind_name() == "attribute"
             && node
                 .field(Field::Object)
                 .is_some_and(|o| in_method.is_self(o))
@@ -287,7 +287,7 @@ fn added_to<'t>(
                 .field(Field::Attribute)
                 .is_some_and(|a| context.text_of(a) == name)
     };
-    match store.statement.kind() {
+    match store.statement.kind_name() {
         "call" if is_self_name(store.object) => {
             let arguments = named_children(store.statement.field(Field::Arguments)?);
             arguments.first().copied()
@@ -295,7 +295,7 @@ fn added_to<'t>(
         "assignment" | "augmented_assignment" if is_self_name(store.object) => {
             // `self.name[key] = value`
             let target = store_target(store);
-            (target.kind() == "subscript")
+            (target.kind_name() == "subscript")
                 .then(|| target.field(Field::Subscript))
                 .flatten()
         }
@@ -312,17 +312,17 @@ fn added_to<'t>(
 
 /// `self.name[key] = None`: a slot emptied, not an entry added.
 fn stores_none(store: &crate::analysis::semantic::classes::Store) -> bool {
-    store.statement.kind() == "assignment"
+    store.statement.kind_name() == "assignment"
         && store
             .statement
             .field(Field::Right)
-            .is_some_and(|r| r.kind() == "none")
+            .is_some_and(|r| r.kind_name() == "none")
 }
 
 /// The test class (`class TestX`, a `...TestCase` base) whose body makes `call`, if one does.
 fn in_test_class<'t>(context: &Context<'t>, call: Node) -> Option<&'t str> {
     std::iter::successors(call.parent(), |n| n.parent())
-        .filter(|n| n.kind() == "class_definition")
+        .filter(|n| n.kind_name() == "class_definition")
         .find_map(|class| {
             let name = context.text_of(class.field(Field::Name)?);
             let test_base = class.field(Field::Superclasses).is_some_and(|bases| {
@@ -337,16 +337,16 @@ fn in_test_class<'t>(context: &Context<'t>, call: Node) -> Option<&'t str> {
 /// Whether an added item is a task: a call of a task factory, or a local bound to one.
 fn is_task(context: &Context, function: crate::analysis::scope::ScopeId, item: Node) -> bool {
     let makes_task = |value: Node| {
-        value.kind() == "call"
+        value.kind_name() == "call"
             && value.field(Field::Function).is_some_and(|f| {
-                let last = match f.kind() {
+                let last = match f.kind_name() {
                     "attribute" => f.field(Field::Attribute),
                     _ => Some(f),
                 };
                 last.is_some_and(|l| TASK_FACTORIES.contains(&context.text_of(l)))
             })
     };
-    match item.kind() {
+    match item.kind_name() {
         "call" => makes_task(item),
         "identifier" => {
             let bindings = context.bindings(function, context.text_of(item));
@@ -369,7 +369,7 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
     }
     context.identifiers(name).into_iter().any(|identifier| {
         let Some(attribute) = identifier.parent().filter(|p| {
-            p.kind() == "attribute"
+            p.kind_name() == "attribute"
                 && p.field(Field::Attribute)
                     .is_some_and(|a| a.id() == identifier.id())
                 && !another_instance(context, class, *p)
@@ -379,13 +379,13 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
         let Some(parent) = attribute.parent() else {
             return false;
         };
-        match parent.kind() {
+        match parent.kind_name() {
             // `x.name.discard` not called: handed out as a callback.
             "attribute" => {
                 let method = parent
                     .field(Field::Attribute)
                     .map_or("", |a| context.text_of(a));
-                let called = parent.parent().is_some_and(|c| c.kind() == "call");
+                let called = parent.parent().is_some_and(|c| c.kind_name() == "call");
                 REMOVING_CALLBACKS.contains(&method) && !called
             }
             // `len(x.name) > N`
@@ -394,7 +394,7 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
                     .is_some_and(|f| context.text_of(f) == "len")
                     && call
                         .parent()
-                        .is_some_and(|p| p.kind() == "comparison_operator")
+                        .is_some_and(|p| p.kind_name() == "comparison_operator")
             }),
             // `x.name = other` outside `__init__`
             "assignment" => {
@@ -405,7 +405,7 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
             }
             // `batch, x.name = x.name, []`: swapped for a fresh container.
             "pattern_list" | "tuple_pattern" => parent.parent().is_some_and(|assignment| {
-                assignment.kind() == "assignment"
+                assignment.kind_name() == "assignment"
                     && assignment
                         .field(Field::Left)
                         .is_some_and(|l| l.id() == parent.id())
@@ -413,13 +413,13 @@ fn emptied_in_use<'t>(checker: &Checker<'_, 't>, class: &Class<'t>, name: &str) 
             }),
             // `x.name[i] = None`: an entry let go of.
             "subscript" => parent.parent().is_some_and(|assignment| {
-                assignment.kind() == "assignment"
+                assignment.kind_name() == "assignment"
                     && assignment
                         .field(Field::Left)
                         .is_some_and(|l| l.id() == parent.id())
                     && assignment
                         .field(Field::Right)
-                        .is_some_and(|r| r.kind() == "none")
+                        .is_some_and(|r| r.kind_name() == "none")
             }),
             _ => false,
         }
@@ -445,7 +445,7 @@ fn attribute_nodes_in<'t>(context: &Context<'t>, node: Node<'t>, name: &str) -> 
     let mut found = Vec::new();
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
-        if node.kind() == "attribute"
+        if node.kind_name() == "attribute"
             && node
                 .field(Field::Attribute)
                 .is_some_and(|a| context.text_of(a) == name)
@@ -465,7 +465,7 @@ fn another_instance(context: &Context, class: &Class, attribute: Node) -> bool {
     };
     let mut node = attribute;
     while let Some(parent) = node.parent() {
-        if parent.kind() == "function_definition" {
+        if parent.kind_name() == "function_definition" {
             let receiver = receiver(context, parent);
             let Some(owner) = defining_class(parent) else {
                 return false;
@@ -481,7 +481,7 @@ fn another_instance(context: &Context, class: &Class, attribute: Node) -> bool {
 
 fn enclosing_def_name<'t>(context: &Context<'t>, mut node: Node<'t>) -> Option<&'t str> {
     while let Some(parent) = node.parent() {
-        if parent.kind() == "function_definition" {
+        if parent.kind_name() == "function_definition" {
             return Some(method_name(context, parent));
         }
         node = parent;

@@ -77,7 +77,7 @@ use crate::analysis::semantic::containers::{
     keeps_keyed_object, module_containers,
 };
 use crate::analysis::semantic::lifetime::Made;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -128,19 +128,19 @@ fn identity_adds<'t>(
         // The expression that denotes the container: `name`, or `x.name`.
         let mention = match identifier.parent() {
             Some(p)
-                if p.kind() == "attribute"
+                if p.kind_name() == "attribute"
                     && p.field(Field::Attribute)
                         .is_some_and(|a| a.id() == identifier.id()) =>
             {
                 p
             }
-            Some(p) if p.kind() == "keyword_argument" => continue,
+            Some(p) if p.kind_name() == "keyword_argument" => continue,
             _ if means_container(identifier) => identifier,
             _ => continue,
         };
         let rebound = mention.parent().is_some_and(|p| {
             matches!(
-                p.kind(),
+                p.kind_name(),
                 "assignment" | "augmented_assignment" | "delete_statement"
             ) && p.field(Field::Left).is_none_or(|l| l.id() == mention.id())
         });
@@ -157,7 +157,7 @@ fn identity_adds<'t>(
             // Reading a `defaultdict` (or a dict whose `__missing__` stores) adds the key.
             ContainerUse::Other if container == "defaultdict" => mention
                 .parent()
-                .filter(|p| p.kind() == "subscript")
+                .filter(|p| p.kind_name() == "subscript")
                 .and_then(|p| Some((p, p.field(Field::Subscript)?))),
             ContainerUse::Other => None,
         };
@@ -179,7 +179,7 @@ fn escapes(mention: Node) -> bool {
     let Some(parent) = mention.parent() else {
         return false;
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "assignment" => parent
             .field(Field::Right)
             .is_some_and(|r| r.id() == mention.id()),

@@ -109,6 +109,7 @@ use crate::analysis::semantic::thread_local::{
     instance_mentions, lazily_initialised, mention, mentions_name, pool_runs, request_handler,
     scoped_registries, sets_after_cleanup, thread_locals,
 };
+use crate::analysis::syntax::NodeLookups;
 use fixes::context_var_fix;
 
 /// Why a function runs in a pooled thread.
@@ -261,7 +262,7 @@ fn check_local<'t>(
     let name = context.text_of(target);
     let mut sets: Vec<(&str, Node, Node)> = Vec::new();
     let mut released: Vec<&str> = Vec::new();
-    let mentions = match target.kind() {
+    let mentions = match target.kind_name() {
         "identifier" => global_mentions(context, target)?,
         _ => instance_mentions(context, target)?,
     };
@@ -274,7 +275,7 @@ fn check_local<'t>(
             } => {
                 // `= None`, or a reset in a `finally:` (restoring the previous value), ends
                 // what the task stored.
-                if value.kind() == "none" || in_finally(site) {
+                if value.kind_name() == "none" || in_finally(site) {
                     released.push(attribute);
                 } else {
                     sets.push((attribute, site, value));

@@ -85,7 +85,7 @@ use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::registration::{self as reg, Kind, Registration};
 use crate::analysis::semantic::release::LIFECYCLE_METHODS;
 use crate::analysis::syntax::chain_base;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use callback::callback;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -133,12 +133,12 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
             continue;
         };
         let function = registration.function;
-        let object = (function.kind() == "attribute")
+        let object = (function.kind_name() == "attribute")
             .then(|| function.field(Field::Object))
             .flatten();
         let root = object
             .map(chain_base)
-            .filter(|base| base.kind() == "identifier")
+            .filter(|base| base.kind_name() == "identifier")
             .map(|base| context.text_of(base));
         // A Qt object made in the call holds a connected closure strongly, and lives on when
         // an object from outside the call owns it (its parent).
@@ -319,17 +319,17 @@ fn never_released(
         .take_while(|n| n.id() != maker_body.id())
         .any(|n| {
             matches!(
-                n.kind(),
+                n.kind_name(),
                 "with_statement" | "return_statement" | "yield" | "argument_list"
-            ) || (n.kind() == "assignment"
+            ) || (n.kind_name() == "assignment"
                 && n.field(Field::Left)
-                    .is_some_and(|l| l.kind() != "identifier"))
+                    .is_some_and(|l| l.kind_name() != "identifier"))
         });
     let returned_local = call
         .parent()
-        .filter(|p| p.kind() == "assignment")
+        .filter(|p| p.kind_name() == "assignment")
         .and_then(|a| a.field(Field::Left))
-        .filter(|l| l.kind() == "identifier")
+        .filter(|l| l.kind_name() == "identifier")
         .is_some_and(|l| reg::returns_name(context, maker_body, context.text_of(l)));
     if handed_on || returned_local || context.text_of(maker_body).contains(&called) {
         return None;

@@ -45,7 +45,7 @@ use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::ScopeId;
 use crate::analysis::semantic::Checker;
-use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{NodeLookups, named_children};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
@@ -64,7 +64,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         };
         let removal = call
             .parent()
-            .filter(|statement| statement.kind() == "expression_statement")
+            .filter(|statement| statement.kind_name() == "expression_statement")
             .and_then(|statement| remove_statement(context.text, statement));
         let mut message = format!(
             "`gc.set_debug` with `{flag}` keeps every object the garbage collector finds \
@@ -117,7 +117,7 @@ fn restoring<'t>(
         let other = *other;
         let later = other.start_byte() > call.end_byte();
         let same_scope = context.scope_containing(other) == scope;
-        let in_finally = ancestors(other).any(|a| a.kind() == "finally_clause");
+        let in_finally = ancestors(other).any(|a| a.kind_name() == "finally_clause");
         let same_block =
             other.parent().and_then(|s| s.parent()).map(|b| b.id()) == block.map(|b| b.id());
         // At module level, "later in the same block" may be after the whole program ran.
@@ -129,13 +129,13 @@ fn restoring<'t>(
 
 fn ancestors(node: Node) -> impl Iterator<Item = Node> {
     std::iter::successors(node.parent(), |n| n.parent())
-        .take_while(|n| !matches!(n.kind(), "function_definition" | "class_definition"))
+        .take_while(|n| !matches!(n.kind_name(), "function_definition" | "class_definition"))
 }
 
 /// The first flag under `node` that saves garbage: `gc.DEBUG_SAVEALL` or `gc.DEBUG_LEAK`. A
 /// complemented flag (`flags & ~gc.DEBUG_LEAK`) switches it off and does not count.
 fn saving_flag(context: &Context, node: Node) -> Option<String> {
-    if node.kind() == "unary_operator" {
+    if node.kind_name() == "unary_operator" {
         return None;
     }
     if let Some(name) = context.qualified_name(node)

@@ -42,14 +42,14 @@ use crate::analysis::escape::large::large_value;
 use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let root = context.tree.root_node();
     let statements: Vec<Node> = root
         .named_children(&mut root.walk())
-        .filter(|s| s.kind() != "comment")
+        .filter(|s| s.kind_name() != "comment")
         .collect();
     let mut findings = Vec::new();
     for cell in context.cells {
@@ -101,7 +101,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
 /// The expression IPython displays when `statement` is a cell's last: an expression statement
 /// not followed by `;` before the cell's end.
 fn displayed<'t>(context: &Context<'t>, statement: Node<'t>, cell_end: usize) -> Option<Node<'t>> {
-    if statement.kind() != "expression_statement" || statement.named_child_count() != 1 {
+    if statement.kind_name() != "expression_statement" || statement.named_child_count() != 1 {
         return None;
     }
     let after = &context.text[statement.end_byte()..cell_end];
@@ -118,7 +118,7 @@ fn large_displayed<'t>(
     expression: Node<'t>,
     statements: &[Node<'t>],
 ) -> Option<(String, Option<Node<'t>>)> {
-    if expression.kind() != "identifier" {
+    if expression.kind_name() != "identifier" {
         return Some((large_value(context, expression)?, None));
     }
     let name = context.text_of(expression);
@@ -138,12 +138,12 @@ fn last_module_binding<'t>(
     statement: Node<'t>,
     name: &str,
 ) -> Option<Node<'t>> {
-    match statement.kind() {
+    match statement.kind_name() {
         "expression_statement" => {
             let assignment = statement.named_child(0)?;
             let target = assignment.field(Field::Left)?;
-            (assignment.kind() == "assignment"
-                && target.kind() == "identifier"
+            (assignment.kind_name() == "assignment"
+                && target.kind_name() == "identifier"
                 && context.text_of(target) == name)
                 .then(|| assignment.field(Field::Right))
                 .flatten()
@@ -152,7 +152,7 @@ fn last_module_binding<'t>(
         _ => {
             let mut found = None;
             for child in statement.named_children(&mut statement.walk()) {
-                let binding = match child.kind() {
+                let binding = match child.kind_name() {
                     "block" => child
                         .named_children(&mut child.walk())
                         .filter_map(|s| last_module_binding(context, s, name))

@@ -17,7 +17,7 @@ use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, Symbo
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::python_language;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{NodeLookups, named_children};
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
 /// skipped and the tree is marked truncated; callers run the walk on a thread with
@@ -428,7 +428,7 @@ impl<'a> Builder<'a> {
 
     /// Any node: statements go to `visit_stmt`, everything else to `visit_expr`.
     fn visit_node(&mut self, node: Node) {
-        if is_statement(node.kind()) {
+        if is_statement(node.kind_name()) {
             self.visit_stmt(node)
         } else {
             self.visit_expr(node)
@@ -446,13 +446,13 @@ impl<'a> Builder<'a> {
     }
 
     fn stmt_inner(&mut self, node: Node) {
-        match node.kind() {
+        match node.kind_name() {
             "block" => {
                 self.visit_block(node);
             }
             "expression_statement" => {
                 for child in named_children(node) {
-                    match child.kind() {
+                    match child.kind_name() {
                         "assignment" => self.visit_assignment(child),
                         "augmented_assignment" => self.visit_augmented_assignment(child),
                         _ => self.visit_expr(child),
@@ -474,14 +474,14 @@ impl<'a> Builder<'a> {
                 }
             }
             "global_statement" | "nonlocal_statement" => {
-                let flag = if node.kind() == "global_statement" {
+                let flag = if node.kind_name() == "global_statement" {
                     SymbolFlags::GLOBAL
                 } else {
                     SymbolFlags::NONLOCAL
                 };
                 for name in named_children(node)
                     .into_iter()
-                    .filter(|n| n.kind() == "identifier")
+                    .filter(|n| n.kind_name() == "identifier")
                 {
                     self.add_def(name, flag, Role::Declare);
                 }
@@ -538,7 +538,7 @@ impl<'a> Builder<'a> {
             }
             "try_statement" => {
                 for child in named_children(node) {
-                    match child.kind() {
+                    match child.kind_name() {
                         "block" => {
                             self.visit_block(child);
                         }
@@ -550,7 +550,7 @@ impl<'a> Builder<'a> {
             }
             "with_statement" => {
                 for child in named_children(node) {
-                    match child.kind() {
+                    match child.kind_name() {
                         "with_clause" => self.visit_with_items(child),
                         "block" => {
                             self.visit_block(child);
@@ -565,7 +565,7 @@ impl<'a> Builder<'a> {
             "class_definition" => self.visit_class(node, None),
             "decorated_definition" => {
                 if let Some(definition) = node.child_by_field_id(fields().definition) {
-                    match definition.kind() {
+                    match definition.kind_name() {
                         "function_definition" => self.visit_function(definition, Some(node)),
                         "class_definition" => self.visit_class(definition, Some(node)),
                         _ => self.visit_children(node),
@@ -591,7 +591,7 @@ impl<'a> Builder<'a> {
         let mut reachable = true;
         self.visit_branch(node, &mut reachable);
         for alternative in field_children(node, fields().alternative) {
-            match alternative.kind() {
+            match alternative.kind_name() {
                 "elif_clause" => self.visit_branch(alternative, &mut reachable),
                 _ => self.visit_else(Some(alternative), reachable),
             }
@@ -620,7 +620,7 @@ impl<'a> Builder<'a> {
 
     fn visit_except(&mut self, clause: Node) {
         for child in named_children(clause) {
-            match child.kind() {
+            match child.kind_name() {
                 "block" => {
                     self.visit_block(child);
                 }
@@ -639,7 +639,7 @@ impl<'a> Builder<'a> {
     /// `expr as target` in `with` and `except`.
     fn visit_as_pattern(&mut self, node: Node) {
         for child in named_children(node) {
-            if child.kind() == "as_pattern_target" {
+            if child.kind_name() == "as_pattern_target" {
                 self.constant("None");
                 for target in named_children(child) {
                     self.visit_target(target, Role::Bind);
@@ -652,11 +652,11 @@ impl<'a> Builder<'a> {
 
     fn visit_with_items(&mut self, clause: Node) {
         for item in named_children(clause) {
-            match item.kind() {
+            match item.kind_name() {
                 "with_item" => {
                     self.constant("None");
                     for value in named_children(item) {
-                        if value.kind() == "as_pattern" {
+                        if value.kind_name() == "as_pattern" {
                             self.visit_as_pattern(value);
                         } else {
                             self.visit_expr(value);
@@ -672,7 +672,7 @@ impl<'a> Builder<'a> {
         self.constant("int:0");
         self.constant("None");
         for name in field_children(node, fields().name) {
-            let (bound, full) = match name.kind() {
+            let (bound, full) = match name.kind_name() {
                 "aliased_import" => match name.child_by_field_id(fields().alias) {
                     Some(alias) => (alias, alias),
                     None => continue,
@@ -684,7 +684,7 @@ impl<'a> Builder<'a> {
                 },
                 _ => continue,
             };
-            if node.kind() == "future_import_statement" && self.text(full) == "annotations" {
+            if node.kind_name() == "future_import_statement" && self.text(full) == "annotations" {
                 self.future_annotations = true;
             }
             self.add_def(bound, SymbolFlags::IMPORT, Role::Import);
@@ -697,7 +697,7 @@ impl<'a> Builder<'a> {
         if let Some(annotation) = node.child_by_field_id(fields().type_) {
             // An annotated assignment: a plain name is bound even without a value.
             if let Some(left) = left {
-                if left.kind() == "identifier" {
+                if left.kind_name() == "identifier" {
                     self.add_def(left, SymbolFlags::LOCAL, Role::Bind);
                     self.add_def_in(
                         self.current,
@@ -715,7 +715,7 @@ impl<'a> Builder<'a> {
             self.visit_target(left, Role::Bind);
         }
         if let Some(right) = right {
-            match right.kind() {
+            match right.kind_name() {
                 // `a = b = c`: every target is bound.
                 "assignment" => self.visit_assignment(right),
                 "augmented_assignment" => self.visit_augmented_assignment(right),
@@ -823,7 +823,7 @@ impl<'a> Builder<'a> {
         if let Some(decorated) = decorated {
             for decorator in named_children(decorated)
                 .into_iter()
-                .filter(|n| n.kind() == "decorator")
+                .filter(|n| n.kind_name() == "decorator")
             {
                 self.visit_children(decorator);
             }
@@ -959,7 +959,7 @@ impl<'a> Builder<'a> {
     /// One type parameter (`T`, `T: bound`, `*Ts`, `**P`, 3.13's `T = default`).
     fn visit_type_param(&mut self, parameter: Node) {
         // `type` wraps each parameter; `T: int` is a `constrained_type`, `*Ts` a `splat_type`.
-        let inner = if parameter.kind() == "type" {
+        let inner = if parameter.kind_name() == "type" {
             match parameter.named_child(0) {
                 Some(inner) => inner,
                 None => return,
@@ -967,10 +967,13 @@ impl<'a> Builder<'a> {
         } else {
             parameter
         };
-        match inner.kind() {
+        match inner.kind_name() {
             "identifier" => self.add_def(inner, SymbolFlags::LOCAL, Role::Bind),
             "splat_type" => {
-                if let Some(name) = inner.named_child(0).filter(|n| n.kind() == "identifier") {
+                if let Some(name) = inner
+                    .named_child(0)
+                    .filter(|n| n.kind_name() == "identifier")
+                {
                     self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
                 }
             }
@@ -979,13 +982,13 @@ impl<'a> Builder<'a> {
                 let name = parts
                     .first()
                     .map(|t| {
-                        if t.kind() == "type" {
+                        if t.kind_name() == "type" {
                             t.named_child(0).unwrap_or(*t)
                         } else {
                             *t
                         }
                     })
-                    .filter(|n| n.kind() == "identifier");
+                    .filter(|n| n.kind_name() == "identifier");
                 let Some(name) = name else {
                     return self.visit_children(inner);
                 };
@@ -1035,7 +1038,7 @@ impl<'a> Builder<'a> {
             return self.visit_children(node);
         };
         // `X` is a `type` holding an identifier, or a `generic_type` (`X[T]`).
-        let target = if left.kind() == "type" {
+        let target = if left.kind_name() == "type" {
             left.named_child(0)
         } else {
             Some(left)
@@ -1043,14 +1046,17 @@ impl<'a> Builder<'a> {
         let Some(target) = target else {
             return self.visit_children(node);
         };
-        let (name, type_parameters) = match target.kind() {
+        let (name, type_parameters) = match target.kind_name() {
             "identifier" => (target, None),
-            "generic_type" => match target.named_child(0).filter(|n| n.kind() == "identifier") {
+            "generic_type" => match target
+                .named_child(0)
+                .filter(|n| n.kind_name() == "identifier")
+            {
                 Some(name) => (
                     name,
                     named_children(target)
                         .into_iter()
-                        .find(|n| n.kind() == "type_parameter"),
+                        .find(|n| n.kind_name() == "type_parameter"),
                 ),
                 None => return self.visit_children(node),
             },
@@ -1123,21 +1129,21 @@ impl<'a> Builder<'a> {
         let mut after_star = false;
         for parameter in named_children(parameters) {
             // `x: int` wraps the name (or `*args`, `**kw`) with a type.
-            let inner = if parameter.kind() == "typed_parameter" {
+            let inner = if parameter.kind_name() == "typed_parameter" {
                 named_children(parameter)
                     .into_iter()
-                    .find(|n| n.kind() != "type")
+                    .find(|n| n.kind_name() != "type")
             } else {
                 Some(parameter)
             };
             let Some(inner) = inner else { continue };
-            match inner.kind() {
+            match inner.kind_name() {
                 "identifier" if after_star => keyword_only.push(inner),
                 "identifier" => positional.push(inner),
                 "default_parameter" | "typed_default_parameter" => {
                     if let Some(name) = inner
                         .child_by_field_id(fields().name)
-                        .filter(|n| n.kind() == "identifier")
+                        .filter(|n| n.kind_name() == "identifier")
                     {
                         if after_star {
                             keyword_only.push(name)
@@ -1147,11 +1153,15 @@ impl<'a> Builder<'a> {
                     }
                 }
                 "list_splat_pattern" => {
-                    star = inner.named_child(0).filter(|n| n.kind() == "identifier");
+                    star = inner
+                        .named_child(0)
+                        .filter(|n| n.kind_name() == "identifier");
                     after_star = true;
                 }
                 "dictionary_splat_pattern" => {
-                    double_star = inner.named_child(0).filter(|n| n.kind() == "identifier");
+                    double_star = inner
+                        .named_child(0)
+                        .filter(|n| n.kind_name() == "identifier");
                 }
                 "keyword_separator" => after_star = true,
                 _ => {}
@@ -1191,12 +1201,12 @@ impl<'a> Builder<'a> {
     fn visit_comprehension(&mut self, node: Node, kind: ComprehensionKind) {
         let clauses: Vec<Node> = named_children(node)
             .into_iter()
-            .filter(|n| matches!(n.kind(), "for_in_clause" | "if_clause"))
+            .filter(|n| matches!(n.kind_name(), "for_in_clause" | "if_clause"))
             .collect();
         let Some(first) = clauses
             .first()
             .copied()
-            .filter(|c| c.kind() == "for_in_clause")
+            .filter(|c| c.kind_name() == "for_in_clause")
         else {
             return self.visit_children(node);
         };
@@ -1231,7 +1241,7 @@ impl<'a> Builder<'a> {
             self.visit_target(target, Role::Bind);
         }
         for clause in &clauses[1..] {
-            if clause.kind() == "for_in_clause" {
+            if clause.kind_name() == "for_in_clause" {
                 if let Some(target) = clause.child_by_field_id(fields().left) {
                     self.visit_target(target, Role::Bind);
                 }
@@ -1243,7 +1253,7 @@ impl<'a> Builder<'a> {
             }
         }
         if let Some(body) = node.child_by_field_id(fields().body) {
-            if body.kind() == "pair" {
+            if body.kind_name() == "pair" {
                 self.visit_children(body);
             } else {
                 self.visit_expr(body);
@@ -1340,7 +1350,7 @@ impl<'a> Builder<'a> {
     }
 
     fn expr_inner(&mut self, node: Node) {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => self.use_name(node),
             "attribute" => {
                 if let Some(object) = node.child_by_field_id(fields().object) {
@@ -1375,13 +1385,14 @@ impl<'a> Builder<'a> {
             "generator_expression" => self.visit_comprehension(node, ComprehensionKind::Generator),
             "named_expression" => self.visit_named_expression(node),
             "integer" | "float" | "true" | "false" | "none" | "ellipsis" => {
-                let key = format!("{}:{}", node.kind(), self.text(node));
+                let key = format!("{}:{}", node.kind_name(), self.text(node));
                 self.constant(&key);
             }
             "string" | "concatenated_string" => {
                 let key = format!("str:{}", self.text(node));
                 self.constant(&key);
-                if node.kind() == "concatenated_string" && self.version == PythonVersion::new(3, 8)
+                if node.kind_name() == "concatenated_string"
+                    && self.version == PythonVersion::new(3, 8)
                 {
                     // 3.8 numbers the lines of an f-string's expressions from the first string
                     // of an implicit concatenation.
@@ -1398,7 +1409,7 @@ impl<'a> Builder<'a> {
             }
             "interpolation" | "format_expression" => {
                 for child in named_children(node) {
-                    if child.kind() != "type_conversion" {
+                    if child.kind_name() != "type_conversion" {
                         self.visit_node(child);
                     }
                 }
@@ -1417,7 +1428,7 @@ impl<'a> Builder<'a> {
     }
 
     fn target_inner(&mut self, node: Node, role: Role) {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => self.add_def(node, SymbolFlags::LOCAL, role),
             "pattern_list"
             | "tuple_pattern"
@@ -1448,12 +1459,12 @@ impl<'a> Builder<'a> {
             return;
         };
         for clause in named_children(body) {
-            if clause.kind() != "case_clause" {
+            if clause.kind_name() != "case_clause" {
                 self.visit_node(clause);
                 continue;
             }
             for child in named_children(clause) {
-                match child.kind() {
+                match child.kind_name() {
                     "case_pattern" => self.visit_pattern(child),
                     "if_clause" => self.visit_children(child),
                     "block" => {
@@ -1476,7 +1487,7 @@ impl<'a> Builder<'a> {
     }
 
     fn pattern_inner(&mut self, node: Node) {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => self.bind_capture(node),
             // `case x:` captures; `case Color.RED:` reads `Color`.
             "dotted_name" => {
@@ -1494,7 +1505,7 @@ impl<'a> Builder<'a> {
             }
             "class_pattern" => {
                 for child in named_children(node) {
-                    if child.kind() == "dotted_name" {
+                    if child.kind_name() == "dotted_name" {
                         if let Some(first) = child.named_child(0) {
                             self.use_name(first);
                         }
@@ -1515,7 +1526,7 @@ impl<'a> Builder<'a> {
                         .child_by_field_id(fields().key)
                         .is_some_and(|_| field_children(node, fields().key).contains(&child));
                     if is_key {
-                        if child.kind() == "dotted_name" {
+                        if child.kind_name() == "dotted_name" {
                             if let Some(first) = child.named_child(0) {
                                 self.use_name(first);
                             }
@@ -1539,13 +1550,14 @@ impl<'a> Builder<'a> {
 
 /// The string that is a body's docstring, if its first statement is one.
 fn docstring(first_statement: Node) -> Option<Node> {
-    if first_statement.kind() != "expression_statement" || first_statement.named_child_count() != 1
+    if first_statement.kind_name() != "expression_statement"
+        || first_statement.named_child_count() != 1
     {
         return None;
     }
     first_statement
         .named_child(0)
-        .filter(|n| matches!(n.kind(), "string" | "concatenated_string"))
+        .filter(|n| matches!(n.kind_name(), "string" | "concatenated_string"))
 }
 
 /// What entering a scope saves: the scope to return to, and whether it was in dead code and in a
@@ -1570,12 +1582,12 @@ fn has_defaults(parameters: Node) -> (bool, bool) {
     let mut after_star = false;
     let (mut defaults, mut keyword_defaults) = (false, false);
     for parameter in named_children(parameters) {
-        match parameter.kind() {
+        match parameter.kind_name() {
             "list_splat_pattern" | "keyword_separator" => after_star = true,
             "typed_parameter"
                 if parameter
                     .named_child(0)
-                    .is_some_and(|n| n.kind() == "list_splat_pattern") =>
+                    .is_some_and(|n| n.kind_name() == "list_splat_pattern") =>
             {
                 after_star = true
             }
@@ -1597,7 +1609,7 @@ pub(super) fn module_first_line(tree: &Tree, lines: &LineIndex, version: PythonV
     }
     named_children(tree.root_node())
         .into_iter()
-        .find(|n| n.kind() != "comment")
+        .find(|n| n.kind_name() != "comment")
         .map_or(1, |first| {
             lines.line_of(first_instruction(first, version).start_byte())
         })
@@ -1611,9 +1623,9 @@ fn first_instruction(node: Node, version: PythonVersion) -> Node {
     fn first_named(n: Node) -> Option<Node> {
         named_children(n)
             .into_iter()
-            .find(|c| c.kind() != "comment")
+            .find(|c| c.kind_name() != "comment")
     }
-    let next = match node.kind() {
+    let next = match node.kind_name() {
         "expression_statement"
         | "parenthesized_expression"
         | "await"
@@ -1621,7 +1633,7 @@ fn first_instruction(node: Node, version: PythonVersion) -> Node {
         | "keyword_argument"
         | "list_splat"
         | "dictionary_splat" => first_named(node),
-        "assignment" | "augmented_assignment" => match node.kind() {
+        "assignment" | "augmented_assignment" => match node.kind_name() {
             "assignment" => node.child_by_field_id(f.right),
             _ => node.child_by_field_id(f.left),
         },
@@ -1641,11 +1653,11 @@ fn first_instruction(node: Node, version: PythonVersion) -> Node {
             // Each element is loaded, except that 3.9 loads more than two constants at once.
             let elements: Vec<Node> = named_children(node)
                 .into_iter()
-                .filter(|n| n.kind() != "comment")
+                .filter(|n| n.kind_name() != "comment")
                 .collect();
             let constant = |n: &Node| {
                 matches!(
-                    n.kind(),
+                    n.kind_name(),
                     "string" | "integer" | "float" | "true" | "false" | "none"
                 )
             };
@@ -1658,19 +1670,19 @@ fn first_instruction(node: Node, version: PythonVersion) -> Node {
             // Constant keys: the values are loaded first (`BUILD_CONST_KEY_MAP`).
             let pairs = named_children(node);
             let constant_keys = pairs.iter().all(|p| {
-                p.kind() == "pair"
+                p.kind_name() == "pair"
                     && p.child_by_field_id(f.key).is_some_and(|k| {
                         matches!(
-                            k.kind(),
+                            k.kind_name(),
                             "string" | "integer" | "float" | "true" | "false" | "none"
                         )
                     })
             });
             match pairs.first() {
-                Some(pair) if pair.kind() == "pair" && constant_keys => {
+                Some(pair) if pair.kind_name() == "pair" && constant_keys => {
                     pair.child_by_field_id(f.value)
                 }
-                Some(pair) if pair.kind() == "pair" => pair.child_by_field_id(f.key),
+                Some(pair) if pair.kind_name() == "pair" => pair.child_by_field_id(f.key),
                 other => other.copied(),
             }
         }

@@ -20,7 +20,7 @@ use tree_sitter::Node;
 
 use super::ScopeId;
 use super::build::{field_children, fields};
-use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{NodeLookups, named_children};
 
 /// The constant table of one code unit, as far as dropping dead code objects needs it.
 #[derive(Debug, Default)]
@@ -91,7 +91,7 @@ impl ConstTracker {
 
 /// The truth value of a condition CPython folds to a constant, if it is one.
 pub(super) fn constant_truth(node: Node, src: &str) -> Option<bool> {
-    match node.kind() {
+    match node.kind_name() {
         "true" => Some(true),
         "false" | "none" => Some(false),
         "integer" => {
@@ -110,14 +110,14 @@ pub(super) fn constant_truth(node: Node, src: &str) -> Option<bool> {
 pub(super) fn never_falls_through(stmt: Node, src: &str) -> bool {
     let f = fields();
     let block_ends = |block: Option<Node>| block.is_some_and(|b| block_never_falls_through(b, src));
-    match stmt.kind() {
+    match stmt.kind_name() {
         "return_statement" | "raise_statement" | "break_statement" | "continue_statement" => true,
         "if_statement" => {
             // Every branch must end, and there must be an `else` (or a constant true test).
             let mut clauses = vec![stmt];
             clauses.extend(field_children(stmt, f.alternative));
             for clause in clauses {
-                if clause.kind() == "else_clause" {
+                if clause.kind_name() == "else_clause" {
                     return block_ends(clause.child_by_field_id(f.body));
                 }
                 let truth = clause
@@ -146,7 +146,7 @@ pub(super) fn never_falls_through(stmt: Node, src: &str) -> bool {
             let mut body_ends = false;
             let mut handlers_end = true;
             for child in named_children(stmt) {
-                match child.kind() {
+                match child.kind_name() {
                     "block" => body_ends = block_never_falls_through(child, src),
                     "else_clause" => {
                         body_ends |= block_ends(child.child_by_field_id(f.body));
@@ -154,13 +154,13 @@ pub(super) fn never_falls_through(stmt: Node, src: &str) -> bool {
                     "except_clause" | "except_group_clause" => {
                         let block = named_children(child)
                             .into_iter()
-                            .find(|n| n.kind() == "block");
+                            .find(|n| n.kind_name() == "block");
                         handlers_end &= block_ends(block);
                     }
                     "finally_clause" => {
                         let block = named_children(child)
                             .into_iter()
-                            .find(|n| n.kind() == "block");
+                            .find(|n| n.kind_name() == "block");
                         if block_ends(block) {
                             return true;
                         }
@@ -183,12 +183,12 @@ pub(super) fn never_falls_through(stmt: Node, src: &str) -> bool {
                 .map(named_children)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|c| c.kind() == "case_clause")
+                .filter(|c| c.kind_name() == "case_clause")
                 .collect();
             let every_case_ends = cases.iter().all(|case| {
                 let block = named_children(*case)
                     .into_iter()
-                    .find(|n| n.kind() == "block");
+                    .find(|n| n.kind_name() == "block");
                 block_ends(block)
             });
             every_case_ends && cases.last().is_some_and(|last| is_irrefutable(*last))
@@ -200,19 +200,19 @@ pub(super) fn never_falls_through(stmt: Node, src: &str) -> bool {
 /// A `case` without guard whose pattern is `_` or a bare name: it matches every subject.
 fn is_irrefutable(case: Node) -> bool {
     let children = named_children(case);
-    if children.iter().any(|n| n.kind() == "if_clause") {
+    if children.iter().any(|n| n.kind_name() == "if_clause") {
         return false;
     }
     let patterns: Vec<&Node> = children
         .iter()
-        .filter(|n| n.kind() == "case_pattern")
+        .filter(|n| n.kind_name() == "case_pattern")
         .collect();
     let [pattern] = patterns.as_slice() else {
         return false;
     };
     match named_children(**pattern).as_slice() {
         [] => true, // `_`
-        [capture] => capture.kind() == "dotted_name" && capture.named_child_count() == 1,
+        [capture] => capture.kind_name() == "dotted_name" && capture.named_child_count() == 1,
         _ => false,
     }
 }
@@ -227,7 +227,7 @@ fn block_never_falls_through(block: Node, src: &str) -> bool {
 fn breaks_out(node: Node) -> bool {
     named_children(node)
         .into_iter()
-        .any(|child| match child.kind() {
+        .any(|child| match child.kind_name() {
             "break_statement" => true,
             "for_statement" | "while_statement" => {
                 // A nested loop's `else` still belongs to this loop's body.

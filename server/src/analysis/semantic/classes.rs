@@ -17,7 +17,7 @@ use crate::analysis::findings::Edit;
 use crate::analysis::fixes::imports::Needed;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{chain_base, decorators, named_children};
 
 use super::function_kind::{self, FUNCTION_KEEPING_DECORATORS, Receiver};
@@ -189,7 +189,7 @@ impl<'c, 't> Classes<'c, 't> {
                 };
                 named_children(arguments)
                     .into_iter()
-                    .filter(|base| base.kind() == "identifier")
+                    .filter(|base| base.kind_name() == "identifier")
                     .filter_map(|base| match by_name.get(context.text_of(base)) {
                         Some(found) if found.len() == 1 && found[0] != index => Some(found[0]),
                         _ => None,
@@ -316,14 +316,14 @@ impl<'c, 't> Classes<'c, 't> {
         for method in &self.classes[class].methods {
             let analysis = InMethod::new(self, class, method);
             for store in self.stores_in(method) {
-                if store.statement.kind() != "call"
+                if store.statement.kind_name() != "call"
                     && analysis.is_self(store.object)
                     && let Some(attribute) = store_attribute(store)
                 {
                     let values = attributes
                         .entry(self.context.text_of(attribute).to_string())
                         .or_default();
-                    if store.statement.kind() == "assignment" {
+                    if store.statement.kind_name() == "assignment" {
                         values.extend(store.values.iter().copied());
                     }
                 }
@@ -352,7 +352,7 @@ impl<'c, 't> Classes<'c, 't> {
         let init_analysis = InMethod::new(self, init_class, method);
         let mut positional = 1;
         for argument in named_children(arguments) {
-            let (parameter, value) = match argument.kind() {
+            let (parameter, value) = match argument.kind_name() {
                 "keyword_argument" => {
                     let Some(name) = argument.field(Field::Name) else {
                         continue;
@@ -387,7 +387,7 @@ impl<'t> Classes<'_, 't> {
     /// class bound once, not a local or parameter that shadows it.
     pub fn class_named(&self, function: Node<'t>) -> Option<usize> {
         let context = self.context;
-        if function.kind() != "identifier" {
+        if function.kind_name() != "identifier" {
             return None;
         }
         let name = context.text_of(function);
@@ -429,7 +429,7 @@ impl<'t> Classes<'_, 't> {
         let mut positional = 0;
         let mut parameter = None;
         for each in named_children(arguments) {
-            match each.kind() {
+            match each.kind_name() {
                 "keyword_argument" if each.field(Field::Value) == Some(argument) => {
                     parameter = each
                         .field(Field::Name)
@@ -475,8 +475,8 @@ impl<'t> Classes<'_, 't> {
                 .is_none_or(|arguments| {
                     named_children(arguments).into_iter().all(|base| {
                         let name = context.text_of(base);
-                        base.kind() == "keyword_argument"
-                            || (base.kind() == "identifier"
+                        base.kind_name() == "keyword_argument"
+                            || (base.kind_name() == "identifier"
                                 && (name == "object"
                                     || class.bases.iter().any(|&b| self.classes[b].name == name)))
                     })
@@ -502,7 +502,7 @@ impl<'t> Classes<'_, 't> {
                 .field(Field::Superclasses)
                 .is_none_or(|arguments| {
                     named_children(arguments).into_iter().all(|base| {
-                        let base = match base.kind() {
+                        let base = match base.kind_name() {
                             "keyword_argument" => return true,
                             // `Generic[T]`, `Base[int]`: the class subscripted.
                             "subscript" => match base.field(Field::Value) {
@@ -511,7 +511,7 @@ impl<'t> Classes<'_, 't> {
                             },
                             _ => base,
                         };
-                        let last = match base.kind() {
+                        let last = match base.kind_name() {
                             "identifier" => base,
                             "attribute" => match base.field(Field::Attribute) {
                                 Some(attribute) => attribute,
@@ -579,7 +579,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
     /// Whether `node` is the method's first parameter, read in the method or a scope nested in
     /// it that captures it.
     pub fn is_self(&self, node: Node) -> bool {
-        node.kind() == "identifier"
+        node.kind_name() == "identifier"
             && self.context().text_of(node) == self.method.self_name
             && self.binding_scope(self.scope_of(node), &self.method.self_name)
                 == Some(self.method.scope)
@@ -646,7 +646,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             return false;
         }
         let context = self.context();
-        match node.kind() {
+        match node.kind_name() {
             "identifier" if self.is_self(node) => true,
             "identifier" => {
                 let name = context.text_of(node);
@@ -674,7 +674,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 // `self.frame.f_back`: what an attribute's object refers to belongs to the
                 // instance only when the instance made that object (`self.parser = Parser()`);
                 // a frame, a request or a parent handed in is someone else's.
-                if object.kind() == "attribute"
+                if object.kind_name() == "attribute"
                     && object.field(Field::Object).is_some_and(|o| self.is_self(o))
                     && !object
                         .field(Field::Attribute)
@@ -703,7 +703,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             && bindings.iter().all(|b| match b.value {
                 Some(value) => self.reachable(value, depth - 1),
                 None => {
-                    b.statement.kind() == "for_statement"
+                    b.statement.kind_name() == "for_statement"
                         && b.statement
                             .field(Field::Left)
                             .is_some_and(|left| left.id() == b.target.id())
@@ -733,7 +733,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         let mut node = object;
         // Down the chain to the attribute right on the instance, or a local.
         loop {
-            match node.kind() {
+            match node.kind_name() {
                 "attribute" => {
                     let Some(inner) = node.field(Field::Object) else {
                         return Vec::new();
@@ -754,7 +754,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 _ => break,
             }
         }
-        if node.kind() != "identifier" || self.is_self(node) {
+        if node.kind_name() != "identifier" || self.is_self(node) {
             return Vec::new();
         }
         let name = context.text_of(node);
@@ -768,7 +768,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             }
         }
         for store in self.classes.stores_in(self.method) {
-            if store.statement.kind() != "call"
+            if store.statement.kind_name() != "call"
                 && self.is_self(store.object)
                 && store
                     .values
@@ -778,7 +778,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 found.push(store_target(store));
                 // `self.a = self.b = value`: every target of the chain.
                 let mut outer = store.statement;
-                while let Some(parent) = outer.parent().filter(|p| p.kind() == "assignment") {
+                while let Some(parent) = outer.parent().filter(|p| p.kind_name() == "assignment") {
                     found.extend(parent.field(Field::Left));
                     outer = parent;
                 }
@@ -811,7 +811,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 .iter()
                 .any(|&c| self.classes.classes[c].class_attributes.contains(name));
         let weak = values.iter().any(|v| {
-            v.kind() == "call"
+            v.kind_name() == "call"
                 && v.field(Field::Function)
                     .and_then(|f| self.context().qualified_name(f))
                     .is_some_and(|q| q.starts_with("weakref."))
@@ -826,7 +826,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         !values.is_empty()
             && values.iter().all(|v| {
                 matches!(
-                    v.kind(),
+                    v.kind_name(),
                     "call" | "list" | "dictionary" | "set" | "list_comprehension"
                 )
             })
@@ -835,7 +835,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
     /// Whether `value` is the name `name` (the same variable as the read at `at`), or a
     /// container literal holding it.
     fn contains_name(&self, value: Node<'t>, name: &str, at: usize) -> bool {
-        match value.kind() {
+        match value.kind_name() {
             "identifier" => {
                 self.context().text_of(value) == name && {
                     let context = self.context();
@@ -876,7 +876,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                 kept_in: None,
             })
         };
-        match node.kind() {
+        match node.kind_name() {
             "identifier" if self.is_self(node) => (holding == Holding::Any).then_some(Hold {
                 kind: HoldKind::Instance,
                 node,
@@ -963,7 +963,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         let bindings = context.bindings(scope, name);
         let defined = bindings
             .iter()
-            .filter(|b| b.statement.kind() == "function_definition")
+            .filter(|b| b.statement.kind_name() == "function_definition")
             .find(|b| {
                 context
                     .scopes
@@ -1001,7 +1001,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         // A link stored into the object the name refers to: `child.parent = self`.
         self.classes.stores_in(self.method).find_map(|store| {
             let base = chain_base(store.object);
-            (base.kind() == "identifier"
+            (base.kind_name() == "identifier"
                 && context.text_of(base) == name
                 && self.binding_scope(self.scope_of(base), name) == Some(scope)
                 && store
@@ -1021,15 +1021,16 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         let context = self.context();
         let function = node.field(Field::Function)?;
         let arguments = node.field(Field::Arguments)?;
-        if arguments.kind() != "argument_list" {
+        if arguments.kind_name() != "argument_list" {
             return None;
         }
         // `promise(self.on_ready, weak=True)`: the library keeps a weak reference.
         let weak = named_children(arguments).into_iter().any(|a| {
-            a.kind() == "keyword_argument"
+            a.kind_name() == "keyword_argument"
                 && a.field(Field::Name)
                     .is_some_and(|n| context.text_of(n) == "weak")
-                && a.field(Field::Value).is_some_and(|v| v.kind() == "true")
+                && a.field(Field::Value)
+                    .is_some_and(|v| v.kind_name() == "true")
         });
         if weak {
             return None;
@@ -1059,7 +1060,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         }
         // `loop.call_later(30, self.beat)`, `threading.Timer(5, self.beat)`: the handle keeps
         // its callback (a fired asyncio handle too), so it holds the instance one call away.
-        let scheduler = match function.kind() {
+        let scheduler = match function.kind_name() {
             "attribute" => function.field(Field::Attribute),
             _ => Some(function),
         }
@@ -1117,7 +1118,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
         }
         let class_like = last.starts_with(|c: char| c.is_ascii_uppercase());
         let module_level = qualified.is_some()
-            || (function.kind() == "identifier" && is_global(context, function));
+            || (function.kind_name() == "identifier" && is_global(context, function));
         // A tkinter widget's command is kept by the Tcl interpreter, not the widget, and
         // deleted when the widget is destroyed.
         if !module_level
@@ -1170,7 +1171,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
             .stores_in(self.method)
             .find(|store| {
                 store.values.iter().any(|v| {
-                    v.kind() == "identifier"
+                    v.kind_name() == "identifier"
                         && context.text_of(*v) == name
                         && self.binding_scope(self.scope_of(*v), name) == Some(self.method.scope)
                 }) && self.reachable(store.object, DEPTH)
@@ -1193,7 +1194,7 @@ fn is_global(context: &Context, name: Node) -> bool {
 /// Where a store puts its value: `child.parent` for `child.parent = self`, `self.children` for
 /// `self.children.append(child)`.
 pub fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
-    if store.statement.kind() == "call" {
+    if store.statement.kind_name() == "call" {
         store.object
     } else {
         store.object.parent().unwrap_or(store.object)
@@ -1203,7 +1204,7 @@ pub fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
 /// The stored attribute of `object.attr = value`.
 pub fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
     let target = store.object.parent()?;
-    (target.kind() == "attribute")
+    (target.kind_name() == "attribute")
         .then(|| target.field(Field::Attribute))
         .flatten()
 }
@@ -1216,7 +1217,7 @@ fn store<'t>(
 ) -> Option<Store<'t>> {
     if let Some(mut value) = value {
         // `x.handlers -= handler` removes; only `+=` and `|=` add.
-        if statement.kind() == "augmented_assignment"
+        if statement.kind_name() == "augmented_assignment"
             && statement
                 .field(Field::Operator)
                 .is_some_and(|o| !matches!(context.text_of(o), "+=" | "|="))
@@ -1225,12 +1226,12 @@ fn store<'t>(
         }
         // `widget["yscrollcommand"] = self.on_scroll`: a tkinter option, which the Tcl
         // interpreter keeps until the widget is destroyed, as it does `Button(command=...)`.
-        if statement.kind() == "assignment"
+        if statement.kind_name() == "assignment"
             && let Some(key) = statement
                 .field(Field::Left)
-                .filter(|l| l.kind() == "subscript")
+                .filter(|l| l.kind_name() == "subscript")
                 .and_then(|l| l.field(Field::Subscript))
-            && key.kind() == "string"
+            && key.kind_name() == "string"
             && context
                 .text_of(key)
                 .trim_matches(|c| c == '"' || c == '\'')
@@ -1239,7 +1240,7 @@ fn store<'t>(
             return None;
         }
         // `a.x = b.y = value`: the value is the innermost right-hand side.
-        while value.kind() == "assignment" {
+        while value.kind_name() == "assignment" {
             value = value.field(Field::Right)?;
         }
         return Some(Store {
@@ -1255,7 +1256,7 @@ fn store<'t>(
     let arguments_list = named_children(arguments);
     let positional = arguments_list
         .iter()
-        .filter(|a| a.kind() != "keyword_argument")
+        .filter(|a| a.kind_name() != "keyword_argument")
         .count();
     let keywords = arguments_list.len() - positional;
     let method_name = context.text_of(method);
@@ -1272,7 +1273,7 @@ fn store<'t>(
     let values = arguments_list
         .into_iter()
         .skip(usize::from(skip_first))
-        .filter_map(|a| match a.kind() {
+        .filter_map(|a| match a.kind_name() {
             "keyword_argument" => a.field(Field::Value),
             "list_splat" | "dictionary_splat" => None,
             _ => Some(a),
@@ -1294,20 +1295,20 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
     let statements = named_children(body);
     let rewraps = function_kind::Rewraps::new(context, &statements);
     for &statement in &statements {
-        let (definition, decorators) = match statement.kind() {
+        let (definition, decorators) = match statement.kind_name() {
             "decorated_definition" => (statement.field(Field::Definition), decorators(statement)),
             "function_definition" => (Some(statement), Vec::new()),
             _ => (None, Vec::new()),
         };
-        if let Some(definition) = definition.filter(|d| d.kind() == "function_definition") {
+        if let Some(definition) = definition.filter(|d| d.kind_name() == "function_definition") {
             if let Some(name) = definition.field(Field::Name) {
                 defs.push((context.text_of(name).to_string(), decorators, definition));
             }
             continue;
         }
-        if statement.kind() == "expression_statement"
+        if statement.kind_name() == "expression_statement"
             && let Some(assignment) = statement.named_child(0)
-            && assignment.kind() == "assignment"
+            && assignment.kind_name() == "assignment"
         {
             let mut current = Some(assignment);
             let mut targets = Vec::new();
@@ -1317,13 +1318,13 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
                     targets.push(left);
                 }
                 let right = a.field(Field::Right);
-                current = right.filter(|r| r.kind() == "assignment");
-                value = right.filter(|r| r.kind() != "assignment");
+                current = right.filter(|r| r.kind_name() == "assignment");
+                value = right.filter(|r| r.kind_name() != "assignment");
             }
             for target in targets {
-                if target.kind() == "identifier" {
+                if target.kind_name() == "identifier" {
                     let name = context.text_of(target).to_string();
-                    match value.filter(|v| v.kind() == "identifier") {
+                    match value.filter(|v| v.kind_name() == "identifier") {
                         Some(v) => {
                             aliases.insert(name, context.text_of(v).to_string());
                         }
@@ -1335,7 +1336,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
                     // Unpacking: every name in it is a class attribute.
                     let mut stack = vec![target];
                     while let Some(n) = stack.pop() {
-                        if n.kind() == "identifier" {
+                        if n.kind_name() == "identifier" {
                             class_attributes.insert(context.text_of(n).to_string());
                         } else {
                             stack.extend(named_children(n));
@@ -1348,7 +1349,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
     let is_metaclass = node.field(Field::Superclasses).is_some_and(|bases| {
         named_children(bases)
             .into_iter()
-            .any(|b| b.kind() == "identifier" && context.text_of(b) == "type")
+            .any(|b| b.kind_name() == "identifier" && context.text_of(b) == "type")
     });
     let methods = if is_metaclass {
         Vec::new()
@@ -1408,11 +1409,11 @@ fn positional_parameters(context: &Context, definition: Node) -> Vec<String> {
     };
     let mut names = Vec::new();
     for parameter in named_children(parameters) {
-        let name = match parameter.kind() {
+        let name = match parameter.kind_name() {
             "identifier" => Some(parameter),
             "typed_parameter" => parameter
                 .named_child(0)
-                .filter(|n| n.kind() == "identifier"),
+                .filter(|n| n.kind_name() == "identifier"),
             "default_parameter" | "typed_default_parameter" => parameter.field(Field::Name),
             "positional_separator" => continue,
             _ => break,

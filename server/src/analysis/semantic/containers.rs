@@ -13,7 +13,7 @@ use super::function_kind::{
 use crate::analysis::context::Context;
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{ScopeId, ScopeKind, SymbolFlags};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
 /// How many bindings deep [`depends_on_arguments`] follows a local.
@@ -46,7 +46,7 @@ fn flows_from_arguments(
     let scope = context.scopes.scope(function);
     let mut stack = vec![expression];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = context.text_of(node);
                 if except.contains(&name) {
@@ -60,7 +60,7 @@ fn flows_from_arguments(
                 }
                 let bound_from_arguments = context.bindings(function, name).iter().any(|b| {
                     let source = b.value.or_else(|| {
-                        (b.statement.kind() == "for_statement")
+                        (b.statement.kind_name() == "for_statement")
                             .then(|| b.statement.field(Field::Right))
                             .flatten()
                     });
@@ -97,7 +97,7 @@ const COLLECTIONS: &[&str] = &[
 /// the builtin (not shadowed) or the `collections` constructor. `None` for anything else, and
 /// for the bounded `deque(maxlen=...)`.
 pub fn growing_container<'t>(context: &Context<'t>, value: Node) -> Option<&'static str> {
-    match value.kind() {
+    match value.kind_name() {
         "dictionary" | "dictionary_comprehension" => return Some("dict"),
         "list" | "list_comprehension" => return Some("list"),
         "set" | "set_comprehension" => return Some("set"),
@@ -113,7 +113,7 @@ pub fn growing_container<'t>(context: &Context<'t>, value: Node) -> Option<&'sta
         return Some(builtin);
     }
     // `_cache = _Cache()` with `class _Cache(dict)` defining a `__missing__` that stores.
-    if function.kind() == "identifier"
+    if function.kind_name() == "identifier"
         && let Some(class) = module_class(context, context.text_of(function))
     {
         return missing_adds(context, class).then_some("defaultdict");
@@ -138,7 +138,7 @@ pub fn is_keyed(container: &str) -> bool {
 
 /// A literal key: a string, number, `True`/`False`/`None`, or a tuple of those.
 pub fn is_literal(node: Node) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" => true,
         "tuple" | "parenthesized_expression" => named_children(node).into_iter().all(is_literal),
         "unary_operator" => node.field(Field::Argument).is_some_and(is_literal),
@@ -177,14 +177,14 @@ pub fn identity_key<'t>(
     function: ScopeId,
     key: Node<'t>,
 ) -> Option<IdentityKey<'t>> {
-    match key.kind() {
+    match key.kind_name() {
         "call" => {
             let callee = key.field(Field::Function)?;
             let arguments = named_children(key.field(Field::Arguments)?);
             if is_builtin(context, callee, "id") && arguments.len() == 1 {
                 return Some(IdentityKey::Id(key));
             }
-            let class = (callee.kind() == "identifier")
+            let class = (callee.kind_name() == "identifier")
                 .then(|| module_class(context, context.text_of(callee)))
                 .flatten()?;
             hashes_by_identity(context, class).then_some(IdentityKey::Instance(key))
@@ -201,7 +201,7 @@ pub fn identity_key<'t>(
             let bindings = context.bindings(function, context.text_of(key));
             let keys: Vec<IdentityKey> = bindings
                 .iter()
-                .filter_map(|b| b.value.filter(|v| v.kind() == "call"))
+                .filter_map(|b| b.value.filter(|v| v.kind_name() == "call"))
                 .filter_map(|v| identity_key(context, function, v))
                 .collect();
             (!bindings.is_empty() && keys.len() == bindings.len()).then(|| keys[0])
@@ -217,7 +217,7 @@ fn hashes_by_identity(context: &Context, class: Node) -> bool {
     let plain_bases = class.field(Field::Superclasses).is_none_or(|bases| {
         named_children(bases)
             .into_iter()
-            .all(|b| b.kind() == "keyword_argument" || is_builtin(context, b, "object"))
+            .all(|b| b.kind_name() == "keyword_argument" || is_builtin(context, b, "object"))
     });
     plain_bases && !class_facts(context, class).defines_equality && decorators(class).is_empty()
 }
@@ -250,9 +250,9 @@ fn missing_adds(context: &Context, class: Node) -> bool {
                 && d.field(Field::Body).is_some_and(|body| {
                     let mut stack = vec![body];
                     while let Some(node) = stack.pop() {
-                        if node.kind() == "assignment"
+                        if node.kind_name() == "assignment"
                             && let Some(left) = node.field(Field::Left)
-                            && left.kind() == "subscript"
+                            && left.kind_name() == "subscript"
                             && left
                                 .field(Field::Value)
                                 .is_some_and(|v| context.text_of(v) == "self")
@@ -355,13 +355,13 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
         return ContainerUse::Other;
     };
     let is = |p: Node, field: Field| p.field(field).is_some_and(|c| c.id() == node.id());
-    match parent.kind() {
+    match parent.kind_name() {
         "subscript" if is(parent, Field::Value) => {
             let Some(outer) = parent.parent() else {
                 return ContainerUse::Other;
             };
             let key = parent.field(Field::Subscript);
-            match outer.kind() {
+            match outer.kind_name() {
                 "assignment" | "augmented_assignment"
                     if outer
                         .field(Field::Left)
@@ -379,7 +379,7 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
                 "expression_list"
                     if outer
                         .parent()
-                        .is_some_and(|d| d.kind() == "delete_statement") =>
+                        .is_some_and(|d| d.kind_name() == "delete_statement") =>
                 {
                     ContainerUse::Remove
                 }
@@ -390,7 +390,7 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
             let method = parent
                 .field(Field::Attribute)
                 .map_or("", |a| context.text_of(a));
-            let call = parent.parent().filter(|c| c.kind() == "call");
+            let call = parent.parent().filter(|c| c.kind_name() == "call");
             let first_argument = call
                 .and_then(|c| c.field(Field::Arguments))
                 .and_then(|a| named_children(a).first().copied());
@@ -410,7 +410,7 @@ pub fn container_use<'t>(context: &Context<'t>, node: Node<'t>) -> ContainerUse<
                     .is_some_and(|f| context.text_of(f) == "len")
                     && call
                         .parent()
-                        .is_some_and(|p| p.kind() == "comparison_operator")
+                        .is_some_and(|p| p.kind_name() == "comparison_operator")
             });
             if sized {
                 ContainerUse::SizeCheck
@@ -513,12 +513,12 @@ fn per_call_name_within<'t>(
     }
     let mut stack = vec![key];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             // `request.path`, `msg.id`: the object's name and the attribute's, not the names in
             // between (`self.connection.client.hostname` is the client's host name).
             "attribute" => {
                 let mut base = node;
-                while base.kind() == "attribute" {
+                while base.kind_name() == "attribute" {
                     base = base.field(Field::Object)?;
                 }
                 stack.push(base);
@@ -531,7 +531,7 @@ fn per_call_name_within<'t>(
                 let to_id = !bindings.is_empty()
                     && bindings.iter().all(|b| {
                         b.value.is_some_and(|v| {
-                            v.kind() == "call"
+                            v.kind_name() == "call"
                                 && v.field(Field::Function)
                                     .is_some_and(|f| is_builtin(context, f, "id"))
                         })
@@ -545,7 +545,7 @@ fn per_call_name_within<'t>(
                 }
                 let from = bindings.into_iter().find_map(|b| {
                     let source = b.value.or_else(|| {
-                        (b.statement.kind() == "for_statement")
+                        (b.statement.kind_name() == "for_statement")
                             .then(|| b.statement.field(Field::Right))
                             .flatten()
                     })?;
@@ -559,7 +559,7 @@ fn per_call_name_within<'t>(
                 // The arguments, and the object a method is called on; not the function's name.
                 stack.extend(node.field(Field::Arguments));
                 if let Some(callee) = node.field(Field::Function)
-                    && callee.kind() == "attribute"
+                    && callee.kind_name() == "attribute"
                 {
                     stack.extend(callee.field(Field::Object));
                 }
@@ -605,7 +605,7 @@ pub fn keeps_keyed_object<'t>(
     let chain = |mut node: Node<'t>, parts: bool| {
         let mut texts = vec![context.text_of(node)];
         for _ in 0..FLOW_DEPTH {
-            node = match node.kind() {
+            node = match node.kind_name() {
                 "attribute" if parts => match node.field(Field::Object) {
                     Some(object) => object,
                     None => break,
@@ -646,7 +646,7 @@ fn denotes_within(
     if depth == 0 {
         return false;
     }
-    match expression.kind() {
+    match expression.kind_name() {
         "identifier" if context.text_of(expression) == name => true,
         "identifier" => context
             .bindings(function, context.text_of(expression))
@@ -675,7 +675,7 @@ fn denotes_within(
 pub fn added_only_when_empty(context: &Context, statement: Node, container: &str) -> bool {
     let mut node = statement;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "function_definition" | "lambda" | "class_definition" => return false,
             "if_statement"
                 if parent
@@ -684,7 +684,7 @@ pub fn added_only_when_empty(context: &Context, statement: Node, container: &str
             {
                 let mut stack: Vec<Node> = parent.field(Field::Condition).into_iter().collect();
                 while let Some(condition) = stack.pop() {
-                    match condition.kind() {
+                    match condition.kind_name() {
                         "not_operator"
                             if condition
                                 .field(Field::Argument)
@@ -716,7 +716,7 @@ pub fn added_only_when_empty(context: &Context, statement: Node, container: &str
 pub fn made_instance<'t>(context: &Context<'t>, value: Node<'t>) -> Option<Node<'t>> {
     let callee = value
         .field(Field::Function)
-        .filter(|f| value.kind() == "call" && f.kind() == "identifier")?;
+        .filter(|f| value.kind_name() == "call" && f.kind_name() == "identifier")?;
     let name = context.text_of(callee);
     if let Some(class) = module_class(context, name) {
         return Some(class);
@@ -724,11 +724,11 @@ pub fn made_instance<'t>(context: &Context<'t>, value: Node<'t>) -> Option<Node<
     let [binding] = context.bindings(ScopeId(0), name)[..] else {
         return None;
     };
-    let definition = Some(binding.statement).filter(|d| d.kind() == "function_definition")?;
+    let definition = Some(binding.statement).filter(|d| d.kind_name() == "function_definition")?;
     let mut returns = Vec::new();
     let mut stack = vec![definition.field(Field::Body)?];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "return_statement" => returns.push(node),
             "function_definition" | "class_definition" | "lambda" => {}
             _ => stack.extend(named_children(node)),
@@ -738,8 +738,10 @@ pub fn made_instance<'t>(context: &Context<'t>, value: Node<'t>) -> Option<Node<
         .iter()
         .filter_map(|r| r.named_child(0))
         .filter_map(|v| {
-            let callee = v.field(Field::Function).filter(|_| v.kind() == "call")?;
-            (callee.kind() == "identifier")
+            let callee = v
+                .field(Field::Function)
+                .filter(|_| v.kind_name() == "call")?;
+            (callee.kind_name() == "identifier")
                 .then(|| module_class(context, context.text_of(callee)))
                 .flatten()
         })
@@ -774,7 +776,7 @@ pub fn growing_methods<'t>(context: &Context<'t>, class: Node<'t>) -> Vec<(&'t s
         let mut stack: Vec<Node> = definition.field(Field::Body).into_iter().collect();
         while let Some(node) = stack.pop() {
             stack.extend(named_children(node));
-            if node.kind() != "attribute"
+            if node.kind_name() != "attribute"
                 || node
                     .field(Field::Object)
                     .is_none_or(|o| context.text_of(o) != receiver)
@@ -785,7 +787,7 @@ pub fn growing_methods<'t>(context: &Context<'t>, class: Node<'t>) -> Vec<(&'t s
                 continue;
             };
             let assigned = node.parent().filter(|p| {
-                p.kind() == "assignment"
+                p.kind_name() == "assignment"
                     && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
             });
             match (assigned, container_use(context, node)) {
@@ -815,7 +817,7 @@ pub fn growing_methods<'t>(context: &Context<'t>, class: Node<'t>) -> Vec<(&'t s
 /// and `b` as a subscript), every one of them.
 pub fn key_parts(key: Node) -> Vec<Node> {
     match key.parent() {
-        Some(subscript) if subscript.kind() == "subscript" => {
+        Some(subscript) if subscript.kind_name() == "subscript" => {
             let mut cursor = subscript.walk();
             let parts: Vec<Node> = subscript
                 .children_by_field_name("subscript", &mut cursor)

@@ -14,7 +14,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::scope::{ScopeId, SymbolFlags};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
 /// Methods Python makes static (`__new__`) or class methods without a decorator.
@@ -124,7 +124,7 @@ impl Kind {
 pub fn definition_of<'t>(context: &Context<'t>, function: ScopeId) -> Option<Node<'t>> {
     let range = context.scopes.scope(function).range.clone();
     let mut node = context.node_at(range.clone())?;
-    while node.kind() != "function_definition" {
+    while node.kind_name() != "function_definition" {
         node = named_children(node)
             .into_iter()
             .find(|c| c.byte_range() == range)?;
@@ -137,12 +137,14 @@ pub fn defining_class(definition: Node) -> Option<Node> {
     let mut statement = definition;
     if let Some(decorated) = statement
         .parent()
-        .filter(|p| p.kind() == "decorated_definition")
+        .filter(|p| p.kind_name() == "decorated_definition")
     {
         statement = decorated;
     }
-    let block = statement.parent().filter(|p| p.kind() == "block")?;
-    block.parent().filter(|p| p.kind() == "class_definition")
+    let block = statement.parent().filter(|p| p.kind_name() == "block")?;
+    block
+        .parent()
+        .filter(|p| p.kind_name() == "class_definition")
 }
 
 /// What kind of function `definition` (a `function_definition`) is: its decorators (any
@@ -205,21 +207,20 @@ pub struct Rewraps<'t>(Vec<(&'t str, usize, Node<'t>)>);
 impl<'t> Rewraps<'t> {
     /// Those among `statements`, a class body's.
     pub fn new(context: &Context<'t>, statements: &[Node<'t>]) -> Rewraps<'t> {
-        let rewrap =
-            |statement: Node<'t>| {
-                let assignment = statement.named_child(0).filter(|a| {
-                    statement.kind() == "expression_statement" && a.kind() == "assignment"
-                })?;
-                let target = assignment.field(Field::Left)?;
-                let call = assignment.field(Field::Right)?;
-                let function = call.field(Field::Function)?;
-                let arguments = named_children(call.field(Field::Arguments)?);
-                let name = context.text_of(target);
-                let wraps_itself = matches!(arguments.as_slice(),
-                [only] if only.kind() == "identifier" && context.text_of(*only) == name);
-                (call.kind() == "call" && target.kind() == "identifier" && wraps_itself)
-                    .then_some((name, statement.start_byte(), function))
-            };
+        let rewrap = |statement: Node<'t>| {
+            let assignment = statement.named_child(0).filter(|a| {
+                statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+            })?;
+            let target = assignment.field(Field::Left)?;
+            let call = assignment.field(Field::Right)?;
+            let function = call.field(Field::Function)?;
+            let arguments = named_children(call.field(Field::Arguments)?);
+            let name = context.text_of(target);
+            let wraps_itself = matches!(arguments.as_slice(),
+                [only] if only.kind_name() == "identifier" && context.text_of(*only) == name);
+            (call.kind_name() == "call" && target.kind_name() == "identifier" && wraps_itself)
+                .then_some((name, statement.start_byte(), function))
+        };
         Rewraps(statements.iter().filter_map(|&s| rewrap(s)).collect())
     }
 
@@ -242,9 +243,11 @@ pub fn receiver_of(kind: Kind, definition: Node) -> Option<(Receiver, Node)> {
     let receiver = kind.receiver()?;
     let parameters = definition.field(Field::Parameters)?;
     let first = *named_children(parameters).first()?;
-    let name = match first.kind() {
+    let name = match first.kind_name() {
         "identifier" => first,
-        "typed_parameter" => first.named_child(0).filter(|n| n.kind() == "identifier")?,
+        "typed_parameter" => first
+            .named_child(0)
+            .filter(|n| n.kind_name() == "identifier")?,
         "default_parameter" | "typed_default_parameter" => first.field(Field::Name)?,
         _ => return None,
     };
@@ -268,7 +271,7 @@ fn decorator_kind(context: &Context, decorator: Node) -> Option<Kind> {
         return Some(Kind::Property);
     }
     // `@name.setter` / `@name.getter` / `@name.deleter` of a property.
-    if decorator.kind() == "attribute"
+    if decorator.kind_name() == "attribute"
         && decorator
             .field(Field::Attribute)
             .is_some_and(|a| matches!(context.text_of(a), "setter" | "getter" | "deleter"))
@@ -284,7 +287,7 @@ fn decorator_kind(context: &Context, decorator: Node) -> Option<Kind> {
 
 /// `name` as the builtin: an unqualified identifier the module does not bind or import.
 pub fn is_builtin(context: &Context, node: Node, name: &str) -> bool {
-    node.kind() == "identifier"
+    node.kind_name() == "identifier"
         && context.text_of(node) == name
         && context.qualified_name(node).is_none()
         && context
@@ -297,7 +300,7 @@ pub fn is_builtin(context: &Context, node: Node, name: &str) -> bool {
 /// The class of this file a decorator names, when it defines `__get__`: a descriptor, and what
 /// its `__get__` passes to the function it wraps.
 fn local_descriptor(context: &Context, decorator: Node) -> Option<Descriptor> {
-    if decorator.kind() != "identifier" {
+    if decorator.kind_name() != "identifier" {
         return None;
     }
     let name = context.text_of(decorator);
@@ -318,11 +321,11 @@ pub fn module_class<'t>(context: &Context<'t>, name: &str) -> Option<Node<'t>> {
         return None;
     };
     let statement = binding.statement;
-    let class = match statement.kind() {
+    let class = match statement.kind_name() {
         "decorated_definition" => statement.field(Field::Definition)?,
         _ => statement,
     };
-    (class.kind() == "class_definition").then_some(class)
+    (class.kind_name() == "class_definition").then_some(class)
 }
 
 /// The `def`s of a class body, decorated or not.
@@ -332,11 +335,11 @@ pub fn class_defs(class: Node) -> Vec<Node> {
     };
     named_children(body)
         .into_iter()
-        .filter_map(|statement| match statement.kind() {
+        .filter_map(|statement| match statement.kind_name() {
             "decorated_definition" => statement.field(Field::Definition),
             _ => Some(statement),
         })
-        .filter(|d| d.kind() == "function_definition")
+        .filter(|d| d.kind_name() == "function_definition")
         .collect()
 }
 
@@ -346,7 +349,7 @@ pub fn class_defs(class: Node) -> Vec<Node> {
 fn get_receiver(context: &Context, get: Node) -> Option<Receiver> {
     let parameters = named_children(get.field(Field::Parameters)?);
     let parameter_name = |index: usize| {
-        parameters.get(index).and_then(|p| match p.kind() {
+        parameters.get(index).and_then(|p| match p.kind_name() {
             "identifier" => Some(context.text_of(*p)),
             "default_parameter" | "typed_parameter" | "typed_default_parameter" => p
                 .field(Field::Name)
@@ -359,7 +362,7 @@ fn get_receiver(context: &Context, get: Node) -> Option<Receiver> {
     let mut seen = (false, false);
     let mut stack = vec![get.field(Field::Body)?];
     while let Some(node) = stack.pop() {
-        if node.kind() == "call"
+        if node.kind_name() == "call"
             && let Some(first) = node
                 .field(Field::Arguments)
                 .and_then(|a| named_children(a).first().copied())
@@ -408,7 +411,7 @@ pub fn class_facts(context: &Context, class: Node) -> ClassFacts {
     let mut facts = ClassFacts::default();
     if let Some(bases) = class.field(Field::Superclasses) {
         for base in named_children(bases) {
-            let callee = match base.kind() {
+            let callee = match base.kind_name() {
                 "call" => base.field(Field::Function),
                 "keyword_argument" => continue,
                 _ => Some(base),
@@ -421,7 +424,7 @@ pub fn class_facts(context: &Context, class: Node) -> ClassFacts {
         }
     }
     for decorator in decorators(class) {
-        let (callable, arguments) = match decorator.kind() {
+        let (callable, arguments) = match decorator.kind_name() {
             "call" => (
                 decorator.field(Field::Function),
                 decorator.field(Field::Arguments),
@@ -432,7 +435,7 @@ pub fn class_facts(context: &Context, class: Node) -> ClassFacts {
         let qualified = qualified.as_deref().unwrap_or_default();
         let frozen_argument = arguments
             .and_then(|a| keyword_argument(a, context.text, "frozen"))
-            .is_some_and(|v| v.kind() == "true");
+            .is_some_and(|v| v.kind_name() == "true");
         facts.is_frozen |= (FROZEN_DECORATORS.contains(&qualified) && qualified != "attr.define")
             || (FREEZABLE_DECORATORS.contains(&qualified) && frozen_argument);
     }
@@ -481,7 +484,7 @@ fn cache_through_aliases(
     if depth == 0 {
         return None;
     }
-    let (callable, arguments) = match expression.kind() {
+    let (callable, arguments) = match expression.kind_name() {
         "call" => (
             expression.field(Field::Function)?,
             expression.field(Field::Arguments),
@@ -500,17 +503,17 @@ fn cache_through_aliases(
             keyword_argument(a, context.text, "maxsize").or_else(|| {
                 named_children(a)
                     .into_iter()
-                    .find(|n| n.kind() != "keyword_argument")
+                    .find(|n| n.kind_name() != "keyword_argument")
             })
         });
         let bound = match (qualified.as_str(), maxsize) {
             ("functools.cache", _) => CacheBound::Unbounded,
-            (_, Some(value)) if value.kind() == "none" => CacheBound::Unbounded,
+            (_, Some(value)) if value.kind_name() == "none" => CacheBound::Unbounded,
             _ => CacheBound::MaxSize,
         };
         return Some((qualified, bound));
     }
-    if expression.kind() != "identifier" || context.qualified_name(expression).is_some() {
+    if expression.kind_name() != "identifier" || context.qualified_name(expression).is_some() {
         return None;
     }
     // An alias: a module-level name bound once, never rebound in the scope that reads it.
@@ -537,7 +540,7 @@ fn applied_to<'t>(context: &Context<'t>, arguments: Node<'t>) -> Option<Node<'t>
     let [only] = named_children(arguments)[..] else {
         return None;
     };
-    let is_function = match only.kind() {
+    let is_function = match only.kind_name() {
         "lambda" | "attribute" => true,
         "identifier" => {
             let name = context.text_of(only);
@@ -549,7 +552,7 @@ fn applied_to<'t>(context: &Context<'t>, arguments: Node<'t>) -> Option<Node<'t>
             };
             bindings
                 .iter()
-                .any(|b| b.statement.kind() == "function_definition")
+                .any(|b| b.statement.kind_name() == "function_definition")
         }
         _ => false,
     };
@@ -562,7 +565,7 @@ pub fn cache_application<'t>(
     context: &Context<'t>,
     call: Node<'t>,
 ) -> Option<(Cache<'t>, Node<'t>)> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     let function = call.field(Field::Function)?;

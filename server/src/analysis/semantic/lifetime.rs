@@ -16,7 +16,7 @@ use super::release::Release;
 use super::{Evidence, Semantic};
 use crate::analysis::context::Context;
 use crate::analysis::findings::Level;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Base classes (by their last name) whose instances a server or event loop makes per
 /// connection or request.
@@ -97,7 +97,7 @@ impl Made<'_> {
 
     /// Made once because its base class is a service's, not because this file makes it once.
     pub fn is_service(&self) -> bool {
-        matches!(self, Made::Once(base) if base.kind() != "call")
+        matches!(self, Made::Once(base) if base.kind_name() != "call")
     }
 
     /// For a message: "`Connection` is made per call in `connect()` (line 40)".
@@ -271,14 +271,14 @@ impl<'t> Lifetimes<'t> {
 fn init_owner(classes: &Classes, call: Node) -> Option<usize> {
     let mut node = call;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "function_definition" => {
                 let name = parent.field(Field::Name)?;
                 if classes.context.text_of(name) != "__init__" {
                     return None;
                 }
                 let mut block = parent.parent()?;
-                if block.kind() == "decorated_definition" {
+                if block.kind_name() == "decorated_definition" {
                     block = block.parent()?;
                 }
                 let class = block.parent()?;
@@ -298,7 +298,7 @@ fn init_owner(classes: &Classes, call: Node) -> Option<usize> {
 fn enclosing_name(node: Node) -> Option<Node> {
     let mut node = node;
     while let Some(parent) = node.parent() {
-        if parent.kind() == "function_definition" {
+        if parent.kind_name() == "function_definition" {
             return parent.field(Field::Name);
         }
         node = parent;
@@ -352,9 +352,9 @@ fn call_of<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -> Option<N
         .tree
         .root_node()
         .descendant_for_byte_range(range.start, range.end)
-        .filter(|node| node.kind() == "identifier" && node.byte_range() == range)?;
+        .filter(|node| node.kind_name() == "identifier" && node.byte_range() == range)?;
     name.parent().filter(|call| {
-        call.kind() == "call"
+        call.kind_name() == "call"
             && call
                 .field(Field::Function)
                 .is_some_and(|f| f.id() == name.id())
@@ -375,7 +375,7 @@ fn own_made<'t>(
             bases.named_children(&mut cursor).collect()
         })
         .unwrap_or_default();
-    let last_name = |base: Node<'t>| match base.kind() {
+    let last_name = |base: Node<'t>| match base.kind_name() {
         "attribute" => base.field(Field::Attribute),
         "identifier" => Some(base),
         _ => None,
@@ -404,12 +404,12 @@ fn own_made<'t>(
     {
         let mut cursor = body.walk();
         for statement in body.named_children(&mut cursor) {
-            let definition = match statement.kind() {
+            let definition = match statement.kind_name() {
                 "decorated_definition" => statement.field(Field::Definition),
                 _ => Some(statement),
             };
             if let Some(def_name) = definition
-                .filter(|d| d.kind() == "function_definition")
+                .filter(|d| d.kind_name() == "function_definition")
                 .and_then(|d| d.field(Field::Name))
                 && PER_CONNECTION_METHODS.contains(&context.text_of(def_name))
             {
@@ -448,13 +448,13 @@ fn making<'t>(context: &Context<'t>, call: Node<'t>, main_once: bool) -> Made<'t
     let mut in_loop = false;
     let mut node = call;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "function_definition" => {
                 let name = parent.field(Field::Name);
                 let is_test = name.is_some_and(|n| context.text_of(n).starts_with("test"));
                 // A module's `main()` is the program's entry point: it runs once.
                 let is_main = name.is_some_and(|n| context.text_of(n) == "main")
-                    && parent.parent().is_some_and(|p| p.kind() == "module");
+                    && parent.parent().is_some_and(|p| p.kind_name() == "module");
                 return if is_test {
                     Made::Unknown
                 } else if main_once && is_main && !in_loop {
@@ -508,13 +508,13 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
     let mut cursor = root.walk();
     let statements: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
     statements.into_iter().find_map(|statement| {
-        let definition = match statement.kind() {
+        let definition = match statement.kind_name() {
             "decorated_definition" => statement.field(Field::Definition)?,
             _ => statement,
         };
         let name = definition.field(Field::Name)?;
         let text = context.text_of(name);
-        match definition.kind() {
+        match definition.kind_name() {
             "function_definition" => (framework && text.starts_with("test_")).then_some(name),
             "class_definition" => {
                 let base_is_test = definition.field(Field::Superclasses).is_some_and(|bases| {
@@ -556,11 +556,11 @@ pub fn released_only_by_del(context: &Context, release: &Release) -> bool {
         .into_iter()
         .filter_map(|identifier| {
             let callee = match identifier.parent() {
-                Some(p) if p.kind() == "attribute" => p,
+                Some(p) if p.kind_name() == "attribute" => p,
                 _ => identifier,
             };
             callee.parent().filter(|c| {
-                c.kind() == "call"
+                c.kind_name() == "call"
                     && c.field(Field::Function)
                         .is_some_and(|f| f.id() == callee.id())
             })
@@ -570,7 +570,7 @@ pub fn released_only_by_del(context: &Context, release: &Release) -> bool {
         && calls.iter().all(|call| {
             let mut node = *call;
             while let Some(parent) = node.parent() {
-                if parent.kind() == "function_definition" {
+                if parent.kind_name() == "function_definition" {
                     return parent
                         .field(Field::Name)
                         .is_some_and(|n| context.text_of(n) == "__del__");
@@ -605,13 +605,13 @@ pub fn cycle_evidence<'t>(
         // first of all, which may be the one in `__del__`).
         let mut found = None;
         let mut node = target;
-        while let Some(object) = match node.kind() {
+        while let Some(object) = match node.kind_name() {
             "attribute" => node.field(Field::Object),
             "subscript" => node.field(Field::Value),
             _ => None,
         } {
             if let Some(attribute) = node.field(Field::Attribute) {
-                let on_name = object.kind() == "identifier";
+                let on_name = object.kind_name() == "identifier";
                 for release in semantic.releases.of_attribute(context.text_of(attribute)) {
                     let applies = !release.node.byte_range().contains(&target.start_byte())
                         && (!on_name

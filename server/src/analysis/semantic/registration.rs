@@ -21,7 +21,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{chain_base, keyword_argument, named_children};
 
 /// What a registration does with its callback.
@@ -188,7 +188,7 @@ pub fn kind_of(context: &Context, function: Node) -> Option<Kind> {
     }
     let last = last_name(context, function)?;
     // A bare `on(...)` or `bind(...)` is some local helper, not an event source.
-    if function.kind() != "attribute" && last.len() <= 4 {
+    if function.kind_name() != "attribute" && last.len() <= 4 {
         return None;
     }
     let configured = context
@@ -238,13 +238,13 @@ pub fn unregistrations<'t>(context: &Context<'t>) -> Vec<(&'t str, Node<'t>)> {
             // `def disconnect(self):` defines one; it unregisters nothing by itself.
             if identifier
                 .parent()
-                .is_some_and(|p| p.kind().ends_with("definition"))
+                .is_some_and(|p| p.kind_name().ends_with("definition"))
             {
                 continue;
             }
             let mention = identifier
                 .parent()
-                .filter(|p| p.kind() == "attribute")
+                .filter(|p| p.kind_name() == "attribute")
                 .unwrap_or(identifier);
             found.push((context.text_of(identifier), mention));
         }
@@ -284,7 +284,7 @@ pub fn unregisters(context: &Context, registration: &str, unregistration: &str) 
 
 /// `bus.add_listener` → `add_listener`; `add_listener` → itself.
 pub fn last_name<'t>(context: &Context<'t>, function: Node) -> Option<&'t str> {
-    match function.kind() {
+    match function.kind_name() {
         "identifier" => Some(context.text_of(function)),
         "attribute" => Some(context.text_of(function.field(Field::Attribute)?)),
         _ => None,
@@ -306,7 +306,7 @@ pub fn process_wide_source(context: &Context, source: Node, scope: ScopeId) -> O
         return Some(format!("the logger `{logger}` lives for the whole process"));
     }
     let base = chain_base(source);
-    if base.kind() != "identifier" {
+    if base.kind_name() != "identifier" {
         return None;
     }
     let name = context.text_of(base);
@@ -335,7 +335,7 @@ pub fn process_wide_source(context: &Context, source: Node, scope: ScopeId) -> O
     let object = !bindings.is_empty()
         && bindings
             .iter()
-            .all(|b| b.value.is_some() && !b.statement.kind().ends_with("definition"));
+            .all(|b| b.value.is_some() && !b.statement.kind_name().ends_with("definition"));
     object.then(|| format!("module-level `{name}` lives for the whole process"))
 }
 
@@ -343,7 +343,7 @@ pub fn process_wide_source(context: &Context, source: Node, scope: ScopeId) -> O
 /// `self.attribute` bound to it in `scope` (or at module level). Its text, for messages.
 pub fn logger<'t>(context: &Context<'t>, source: Node<'t>, scope: ScopeId) -> Option<&'t str> {
     let is_get_logger = |value: Node| {
-        value.kind() == "call"
+        value.kind_name() == "call"
             && value
                 .field(Field::Function)
                 .and_then(|f| context.qualified_name(f))
@@ -358,7 +358,7 @@ pub fn logger<'t>(context: &Context<'t>, source: Node<'t>, scope: ScopeId) -> Op
     {
         return Some(context.text_of(source));
     }
-    let bound = match source.kind() {
+    let bound = match source.kind_name() {
         "identifier" => {
             let name = context.text_of(source);
             let symbol = context.scopes.scope(scope).symbol(name)?;
@@ -387,7 +387,7 @@ pub fn logger<'t>(context: &Context<'t>, source: Node<'t>, scope: ScopeId) -> Op
                     .descendant_for_byte_range(range.start, range.end)?,
             ];
             while let Some(node) = stack.pop() {
-                if node.kind() == "assignment"
+                if node.kind_name() == "assignment"
                     && node
                         .field(Field::Left)
                         .is_some_and(|l| context.text_of(l) == text)
@@ -553,7 +553,7 @@ fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t
         let mut cursor = body.walk();
         while let Some(node) = stack.pop() {
             if matches!(
-                node.kind(),
+                node.kind_name(),
                 "function_definition" | "class_definition" | "lambda"
             ) {
                 continue;
@@ -569,7 +569,7 @@ fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t
                         add: node,
                         container,
                         weak: weak || weak_container(context, container),
-                        keyed: node.kind() == "assignment",
+                        keyed: node.kind_name() == "assignment",
                         method,
                     },
                 ));
@@ -588,7 +588,7 @@ pub fn definition_at<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -
         .root_node()
         .descendant_for_byte_range(range.start, range.end)?;
     loop {
-        if node.kind() == "function_definition" && node.byte_range() == range {
+        if node.kind_name() == "function_definition" && node.byte_range() == range {
             return Some(node);
         }
         node = node.parent().filter(|p| p.byte_range() == range)?;
@@ -598,7 +598,7 @@ pub fn definition_at<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -
 /// `c.append(x)`, `c.add(x)`, `c[k].append(x)`, `c.setdefault(k, []).append(x)`, `c[k] = x`:
 /// the container `c` (subscripts and `setdefault` calls stripped) and the item `x`.
 fn added<'t>(context: &Context<'t>, node: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
-    let (mut container, item) = match node.kind() {
+    let (mut container, item) = match node.kind_name() {
         "call" => {
             let function = node.field(Field::Function)?;
             let method = context.text_of(function.field(Field::Attribute)?);
@@ -612,13 +612,13 @@ fn added<'t>(context: &Context<'t>, node: Node<'t>) -> Option<(Node<'t>, Node<'t
         }
         "assignment" => {
             let left = node.field(Field::Left)?;
-            (left.kind() == "subscript").then_some(())?;
+            (left.kind_name() == "subscript").then_some(())?;
             (left.field(Field::Value)?, node.field(Field::Right)?)
         }
         _ => return None,
     };
     loop {
-        match container.kind() {
+        match container.kind_name() {
             "subscript" => container = container.field(Field::Value)?,
             "call" => {
                 let function = container.field(Field::Function)?;
@@ -637,7 +637,7 @@ fn added<'t>(context: &Context<'t>, node: Node<'t>) -> Option<(Node<'t>, Node<'t
 /// Whether an added item is a parameter (`handler`, `(handler, args)`): `Some(weak)`, weak when
 /// it is wrapped in a weak reference (`weakref.WeakMethod(handler)`).
 fn kept_parameter(context: &Context, item: Node, params: &[&str]) -> Option<bool> {
-    match item.kind() {
+    match item.kind_name() {
         "identifier" => params.contains(&context.text_of(item)).then_some(false),
         "tuple" | "parenthesized_expression" => named_children(item)
             .into_iter()
@@ -661,7 +661,7 @@ fn outlives_call(
     container: Node,
     receiver: Option<&str>,
 ) -> bool {
-    match container.kind() {
+    match container.kind_name() {
         "identifier" => {
             let name = context.text_of(container);
             context
@@ -678,7 +678,7 @@ fn outlives_call(
         }
         "attribute" => container
             .field(Field::Object)
-            .is_some_and(|o| o.kind() == "identifier" && Some(context.text_of(o)) == receiver),
+            .is_some_and(|o| o.kind_name() == "identifier" && Some(context.text_of(o)) == receiver),
         _ => false,
     }
 }
@@ -692,14 +692,14 @@ const WEAK_CONTAINERS: &[&str] = &[
 
 /// Whether a module-level container is bound only to a weak container.
 fn weak_container(context: &Context, container: Node) -> bool {
-    if container.kind() != "identifier" {
+    if container.kind_name() != "identifier" {
         return false;
     }
     let bindings = context.bindings(ScopeId(0), context.text_of(container));
     !bindings.is_empty()
         && bindings.iter().all(|b| {
             b.value
-                .filter(|v| v.kind() == "call")
+                .filter(|v| v.kind_name() == "call")
                 .and_then(|v| v.field(Field::Function))
                 .and_then(|f| context.qualified_name(f))
                 .is_some_and(|q| WEAK_CONTAINERS.contains(&q.as_str()))
@@ -718,7 +718,7 @@ pub fn local_registration<'t>(
     let function = call.field(Field::Function)?;
     let arguments = call.field(Field::Arguments)?;
     let method = last_name(context, function)?;
-    let is_method = function.kind() == "attribute";
+    let is_method = function.kind_name() == "attribute";
     let matching: Vec<&LocalRegistry> = registries
         .named(method)
         .filter(|r| r.method == is_method)
@@ -748,7 +748,7 @@ pub fn registry_release<'t>(
     context: &Context<'t>,
     registry: &LocalRegistry<'t>,
 ) -> Option<Node<'t>> {
-    let name = match registry.container.kind() {
+    let name = match registry.container.kind_name() {
         "attribute" => registry.container.field(Field::Attribute)?,
         _ => registry.container,
     };
@@ -759,7 +759,7 @@ pub fn registry_release<'t>(
         .find_map(|identifier| {
             let node = match identifier.parent() {
                 Some(p)
-                    if p.kind() == "attribute"
+                    if p.kind_name() == "attribute"
                         && p.field(Field::Attribute)
                             .is_some_and(|a| a.id() == identifier.id()) =>
                 {
@@ -801,7 +801,7 @@ pub fn qt_object<'t>(
     let value = bindings.first()?.value?;
     let function = value.field(Field::Function)?;
     let qualified = context.qualified_name(function)?;
-    let is_qt = value.kind() == "call"
+    let is_qt = value.kind_name() == "call"
         && bindings.len() == 1
         && qualified.split('.').any(|part| QT_MODULES.contains(&part));
     if !is_qt {
@@ -810,7 +810,7 @@ pub fn qt_object<'t>(
     let function_scope = context.scopes.scope(scope);
     let arguments = named_children(value.field(Field::Arguments)?);
     let owner = arguments.into_iter().rev().find_map(|argument| {
-        let argument = if argument.kind() == "keyword_argument" {
+        let argument = if argument.kind_name() == "keyword_argument" {
             argument
                 .field(Field::Name)
                 .filter(|n| context.text_of(*n) == "parent")
@@ -819,7 +819,7 @@ pub fn qt_object<'t>(
             argument
         };
         let base = chain_base(argument);
-        (base.kind() == "identifier"
+        (base.kind_name() == "identifier"
             && function_scope
                 .params
                 .iter()
@@ -855,7 +855,7 @@ pub fn guarded_once(context: &Context, call: Node) -> Option<String> {
     };
     let mut node = call;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "function_definition" | "lambda" | "class_definition" => break,
             "if_statement" => {
                 if let Some(condition) = parent.field(Field::Condition) {
@@ -886,7 +886,7 @@ pub fn guarded_once(context: &Context, call: Node) -> Option<String> {
                     if statement.start_byte() >= node.start_byte() {
                         break;
                     }
-                    if statement.kind() != "if_statement" || !exits(statement) {
+                    if statement.kind_name() != "if_statement" || !exits(statement) {
                         continue;
                     }
                     let Some(condition) = statement.field(Field::Condition) else {
@@ -910,7 +910,7 @@ fn exits(statement: Node) -> bool {
     statement
         .field(Field::Consequence)
         .and_then(|block| named_children(block).last().copied())
-        .is_some_and(|last| matches!(last.kind(), "return_statement" | "raise_statement"))
+        .is_some_and(|last| matches!(last.kind_name(), "return_statement" | "raise_statement"))
 }
 
 /// The last names of what a statement assigns that outlives the call (`global _logger; _logger
@@ -920,12 +920,12 @@ fn assigned_names<'t>(context: &Context<'t>, statement: Node<'t>) -> Vec<&'t str
     let mut found = Vec::new();
     let mut stack = vec![statement];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "assignment" | "augmented_assignment" => {
                 // Only what outlives the call: an attribute, or a `global` name.
                 let left = node.field(Field::Left);
-                let lasting = left.is_some_and(|left| match left.kind() {
+                let lasting = left.is_some_and(|left| match left.kind_name() {
                     "attribute" => true,
                     "identifier" => {
                         let scope = context.scope_containing(left);
@@ -962,7 +962,7 @@ fn one_line_text(text: &str) -> String {
 /// unregister with.
 pub fn result_is_kept(call: Node) -> bool {
     call.parent()
-        .is_some_and(|parent| parent.kind() != "expression_statement")
+        .is_some_and(|parent| parent.kind_name() != "expression_statement")
 }
 
 /// Whether `name` is a local of `scope` bound only to objects made there (`notifier =
@@ -977,7 +977,7 @@ pub fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
         && !bindings.is_empty()
         && bindings
             .iter()
-            .all(|b| b.value.is_some_and(|v| v.kind() == "call"))
+            .all(|b| b.value.is_some_and(|v| v.kind_name() == "call"))
 }
 
 /// Whether the function `definition` returns `name` (`return consumer`): a source the function
@@ -985,12 +985,12 @@ pub fn made_locally(context: &Context, scope: ScopeId, name: &str) -> bool {
 pub fn returns_name(context: &Context, definition: Node, name: &str) -> bool {
     let mut stack = vec![definition.field(Field::Body)];
     while let Some(Some(node)) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "return_statement"
-                if named_children(node)
-                    .first()
-                    .is_some_and(|v| v.kind() == "identifier" && context.text_of(*v) == name) =>
+                if named_children(node).first().is_some_and(|v| {
+                    v.kind_name() == "identifier" && context.text_of(*v) == name
+                }) =>
             {
                 return true;
             }

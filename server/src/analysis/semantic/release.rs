@@ -10,7 +10,7 @@ use tree_sitter::Node;
 
 use super::containers::REMOVING_METHODS;
 use crate::analysis::context::Context;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Methods that drop what a handle or registration holds (beside those that empty a container,
 /// [`REMOVING_METHODS`]).
@@ -74,7 +74,7 @@ impl Release<'_> {
 
 fn in_finally(mut node: Node) -> bool {
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "finally_clause" => return true,
             "function_definition" | "class_definition" => return false,
             _ => node = parent,
@@ -105,7 +105,7 @@ impl<'c, 't> Releases<'c, 't> {
                 let in_init = function
                     .and_then(|f| f.field(Field::Name))
                     .is_some_and(|n| context.text_of(n) == "__init__");
-                if !(in_init && node.kind() == "assignment") {
+                if !(in_init && node.kind_name() == "assignment") {
                     found.push(Release { node, function });
                 }
             }
@@ -123,14 +123,14 @@ impl<'t> Releases<'_, 't> {
     pub fn of_target(&self, target: Node<'t>, owners: &[Node<'t>]) -> Option<Release<'t>> {
         let mut node = target;
         loop {
-            let (object, attribute) = match node.kind() {
+            let (object, attribute) = match node.kind_name() {
                 "attribute" => (node.field(Field::Object)?, node.field(Field::Attribute)),
                 "subscript" => (node.field(Field::Value)?, None),
                 _ => return None,
             };
             if let Some(attribute) = attribute {
                 let name = self.context.text_of(attribute);
-                let on_name = object.kind() == "identifier";
+                let on_name = object.kind_name() == "identifier";
                 let found = self.of_attribute(name).into_iter().find(|release| {
                     !release.node.byte_range().contains(&target.start_byte())
                         && (!on_name
@@ -151,7 +151,7 @@ impl<'t> Releases<'_, 't> {
 /// one.
 fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<'t>> {
     let parent = attribute.parent()?;
-    match parent.kind() {
+    match parent.kind_name() {
         "assignment"
             if parent
                 .field(Field::Left)
@@ -168,7 +168,7 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
                 .is_some_and(|r| r.id() == attribute.id()) =>
         {
             let alias = parent.field(Field::Left)?;
-            (alias.kind() == "identifier").then_some(())?;
+            (alias.kind_name() == "identifier").then_some(())?;
             let function = enclosing_function(parent)?;
             let alias = context.text_of(alias);
             context
@@ -178,21 +178,21 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
                     use_.start_byte() > parent.end_byte() && use_.end_byte() <= function.end_byte()
                 })
                 .find_map(|use_| {
-                    let method = use_.parent().filter(|p| p.kind() == "attribute")?;
+                    let method = use_.parent().filter(|p| p.kind_name() == "attribute")?;
                     (method.field(Field::Object)?.id() == use_.id()).then_some(())?;
                     let name = context.text_of(method.field(Field::Attribute)?);
-                    let call = method.parent().filter(|c| c.kind() == "call")?;
+                    let call = method.parent().filter(|c| c.kind_name() == "call")?;
                     REMOVING_METHODS.contains(&name).then_some(call)
                 })
         }
         "delete_statement" => Some(parent),
         // `del a.name, b`
-        "expression_list" if parent.parent()?.kind() == "delete_statement" => parent.parent(),
+        "expression_list" if parent.parent()?.kind_name() == "delete_statement" => parent.parent(),
         // `del x.name[:]`, `del x.name[key]`
-        "subscript" if parent.parent()?.kind() == "delete_statement" => parent.parent(),
+        "subscript" if parent.parent()?.kind_name() == "delete_statement" => parent.parent(),
         "attribute" => {
             let method = parent.field(Field::Attribute)?;
-            let call = parent.parent().filter(|c| c.kind() == "call")?;
+            let call = parent.parent().filter(|c| c.kind_name() == "call")?;
             let method = context.text_of(method);
             (REMOVING_METHODS.contains(&method) || LETTING_GO_METHODS.contains(&method))
                 .then_some(call)
@@ -203,7 +203,7 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
 
 /// `None`, `[]`, `{}`, `()`, `set()`, `dict()`, `list()`, ...
 fn is_empty_value(context: &Context, value: Node) -> bool {
-    match value.kind() {
+    match value.kind_name() {
         "none" => true,
         "list" | "dictionary" | "tuple" | "set" => value.named_child_count() == 0,
         "call" => {
@@ -224,7 +224,7 @@ fn is_empty_value(context: &Context, value: Node) -> bool {
 
 fn enclosing_function(mut node: Node) -> Option<Node> {
     while let Some(parent) = node.parent() {
-        if parent.kind() == "function_definition" {
+        if parent.kind_name() == "function_definition" {
             return Some(parent);
         }
         node = parent;
@@ -239,11 +239,11 @@ fn enclosing_function(mut node: Node) -> Option<Node> {
 /// the instance's own attributes (`self.on_data`), which this file's classes own.
 pub fn attribute_of_another_object<'t>(context: &Context<'t>, target: Node<'t>) -> Option<&'t str> {
     let mut node = target;
-    while node.kind() == "subscript" {
+    while node.kind_name() == "subscript" {
         node = node.field(Field::Value)?;
     }
-    (node.kind() == "attribute").then_some(())?;
+    (node.kind_name() == "attribute").then_some(())?;
     let object = node.field(Field::Object)?;
-    matches!(object.kind(), "attribute" | "subscript" | "call").then_some(())?;
+    matches!(object.kind_name(), "attribute" | "subscript" | "call").then_some(())?;
     Some(context.text_of(node.field(Field::Attribute)?))
 }

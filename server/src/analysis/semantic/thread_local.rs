@@ -14,7 +14,7 @@ use crate::analysis::context::{Binding, Context};
 use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 pub const THREAD_LOCALS: &[&str] = &["threading.local", "_threading_local.local"];
 
@@ -47,14 +47,14 @@ pub fn thread_locals<'t>(context: &Context<'t>) -> Vec<(Node<'t>, Node<'t>)> {
     let mut locals = Vec::new();
     let mut seen = Vec::new();
     let mut consider = |call: Node<'t>| {
-        let Some(assignment) = call.parent().filter(|p| p.kind() == "assignment") else {
+        let Some(assignment) = call.parent().filter(|p| p.kind_name() == "assignment") else {
             return;
         };
         let Some(target) = assignment.field(Field::Left) else {
             return;
         };
-        let at_module =
-            target.kind() == "identifier" && context.scope_containing(assignment) == ScopeId(0);
+        let at_module = target.kind_name() == "identifier"
+            && context.scope_containing(assignment) == ScopeId(0);
         if (at_module || instance_attribute(context, target).is_some())
             && !seen.contains(&call.id())
         {
@@ -74,9 +74,9 @@ pub fn thread_locals<'t>(context: &Context<'t>) -> Vec<(Node<'t>, Node<'t>)> {
     if !subclasses.is_empty() {
         let mut stack = vec![context.tree.root_node()];
         while let Some(node) = stack.pop() {
-            if node.kind() == "call"
+            if node.kind_name() == "call"
                 && let Some(function) = node.field(Field::Function)
-                && function.kind() == "identifier"
+                && function.kind_name() == "identifier"
                 && subclasses.contains(&context.text_of(function))
             {
                 consider(node);
@@ -98,8 +98,8 @@ pub fn instance_attribute<'t>(
     let method = context.scope_containing(target);
     let scope = context.scopes.scope(method);
     let class = scope.parent?;
-    (target.kind() == "attribute"
-        && object.kind() == "identifier"
+    (target.kind_name() == "attribute"
+        && object.kind_name() == "identifier"
         && scope.kind == ScopeKind::Function
         && context.scopes.scope(class).kind == ScopeKind::Class
         && scope
@@ -116,7 +116,7 @@ pub fn instance_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<
     let mut mentions = Vec::new();
     for identifier in context.identifiers(name) {
         let Some(attribute) = identifier.parent().filter(|p| {
-            p.kind() == "attribute"
+            p.kind_name() == "attribute"
                 && p.field(Field::Attribute)
                     .is_some_and(|a| a.id() == identifier.id())
         }) else {
@@ -128,7 +128,7 @@ pub fn instance_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<
             continue;
         }
         let rebound = attribute.parent().is_some_and(|p| {
-            p.kind() == "assignment"
+            p.kind_name() == "assignment"
                 && p.field(Field::Left)
                     .is_some_and(|l| l.id() == attribute.id())
         });
@@ -157,7 +157,7 @@ pub fn mention<'t>(context: &Context<'t>, node: Node<'t>) -> Mention<'t> {
     let Some(parent) = node.parent() else {
         return Mention::Escape;
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "attribute"
             if parent
                 .field(Field::Object)
@@ -175,7 +175,7 @@ pub fn mention<'t>(context: &Context<'t>, node: Node<'t>) -> Mention<'t> {
             let is_left = outer
                 .field(Field::Left)
                 .is_some_and(|l| l.id() == parent.id());
-            match outer.kind() {
+            match outer.kind_name() {
                 "assignment" if is_left => match outer.field(Field::Right) {
                     Some(value) => Mention::Set {
                         attribute,
@@ -194,7 +194,7 @@ pub fn mention<'t>(context: &Context<'t>, node: Node<'t>) -> Mention<'t> {
                 "expression_list"
                     if outer
                         .parent()
-                        .is_some_and(|g| g.kind() == "delete_statement") =>
+                        .is_some_and(|g| g.kind_name() == "delete_statement") =>
                 {
                     Mention::Delete(attribute)
                 }
@@ -202,20 +202,20 @@ pub fn mention<'t>(context: &Context<'t>, node: Node<'t>) -> Mention<'t> {
             }
         }
         "argument_list" => {
-            let Some(call) = parent.parent().filter(|c| c.kind() == "call") else {
+            let Some(call) = parent.parent().filter(|c| c.kind_name() == "call") else {
                 return Mention::Escape;
             };
             let Some(function) = call.field(Field::Function) else {
                 return Mention::Escape;
             };
             let callee = context.text_of(function);
-            if function.kind() != "identifier" || context.qualified_name(function).is_some() {
+            if function.kind_name() != "identifier" || context.qualified_name(function).is_some() {
                 return Mention::Escape;
             }
             let arguments = named_children(parent);
             let attribute = arguments
                 .get(1)
-                .filter(|a| a.kind() == "string")
+                .filter(|a| a.kind_name() == "string")
                 .map(|a| context.text_of(*a).trim_matches(|c| c == '"' || c == '\''));
             match (callee, attribute) {
                 ("setattr", Some(attribute)) => match arguments.get(2) {
@@ -245,7 +245,7 @@ pub fn lazily_initialised(context: &Context, site: Node, local: Node) -> bool {
     let name = context.text_of(local);
     let mut node = site;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "function_definition" | "lambda" | "class_definition" | "module" => return false,
             "if_statement" | "elif_clause"
                 if parent
@@ -274,7 +274,7 @@ pub fn lazily_initialised(context: &Context, site: Node, local: Node) -> bool {
 pub fn in_finally(node: Node) -> bool {
     let mut node = node;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "finally_clause" => return true,
             "function_definition" | "lambda" | "class_definition" => return false,
             _ => node = parent,
@@ -284,10 +284,10 @@ pub fn in_finally(node: Node) -> bool {
 }
 
 pub fn mentions_name(context: &Context, node: Node, name: &str) -> bool {
-    if matches!(node.kind(), "identifier" | "attribute") && context.text_of(node) == name {
+    if matches!(node.kind_name(), "identifier" | "attribute") && context.text_of(node) == name {
         return true;
     }
-    if node.kind() == "identifier" {
+    if node.kind_name() == "identifier" {
         return false;
     }
     named_children(node)
@@ -355,7 +355,7 @@ pub fn request_handler(context: &Context, function: ScopeId) -> Option<String> {
 }
 
 pub fn innermost_value(mut node: Node) -> Node {
-    while node.kind() == "assignment" {
+    while node.kind_name() == "assignment" {
         match node.field(Field::Right) {
             Some(inner) => node = inner,
             None => break,
@@ -387,7 +387,7 @@ pub fn pool_runs<'t>(context: &Context<'t>) -> (HashMap<ScopeId, PoolRun<'t>>, b
                 let Some(executor) = arguments.first() else {
                     continue;
                 };
-                let pool = if executor.kind() == "none" {
+                let pool = if executor.kind_name() == "none" {
                     Some((
                         "event loop's default `ThreadPoolExecutor`",
                         context.lines.line_of(call.start_byte()),
@@ -444,7 +444,7 @@ pub fn pool_runs<'t>(context: &Context<'t>) -> (HashMap<ScopeId, PoolRun<'t>>, b
 /// `self.pool = ThreadPoolExecutor()`). Gives the pool's kind and line.
 pub fn thread_pool(context: &Context, expression: Node) -> Option<(&'static str, usize)> {
     let constructor = |value: Node| -> Option<(&'static str, usize)> {
-        if value.kind() != "call" {
+        if value.kind_name() != "call" {
             return None;
         }
         let qualified = context.qualified_name(value.field(Field::Function)?)?;
@@ -456,7 +456,7 @@ pub fn thread_pool(context: &Context, expression: Node) -> Option<(&'static str,
         };
         Some((short, context.lines.line_of(value.start_byte())))
     };
-    match expression.kind() {
+    match expression.kind_name() {
         "call" => constructor(expression),
         "identifier" => resolve(context, expression)
             .into_iter()
@@ -476,9 +476,9 @@ pub fn attribute_assignments<'t>(context: &Context<'t>, attribute: &str) -> Vec<
     let mut values = Vec::new();
     let mut stack = vec![context.tree.root_node()];
     while let Some(node) = stack.pop() {
-        if node.kind() == "assignment"
+        if node.kind_name() == "assignment"
             && let Some(left) = node.field(Field::Left)
-            && left.kind() == "attribute"
+            && left.kind_name() == "attribute"
             && left
                 .field(Field::Attribute)
                 .is_some_and(|a| context.text_of(a) == attribute)
@@ -498,12 +498,12 @@ pub fn bound_value(binding: Binding) -> Option<Node> {
     }
     // `node_at` gives the outermost node of the name's span, the `as_pattern_target` itself.
     let mut target = binding.target;
-    if target.kind() != "as_pattern_target" {
+    if target.kind_name() != "as_pattern_target" {
         target = target
             .parent()
-            .filter(|p| p.kind() == "as_pattern_target")?;
+            .filter(|p| p.kind_name() == "as_pattern_target")?;
     }
-    let as_pattern = target.parent().filter(|p| p.kind() == "as_pattern")?;
+    let as_pattern = target.parent().filter(|p| p.kind_name() == "as_pattern")?;
     as_pattern.named_child(0)
 }
 
@@ -534,7 +534,7 @@ pub fn resolve<'t>(context: &Context<'t>, node: Node<'t>) -> Vec<Binding<'t>> {
 /// The functions an expression names: `f`, `self.method`, `Class.method`,
 /// `functools.partial(f, ...)`, or a lambda.
 pub fn callable_scopes(context: &Context, expression: Node) -> Vec<ScopeId> {
-    match expression.kind() {
+    match expression.kind_name() {
         "lambda" => context
             .scopes
             .scope_of_node(expression.byte_range())
@@ -542,7 +542,7 @@ pub fn callable_scopes(context: &Context, expression: Node) -> Vec<ScopeId> {
             .collect(),
         "identifier" => resolve(context, expression)
             .into_iter()
-            .filter(|b| b.statement.kind() == "function_definition")
+            .filter(|b| b.statement.kind_name() == "function_definition")
             .filter_map(|b| context.scopes.scope_of_node(b.statement.byte_range()))
             .collect(),
         "attribute" => method_scopes(context, expression),
@@ -572,7 +572,7 @@ pub fn method_scopes(context: &Context, attribute: Node) -> Vec<ScopeId> {
     ) else {
         return Vec::new();
     };
-    if object.kind() != "identifier" {
+    if object.kind_name() != "identifier" {
         return Vec::new();
     }
     let object_name = context.text_of(object);
@@ -631,7 +631,7 @@ pub fn callees(context: &Context, function: ScopeId) -> Vec<ScopeId> {
     let mut found = Vec::new();
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "call" => {
                 if let Some(callee) = node.field(Field::Function) {
@@ -699,10 +699,9 @@ pub struct ScopedRegistry<'t> {
 pub fn scoped_registries<'t>(context: &Context<'t>) -> Vec<ScopedRegistry<'t>> {
     let mut found = Vec::new();
     for statement in named_children(context.tree.root_node()) {
-        let Some(assignment) = statement
-            .named_child(0)
-            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
-        else {
+        let Some(assignment) = statement.named_child(0).filter(|a| {
+            statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+        }) else {
             continue;
         };
         let (Some(target), Some(value)) = (
@@ -711,8 +710,8 @@ pub fn scoped_registries<'t>(context: &Context<'t>) -> Vec<ScopedRegistry<'t>> {
         ) else {
             continue;
         };
-        let scoped = target.kind() == "identifier"
-            && value.kind() == "call"
+        let scoped = target.kind_name() == "identifier"
+            && value.kind_name() == "call"
             && value
                 .field(Field::Function)
                 .and_then(|f| context.qualified_name(f))
@@ -732,7 +731,7 @@ pub fn scoped_registries<'t>(context: &Context<'t>) -> Vec<ScopedRegistry<'t>> {
             let Some(parent) = mention.parent() else {
                 continue;
             };
-            match parent.kind() {
+            match parent.kind_name() {
                 "call"
                     if parent
                         .field(Field::Function)
@@ -781,12 +780,12 @@ pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>>
         .flat_map(|name| context.identifiers(name))
         .filter_map(|identifier| {
             let parent = identifier.parent()?;
-            let function = match parent.kind() {
+            let function = match parent.kind_name() {
                 "attribute" => parent,
                 _ => identifier,
             };
             function.parent().filter(|call| {
-                call.kind() == "call"
+                call.kind_name() == "call"
                     && call
                         .field(Field::Function)
                         .is_some_and(|f| f.id() == function.id())
@@ -797,21 +796,23 @@ pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>>
         if locals.is_empty() {
             continue;
         }
-        let Some(statement) = node.parent().filter(|s| s.kind() == "expression_statement") else {
+        let Some(statement) = node
+            .parent()
+            .filter(|s| s.kind_name() == "expression_statement")
+        else {
             continue;
         };
         let mut next = statement.next_named_sibling();
         while let Some(following) = next {
             next = following.next_named_sibling();
-            let Some(assignment) = following
-                .named_child(0)
-                .filter(|a| following.kind() == "expression_statement" && a.kind() == "assignment")
-            else {
+            let Some(assignment) = following.named_child(0).filter(|a| {
+                following.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+            }) else {
                 continue;
             };
             let Some(object) = assignment
                 .field(Field::Left)
-                .filter(|l| l.kind() == "attribute")
+                .filter(|l| l.kind_name() == "attribute")
                 .and_then(|l| l.field(Field::Object))
             else {
                 continue;
@@ -819,7 +820,7 @@ pub fn sets_after_cleanup<'t>(context: &Context<'t>) -> Vec<SetAfterCleanup<'t>>
             // Only a local that outlives the call (a module-level one, or one on an instance),
             // outside test functions.
             let scope = context.scope_containing(assignment);
-            let lasting = match object.kind() {
+            let lasting = match object.kind_name() {
                 "identifier" => context
                     .scopes
                     .scope(scope)
@@ -851,7 +852,7 @@ fn cleaned_locals<'t>(context: &Context<'t>, call: Node<'t>) -> Vec<&'t str> {
         .field(Field::Arguments)
         .map(named_children)
         .unwrap_or_default();
-    let last = match function.kind() {
+    let last = match function.kind_name() {
         "attribute" => function.field(Field::Attribute),
         _ => Some(function),
     }
@@ -868,7 +869,7 @@ fn cleaned_locals<'t>(context: &Context<'t>, call: Node<'t>) -> Vec<&'t str> {
             let Some(object) = object else {
                 return Vec::new();
             };
-            let values = match object.kind() {
+            let values = match object.kind_name() {
                 "attribute" => object
                     .field(Field::Attribute)
                     .map(|a| attribute_assignments(context, context.text_of(a)))
@@ -882,13 +883,13 @@ fn cleaned_locals<'t>(context: &Context<'t>, call: Node<'t>) -> Vec<&'t str> {
             values
                 .into_iter()
                 .filter(|v| {
-                    v.kind() == "call"
+                    v.kind_name() == "call"
                         && v.field(Field::Function)
                             .is_some_and(|f| context.text_of(f).ends_with("LocalManager"))
                 })
                 .filter_map(|v| v.field(Field::Arguments))
                 .filter_map(|a| named_children(a).first().copied())
-                .flat_map(|list| match list.kind() {
+                .flat_map(|list| match list.kind_name() {
                     "list" | "tuple" => named_children(list),
                     _ => vec![list],
                 })

@@ -10,7 +10,7 @@ use crate::analysis::fixes::imports::Needed;
 use crate::analysis::fixes::{StatementLines, remove_statement, with_import};
 use crate::analysis::semantic::classes::{Classes, snippet, wrap_in_weakref};
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Every back reference of the finding (`child.parent = self`) becomes
 /// `child.parent = weakref.proxy(self)`. Offered when the finding has at least one, and the
@@ -61,8 +61,8 @@ pub(super) fn finalize_fix(
 ) -> Option<Fix> {
     let context = classes.context;
     if del_class != class
-        || del.kind() != "function_definition"
-        || del.parent()?.kind() != "block"
+        || del.kind_name() != "function_definition"
+        || del.parent()?.kind_name() != "block"
         || context
             .identifiers("__del__")
             .iter()
@@ -74,19 +74,19 @@ pub(super) fn finalize_fix(
     let del_self = only_parameter(context, del)?;
     let release = single_statement(del)?;
     // `self.file.close()`: a call without arguments of a method of one attribute.
-    let call = (release.kind() == "expression_statement" && release.named_child_count() == 1)
+    let call = (release.kind_name() == "expression_statement" && release.named_child_count() == 1)
         .then(|| release.named_child(0))
         .flatten()
-        .filter(|c| c.kind() == "call")?;
+        .filter(|c| c.kind_name() == "call")?;
     if call.field(Field::Arguments)?.named_child_count() != 0 {
         return None;
     }
     let method = call.field(Field::Function)?;
     let held = method
         .field(Field::Object)
-        .filter(|h| method.kind() == "attribute" && h.kind() == "attribute")?;
+        .filter(|h| method.kind_name() == "attribute" && h.kind_name() == "attribute")?;
     let owner = held.field(Field::Object)?;
-    if owner.kind() != "identifier" || context.text_of(owner) != del_self {
+    if owner.kind_name() != "identifier" || context.text_of(owner) != del_self {
         return None;
     }
     let attribute = context.text_of(held.field(Field::Attribute)?);
@@ -102,7 +102,7 @@ pub(super) fn finalize_fix(
         return None;
     }
     let (init_class, init) = classes.find_def(class, "__init__")?;
-    if init_class != class || init.kind() != "function_definition" {
+    if init_class != class || init.kind_name() != "function_definition" {
         return None;
     }
     let init_self = first_parameter(context, init)?;
@@ -117,16 +117,16 @@ pub(super) fn finalize_fix(
     let target = set.parent()?;
     let assignment = target.parent()?;
     let statement = assignment.parent()?;
-    let sets_attribute = set.kind() == "identifier"
-        && assignment.kind() == "assignment"
+    let sets_attribute = set.kind_name() == "identifier"
+        && assignment.kind_name() == "assignment"
         && assignment.field(Field::Type).is_none()
         && assignment
             .field(Field::Left)
-            .is_some_and(|left| left.kind() == "attribute" && left.id() == target.id())
+            .is_some_and(|left| left.kind_name() == "attribute" && left.id() == target.id())
         && assignment
             .field(Field::Right)
-            .is_some_and(|right| right.kind() != "assignment")
-        && statement.kind() == "expression_statement"
+            .is_some_and(|right| right.kind_name() != "assignment")
+        && statement.kind_name() == "expression_statement"
         && statement.parent().map(|b| b.id()) == init.field(Field::Body).map(|b| b.id());
     if !sets_attribute {
         return None;
@@ -160,7 +160,7 @@ pub(super) fn finalize_fix(
 /// The name of a `def`'s first parameter, when it is a plain one.
 fn first_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
     let first = def.field(Field::Parameters)?.named_child(0)?;
-    (first.kind() == "identifier").then(|| context.text_of(first))
+    (first.kind_name() == "identifier").then(|| context.text_of(first))
 }
 
 /// The name of a `def`'s only parameter, when it has exactly one, plain.
@@ -176,9 +176,9 @@ fn only_parameter<'t>(context: &Context<'t>, def: Node) -> Option<&'t str> {
 fn single_statement(def: Node) -> Option<Node> {
     let mut statements = named_children(def.field(Field::Body)?);
     let is_docstring = |n: &Node| {
-        n.kind() == "expression_statement"
+        n.kind_name() == "expression_statement"
             && n.named_child(0)
-                .is_some_and(|s| s.kind() == "string" && n.named_child_count() == 1)
+                .is_some_and(|s| s.kind_name() == "string" && n.named_child_count() == 1)
     };
     if statements.len() == 2 && is_docstring(&statements[0]) {
         statements.remove(0);

@@ -8,7 +8,7 @@ use crate::analysis::fixes::with_import;
 use crate::analysis::semantic::classes::{
     DEPTH, Hold, HoldKind, Holding, InMethod, Store, store_attribute, wrap_in_weakref,
 };
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// `self.x = self.method` becomes `self.x = weakref.WeakMethod(self.method)`, and every call
 /// `self.x(...)` in the class becomes `self.x()(...)`. Offered only when every other use of the
@@ -70,8 +70,8 @@ fn weak_method_store<'t>(analysis: &InMethod<'_, '_, 't>, store: &Store<'t>) -> 
     let statement = store.statement;
     let value = statement.field(Field::Right)?;
     // A statement of its own: in `self.a = self.b = value` the value is stored twice.
-    let plain = statement.kind() == "assignment"
-        && statement.parent()?.kind() == "expression_statement"
+    let plain = statement.kind_name() == "assignment"
+        && statement.parent()?.kind_name() == "expression_statement"
         && statement.field(Field::Type).is_none()
         && statement.field(Field::Left)?.id() == store.object.parent()?.id()
         && store.values.iter().any(|v| v.id() == value.id())
@@ -105,8 +105,8 @@ fn use_in_class<'t>(analysis: &InMethod<'_, '_, 't>, use_: Node<'t>) -> Option<U
     {
         return weak_method_store(&in_method, store).map(Use::Store);
     }
-    let attribute = use_.parent().filter(|p| p.kind() == "attribute")?;
-    let call = attribute.parent().filter(|p| p.kind() == "call")?;
+    let attribute = use_.parent().filter(|p| p.kind_name() == "attribute")?;
+    let call = attribute.parent().filter(|p| p.kind_name() == "call")?;
     let object = attribute.field(Field::Object)?;
     (attribute.field(Field::Attribute)?.id() == use_.id()
         && call.field(Field::Function)?.id() == attribute.id()
@@ -121,7 +121,7 @@ fn uses_of_name<'t>(root: Node<'t>, text: &str, name: &str) -> Vec<Node<'t>> {
     let mut cursor = root.walk();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" if &text[node.byte_range()] == name => uses.push(node),
             "string_content" if text[node.byte_range()].trim() == name => uses.push(node),
             _ => stack.extend(node.children(&mut cursor)),

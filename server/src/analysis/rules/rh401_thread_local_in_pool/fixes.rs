@@ -9,7 +9,7 @@ use crate::analysis::fixes::{StatementLines, with_import};
 use crate::analysis::scope::{Role, ScopeId};
 use crate::analysis::semantic::thread_local::{THREAD_LOCALS, global_mentions};
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// One use of the local the fix rewrites, and its new text.
 struct Rewrite<'t> {
@@ -26,7 +26,7 @@ struct Rewrite<'t> {
 /// `AttributeError`), and each new name is free in every scope of the file.
 pub(super) fn context_var_fix(context: &Context, binding: Node, target: Node) -> Option<Fix> {
     let value = binding.field(Field::Right)?;
-    let plain_local = value.kind() == "call"
+    let plain_local = value.kind_name() == "call"
         && value
             .field(Field::Function)
             .and_then(|f| context.qualified_name(f))
@@ -36,7 +36,7 @@ pub(super) fn context_var_fix(context: &Context, binding: Node, target: Node) ->
             .is_some_and(|a| named_children(a).is_empty());
     let statement = binding
         .parent()
-        .filter(|s| s.kind() == "expression_statement" && named_children(*s).len() == 1)?;
+        .filter(|s| s.kind_name() == "expression_statement" && named_children(*s).len() == 1)?;
     if !plain_local || binding.field(Field::Type).is_some() {
         return None;
     }
@@ -121,10 +121,10 @@ fn rewrite<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Rewrite<'t>> {
     if in_try(node) {
         return None;
     }
-    if parent.kind() == "argument_list" {
-        let call = parent.parent().filter(|c| c.kind() == "call")?;
+    if parent.kind_name() == "argument_list" {
+        let call = parent.parent().filter(|c| c.kind_name() == "call")?;
         let function = call.field(Field::Function)?;
-        let builtin_getattr = function.kind() == "identifier"
+        let builtin_getattr = function.kind_name() == "identifier"
             && context.text_of(function) == "getattr"
             && context.qualified_name(function).is_none()
             && context
@@ -141,7 +141,7 @@ fn rewrite<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Rewrite<'t>> {
         let attribute = literal_identifier(context, attribute)?;
         let plain_default = default.is_none_or(|d| {
             !matches!(
-                d.kind(),
+                d.kind_name(),
                 "keyword_argument" | "list_splat" | "dictionary_splat"
             )
         });
@@ -157,7 +157,7 @@ fn rewrite<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Rewrite<'t>> {
     }
     let attribute_node = parent
         .field(Field::Attribute)
-        .filter(|_| parent.kind() == "attribute")?;
+        .filter(|_| parent.kind_name() == "attribute")?;
     if parent.field(Field::Object)?.id() != node.id() {
         return None;
     }
@@ -169,19 +169,19 @@ fn rewrite<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Rewrite<'t>> {
     let is_left = outer
         .field(Field::Left)
         .is_some_and(|l| l.id() == parent.id());
-    if outer.kind() == "assignment" && is_left {
+    if outer.kind_name() == "assignment" && is_left {
         let value = outer.field(Field::Right)?;
-        let statement_alone = outer
-            .parent()
-            .is_some_and(|s| s.kind() == "expression_statement" && named_children(s).len() == 1);
+        let statement_alone = outer.parent().is_some_and(|s| {
+            s.kind_name() == "expression_statement" && named_children(s).len() == 1
+        });
         if !statement_alone
             || outer.field(Field::Type).is_some()
-            || matches!(value.kind(), "assignment" | "yield")
+            || matches!(value.kind_name(), "assignment" | "yield")
         {
             return None;
         }
         let value_text = context.text_of(value);
-        let argument = if value.kind() == "expression_list" {
+        let argument = if value.kind_name() == "expression_list" {
             format!("({value_text})")
         } else {
             value_text.to_string()
@@ -208,7 +208,7 @@ fn is_load(expression: Node) -> bool {
     let mut node = expression;
     while let Some(parent) = node.parent() {
         let is = |field: Field| parent.field(field).is_some_and(|c| c.id() == node.id());
-        match parent.kind() {
+        match parent.kind_name() {
             "parenthesized_expression"
             | "tuple"
             | "list"
@@ -232,7 +232,7 @@ fn is_load(expression: Node) -> bool {
 fn in_try(node: Node) -> bool {
     let mut node = node;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "try_statement" => return true,
             "function_definition" | "lambda" | "class_definition" => return false,
             _ => node = parent,
@@ -243,14 +243,17 @@ fn in_try(node: Node) -> bool {
 
 /// The name in a plain string literal that spells an identifier: `"user"`.
 fn literal_identifier<'t>(context: &Context<'t>, string: Node<'t>) -> Option<&'t str> {
-    if string.kind() != "string" {
+    if string.kind_name() != "string" {
         return None;
     }
     let parts = named_children(string);
-    let content = parts.iter().find(|p| p.kind() == "string_content")?;
-    let only_content = parts
-        .iter()
-        .all(|p| matches!(p.kind(), "string_start" | "string_content" | "string_end"));
+    let content = parts.iter().find(|p| p.kind_name() == "string_content")?;
+    let only_content = parts.iter().all(|p| {
+        matches!(
+            p.kind_name(),
+            "string_start" | "string_content" | "string_end"
+        )
+    });
     let start = parts.first().map_or("", |s| context.text_of(*s));
     let plain_prefix = !start.contains(['f', 'F', 'b', 'B']);
     let text = context.text_of(*content);

@@ -9,7 +9,7 @@ use crate::analysis::escape::hoist::one_line;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
 use crate::analysis::semantic::registration::{self as reg, Registration};
 use crate::analysis::syntax::named_children;
-use crate::analysis::syntax::{Field, Fields};
+use crate::analysis::syntax::{Field, NodeLookups};
 
 /// A registered callback and what it keeps alive.
 pub(super) struct Callback<'t> {
@@ -38,7 +38,7 @@ pub(super) fn callback<'t>(
     let values: Vec<Node> = named_children(registration.arguments)
         .into_iter()
         .map(|a| {
-            if a.kind() == "keyword_argument" {
+            if a.kind_name() == "keyword_argument" {
                 a.field(Field::Value).unwrap_or(a)
             } else {
                 a
@@ -54,7 +54,7 @@ pub(super) fn callback<'t>(
 /// A lambda, a local `def`, a bound method of the enclosing class, or a `functools.partial`
 /// of one of those.
 fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Option<Callback<'t>> {
-    match value.kind() {
+    match value.kind_name() {
         "lambda" => closure_callback(context, value),
         "identifier" => {
             let name = context.text_of(value);
@@ -63,9 +63,9 @@ fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Optio
                 return None;
             }
             let definition = context.bindings(scope, name).into_iter().find_map(|b| {
-                match b.statement.kind() {
+                match b.statement.kind_name() {
                     "function_definition" => Some(b.statement),
-                    _ => b.value.filter(|v| v.kind() == "lambda"),
+                    _ => b.value.filter(|v| v.kind_name() == "lambda"),
                 }
             })?;
             closure_callback(context, definition)
@@ -94,7 +94,7 @@ fn callable<'t>(context: &Context<'t>, value: Node<'t>, scope: ScopeId) -> Optio
             holds.extend(
                 arguments[1..]
                     .iter()
-                    .filter(|a| a.kind() == "identifier")
+                    .filter(|a| a.kind_name() == "identifier")
                     .map(|a| context.text_of(*a)),
             );
             let names: Vec<String> = holds.iter().map(|h| format!("`{h}`")).collect();
@@ -123,7 +123,7 @@ fn handler_object<'t>(
         return None;
     }
     let value = *named_children(registration.arguments).first()?;
-    let made = match value.kind() {
+    let made = match value.kind_name() {
         "call" => value,
         "identifier" => {
             let name = context.text_of(value);
@@ -134,7 +134,7 @@ fn handler_object<'t>(
             let values = context
                 .bindings(scope, name)
                 .iter()
-                .map(|b| b.value.filter(|v| v.kind() == "call"))
+                .map(|b| b.value.filter(|v| v.kind_name() == "call"))
                 .collect::<Option<Vec<_>>>()?;
             *values.first()?
         }
