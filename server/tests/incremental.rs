@@ -6,7 +6,7 @@
 
 use refhound::analysis::line_index::LineIndex;
 use refhound::analysis::parse::parse;
-use refhound::analysis::queries::{MatchCache, Matches};
+use refhound::analysis::queries::{MatchCache, Matches, SOURCES};
 use refhound::analysis::scope::{ScopeCache, ScopeTree};
 use refhound::analysis::settings::{PythonVersion, Settings};
 use refhound::analysis::{Cache, check, check_edited, check_opened};
@@ -33,6 +33,7 @@ fn edited_analysis_equals_whole_file_analysis() {
             continue;
         };
         let mut cache = Cache::default();
+        let mut match_cache = MatchCache::default();
         // One cache per modelled version, each kept across the edits.
         let mut scope_caches: Vec<ScopeCache> =
             versions.iter().map(|_| ScopeCache::default()).collect();
@@ -51,6 +52,17 @@ fn edited_analysis_equals_whole_file_analysis() {
             }
             let tree = parse(&text);
             let lines = LineIndex::new(&text);
+            let (edited, next) = Matches::incremental(&all(&tree), &text, &match_cache);
+            let whole = Matches::new(tree.root_node(), &text);
+            for (family, _, _) in SOURCES {
+                assert_eq!(
+                    whole.of(*family),
+                    edited.of(*family),
+                    "{} after {round} edit(s): the {family:?} matches differ",
+                    path.display()
+                );
+            }
+            match_cache = next;
             for (&version, scope_cache) in versions.iter().zip(&mut scope_caches) {
                 let whole = ScopeTree::new(&text, &tree, version);
                 let edited = ScopeTree::incremental(&text, &tree, &lines, scope_cache, version);
@@ -102,7 +114,29 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let statements = tree.root_node().named_child_count();
     assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
     let (_, matches) = Matches::incremental(&all(&tree), &text, &MatchCache::default());
-    assert_eq!(matches.queried(), all(&tree).len());
+    // The queries run over each statement, or each statement of a top-level class's body, once
+    // for each text.
+    let units: std::collections::HashSet<&str> = all(&tree)
+        .iter()
+        .flat_map(|statement| {
+            let class = match statement.kind() {
+                "decorated_definition" => statement.child_by_field_name("definition").unwrap(),
+                _ => *statement,
+            };
+            match class.kind() {
+                "class_definition" => {
+                    let body = class.child_by_field_name("body").unwrap();
+                    let mut cursor = body.walk();
+                    body.named_children(&mut cursor).collect()
+                }
+                _ => vec![*statement],
+            }
+        })
+        .map(|unit| &text[unit.byte_range()])
+        .collect();
+    let units = units.len();
+    assert!(units > all(&tree).len() * 2);
+    assert_eq!(matches.queried(), units);
     // A keystroke inside a method in the middle of the file.
     let half = &text[text.len() / 2..];
     let at = half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2;
@@ -111,7 +145,7 @@ fn a_keystroke_rebuilds_only_its_statement() {
     ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
     let (_, matches) = Matches::incremental(&all(&tree), &text, &matches);
-    assert_eq!(matches.queried(), 1, "of {statements} statements");
+    assert_eq!(matches.queried(), 1, "of {units} units");
     // Nothing changed: nothing is built.
     ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     assert_eq!(cache.built(), Some(0));

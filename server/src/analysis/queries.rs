@@ -106,7 +106,7 @@ const MAX_CAPTURES: usize = 4;
 /// The captures of one match, by capture name. A match has a handful of captures, so a list
 /// searched in order, kept inline, beats a map or a vector made for each of the thousands of
 /// matches in a file.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Captures<'t> {
     nodes: [Option<(&'static str, Node<'t>)>; MAX_CAPTURES],
 }
@@ -140,7 +140,7 @@ impl<'t> Captures<'t> {
 /// Calls `found` with each match in the tree under `root`, in the order tree-sitter's query
 /// engine finds them.
 fn for_each_match<'t>(root: Node<'t>, text: &str, found: impl FnMut(Family, Captures<'t>)) {
-    matcher::for_each_match(root, text, found);
+    matcher::for_each_match(root, None, text, found);
 }
 
 /// [`for_each_match`] by tree-sitter's query engine running `queries/*.scm`: the specification

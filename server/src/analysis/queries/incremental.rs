@@ -1,33 +1,37 @@
 //! The query matches of an edited file, found again only where the file changed.
 //!
-//! No query pattern spans two top-level statements, so each statement's matches depend on its
-//! text alone. [`MatchCache`] keeps them per statement, keyed by the statement's text, as
-//! positions relative to the statement's start; [`Matches::incremental`] runs the queries only
-//! over statements it has not seen, and finds the kept captures' nodes in the new tree by
-//! position and kind (a short descent from the previous capture's node, much cheaper than the
-//! query engine's walk). A capture it cannot find again sends its statement through the
-//! queries; statements with syntax errors always go through them. The statements can be split
-//! among threads: each reads the last analysis's cache and returns its part of the next one.
+//! No query pattern spans two statements, so each unit's matches depend on its text alone; a
+//! unit is a top-level statement, or, in a top-level class, a statement of its body (a method
+//! typed in is not a whole test class walked again). [`MatchCache`] keeps the matches per
+//! unit, keyed by the unit's text, as positions relative to the unit's start;
+//! [`Matches::incremental`] runs the queries only over units it has not seen, and finds the
+//! kept captures' nodes in the new tree by position and kind (a short descent from the previous
+//! capture's node, much cheaper than the query engine's walk). A capture it cannot find again
+//! sends its unit through the queries; units with syntax errors always go through them. The
+//! statements can be split among threads: each reads the last analysis's cache and returns its
+//! part of the next one.
 
 use foldhash::HashMap;
 use std::sync::Arc;
 
 use tree_sitter::{Node, TreeCursor};
 
-use super::{Captures, Family, Matches, for_each_match};
+use super::matcher::for_each_match;
+use super::{Captures, Family, Matches};
+use crate::analysis::syntax::{Field, NodeLookups};
 
-/// The matches of each top-level statement of one document's last analysis.
+/// The matches of each unit (see the module docs) of one document's last analysis.
 #[derive(Default)]
 pub struct MatchCache {
     /// Shared: a part's entries are copied into the next cache without copying the matches.
     statements: HashMap<Box<str>, Arc<[KeptMatch]>>,
-    /// How many top-level statements the analysis that made this cache ran the queries over.
+    /// How many units the analysis that made this cache ran the queries over.
     queried: usize,
 }
 
 impl MatchCache {
-    /// How many top-level statements the analysis that made this cache ran the queries over
-    /// (the others' matches it found again from the last one's).
+    /// How many units the analysis that made this cache ran the queries over (the others'
+    /// matches it found again from the last one's; a class's own few nodes are not counted).
     pub fn queried(&self) -> usize {
         self.queried
     }
@@ -48,9 +52,9 @@ struct KeptCapture {
 
 impl<'t> Matches<'t> {
     /// [`Matches::new`] over some top-level statements of a module (`statements`, in source
-    /// order), reusing from `last` the matches of every statement whose text is unchanged since
-    /// the last analysis. Returns the matches and the cache entries of these statements: the
-    /// next analysis's cache is the union of such parts (see [`MatchCache::join`]).
+    /// order), reusing from `last` the matches of every unit whose text is unchanged since the
+    /// last analysis. Returns the matches and the cache entries of these statements: the next
+    /// analysis's cache is the union of such parts (see [`MatchCache::join`]).
     pub fn incremental(
         statements: &[Node<'t>],
         text: &str,
@@ -59,39 +63,80 @@ impl<'t> Matches<'t> {
         let mut matches = Matches::default();
         let mut kept = MatchCache::default();
         for &statement in statements {
-            let source = &text[statement.byte_range()];
-            let clean = !statement.has_error();
-            if clean {
-                let entry = last.statements.get(source);
-                let found = kept
-                    .statements
-                    .get(source)
-                    .or(entry)
-                    .and_then(|entry| find_again(statement, entry));
-                if let Some(found) = found {
-                    if let Some(entry) = entry.filter(|_| !kept.statements.contains_key(source)) {
-                        kept.statements.insert(source.into(), entry.clone());
+            match class_body(statement) {
+                Some(body) => {
+                    // The class's own matches (its name, bases and decorators, few nodes) are
+                    // found every time, those of its body's statements unit by unit.
+                    for_each_match(statement, Some(body), text, |family, captures| {
+                        matches.push(family, captures)
+                    });
+                    let mut cursor = body.walk();
+                    for unit in body.named_children(&mut cursor) {
+                        kept.add(unit, text, last, &mut matches);
                     }
-                    for (family, captures) in found {
-                        matches.push(family, captures);
-                    }
-                    continue;
                 }
-            }
-            kept.queried += 1;
-            let mut found = Vec::new();
-            for_each_match(statement, text, |family, captures| {
-                found.push((family, captures))
-            });
-            if clean {
-                let entry = keep(&found, statement.start_byte());
-                kept.statements.insert(source.into(), entry);
-            }
-            for (family, captures) in found {
-                matches.push(family, captures);
+                None => kept.add(statement, text, last, &mut matches),
             }
         }
         (matches, kept)
+    }
+}
+
+/// The body of a top-level statement defining a class, when it parsed cleanly: its statements
+/// are units of their own. A pattern's match lies inside its outermost node, so no match spans
+/// two of them, and the class's own matches come before its body's in the query engine's order
+/// (they end at its name, bases, or the start of its body).
+fn class_body(statement: Node) -> Option<Node> {
+    let class = match statement.kind_name() {
+        "decorated_definition" => statement.field(Field::Definition)?,
+        _ => statement,
+    };
+    (class.kind_name() == "class_definition" && !statement.has_error())
+        .then(|| class.field(Field::Body))
+        .flatten()
+}
+
+impl MatchCache {
+    /// Adds the matches of `unit` (a top-level statement or a statement of a top-level class's
+    /// body) to `matches`, found again from `last` when its text is unchanged, and keeps them.
+    fn add<'t>(
+        &mut self,
+        unit: Node<'t>,
+        text: &str,
+        last: &MatchCache,
+        matches: &mut Matches<'t>,
+    ) {
+        let source = &text[unit.byte_range()];
+        let clean = !unit.has_error();
+        if clean {
+            let entry = last.statements.get(source);
+            let found = self
+                .statements
+                .get(source)
+                .or(entry)
+                .and_then(|entry| find_again(unit, entry));
+            if let Some(found) = found {
+                if let Some(entry) = entry.filter(|_| !self.statements.contains_key(source)) {
+                    self.statements.insert(source.into(), entry.clone());
+                }
+                for (family, captures) in found {
+                    matches.push(family, captures);
+                }
+                return;
+            }
+        }
+        self.queried += 1;
+        let mut found = Vec::new();
+        for_each_match(unit, None, text, |family, captures| {
+            found.push((family, captures))
+        });
+        if clean {
+            let entry = keep(&found, unit.start_byte());
+            self.statements.insert(source.into(), entry);
+        }
+        for (family, captures) in found {
+            matches.push(family, captures);
+        }
     }
 }
 

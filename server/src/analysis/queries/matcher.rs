@@ -140,8 +140,12 @@ struct Found<'t> {
 }
 
 /// Calls `found` with each match in the tree under `root`, in the query engine's order.
+///
+/// The walk does not go below `pruned`'s children (the caller matches them apart), though it
+/// matches `pruned` itself.
 pub(super) fn for_each_match<'t>(
     root: Node<'t>,
+    pruned: Option<Node<'t>>,
     text: &str,
     mut found: impl FnMut(Family, Captures<'t>),
 ) {
@@ -155,7 +159,7 @@ pub(super) fn for_each_match<'t>(
             match_node(ids, node, text, count, &mut all);
         }
         count += 1;
-        if cursor.goto_first_child() {
+        if Some(node) != pruned && cursor.goto_first_child() {
             continue;
         }
         loop {
