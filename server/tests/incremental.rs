@@ -76,6 +76,7 @@ fn edited_analysis_equals_whole_file_analysis() {
                         differs.and_then(|i| edited.scopes.get(i)),
                     );
                 }
+                scope_cache.keep(edited);
             }
             // The findings, for one version a round (the rules read the model of the target).
             let settings = Settings {
@@ -110,7 +111,8 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let mut text = std::fs::read_to_string(path).unwrap();
     let mut cache = ScopeCache::default();
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
+    let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
+    cache.keep(scopes);
     let statements = tree.root_node().named_child_count();
     assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
     let (_, matches) = Matches::incremental(&all(&tree), &text, &MatchCache::default());
@@ -142,13 +144,20 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let at = half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2;
     text.insert(at, 'x');
     let tree = parse(&text);
-    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
+    let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
+    cache.keep(scopes);
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
     let (_, matches) = Matches::incremental(&all(&tree), &text, &matches);
     assert_eq!(matches.queried(), 1, "of {units} units");
     // Nothing changed: nothing is built.
+    let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
+    cache.keep(scopes);
+    assert_eq!(cache.built(), Some(0));
+    // A tree not handed back: its statements are built again.
     ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     assert_eq!(cache.built(), Some(0));
+    ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
+    assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
     // Unreachable module-level code: the whole file is walked.
     text.push_str("\nraise SystemExit\ndef late(): pass\n");
     let tree = parse(&text);

@@ -158,6 +158,7 @@ pub fn check_edited(
     matches.extend(later);
     let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines, &[]);
     cache.matches = queries::MatchCache::join([first_kept, second_kept]);
+    cache.scopes.keep(scopes);
     findings
 }
 

@@ -26,7 +26,7 @@ use tree_sitter::{Node, Tree};
 
 use super::build::{StatementScopes, build_statement, module_first_line};
 use super::resolve::{classify_module_symbol, resolve, set_variable_orders};
-use super::{NameScope, Scope, ScopeId, ScopeTree, modelled_version};
+use super::{NameScope, Scope, ScopeId, ScopeKind, ScopeTree, modelled_version};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::named_children;
@@ -41,20 +41,32 @@ pub struct ScopeCache {
     /// How many top-level statements the last call built (the others it reused), or `None`
     /// when it walked the whole file.
     built: Option<usize>,
+    /// The tree the last call returned, once handed back ([`ScopeCache::keep`]): the next call
+    /// moves the scopes of unchanged statements out of it rather than copying them.
+    last: Option<ScopeTree>,
 }
 
 struct Cached {
     future_annotations_before: bool,
-    /// Where the statement started (byte, 1-based line) when its scopes were built.
+    /// Where the statement started (byte, 1-based line) when the last call joined it: every
+    /// position below is relative to that.
     start: usize,
     line: usize,
+    /// The statement's own scopes: its module scope, and its nested scopes until they are
+    /// joined into a tree (`nested` then says where they went).
     scopes: StatementScopes,
+    /// The ids of the statement's nested scopes in the tree the last call returned (or, once
+    /// `joined_now`, in the tree this call is joining).
+    nested: Option<Range<usize>>,
+    joined_now: bool,
 }
 
 impl ScopeTree {
     /// [`ScopeTree::new`], reusing from `cache` the scopes of every top-level statement whose
     /// text is unchanged since the last call; the cache then holds this file's statements.
-    /// `lines` is the line index of `text`; `target` as for [`ScopeTree::new`].
+    /// `lines` is the line index of `text`; `target` as for [`ScopeTree::new`]. Hand the tree
+    /// back with [`ScopeCache::keep`] once done with it, or the next call builds every
+    /// statement again.
     pub fn incremental(
         text: &str,
         tree: &Tree,
@@ -67,6 +79,7 @@ impl ScopeTree {
             // Built for another compiler: nothing is reusable.
             *cache = ScopeCache::default();
         }
+        let mut last = cache.last.take();
         let statements = named_children(tree.root_node());
         let mut kept = ScopeCache {
             version: Some(version),
@@ -83,6 +96,8 @@ impl ScopeTree {
                 start: statement.start_byte(),
                 line: lines.line_of(statement.start_byte()),
                 scopes: statement_scopes(text, lines, statement, future, version),
+                nested: None,
+                joined_now: false,
             };
             let part = if statement.has_error() {
                 built += 1;
@@ -90,10 +105,18 @@ impl ScopeTree {
                 unclean.last().expect("just pushed")
             } else {
                 if kept.find(source, future).is_none() {
-                    let part = cache.take(source, future).unwrap_or_else(|| {
-                        built += 1;
-                        build()
-                    });
+                    // Scopes joined into a tree that was not handed back are gone.
+                    let part = cache
+                        .take(source, future)
+                        .filter(|part| part.nested.is_none() || last.is_some())
+                        .map(|part| Cached {
+                            joined_now: false,
+                            ..part
+                        })
+                        .unwrap_or_else(|| {
+                            built += 1;
+                            build()
+                        });
                     kept.statements.entry(source.into()).or_default().push(part);
                 }
                 kept.find(source, future).expect("just kept")
@@ -105,18 +128,22 @@ impl ScopeTree {
             future = part.scopes.future_annotations;
         }
         let mut joined = Joined::new(text.len(), version);
-        let mut unclean = unclean.iter();
+        let mut unclean = unclean.into_iter();
         let mut future = false;
         for &statement in &statements {
-            let part = if statement.has_error() {
-                unclean.next().expect("built above")
-            } else {
-                kept.find(&text[statement.byte_range()], future)
-                    .expect("kept above")
-            };
-            future = part.scopes.future_annotations;
             let start = statement.start_byte();
-            joined.add(part, start, lines.line_of(start));
+            let line = lines.line_of(start);
+            if statement.has_error() {
+                let mut part = unclean.next().expect("built above");
+                future = part.scopes.future_annotations;
+                joined.add(&mut part, start, line, last.as_mut());
+            } else {
+                let part = kept
+                    .find_mut(&text[statement.byte_range()], future)
+                    .expect("kept above");
+                future = part.scopes.future_annotations;
+                joined.add(part, start, line, last.as_mut());
+            }
         }
         kept.built = Some(built);
         *cache = kept;
@@ -133,10 +160,25 @@ impl ScopeCache {
         self.built
     }
 
+    /// Takes back the tree the last [`ScopeTree::incremental`] returned (and no other), for
+    /// the next call to move its scopes from.
+    pub fn keep(&mut self, tree: ScopeTree) {
+        if self.built.is_some() {
+            self.last = Some(tree);
+        }
+    }
+
     fn find(&self, source: &str, future: bool) -> Option<&Cached> {
         self.statements
             .get(source)?
             .iter()
+            .find(|c| c.future_annotations_before == future)
+    }
+
+    fn find_mut(&mut self, source: &str, future: bool) -> Option<&mut Cached> {
+        self.statements
+            .get_mut(source)?
+            .iter_mut()
             .find(|c| c.future_annotations_before == future)
     }
 
@@ -181,7 +223,7 @@ struct Joined {
 
 impl Joined {
     fn new(len: usize, version: PythonVersion) -> Joined {
-        let mut module = Scope::new(super::ScopeKind::Module, "<module>".into(), None, 0..len);
+        let mut module = Scope::new(ScopeKind::Module, "<module>".into(), None, 0..len);
         module.qualname = "<module>".into();
         Joined {
             scopes: vec![module],
@@ -190,46 +232,73 @@ impl Joined {
         }
     }
 
-    /// Appends a statement's scopes, built when it started at (`cached.start`, `cached.line`),
-    /// for the statement now starting at (`start`, `line`).
-    fn add(&mut self, cached: &Cached, start: usize, line: usize) {
-        let bytes = |range: &Range<usize>| {
-            (range.start + start - cached.start)..(range.end + start - cached.start)
+    /// Appends a statement's scopes for the statement now starting at (`start`, `line`): its
+    /// nested scopes are moved from where they are (the part itself, freshly built; the last
+    /// tree; or copied from this tree when an earlier statement of the same text took them),
+    /// and the part then says where they are and where the statement starts.
+    fn add(&mut self, part: &mut Cached, start: usize, line: usize, last: Option<&mut ScopeTree>) {
+        let first = self.scopes.len();
+        let bytes = start as isize - part.start as isize;
+        let lines = line as isize - part.line as isize;
+        let shift = |range: &mut Range<usize>| {
+            range.start = range.start.wrapping_add_signed(bytes);
+            range.end = range.end.wrapping_add_signed(bytes);
         };
-        let part = &cached.scopes.tree;
-        self.truncated |= part.truncated;
-        // The part's scope `i` (past its module) becomes scope `i + offset`.
-        let offset = self.scopes.len() - 1;
-        let id = |ScopeId(i): ScopeId| ScopeId(if i == 0 { 0 } else { i + offset });
-        let module_part = &part.scopes[0];
-        for symbol in &module_part.symbols {
+        let module_part = &mut part.scopes.tree.scopes[0];
+        for symbol in &mut module_part.symbols {
             let merged = self.scopes[0].symbol_mut(&symbol.name);
             merged.flags.insert(symbol.flags);
+            for occurrence in &mut symbol.occurrences {
+                shift(&mut occurrence.range);
+            }
             merged
                 .occurrences
-                .extend(symbol.occurrences.iter().map(|o| super::Occurrence {
-                    range: bytes(&o.range),
-                    role: o.role,
-                }));
+                .extend(symbol.occurrences.iter().cloned());
         }
-        let children = module_part.children.iter().map(|&c| id(c));
-        self.scopes[0].children.extend(children);
-        for scope in &part.scopes[1..] {
-            let mut scope = scope.clone();
-            scope.range = bytes(&scope.range);
-            scope.name_range = scope.name_range.as_ref().map(bytes);
-            scope.first_line = scope.first_line + line - cached.line;
+        // The nested scopes, and the id the first of them has where they come from.
+        self.truncated |= part.scopes.tree.truncated;
+        let (nested, from): (Vec<Scope>, usize) = match (part.nested.clone(), last) {
+            // Freshly built, or without nested scopes.
+            (None, _) => (part.scopes.tree.scopes.drain(1..).collect(), 1),
+            // A statement of the same text earlier in this file took them: copied.
+            (Some(ids), _) if part.joined_now => (self.scopes[ids.clone()].to_vec(), ids.start),
+            (Some(ids), Some(last)) => {
+                let placeholder = || Scope::new(ScopeKind::Module, String::new(), None, 0..0);
+                let moved = last.scopes[ids.clone()]
+                    .iter_mut()
+                    .map(|scope| std::mem::replace(scope, placeholder()))
+                    .collect();
+                (moved, ids.start)
+            }
+            (Some(_), None) => unreachable!("parts joined into a tree not handed back are built"),
+        };
+        let count = nested.len();
+        let id = |ScopeId(i): ScopeId| ScopeId(if i == 0 { 0 } else { i - from + first });
+        for mut scope in nested {
+            shift(&mut scope.range);
+            if let Some(range) = &mut scope.name_range {
+                shift(range);
+            }
+            scope.first_line = scope.first_line.wrapping_add_signed(lines);
             scope.parent = scope.parent.map(id);
             for child in &mut scope.children {
                 *child = id(*child);
             }
             for symbol in &mut scope.symbols {
                 for occurrence in &mut symbol.occurrences {
-                    occurrence.range = bytes(&occurrence.range);
+                    shift(&mut occurrence.range);
                 }
+            }
+            if scope.parent == Some(ScopeId(0)) {
+                let id = ScopeId(self.scopes.len());
+                self.scopes[0].children.push(id);
             }
             self.scopes.push(scope);
         }
+        part.start = start;
+        part.line = line;
+        part.nested = Some(first..first + count);
+        part.joined_now = true;
     }
 
     fn finish(mut self) -> ScopeTree {
