@@ -181,12 +181,19 @@ pub fn registration<'t>(context: &Context<'t>, call: Node<'t>) -> Option<Registr
 
 /// What a callee registers, by its name: `None` when it is no registration.
 pub fn kind_of(context: &Context, function: Node) -> Option<Kind> {
-    if let Some(name) = context.qualified_name(function)
+    let last = last_name(context, function)?;
+    // An import alias renames only a chain's first name: an attribute's last name is the
+    // qualified name's (most calls end here, before the costlier question).
+    let aliased = function.kind_name() == "identifier"
+        || QUALIFIED
+            .iter()
+            .any(|(q, _)| q.rsplit('.').next() == Some(last));
+    if aliased
+        && let Some(name) = context.qualified_name(function)
         && let Some((_, kind)) = QUALIFIED.iter().find(|(q, _)| *q == name)
     {
         return Some(*kind);
     }
-    let last = last_name(context, function)?;
     // A bare `on(...)` or `bind(...)` is some local helper, not an event source.
     if function.kind_name() != "attribute" && last.len() <= 4 {
         return None;
