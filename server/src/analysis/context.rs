@@ -255,6 +255,33 @@ mod tests {
     use crate::analysis::parse::parse;
 
     #[test]
+    fn innermost_scope_by_range_agrees_on_every_statement() {
+        // Statements at module level, in classes (one inside a function), in methods, in
+        // nested functions, beside decorators, defaults, lambdas and comprehensions.
+        let text = "a = {}\n@deco(lambda: 0)\nclass C(Base):\n    b = []\n    def m(self, d=[]):\n        e = [x for x in d]\n        def inner(f=lambda: 1):\n            g = {}\n        class K:\n            h = set()\n    i = {}\nj = [y for y in a]\n";
+        let tree = parse(text);
+        with_context(text, &tree, &Settings::default(), |context| {
+            let mut stack = vec![tree.root_node()];
+            let mut checked = 0;
+            while let Some(node) = stack.pop() {
+                if node.kind_name() == "assignment" {
+                    let target = node.field(Field::Left).unwrap();
+                    assert_eq!(
+                        context.scopes.innermost_at(target.start_byte()),
+                        context.scope_containing(target),
+                        "{}",
+                        context.text_of(node)
+                    );
+                    checked += 1;
+                }
+                let mut cursor = node.walk();
+                stack.extend(node.children(&mut cursor));
+            }
+            assert_eq!(checked, 7);
+        });
+    }
+
+    #[test]
     fn bindings_and_scopes() {
         let text = "big = [0] * 10\ndef f(p=big):\n    a = b = p\n    for c in a: pass\n    s = [x for x in a.items() if x]\n    return lambda: a\n";
         let tree = parse(text);

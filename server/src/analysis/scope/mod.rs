@@ -331,6 +331,22 @@ impl ScopeTree {
         &self.scopes[id.0]
     }
 
+    /// The innermost scope whose node's range holds `byte`, found through the scopes' ranges
+    /// (children are in source order) rather than the syntax tree. Ranges alone do not say
+    /// which scope runs a function's decorators, defaults and annotations (the enclosing one):
+    /// [`crate::analysis::context::Context::scope_containing`] does.
+    pub fn innermost_at(&self, byte: usize) -> ScopeId {
+        let mut id = ScopeId(0);
+        loop {
+            let children = &self.scope(id).children;
+            let after = children.partition_point(|&c| self.scope(c).range.start <= byte);
+            match after.checked_sub(1).map(|i| children[i]) {
+                Some(child) if self.scope(child).range.contains(&byte) => id = child,
+                _ => return id,
+            }
+        }
+    }
+
     /// Whether a scope directly inside `id` has `name` among its free variables.
     pub fn captured_inside(&self, id: ScopeId, name: &str) -> bool {
         self.scope(id)

@@ -291,6 +291,12 @@ pub fn module_containers<'c, 't>(
             let binding = captures.get("cache_binding")?;
             let target = captures.get("cache_target")?;
             let value = captures.get("cache_value")?;
+            // Most such assignments are in a function's body, and the scopes' ranges say so
+            // for far less than the syntax tree (a statement in a `def` is in its body).
+            let innermost = context.scopes.innermost_at(target.start_byte());
+            if context.scopes.scope(innermost).kind == ScopeKind::Function {
+                return None;
+            }
             let scope = context.scope_containing(target);
             if !matches!(
                 context.scopes.scope(scope).kind,
