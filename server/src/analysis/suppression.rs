@@ -25,6 +25,11 @@ impl Suppressions {
     /// Reads the comments from the text itself, so they count even where the parse failed.
     pub fn new(text: &str, lines: &LineIndex) -> Suppressions {
         let mut suppressions = Suppressions::default();
+        // Most files have no directive at all, which a search for them says far sooner than
+        // a scan through every string literal for the comments.
+        if !may_have_directive(text) {
+            return suppressions;
+        }
         for comment in comments(text) {
             if let Some(suppressed) = parse_comment(&text[comment.clone()]) {
                 suppressions
@@ -44,6 +49,21 @@ impl Suppressions {
             None => false,
         }
     }
+}
+
+/// Whether some `#` has `refhound:` or `noqa:` (in any case) after it on its line, as every
+/// directive does.
+fn may_have_directive(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let has = |line: &[u8], directive: &[u8]| {
+        line.windows(directive.len())
+            .any(|w| w.eq_ignore_ascii_case(directive))
+    };
+    memchr::memchr_iter(b'#', bytes).any(|hash| {
+        let rest = &bytes[hash..];
+        let line = &rest[..memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len())];
+        has(line, b"refhound:") || has(line, b"noqa:")
+    })
 }
 
 /// Reads one comment; `None` when it suppresses nothing of refhound's.
@@ -144,6 +164,23 @@ mod tests {
         );
         assert_eq!(parse_comment("# noqa"), None);
         assert_eq!(parse_comment("# an ordinary comment"), None);
+    }
+
+    #[test]
+    fn reads_directives_in_any_case_and_only_in_comments() {
+        let text = "a = 1  # REFHOUND: ignore[RH301]\nb = '# noqa: RH302'\nc = 2  # NoQA: RH302\nd = 3  # note\n";
+        let lines = LineIndex::new(text);
+        let suppressions = Suppressions::new(text, &lines);
+        assert!(suppressions.suppresses(1, Rule::UnboundedModuleCache));
+        assert!(!suppressions.suppresses(2, Rule::CachedInstanceMethod));
+        assert!(suppressions.suppresses(3, Rule::CachedInstanceMethod));
+        assert!(!suppressions.suppresses(4, Rule::CachedInstanceMethod));
+        let plain = "x = '#'  # a comment\ny = 1\n";
+        assert!(!may_have_directive(plain));
+        assert!(
+            !Suppressions::new(plain, &LineIndex::new(plain))
+                .suppresses(1, Rule::UnboundedModuleCache)
+        );
     }
 
     fn silenced(text: &str, needle: &str, rule: Rule) -> String {
