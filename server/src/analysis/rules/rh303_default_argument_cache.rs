@@ -59,6 +59,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Level, Related};
+use crate::analysis::queries::Family;
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{Role, Scope, ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
@@ -72,18 +73,16 @@ use crate::analysis::syntax::{Field, NodeLookups};
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
-    for (index, scope) in context.scopes.scopes.iter().enumerate() {
+    // Every `def`, as the queries found it: cheaper than finding each function scope's node.
+    let definitions = context.matches(Family::Closures).iter();
+    for definition in definitions.filter_map(|captures| captures.get("function")) {
+        let Some(index) = context.scopes.scope_of_node(definition.byte_range()) else {
+            continue;
+        };
+        let scope = context.scopes.scope(index);
         if scope.kind != ScopeKind::Function {
             continue;
         }
-        let Some(definition) = context
-            .tree
-            .root_node()
-            .descendant_for_byte_range(scope.range.start, scope.range.end)
-            .filter(|d| d.kind_name() == "function_definition" && d.byte_range() == scope.range)
-        else {
-            continue;
-        };
         let Some(parameters) = definition.field(Field::Parameters) else {
             continue;
         };
@@ -106,9 +105,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                     None => continue,
                 },
             };
-            if let Some(finding) =
-                default_cache(context, ScopeId(index), scope, name, default, &grown)
-            {
+            if let Some(finding) = default_cache(context, index, scope, name, default, &grown) {
                 findings.push(finding);
             }
         }

@@ -570,27 +570,24 @@ pub fn cache_application<'t>(
     }
     let function = call.field(Field::Function)?;
     let arguments = call.field(Field::Arguments)?;
-    let wrapped = applied_to(context, arguments)?;
-    if let Some(cache) = cache_decorator(context, function) {
-        return Some((cache, wrapped));
-    }
-    // `functools.lru_cache(f)` itself: the default bound.
-    let qualified = context.qualified_name(function)?;
-    CACHES.contains(&qualified.as_str()).then(|| {
-        let bound = if qualified == "functools.cache" {
-            CacheBound::Unbounded
-        } else {
-            CacheBound::MaxSize
-        };
-        (
+    // The callee first: what the argument is bound to is the costlier question.
+    let cache = cache_decorator(context, function).or_else(|| {
+        // `functools.lru_cache(f)` itself: the default bound.
+        let qualified = context.qualified_name(function)?;
+        CACHES.contains(&qualified.as_str()).then(|| {
+            let bound = if qualified == "functools.cache" {
+                CacheBound::Unbounded
+            } else {
+                CacheBound::MaxSize
+            };
             Cache {
                 node: function,
                 spelled: qualified,
                 bound,
-            },
-            wrapped,
-        )
-    })
+            }
+        })
+    })?;
+    Some((cache, applied_to(context, arguments)?))
 }
 
 /// The caches on a `def`, decorators first.
