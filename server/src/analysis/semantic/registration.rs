@@ -181,7 +181,11 @@ pub fn registration<'t>(context: &Context<'t>, call: Node<'t>) -> Option<Registr
 
 /// What a callee registers, by its name: `None` when it is no registration.
 pub fn kind_of(context: &Context, function: Node) -> Option<Kind> {
-    let last = last_name(context, function)?;
+    kind_of_named(context, function, last_name(context, function)?)
+}
+
+/// [`kind_of`] for a callee whose [`last_name`] the caller has.
+pub fn kind_of_named(context: &Context, function: Node, last: &str) -> Option<Kind> {
     // An import alias renames only a chain's first name: an attribute's last name is the
     // qualified name's (most calls end here, before the costlier question).
     let aliased = function.kind_name() == "identifier"
