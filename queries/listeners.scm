@@ -5,4 +5,4 @@
     (identifier)
     (attribute)
   ] @function
-  arguments: (argument_list) @arguments) @call
+  arguments: (argument_list)) @call

@@ -342,11 +342,7 @@ fn match_call<'t>(
         push(
             arguments,
             Family::Listeners,
-            &[
-                ("function", function),
-                ("arguments", arguments),
-                ("call", call),
-            ],
+            &[("function", function), ("call", call)],
         );
     }
     if let Some(last) = function_end
