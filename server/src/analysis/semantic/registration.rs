@@ -16,7 +16,7 @@
 //! modules and their signals, loggers from `logging.getLogger(...)`), and the unregistration
 //! names. The configured `registration-names` / `unregistration-names` extend the lists.
 
-use foldhash::{HashSet, HashSetExt};
+use foldhash::HashMap;
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
@@ -466,130 +466,113 @@ const WEAK_WRAPPERS: &[&str] = &[
     "weakref.finalize",
 ];
 
-/// The registries this file defines ([`local_registries`]), found when a call first names one
-/// of the file's module-level functions or methods: most files never call one by a name that
-/// could be a registry, and finding them walks every function body.
+/// The registries this file defines, found for a name when a call first names one of the
+/// file's module-level functions or methods so: finding whether a function is a registry walks
+/// its body, and most calls name none, or one function of many.
 pub struct LocalRegistries<'c, 't> {
     context: &'c Context<'t>,
-    names: HashSet<&'c str>,
-    found: std::cell::OnceCell<Vec<(&'t str, LocalRegistry<'t>)>>,
+    /// The module-level functions and methods of module-level classes, by name, with whether
+    /// each is a method; and the registries among them once asked for.
+    by_name: HashMap<&'c str, Named<'t>>,
+}
+
+struct Named<'t> {
+    functions: Vec<(ScopeId, bool)>,
+    registries: std::cell::OnceCell<Vec<LocalRegistry<'t>>>,
 }
 
 impl<'c, 't> LocalRegistries<'c, 't> {
     pub fn new(context: &'c Context<'t>) -> LocalRegistries<'c, 't> {
         let module = context.scopes.scope(ScopeId(0));
-        let mut names = HashSet::new();
+        let mut by_name: HashMap<&'c str, Named<'t>> = HashMap::default();
+        let mut add = |id: ScopeId, method: bool| {
+            let named = by_name
+                .entry(context.scopes.scope(id).name.as_str())
+                .or_insert_with(|| Named {
+                    functions: Vec::new(),
+                    registries: std::cell::OnceCell::new(),
+                });
+            named.functions.push((id, method));
+        };
         for &child in &module.children {
             let scope = context.scopes.scope(child);
             match scope.kind {
-                ScopeKind::Function => {
-                    names.insert(scope.name.as_str());
+                ScopeKind::Function => add(child, false),
+                ScopeKind::Class => {
+                    for &method in &scope.children {
+                        if context.scopes.scope(method).kind == ScopeKind::Function {
+                            add(method, true);
+                        }
+                    }
                 }
-                ScopeKind::Class => names.extend(
-                    scope
-                        .children
-                        .iter()
-                        .map(|&c| context.scopes.scope(c))
-                        .filter(|c| c.kind == ScopeKind::Function)
-                        .map(|c| c.name.as_str()),
-                ),
                 _ => {}
             }
         }
-        LocalRegistries {
-            context,
-            names,
-            found: std::cell::OnceCell::new(),
-        }
+        LocalRegistries { context, by_name }
     }
 
-    /// The registries among the functions named `name`.
     /// Whether a function or method of this file named `name` is a registry.
     pub fn defines(&self, name: &str) -> bool {
         self.named(name).next().is_some()
     }
 
+    /// The registries among the functions named `name`.
     fn named(&self, name: &str) -> impl Iterator<Item = &LocalRegistry<'t>> {
-        let found: &[(&'t str, LocalRegistry<'t>)] = if self.names.contains(name) {
-            self.found.get_or_init(|| local_registries(self.context))
-        } else {
-            &[]
+        let found: &[LocalRegistry<'t>] = match self.by_name.get(name) {
+            Some(named) => named.registries.get_or_init(|| {
+                named
+                    .functions
+                    .iter()
+                    .filter_map(|&(id, method)| registry(self.context, id, method))
+                    .collect()
+            }),
+            None => &[],
         };
-        found
-            .iter()
-            .filter(move |(n, _)| *n == name)
-            .map(|(_, r)| r)
+        found.iter()
     }
 }
 
-/// The registries this file defines, by function name: module-level functions and methods of
-/// module-level classes that add a parameter to a module-level container or to `self.name`.
-fn local_registries<'t>(context: &Context<'t>) -> Vec<(&'t str, LocalRegistry<'t>)> {
-    let mut found = Vec::new();
-    let module = context.scopes.scope(ScopeId(0));
-    let mut functions: Vec<(ScopeId, bool)> = Vec::new();
-    for &child in &module.children {
-        let scope = context.scopes.scope(child);
-        match scope.kind {
-            ScopeKind::Function => functions.push((child, false)),
-            ScopeKind::Class => functions.extend(
-                scope
-                    .children
-                    .iter()
-                    .filter(|&&c| context.scopes.scope(c).kind == ScopeKind::Function)
-                    .map(|&c| (c, true)),
-            ),
-            _ => {}
-        }
+/// The function or method `id` (of a module-level class when `method`) as a registry: one that
+/// adds a parameter to a module-level container or to `self.name`.
+fn registry<'t>(context: &Context<'t>, id: ScopeId, method: bool) -> Option<LocalRegistry<'t>> {
+    let scope = context.scopes.scope(id);
+    let definition = definition_at(context, scope.range.clone())?;
+    let receiver = method.then(|| scope.params.first()).flatten();
+    let params: Vec<&str> = scope
+        .params
+        .iter()
+        .skip(usize::from(method))
+        .map(String::as_str)
+        .collect();
+    if params.is_empty() {
+        return None;
     }
-    for (id, method) in functions {
-        let scope = context.scopes.scope(id);
-        let Some(definition) = definition_at(context, scope.range.clone()) else {
-            continue;
-        };
-        let receiver = method.then(|| scope.params.first()).flatten();
-        let params: Vec<&str> = scope
-            .params
-            .iter()
-            .skip(usize::from(method))
-            .map(String::as_str)
-            .collect();
-        if params.is_empty() {
+    let body = definition.field(Field::Body)?;
+    let mut stack = vec![body];
+    let mut cursor = body.walk();
+    while let Some(node) = stack.pop() {
+        if matches!(
+            node.kind_name(),
+            "function_definition" | "class_definition" | "lambda"
+        ) {
             continue;
         }
-        let Some(body) = definition.field(Field::Body) else {
-            continue;
-        };
-        let mut stack = vec![body];
-        let mut cursor = body.walk();
-        while let Some(node) = stack.pop() {
-            if matches!(
-                node.kind_name(),
-                "function_definition" | "class_definition" | "lambda"
-            ) {
-                continue;
-            }
-            if let Some((container, item)) = added(context, node)
-                && let Some(weak) = kept_parameter(context, item, &params)
-                && outlives_call(context, id, container, receiver.map(String::as_str))
-            {
-                found.push((
-                    context.text_of(definition.field(Field::Name).unwrap_or(definition)),
-                    LocalRegistry {
-                        function: definition,
-                        add: node,
-                        container,
-                        weak: weak || weak_container(context, container),
-                        keyed: node.kind_name() == "assignment",
-                        method,
-                    },
-                ));
-                break;
-            }
-            stack.extend(node.named_children(&mut cursor));
+        if let Some((container, item)) = added(context, node)
+            && let Some(weak) = kept_parameter(context, item, &params)
+            && outlives_call(context, id, container, receiver.map(String::as_str))
+        {
+            return Some(LocalRegistry {
+                function: definition,
+                add: node,
+                container,
+                weak: weak || weak_container(context, container),
+                keyed: node.kind_name() == "assignment",
+                method,
+            });
         }
+        stack.extend(node.named_children(&mut cursor));
     }
-    found
+    None
 }
 
 /// The `def` whose scope spans `range`.
