@@ -8,7 +8,9 @@
 //! So [`ScopeCache`] keeps each top-level statement's resolved scopes, keyed by the statement's
 //! text, and [`ScopeTree::incremental`] rebuilds only statements whose text it has not seen,
 //! then joins the parts: scope ids renumbered in source order, positions shifted to where the
-//! statement now starts, module symbols merged and classified again. The result equals
+//! statement now starts, module symbols merged and classified again. The parts' nested scopes
+//! live in the tree last returned, which the caller hands back ([`ScopeCache::keep`]): an
+//! unchanged statement's scopes are moved out of it, not copied. The result equals
 //! [`ScopeTree::new`] (a test compares them over random edits); where the parts are not
 //! independent it falls back to the whole-file walk:
 //! - CPython drops code objects made in unreachable module-level code depending on constants of
