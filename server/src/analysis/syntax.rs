@@ -101,7 +101,7 @@ impl Field {
     }
 }
 
-/// NodeLookups on a node that tree-sitter's own methods make slow, each from a table made once per
+/// Lookups on a node that tree-sitter's own methods make slow, each from a table made once per
 /// process.
 pub trait NodeLookups<'t> {
     /// The child in `field`, as `child_by_field_name` would find it.

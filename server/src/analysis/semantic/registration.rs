@@ -188,11 +188,11 @@ pub fn kind_of(context: &Context, function: Node) -> Option<Kind> {
 pub fn kind_of_named(context: &Context, function: Node, last: &str) -> Option<Kind> {
     // An import alias renames only a chain's first name: an attribute's last name is the
     // qualified name's (most calls end here, before the costlier question).
-    let aliased = function.kind_name() == "identifier"
+    let may_be_qualified = function.kind_name() == "identifier"
         || QUALIFIED
             .iter()
             .any(|(q, _)| q.rsplit('.').next() == Some(last));
-    if aliased
+    if may_be_qualified
         && let Some(name) = context.qualified_name(function)
         && let Some((_, kind)) = QUALIFIED.iter().find(|(q, _)| *q == name)
     {
