@@ -9,8 +9,8 @@
 //! PATH is one of
 //! - `whole`: `check`, the CLI's and the workspace scan's path;
 //! - `open`: `check_edited` with an empty cache, a document's first analysis;
-//! - `keystroke`: `check_edited` after one character typed in a method in mid-file, alternately
-//!   typed and deleted.
+//! - `keystroke`: one character typed in a method in mid-file, alternately typed and deleted:
+//!   the tree edited and parsed again incrementally, then `check_edited`, as the server does.
 //!
 //! The set-up (parsing, compiling the queries, a first analysis for `keystroke`) runs whatever N
 //! is, so the cost of one run of PATH is (count at N) - (count at 0), divided by N. The runs
@@ -19,6 +19,7 @@
 use refhound::analysis::parse::python_parser;
 use refhound::analysis::settings::Settings;
 use refhound::analysis::{Cache, check, check_edited};
+use tree_sitter::{InputEdit, Point};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -33,21 +34,41 @@ fn main() {
     // One character typed after `self.` in a method in mid-file.
     let at = text.len() / 2 + text[text.len() / 2..].find("self.").unwrap_or(0) + 5;
     let edited = format!("{}x{}", &text[..at], &text[at..]);
-    let edited_tree = parser.parse(&edited, None).expect("a tree");
     // Compiles the queries and anything else built once per process.
     let found = check(&text, &tree, &settings);
     let mut cache = Cache::default();
     if mode == "keystroke" {
         assert_eq!(check_edited(&text, &tree, &settings, &mut cache), found);
     }
-    let versions = [(&edited, &edited_tree), (&text, &tree)];
+    let row = text[..at].matches('\n').count();
+    let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let (before, after) = (Point::new(row, column), Point::new(row, column + 1));
+    let typed = InputEdit {
+        start_byte: at,
+        old_end_byte: at,
+        new_end_byte: at + 1,
+        start_position: before,
+        old_end_position: before,
+        new_end_position: after,
+    };
+    let deleted = InputEdit {
+        old_end_byte: at + 1,
+        new_end_byte: at,
+        old_end_position: after,
+        new_end_position: before,
+        ..typed
+    };
+    let versions = [(&edited, typed), (&text, deleted)];
+    let mut last = tree.clone();
     for run in 0..runs {
         let count = match mode.as_str() {
             "whole" => check(&text, &tree, &settings).len(),
             "open" => check_edited(&text, &tree, &settings, &mut Cache::default()).len(),
             "keystroke" => {
-                let (text, tree) = versions[run % 2];
-                check_edited(text, tree, &settings, &mut cache).len()
+                let (text, edit) = versions[run % 2];
+                last.edit(&edit);
+                last = parser.parse(text, Some(&last)).expect("a tree");
+                check_edited(text, &last, &settings, &mut cache).len()
             }
             _ => panic!("{usage}"),
         };
