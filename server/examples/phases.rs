@@ -80,9 +80,9 @@ fn main() {
         .children(&mut tree.root_node().walk())
         .collect();
     let empty = refhound::analysis::queries::MatchCache::default();
-    let (_, match_cache) = Matches::incremental(&statements, &text, &empty);
+    let (_, match_cache) = Matches::incremental(&tree, &statements, &text, &empty);
     time("query matches (nothing changed)", &mut || {
-        Matches::incremental(&statements, &text, &match_cache);
+        Matches::incremental(&tree, &statements, &text, &match_cache);
     });
     time("query matches", &mut || {
         Matches::new(tree.root_node(), &text);

@@ -2,10 +2,12 @@
 //! changed) must equal the whole-file analysis after every edit. Real files (the repository's
 //! fixtures and demo, some of the standard library) are edited at random, the way a typist and
 //! a few structural changes would, and after each edit the scope model and the findings of both
-//! paths (and of an opened document's, `check_opened`) are compared.
+//! paths (and of an opened document's, `check_opened`) are compared. Each edit is parsed
+//! incrementally, as the server parses it, so that the matches of units whose subtree the parse
+//! reused are taken from it (`queries::reused`) and compared too.
 
 use refhound::analysis::line_index::LineIndex;
-use refhound::analysis::parse::parse;
+use refhound::analysis::parse::{parse, python_parser};
 use refhound::analysis::queries::{MatchCache, Matches, SOURCES};
 use refhound::analysis::scope::{ScopeCache, ScopeTree};
 use refhound::analysis::settings::{PythonVersion, Settings};
@@ -38,6 +40,7 @@ fn edited_analysis_equals_whole_file_analysis() {
         let mut scope_caches: Vec<ScopeCache> =
             versions.iter().map(|_| ScopeCache::default()).collect();
         let rounds = if text.len() > 100_000 { 6 } else { 12 };
+        let mut tree = parse(&text);
         for round in 0..rounds {
             if round > 0 {
                 let start = boundary(&text, random.below(text.len() + 1));
@@ -47,22 +50,21 @@ fn edited_analysis_equals_whole_file_analysis() {
                 } else {
                     PIECES[random.below(PIECES.len())]
                 };
-                text.replace_range(start..end, piece);
+                tree = edit_and_parse(&tree, &mut text, start..end, piece);
                 edits += 1;
             }
-            let tree = parse(&text);
             let lines = LineIndex::new(&text);
-            let (edited, next) = Matches::incremental(&all(&tree), &text, &match_cache);
+            let (edited, next) = Matches::incremental(&tree, &all(&tree), &text, &match_cache);
             let whole = Matches::new(tree.root_node(), &text);
             for (family, _, _) in SOURCES {
                 assert_eq!(
-                    whole.of(*family),
-                    edited.of(*family),
+                    described(whole.of(*family)),
+                    described(edited.of(*family)),
                     "{} after {round} edit(s): the {family:?} matches differ",
                     path.display()
                 );
             }
-            match_cache = next;
+            match_cache = MatchCache::join([next]);
             for (&version, scope_cache) in versions.iter().zip(&mut scope_caches) {
                 let whole = ScopeTree::new(&text, &tree, version);
                 let edited = ScopeTree::incremental(&text, &tree, &lines, scope_cache, version);
@@ -115,7 +117,7 @@ fn a_keystroke_rebuilds_only_its_statement() {
     cache.keep(scopes);
     let statements = tree.root_node().named_child_count();
     assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
-    let (_, matches) = Matches::incremental(&all(&tree), &text, &MatchCache::default());
+    let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, &MatchCache::default());
     // The queries run over each statement, or each statement of a top-level class's body, once
     // for each text.
     let units: std::collections::HashSet<&str> = all(&tree)
@@ -142,13 +144,19 @@ fn a_keystroke_rebuilds_only_its_statement() {
     // A keystroke inside a method in the middle of the file.
     let half = &text[text.len() / 2..];
     let at = half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2;
-    text.insert(at, 'x');
-    let tree = parse(&text);
+    let tree = edit_and_parse(&tree, &mut text, at..at, "x");
     let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     cache.keep(scopes);
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
-    let (_, matches) = Matches::incremental(&all(&tree), &text, &matches);
+    let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, &matches);
     assert_eq!(matches.queried(), 1, "of {units} units");
+    // The parse reused most units' subtrees (it makes about two in five again, reading their
+    // first token again): their nodes are taken from there, not looked for.
+    assert!(
+        matches.reused() * 2 > units,
+        "{} of {units} units reused",
+        matches.reused()
+    );
     // Nothing changed: nothing is built.
     let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     cache.keep(scopes);
@@ -163,6 +171,55 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let tree = parse(&text);
     ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     assert_eq!(cache.built(), None);
+}
+
+/// Replaces `range` of `text` by `piece` and parses the result incrementally, as the server does.
+fn edit_and_parse(
+    tree: &tree_sitter::Tree,
+    text: &mut String,
+    range: std::ops::Range<usize>,
+    piece: &str,
+) -> tree_sitter::Tree {
+    let point = |text: &str, at: usize| {
+        let row = text[..at].matches('\n').count();
+        tree_sitter::Point::new(row, at - text[..at].rfind('\n').map_or(0, |n| n + 1))
+    };
+    let (start_position, old_end_position) = (point(text, range.start), point(text, range.end));
+    text.replace_range(range.clone(), piece);
+    let new_end_byte = range.start + piece.len();
+    let mut edited = tree.clone();
+    edited.edit(&tree_sitter::InputEdit {
+        start_byte: range.start,
+        old_end_byte: range.end,
+        new_end_byte,
+        start_position,
+        old_end_position,
+        new_end_position: point(text, new_end_byte),
+    });
+    python_parser().parse(&*text, Some(&edited)).unwrap()
+}
+
+/// Each match's captures with what a rule reads of their nodes: where they are, their kind and
+/// their parent (which tree-sitter finds from the root by the node's identity and position).
+fn described(matches: &[refhound::analysis::queries::Captures<'_>]) -> Vec<Vec<String>> {
+    matches
+        .iter()
+        .map(|captures| {
+            captures
+                .iter()
+                .map(|(name, node)| {
+                    format!(
+                        "{name} {} {:?} {:?}..{:?} {:?}",
+                        node.kind(),
+                        node.byte_range(),
+                        node.start_position(),
+                        node.end_position(),
+                        node.parent().map(|p| (p.id(), p.byte_range()))
+                    )
+                })
+                .collect()
+        })
+        .collect()
 }
 
 const NEWEST: PythonVersion = refhound::analysis::scope::NEWEST_MODELLED;

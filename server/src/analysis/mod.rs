@@ -150,10 +150,10 @@ pub fn check_edited(
             );
             (
                 scopes,
-                queries::Matches::incremental(first, text, last_matches),
+                queries::Matches::incremental(tree, first, text, last_matches),
             )
         },
-        || queries::Matches::incremental(second, text, last_matches),
+        || queries::Matches::incremental(tree, second, text, last_matches),
     );
     matches.extend(later);
     let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines, &[]);

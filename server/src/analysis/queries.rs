@@ -11,6 +11,7 @@ use super::parse::python_language;
 
 mod incremental;
 mod matcher;
+mod reused;
 
 pub use incremental::MatchCache;
 

@@ -4,8 +4,9 @@
 //! unit is a top-level statement, or, in a top-level class, a statement of its body (a method
 //! typed in is not a whole test class walked again). [`MatchCache`] keeps the matches per
 //! unit, keyed by the unit's text, as positions relative to the unit's start;
-//! [`Matches::incremental`] runs the queries only over units it has not seen, and finds the
-//! kept captures' nodes in the new tree by position and kind (a short descent from the previous
+//! [`Matches::incremental`] runs the queries only over units it has not seen. The kept captures'
+//! nodes it takes from the unit's subtree when the parse reused it (see [`reused`]), and finds
+//! them otherwise in the new tree by position and kind (a short descent from the previous
 //! capture's node, much cheaper than the query engine's walk). A capture it cannot find again
 //! sends its unit through the queries; units with syntax errors always go through them. The
 //! statements can be split among threads: each reads the last analysis's cache and returns its
@@ -14,19 +15,24 @@
 use foldhash::HashMap;
 use std::sync::Arc;
 
-use tree_sitter::{Node, TreeCursor};
+use tree_sitter::{Node, Tree, TreeCursor};
 
 use super::matcher::for_each_match;
+use super::reused::{self, UnitNodes};
 use super::{Captures, Family, Matches};
 use crate::analysis::syntax::{Field, NodeLookups};
 
 /// The matches of each unit (see the module docs) of one document's last analysis.
 #[derive(Default)]
 pub struct MatchCache {
-    /// Shared: a part's entries are copied into the next cache without copying the matches.
-    statements: HashMap<Box<str>, Arc<[KeptMatch]>>,
+    statements: HashMap<Box<str>, KeptUnit>,
     /// How many units the analysis that made this cache ran the queries over.
     queried: usize,
+    /// How many units' nodes it took from a subtree the parse reused.
+    reused: usize,
+    /// The tree every unit's nodes were recorded in (or found again in, the same subtree),
+    /// kept alive for [`UnitNodes::find`]; `None` in a cache that must not be read so.
+    tree: Option<Tree>,
 }
 
 impl MatchCache {
@@ -35,6 +41,20 @@ impl MatchCache {
     pub fn queried(&self) -> usize {
         self.queried
     }
+
+    /// How many units' nodes the analysis that made this cache took from a subtree the parse
+    /// reused (without looking for them).
+    pub fn reused(&self) -> usize {
+        self.reused
+    }
+}
+
+/// A unit's matches. Shared: an entry goes into the next cache without copying them.
+#[derive(Clone)]
+struct KeptUnit {
+    matches: Arc<[KeptMatch]>,
+    /// Their captures' nodes, in order, in [`MatchCache::tree`].
+    nodes: Arc<UnitNodes>,
 }
 
 struct KeptMatch {
@@ -51,17 +71,26 @@ struct KeptCapture {
 }
 
 impl<'t> Matches<'t> {
-    /// [`Matches::new`] over some top-level statements of a module (`statements`, in source
+    /// [`Matches::new`] over some top-level statements of `tree` (`statements`, in source
     /// order), reusing from `last` the matches of every unit whose text is unchanged since the
     /// last analysis. Returns the matches and the cache entries of these statements: the next
     /// analysis's cache is the union of such parts (see [`MatchCache::join`]).
     pub fn incremental(
+        tree: &'t Tree,
         statements: &[Node<'t>],
         text: &str,
         last: &MatchCache,
     ) -> (Matches<'t>, MatchCache) {
         let mut matches = Matches::default();
-        let mut kept = MatchCache::default();
+        let mut kept = MatchCache {
+            tree: Some(tree.clone()),
+            ..MatchCache::default()
+        };
+        let root = tree.root_node().into_raw().tree;
+        assert!(
+            statements.iter().all(|s| s.into_raw().tree == root),
+            "statements of another tree"
+        );
         for &statement in statements {
             match class_body(statement) {
                 Some(body) => {
@@ -109,15 +138,28 @@ impl MatchCache {
         let source = &text[unit.byte_range()];
         let clean = !unit.has_error();
         if clean {
-            let entry = last.statements.get(source);
-            let found = self
-                .statements
-                .get(source)
-                .or(entry)
-                .and_then(|entry| find_again(unit, entry));
-            if let Some(found) = found {
-                if let Some(entry) = entry.filter(|_| !self.statements.contains_key(source)) {
-                    self.statements.insert(source.into(), entry.clone());
+            let from_last = last.statements.get(source);
+            // SAFETY: `last.tree`, which its entries were recorded in, is alive.
+            let reused = last
+                .tree
+                .as_ref()
+                .and(from_last)
+                .and_then(|entry| Some((entry, unsafe { entry.nodes.find(unit) }?)));
+            let found = match reused {
+                Some((entry, nodes)) => {
+                    self.reused += 1;
+                    Some((entry.clone(), found_in(&entry.matches, nodes)))
+                }
+                None => self.statements.get(source).or(from_last).and_then(|entry| {
+                    let found = find_again(unit, &entry.matches)?;
+                    let nodes = record(unit, &found);
+                    let matches = entry.matches.clone();
+                    Some((KeptUnit { matches, nodes }, found))
+                }),
+            };
+            if let Some((entry, found)) = found {
+                if !self.statements.contains_key(source) {
+                    self.statements.insert(source.into(), entry);
                 }
                 for (family, captures) in found {
                     matches.push(family, captures);
@@ -131,7 +173,10 @@ impl MatchCache {
             found.push((family, captures))
         });
         if clean {
-            let entry = keep(&found, unit.start_byte());
+            let entry = KeptUnit {
+                matches: keep(&found, unit.start_byte()),
+                nodes: record(unit, &found),
+            };
             self.statements.insert(source.into(), entry);
         }
         for (family, captures) in found {
@@ -140,16 +185,53 @@ impl MatchCache {
     }
 }
 
+/// The kept matches with their captures' nodes taken in order from `nodes`.
+fn found_in<'t>(
+    kept: &[KeptMatch],
+    mut nodes: impl Iterator<Item = Node<'t>>,
+) -> Vec<(Family, Captures<'t>)> {
+    kept.iter()
+        .map(|m| {
+            let captures: Vec<_> = m
+                .captures
+                .iter()
+                .map(|c| (c.name, nodes.next().expect("a node per capture")))
+                .collect();
+            (m.family, Captures::from_slice(&captures))
+        })
+        .collect()
+}
+
+/// The nodes of `found`'s captures, all in `unit`'s subtree, recorded for the next tree.
+fn record<'t>(unit: Node<'t>, found: &[(Family, Captures<'t>)]) -> Arc<UnitNodes> {
+    let nodes = found
+        .iter()
+        .flat_map(|(_, captures)| captures.iter().map(|(_, node)| node));
+    // SAFETY: the matches of a unit, found by the queries or again, lie in its subtree.
+    Arc::new(unsafe { UnitNodes::record(unit, nodes) })
+}
+
 impl MatchCache {
-    /// The cache of a whole module from the parts [`Matches::incremental`] returned.
+    /// The cache of a whole module from the parts [`Matches::incremental`] returned for it.
     pub fn join(parts: impl IntoIterator<Item = MatchCache>) -> MatchCache {
-        parts
-            .into_iter()
-            .fold(MatchCache::default(), |mut whole, part| {
-                whole.queried += part.queried;
-                whole.statements.extend(part.statements);
-                whole
-            })
+        let mut parts = parts.into_iter();
+        let Some(mut whole) = parts.next() else {
+            return MatchCache::default();
+        };
+        for part in parts {
+            whole.queried += part.queried;
+            whole.reused += part.reused;
+            whole.statements.extend(part.statements);
+            // Parts of different trees: their nodes cannot be read in one tree.
+            let same = match (&whole.tree, &part.tree) {
+                (Some(a), Some(b)) => reused::same_tree(a, b),
+                _ => false,
+            };
+            if !same {
+                whole.tree = None;
+            }
+        }
+        whole
     }
 }
 
