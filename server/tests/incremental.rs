@@ -103,6 +103,52 @@ fn edited_analysis_equals_whole_file_analysis() {
     assert!(edits > 100, "{edits} edits");
 }
 
+/// A top-level class whose body's statements are joined from parts: every way they may depend
+/// on each other, each in a class of its own, with its last method typed into after the first
+/// build.
+#[test]
+fn class_bodies_edited_equal_whole_classes() {
+    let classes = [
+        // CPython 3.8 to 3.10 make one code object of equal lambdas on one line.
+        "class OneLine:\n    a = lambda: 0; b = lambda: 0\n    def m(self): pass\n",
+        // Dead code in the class body: later constants decide what is dropped.
+        "class Dead:\n    def m(self): pass\n    raise E\n    def n(self): pass\n",
+        "class DeadIf:\n    if 0:\n        def m(self): pass\n    x = 1\n    def n(self): pass\n",
+        // A name declared global in the class body names a later method from the top.
+        "class Global:\n    global f\n    def f(self): pass\n    def m(self): pass\n",
+        "class Nonlocal:\n    x = 1\n    def m(self):\n        nonlocal x\n    def n(self): pass\n",
+        // Inlined into the class body (3.12+), and an annotation scope that sees the class.
+        "class Inlined:\n    y = 1\n    xs = [y for _ in range(3)]\n    def m(self): pass\n",
+        "class Sees:\n    T = int\n    def m[U](self, u: T) -> U: pass\n    def n(self): pass\n",
+        "class Generic[T]:\n    def m(self) -> T: pass\n    def n(self): pass\n",
+        // The implicit cells, from one method each.
+        "class Cells:\n    def m(self): return super().m()\n    def n(self): pass\n",
+        "class \u{e9}t\u{e9}:\n    __p = 1\n    def m(self): return self.__p\n    def n(self): pass\n",
+    ];
+    for version in modelled_versions() {
+        for class in classes {
+            let mut text = format!("import e\n{class}x = 2\n");
+            let mut cache = ScopeCache::default();
+            let mut tree = parse(&text);
+            for round in 0..3 {
+                if round > 0 {
+                    // A parameter typed into the last method.
+                    let at = text.rfind("(self").unwrap() + "(self".len();
+                    tree = edit_and_parse(&tree, &mut text, at..at, &format!(", a{round}"));
+                }
+                let lines = LineIndex::new(&text);
+                let edited = ScopeTree::incremental(&text, &tree, &lines, &mut cache, version);
+                assert_eq!(
+                    ScopeTree::new(&text, &tree, version),
+                    edited,
+                    "CPython {version}, after {round} edit(s):\n{text}"
+                );
+                cache.keep(edited);
+            }
+        }
+    }
+}
+
 #[test]
 fn a_keystroke_rebuilds_only_its_statement() {
     // The largest file: the standard library's test_typing.py when it is there.
@@ -148,6 +194,8 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     cache.keep(scopes);
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
+    // In a class, only the method typed in.
+    assert_eq!(cache.class_statements_built(), 1);
     let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, &matches);
     assert_eq!(matches.queried(), 1, "of {units} units");
     // The parse reused most units' subtrees (it makes about two in five again, reading their

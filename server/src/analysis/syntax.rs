@@ -137,6 +137,18 @@ impl<'t> NodeLookups<'t> for Node<'t> {
     }
 }
 
+/// The class a statement defines (through its decorators, if any) and the class's body, when
+/// the statement parsed cleanly.
+pub fn clean_class(statement: Node) -> Option<(Node, Node)> {
+    let class = match statement.kind_name() {
+        "decorated_definition" => statement.field(Field::Definition)?,
+        _ => statement,
+    };
+    (class.kind_name() == "class_definition" && !statement.has_error())
+        .then(|| Some((class, class.field(Field::Body)?)))
+        .flatten()
+}
+
 /// A node's named children, comments left out.
 pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();

@@ -20,7 +20,7 @@ use tree_sitter::{Node, Tree, TreeCursor};
 use super::matcher::for_each_match;
 use super::reused::{self, UnitNodes};
 use super::{Captures, Family, Matches};
-use crate::analysis::syntax::{Field, NodeLookups};
+use crate::analysis::syntax::clean_class;
 
 /// The matches of each unit (see the module docs) of one document's last analysis.
 #[derive(Default)]
@@ -116,13 +116,7 @@ impl<'t> Matches<'t> {
 /// two of them, and the class's own matches come before its body's in the query engine's order
 /// (they end at its name, bases, or the start of its body).
 fn class_body(statement: Node) -> Option<Node> {
-    let class = match statement.kind_name() {
-        "decorated_definition" => statement.field(Field::Definition)?,
-        _ => statement,
-    };
-    (class.kind_name() == "class_definition" && !statement.has_error())
-        .then(|| class.field(Field::Body))
-        .flatten()
+    clean_class(statement).map(|(_, body)| body)
 }
 
 impl MatchCache {

@@ -45,6 +45,56 @@ pub(super) struct StatementScopes {
     pub module_dead_code: bool,
 }
 
+/// [`build_statement`] for a top-level statement defining a class, without the class's body:
+/// the class scope is the last one, its body's statements are built apart
+/// ([`build_class_statement`]).
+pub(super) fn build_class_head(
+    text: &str,
+    lines: &LineIndex,
+    statement: Node,
+    body: Node,
+    future_annotations: bool,
+    version: PythonVersion,
+) -> StatementScopes {
+    let mut builder = Builder::new(text, lines, future_annotations, version);
+    builder.skipped_body = Some(body.id());
+    builder.visit_node(statement);
+    builder.finish_unit(false);
+    StatementScopes {
+        future_annotations: builder.future_annotations,
+        module_dead_code: builder.module_dead_code,
+        tree: builder.into_tree(),
+    }
+}
+
+/// One statement of the body of top-level class `class` (named `class_name`) on its own: the
+/// module scope, a class scope holding only what this statement binds and uses there, and the
+/// statement's nested scopes, as the whole-file walk records them. The flag says whether the
+/// statement may change what CPython drops as dead code in the class body (then the class's
+/// constants span statements).
+pub(super) fn build_class_statement(
+    text: &str,
+    lines: &LineIndex,
+    class: Node,
+    class_name: &str,
+    statement: Node,
+    future_annotations: bool,
+    version: PythonVersion,
+) -> (ScopeTree, bool) {
+    let mut builder = Builder::new(text, lines, future_annotations, version);
+    let scope = builder.new_scope(ScopeKind::Class, class_name, class, 1);
+    let saved = builder.enter_scope(scope);
+    builder.private = Some(class_name.to_string());
+    // Dead code of the class body's unit, not the module's, is what spans statements here.
+    builder.outer_units = 2;
+    builder.visit_node(statement);
+    let falls_through = !never_falls_through(statement, text);
+    builder.exit_scope(saved, false);
+    builder.finish_unit(false);
+    let dead_code = builder.module_dead_code || !falls_through;
+    (builder.into_tree(), dead_code)
+}
+
 pub(super) fn build_statement(
     text: &str,
     lines: &LineIndex,
@@ -80,12 +130,26 @@ struct Builder<'a> {
     truncated: bool,
     /// The constants of each code unit being compiled, innermost last (see `dead_code`).
     units: Vec<ConstTracker>,
-    /// Whether a code object was made in dead module-level code.
+    /// Whether a code object was made in dead code of the outermost unit built (the module's;
+    /// for one statement of a class body, the class body's).
     module_dead_code: bool,
+    /// How many code units enclose the statements built: 1 (the module), or 2 (a class body).
+    outer_units: usize,
+    /// The body of the class whose head alone is built (see [`build_class_head`]), by node id.
+    skipped_body: Option<usize>,
     /// The CPython whose compiler is modelled (already clamped to 3.8 ..= 3.13).
     version: PythonVersion,
     /// Lines CPython 3.8 counts less than the source inside an f-string (see `expr_inner`).
     line_shift: usize,
+}
+
+/// An identifier as CPython stores it: NFKC-normalized (PEP 3131), so `ﬁnd` is `find`.
+pub(super) fn identifier(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.nfkc().collect())
+    }
 }
 
 /// CPython's `_Py_Mangle`.
@@ -200,6 +264,8 @@ impl<'a> Builder<'a> {
             truncated: false,
             units: vec![ConstTracker::default()],
             module_dead_code: false,
+            outer_units: 1,
+            skipped_body: None,
             version,
             line_shift: 0,
         }
@@ -249,14 +315,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// An identifier as CPython stores it: NFKC-normalized (PEP 3131), so `ﬁnd` is `find`.
     fn identifier(&self, node: Node) -> Cow<'a, str> {
-        let text = self.text(node);
-        if text.is_ascii() {
-            Cow::Borrowed(text)
-        } else {
-            Cow::Owned(text.nfkc().collect())
-        }
+        identifier(self.text(node))
     }
 
     fn add_def(&mut self, node: Node, flag: SymbolFlags, role: Role) {
@@ -294,7 +354,7 @@ impl<'a> Builder<'a> {
         let kind = self.scopes[id.0].kind;
         if kind != ScopeKind::Annotation {
             let dead = self.dead;
-            self.module_dead_code |= dead && self.units.len() == 1;
+            self.module_dead_code |= dead && self.units.len() == self.outer_units;
             // Code objects equal as constants are merged, and only 3.11 and 3.13 compare their
             // columns: elsewhere a lambda or generator expression written twice on one line is
             // one constant, one code object.
@@ -878,6 +938,7 @@ impl<'a> Builder<'a> {
         self.constant(&format!("qualname:{}", node.start_byte()));
         let ends_dead = node
             .child_by_field_id(fields().body)
+            .filter(|b| Some(b.id()) != self.skipped_body)
             .is_some_and(|b| self.visit_block(b));
         self.exit_scope(saved, ends_dead);
         self.constant(&format!("str:{class_name}"));

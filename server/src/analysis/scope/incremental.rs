@@ -20,18 +20,33 @@
 //!
 //! A statement the parser could not parse cleanly is rebuilt every time: error recovery may
 //! depend on what surrounds it.
+//!
+//! A top-level class is itself joined from parts when its text changed: its head (name, bases,
+//! decorators) is built again, and each statement of its body is reused by its text and the
+//! class's name ([`ClassParts`]), so a keystroke in a method builds that method. In a top-level
+//! class the statements of the body depend on each other only through the class's own table
+//! (merged like the module's) and its implicit `__class__` / `__classdict__` cells (any part
+//! needing one gives the class the cell). Where more spans them, the class is built whole: dead
+//! code in the class body, two statements on one line (CPython merges equal code objects on a
+//! line), `global` or `nonlocal` in the class body, comprehensions inlined into it and
+//! annotation scopes that see it (3.12+), and generic classes.
 
 use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
 
 use tree_sitter::{Node, Tree};
 
-use super::build::{StatementScopes, build_statement, module_first_line};
+use super::build::{
+    StatementScopes, build_class_head, build_class_statement, build_statement, identifier,
+    module_first_line,
+};
 use super::resolve::{classify_module_symbol, resolve, set_variable_orders};
-use super::{NameScope, Scope, ScopeId, ScopeKind, ScopeTree, modelled_version};
+use super::{
+    NameScope, Scope, ScopeId, ScopeKind, ScopeTree, Symbol, SymbolFlags, modelled_version,
+};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::named_children;
+use crate::analysis::syntax::{Field, NodeLookups, clean_class, named_children};
 
 /// The resolved scopes of the top-level statements of one document's last analysis.
 #[derive(Default)]
@@ -46,6 +61,27 @@ pub struct ScopeCache {
     /// The tree the last call returned, once handed back ([`ScopeCache::keep`]): the next call
     /// moves the scopes of unchanged statements out of it rather than copying them.
     last: Option<ScopeTree>,
+    /// The statements of each top-level class's body built on their own, by class name.
+    class_parts: HashMap<Box<str>, ClassParts>,
+    /// How many of those the last call built (the others it reused).
+    class_parts_built: usize,
+}
+
+/// The statements of a top-level class's body built on their own (see the module docs), by
+/// text; one entry per `from __future__ import annotations` state seen.
+type ClassParts = HashMap<Box<str>, Vec<ClassPart>>;
+
+#[derive(Clone)]
+struct ClassPart {
+    future_annotations: bool,
+    /// Where the statement started (byte, 1-based line) when last joined, as for [`Cached`].
+    start: usize,
+    line: usize,
+    /// The module scope, the class scope with what this statement binds and uses there, and
+    /// the statement's nested scopes; resolved.
+    tree: ScopeTree,
+    /// Whether it joins the others exactly (see the module docs).
+    joins: bool,
 }
 
 struct Cached {
@@ -82,6 +118,10 @@ impl ScopeTree {
             *cache = ScopeCache::default();
         }
         let mut last = cache.last.take();
+        let mut parts = PartsInUse {
+            last: std::mem::take(&mut cache.class_parts),
+            ..PartsInUse::default()
+        };
         let statements = named_children(tree.root_node());
         let mut kept = ScopeCache {
             version: Some(version),
@@ -93,32 +133,38 @@ impl ScopeTree {
         let mut built = 0;
         for &statement in &statements {
             let source = &text[statement.byte_range()];
-            let build = || Cached {
+            let build = |parts: &mut PartsInUse| Cached {
                 future_annotations_before: future,
                 start: statement.start_byte(),
                 line: lines.line_of(statement.start_byte()),
-                scopes: statement_scopes(text, lines, statement, future, version),
+                scopes: class_scopes(text, lines, statement, future, version, parts)
+                    .unwrap_or_else(|| statement_scopes(text, lines, statement, future, version)),
                 nested: None,
                 joined_now: false,
             };
             let part = if statement.has_error() {
                 built += 1;
-                unclean.push(build());
+                unclean.push(build(&mut parts));
                 unclean.last().expect("just pushed")
             } else {
                 if kept.find(source, future).is_none() {
                     // Scopes joined into a tree that was not handed back are gone.
-                    let part = cache
+                    let reused = cache
                         .take(source, future)
-                        .filter(|part| part.nested.is_none() || last.is_some())
-                        .map(|part| Cached {
-                            joined_now: false,
-                            ..part
-                        })
-                        .unwrap_or_else(|| {
+                        .filter(|part| part.nested.is_none() || last.is_some());
+                    let part = match reused {
+                        Some(part) => {
+                            carry_class_parts(text, statement, &mut parts);
+                            Cached {
+                                joined_now: false,
+                                ..part
+                            }
+                        }
+                        None => {
                             built += 1;
-                            build()
-                        });
+                            build(&mut parts)
+                        }
+                    };
                     kept.statements.entry(source.into()).or_default().push(part);
                 }
                 kept.find(source, future).expect("just kept")
@@ -148,6 +194,8 @@ impl ScopeTree {
             }
         }
         kept.built = Some(built);
+        kept.class_parts = parts.now;
+        kept.class_parts_built = parts.built;
         *cache = kept;
         let mut scopes = joined.finish();
         scopes.scopes[0].first_line = module_first_line(tree, lines, version);
@@ -160,6 +208,12 @@ impl ScopeCache {
     /// reused; `None` when it walked the whole file instead.
     pub fn built(&self) -> Option<usize> {
         self.built
+    }
+
+    /// How many statements of top-level classes' bodies the last [`ScopeTree::incremental`]
+    /// built on their own rather than reused (see the module docs).
+    pub fn class_statements_built(&self) -> usize {
+        self.class_parts_built
     }
 
     /// Takes back the tree the last [`ScopeTree::incremental`] returned (and no other), for
@@ -207,6 +261,237 @@ fn statement_scopes(
     scopes
 }
 
+/// The name of the class a clean top-level statement defines, as written.
+fn class_name<'s>(text: &'s str, statement: Node) -> Option<&'s str> {
+    let (class, _) = clean_class(statement)?;
+    Some(&text[class.field(Field::Name)?.byte_range()])
+}
+
+/// The class parts of one call: the last call's, taken as they are reused, and this one's.
+#[derive(Default)]
+struct PartsInUse {
+    last: HashMap<Box<str>, ClassParts>,
+    now: HashMap<Box<str>, ClassParts>,
+    /// How many this call built.
+    built: usize,
+}
+
+/// Keeps the body's parts of a class statement reused whole, for its next edit.
+fn carry_class_parts(text: &str, statement: Node, parts: &mut PartsInUse) {
+    if let Some(name) = class_name(text, statement)
+        && let Some(kept) = parts.last.remove(name)
+    {
+        parts.now.entry(name.into()).or_insert(kept);
+    }
+}
+
+/// A top-level class statement's scopes joined from its head and its body's statements, those
+/// in `parts` reused, the others built; the body's statements end up in `parts.now`. `None` when they would not join exactly.
+fn class_scopes(
+    text: &str,
+    lines: &LineIndex,
+    statement: Node,
+    future: bool,
+    version: PythonVersion,
+    parts: &mut PartsInUse,
+) -> Option<StatementScopes> {
+    let (class, body) = clean_class(statement)?;
+    if class.child_by_field_name("type_parameters").is_some() {
+        return None;
+    }
+    let name = class_name(text, statement)?;
+    let statements = named_children(body);
+    let one_line = statements
+        .windows(2)
+        .any(|pair| lines.line_of(pair[0].end_byte()) == lines.line_of(pair[1].start_byte()));
+    if one_line {
+        return None;
+    }
+    let mut last = parts.last.remove(name).unwrap_or_default();
+    let now = parts.now.entry(name.into()).or_default();
+    let built = &mut parts.built;
+    let identifier = identifier(name);
+    let mut taken = Vec::with_capacity(statements.len());
+    for &statement in &statements {
+        let source = &text[statement.byte_range()];
+        let part = take_part(&mut last, source, future)
+            .or_else(|| find_part(now, source, future).cloned())
+            .unwrap_or_else(|| {
+                *built += 1;
+                let (mut tree, dead_code) = build_class_statement(
+                    text,
+                    lines,
+                    class,
+                    &identifier,
+                    statement,
+                    future,
+                    version,
+                );
+                resolve(&mut tree);
+                let joins = !dead_code && joins_class(&tree);
+                ClassPart {
+                    future_annotations: future,
+                    start: statement.start_byte(),
+                    line: lines.line_of(statement.start_byte()),
+                    tree,
+                    joins,
+                }
+            });
+        let joins = part.joins;
+        taken.push(part);
+        if !joins {
+            break;
+        }
+    }
+    let joins = taken.iter().all(|part| part.joins);
+    let mut head = joins.then(|| {
+        let mut head = build_class_head(text, lines, statement, body, future, version);
+        resolve(&mut head.tree);
+        head
+    });
+    // The head's last scope is the class's.
+    let class_id = head.as_ref().map_or(0, |head| head.tree.scopes.len() - 1);
+    for (mut part, &statement) in taken.into_iter().zip(&statements) {
+        if let Some(head) = &mut head {
+            let start = statement.start_byte();
+            let line = lines.line_of(start);
+            join_class_part(&mut head.tree, class_id, &mut part, start, line);
+        }
+        let source = &text[statement.byte_range()];
+        now.entry(source.into()).or_default().push(part);
+    }
+    let mut head = head?;
+    let class_scope = &mut head.tree.scopes[class_id];
+    for symbol in &mut class_scope.symbols {
+        // As the module's: a top-level class has no enclosing function.
+        symbol.scope = classify_module_symbol(symbol.flags, &symbol.name);
+    }
+    set_variable_orders(&mut head.tree, ScopeId(class_id));
+    Some(head)
+}
+
+fn take_part(parts: &mut ClassParts, source: &str, future: bool) -> Option<ClassPart> {
+    let entries = parts.get_mut(source)?;
+    let at = entries
+        .iter()
+        .position(|p| p.future_annotations == future)?;
+    Some(entries.swap_remove(at))
+}
+
+fn find_part<'p>(parts: &'p ClassParts, source: &str, future: bool) -> Option<&'p ClassPart> {
+    parts
+        .get(source)?
+        .iter()
+        .find(|p| p.future_annotations == future)
+}
+
+/// Whether a class body statement's scopes join the others' exactly (see the module docs).
+fn joins_class(part: &ScopeTree) -> bool {
+    let class = &part.scopes[1];
+    let declared = SymbolFlags::GLOBAL
+        .union(SymbolFlags::NONLOCAL)
+        .union(SymbolFlags::FREE_CLASS);
+    !part.truncated
+        && class
+            .symbols
+            .iter()
+            .all(|s| !s.flags.contains_any(declared) && s.scope != NameScope::Free)
+        && class.children.iter().all(|&c| {
+            // A name free in a method other than the class's own cells: `nonlocal` naming the
+            // class's binding (a syntax error), which another statement may make.
+            let child = &part.scopes[c.0];
+            !child.inlined
+                && child
+                    .freevars
+                    .iter()
+                    .all(|name| name == "__class__" || name == "__classdict__")
+        })
+        && part.scopes.iter().all(|s| !s.can_see_class_scope)
+}
+
+/// Appends a class body statement's scopes, for the statement now starting at (`start`,
+/// `line`), to `tree`, whose scope `class_id` is the class: its names there merged into the class's
+/// table, its module names into the module's, its nested scopes copied (the part keeps them,
+/// moved to where the statement is now).
+fn join_class_part(
+    tree: &mut ScopeTree,
+    class_id: usize,
+    part: &mut ClassPart,
+    start: usize,
+    line: usize,
+) {
+    let bytes = start as isize - part.start as isize;
+    let lines = line as isize - part.line as isize;
+    let [module_part, class_part, nested @ ..] = &mut part.tree.scopes[..] else {
+        unreachable!("a part has its module and class scopes")
+    };
+    merge_symbols(&mut tree.scopes[0], &mut module_part.symbols, bytes);
+    merge_symbols(&mut tree.scopes[class_id], &mut class_part.symbols, bytes);
+    tree.scopes[class_id].needs_class_closure |= class_part.needs_class_closure;
+    tree.scopes[class_id].needs_classdict |= class_part.needs_classdict;
+    let first = tree.scopes.len();
+    let id = |ScopeId(i): ScopeId| {
+        ScopeId(match i {
+            0 => 0,
+            1 => class_id,
+            _ => i - 2 + first,
+        })
+    };
+    for scope in nested {
+        shift(scope, bytes, lines);
+        let mut scope = scope.clone();
+        renumber(&mut scope, id);
+        if scope.parent == Some(ScopeId(class_id)) {
+            let id = ScopeId(tree.scopes.len());
+            tree.scopes[class_id].children.push(id);
+        }
+        tree.scopes.push(scope);
+    }
+    part.start = start;
+    part.line = line;
+}
+
+/// Merges `symbols` of a part into `scope`'s table, moving their occurrences by `bytes` first.
+fn merge_symbols(scope: &mut Scope, symbols: &mut [Symbol], bytes: isize) {
+    for symbol in symbols {
+        let merged = scope.symbol_mut(&symbol.name);
+        merged.flags.insert(symbol.flags);
+        for occurrence in &mut symbol.occurrences {
+            shift_range(&mut occurrence.range, bytes);
+        }
+        merged
+            .occurrences
+            .extend(symbol.occurrences.iter().cloned());
+    }
+}
+
+fn shift_range(range: &mut Range<usize>, bytes: isize) {
+    range.start = range.start.wrapping_add_signed(bytes);
+    range.end = range.end.wrapping_add_signed(bytes);
+}
+
+/// Moves a scope's positions by `bytes` and `lines`.
+fn shift(scope: &mut Scope, bytes: isize, lines: isize) {
+    shift_range(&mut scope.range, bytes);
+    if let Some(range) = &mut scope.name_range {
+        shift_range(range, bytes);
+    }
+    scope.first_line = scope.first_line.wrapping_add_signed(lines);
+    for symbol in &mut scope.symbols {
+        for occurrence in &mut symbol.occurrences {
+            shift_range(&mut occurrence.range, bytes);
+        }
+    }
+}
+
+/// Renames the scopes `scope` refers to with `id`.
+fn renumber(scope: &mut Scope, id: impl Fn(ScopeId) -> ScopeId) {
+    scope.parent = scope.parent.map(&id);
+    for child in &mut scope.children {
+        *child = id(*child);
+    }
+}
+
 /// Whether a statement's scopes join the others' exactly (see the module docs).
 fn independent(scopes: &StatementScopes) -> bool {
     !scopes.module_dead_code
@@ -242,21 +527,8 @@ impl Joined {
         let first = self.scopes.len();
         let bytes = start as isize - part.start as isize;
         let lines = line as isize - part.line as isize;
-        let shift = |range: &mut Range<usize>| {
-            range.start = range.start.wrapping_add_signed(bytes);
-            range.end = range.end.wrapping_add_signed(bytes);
-        };
         let module_part = &mut part.scopes.tree.scopes[0];
-        for symbol in &mut module_part.symbols {
-            let merged = self.scopes[0].symbol_mut(&symbol.name);
-            merged.flags.insert(symbol.flags);
-            for occurrence in &mut symbol.occurrences {
-                shift(&mut occurrence.range);
-            }
-            merged
-                .occurrences
-                .extend(symbol.occurrences.iter().cloned());
-        }
+        merge_symbols(&mut self.scopes[0], &mut module_part.symbols, bytes);
         // The nested scopes, and the id the first of them has where they come from.
         self.truncated |= part.scopes.tree.truncated;
         let (nested, from): (Vec<Scope>, usize) = match (part.nested.clone(), last) {
@@ -277,20 +549,8 @@ impl Joined {
         let count = nested.len();
         let id = |ScopeId(i): ScopeId| ScopeId(if i == 0 { 0 } else { i - from + first });
         for mut scope in nested {
-            shift(&mut scope.range);
-            if let Some(range) = &mut scope.name_range {
-                shift(range);
-            }
-            scope.first_line = scope.first_line.wrapping_add_signed(lines);
-            scope.parent = scope.parent.map(id);
-            for child in &mut scope.children {
-                *child = id(*child);
-            }
-            for symbol in &mut scope.symbols {
-                for occurrence in &mut symbol.occurrences {
-                    shift(&mut occurrence.range);
-                }
-            }
+            shift(&mut scope, bytes, lines);
+            renumber(&mut scope, id);
             if scope.parent == Some(ScopeId(0)) {
                 let id = ScopeId(self.scopes.len());
                 self.scopes[0].children.push(id);
