@@ -51,8 +51,7 @@ use crate::analysis::syntax::{Field, NodeLookups, clean_class, named_children};
 /// The resolved scopes of the top-level statements of one document's last analysis.
 #[derive(Default)]
 pub struct ScopeCache {
-    /// By statement text; one entry per `from __future__ import annotations` state seen.
-    statements: HashMap<Box<str>, Vec<Cached>>,
+    statements: ByText<Cached>,
     /// The CPython version the cached scopes were built for.
     version: Option<PythonVersion>,
     /// How many top-level statements the last call built (the others it reused), or `None`
@@ -67,13 +66,47 @@ pub struct ScopeCache {
     class_parts_built: usize,
 }
 
-/// The statements of a top-level class's body built on their own (see the module docs), by
-/// text; one entry per `from __future__ import annotations` state seen.
-type ClassParts = HashMap<Box<str>, Vec<ClassPart>>;
+/// What is kept of statements, by their text and whether `from __future__ import annotations`
+/// is in force before them (one entry per state seen).
+struct ByText<T>(HashMap<Box<str>, Vec<(bool, T)>>);
+
+impl<T> Default for ByText<T> {
+    fn default() -> ByText<T> {
+        ByText(HashMap::new())
+    }
+}
+
+impl<T> ByText<T> {
+    fn find(&self, source: &str, future: bool) -> Option<&T> {
+        let entries = self.0.get(source)?;
+        entries.iter().find(|e| e.0 == future).map(|e| &e.1)
+    }
+
+    fn find_mut(&mut self, source: &str, future: bool) -> Option<&mut T> {
+        let entries = self.0.get_mut(source)?;
+        entries.iter_mut().find(|e| e.0 == future).map(|e| &mut e.1)
+    }
+
+    /// Removes and returns the entry for `source` under `future`.
+    fn take(&mut self, source: &str, future: bool) -> Option<T> {
+        let entries = self.0.get_mut(source)?;
+        let at = entries.iter().position(|e| e.0 == future)?;
+        Some(entries.swap_remove(at).1)
+    }
+
+    fn push(&mut self, source: &str, future: bool, entry: T) {
+        self.0
+            .entry(source.into())
+            .or_default()
+            .push((future, entry));
+    }
+}
+
+/// The statements of a top-level class's body built on their own (see the module docs).
+type ClassParts = ByText<ClassPart>;
 
 #[derive(Clone)]
 struct ClassPart {
-    future_annotations: bool,
     /// Where the statement started (byte, 1-based line) when last joined, as for [`Cached`].
     start: usize,
     line: usize,
@@ -85,7 +118,6 @@ struct ClassPart {
 }
 
 struct Cached {
-    future_annotations_before: bool,
     /// Where the statement started (byte, 1-based line) when the last call joined it: every
     /// position below is relative to that.
     start: usize,
@@ -120,7 +152,7 @@ impl ScopeTree {
         let mut last = cache.last.take();
         // A document's first analysis builds classes whole: their parts are built when a class
         // is first edited, for the classes someone edits.
-        let edited = !cache.statements.is_empty();
+        let edited = !cache.statements.0.is_empty();
         let mut parts = PartsInUse {
             last: std::mem::take(&mut cache.class_parts),
             ..PartsInUse::default()
@@ -137,7 +169,6 @@ impl ScopeTree {
         for &statement in &statements {
             let source = &text[statement.byte_range()];
             let build = |parts: &mut PartsInUse| Cached {
-                future_annotations_before: future,
                 start: statement.start_byte(),
                 line: lines.line_of(statement.start_byte()),
                 scopes: edited
@@ -152,9 +183,10 @@ impl ScopeTree {
                 unclean.push(build(&mut parts));
                 unclean.last().expect("just pushed")
             } else {
-                if kept.find(source, future).is_none() {
+                if kept.statements.find(source, future).is_none() {
                     // Scopes joined into a tree that was not handed back are gone.
                     let reused = cache
+                        .statements
                         .take(source, future)
                         .filter(|part| part.nested.is_none() || last.is_some());
                     let part = match reused {
@@ -170,9 +202,9 @@ impl ScopeTree {
                             build(&mut parts)
                         }
                     };
-                    kept.statements.entry(source.into()).or_default().push(part);
+                    kept.statements.push(source, future, part);
                 }
-                kept.find(source, future).expect("just kept")
+                kept.statements.find(source, future).expect("just kept")
             };
             if !independent(&part.scopes) {
                 *cache = ScopeCache::default();
@@ -192,6 +224,7 @@ impl ScopeTree {
                 joined.add(&mut part, start, line, last.as_mut());
             } else {
                 let part = kept
+                    .statements
                     .find_mut(&text[statement.byte_range()], future)
                     .expect("kept above");
                 future = part.scopes.future_annotations;
@@ -227,29 +260,6 @@ impl ScopeCache {
         if self.built.is_some() {
             self.last = Some(tree);
         }
-    }
-
-    fn find(&self, source: &str, future: bool) -> Option<&Cached> {
-        self.statements
-            .get(source)?
-            .iter()
-            .find(|c| c.future_annotations_before == future)
-    }
-
-    fn find_mut(&mut self, source: &str, future: bool) -> Option<&mut Cached> {
-        self.statements
-            .get_mut(source)?
-            .iter_mut()
-            .find(|c| c.future_annotations_before == future)
-    }
-
-    /// Removes and returns the entry for `source` under `future`.
-    fn take(&mut self, source: &str, future: bool) -> Option<Cached> {
-        let entries = self.statements.get_mut(source)?;
-        let at = entries
-            .iter()
-            .position(|c| c.future_annotations_before == future)?;
-        Some(entries.swap_remove(at))
     }
 }
 
@@ -304,7 +314,7 @@ fn class_scopes(
     if class.child_by_field_name("type_parameters").is_some() {
         return None;
     }
-    let name = class_name(text, statement)?;
+    let name = &text[class.field(Field::Name)?.byte_range()];
     let statements = named_children(body);
     let one_line = statements
         .windows(2)
@@ -319,8 +329,9 @@ fn class_scopes(
     let mut taken = Vec::with_capacity(statements.len());
     for &statement in &statements {
         let source = &text[statement.byte_range()];
-        let part = take_part(&mut last, source, future)
-            .or_else(|| find_part(now, source, future).cloned())
+        let part = last
+            .take(source, future)
+            .or_else(|| now.find(source, future).cloned())
             .unwrap_or_else(|| {
                 *built += 1;
                 let (mut tree, dead_code) = build_class_statement(
@@ -335,7 +346,6 @@ fn class_scopes(
                 resolve(&mut tree);
                 let joins = !dead_code && joins_class(&tree);
                 ClassPart {
-                    future_annotations: future,
                     start: statement.start_byte(),
                     line: lines.line_of(statement.start_byte()),
                     tree,
@@ -348,8 +358,7 @@ fn class_scopes(
             break;
         }
     }
-    let joins = taken.iter().all(|part| part.joins);
-    let mut head = joins.then(|| {
+    let mut head = taken.iter().all(|part| part.joins).then(|| {
         let mut head = build_class_head(text, lines, statement, body, future, version);
         resolve(&mut head.tree);
         head
@@ -363,7 +372,7 @@ fn class_scopes(
             join_class_part(&mut head.tree, class_id, &mut part, start, line);
         }
         let source = &text[statement.byte_range()];
-        now.entry(source.into()).or_default().push(part);
+        now.push(source, future, part);
     }
     let mut head = head?;
     let class_scope = &mut head.tree.scopes[class_id];
@@ -373,21 +382,6 @@ fn class_scopes(
     }
     set_variable_orders(&mut head.tree, ScopeId(class_id));
     Some(head)
-}
-
-fn take_part(parts: &mut ClassParts, source: &str, future: bool) -> Option<ClassPart> {
-    let entries = parts.get_mut(source)?;
-    let at = entries
-        .iter()
-        .position(|p| p.future_annotations == future)?;
-    Some(entries.swap_remove(at))
-}
-
-fn find_part<'p>(parts: &'p ClassParts, source: &str, future: bool) -> Option<&'p ClassPart> {
-    parts
-        .get(source)?
-        .iter()
-        .find(|p| p.future_annotations == future)
 }
 
 /// Whether a class body statement's scopes join the others' exactly (see the module docs).
