@@ -1,10 +1,14 @@
 //! The matcher that finds the patterns of `queries/*.scm` in one walk of the tree must find what
 //! tree-sitter's query engine finds running those files: the same matches, with the same
 //! captures, in the same order, on real files and on the same files after random edits (which
-//! leave syntax errors for the parser to recover from).
+//! leave syntax errors for the parser to recover from). So must the matches made from the nodes
+//! the scope model's walk hands over (`Matches::among`), which the whole-file analysis uses
+//! (`scopes_and_matches`).
 
 use refhound::analysis::parse::parse;
 use refhound::analysis::queries::{Family, Matches, for_each_match_by_engine};
+use refhound::analysis::scopes_and_matches;
+use refhound::analysis::settings::{PythonVersion, Settings};
 
 #[path = "support/random.rs"]
 mod random;
@@ -45,8 +49,8 @@ fn by_engine(text: &str, tree: &tree_sitter::Tree, family: Family) -> Vec<Seen> 
     found
 }
 
-fn by_matcher(text: &str, tree: &tree_sitter::Tree, family: Family) -> Vec<Seen> {
-    Matches::new(tree.root_node(), text)
+fn by_matcher(matches: &Matches, family: Family) -> Vec<Seen> {
+    matches
         .of(family)
         .iter()
         .map(|captures| seen(captures.iter()))
@@ -58,6 +62,7 @@ fn the_matcher_finds_what_the_query_engine_finds() {
     let mut random = Lcg(17);
     let mut matches = 0;
     let mut with_errors = 0;
+    let mut without_errors = 0;
     for path in corpus() {
         let Ok(mut text) = std::fs::read_to_string(&path) else {
             continue;
@@ -72,23 +77,82 @@ fn the_matcher_finds_what_the_query_engine_finds() {
             }
             let tree = parse(&text);
             with_errors += usize::from(tree.root_node().has_error());
+            without_errors += usize::from(!tree.root_node().has_error());
+            let walked = Matches::new(tree.root_node(), &text);
+            // The scope model's walk differs between the versions it models (dead code).
+            let version = [PythonVersion::new(3, 8), PythonVersion::new(3, 13)][round % 2];
+            let settings = Settings {
+                target_version: version,
+                ..Settings::default()
+            };
+            let (_, among) = scopes_and_matches(&text, &tree, &settings);
             for &family in FAMILIES {
                 let expected = by_engine(&text, &tree, family);
-                let found = by_matcher(&text, &tree, family);
-                if let Some(at) =
-                    (0..expected.len().max(found.len())).find(|&i| expected.get(i) != found.get(i))
-                {
-                    panic!(
-                        "{} after {round} round(s) of edits, {family:?} match {at}:\nengine  {:?}\nmatcher {:?}",
-                        path.display(),
-                        expected.get(at),
-                        found.get(at),
-                    );
+                for (how, matches) in [("matcher", &walked), ("scopes' walk", &among)] {
+                    let found = by_matcher(matches, family);
+                    if let Some(at) = (0..expected.len().max(found.len()))
+                        .find(|&i| expected.get(i) != found.get(i))
+                    {
+                        panic!(
+                            "{} after {round} round(s) of edits, {family:?} match {at}:\nengine  {:?}\n{how} {:?}",
+                            path.display(),
+                            expected.get(at),
+                            found.get(at),
+                        );
+                    }
                 }
-                matches += found.len();
+                matches += expected.len();
             }
         }
     }
     assert!(matches > 10_000, "{matches} matches");
     assert!(with_errors > 20, "{with_errors} trees with syntax errors");
+    // Those without are the ones whose matches come from the scope model's walk.
+    assert!(
+        without_errors > 40,
+        "{without_errors} trees without syntax errors"
+    );
+}
+
+/// Every file of the standard library: the matches made from the nodes the scope model's walk
+/// hands over equal the matcher's own walk's (which the test above holds to the engine's).
+#[test]
+fn the_scope_models_walk_hands_over_every_node_the_matcher_needs() {
+    use rayon::prelude::*;
+    let stdlib = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .expect("python3 runs");
+    let stdlib = String::from_utf8(stdlib.stdout).unwrap();
+    let files: Vec<_> = ignore::WalkBuilder::new(stdlib.trim())
+        .standard_filters(false)
+        .build()
+        .flatten()
+        .map(|entry| entry.into_path())
+        .filter(|path| path.extension().is_some_and(|e| e == "py"))
+        .collect();
+    let compared: usize = files
+        .par_iter()
+        .map(|path| {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                return 0;
+            };
+            let tree = parse(&text);
+            let walked = Matches::new(tree.root_node(), &text);
+            let (_, among) = scopes_and_matches(&text, &tree, &Settings::default());
+            for &family in FAMILIES {
+                assert_eq!(
+                    by_matcher(&walked, family),
+                    by_matcher(&among, family),
+                    "{} {family:?}",
+                    path.display()
+                );
+            }
+            usize::from(!tree.root_node().has_error())
+        })
+        .sum();
+    assert!(compared > 1000, "{compared} files without syntax errors");
 }

@@ -33,8 +33,7 @@ pub fn with_context<R>(
     settings: &Settings,
     work: impl FnOnce(&Context) -> R,
 ) -> R {
-    let scopes = ScopeTree::new(text, tree, settings.target_version);
-    let matches = Matches::new(tree.root_node(), text);
+    let (scopes, matches) = super::scopes_and_matches(text, tree, settings);
     let lines = LineIndex::new(text);
     let imports = Imports::new(text, &matches);
     work(&Context {

@@ -37,12 +37,34 @@ use suppression::Suppressions;
 /// those a suppression comment silences. On this thread: for callers that already analyse many
 /// files in parallel.
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
-    let (scopes, matches, lines) = (
-        ScopeTree::new(text, tree, settings.target_version),
-        queries::Matches::new(tree.root_node(), text),
+    let ((scopes, matches), lines) = (
+        scopes_and_matches(text, tree, settings),
         LineIndex::new(text),
     );
     check_with(text, tree, settings, false, &scopes, &matches, &lines, &[])
+}
+
+/// The scope model and the query matches of a whole file, from one walk of its tree: the
+/// scope model's walk hands over the nodes the patterns start at. In a tree with syntax errors
+/// (the model does not look inside every part the parser could not place) or one whose model
+/// skipped a part nested too deep, the matches take a walk of their own.
+pub fn scopes_and_matches<'t>(
+    text: &'t str,
+    tree: &'t Tree,
+    settings: &Settings,
+) -> (ScopeTree, queries::Matches<'t>) {
+    let (scopes, nodes) = ScopeTree::with_nodes(
+        text,
+        tree,
+        settings.target_version,
+        queries::Matches::outer_kinds(),
+    );
+    let matches = if scopes.truncated || tree.root_node().has_error() {
+        queries::Matches::new(tree.root_node(), text)
+    } else {
+        queries::Matches::among(nodes, text)
+    };
+    (scopes, matches)
 }
 
 /// [`check`] for one document someone waits for that keeps no [`Cache`] (opened, not edited):
@@ -70,9 +92,8 @@ pub fn check_cells(
     settings: &Settings,
     cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
-    let (scopes, matches, lines) = (
-        ScopeTree::new(text, tree, settings.target_version),
-        queries::Matches::new(tree.root_node(), text),
+    let ((scopes, matches), lines) = (
+        scopes_and_matches(text, tree, settings),
         LineIndex::new(text),
     );
     check_with(

@@ -183,6 +183,21 @@ impl<'t> Matches<'t> {
         matches
     }
 
+    /// [`Matches::new`] from the nodes another walk of the whole tree collected: each node of
+    /// the [`Matches::outer_kinds`] in the tree, in any order, some maybe more than once.
+    pub fn among(nodes: Vec<Node<'t>>, text: &str) -> Matches<'t> {
+        let mut matches = Matches::default();
+        matcher::for_each_match_among(nodes, text, |family, captures| {
+            matches.push(family, captures)
+        });
+        matches
+    }
+
+    /// The kinds of node the patterns start at: what [`Matches::among`] needs to be given.
+    pub fn outer_kinds() -> &'static [u16] {
+        matcher::outer_kinds()
+    }
+
     fn push(&mut self, family: Family, captures: Captures<'t>) {
         self.by_family.entry(family).or_default().push(captures);
     }

@@ -178,6 +178,53 @@ pub(super) fn for_each_match<'t>(
     }
 }
 
+/// The kinds of node a pattern's outermost node can be: the only nodes [`match_node`] looks at.
+pub(super) fn outer_kinds() -> &'static [u16] {
+    static KINDS: OnceLock<[u16; 9]> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        let ids = ids();
+        [
+            ids.call,
+            ids.assignment,
+            ids.augmented_assignment,
+            ids.function_definition,
+            ids.lambda,
+            ids.decorated_definition,
+            ids.class_definition,
+            ids.import_statement,
+            ids.import_from_statement,
+        ]
+    })
+}
+
+/// [`for_each_match`] without its walk, for a caller whose own walk of the tree collected
+/// `nodes`: every node of the tree of one of the [`outer_kinds`], in any order, some maybe more
+/// than once. The matches and their order are the walk's.
+pub(super) fn for_each_match_among<'t>(
+    nodes: Vec<Node<'t>>,
+    text: &str,
+    mut found: impl FnMut(Family, Captures<'t>),
+) {
+    // The walk's order: a node before the nodes inside it, siblings left to right. No two
+    // nodes of these kinds span the same bytes, so start, then end, outermost first, tells it.
+    // The keys are read once: each read asks tree-sitter.
+    let mut keyed: Vec<_> = nodes
+        .into_iter()
+        .map(|n| ((n.start_byte(), std::cmp::Reverse(n.end_byte()), n.id()), n))
+        .collect();
+    keyed.sort_unstable_by_key(|(key, _)| *key);
+    keyed.dedup_by_key(|(key, _)| *key);
+    let ids = ids();
+    let mut all = Vec::new();
+    for (count, (_, node)) in keyed.into_iter().enumerate() {
+        match_node(ids, node, text, count, &mut all);
+    }
+    all.sort_by_key(|f: &Found| f.order);
+    for f in all {
+        found(f.family, f.captures);
+    }
+}
+
 /// The child of `node` in field `field`: the first, as the query engine takes it.
 fn field<'t>(node: Node<'t>, field: u16) -> Option<Node<'t>> {
     node.child_by_field_id(field)

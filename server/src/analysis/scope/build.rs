@@ -25,12 +25,26 @@ use crate::analysis::syntax::{NodeLookups, named_children};
 const MAX_DEPTH: usize = 12_000;
 
 pub(super) fn build(text: &str, tree: &Tree, version: PythonVersion) -> ScopeTree {
+    build_observing(text, tree, version, &[]).0
+}
+
+/// [`build`], which also returns the nodes of the kinds in `kinds` that the walk met, each at
+/// least once, in no particular order: what a caller that would otherwise walk the tree again
+/// for them needs. Nodes below a depth the walk skips are missing (the tree says truncated).
+pub(super) fn build_observing<'t>(
+    text: &'t str,
+    tree: &'t Tree,
+    version: PythonVersion,
+    kinds: &'t [u16],
+) -> (ScopeTree, Vec<Node<'t>>) {
     let lines = LineIndex::new(text);
     let mut builder = Builder::new(text, &lines, false, version);
+    builder.observed_kinds = kinds;
     let ends_dead = builder.visit_block(tree.root_node());
     builder.finish_unit(ends_dead);
     builder.scopes[0].first_line = module_first_line(tree, &lines, version);
-    builder.into_tree()
+    let observed = std::mem::take(&mut builder.observed);
+    (builder.into_tree(), observed)
 }
 
 /// The scope model of one top-level statement on its own, as the whole-file walk would record
@@ -113,7 +127,8 @@ pub(super) fn build_statement(
     }
 }
 
-struct Builder<'a> {
+/// The walk: `'a` the text and line index it reads, `'t` the tree.
+struct Builder<'a, 't> {
     src: &'a str,
     lines: &'a LineIndex,
     scopes: Vec<Scope>,
@@ -141,6 +156,9 @@ struct Builder<'a> {
     version: PythonVersion,
     /// Lines CPython 3.8 counts less than the source inside an f-string (see `expr_inner`).
     line_shift: usize,
+    /// The node kinds to hand back (see [`build_observing`]), and those met so far.
+    observed_kinds: &'t [u16],
+    observed: Vec<Node<'t>>,
 }
 
 /// An identifier as CPython stores it: NFKC-normalized (PEP 3131), so `ﬁnd` is `find`.
@@ -242,13 +260,13 @@ fn is_statement(kind: &str) -> bool {
         )
 }
 
-impl<'a> Builder<'a> {
+impl<'a, 't> Builder<'a, 't> {
     fn new(
         src: &'a str,
         lines: &'a LineIndex,
         future_annotations: bool,
         version: PythonVersion,
-    ) -> Builder<'a> {
+    ) -> Builder<'a, 't> {
         let mut module = Scope::new(ScopeKind::Module, "<module>".into(), None, 0..src.len());
         module.qualname = "<module>".into();
         Builder {
@@ -268,6 +286,16 @@ impl<'a> Builder<'a> {
             skipped_body: None,
             version,
             line_shift: 0,
+            observed_kinds: &[],
+            observed: Vec::new(),
+        }
+    }
+
+    /// Keeps `node` for [`build_observing`]'s caller when it is of a kind asked for. Called
+    /// wherever a statement, expression, target or pattern is entered, so a node may come twice.
+    fn observe(&mut self, node: Node<'t>) {
+        if !self.observed_kinds.is_empty() && self.observed_kinds.contains(&node.kind_id()) {
+            self.observed.push(node);
         }
     }
 
@@ -280,12 +308,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn text(&self, node: Node) -> &'a str {
+    fn text(&self, node: Node<'t>) -> &'a str {
         &self.src[node.byte_range()]
     }
 
     /// The 1-based line CPython gives a node (see `line_shift`).
-    fn line_of(&self, node: Node) -> usize {
+    fn line_of(&self, node: Node<'t>) -> usize {
         self.lines.line_of(node.start_byte()) - self.line_shift
     }
 
@@ -315,16 +343,16 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn identifier(&self, node: Node) -> Cow<'a, str> {
+    fn identifier(&self, node: Node<'t>) -> Cow<'a, str> {
         identifier(self.text(node))
     }
 
-    fn add_def(&mut self, node: Node, flag: SymbolFlags, role: Role) {
+    fn add_def(&mut self, node: Node<'t>, flag: SymbolFlags, role: Role) {
         let name = self.identifier(node);
         self.add_def_in(self.current, &name, flag, node.byte_range(), role);
     }
 
-    fn use_name(&mut self, node: Node) {
+    fn use_name(&mut self, node: Node<'t>) {
         self.add_def(node, SymbolFlags::USE, Role::Use);
         // `super` in a function counts as a use of `__class__` (symtable.c special case).
         if self.text(node) == "super" && self.scopes[self.current.0].kind.is_function_like() {
@@ -437,7 +465,7 @@ impl<'a> Builder<'a> {
             .constant(key, !dead);
     }
 
-    fn new_scope(&self, kind: ScopeKind, name: &str, node: Node, first_line: usize) -> Scope {
+    fn new_scope(&self, kind: ScopeKind, name: &str, node: Node<'t>, first_line: usize) -> Scope {
         let mut scope = Scope::new(
             kind,
             name.to_string(),
@@ -463,7 +491,7 @@ impl<'a> Builder<'a> {
     // ----- statements -----
 
     /// Visits a block's statements; returns whether its end is unreachable.
-    fn visit_block(&mut self, block: Node) -> bool {
+    fn visit_block(&mut self, block: Node<'t>) -> bool {
         let saved = self.dead;
         for stmt in named_children(block) {
             self.visit_node(stmt);
@@ -477,7 +505,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Visits a block whose reachability is decided by a constant condition.
-    fn visit_block_if(&mut self, block: Option<Node>, reachable: bool) {
+    fn visit_block_if(&mut self, block: Option<Node<'t>>, reachable: bool) {
         let Some(block) = block else { return };
         let saved = (self.dead, self.const_dead);
         self.dead |= !reachable;
@@ -487,7 +515,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Any node: statements go to `visit_stmt`, everything else to `visit_expr`.
-    fn visit_node(&mut self, node: Node) {
+    fn visit_node(&mut self, node: Node<'t>) {
         if is_statement(node.kind_name()) {
             self.visit_stmt(node)
         } else {
@@ -495,17 +523,18 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_children(&mut self, node: Node) {
+    fn visit_children(&mut self, node: Node<'t>) {
         for child in named_children(node) {
             self.visit_node(child);
         }
     }
 
-    fn visit_stmt(&mut self, node: Node) {
+    fn visit_stmt(&mut self, node: Node<'t>) {
+        self.observe(node);
         self.nested(|this| this.stmt_inner(node));
     }
 
-    fn stmt_inner(&mut self, node: Node) {
+    fn stmt_inner(&mut self, node: Node<'t>) {
         match node.kind_name() {
             "block" => {
                 self.visit_block(node);
@@ -639,7 +668,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_else(&mut self, clause: Option<Node>, reachable: bool) {
+    fn visit_else(&mut self, clause: Option<Node<'t>>, reachable: bool) {
         if let Some(clause) = clause {
             self.visit_block_if(clause.child_by_field_id(fields().body), reachable);
         }
@@ -647,7 +676,7 @@ impl<'a> Builder<'a> {
 
     /// `if` / `elif` / `else`, with branches under a constant false (or after a constant true)
     /// condition unreachable, as CPython's compiler sees them.
-    fn visit_if(&mut self, node: Node) {
+    fn visit_if(&mut self, node: Node<'t>) {
         let mut reachable = true;
         self.visit_branch(node, &mut reachable);
         for alternative in field_children(node, fields().alternative) {
@@ -659,7 +688,7 @@ impl<'a> Builder<'a> {
     }
 
     /// One `if` or `elif` test and its block; after a constant true test, later branches are dead.
-    fn visit_branch(&mut self, clause: Node, reachable: &mut bool) {
+    fn visit_branch(&mut self, clause: Node<'t>, reachable: &mut bool) {
         let condition = clause.child_by_field_id(fields().condition);
         let truth = condition.and_then(|c| constant_truth(c, self.src));
         if let Some(condition) = condition {
@@ -678,7 +707,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_except(&mut self, clause: Node) {
+    fn visit_except(&mut self, clause: Node<'t>) {
         for child in named_children(clause) {
             match child.kind_name() {
                 "block" => {
@@ -697,7 +726,7 @@ impl<'a> Builder<'a> {
     }
 
     /// `expr as target` in `with` and `except`.
-    fn visit_as_pattern(&mut self, node: Node) {
+    fn visit_as_pattern(&mut self, node: Node<'t>) {
         for child in named_children(node) {
             if child.kind_name() == "as_pattern_target" {
                 self.constant("None");
@@ -710,7 +739,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_with_items(&mut self, clause: Node) {
+    fn visit_with_items(&mut self, clause: Node<'t>) {
         for item in named_children(clause) {
             match item.kind_name() {
                 "with_item" => {
@@ -728,7 +757,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_import(&mut self, node: Node) {
+    fn visit_import(&mut self, node: Node<'t>) {
         self.constant("int:0");
         self.constant("None");
         for name in field_children(node, fields().name) {
@@ -751,7 +780,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_assignment(&mut self, node: Node) {
+    fn visit_assignment(&mut self, node: Node<'t>) {
+        self.observe(node);
         let left = node.child_by_field_id(fields().left);
         let right = node.child_by_field_id(fields().right);
         if let Some(annotation) = node.child_by_field_id(fields().type_) {
@@ -784,7 +814,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_augmented_assignment(&mut self, node: Node) {
+    fn visit_augmented_assignment(&mut self, node: Node<'t>) {
+        self.observe(node);
         if let Some(left) = node.child_by_field_id(fields().left) {
             self.visit_target(left, Role::Bind);
         }
@@ -795,7 +826,7 @@ impl<'a> Builder<'a> {
 
     /// Annotations are evaluated in the enclosing scope, or, under
     /// `from __future__ import annotations`, in an annotation block of their own.
-    fn visit_annotation(&mut self, node: Node) {
+    fn visit_annotation(&mut self, node: Node<'t>) {
         if self.future_annotations {
             let scope = self.new_scope(
                 ScopeKind::Annotation,
@@ -814,7 +845,8 @@ impl<'a> Builder<'a> {
     // ----- definitions -----
 
     /// A `def`; `decorated` is the `decorated_definition` around it, if any.
-    fn visit_function(&mut self, node: Node, decorated: Option<Node>) {
+    fn visit_function(&mut self, node: Node<'t>, decorated: Option<Node<'t>>) {
+        self.observe(node);
         let Some(name) = node.child_by_field_id(fields().name) else {
             return self.visit_children(node);
         };
@@ -879,7 +911,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_decorators(&mut self, decorated: Option<Node>) {
+    fn visit_decorators(&mut self, decorated: Option<Node<'t>>) {
         if let Some(decorated) = decorated {
             for decorator in named_children(decorated)
                 .into_iter()
@@ -890,7 +922,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_class(&mut self, node: Node, decorated: Option<Node>) {
+    fn visit_class(&mut self, node: Node<'t>, decorated: Option<Node<'t>>) {
+        self.observe(node);
         let Some(name) = node.child_by_field_id(fields().name) else {
             return self.visit_children(node);
         };
@@ -954,7 +987,7 @@ impl<'a> Builder<'a> {
     fn enter_type_params(
         &mut self,
         name: &str,
-        type_parameters: Node,
+        type_parameters: Node<'t>,
         first_line: usize,
         of: TypeParamsOf,
     ) -> Saved {
@@ -1018,7 +1051,7 @@ impl<'a> Builder<'a> {
     }
 
     /// One type parameter (`T`, `T: bound`, `*Ts`, `**P`, 3.13's `T = default`).
-    fn visit_type_param(&mut self, parameter: Node) {
+    fn visit_type_param(&mut self, parameter: Node<'t>) {
         // `type` wraps each parameter; `T: int` is a `constrained_type`, `*Ts` a `splat_type`.
         let inner = if parameter.kind_name() == "type" {
             match parameter.named_child(0) {
@@ -1063,7 +1096,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A type parameter's bound (or default): a lazily evaluated scope named after the parameter.
-    fn visit_type_param_value(&mut self, name: Node, value: Node) {
+    fn visit_type_param_value(&mut self, name: Node<'t>, value: Node<'t>) {
         let can_see_class_scope = self.scopes[self.current.0].can_see_class_scope;
         let param_name = self.identifier(name);
         let mut scope = self.new_scope(
@@ -1083,7 +1116,7 @@ impl<'a> Builder<'a> {
 
     /// A lazily evaluated annotation scope inside a class reads the class's names through the
     /// `__classdict__` cell (3.12+): `node` uses it.
-    fn use_classdict(&mut self, node: Node) {
+    fn use_classdict(&mut self, node: Node<'t>) {
         self.add_def_in(
             self.current,
             "__classdict__",
@@ -1094,7 +1127,7 @@ impl<'a> Builder<'a> {
     }
 
     /// `type X[T] = value` (3.12+): the value is evaluated lazily in a scope named `X`.
-    fn visit_type_alias(&mut self, node: Node) {
+    fn visit_type_alias(&mut self, node: Node<'t>) {
         let Some(left) = node.child_by_field_id(fields().left) else {
             return self.visit_children(node);
         };
@@ -1152,7 +1185,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The defaults of a parameter list (a generic function's: its annotations are elsewhere).
-    fn visit_defaults(&mut self, parameters: Node) {
+    fn visit_defaults(&mut self, parameters: Node<'t>) {
         for parameter in named_children(parameters) {
             if let Some(value) = parameter.child_by_field_id(fields().value) {
                 self.visit_expr(value);
@@ -1161,7 +1194,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The annotations of a parameter list.
-    fn visit_annotations(&mut self, parameters: Node) {
+    fn visit_annotations(&mut self, parameters: Node<'t>) {
         for parameter in named_children(parameters) {
             if let Some(annotation) = parameter.child_by_field_id(fields().type_) {
                 self.visit_annotation(annotation);
@@ -1170,7 +1203,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Defaults and annotations of a parameter list, evaluated in the enclosing scope.
-    fn visit_defaults_and_annotations(&mut self, parameters: Node) {
+    fn visit_defaults_and_annotations(&mut self, parameters: Node<'t>) {
         for parameter in named_children(parameters) {
             if let Some(value) = parameter.child_by_field_id(fields().value) {
                 self.visit_expr(value);
@@ -1182,7 +1215,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Binds the parameters in the new scope and records them in `co_varnames` order.
-    fn visit_parameters(&mut self, parameters: Node) {
+    fn visit_parameters(&mut self, parameters: Node<'t>) {
         let mut positional = Vec::new();
         let mut keyword_only = Vec::new();
         let mut star = None;
@@ -1240,7 +1273,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_lambda(&mut self, node: Node) {
+    fn visit_lambda(&mut self, node: Node<'t>) {
         let parameters = node.child_by_field_id(fields().parameters);
         if let Some(parameters) = parameters {
             self.visit_defaults_and_annotations(parameters);
@@ -1259,7 +1292,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A comprehension: the first iterable in the enclosing scope, the rest in a scope of its own.
-    fn visit_comprehension(&mut self, node: Node, kind: ComprehensionKind) {
+    fn visit_comprehension(&mut self, node: Node<'t>, kind: ComprehensionKind) {
         let clauses: Vec<Node> = named_children(node)
             .into_iter()
             .filter(|n| matches!(n.kind_name(), "for_in_clause" | "if_clause"))
@@ -1325,7 +1358,7 @@ impl<'a> Builder<'a> {
 
     /// `name := value`. Inside a comprehension the name binds in the nearest enclosing function
     /// (CPython's `symtable_extend_namedexpr_scope`), or as a global at module level.
-    fn visit_named_expression(&mut self, node: Node) {
+    fn visit_named_expression(&mut self, node: Node<'t>) {
         let name = node.child_by_field_id(fields().name);
         if let Some(name) = name.filter(|_| {
             matches!(
@@ -1406,11 +1439,12 @@ impl<'a> Builder<'a> {
 
     // ----- expressions -----
 
-    fn visit_expr(&mut self, node: Node) {
+    fn visit_expr(&mut self, node: Node<'t>) {
+        self.observe(node);
         self.nested(|this| this.expr_inner(node));
     }
 
-    fn expr_inner(&mut self, node: Node) {
+    fn expr_inner(&mut self, node: Node<'t>) {
         match node.kind_name() {
             "identifier" => self.use_name(node),
             "attribute" => {
@@ -1484,11 +1518,12 @@ impl<'a> Builder<'a> {
     }
 
     /// A store (or `del`) target: names are bound, attributes and subscripts read their parts.
-    fn visit_target(&mut self, node: Node, role: Role) {
+    fn visit_target(&mut self, node: Node<'t>, role: Role) {
+        self.observe(node);
         self.nested(|this| this.target_inner(node, role));
     }
 
-    fn target_inner(&mut self, node: Node, role: Role) {
+    fn target_inner(&mut self, node: Node<'t>, role: Role) {
         match node.kind_name() {
             "identifier" => self.add_def(node, SymbolFlags::LOCAL, role),
             "pattern_list"
@@ -1512,7 +1547,7 @@ impl<'a> Builder<'a> {
 
     // ----- match -----
 
-    fn visit_match(&mut self, node: Node) {
+    fn visit_match(&mut self, node: Node<'t>) {
         for subject in field_children(node, fields().subject) {
             self.visit_expr(subject);
         }
@@ -1537,17 +1572,18 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn bind_capture(&mut self, name: Node) {
+    fn bind_capture(&mut self, name: Node<'t>) {
         if self.text(name) != "_" {
             self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
         }
     }
 
-    fn visit_pattern(&mut self, node: Node) {
+    fn visit_pattern(&mut self, node: Node<'t>) {
+        self.observe(node);
         self.nested(|this| this.pattern_inner(node));
     }
 
-    fn pattern_inner(&mut self, node: Node) {
+    fn pattern_inner(&mut self, node: Node<'t>) {
         match node.kind_name() {
             "identifier" => self.bind_capture(node),
             // `case x:` captures; `case Color.RED:` reads `Color`.

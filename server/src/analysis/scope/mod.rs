@@ -32,7 +32,7 @@ pub use incremental::ScopeCache;
 use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
 
-use tree_sitter::Tree;
+use tree_sitter::{Node, Tree};
 
 use crate::analysis::settings::PythonVersion;
 
@@ -307,7 +307,24 @@ impl ScopeTree {
     /// Builds the scope model of `text`, parsed as `tree`, as the compiler of CPython `target`
     /// (clamped to 3.8 ..= 3.13, see [`modelled_version`]) stores it.
     pub fn new(text: &str, tree: &Tree, target: PythonVersion) -> ScopeTree {
-        let mut scope_tree = build::build(text, tree, modelled_version(target));
+        Self::resolved(build::build(text, tree, modelled_version(target)))
+    }
+
+    /// [`ScopeTree::new`], and the nodes of the kinds in `kinds` its walk of the tree met, each
+    /// at least once, in no order (see `build::build_observing`): for a caller that would
+    /// otherwise walk the whole tree again to find them. When the model is `truncated`, the
+    /// nodes below the depth it follows are missing.
+    pub fn with_nodes<'t>(
+        text: &'t str,
+        tree: &'t Tree,
+        target: PythonVersion,
+        kinds: &'t [u16],
+    ) -> (ScopeTree, Vec<Node<'t>>) {
+        let (built, nodes) = build::build_observing(text, tree, modelled_version(target), kinds);
+        (Self::resolved(built), nodes)
+    }
+
+    fn resolved(mut scope_tree: ScopeTree) -> ScopeTree {
         resolve::resolve(&mut scope_tree);
         scope_tree.index_ranges();
         scope_tree
