@@ -20,6 +20,7 @@ use foldhash::HashMap;
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
+use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
 use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{chain_base, keyword_argument, named_children};
@@ -474,6 +475,9 @@ pub struct LocalRegistries<'c, 't> {
     /// The module-level functions and methods of module-level classes, by name, with whether
     /// each is a method; and the registries among them once asked for.
     by_name: HashMap<&'c str, Named<'t>>,
+    /// The file's stores into containers and attributes (`queries/cycles.scm`), by start: where
+    /// a function's additions are looked for, once some function is asked about.
+    stores: std::cell::OnceCell<Vec<Node<'t>>>,
 }
 
 struct Named<'t> {
@@ -508,7 +512,11 @@ impl<'c, 't> LocalRegistries<'c, 't> {
                 _ => {}
             }
         }
-        LocalRegistries { context, by_name }
+        LocalRegistries {
+            context,
+            by_name,
+            stores: std::cell::OnceCell::new(),
+        }
     }
 
     /// Whether a function or method of this file named `name` is a registry.
@@ -523,18 +531,38 @@ impl<'c, 't> LocalRegistries<'c, 't> {
                 named
                     .functions
                     .iter()
-                    .filter_map(|&(id, method)| registry(self.context, id, method))
+                    .filter_map(|&(id, method)| registry(self.context, self.stores(), id, method))
                     .collect()
             }),
             None => &[],
         };
         found.iter()
     }
+
+    fn stores(&self) -> &[Node<'t>] {
+        self.stores.get_or_init(|| {
+            let mut stores: Vec<Node<'t>> = self
+                .context
+                .matches(Family::Cycles)
+                .iter()
+                .filter_map(|captures| captures.get("store"))
+                .collect();
+            stores.sort_by_key(|store| store.start_byte());
+            stores
+        })
+    }
 }
 
 /// The function or method `id` (of a module-level class when `method`) as a registry: one that
-/// adds a parameter to a module-level container or to `self.name`.
-fn registry<'t>(context: &Context<'t>, id: ScopeId, method: bool) -> Option<LocalRegistry<'t>> {
+/// adds a parameter to a module-level container or to `self.name`. Its additions are among the
+/// file's `stores` (sorted by start) in its body, outside the functions, lambdas and classes
+/// nested in it.
+fn registry<'t>(
+    context: &Context<'t>,
+    stores: &[Node<'t>],
+    id: ScopeId,
+    method: bool,
+) -> Option<LocalRegistry<'t>> {
     let scope = context.scopes.scope(id);
     let definition = definition_at(context, scope.range.clone())?;
     let receiver = method.then(|| scope.params.first()).flatten();
@@ -548,15 +576,17 @@ fn registry<'t>(context: &Context<'t>, id: ScopeId, method: bool) -> Option<Loca
         return None;
     }
     let body = definition.field(Field::Body)?;
-    let mut stack = vec![body];
-    let mut cursor = body.walk();
-    while let Some(node) = stack.pop() {
-        if matches!(
-            node.kind_name(),
-            "function_definition" | "class_definition" | "lambda"
-        ) {
-            continue;
-        }
+    let first = stores.partition_point(|store| store.start_byte() < body.start_byte());
+    let last = stores.partition_point(|store| store.start_byte() < body.end_byte());
+    let mut in_body: Vec<Node<'t>> = stores[first..last]
+        .iter()
+        .copied()
+        .filter(|store| store.end_byte() <= body.end_byte() && runs_in(context, *store) == id)
+        .collect();
+    // The first addition found, in the order a walk from the body's last statement backwards
+    // meets them: an addition before those inside it, later ones before earlier ones.
+    in_body.sort_by_key(|store| (std::cmp::Reverse(store.end_byte()), store.start_byte()));
+    for node in in_body {
         if let Some((container, item)) = added(context, node)
             && let Some(weak) = kept_parameter(context, item, &params)
             && outlives_call(context, id, container, receiver.map(String::as_str))
@@ -570,9 +600,22 @@ fn registry<'t>(context: &Context<'t>, id: ScopeId, method: bool) -> Option<Loca
                 method,
             });
         }
-        stack.extend(node.named_children(&mut cursor));
     }
     None
+}
+
+/// The function, lambda or class whose body runs `node` (through comprehensions, annotation
+/// and type scopes); the module when none does.
+fn runs_in(context: &Context, node: Node) -> ScopeId {
+    let mut id = context.scopes.innermost_at(node.start_byte());
+    loop {
+        let scope = context.scopes.scope(id);
+        match (scope.kind, scope.parent) {
+            (ScopeKind::Function | ScopeKind::Lambda | ScopeKind::Class | ScopeKind::Module, _)
+            | (_, None) => return id,
+            (_, Some(parent)) => id = parent,
+        }
+    }
 }
 
 /// The `def` whose scope spans `range`.
