@@ -64,18 +64,25 @@ impl<'a> Context<'a> {
     /// through the text rather than a walk of the whole tree: a keystroke's analysis cannot
     /// afford one more.
     pub fn identifiers(&self, name: &str) -> Vec<Node<'a>> {
+        self.identifiers_within(self.tree.root_node(), name)
+    }
+
+    /// [`Self::identifiers`] inside `node`: its text searched, the tree entered at `node`.
+    pub fn identifiers_within(&self, node: Node<'a>, name: &str) -> Vec<Node<'a>> {
         if name.is_empty() {
             return Vec::new();
         }
         let is_word = |c: char| c == '_' || c.is_alphanumeric();
-        let root = self.tree.root_node();
+        let start = node.start_byte();
+        let within = &self.text[node.byte_range()];
         // memchr's vectorised search: this runs for many names over the whole text.
-        memchr::memmem::find_iter(self.text.as_bytes(), name)
+        memchr::memmem::find_iter(within.as_bytes(), name)
+            .map(|at| start + at)
             .filter(|&at| {
                 !self.text[..at].ends_with(is_word)
                     && !self.text[at + name.len()..].starts_with(is_word)
             })
-            .filter_map(|at| root.descendant_for_byte_range(at, at + name.len()))
+            .filter_map(|at| node.descendant_for_byte_range(at, at + name.len()))
             .filter(|node| {
                 node.kind_name() == "identifier" && node.byte_range().len() == name.len()
             })
@@ -126,17 +133,27 @@ pub struct Binding<'t> {
 impl<'a> Context<'a> {
     /// The node spanning exactly `range`, the outermost one when several do.
     pub fn node_at(&self, range: std::ops::Range<usize>) -> Option<Node<'a>> {
-        let mut node = self
-            .tree
-            .root_node()
-            .descendant_for_byte_range(range.start, range.end)?;
-        while let Some(parent) = node.parent() {
-            if parent.byte_range() != range {
-                break;
+        self.path_to(range).and_then(|path| path.last().copied())
+    }
+
+    /// The nodes from the root down to [`Self::node_at`]'s, that one last: one descent from
+    /// the root, where asking each node for its parent would descend again for each (a node
+    /// does not know its parent in tree-sitter).
+    fn path_to(&self, range: std::ops::Range<usize>) -> Option<Vec<Node<'a>>> {
+        let mut cursor = self.tree.root_node().walk();
+        let mut path = Vec::new();
+        loop {
+            let node = cursor.node();
+            if node.start_byte() > range.start || node.end_byte() < range.end {
+                return None;
             }
-            node = parent;
+            path.push(node);
+            if node.byte_range() == range {
+                return Some(path);
+            }
+            // The first child ending after the range's start: the one holding it, if any.
+            cursor.goto_first_child_for_byte(range.start)?;
         }
-        (node.byte_range() == range).then_some(node)
     }
 
     /// The innermost scope whose code runs `node`: a function's body and parameters are in its
@@ -205,15 +222,17 @@ impl<'a> Context<'a> {
             .occurrences
             .iter()
             .filter(|o| o.role == Role::Bind)
-            .filter_map(|o| self.node_at(o.range.clone()))
-            .map(binding)
+            .filter_map(|o| self.path_to(o.range.clone()))
+            .filter_map(|path| binding(&path))
             .collect()
     }
 }
 
-fn binding(target: Node) -> Binding {
-    let value = target
-        .parent()
+/// The binding of the last node of `path` (nodes from the root down to it).
+fn binding<'t>(path: &[Node<'t>]) -> Option<Binding<'t>> {
+    let (&target, ancestors) = path.split_last()?;
+    let value = ancestors
+        .last()
         .filter(|parent| parent.kind_name() == "assignment")
         .filter(|parent| {
             parent
@@ -222,19 +241,21 @@ fn binding(target: Node) -> Binding {
         })
         .and_then(|assignment| assignment.field(Field::Right))
         .map(innermost_value);
-    let mut statement = target;
-    while let Some(parent) = statement.parent() {
-        statement = parent;
-        let kind = parent.kind_name();
-        if kind.ends_with("statement") || kind.ends_with("definition") || kind == "module" {
-            break;
-        }
-    }
-    Binding {
+    let statement = ancestors
+        .iter()
+        .rev()
+        .find(|parent| {
+            let kind = parent.kind_name();
+            kind.ends_with("statement") || kind.ends_with("definition") || kind == "module"
+        })
+        .or(ancestors.first())
+        .copied()
+        .unwrap_or(target);
+    Some(Binding {
         target,
         statement,
         value,
-    }
+    })
 }
 
 /// In `a = b = value`, tree-sitter nests the second assignment as the right side of the first.

@@ -157,6 +157,22 @@ pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// The outermost node of kind `kind` that starts at byte `at`, in one descent from `root`
+/// (cheaper than finding the token there and asking for its parent, which descends again).
+pub fn node_starting_at<'t>(root: Node<'t>, at: usize, kind: &str) -> Option<Node<'t>> {
+    let mut cursor = root.walk();
+    while cursor.goto_first_child_for_byte(at).is_some() {
+        let node = cursor.node();
+        if node.start_byte() > at {
+            return None;
+        }
+        if node.start_byte() == at && node.kind_name() == kind {
+            return Some(node);
+        }
+    }
+    None
+}
+
 /// The ancestors of `node` under `root` (the root of its tree), innermost first, without `node`:
 /// what `parent()` called in a loop gives, for the cost of one call (tree-sitter finds a node's
 /// parent by descending from the root, so a loop of them costs the depth squared).

@@ -62,23 +62,14 @@ use crate::analysis::semantic::classes::{Store, store_target};
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::release::attribute_of_another_object;
 use crate::analysis::syntax::{Field, NodeLookups};
-use crate::analysis::syntax::{chain_base, named_children};
+use crate::analysis::syntax::{chain_base, named_children, node_starting_at};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let classes = &checker.semantic.classes;
     let mut findings = Vec::new();
     for (at, _) in context.text.match_indices("except") {
-        let Some(clause) = context
-            .tree
-            .root_node()
-            .descendant_for_byte_range(at, at + "except".len())
-            .and_then(|node| match node.kind_name() {
-                "except_clause" => Some(node),
-                _ => node.parent(),
-            })
-            .filter(|clause| clause.kind_name() == "except_clause" && clause.start_byte() == at)
-        else {
+        let Some(clause) = node_starting_at(context.tree.root_node(), at, "except_clause") else {
             continue;
         };
         // `except E as exc` parses as an `as_pattern` value whose target is the name.
@@ -161,10 +152,7 @@ fn kept_by_made_objects<'t>(
     let context = checker.context;
     let classes = &checker.semantic.classes;
     let mut findings = Vec::new();
-    for name in context.identifiers(alias) {
-        if !clause.byte_range().contains(&name.start_byte()) {
-            continue;
-        }
+    for name in context.identifiers_within(clause, alias) {
         let argument = match name.parent() {
             Some(p)
                 if p.kind_name() == "attribute"
