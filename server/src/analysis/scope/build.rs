@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Tree};
 use unicode_normalization::UnicodeNormalization;
 
-use super::dead_code::{ConstTracker, constant_truth, never_falls_through};
+use super::dead_code::{BlockEnds, ConstTracker, constant_truth, never_falls_through};
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::parse::python_language;
@@ -102,7 +102,7 @@ pub(super) fn build_class_statement(
     // Dead code of the class body's unit, not the module's, is what spans statements here.
     builder.outer_units = 2;
     builder.visit_node(statement);
-    let falls_through = !never_falls_through(statement, text);
+    let falls_through = !never_falls_through(statement, text, &mut builder.block_ends);
     builder.exit_scope(saved, false);
     builder.finish_unit(false);
     let dead_code = builder.module_dead_code || !falls_through;
@@ -118,7 +118,7 @@ pub(super) fn build_statement(
 ) -> StatementScopes {
     let mut builder = Builder::new(text, lines, future_annotations, version);
     builder.visit_node(statement);
-    let falls_through = !never_falls_through(statement, text);
+    let falls_through = !never_falls_through(statement, text, &mut builder.block_ends);
     builder.finish_unit(!falls_through);
     StatementScopes {
         future_annotations: builder.future_annotations,
@@ -159,6 +159,8 @@ struct Builder<'a, 't> {
     /// The node kinds to hand back (see [`build_observing`]), and those met so far.
     observed_kinds: &'t [u16],
     observed: Vec<Node<'t>>,
+    /// Which blocks met so far end control (see [`never_falls_through`]).
+    block_ends: BlockEnds,
 }
 
 /// An identifier as CPython stores it: NFKC-normalized (PEP 3131), so `ﬁnd` is `find`.
@@ -288,6 +290,7 @@ impl<'a, 't> Builder<'a, 't> {
             line_shift: 0,
             observed_kinds: &[],
             observed: Vec::new(),
+            block_ends: BlockEnds::default(),
         }
     }
 
@@ -492,13 +495,21 @@ impl<'a, 't> Builder<'a, 't> {
 
     /// Visits a block's statements; returns whether its end is unreachable.
     fn visit_block(&mut self, block: Node<'t>) -> bool {
+        self.visit_statements(block, named_children(block))
+    }
+
+    /// [`Self::visit_block`] for the block's statements, already listed.
+    fn visit_statements(&mut self, block: Node<'t>, statements: Vec<Node<'t>>) -> bool {
         let saved = self.dead;
-        for stmt in named_children(block) {
+        let mut ends = false;
+        for stmt in statements {
             self.visit_node(stmt);
-            if never_falls_through(stmt, self.src) {
+            if never_falls_through(stmt, self.src, &mut self.block_ends) {
+                ends = true;
                 self.dead = true;
             }
         }
+        self.block_ends.record(block, ends);
         let ends_dead = self.dead;
         self.dead = saved;
         ends_dead
@@ -851,15 +862,18 @@ impl<'a, 't> Builder<'a, 't> {
             return self.visit_children(node);
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
-        let parameters = node.child_by_field_id(fields().parameters);
+        let parameters = node
+            .child_by_field_id(fields().parameters)
+            .map(named_children);
         let first_line = self.line_of(decorated.unwrap_or(node));
         let function_name = self.identifier(name);
         let type_parameters = node.child_by_field_id(fields().type_parameters);
         let type_params_scope = if let Some(type_parameters) = type_parameters {
             // PEP 695: defaults and decorators are evaluated outside, annotations inside the
             // `<generic parameters of f>` scope, which receives the defaults as parameters.
-            let (defaults, keyword_defaults) = parameters.map_or((false, false), has_defaults);
-            if let Some(parameters) = parameters {
+            let (defaults, keyword_defaults) =
+                parameters.as_deref().map_or((false, false), has_defaults);
+            if let Some(parameters) = &parameters {
                 self.visit_defaults(parameters);
             }
             self.visit_decorators(decorated);
@@ -872,12 +886,12 @@ impl<'a, 't> Builder<'a, 't> {
                     keyword_defaults,
                 },
             );
-            if let Some(parameters) = parameters {
+            if let Some(parameters) = &parameters {
                 self.visit_annotations(parameters);
             }
             Some(saved)
         } else {
-            if let Some(parameters) = parameters {
+            if let Some(parameters) = &parameters {
                 self.visit_defaults_and_annotations(parameters);
             }
             None
@@ -892,19 +906,23 @@ impl<'a, 't> Builder<'a, 't> {
         scope.name_range = Some(name.byte_range());
         scope.binding_name = Some(mangle(self.private.as_deref(), &function_name).into_owned());
         let saved = self.enter_scope(scope);
-        if let Some(parameters) = parameters {
+        if let Some(parameters) = &parameters {
             self.visit_parameters(parameters);
         }
-        let body = node.child_by_field_id(fields().body);
+        let body = node
+            .child_by_field_id(fields().body)
+            .map(|body| (body, named_children(body)));
         // The first constant of a function is its docstring, or None.
         match body
-            .and_then(|b| named_children(b).into_iter().next())
+            .as_ref()
+            .and_then(|(_, statements)| statements.first().copied())
             .and_then(docstring)
         {
             Some(doc) => self.constant(&format!("str:{}", self.text(doc))),
             None => self.constant("None"),
         }
-        let ends_dead = body.is_some_and(|b| self.visit_block(b));
+        let ends_dead =
+            body.is_some_and(|(body, statements)| self.visit_statements(body, statements));
         self.exit_scope(saved, ends_dead);
         if let Some(saved) = type_params_scope {
             self.exit_scope(saved, false);
@@ -1185,8 +1203,8 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     /// The defaults of a parameter list (a generic function's: its annotations are elsewhere).
-    fn visit_defaults(&mut self, parameters: Node<'t>) {
-        for parameter in named_children(parameters) {
+    fn visit_defaults(&mut self, parameters: &[Node<'t>]) {
+        for &parameter in parameters {
             if let Some(value) = parameter.child_by_field_id(fields().value) {
                 self.visit_expr(value);
             }
@@ -1194,8 +1212,8 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     /// The annotations of a parameter list.
-    fn visit_annotations(&mut self, parameters: Node<'t>) {
-        for parameter in named_children(parameters) {
+    fn visit_annotations(&mut self, parameters: &[Node<'t>]) {
+        for &parameter in parameters {
             if let Some(annotation) = parameter.child_by_field_id(fields().type_) {
                 self.visit_annotation(annotation);
             }
@@ -1203,8 +1221,8 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     /// Defaults and annotations of a parameter list, evaluated in the enclosing scope.
-    fn visit_defaults_and_annotations(&mut self, parameters: Node<'t>) {
-        for parameter in named_children(parameters) {
+    fn visit_defaults_and_annotations(&mut self, parameters: &[Node<'t>]) {
+        for &parameter in parameters {
             if let Some(value) = parameter.child_by_field_id(fields().value) {
                 self.visit_expr(value);
             }
@@ -1215,13 +1233,13 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     /// Binds the parameters in the new scope and records them in `co_varnames` order.
-    fn visit_parameters(&mut self, parameters: Node<'t>) {
+    fn visit_parameters(&mut self, parameters: &[Node<'t>]) {
         let mut positional = Vec::new();
         let mut keyword_only = Vec::new();
         let mut star = None;
         let mut double_star = None;
         let mut after_star = false;
-        for parameter in named_children(parameters) {
+        for &parameter in parameters {
             // `x: int` wraps the name (or `*args`, `**kw`) with a type.
             let inner = if parameter.kind_name() == "typed_parameter" {
                 named_children(parameter)
@@ -1274,15 +1292,17 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     fn visit_lambda(&mut self, node: Node<'t>) {
-        let parameters = node.child_by_field_id(fields().parameters);
-        if let Some(parameters) = parameters {
+        let parameters = node
+            .child_by_field_id(fields().parameters)
+            .map(named_children);
+        if let Some(parameters) = &parameters {
             self.visit_defaults_and_annotations(parameters);
         }
         let mut scope = self.new_scope(ScopeKind::Lambda, "<lambda>", node, self.line_of(node));
         scope.name_range = node.child(0).map(|keyword| keyword.byte_range());
         let saved = self.enter_scope(scope);
         self.constant("None");
-        if let Some(parameters) = parameters {
+        if let Some(parameters) = &parameters {
             self.visit_parameters(parameters);
         }
         if let Some(body) = node.child_by_field_id(fields().body) {
@@ -1462,15 +1482,27 @@ impl<'a, 't> Builder<'a, 't> {
                     self.visit_expr(function);
                 }
                 if let Some(arguments) = node.child_by_field_id(fields().arguments) {
-                    let keywords: Vec<&str> = named_children(arguments)
-                        .into_iter()
+                    // `f(x for x in xs)`: the generator expression is the arguments.
+                    if arguments.kind_name() != "argument_list" {
+                        return self.visit_expr(arguments);
+                    }
+                    let listed = named_children(arguments);
+                    let keywords: Vec<&str> = listed
+                        .iter()
+                        .filter(|a| a.kind_name() == "keyword_argument")
                         .filter_map(|a| a.child_by_field_id(fields().name))
                         .map(|n| self.text(n))
                         .collect();
                     if !keywords.is_empty() {
                         self.constant(&format!("kwnames:{}", keywords.join(",")));
                     }
-                    self.visit_expr(arguments);
+                    // What `visit_expr(arguments)` does, without listing them again.
+                    self.observe(arguments);
+                    self.nested(|this| {
+                        for argument in listed {
+                            this.visit_node(argument);
+                        }
+                    });
                 }
             }
             "lambda" => self.visit_lambda(node),
@@ -1498,7 +1530,9 @@ impl<'a, 't> Builder<'a, 't> {
                         self.visit_node(part);
                         self.line_shift = saved;
                     }
-                } else {
+                } else if node.kind_name() == "concatenated_string"
+                    || is_format_string(self.text(node))
+                {
                     self.visit_children(node);
                 }
             }
@@ -1646,6 +1680,15 @@ impl<'a, 't> Builder<'a, 't> {
 }
 
 /// The string that is a body's docstring, if its first statement is one.
+/// Whether a string literal's prefix makes it an f-string (or a template string, which
+/// tree-sitter parses alike): only those have expressions inside.
+fn is_format_string(literal: &str) -> bool {
+    literal
+        .bytes()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .any(|b| matches!(b, b'f' | b'F' | b't' | b'T'))
+}
+
 fn docstring(first_statement: Node) -> Option<Node> {
     if first_statement.kind_name() != "expression_statement"
         || first_statement.named_child_count() != 1
@@ -1675,10 +1718,10 @@ enum TypeParamsOf {
 }
 
 /// Whether a parameter list has positional defaults and keyword-only defaults.
-fn has_defaults(parameters: Node) -> (bool, bool) {
+fn has_defaults(parameters: &[Node]) -> (bool, bool) {
     let mut after_star = false;
     let (mut defaults, mut keyword_defaults) = (false, false);
-    for parameter in named_children(parameters) {
+    for parameter in parameters {
         match parameter.kind_name() {
             "list_splat_pattern" | "keyword_separator" => after_star = true,
             "typed_parameter"

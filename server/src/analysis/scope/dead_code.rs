@@ -106,10 +106,34 @@ pub(super) fn constant_truth(node: Node, src: &str) -> Option<bool> {
     }
 }
 
+/// Which blocks end control (a statement in them never falls through), by node id: what
+/// [`never_falls_through`] asks of a compound statement's blocks, which the walk has already
+/// visited. Without it, a statement would be asked again by every enclosing one.
+#[derive(Debug, Default)]
+pub(super) struct BlockEnds(HashMap<usize, bool>);
+
+impl BlockEnds {
+    /// Records what the walk found for `block`.
+    pub(super) fn record(&mut self, block: Node, ends: bool) {
+        self.0.insert(block.id(), ends);
+    }
+
+    fn of(&mut self, block: Node, src: &str) -> bool {
+        if let Some(&ends) = self.0.get(&block.id()) {
+            return ends;
+        }
+        let ends = named_children(block)
+            .into_iter()
+            .any(|stmt| never_falls_through(stmt, src, self));
+        self.record(block, ends);
+        ends
+    }
+}
+
 /// Whether control never reaches the statement after `stmt` by falling through it.
-pub(super) fn never_falls_through(stmt: Node, src: &str) -> bool {
+pub(super) fn never_falls_through(stmt: Node, src: &str, blocks: &mut BlockEnds) -> bool {
     let f = fields();
-    let block_ends = |block: Option<Node>| block.is_some_and(|b| block_never_falls_through(b, src));
+    let mut block_ends = |block: Option<Node>| block.is_some_and(|b| blocks.of(b, src));
     match stmt.kind_name() {
         "return_statement" | "raise_statement" | "break_statement" | "continue_statement" => true,
         "if_statement" => {
@@ -147,7 +171,7 @@ pub(super) fn never_falls_through(stmt: Node, src: &str) -> bool {
             let mut handlers_end = true;
             for child in named_children(stmt) {
                 match child.kind_name() {
-                    "block" => body_ends = block_never_falls_through(child, src),
+                    "block" => body_ends = block_ends(Some(child)),
                     "else_clause" => {
                         body_ends |= block_ends(child.child_by_field_id(f.body));
                     }
@@ -215,12 +239,6 @@ fn is_irrefutable(case: Node) -> bool {
         [capture] => capture.kind_name() == "dotted_name" && capture.named_child_count() == 1,
         _ => false,
     }
-}
-
-fn block_never_falls_through(block: Node, src: &str) -> bool {
-    named_children(block)
-        .into_iter()
-        .any(|stmt| never_falls_through(stmt, src))
 }
 
 /// Whether a loop body holds a `break` for this loop (not for a nested loop or function).
