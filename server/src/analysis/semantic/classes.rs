@@ -59,6 +59,8 @@ pub struct Method<'t> {
     pub scope: ScopeId,
     /// The first parameter's name, `self` by convention.
     pub self_name: String,
+    /// The names of its positional parameters, in order, `self_name` first.
+    positional: Vec<&'t str>,
 }
 
 #[derive(Debug, Clone)]
@@ -348,7 +350,7 @@ impl<'c, 't> Classes<'c, 't> {
             .methods
             .iter()
             .find(|m| m.node.id() == init.id())?;
-        let parameters = positional_parameters(context, method.node);
+        let parameters = &method.positional;
         let init_analysis = InMethod::new(self, init_class, method);
         let mut positional = 1;
         for argument in named_children(arguments) {
@@ -360,12 +362,12 @@ impl<'c, 't> Classes<'c, 't> {
                     let Some(value) = argument.field(Field::Value) else {
                         continue;
                     };
-                    (Some(context.text_of(name).to_string()), value)
+                    (Some(context.text_of(name)), value)
                 }
                 "list_splat" | "dictionary_splat" => return None,
                 _ => {
                     positional += 1;
-                    (parameters.get(positional - 1).cloned(), argument)
+                    (parameters.get(positional - 1).copied(), argument)
                 }
             };
             let Some(parameter) = parameter else {
@@ -374,7 +376,7 @@ impl<'c, 't> Classes<'c, 't> {
             let Some(hold) = analysis.holds(value, holding, depth) else {
                 continue;
             };
-            if let Some(kept_in) = init_analysis.keeps_parameter(&parameter) {
+            if let Some(kept_in) = init_analysis.keeps_parameter(parameter) {
                 return Some((hold, kept_in));
             }
         }
@@ -425,27 +427,25 @@ impl<'t> Classes<'_, 't> {
             .methods
             .iter()
             .find(|m| m.node.id() == init.id())?;
-        let parameters = positional_parameters(self.context, method.node);
+        let parameters = &method.positional;
         let mut positional = 0;
         let mut parameter = None;
         for each in named_children(arguments) {
             match each.kind_name() {
                 "keyword_argument" if each.field(Field::Value) == Some(argument) => {
-                    parameter = each
-                        .field(Field::Name)
-                        .map(|n| self.context.text_of(n).to_string());
+                    parameter = each.field(Field::Name).map(|n| self.context.text_of(n));
                 }
                 "keyword_argument" => {}
                 "list_splat" | "dictionary_splat" => return None,
                 _ => {
                     positional += 1;
                     if each.id() == argument.id() {
-                        parameter = parameters.get(positional).cloned();
+                        parameter = parameters.get(positional).copied();
                     }
                 }
             }
         }
-        InMethod::new(self, init_class, method).keeps_parameter(&parameter?)
+        InMethod::new(self, init_class, method).keeps_parameter(parameter?)
     }
 }
 
@@ -1379,13 +1379,12 @@ fn method<'t>(
     kind: function_kind::Kind,
     definition: Node<'t>,
 ) -> Option<Method<'t>> {
-    let (Receiver::Instance, _) = function_kind::receiver_of(kind, definition)? else {
+    if kind.receiver() != Some(Receiver::Instance) {
         return None;
-    };
+    }
     let scope = context.scopes.scope_of_node(definition.byte_range())?;
-    let self_name = positional_parameters(context, definition)
-        .into_iter()
-        .next()?;
+    let positional = positional_parameters(context, definition);
+    let self_name = positional.first()?.to_string();
     // A method that rebinds its `self` is not followed.
     let rebound = context
         .scopes
@@ -1399,11 +1398,12 @@ fn method<'t>(
         node: definition,
         scope,
         self_name,
+        positional,
     })
 }
 
 /// The names of a function's positional parameters, in order.
-fn positional_parameters(context: &Context, definition: Node) -> Vec<String> {
+fn positional_parameters<'t>(context: &Context<'t>, definition: Node) -> Vec<&'t str> {
     let Some(parameters) = definition.field(Field::Parameters) else {
         return Vec::new();
     };
@@ -1419,7 +1419,7 @@ fn positional_parameters(context: &Context, definition: Node) -> Vec<String> {
             _ => break,
         };
         match name {
-            Some(name) => names.push(context.text_of(name).to_string()),
+            Some(name) => names.push(context.text_of(name)),
             None => break,
         }
     }

@@ -13,7 +13,7 @@
 use tree_sitter::Node;
 
 use crate::analysis::context::Context;
-use crate::analysis::scope::{ScopeId, SymbolFlags};
+use crate::analysis::scope::{Role, ScopeId, SymbolFlags};
 use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
 
@@ -517,12 +517,26 @@ fn cache_through_aliases(
         return None;
     }
     // An alias: a module-level name bound once, never rebound in the scope that reads it.
+    // The module's count of bindings first: it needs no look at the tree.
     let name = context.text_of(expression);
-    let reading = context.scopes.scope(context.scope_containing(expression));
-    if reading
-        .symbol(name)
-        .is_some_and(|s| s.flags.contains_any(SymbolFlags::BOUND))
-        && context.scope_containing(expression) != ScopeId(0)
+    let module_bindings = context
+        .scopes
+        .scope(ScopeId(0))
+        .symbol(name)?
+        .occurrences
+        .iter()
+        .filter(|o| o.role == Role::Bind)
+        .count();
+    if module_bindings != 1 {
+        return None;
+    }
+    let reading_id = context.scope_containing(expression);
+    if reading_id != ScopeId(0)
+        && context
+            .scopes
+            .scope(reading_id)
+            .symbol(name)
+            .is_some_and(|s| s.flags.contains_any(SymbolFlags::BOUND))
     {
         return None;
     }
