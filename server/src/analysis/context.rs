@@ -69,19 +69,7 @@ impl<'a> Context<'a> {
 
     /// [`Self::identifiers`] inside `node`: its text searched, the tree entered at `node`.
     pub fn identifiers_within(&self, node: Node<'a>, name: &str) -> Vec<Node<'a>> {
-        if name.is_empty() {
-            return Vec::new();
-        }
-        let is_word = |c: char| c == '_' || c.is_alphanumeric();
-        let start = node.start_byte();
-        let within = &self.text[node.byte_range()];
-        // memchr's vectorised search: this runs for many names over the whole text.
-        memchr::memmem::find_iter(within.as_bytes(), name)
-            .map(|at| start + at)
-            .filter(|&at| {
-                !self.text[..at].ends_with(is_word)
-                    && !self.text[at + name.len()..].starts_with(is_word)
-            })
+        self.words_within(node, name)
             .filter_map(|at| node.descendant_for_byte_range(at, at + name.len()))
             .filter(|node| {
                 node.kind_name() == "identifier" && node.byte_range().len() == name.len()
@@ -89,17 +77,48 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// Where `name` is spelled as a whole word inside `node` (nowhere, for an empty name).
+    fn words_within(&self, node: Node<'a>, name: &str) -> impl Iterator<Item = usize> {
+        let range = if name.is_empty() {
+            node.start_byte()..node.start_byte()
+        } else {
+            node.byte_range()
+        };
+        let is_word = |c: char| c == '_' || c.is_alphanumeric();
+        let start = range.start;
+        let within = &self.text[range];
+        // memchr's vectorised search: this runs for many names over the whole text.
+        memchr::memmem::find_iter(within.as_bytes(), name)
+            .map(move |at| start + at)
+            .filter(move |&at| {
+                !self.text[..at].ends_with(is_word)
+                    && !self.text[at + name.len()..].starts_with(is_word)
+            })
+    }
+
     /// Every attribute expression `x.name` in the file, whatever `x` is.
     pub fn attributes(&self, name: &str) -> Vec<Node<'a>> {
-        self.identifiers(name)
+        self.attributes_with_ancestors(name)
             .into_iter()
-            .filter_map(|identifier| {
-                identifier.parent().filter(|attribute| {
-                    attribute.kind_name() == "attribute"
-                        && attribute
-                            .field(Field::Attribute)
-                            .is_some_and(|a| a.id() == identifier.id())
-                })
+            .map(|(attribute, _)| attribute)
+            .collect()
+    }
+
+    /// [`Self::attributes`], each with its ancestors, innermost first: one descent from the
+    /// root finds both, where asking a node for its parent descends again each time.
+    pub fn attributes_with_ancestors(&self, name: &str) -> Vec<(Node<'a>, Vec<Node<'a>>)> {
+        self.words_within(self.tree.root_node(), name)
+            .filter_map(|at| {
+                let mut path = self.path_to(at..at + name.len())?;
+                let identifier = path.pop()?;
+                let attribute = path.pop()?;
+                let is_attribute_name = identifier.kind_name() == "identifier"
+                    && attribute.kind_name() == "attribute"
+                    && attribute
+                        .field(Field::Attribute)
+                        .is_some_and(|a| a.id() == identifier.id());
+                path.reverse();
+                is_attribute_name.then_some((attribute, path))
             })
             .collect()
     }
@@ -139,7 +158,7 @@ impl<'a> Context<'a> {
     /// The nodes from the root down to [`Self::node_at`]'s, that one last: one descent from
     /// the root, where asking each node for its parent would descend again for each (a node
     /// does not know its parent in tree-sitter).
-    fn path_to(&self, range: std::ops::Range<usize>) -> Option<Vec<Node<'a>>> {
+    pub fn path_to(&self, range: std::ops::Range<usize>) -> Option<Vec<Node<'a>>> {
         let mut cursor = self.tree.root_node().walk();
         let mut path = Vec::new();
         loop {

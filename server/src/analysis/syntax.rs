@@ -206,8 +206,18 @@ pub fn chain_base(mut node: Node) -> Node {
 }
 
 /// The whole attribute and item chain `node` starts: `a.b[c].d` for `a`.
-pub fn chain_top(mut node: Node) -> Node {
-    while let Some(parent) = node.parent() {
+pub fn chain_top(node: Node) -> Node {
+    chain_top_among(node, std::iter::successors(node.parent(), |n| n.parent())).0
+}
+
+/// [`chain_top`] with `node`'s ancestors given, innermost first (asking a node for its parent
+/// descends from the root), and how many of them the chain climbs.
+pub fn chain_top_among<'t>(
+    mut node: Node<'t>,
+    ancestors: impl IntoIterator<Item = Node<'t>>,
+) -> (Node<'t>, usize) {
+    let mut climbed = 0;
+    for parent in ancestors {
         let inner = match parent.kind_name() {
             "attribute" => parent.field(Field::Object),
             "subscript" => parent.field(Field::Value),
@@ -217,8 +227,9 @@ pub fn chain_top(mut node: Node) -> Node {
             break;
         }
         node = parent;
+        climbed += 1;
     }
-    node
+    (node, climbed)
 }
 
 /// The decorator expressions above a `def` or `class` (`bus.on("x")` for `@bus.on("x")`), or

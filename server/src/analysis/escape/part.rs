@@ -138,8 +138,19 @@ pub fn chain_of(name: Node) -> Option<Node> {
 /// Whether an expression is written to, not read: (inside) the left side of an assignment or
 /// augmented assignment, a loop target, or a `del`.
 pub fn is_store_target(expression: Node) -> bool {
+    is_store_target_among(
+        expression,
+        std::iter::successors(expression.parent(), |n| n.parent()),
+    )
+}
+
+/// [`is_store_target`] with `expression`'s ancestors given, innermost first.
+pub fn is_store_target_among<'t>(
+    expression: Node<'t>,
+    ancestors: impl IntoIterator<Item = Node<'t>>,
+) -> bool {
     let mut node = expression;
-    while let Some(parent) = node.parent() {
+    for parent in ancestors {
         let is_left = parent
             .field(Field::Left)
             .is_some_and(|l| l.id() == node.id());

@@ -147,7 +147,7 @@ pub(super) fn for_each_match<'t>(
     root: Node<'t>,
     pruned: Option<Node<'t>>,
     text: &str,
-    mut found: impl FnMut(Family, Captures<'t>),
+    found: impl FnMut(Family, Captures<'t>),
 ) {
     let ids = ids();
     let mut all = Vec::new();
@@ -164,11 +164,7 @@ pub(super) fn for_each_match<'t>(
         }
         loop {
             if cursor.node() == root {
-                all.sort_by_key(|f: &Found| f.order);
-                for f in all {
-                    found(f.family, f.captures);
-                }
-                return;
+                return report_in_order(&all, found);
             }
             if cursor.goto_next_sibling() {
                 break;
@@ -203,7 +199,7 @@ pub(super) fn outer_kinds() -> &'static [u16] {
 pub(super) fn for_each_match_among<'t>(
     nodes: Vec<Node<'t>>,
     text: &str,
-    mut found: impl FnMut(Family, Captures<'t>),
+    found: impl FnMut(Family, Captures<'t>),
 ) {
     // The walk's order: a node before the nodes inside it, siblings left to right. No two
     // nodes of these kinds span the same bytes, so start, then end, outermost first, tells it.
@@ -219,9 +215,21 @@ pub(super) fn for_each_match_among<'t>(
     for (count, (_, node)) in keyed.into_iter().enumerate() {
         match_node(ids, node, text, count, &mut all);
     }
-    all.sort_by_key(|f: &Found| f.order);
-    for f in all {
-        found(f.family, f.captures);
+    report_in_order(&all, found);
+}
+
+/// Hands the matches to `found` in the query engine's order. A match is large (its captures
+/// are kept inline), so their positions are sorted rather than the matches moved about; the
+/// position breaks ties as a stable sort would.
+fn report_in_order<'t>(all: &[Found<'t>], mut found: impl FnMut(Family, Captures<'t>)) {
+    let mut order: Vec<((usize, usize), usize)> = all
+        .iter()
+        .enumerate()
+        .map(|(index, f)| (f.order, index))
+        .collect();
+    order.sort_unstable();
+    for (_, index) in order {
+        found(all[index].family, all[index].captures);
     }
 }
 
@@ -383,13 +391,11 @@ fn match_call<'t>(
         ]);
         push(arguments, Family::Gc, &nodes);
     }
-    if let Some(arguments) = arguments
-        && (is_identifier || function.kind_id() == ids.attribute)
-    {
+    if let (Some(name), Some(arguments)) = (function_end, arguments) {
         push(
             arguments,
             Family::Listeners,
-            &[("function", function), ("call", call)],
+            &[("name", name), ("function", function), ("call", call)],
         );
     }
     if let Some(last) = function_end

@@ -68,14 +68,14 @@ use crate::analysis::context::Context;
 use crate::analysis::escape::hoist::{hoist, making, one_line};
 use crate::analysis::escape::large::{is_builtin_value, large_binding};
 use crate::analysis::escape::part::{
-    is_store_target, local_name_for, normalized, only_chain, piece_in,
+    is_store_target_among, local_name_for, normalized, only_chain, piece_in,
 };
 use crate::analysis::escape::{self, Closure};
 use crate::analysis::findings::{Finding, Fix, Level, Related, Safety};
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind, SymbolFlags};
 use crate::analysis::semantic::Checker;
-use crate::analysis::syntax::chain_top;
+use crate::analysis::syntax::chain_top_among;
 use crate::analysis::syntax::{Field, NodeLookups};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
@@ -305,10 +305,14 @@ fn written_through(context: &Context, scope: ScopeId, name: &str) -> bool {
             .occurrences
             .iter()
             .filter(|o| o.role == Role::Use)
-            .filter_map(|o| context.node_at(o.range.clone()))
-            .any(|node| {
-                let target = chain_top(node);
-                target.id() != node.id() && is_store_target(target)
+            .filter_map(|o| context.path_to(o.range.clone()))
+            .any(|mut path| {
+                let Some(node) = path.pop() else {
+                    return false;
+                };
+                let ancestors = path.iter().rev().copied();
+                let (target, climbed) = chain_top_among(node, ancestors.clone());
+                climbed > 0 && is_store_target_among(target, ancestors.skip(climbed))
             });
         if written {
             return true;

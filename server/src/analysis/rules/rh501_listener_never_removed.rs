@@ -90,20 +90,20 @@ use callback::callback;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
-    let calls: Vec<(Node, Node)> = context
+    let calls: Vec<(Node, Node, Node)> = context
         .matches(Family::Listeners)
         .iter()
-        .filter_map(|c| Some((c.get("call")?, c.get("function")?)))
+        .filter_map(|c| Some((c.get("call")?, c.get("function")?, c.get("name")?)))
         .collect();
     let registries = reg::LocalRegistries::new(context);
     let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
-    for &(call, function) in &calls {
+    for &(call, function, name) in &calls {
         // Most calls register nothing, and their callee's name says so: the questions below
         // cost far more than this one.
-        let registers = reg::last_name(context, function).is_some_and(|name| {
-            registries.defines(name) || reg::kind_of_named(context, function, name).is_some()
-        });
+        let name = context.text_of(name);
+        let registers =
+            registries.defines(name) || reg::kind_of_named(context, function, name).is_some();
         if !registers {
             continue;
         }

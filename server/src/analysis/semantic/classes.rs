@@ -1197,16 +1197,26 @@ pub fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
     if store.statement.kind_name() == "call" {
         store.object
     } else {
-        store.object.parent().unwrap_or(store.object)
+        written_through(store).unwrap_or(store.object)
     }
 }
 
 /// The stored attribute of `object.attr = value`.
 pub fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
-    let target = store.object.parent()?;
+    let target = written_through(store)?;
     (target.kind_name() == "attribute")
         .then(|| target.field(Field::Attribute))
         .flatten()
+}
+
+/// The parent of the store's `object` (`queries/cycles.scm`): the left side of an assignment,
+/// the callee of a call. Read from the statement: a node's parent is found by descending
+/// from the root.
+fn written_through<'t>(store: &Store<'t>) -> Option<Node<'t>> {
+    match store.statement.kind_name() {
+        "call" => store.statement.field(Field::Function),
+        _ => store.statement.field(Field::Left),
+    }
 }
 
 fn store<'t>(

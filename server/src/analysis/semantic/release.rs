@@ -99,9 +99,16 @@ impl<'c, 't> Releases<'c, 't> {
     pub fn of_attribute(&self, name: &str) -> Vec<Release<'t>> {
         let context = self.context;
         let mut found = Vec::new();
-        for attribute in context.attributes(name) {
-            if let Some(node) = releasing_use(context, attribute) {
-                let function = enclosing_function(node);
+        for (attribute, ancestors) in context.attributes_with_ancestors(name) {
+            if let Some(node) = releasing_use(context, attribute, &ancestors) {
+                // Most releases are among the attribute's ancestors.
+                let function = match ancestors.iter().position(|a| a.id() == node.id()) {
+                    Some(at) => ancestors[at..]
+                        .iter()
+                        .find(|a| a.kind_name() == "function_definition")
+                        .copied(),
+                    None => enclosing_function(node),
+                };
                 let in_init = function
                     .and_then(|f| f.field(Field::Name))
                     .is_some_and(|n| context.text_of(n) == "__init__");
@@ -148,9 +155,14 @@ impl<'t> Releases<'_, 't> {
 }
 
 /// The statement or call through which `attribute` (`x.name`) lets go of its value, if it is
-/// one.
-fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<'t>> {
-    let parent = attribute.parent()?;
+/// one. `ancestors` are the attribute's, innermost first.
+fn releasing_use<'t>(
+    context: &Context<'t>,
+    attribute: Node<'t>,
+    ancestors: &[Node<'t>],
+) -> Option<Node<'t>> {
+    let parent = *ancestors.first()?;
+    let grandparent = ancestors.get(1).copied();
     match parent.kind_name() {
         "assignment"
             if parent
@@ -169,7 +181,9 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
         {
             let alias = parent.field(Field::Left)?;
             (alias.kind_name() == "identifier").then_some(())?;
-            let function = enclosing_function(parent)?;
+            let function = *ancestors[1..]
+                .iter()
+                .find(|a| a.kind_name() == "function_definition")?;
             let alias = context.text_of(alias);
             context
                 .identifiers(alias)
@@ -187,12 +201,12 @@ fn releasing_use<'t>(context: &Context<'t>, attribute: Node<'t>) -> Option<Node<
         }
         "delete_statement" => Some(parent),
         // `del a.name, b`
-        "expression_list" if parent.parent()?.kind_name() == "delete_statement" => parent.parent(),
+        "expression_list" if grandparent?.kind_name() == "delete_statement" => grandparent,
         // `del x.name[:]`, `del x.name[key]`
-        "subscript" if parent.parent()?.kind_name() == "delete_statement" => parent.parent(),
+        "subscript" if grandparent?.kind_name() == "delete_statement" => grandparent,
         "attribute" => {
             let method = parent.field(Field::Attribute)?;
-            let call = parent.parent().filter(|c| c.kind_name() == "call")?;
+            let call = grandparent.filter(|c| c.kind_name() == "call")?;
             let method = context.text_of(method);
             (REMOVING_METHODS.contains(&method) || LETTING_GO_METHODS.contains(&method))
                 .then_some(call)
