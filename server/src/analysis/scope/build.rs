@@ -39,7 +39,14 @@ pub(super) fn build_observing<'t>(
 ) -> (ScopeTree, Vec<Node<'t>>) {
     let lines = LineIndex::new(text);
     let mut builder = Builder::new(text, &lines, false, version);
-    builder.observed_kinds = kinds;
+    builder.observed_kinds = kinds.iter().fold(Vec::new(), |mut set, &kind| {
+        let kind = usize::from(kind);
+        if set.len() <= kind {
+            set.resize(kind + 1, false);
+        }
+        set[kind] = true;
+        set
+    });
     let ends_dead = builder.visit_block(tree.root_node());
     builder.finish_unit(ends_dead);
     builder.scopes[0].first_line = module_first_line(tree, &lines, version);
@@ -156,8 +163,8 @@ struct Builder<'a, 't> {
     version: PythonVersion,
     /// Lines CPython 3.8 counts less than the source inside an f-string (see `expr_inner`).
     line_shift: usize,
-    /// The node kinds to hand back (see [`build_observing`]), and those met so far.
-    observed_kinds: &'t [u16],
+    /// The node kinds to hand back (see [`build_observing`]), by kind id, and those met so far.
+    observed_kinds: Vec<bool>,
     observed: Vec<Node<'t>>,
     /// Which blocks met so far end control (see [`never_falls_through`]).
     block_ends: BlockEnds,
@@ -288,7 +295,7 @@ impl<'a, 't> Builder<'a, 't> {
             skipped_body: None,
             version,
             line_shift: 0,
-            observed_kinds: &[],
+            observed_kinds: Vec::new(),
             observed: Vec::new(),
             block_ends: BlockEnds::default(),
         }
@@ -297,7 +304,9 @@ impl<'a, 't> Builder<'a, 't> {
     /// Keeps `node` for [`build_observing`]'s caller when it is of a kind asked for. Called
     /// wherever a statement, expression, target or pattern is entered, so a node may come twice.
     fn observe(&mut self, node: Node<'t>) {
-        if !self.observed_kinds.is_empty() && self.observed_kinds.contains(&node.kind_id()) {
+        if !self.observed_kinds.is_empty()
+            && self.observed_kinds.get(usize::from(node.kind_id())) == Some(&true)
+        {
             self.observed.push(node);
         }
     }

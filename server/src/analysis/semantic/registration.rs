@@ -190,9 +190,10 @@ pub fn kind_of_named(context: &Context, function: Node, last: &str) -> Option<Ki
     // An import alias renames only a chain's first name: an attribute's last name is the
     // qualified name's (most calls end here, before the costlier question).
     let may_be_qualified = function.kind_name() == "identifier"
-        || QUALIFIED
-            .iter()
-            .any(|(q, _)| q.rsplit('.').next() == Some(last));
+        || QUALIFIED.iter().any(|(q, _)| {
+            q.strip_suffix(last)
+                .is_some_and(|module| module.ends_with('.'))
+        });
     if may_be_qualified
         && let Some(name) = context.qualified_name(function)
         && let Some((_, kind)) = QUALIFIED.iter().find(|(q, _)| *q == name)
