@@ -2,7 +2,6 @@
 //! which a test keeps equal to tree-sitter's query engine running the files); each match is filed
 //! under the family (file) it came from.
 
-use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator};
@@ -26,6 +25,14 @@ pub enum Family {
     Listeners,
     Gc,
 }
+
+impl Family {
+    /// How many families there are (`Gc` is the last): [`Matches`] keeps one list for each.
+    const COUNT: usize = Family::Gc as usize + 1;
+}
+
+// Each family has its query file.
+const _: () = assert!(SOURCES.len() == Family::COUNT);
 
 /// The query files as compiled into the binary.
 pub const SOURCES: &[(Family, &str, &str)] = &[
@@ -167,10 +174,10 @@ pub fn for_each_match_by_engine<'t>(
     }
 }
 
-/// Every match in one tree, by family.
+/// Every match in one tree, by family (indexed by the family's number).
 #[derive(Default)]
 pub struct Matches<'t> {
-    by_family: HashMap<Family, Vec<Captures<'t>>>,
+    by_family: [Vec<Captures<'t>>; Family::COUNT],
 }
 
 impl<'t> Matches<'t> {
@@ -199,18 +206,18 @@ impl<'t> Matches<'t> {
     }
 
     fn push(&mut self, family: Family, captures: Captures<'t>) {
-        self.by_family.entry(family).or_default().push(captures);
+        self.by_family[family as usize].push(captures);
     }
 
     /// Adds the matches of trees that come after this one's.
     pub fn extend(&mut self, later: Matches<'t>) {
-        for (family, captures) in later.by_family {
-            self.by_family.entry(family).or_default().extend(captures);
+        for (mine, captures) in self.by_family.iter_mut().zip(later.by_family) {
+            mine.extend(captures);
         }
     }
 
     pub fn of(&self, family: Family) -> &[Captures<'t>] {
-        self.by_family.get(&family).map_or(&[], Vec::as_slice)
+        &self.by_family[family as usize]
     }
 }
 

@@ -186,12 +186,13 @@ fn found_in<'t>(
 ) -> Vec<(Family, Captures<'t>)> {
     kept.iter()
         .map(|m| {
-            let captures: Vec<_> = m
-                .captures
-                .iter()
-                .map(|c| (c.name, nodes.next().expect("a node per capture")))
-                .collect();
-            (m.family, Captures::from_slice(&captures))
+            let mut captures = Captures {
+                nodes: [None; super::MAX_CAPTURES],
+            };
+            for (slot, c) in captures.nodes.iter_mut().zip(&m.captures) {
+                *slot = Some((c.name, nodes.next().expect("a node per capture")));
+            }
+            (m.family, captures)
         })
         .collect()
 }

@@ -329,14 +329,24 @@ fn called_names<'t>(
     let is_word = |c: char| c == '_' || c.is_alphanumeric();
     let text = context.text;
     let mut calls: HashMap<&'t str, Vec<std::ops::Range<usize>>> = HashMap::new();
-    for (paren, _) in text.match_indices('(') {
+    let bytes = text.as_bytes();
+    for paren in memchr::memchr_iter(b'(', bytes) {
         let end = text[..paren].trim_end().len();
-        let start = text[..end]
-            .char_indices()
-            .rev()
-            .take_while(|&(_, c)| is_word(c))
-            .last()
-            .map_or(end, |(at, _)| at);
+        // Bytes first (most names are ASCII); a name with other characters is read as text.
+        let ascii_start = bytes[..end]
+            .iter()
+            .rposition(|&b| !(b == b'_' || b.is_ascii_alphanumeric()))
+            .map_or(0, |before| before + 1);
+        let start = if ascii_start == 0 || bytes[ascii_start - 1].is_ascii() {
+            ascii_start
+        } else {
+            text[..end]
+                .char_indices()
+                .rev()
+                .take_while(|&(_, c)| is_word(c))
+                .last()
+                .map_or(end, |(at, _)| at)
+        };
         let name = &text[start..end];
         if !name.is_empty() && names.contains(name) && !text[..start].ends_with('.') {
             calls.entry(name).or_default().push(start..end);
