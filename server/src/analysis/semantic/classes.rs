@@ -1197,13 +1197,13 @@ pub fn store_target<'t>(store: &Store<'t>) -> Node<'t> {
     if store.statement.kind_name() == "call" {
         store.object
     } else {
-        written_through(store).unwrap_or(store.object)
+        object_parent(store).unwrap_or(store.object)
     }
 }
 
 /// The stored attribute of `object.attr = value`.
 pub fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
-    let target = written_through(store)?;
+    let target = object_parent(store)?;
     (target.kind_name() == "attribute")
         .then(|| target.field(Field::Attribute))
         .flatten()
@@ -1212,7 +1212,7 @@ pub fn store_attribute<'t>(store: &Store<'t>) -> Option<Node<'t>> {
 /// The parent of the store's `object` (`queries/cycles.scm`): the left side of an assignment,
 /// the callee of a call. Read from the statement: a node's parent is found by descending
 /// from the root.
-fn written_through<'t>(store: &Store<'t>) -> Option<Node<'t>> {
+fn object_parent<'t>(store: &Store<'t>) -> Option<Node<'t>> {
     match store.statement.kind_name() {
         "call" => store.statement.field(Field::Function),
         _ => store.statement.field(Field::Left),
