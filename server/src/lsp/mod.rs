@@ -971,12 +971,18 @@ pub fn serve_stdio() -> std::process::ExitCode {
     let served = Arc::clone(&state);
     let shutdown_read = Arc::new(AtomicBool::new(false));
     let shutdown_seen = Arc::clone(&shutdown_read);
-    runtime.block_on(async move {
+    let writing = Arc::new(tokio::sync::Mutex::new(()));
+    // Held from the end of the session on: the frame being written is finished, no other begun.
+    let _no_more_frames = runtime.block_on(async move {
         let (service, socket) = service_with(served);
         let (server_input, to_server) = tokio::io::duplex(1 << 16);
         let (server_output, from_server) = tokio::io::duplex(1 << 16);
         let (frames, to_client) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(transport::write_frames(tokio::io::stdout(), to_client));
+        tokio::spawn(transport::write_frames(
+            tokio::io::stdout(),
+            to_client,
+            Arc::clone(&writing),
+        ));
         tokio::spawn(transport::pump_output(from_server, frames.clone()));
         let input = tokio::spawn(async move {
             transport::pump_input(tokio::io::stdin(), to_server, frames, &shutdown_seen).await
@@ -992,6 +998,9 @@ pub fn serve_stdio() -> std::process::ExitCode {
                 }
             }
         }
+        tokio::time::timeout(GRACE_AFTER_INPUT_ENDS, writing.lock_owned())
+            .await
+            .ok()
     });
     // Background scans and analyses may still run: they are not waited for.
     runtime.shutdown_background();

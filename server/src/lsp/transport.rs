@@ -331,12 +331,15 @@ pub async fn pump_output(
     }
 }
 
-/// Writes whole frames to the client, in the order they come.
+/// Writes whole frames to the client, in the order they come. Each is written holding
+/// `writing`: whoever ends the process takes it first, so that no frame is cut short.
 pub async fn write_frames(
     mut out: impl AsyncWrite + Unpin,
     mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
+    writing: std::sync::Arc<tokio::sync::Mutex<()>>,
 ) {
     while let Some(frame) = frames.recv().await {
+        let _writing = writing.lock().await;
         if out.write_all(&frame).await.is_err() || out.flush().await.is_err() {
             return;
         }
