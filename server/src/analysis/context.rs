@@ -8,7 +8,7 @@ use super::line_index::LineIndex;
 use super::queries::{Captures, Family, Matches};
 use super::scope::{Role, ScopeId, ScopeKind, ScopeTree};
 use super::settings::Settings;
-use super::syntax::{ancestors, first_iterable};
+use super::syntax::{ancestors, first_iterable, innermost_def};
 use crate::analysis::syntax::{Field, NodeLookups};
 
 pub struct Context<'a> {
@@ -173,6 +173,11 @@ impl<'a> Context<'a> {
             // The first child ending after the range's start: the one holding it, if any.
             cursor.goto_first_child_for_byte(range.start)?;
         }
+    }
+
+    /// The innermost `def` around `node`, in one descent from the root.
+    pub fn enclosing_def(&self, node: Node<'a>) -> Option<Node<'a>> {
+        innermost_def(ancestors(self.tree.root_node(), node))
     }
 
     /// The innermost scope whose code runs `node`: a function's body and parameters are in its

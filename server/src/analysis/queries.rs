@@ -122,10 +122,15 @@ pub struct Captures<'t> {
 impl<'t> Captures<'t> {
     /// `nodes`, at most [`MAX_CAPTURES`] of them.
     fn from_slice(nodes: &[(&'static str, Node<'t>)]) -> Captures<'t> {
+        Captures::from_pairs(nodes.iter().copied())
+    }
+
+    /// The first [`MAX_CAPTURES`] of `nodes`, without a slice to hold them first.
+    fn from_pairs(nodes: impl IntoIterator<Item = (&'static str, Node<'t>)>) -> Captures<'t> {
         let mut captures = Captures {
             nodes: [None; MAX_CAPTURES],
         };
-        for (slot, &node) in captures.nodes.iter_mut().zip(nodes) {
+        for (slot, node) in captures.nodes.iter_mut().zip(nodes) {
             *slot = Some(node);
         }
         captures

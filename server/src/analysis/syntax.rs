@@ -208,6 +208,13 @@ pub fn ancestors<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
     chain
 }
 
+/// The innermost `def` among `ancestors` (innermost first).
+pub fn innermost_def<'t>(ancestors: impl IntoIterator<Item = Node<'t>>) -> Option<Node<'t>> {
+    ancestors
+        .into_iter()
+        .find(|a| a.kind_name() == "function_definition")
+}
+
 /// The name a chain of attributes and items starts from: `a` in `a.b[c].d`.
 pub fn chain_base(mut node: Node) -> Node {
     loop {

@@ -186,13 +186,11 @@ fn found_in<'t>(
 ) -> Vec<(Family, Captures<'t>)> {
     kept.iter()
         .map(|m| {
-            let mut captures = Captures {
-                nodes: [None; super::MAX_CAPTURES],
-            };
-            for (slot, c) in captures.nodes.iter_mut().zip(&m.captures) {
-                *slot = Some((c.name, nodes.next().expect("a node per capture")));
-            }
-            (m.family, captures)
+            let captures = m
+                .captures
+                .iter()
+                .map(|c| (c.name, nodes.next().expect("a node per capture")));
+            (m.family, Captures::from_pairs(captures))
         })
         .collect()
 }

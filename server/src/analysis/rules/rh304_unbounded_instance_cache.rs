@@ -87,8 +87,8 @@ use crate::analysis::semantic::containers::{
 use crate::analysis::semantic::function_kind::{defining_class, receiver};
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::semantic::release::Release;
+use crate::analysis::syntax::named_children;
 use crate::analysis::syntax::{Field, NodeLookups};
-use crate::analysis::syntax::{ancestors, named_children};
 
 /// Calls (by their last name) that make an `asyncio` task or future.
 const TASK_FACTORIES: &[&str] = &[
@@ -463,7 +463,7 @@ fn another_instance(context: &Context, class: &Class, attribute: Node) -> bool {
     let Some(object) = attribute.field(Field::Object) else {
         return false;
     };
-    let Some(function) = enclosing_def(context, attribute) else {
+    let Some(function) = context.enclosing_def(attribute) else {
         return false;
     };
     // The class first: telling the receiver reads the whole class.
@@ -473,14 +473,9 @@ fn another_instance(context: &Context, class: &Class, attribute: Node) -> bool {
 }
 
 fn enclosing_def_name<'t>(context: &Context<'t>, node: Node<'t>) -> Option<&'t str> {
-    enclosing_def(context, node).map(|function| method_name(context, function))
-}
-
-/// The innermost `def` around `node`, in one descent from the root.
-fn enclosing_def<'t>(context: &Context<'t>, node: Node<'t>) -> Option<Node<'t>> {
-    ancestors(context.tree.root_node(), node)
-        .into_iter()
-        .find(|a| a.kind_name() == "function_definition")
+    context
+        .enclosing_def(node)
+        .map(|function| method_name(context, function))
 }
 
 fn finding<'t>(

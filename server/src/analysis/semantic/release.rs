@@ -10,7 +10,7 @@ use tree_sitter::Node;
 
 use super::containers::REMOVING_METHODS;
 use crate::analysis::context::Context;
-use crate::analysis::syntax::{Field, NodeLookups};
+use crate::analysis::syntax::{Field, NodeLookups, innermost_def};
 
 /// Methods that drop what a handle or registration holds (beside those that empty a container,
 /// [`REMOVING_METHODS`]).
@@ -103,11 +103,8 @@ impl<'c, 't> Releases<'c, 't> {
             if let Some(node) = releasing_use(context, attribute, &ancestors) {
                 // Most releases are among the attribute's ancestors.
                 let function = match ancestors.iter().position(|a| a.id() == node.id()) {
-                    Some(at) => ancestors[at..]
-                        .iter()
-                        .find(|a| a.kind_name() == "function_definition")
-                        .copied(),
-                    None => enclosing_function(node),
+                    Some(at) => innermost_def(ancestors[at..].iter().copied()),
+                    None => context.enclosing_def(node),
                 };
                 let in_init = function
                     .and_then(|f| f.field(Field::Name))
@@ -181,9 +178,7 @@ fn releasing_use<'t>(
         {
             let alias = parent.field(Field::Left)?;
             (alias.kind_name() == "identifier").then_some(())?;
-            let function = *ancestors[1..]
-                .iter()
-                .find(|a| a.kind_name() == "function_definition")?;
+            let function = innermost_def(ancestors[1..].iter().copied())?;
             let alias = context.text_of(alias);
             context
                 .identifiers(alias)
@@ -234,16 +229,6 @@ fn is_empty_value(context: &Context, value: Node) -> bool {
         }
         _ => false,
     }
-}
-
-fn enclosing_function(mut node: Node) -> Option<Node> {
-    while let Some(parent) = node.parent() {
-        if parent.kind_name() == "function_definition" {
-            return Some(parent);
-        }
-        node = parent;
-    }
-    None
 }
 
 /// The attribute a store into `target` writes when it belongs to another object the instance
