@@ -157,18 +157,12 @@ pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     // A few children are found by index (each search starts over, but needs no cursor, whose
     // stack is allocated); more by a cursor, whose steps do not start over.
     if count <= FEW_CHILDREN {
-        children.extend(
-            (0..count as u32)
-                .filter_map(|index| node.named_child(index))
-                .filter(|n| n.kind_name() != "comment"),
-        );
+        children.extend((0..count as u32).filter_map(|index| node.named_child(index)));
     } else {
         let mut cursor = node.walk();
-        children.extend(
-            node.named_children(&mut cursor)
-                .filter(|n| n.kind_name() != "comment"),
-        );
+        children.extend(node.named_children(&mut cursor));
     }
+    children.retain(|n| n.kind_name() != "comment");
     children
 }
 
