@@ -128,6 +128,21 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// What [`check_edited`] keeps from analysing this version: built for a document just
+    /// opened (and analysed by [`check_opened`]), off the serving path, so that its first edit
+    /// costs what a later one does.
+    pub fn new(text: &str, tree: &Tree, settings: &Settings) -> Cache {
+        let mut scopes = ScopeCache::default();
+        let lines = LineIndex::new(text);
+        let built =
+            ScopeTree::incremental(text, tree, &lines, &mut scopes, settings.target_version);
+        scopes.keep(built);
+        let statements = top_level_statements(tree);
+        let (_, matches) =
+            queries::Matches::incremental(tree, &statements, text, &queries::MatchCache::default());
+        Cache { scopes, matches }
+    }
+
     pub fn scopes(&self) -> &ScopeCache {
         &self.scopes
     }
@@ -147,11 +162,7 @@ pub fn check_edited(
     settings: &Settings,
     cache: &mut Cache,
 ) -> Vec<Finding> {
-    let statements: Vec<_> = {
-        let root = tree.root_node();
-        let mut cursor = root.walk();
-        root.children(&mut cursor).collect()
-    };
+    let statements = top_level_statements(tree);
     // The scope model is the lighter half when little changed: its thread takes fewer statements.
     let split = statements.partition_point(|s| s.start_byte() < text.len() * 2 / 5);
     let (first, second) = statements.split_at(split);
@@ -181,6 +192,14 @@ pub fn check_edited(
     cache.matches = queries::MatchCache::join([first_kept, second_kept]);
     cache.scopes.keep(scopes);
     findings
+}
+
+/// The module's top-level statements (comments among them), as the query matches of an edited
+/// document are kept.
+fn top_level_statements(tree: &Tree) -> Vec<tree_sitter::Node<'_>> {
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    root.children(&mut cursor).collect()
 }
 
 #[allow(clippy::too_many_arguments)] // the parts of a Context, built by its two callers

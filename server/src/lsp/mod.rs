@@ -43,7 +43,9 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
 use tree_sitter::Tree;
 
+use crate::analysis::Cache;
 use crate::analysis::scope::ScopeTree;
+use crate::analysis::settings::Settings;
 use crate::project::ProjectUses;
 use crate::project::releases::WorkspaceReleases;
 use diagnostics::Analysis;
@@ -234,10 +236,11 @@ impl State {
                 _ => document.snapshot(),
             },
         };
+        let snapshot_revision = snapshot.revision;
         let permit = Arc::clone(&self.analysing.0).acquire_owned().await;
         let state = Arc::clone(self);
         let uri = uri.clone();
-        blocking(move || {
+        let (analysis, problems, opened) = blocking(move || {
             let _permit = permit;
             let current = |state: &State| {
                 state
@@ -247,7 +250,7 @@ impl State {
             };
             // A fast typist leaves versions behind before their turn comes: skip those.
             if !current(&state) {
-                return (None, Vec::new());
+                return (None, Vec::new(), None);
             }
             let skipped = if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
                 Some(too_large(&uri, snapshot.text.len_bytes()))
@@ -266,7 +269,7 @@ impl State {
                     fixable: Vec::new(),
                     skipped: Some(skipped),
                 };
-                return (Some(Arc::new(skipped)), Vec::new());
+                return (Some(Arc::new(skipped)), Vec::new(), None);
             }
             let tree = snapshot.tree();
             let path = uri.to_file_path();
@@ -307,9 +310,60 @@ impl State {
             }
             state.keep_tree(&uri, &snapshot, tree);
             let still = current(&state);
-            (still.then_some(analysis), problems)
+            let opened = (still && snapshot.cache.is_none()).then_some((uri, settings));
+            (still.then_some(analysis), problems, opened)
         })
-        .await
+        .await?;
+        if let Some((uri, settings)) = opened {
+            self.build_cache(uri, snapshot_revision, settings);
+        }
+        Ok((analysis, problems))
+    }
+
+    /// Whether `uri` is the document opened or changed last, and is still at `revision`: the
+    /// one the user is in. No document guard may be held here.
+    fn changed_last(&self, uri: &Uri, revision: u64) -> bool {
+        self.documents
+            .get(uri)
+            .is_some_and(|d| d.revision == revision)
+            && self.documents.iter().all(|d| d.revision <= revision)
+    }
+
+    /// Prepares a document just opened and analysed for its first edit, in the background, so
+    /// that it costs what a later one does: its tree settled (see [`document::settled`]) and its
+    /// analysis cache built (see [`Cache::new`]). Only while no other document was opened or
+    /// changed since (two hundred documents opened at once do not each build a cache that the
+    /// next ones drop, see [`TREES_KEPT`]), and not when an edit came first.
+    fn build_cache(self: &Arc<Self>, uri: Uri, revision: u64, settings: Arc<Settings>) {
+        if !self.changed_last(&uri, revision) {
+            return;
+        }
+        let state = Arc::clone(self);
+        tokio::spawn(async move {
+            let permit = Arc::clone(&state.analysing.0).acquire_owned().await;
+            let _ = blocking(move || {
+                let _permit = permit;
+                // Taken from the document now (not held while waiting): it may have dropped it.
+                let parsed = state.documents.get(&uri).and_then(|d| d.parsed());
+                let Some((text, tree)) = parsed.filter(|_| state.changed_last(&uri, revision))
+                else {
+                    return;
+                };
+                let tree = document::settled(&text, tree);
+                let cache = Arc::new(Mutex::new(Cache::default()));
+                // Locked before the document holds it: an edit arriving meanwhile waits for it
+                // rather than starting from nothing.
+                let mut building = cache.lock().unwrap_or_else(|p| p.into_inner());
+                let holds = match state.documents.get_mut(&uri) {
+                    Some(mut document) => document.hold_cache(revision, &cache, tree.clone()),
+                    None => false,
+                };
+                if holds {
+                    *building = Cache::new(&text.to_string(), &tree, &settings);
+                }
+            })
+            .await;
+        });
     }
 }
 

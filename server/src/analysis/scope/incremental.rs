@@ -21,8 +21,8 @@
 //! A statement the parser could not parse cleanly is rebuilt every time: error recovery may
 //! depend on what surrounds it.
 //!
-//! A top-level class is itself joined from parts when its text changed (after the document's
-//! first analysis, which builds it whole): its head (name, bases, decorators) is built again, and each statement of its body is reused by its text and the
+//! A top-level class is itself joined from parts: its head (name, bases, decorators) is built
+//! each time its text changed, and each statement of its body is reused by its text and the
 //! class's name ([`ClassParts`]), so a keystroke in a method builds that method. In a top-level
 //! class the statements of the body depend on each other only through the class's own table
 //! (merged like the module's) and its implicit `__class__` / `__classdict__` cells (any part
@@ -150,9 +150,6 @@ impl ScopeTree {
             *cache = ScopeCache::default();
         }
         let mut last = cache.last.take();
-        // A document's first analysis builds classes whole: their parts are built when a class
-        // is first edited, for the classes someone edits.
-        let edited = !cache.statements.0.is_empty();
         let mut parts = PartsInUse {
             last: std::mem::take(&mut cache.class_parts),
             ..PartsInUse::default()
@@ -171,9 +168,7 @@ impl ScopeTree {
             let build = |parts: &mut PartsInUse| Cached {
                 start: statement.start_byte(),
                 line: lines.line_of(statement.start_byte()),
-                scopes: edited
-                    .then(|| class_scopes(text, lines, statement, future, version, parts))
-                    .flatten()
+                scopes: class_scopes(text, lines, statement, future, version, parts)
                     .unwrap_or_else(|| statement_scopes(text, lines, statement, future, version)),
                 nested: None,
                 joined_now: false,
