@@ -69,7 +69,7 @@ fn edited_analysis_equals_whole_file_analysis() {
                     path.display()
                 );
             }
-            match_cache = MatchCache::join([next]);
+            match_cache = next;
             for (&version, scope_cache) in versions.iter().zip(&mut scope_caches) {
                 let whole = ScopeTree::new(&text, &tree, version);
                 let edited = ScopeTree::incremental(&text, &tree, &lines, scope_cache, version);

@@ -154,8 +154,9 @@ impl Cache {
 
 /// [`check`] for one document someone waits for (an editor, after each keystroke): the scope
 /// model and the query matches are found again only for the top-level statements that changed
-/// since the version `cache` last saw, the scope model beside the matches on two threads, then
-/// half the rules beside the other half. The findings equal [`check`]'s.
+/// since the version `cache` last saw, the scope model beside the matches on two threads (as
+/// [`check_opened`] splits them: after a keystroke the two take about as long), then half the
+/// rules beside the other half. The findings equal [`check`]'s.
 pub fn check_edited(
     text: &str,
     tree: &Tree,
@@ -163,33 +164,25 @@ pub fn check_edited(
     cache: &mut Cache,
 ) -> Vec<Finding> {
     let statements = top_level_statements(tree);
-    // The scope model is the lighter half when little changed: its thread takes fewer statements.
-    let split = statements.partition_point(|s| s.start_byte() < text.len() * 2 / 5);
-    let (first, second) = statements.split_at(split);
     let last_matches = &cache.matches;
     let scope_cache = std::sync::Mutex::new(&mut cache.scopes);
     let lines = LineIndex::new(text);
-    let ((scopes, (mut matches, first_kept)), (later, second_kept)) = beside(
+    let (scopes, (matches, kept)) = beside(
         true,
         || {
             let mut scope_cache = scope_cache.lock().unwrap_or_else(|p| p.into_inner());
-            let scopes = ScopeTree::incremental(
+            ScopeTree::incremental(
                 text,
                 tree,
                 &lines,
                 &mut scope_cache,
                 settings.target_version,
-            );
-            (
-                scopes,
-                queries::Matches::incremental(tree, first, text, last_matches),
             )
         },
-        || queries::Matches::incremental(tree, second, text, last_matches),
+        || queries::Matches::incremental(tree, &statements, text, last_matches),
     );
-    matches.extend(later);
     let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines, &[]);
-    cache.matches = queries::MatchCache::join([first_kept, second_kept]);
+    cache.matches = kept;
     cache.scopes.keep(scopes);
     findings
 }

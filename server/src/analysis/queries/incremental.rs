@@ -8,9 +8,7 @@
 //! nodes it takes from the unit's subtree when the parse reused it (see [`reused`]), and finds
 //! them otherwise in the new tree by position and kind (a short descent from the previous
 //! capture's node, much cheaper than the query engine's walk). A capture it cannot find again
-//! sends its unit through the queries; units with syntax errors always go through them. The
-//! statements can be split among threads: each reads the last analysis's cache and returns its
-//! part of the next one.
+//! sends its unit through the queries; units with syntax errors always go through them.
 
 use foldhash::HashMap;
 use std::sync::Arc;
@@ -18,7 +16,7 @@ use std::sync::Arc;
 use tree_sitter::{Node, Tree, TreeCursor};
 
 use super::matcher::for_each_match;
-use super::reused::{self, UnitNodes};
+use super::reused::UnitNodes;
 use super::{Captures, Family, Matches};
 use crate::analysis::syntax::clean_class;
 
@@ -31,7 +29,7 @@ pub struct MatchCache {
     /// How many units' nodes it took from a subtree the parse reused.
     reused: usize,
     /// The tree every unit's nodes were recorded in (or found again in, the same subtree),
-    /// kept alive for [`UnitNodes::find`]; `None` in a cache that must not be read so.
+    /// kept alive for [`UnitNodes::find`]; `None` in an empty cache.
     tree: Option<Tree>,
 }
 
@@ -71,10 +69,9 @@ struct KeptCapture {
 }
 
 impl<'t> Matches<'t> {
-    /// [`Matches::new`] over some top-level statements of `tree` (`statements`, in source
+    /// [`Matches::new`] over the top-level statements of `tree` (`statements`, in source
     /// order), reusing from `last` the matches of every unit whose text is unchanged since the
-    /// last analysis. Returns the matches and the cache entries of these statements: the next
-    /// analysis's cache is the union of such parts (see [`MatchCache::join`]).
+    /// last analysis. Returns the matches and the next analysis's cache.
     pub fn incremental(
         tree: &'t Tree,
         statements: &[Node<'t>],
@@ -202,30 +199,6 @@ fn record<'t>(unit: Node<'t>, found: &[(Family, Captures<'t>)]) -> Arc<UnitNodes
         .flat_map(|(_, captures)| captures.iter().map(|(_, node)| node));
     // SAFETY: the matches of a unit, found by the queries or again, lie in its subtree.
     Arc::new(unsafe { UnitNodes::record(unit, nodes) })
-}
-
-impl MatchCache {
-    /// The cache of a whole module from the parts [`Matches::incremental`] returned for it.
-    pub fn join(parts: impl IntoIterator<Item = MatchCache>) -> MatchCache {
-        let mut parts = parts.into_iter();
-        let Some(mut whole) = parts.next() else {
-            return MatchCache::default();
-        };
-        for part in parts {
-            whole.queried += part.queried;
-            whole.reused += part.reused;
-            whole.statements.extend(part.statements);
-            // Parts of different trees: their nodes cannot be read in one tree.
-            let same = match (&whole.tree, &part.tree) {
-                (Some(a), Some(b)) => reused::same_tree(a, b),
-                _ => false,
-            };
-            if !same {
-                whole.tree = None;
-            }
-        }
-        whole
-    }
 }
 
 fn keep(found: &[(Family, Captures)], base: usize) -> Arc<[KeptMatch]> {

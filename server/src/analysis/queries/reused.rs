@@ -17,7 +17,7 @@
 //! compares nodes found so with the query engine's, positions and parents included, over random
 //! edits parsed incrementally.
 
-use tree_sitter::{Node, Tree, ffi::TSNode};
+use tree_sitter::{Node, ffi::TSNode};
 
 /// Some nodes of one unit, as they were in the tree they were recorded in.
 pub struct UnitNodes {
@@ -103,11 +103,6 @@ impl UnitNodes {
             unsafe { Node::from_raw(handle) }
         }))
     }
-}
-
-/// Whether two trees have the same root subtree (one is a copy of the other).
-pub fn same_tree(a: &Tree, b: &Tree) -> bool {
-    subtree(a.root_node()) == subtree(b.root_node())
 }
 
 /// The subtree a node stands for: what its slot holds (a pointer for every node with children).
