@@ -210,6 +210,19 @@ impl<'t> Matches<'t> {
         matcher::outer_kinds()
     }
 
+    /// No matches yet, with room for as many of each family as `counts` says (the last
+    /// analysis's: growing by doubling copies thousands of captures several times).
+    fn with_capacity(counts: &[usize; Family::COUNT]) -> Matches<'t> {
+        Matches {
+            by_family: std::array::from_fn(|family| Vec::with_capacity(counts[family])),
+        }
+    }
+
+    /// How many matches of each family there are.
+    fn counts(&self) -> [usize; Family::COUNT] {
+        std::array::from_fn(|family| self.by_family[family].len())
+    }
+
     fn push(&mut self, family: Family, captures: Captures<'t>) {
         self.by_family[family as usize].push(captures);
     }

@@ -28,6 +28,8 @@ pub struct MatchCache {
     queried: usize,
     /// How many units' nodes it took from a subtree the parse reused.
     reused: usize,
+    /// How many matches of each family it found.
+    counts: [usize; Family::COUNT],
     /// The tree every unit's nodes were recorded in (or found again in, the same subtree),
     /// kept alive for [`UnitNodes::find`]; `None` in an empty cache.
     tree: Option<Tree>,
@@ -78,7 +80,7 @@ impl<'t> Matches<'t> {
         text: &str,
         last: &MatchCache,
     ) -> (Matches<'t>, MatchCache) {
-        let mut matches = Matches::default();
+        let mut matches = Matches::with_capacity(&last.counts);
         let mut kept = MatchCache {
             tree: Some(tree.clone()),
             ..MatchCache::default()
@@ -104,6 +106,7 @@ impl<'t> Matches<'t> {
                 None => kept.add(statement, text, last, &mut matches),
             }
         }
+        kept.counts = matches.counts();
         (matches, kept)
     }
 }
