@@ -38,6 +38,9 @@ fn main() {
     let found = check(&text, &tree, &settings);
     // As the server builds it once the document is opened.
     let mut cache = Cache::new(&text, &tree, &settings);
+    if mode == "keystroke" {
+        assert_eq!(check_edited(&text, &tree, &settings, &mut cache), found);
+    }
     let row = text[..at].matches('\n').count();
     let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1);
     let (before, after) = (Point::new(row, column), Point::new(row, column + 1));

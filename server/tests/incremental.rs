@@ -156,12 +156,7 @@ fn class_bodies_edited_equal_whole_classes() {
 
 #[test]
 fn a_keystroke_rebuilds_only_its_statement() {
-    // The largest file: the standard library's test_typing.py when it is there.
-    let path = corpus()
-        .into_iter()
-        .max_by_key(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .unwrap();
-    let mut text = std::fs::read_to_string(path).unwrap();
+    let mut text = largest_file();
     let mut cache = ScopeCache::default();
     let tree = parse(&text);
     let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
@@ -192,9 +187,7 @@ fn a_keystroke_rebuilds_only_its_statement() {
     let units = units.len();
     assert!(units > all(&tree).len() * 2);
     assert_eq!(matches.queried(), units);
-    // A keystroke inside a method in the middle of the file.
-    let half = &text[text.len() / 2..];
-    let at = half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2;
+    let at = keystroke_site(&text);
     let tree = edit_and_parse(&tree, &mut text, at..at, "x");
     let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     cache.keep(scopes);
@@ -236,23 +229,33 @@ fn a_keystroke_rebuilds_only_its_statement() {
 
 #[test]
 fn the_first_edit_of_an_opened_document_rebuilds_only_its_statement() {
-    let path = corpus()
-        .into_iter()
-        .max_by_key(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .unwrap();
-    let mut text = std::fs::read_to_string(path).unwrap();
+    let mut text = largest_file();
     let tree = parse(&text);
     let settings = Settings::default();
     // As the server builds it once the document is opened (and analysed by `check_opened`).
     let mut cache = Cache::new(&text, &tree, &settings);
-    let half = &text[text.len() / 2..];
-    let at = half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2;
+    let at = keystroke_site(&text);
     let tree = edit_and_parse(&tree, &mut text, at..at, "x");
     let findings = check_edited(&text, &tree, &settings, &mut cache);
     assert_eq!(findings, check(&text, &tree, &settings));
     assert_eq!(cache.scopes().built(), Some(1));
     assert_eq!(cache.scopes().class_statements_built(), 1);
     assert_eq!(cache.matches().queried(), 1);
+}
+
+/// The largest file of the corpus: the standard library's test_typing.py when it is there.
+fn largest_file() -> String {
+    let path = corpus()
+        .into_iter()
+        .max_by_key(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .unwrap();
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Where a keystroke inside a method in the middle of `text` goes.
+fn keystroke_site(text: &str) -> usize {
+    let half = &text[text.len() / 2..];
+    half.find("self.").or(half.find("\n    ")).unwrap() + text.len() / 2
 }
 
 /// Replaces `range` of `text` by `piece` and parses the result incrementally, as the server does.

@@ -227,13 +227,6 @@ impl<'t> Matches<'t> {
         self.by_family[family as usize].push(captures);
     }
 
-    /// Adds the matches of trees that come after this one's.
-    pub fn extend(&mut self, later: Matches<'t>) {
-        for (mine, captures) in self.by_family.iter_mut().zip(later.by_family) {
-            mine.extend(captures);
-        }
-    }
-
     pub fn of(&self, family: Family) -> &[Captures<'t>] {
         &self.by_family[family as usize]
     }

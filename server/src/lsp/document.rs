@@ -55,7 +55,8 @@ pub struct Document {
     /// The last (revision, settings generation) whose diagnostics were pushed.
     published: Option<(u64, u64)>,
     /// What the last analysis keeps for the next one, whichever version that is for: built in
-    /// the background once the document is opened, and dropped with its tree.
+    /// the background once the document is opened (for the one the user is in), else by its
+    /// first edit; dropped with its tree.
     cache: Option<Arc<Mutex<Cache>>>,
     /// When the document was last used (see [`TOUCHES`]).
     touched: u64,
@@ -262,9 +263,6 @@ fn refusal(text: &Rope) -> Option<Refusal> {
     guard.finish()
 }
 
-/// Parses the rope chunk by chunk, incrementally when an edited old tree is given. A text the
-/// parser cannot take gives the tree of a blank text; one with lone carriage returns is parsed
-/// with them as line feeds, as CPython reads them.
 /// `tree`, a parse of `text`, parsed again twice with nothing changed (a tree with syntax
 /// errors is left as it is: recovering again might place them differently). tree-sitter's first
 /// reparses after a whole parse redo much more of the tree than later ones: typing one character
@@ -278,6 +276,9 @@ pub fn settled(text: &Rope, tree: Tree) -> Tree {
     parse(text, Some(&once))
 }
 
+/// Parses the rope chunk by chunk, incrementally when an edited old tree is given. A text the
+/// parser cannot take gives the tree of a blank text; one with lone carriage returns is parsed
+/// with them as line feeds, as CPython reads them.
 fn parse(text: &Rope, old: Option<&Tree>) -> Tree {
     let mut parser = Parser::new();
     parser

@@ -105,9 +105,9 @@ const MAX_ANALYSED_BYTES: usize = 5 * 1024 * 1024;
 /// of 2,000 lines, 60 ms for 8,500), and keeps its text and last findings meanwhile.
 const TREES_KEPT: usize = 8;
 
-/// How long after a document's first analysis [`State::build_cache`] starts: long enough for
-/// its diagnostics to be sent (didOpen to diagnostics took 90 ms for test_typing.py, 40 of them
-/// its analysis), shorter than a person takes to start typing in a file just opened.
+/// How long after a document's first analysis [`State::prepare_for_edits`] starts: long enough
+/// for its diagnostics to be converted and sent without that work beside them, shorter than a
+/// person takes to start typing in a file just opened.
 const PREPARE_AFTER_OPEN: Duration = Duration::from_millis(50);
 
 /// See [`State::analysing`].
@@ -320,7 +320,7 @@ impl State {
         })
         .await?;
         if let Some((uri, settings)) = opened {
-            self.build_cache(uri, snapshot_revision, settings);
+            self.prepare_for_edits(uri, snapshot_revision, settings);
         }
         Ok((analysis, problems))
     }
@@ -339,7 +339,7 @@ impl State {
     /// analysis cache built (see [`Cache::new`]). Only while no other document was opened or
     /// changed since (two hundred documents opened at once do not each build a cache that the
     /// next ones drop, see [`TREES_KEPT`]), and not when an edit came first.
-    fn build_cache(self: &Arc<Self>, uri: Uri, revision: u64, settings: Arc<Settings>) {
+    fn prepare_for_edits(self: &Arc<Self>, uri: Uri, revision: u64, settings: Arc<Settings>) {
         if !self.changed_last(&uri, revision) {
             return;
         }
