@@ -261,29 +261,23 @@ impl Document {
 
 /// How far past `offset` an edit ending there should say it reaches, for tree-sitter to parse
 /// it again cheaply: to the first character of the next line that is not blank when that line
-/// is indented less than the edit's (the edit ends the last line of a block), else nowhere.
+/// is indented less than the edit's (the edit is in the last line of a block), else nowhere.
 ///
-/// An edit at the end of a block's last line (typing at the end of a function, the commonest
-/// place to type) touches the zero-width tokens that close the block (newline, dedent).
-/// tree-sitter compares its scanner's state before lexing them again, finds it different, and
-/// passes over the whole next part of the module (a node holding many statements) instead of
-/// looking inside it: it parses the rest of the file again (33–41 ms at the end of line 98 of
-/// test_typing.py). An edit that reaches the next statement's first character marks that part
-/// changed, and tree-sitter looks inside it (0.3–1.0 ms). Saying an edit reaches further is
-/// always correct: it only allows that more may have changed.
+/// After an edit in a block's last line (typing at the end of a function, the commonest place
+/// to type), tree-sitter lexes that line again up to the zero-width tokens that close the block
+/// (newline, dedent). Before lexing them it compares its scanner's state with the old tree's,
+/// finds it different, and passes over the whole next part of the module (a node holding many
+/// statements) instead of looking inside it: it parses the rest of the file again (test_typing.py,
+/// line 98, `    pass`: 33–41 ms at its end, 22–25 ms at its start). An edit that reaches the
+/// next statement's first character marks that part changed, and tree-sitter looks inside it
+/// (0.3–1.0 ms both). Saying an edit reaches further is always correct: it only allows that
+/// more may have changed.
 fn past_block_end(text: &Rope, offset: usize) -> usize {
     /// Blank lines looked past for the next statement.
     const LOOK_AHEAD: usize = 100;
     let is_space = |b: u8| b == b' ' || b == b'\t' || b == b'\r';
     let line = text.byte_to_line(offset);
     let bytes_of = |line: usize| text.line(line).bytes();
-    let rest_blank = text
-        .byte_slice(offset..text.line_to_byte(line + 1))
-        .bytes()
-        .all(|b| is_space(b) || b == b'\n');
-    if !rest_blank {
-        return 0;
-    }
     let indent = |line: usize| bytes_of(line).take_while(|&b| is_space(b)).count();
     let next = (line + 1..text.len_lines().min(line + 1 + LOOK_AHEAD))
         .find(|&next| bytes_of(next).any(|b| !is_space(b) && b != b'\n'));
@@ -462,21 +456,30 @@ mod tests {
             past_block_end(&text, end_of("y = 2")),
             source.find("z = 3").unwrap() + 1 - end_of("y = 2")
         );
-        // Inside a block, mid-line, and at the end of the file: nowhere.
+        // Anywhere in that line.
+        assert_eq!(
+            past_block_end(&text, end_of("return")),
+            source.find("class B").unwrap() + 1 - end_of("return")
+        );
+        // Inside a block and at the end of the file: nowhere.
         assert_eq!(past_block_end(&text, end_of("x = 1")), 0);
         assert_eq!(past_block_end(&text, end_of("def f")), 0);
         assert_eq!(past_block_end(&text, end_of("z = 3")), 0);
-        // Typing at the end of each line, then deleting, gives the fresh parse every time.
+        // Typing at the start and the end of each line, then deleting, gives the fresh parse
+        // every time.
         let mut document = Document::new(source, 1);
         let mut version = 1;
-        for line in 0..source.lines().count() as u32 {
-            let length = source
-                .lines()
-                .nth(line as usize)
-                .unwrap()
-                .trim_end_matches('\r')
-                .len() as u32;
-            for (range, typed) in [((length, length), "x"), ((length, length + 1), "")] {
+        for (line, content) in source.lines().enumerate() {
+            let line = line as u32;
+            let content = content.trim_end_matches('\r');
+            let length = content.len() as u32;
+            let start = (content.len() - content.trim_start().len()) as u32;
+            for (range, typed) in [
+                ((start, start), "x"),
+                ((start, start + 1), ""),
+                ((length, length), "x"),
+                ((length, length + 1), ""),
+            ] {
                 let snapshot = document.snapshot();
                 document.store_tree(snapshot.revision, snapshot.tree());
                 version += 1;
