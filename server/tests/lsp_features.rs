@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use support::{Client, run, text};
 use tower_lsp_server::jsonrpc::ErrorCode;
 use tower_lsp_server::ls_types::notification::{
-    DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles, DidOpenTextDocument,
-    DidSaveTextDocument, Progress, PublishDiagnostics,
+    DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument,
+    DidOpenTextDocument, DidSaveTextDocument, Progress, PublishDiagnostics,
 };
 use tower_lsp_server::ls_types::request::{
     CodeActionRequest, CodeActionResolveRequest, DocumentDiagnosticRequest, HoverRequest,
@@ -254,6 +254,23 @@ fn the_workspace_scan_pushes_closed_files_with_progress_and_open_documents_win()
     });
 }
 
+/// The whole `workspace/diagnostic` report.
+async fn workspace_report(client: &Client) -> WorkspaceDiagnosticReport {
+    let result = client
+        .request::<WorkspaceDiagnosticRequest>(WorkspaceDiagnosticParams {
+            identifier: None,
+            previous_result_ids: Vec::new(),
+            work_done_progress_params: WorkDoneProgressParams::default(),
+            partial_result_params: PartialResultParams::default(),
+        })
+        .await
+        .unwrap();
+    let WorkspaceDiagnosticReportResult::Report(report) = result else {
+        panic!("a whole report");
+    };
+    report
+}
+
 #[test]
 fn clients_that_pull_get_the_workspace_after_a_refresh() {
     run(async {
@@ -263,18 +280,7 @@ fn clients_that_pull_get_the_workspace_after_a_refresh() {
             .initialize_with(with_workspace(pull_capabilities(), &root))
             .await;
         client.server_request("workspace/diagnostic/refresh").await;
-        let result = client
-            .request::<WorkspaceDiagnosticRequest>(WorkspaceDiagnosticParams {
-                identifier: None,
-                previous_result_ids: Vec::new(),
-                work_done_progress_params: WorkDoneProgressParams::default(),
-                partial_result_params: PartialResultParams::default(),
-            })
-            .await
-            .unwrap();
-        let WorkspaceDiagnosticReportResult::Report(report) = result else {
-            panic!("a whole report");
-        };
+        let report = workspace_report(&client).await;
         let mut found: Vec<String> = report
             .items
             .iter()
@@ -292,6 +298,40 @@ fn clients_that_pull_get_the_workspace_after_a_refresh() {
                 "RH101", "RH102", "RH201", "RH202", "RH301", "RH302", "RH401", "RH501", "RH601"
             ]
         );
+    });
+}
+
+/// A file opened before the scan reaches it is analysed on disk once the document's own first
+/// analysis is done: closed again, its findings are in the workspace's report.
+#[test]
+fn a_file_open_during_the_scan_is_in_the_workspace_report_once_closed() {
+    run(async {
+        let root = workspace("scan-open");
+        let mut client = Client::start();
+        client
+            .initialize_with(with_workspace(pull_capabilities(), &root))
+            .await;
+        let path = root.join("leaky_service/events.py");
+        let events = file_uri(&path);
+        open(&client, &events, &demo("events.py"), 1);
+        let open_codes = codes(&full(pull(&client, &events, None).await).items);
+        assert!(!open_codes.is_empty());
+        client.server_request("workspace/diagnostic/refresh").await;
+        client.notify::<DidCloseTextDocument>(DidCloseTextDocumentParams {
+            text_document: TextDocumentIdentifier::new(events.clone()),
+        });
+        let report = workspace_report(&client).await;
+        let on_disk: Vec<Vec<String>> = report
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                WorkspaceDocumentDiagnosticReport::Full(full) if full.uri == events => {
+                    Some(codes(&full.full_document_diagnostic_report.items))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(on_disk, [open_codes]);
     });
 }
 

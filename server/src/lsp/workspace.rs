@@ -15,6 +15,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use ropey::Rope;
@@ -202,14 +203,37 @@ async fn scan(client: Client, state: Arc<State>) {
     let worker = Arc::clone(&state);
     let analysing = tokio::task::spawn_blocking(move || {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().max(2) - 1);
+        // Files open in the editor whose first analysis has not finished: the user waits for
+        // that one, so their files on disk come last, once it has.
+        let opening = std::sync::Mutex::new(Vec::new());
         pool(threads).install(|| {
             files.par_iter().for_each(|file: &PythonFile| {
                 if worker.workspace.current() != generation {
                     return;
                 }
+                if being_opened(&worker, &file.path) {
+                    opening
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(file.path.clone());
+                    return;
+                }
                 let _ = sender.send(analyse_path(&worker, &file.path));
             })
-        })
+        });
+        let opening = opening
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for path in opening {
+            let waited = Instant::now();
+            while being_opened(&worker, &path) && waited.elapsed() < WAIT_FOR_OPENING {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if worker.workspace.current() != generation {
+                return;
+            }
+            let _ = sender.send(analyse_path(&worker, &path));
+        }
     });
     let mut done = 0;
     let mut findings = 0;
@@ -320,6 +344,23 @@ pub async fn saved(state: &Arc<State>, uri: &Uri, snapshot: Snapshot) {
         releases_mut(&worker).forget();
     })
     .await;
+}
+
+/// How long the scan waits for an open document's first analysis before it analyses the
+/// document's file on disk anyway.
+const WAIT_FOR_OPENING: Duration = Duration::from_secs(2);
+
+/// Whether the file at `path` is open in the editor and its first analysis has not finished:
+/// the scan analysing the same file at the same time would take half of a two-core machine
+/// from it (test_typing.py: didOpen to diagnostics 88.6 ms against 74.6 ms with the file
+/// outside the workspace).
+fn being_opened(state: &State, path: &Path) -> bool {
+    Uri::from_file_path(path).is_some_and(|uri| {
+        state
+            .documents
+            .get(&uri)
+            .is_some_and(|document| document.analysis.is_none())
+    })
 }
 
 /// Reads, parses and analyses one file on disk.
