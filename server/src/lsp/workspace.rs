@@ -203,8 +203,8 @@ async fn scan(client: Client, state: Arc<State>) {
     let worker = Arc::clone(&state);
     let analysing = tokio::task::spawn_blocking(move || {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().max(2) - 1);
-        // Files open in the editor whose first analysis has not finished: the user waits for
-        // that one, so their files on disk come last, once it has.
+        // Files open in the editor whose analysis has not finished (just opened, or just
+        // edited): the user waits for that one, so their files on disk come last, once it has.
         let opening = std::sync::Mutex::new(Vec::new());
         pool(threads).install(|| {
             files.par_iter().for_each(|file: &PythonFile| {
@@ -346,14 +346,15 @@ pub async fn saved(state: &Arc<State>, uri: &Uri, snapshot: Snapshot) {
     .await;
 }
 
-/// How long the scan waits for an open document's first analysis before it analyses the
-/// document's file on disk anyway.
+/// How long the scan waits for an open document's analysis before it analyses the document's
+/// file on disk anyway (a typist may keep it unanalysed for long).
 const WAIT_FOR_OPENING: Duration = Duration::from_secs(2);
 
-/// Whether the file at `path` is open in the editor and its first analysis has not finished:
-/// the scan analysing the same file at the same time would take half of a two-core machine
-/// from it (test_typing.py: didOpen to diagnostics 88.6 ms against 74.6 ms with the file
-/// outside the workspace).
+/// Whether the file at `path` is open in the editor and its current version's analysis has not
+/// finished (it was just opened, or just edited). The scan analysing the same file at the same
+/// time would take half of a two-core machine from it (test_typing.py: didOpen to diagnostics
+/// 88.6 ms against 74.6 ms with the file outside the workspace). The scan polls: nothing tells
+/// it when an analysis ends.
 fn being_opened(state: &State, path: &Path) -> bool {
     Uri::from_file_path(path).is_some_and(|uri| {
         state
