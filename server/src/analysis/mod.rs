@@ -132,15 +132,10 @@ impl Cache {
     /// opened (and analysed by [`check_opened`]), off the serving path, so that its first edit
     /// costs what a later one does.
     pub fn new(text: &str, tree: &Tree, settings: &Settings) -> Cache {
-        let mut scopes = ScopeCache::default();
-        let lines = LineIndex::new(text);
-        let built =
-            ScopeTree::incremental(text, tree, &lines, &mut scopes, settings.target_version);
-        scopes.keep(built);
-        let statements = top_level_statements(tree);
-        let (_, matches) =
-            queries::Matches::incremental(tree, &statements, text, &queries::MatchCache::default());
-        Cache { scopes, matches }
+        let mut cache = Cache::default();
+        let (scopes, _) = cache.update(text, tree, &LineIndex::new(text), settings, false);
+        cache.scopes.keep(scopes);
+        cache
     }
 
     pub fn scopes(&self) -> &ScopeCache {
@@ -150,49 +145,56 @@ impl Cache {
     pub fn matches(&self) -> &queries::MatchCache {
         &self.matches
     }
+
+    /// The scope model and the query matches of this version, found again only for the
+    /// top-level statements that changed since the version the cache last saw; with
+    /// `two_threads`, the scope model beside the matches (as [`check_opened`] splits them:
+    /// after a keystroke the two take about as long). The cache then holds this version's
+    /// matches; hand the scope model back with [`ScopeCache::keep`] once done with it.
+    fn update<'t>(
+        &mut self,
+        text: &str,
+        tree: &'t Tree,
+        lines: &LineIndex,
+        settings: &Settings,
+        two_threads: bool,
+    ) -> (ScopeTree, queries::Matches<'t>) {
+        // Every child of the module, comments among them: the units the matches are kept by.
+        let statements: Vec<_> = {
+            let root = tree.root_node();
+            let mut cursor = root.walk();
+            root.children(&mut cursor).collect()
+        };
+        let last_matches = &self.matches;
+        let scope_cache = std::sync::Mutex::new(&mut self.scopes);
+        let (scopes, (matches, kept)) = beside(
+            two_threads,
+            || {
+                let mut scope_cache = scope_cache.lock().unwrap_or_else(|p| p.into_inner());
+                ScopeTree::incremental(text, tree, lines, &mut scope_cache, settings.target_version)
+            },
+            || queries::Matches::incremental(tree, &statements, text, last_matches),
+        );
+        self.matches = kept;
+        (scopes, matches)
+    }
 }
 
 /// [`check`] for one document someone waits for (an editor, after each keystroke): the scope
 /// model and the query matches are found again only for the top-level statements that changed
-/// since the version `cache` last saw, the scope model beside the matches on two threads (as
-/// [`check_opened`] splits them: after a keystroke the two take about as long), then half the
-/// rules beside the other half. The findings equal [`check`]'s.
+/// since the version `cache` last saw ([`Cache::update`], on two threads), then half the rules
+/// beside the other half. The findings equal [`check`]'s.
 pub fn check_edited(
     text: &str,
     tree: &Tree,
     settings: &Settings,
     cache: &mut Cache,
 ) -> Vec<Finding> {
-    let statements = top_level_statements(tree);
-    let last_matches = &cache.matches;
-    let scope_cache = std::sync::Mutex::new(&mut cache.scopes);
     let lines = LineIndex::new(text);
-    let (scopes, (matches, kept)) = beside(
-        true,
-        || {
-            let mut scope_cache = scope_cache.lock().unwrap_or_else(|p| p.into_inner());
-            ScopeTree::incremental(
-                text,
-                tree,
-                &lines,
-                &mut scope_cache,
-                settings.target_version,
-            )
-        },
-        || queries::Matches::incremental(tree, &statements, text, last_matches),
-    );
+    let (scopes, matches) = cache.update(text, tree, &lines, settings, true);
     let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines, &[]);
-    cache.matches = kept;
     cache.scopes.keep(scopes);
     findings
-}
-
-/// The module's top-level statements (comments among them), as the query matches of an edited
-/// document are kept.
-fn top_level_statements(tree: &Tree) -> Vec<tree_sitter::Node<'_>> {
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    root.children(&mut cursor).collect()
 }
 
 #[allow(clippy::too_many_arguments)] // the parts of a Context, built by its two callers
