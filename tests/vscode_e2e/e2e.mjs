@@ -308,10 +308,16 @@ class VsCode {
 
     /** The text of the active editor's file on disk, after saving it. */
     async saveAndRead(file) {
-        await this.page.keyboard.press('Control+S');
-        await this.until(`${path.basename(file)} saved`, () =>
-            this.page.locator('.tab.active.dirty').count().then((n) => n === 0),
-        );
+        // Ctrl+S pressed as a code action's menu closes can be lost (CI once kept the tab dirty
+        // for 60 s after one press): press it again, from the editor, until the tab is saved.
+        const dirty = this.page.locator('.tab.active.dirty');
+        await this.until(`${path.basename(file)} saved`, async () => {
+            await this.page.keyboard.press('Escape');
+            await this.page.keyboard.press('Control+S');
+            return dirty
+                .waitFor({ state: 'detached', timeout: 5_000 })
+                .then(() => true, () => false);
+        });
         return fs.readFileSync(file, 'utf8');
     }
 
