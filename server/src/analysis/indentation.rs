@@ -66,10 +66,18 @@ impl Guard {
         if self.refusal.is_some() {
             return;
         }
-        for &b in bytes {
+        let mut at = 0;
+        while at < bytes.len() {
+            let b = bytes[at];
+            at += 1;
             if !self.measuring {
-                if b == b'\n' {
-                    self.new_line();
+                // Past a line's indentation only its end matters: skip to it.
+                match memchr::memchr(b'\n', &bytes[at - 1..]) {
+                    Some(end) => {
+                        at += end;
+                        self.new_line();
+                    }
+                    None => return,
                 }
                 continue;
             }
