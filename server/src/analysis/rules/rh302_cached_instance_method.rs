@@ -204,7 +204,10 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
         .classes
         .iter()
         .position(|c| c.node.id() == class_node.id());
-    let made = index.map_or(Made::Unknown, |index| checker.semantic.made(index));
+    // Asked only when the bound and the class do not already settle the level: finding a
+    // class's makings reads every call in the file.
+    let making = std::cell::OnceCell::new();
+    let made = || *making.get_or_init(|| index.map_or(Made::Unknown, |i| checker.semantic.made(i)));
     // Bounded, the cache still keeps up to `maxsize` instances: harm when the file makes them
     // per call and puts them in it there, and they hash by identity (no two share an entry).
     let pinned = (cached.cache.bound == CacheBound::MaxSize)
@@ -226,8 +229,8 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
             "`{class_name}` is an immutable value (Enum, NamedTuple or frozen): equal instances \
              share one entry"
         ))
-    } else if made.is_once() {
-        Some(made.describe(context, class_name))
+    } else if made().is_once() {
+        Some(made().describe(context, class_name))
     } else {
         cleared.map(|call| {
             format!(
@@ -253,8 +256,8 @@ fn finding(checker: &Checker, cached: &CachedMethod, class_node: Node) -> Findin
         }
         None => {
             message.push_str(", without bound, and nothing calls `cache_clear()`");
-            if !matches!(made, Made::Unknown) {
-                message.push_str(&format!("; {}", made.describe(context, class_name)));
+            if !matches!(made(), Made::Unknown) {
+                message.push_str(&format!("; {}", made().describe(context, class_name)));
             }
             Level::Default
         }
