@@ -210,6 +210,29 @@ mod tests {
     }
 
     #[test]
+    fn bytes_after_a_lines_indentation_never_count() {
+        // Tabs, form feeds, carriage returns and backslashes after a line's first character
+        // would each change its width if they were read as indentation.
+        let text: String = (0..=CPYTHON_LEVELS)
+            .map(|i| format!("{}if x:  # \t\t\t\x0c\r\\\r\n", " ".repeat(i)))
+            .collect::<String>()
+            + &" ".repeat(CPYTHON_LEVELS + 1)
+            + "pass\n";
+        let refusal = check(&text).unwrap();
+        assert_eq!(refusal.message, "too many levels of indentation");
+        assert_eq!(refusal.line, CPYTHON_LEVELS + 2);
+        let shallow = "if x:  # \t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\\\n    pass\n".repeat(400);
+        assert_eq!(check(&shallow), None);
+        for size in [1, 3, 64] {
+            let mut guard = Guard::new();
+            for piece in text.as_bytes().chunks(size) {
+                guard.feed(piece);
+            }
+            assert_eq!(guard.finish(), Some(refusal.clone()), "pieces of {size}");
+        }
+    }
+
+    #[test]
     fn pieces_give_what_the_whole_gives() {
         let text = nested(CPYTHON_LEVELS + 1, "\t");
         let mut guard = Guard::new();
