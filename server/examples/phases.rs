@@ -80,9 +80,10 @@ fn main() {
         .children(&mut tree.root_node().walk())
         .collect();
     let empty = refhound::analysis::queries::MatchCache::default();
-    let (_, match_cache) = Matches::incremental(&tree, &statements, &text, &empty);
+    let mut match_cache = Some(Matches::incremental(&tree, &statements, &text, empty).1);
     time("query matches (nothing changed)", &mut || {
-        Matches::incremental(&tree, &statements, &text, &match_cache);
+        let last = match_cache.take().expect("the last run's cache");
+        match_cache = Some(Matches::incremental(&tree, &statements, &text, last).1);
     });
     time("query matches", &mut || {
         Matches::new(tree.root_node(), &text);

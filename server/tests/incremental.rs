@@ -59,7 +59,8 @@ fn edited_analysis_equals_whole_file_analysis() {
                 edits += 1;
             }
             let lines = LineIndex::new(&text);
-            let (edited, next) = Matches::incremental(&tree, &all(&tree), &text, &match_cache);
+            let (edited, next) =
+                Matches::incremental(&tree, &all(&tree), &text, std::mem::take(&mut match_cache));
             let whole = Matches::new(tree.root_node(), &text);
             for (family, _, _) in SOURCES {
                 assert_eq!(
@@ -163,7 +164,7 @@ fn a_keystroke_rebuilds_only_its_statement() {
     cache.keep(scopes);
     let statements = tree.root_node().named_child_count();
     assert_eq!(cache.built(), Some(statements - count_comments(&tree)));
-    let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, &MatchCache::default());
+    let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, MatchCache::default());
     // The queries run over each statement, or each statement of a top-level class's body, once
     // for each text.
     let units: std::collections::HashSet<&str> = all(&tree)
@@ -195,14 +196,14 @@ fn a_keystroke_rebuilds_only_its_statement() {
     // The first analysis built the classes from their body's statements: the first edit builds
     // only the method typed in.
     assert_eq!(cache.class_statements_built(), 1);
-    let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, &matches);
+    let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, matches);
     assert_eq!(matches.queried(), 1, "of {units} units");
     let tree = edit_and_parse(&tree, &mut text, at..at, "y");
     let scopes = ScopeTree::incremental(&text, &tree, &LineIndex::new(&text), &mut cache, NEWEST);
     cache.keep(scopes);
     assert_eq!(cache.built(), Some(1), "of {statements} statements");
     assert_eq!(cache.class_statements_built(), 1);
-    let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, &matches);
+    let (_, matches) = Matches::incremental(&tree, &all(&tree), &text, matches);
     assert_eq!(matches.queried(), 1, "of {units} units");
     // The parse reused most units' subtrees (it makes about two in five again, reading their
     // first token again): their nodes are taken from there, not looked for.

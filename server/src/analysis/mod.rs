@@ -165,7 +165,7 @@ impl Cache {
             let mut cursor = root.walk();
             root.children(&mut cursor).collect()
         };
-        let last_matches = &self.matches;
+        let last_matches = std::mem::take(&mut self.matches);
         let scope_cache = std::sync::Mutex::new(&mut self.scopes);
         let (scopes, (matches, kept)) = beside(
             two_threads,

@@ -78,7 +78,7 @@ impl<'t> Matches<'t> {
         tree: &'t Tree,
         statements: &[Node<'t>],
         text: &str,
-        last: &MatchCache,
+        mut last: MatchCache,
     ) -> (Matches<'t>, MatchCache) {
         let mut matches = Matches::with_capacity(&last.counts);
         let mut kept = MatchCache {
@@ -100,10 +100,10 @@ impl<'t> Matches<'t> {
                     });
                     let mut cursor = body.walk();
                     for unit in body.named_children(&mut cursor) {
-                        kept.add(unit, text, last, &mut matches);
+                        kept.add(unit, text, &mut last, &mut matches);
                     }
                 }
-                None => kept.add(statement, text, last, &mut matches),
+                None => kept.add(statement, text, &mut last, &mut matches),
             }
         }
         kept.counts = matches.counts();
@@ -122,38 +122,49 @@ fn class_body(statement: Node) -> Option<Node> {
 impl MatchCache {
     /// Adds the matches of `unit` (a top-level statement or a statement of a top-level class's
     /// body) to `matches`, found again from `last` when its text is unchanged, and keeps them.
+    /// A unit's entry moves from `last` to this cache, its text with it (not copied).
     fn add<'t>(
         &mut self,
         unit: Node<'t>,
         text: &str,
-        last: &MatchCache,
+        last: &mut MatchCache,
         matches: &mut Matches<'t>,
     ) {
         let source = &text[unit.byte_range()];
         let clean = !unit.has_error();
         if clean {
-            let from_last = last.statements.get(source);
+            let from_last = last.statements.remove_entry(source);
             // SAFETY: `last.tree`, which its entries were recorded in, is alive.
             let reused = last
                 .tree
                 .as_ref()
-                .and(from_last)
-                .and_then(|entry| Some((entry, unsafe { entry.nodes.find(unit) }?)));
+                .and(from_last.as_ref())
+                .and_then(|(_, entry)| {
+                    let nodes = unsafe { entry.nodes.find(unit) }?;
+                    Some(found_in(&entry.matches, nodes))
+                });
             let found = match reused {
-                Some((entry, nodes)) => {
+                Some(found) => {
                     self.reused += 1;
-                    Some((entry.clone(), found_in(&entry.matches, nodes)))
+                    from_last.map(|(key, entry)| (key, entry, found))
                 }
-                None => self.statements.get(source).or(from_last).and_then(|entry| {
-                    let found = find_again(unit, &entry.matches)?;
-                    let nodes = record(unit, &found);
-                    let matches = entry.matches.clone();
-                    Some((KeptUnit { matches, nodes }, found))
-                }),
+                None => {
+                    let known = self.statements.get(source);
+                    let again = known
+                        .or(from_last.as_ref().map(|(_, e)| e))
+                        .and_then(|entry| {
+                            let found = find_again(unit, &entry.matches)?;
+                            Some((entry.matches.clone(), record(unit, &found), found))
+                        });
+                    again.map(|(matches, nodes, found)| {
+                        let key = from_last.map_or_else(|| source.into(), |(key, _)| key);
+                        (key, KeptUnit { matches, nodes }, found)
+                    })
+                }
             };
-            if let Some((entry, found)) = found {
+            if let Some((key, entry, found)) = found {
                 if !self.statements.contains_key(source) {
-                    self.statements.insert(source.into(), entry);
+                    self.statements.insert(key, entry);
                 }
                 for (family, captures) in found {
                     matches.push(family, captures);
