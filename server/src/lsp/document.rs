@@ -13,13 +13,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ropey::Rope;
-use tree_sitter::{InputEdit, Parser, Point, Tree};
+use tree_sitter::{InputEdit, Point, Tree};
 
 use super::diagnostics::Analysis;
 use super::position::{Encoding, offset_of};
 use crate::analysis::Cache;
 use crate::analysis::indentation::{Guard, Refusal};
-use crate::analysis::parse::{blank, has_lone_cr, lone_cr_as_lf, python_language};
+use crate::analysis::parse::{blank, has_lone_cr, lone_cr_as_lf, python_parser};
 
 /// Every state of every document gets a number never given before: the client's versions may go
 /// backwards (a document reopened, a client that restarts its count), these never do.
@@ -98,6 +98,20 @@ impl Snapshot {
     /// Why this text is not parsed (its tree is then a blank one), if it is not.
     pub fn refusal(&self) -> Option<Refusal> {
         refusal(&self.text)
+    }
+
+    /// [`Snapshot::tree`], or why the text is not parsed: one look at the text for both (a
+    /// stored tree's text was accepted when it was parsed).
+    pub fn tree_or_refusal(&self) -> Result<Tree, Refusal> {
+        let old = match &self.tree {
+            TreeState::Parsed(tree) => return Ok(tree.clone()),
+            TreeState::Edited(tree) => Some(tree),
+            TreeState::Unparsed => None,
+        };
+        match refusal(&self.text) {
+            Some(refusal) => Err(refusal),
+            None => Ok(parse_accepted(&self.text, old)),
+        }
     }
 }
 
@@ -321,15 +335,17 @@ pub fn settled(text: &Rope, tree: Tree) -> Tree {
 /// parser cannot take gives the tree of a blank text; one with lone carriage returns is parsed
 /// with them as line feeds, as CPython reads them.
 fn parse(text: &Rope, old: Option<&Tree>) -> Tree {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&python_language())
-        .expect("the Python grammar loads");
     if refusal(text).is_some() {
-        return parser
+        return python_parser()
             .parse(blank(&text.to_string()), None)
             .expect("parsing without a timeout or cancellation always yields a tree");
     }
+    parse_accepted(text, old)
+}
+
+/// [`parse`] for a text [`refusal`] accepted.
+fn parse_accepted(text: &Rope, old: Option<&Tree>) -> Tree {
+    let mut parser = python_parser();
     if text.chunks().any(|c| c.as_bytes().contains(&b'\r')) {
         let whole = text.to_string();
         if has_lone_cr(whole.as_bytes()) {

@@ -257,26 +257,28 @@ impl State {
             if !current(&state) {
                 return (None, Vec::new(), None);
             }
-            let skipped = if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
-                Some(too_large(&uri, snapshot.text.len_bytes()))
+            let tree = if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
+                Err(too_large(&uri, snapshot.text.len_bytes()))
             } else {
                 snapshot
-                    .refusal()
-                    .map(|refusal| format!("{} was not analysed: {refusal}", uri.as_str()))
+                    .tree_or_refusal()
+                    .map_err(|refusal| format!("{} was not analysed: {refusal}", uri.as_str()))
             };
-            if let Some(skipped) = skipped {
-                let skipped = Analysis {
-                    version: snapshot.version,
-                    revision: snapshot.revision,
-                    generation,
-                    diagnostics: Vec::new(),
-                    fix_all: Vec::new(),
-                    fixable: Vec::new(),
-                    skipped: Some(skipped),
-                };
-                return (Some(Arc::new(skipped)), Vec::new(), None);
-            }
-            let tree = snapshot.tree();
+            let tree = match tree {
+                Ok(tree) => tree,
+                Err(skipped) => {
+                    let skipped = Analysis {
+                        version: snapshot.version,
+                        revision: snapshot.revision,
+                        generation,
+                        diagnostics: Vec::new(),
+                        fix_all: Vec::new(),
+                        fixable: Vec::new(),
+                        skipped: Some(skipped),
+                    };
+                    return (Some(Arc::new(skipped)), Vec::new(), None);
+                }
+            };
             let path = uri.to_file_path();
             let (settings, mut problems) = state.settings.for_path(path.as_deref());
             // Someone waits for this one file: two threads, and for a document being edited, only
