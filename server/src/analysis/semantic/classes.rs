@@ -141,6 +141,21 @@ pub enum Holding {
     Callable,
 }
 
+/// Where to split `class_nodes` into two runs of about the same size of source: the index
+/// whose prefix is nearest half of it. (A scan: a binary search's predicate sees only the
+/// entries it probes, so no running sum in one adds up.)
+fn half_by_size(class_nodes: &[(Node, Node)]) -> usize {
+    let total: usize = class_nodes.iter().map(|(n, _)| n.byte_range().len()).sum();
+    let prefixes = std::iter::once(0).chain(class_nodes.iter().scan(0, |sum, (n, _)| {
+        *sum += n.byte_range().len();
+        Some(*sum)
+    }));
+    prefixes
+        .enumerate()
+        .min_by_key(|&(_, prefix)| (2 * prefix).abs_diff(total))
+        .map_or(0, |(at, _)| at)
+}
+
 impl<'c, 't> Classes<'c, 't> {
     /// The classes of the file. With `two_threads` (someone waits for this file), half the
     /// classes are read on a second thread: the rest of the facts wait for this one.
@@ -164,14 +179,7 @@ impl<'c, 't> Classes<'c, 't> {
                 .filter_map(|&(node, name)| class(context, node, name))
                 .collect()
         };
-        // Halves of about the same size of source.
-        let total: usize = class_nodes.iter().map(|(n, _)| n.byte_range().len()).sum();
-        let mut so_far = 0;
-        let half = class_nodes.partition_point(|(n, _)| {
-            so_far += n.byte_range().len();
-            so_far <= total / 2
-        });
-        let (first, second) = class_nodes.split_at(half);
+        let (first, second) = class_nodes.split_at(half_by_size(&class_nodes));
         let (mut classes, later) = beside(two_threads, || read(first), || read(second));
         classes.extend(later);
         let by_name: HashMap<&str, Vec<usize>> =
@@ -1492,5 +1500,38 @@ pub fn describe(context: &Context, hold: &Hold, self_name: &str) -> String {
             ),
             None => format!("`{name}`, which holds `{self_name}`"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::parse::parse;
+
+    /// The classes of `text` with their names, as `Classes::new` splits them.
+    fn split(text: &str) -> usize {
+        let tree = parse(text);
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        let nodes: Vec<_> = root
+            .named_children(&mut cursor)
+            .map(|class| (class, class.field(Field::Name).unwrap()))
+            .collect();
+        half_by_size(&nodes)
+    }
+
+    #[test]
+    fn classes_split_into_halves_of_about_the_same_source() {
+        let small = |name: &str| format!("class {name}:\n    x = 1\n");
+        let equal: String = ["A", "B", "C", "D", "E", "F"].map(small).concat();
+        assert_eq!(split(&equal), 3);
+        // One large class first: it alone is the first half's.
+        let large = format!("class Big:\n{}", "    x = 1\n".repeat(50));
+        assert_eq!(split(&format!("{large}{equal}")), 1);
+        // One large class last: every other class goes first.
+        assert_eq!(split(&format!("{equal}{large}")), 6);
+        // Two large ones: one each.
+        assert_eq!(split(&format!("{large}{large}")), 1);
+        assert_eq!(split(""), 0);
     }
 }
