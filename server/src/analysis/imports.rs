@@ -96,6 +96,27 @@ impl Imports {
             _ => None,
         }
     }
+
+    /// The dotted name the local name `local` was imported as, if it was.
+    pub fn imported_as(&self, local: &str) -> Option<&str> {
+        self.names.get(local).map(String::as_str)
+    }
+
+    /// Whether `node` refers to the dotted name `name` ([`Imports::qualified_name`] is `name`),
+    /// without building the qualified name: the question a rule asks of every call.
+    pub fn refers_to(&self, node: Node, text: &str, name: &str) -> bool {
+        match node.kind_name() {
+            "identifier" => self.imported_as(&text[node.byte_range()]) == Some(name),
+            "attribute" => name.rsplit_once('.').is_some_and(|(base, last)| {
+                node.field(Field::Attribute)
+                    .is_some_and(|a| &text[a.byte_range()] == last)
+                    && node
+                        .field(Field::Object)
+                        .is_some_and(|object| self.refers_to(object, text, base))
+            }),
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +135,35 @@ mod tests {
             .descendant_for_byte_range(start, start + expression.len())
             .unwrap();
         imports.qualified_name(node, &text)
+    }
+
+    #[test]
+    fn refers_to_agrees_with_the_qualified_name() {
+        let source = "import functools as ft\nfrom atexit import register as reg\nimport os.path";
+        for (expression, name) in [
+            ("ft.lru_cache", "functools.lru_cache"),
+            ("reg", "atexit.register"),
+            ("os.path.join", "os.path.join"),
+            ("ft.lru_cache", "functools.cache"),
+            ("register", "atexit.register"),
+            ("reg.x", "atexit.register"),
+            ("os.path.join", "os.join"),
+        ] {
+            let text = format!("{source}\n{expression}\n");
+            let tree = parse(&text);
+            let matches = Matches::new(tree.root_node(), &text);
+            let imports = Imports::new(&text, &matches);
+            let start = text.rfind(expression).unwrap();
+            let node = tree
+                .root_node()
+                .descendant_for_byte_range(start, start + expression.len())
+                .unwrap();
+            assert_eq!(
+                imports.refers_to(node, &text, name),
+                imports.qualified_name(node, &text).as_deref() == Some(name),
+                "{expression} as {name}"
+            );
+        }
     }
 
     #[test]

@@ -143,10 +143,13 @@ impl<'t> Captures<'t> {
 
     /// The node captured as `name` (the last one, for a quantified capture).
     pub fn get(&self, name: &str) -> Option<Node<'t>> {
-        self.iter()
-            .filter(|(capture, _)| *capture == name)
-            .last()
-            .map(|(_, node)| node)
+        // From the end, so the first found is the last (the rules ask thousands of times).
+        self.nodes
+            .iter()
+            .rev()
+            .flatten()
+            .find(|(capture, _)| *capture == name)
+            .map(|&(_, node)| node)
     }
 }
 

@@ -187,21 +187,24 @@ pub fn kind_of(context: &Context, function: Node) -> Option<Kind> {
 
 /// [`kind_of`] for a callee whose [`last_name`] the caller has.
 pub fn kind_of_named(context: &Context, function: Node, last: &str) -> Option<Kind> {
+    let is_attribute = function.kind_name() == "attribute";
     // An import alias renames only a chain's first name: an attribute's last name is the
     // qualified name's (most calls end here, before the costlier question).
-    let may_be_qualified = function.kind_name() == "identifier"
-        || QUALIFIED.iter().any(|(q, _)| {
+    let qualified = if is_attribute {
+        QUALIFIED.iter().find(|(q, _)| {
             q.strip_suffix(last)
                 .is_some_and(|module| module.ends_with('.'))
-        });
-    if may_be_qualified
-        && let Some(name) = context.qualified_name(function)
-        && let Some((_, kind)) = QUALIFIED.iter().find(|(q, _)| *q == name)
-    {
+                && context.imports.refers_to(function, context.text, q)
+        })
+    } else {
+        let imported = context.imports.imported_as(context.text_of(function));
+        imported.and_then(|name| QUALIFIED.iter().find(|(q, _)| *q == name))
+    };
+    if let Some((_, kind)) = qualified {
         return Some(*kind);
     }
     // A bare `on(...)` or `bind(...)` is some local helper, not an event source.
-    if function.kind_name() != "attribute" && last.len() <= 4 {
+    if !is_attribute && last.len() <= 4 {
         return None;
     }
     let configured = context
@@ -209,15 +212,28 @@ pub fn kind_of_named(context: &Context, function: Node, last: &str) -> Option<Ki
         .registration_names
         .iter()
         .any(|n| n == last);
-    if PERSISTENT.contains(&last) || configured {
-        Some(Kind::Persistent)
-    } else if ONE_SHOT.contains(&last) {
-        Some(Kind::OneShot)
-    } else if KEYED_REPLACE.contains(&last) {
-        Some(Kind::KeyedReplace)
-    } else {
-        None
+    if configured {
+        return Some(Kind::Persistent);
     }
+    by_last_name().get(last).copied()
+}
+
+/// [`PERSISTENT`], [`ONE_SHOT`] and [`KEYED_REPLACE`] as one table: every call of a file asks.
+fn by_last_name() -> &'static HashMap<&'static str, Kind> {
+    static TABLE: std::sync::LazyLock<HashMap<&'static str, Kind>> =
+        std::sync::LazyLock::new(|| {
+            let lists = [
+                (KEYED_REPLACE, Kind::KeyedReplace),
+                (ONE_SHOT, Kind::OneShot),
+                (PERSISTENT, Kind::Persistent),
+            ];
+            // Should a name come in two lists, the later one here wins: persistent first.
+            lists
+                .into_iter()
+                .flat_map(|(names, kind)| names.iter().map(move |&name| (name, kind)))
+                .collect()
+        });
+    &TABLE
 }
 
 /// Whether `function` (a call's callee) registers callbacks: the callee's text.
