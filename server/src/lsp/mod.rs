@@ -110,13 +110,24 @@ const TREES_KEPT: usize = 8;
 /// person takes to start typing in a file just opened.
 const PREPARE_AFTER_OPEN: Duration = Duration::from_millis(50);
 
-/// See [`State::analysing`].
-struct Analysing(Arc<tokio::sync::Semaphore>);
+/// See [`State::analysing`]: the permits, and how many there are.
+struct Analysing(Arc<tokio::sync::Semaphore>, usize);
 
 impl Default for Analysing {
     fn default() -> Analysing {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Analysing(Arc::new(tokio::sync::Semaphore::new(cores.max(2))))
+        Analysing(
+            Arc::new(tokio::sync::Semaphore::new(cores.max(2))),
+            cores.max(2),
+        )
+    }
+}
+
+impl Analysing {
+    /// Whether an analysis of an open document is running (or preparing for its edits): the
+    /// workspace scan lets it have the cores.
+    fn busy(&self) -> bool {
+        self.0.available_permits() < self.1
     }
 }
 
