@@ -542,9 +542,15 @@ impl Joined {
         };
         let count = nested.len();
         let id = |ScopeId(i): ScopeId| ScopeId(if i == 0 { 0 } else { i - from + first });
+        // A statement before the edit keeps its place and its ids: most of a keystroke's.
+        let (moved, renumbered) = (bytes != 0 || lines != 0, from != first);
         for mut scope in nested {
-            shift(&mut scope, bytes, lines);
-            renumber(&mut scope, id);
+            if moved {
+                shift(&mut scope, bytes, lines);
+            }
+            if renumbered {
+                renumber(&mut scope, id);
+            }
             if scope.parent == Some(ScopeId(0)) {
                 let id = ScopeId(self.scopes.len());
                 self.scopes[0].children.push(id);
