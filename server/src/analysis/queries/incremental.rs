@@ -134,34 +134,35 @@ impl MatchCache {
         let clean = !unit.has_error();
         if clean {
             let from_last = last.statements.remove_entry(source);
+            // The unit's subtree reused by the parse: its nodes are where they were recorded.
+            let kept = from_last.as_ref().map(|(_, entry)| entry.clone());
             // SAFETY: `last.tree`, which its entries were recorded in, is alive.
-            let reused = last
-                .tree
+            let nodes = kept
                 .as_ref()
-                .and(from_last.as_ref())
-                .and_then(|(_, entry)| {
-                    let nodes = unsafe { entry.nodes.find(unit) }?;
-                    Some(found_in(&entry.matches, nodes))
+                .filter(|_| last.tree.is_some())
+                .and_then(|entry| unsafe { entry.nodes.find(unit) });
+            if let (Some(nodes), Some(entry)) = (nodes, &kept) {
+                push_found(&entry.matches, nodes, matches);
+                self.reused += 1;
+                let (key, entry) = from_last.expect("kept came from it");
+                if !self.statements.contains_key(source) {
+                    self.statements.insert(key, entry);
+                }
+                return;
+            }
+            // Else found again by position (or from a unit of the same text met earlier).
+            let again = self
+                .statements
+                .get(source)
+                .or(from_last.as_ref().map(|(_, e)| e))
+                .and_then(|entry| {
+                    let found = find_again(unit, &entry.matches)?;
+                    Some((entry.matches.clone(), record(unit, &found), found))
                 });
-            let found = match reused {
-                Some(found) => {
-                    self.reused += 1;
-                    from_last.map(|(key, entry)| (key, entry, found))
-                }
-                None => {
-                    let known = self.statements.get(source);
-                    let again = known
-                        .or(from_last.as_ref().map(|(_, e)| e))
-                        .and_then(|entry| {
-                            let found = find_again(unit, &entry.matches)?;
-                            Some((entry.matches.clone(), record(unit, &found), found))
-                        });
-                    again.map(|(matches, nodes, found)| {
-                        let key = from_last.map_or_else(|| source.into(), |(key, _)| key);
-                        (key, KeptUnit { matches, nodes }, found)
-                    })
-                }
-            };
+            let found = again.map(|(matches, nodes, found)| {
+                let key = from_last.map_or_else(|| source.into(), |(key, _)| key);
+                (key, KeptUnit { matches, nodes }, found)
+            });
             if let Some((key, entry, found)) = found {
                 if !self.statements.contains_key(source) {
                     self.statements.insert(key, entry);
@@ -190,20 +191,20 @@ impl MatchCache {
     }
 }
 
-/// The kept matches with their captures' nodes taken in order from `nodes`.
-fn found_in<'t>(
+/// Adds the kept matches to `matches`, their captures' nodes taken in order from `nodes`
+/// (straight in: a match's captures are a few hundred bytes, and there are thousands).
+fn push_found<'t>(
     kept: &[KeptMatch],
     mut nodes: impl Iterator<Item = Node<'t>>,
-) -> Vec<(Family, Captures<'t>)> {
-    kept.iter()
-        .map(|m| {
-            let captures = m
-                .captures
-                .iter()
-                .map(|c| (c.name, nodes.next().expect("a node per capture")));
-            (m.family, Captures::from_pairs(captures))
-        })
-        .collect()
+    matches: &mut Matches<'t>,
+) {
+    for m in kept {
+        let captures = m
+            .captures
+            .iter()
+            .map(|c| (c.name, nodes.next().expect("a node per capture")));
+        matches.push(m.family, Captures::from_pairs(captures));
+    }
 }
 
 /// The nodes of `found`'s captures, all in `unit`'s subtree, recorded for the next tree.
