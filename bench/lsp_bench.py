@@ -263,47 +263,82 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def measure_latency(name: str, spec: Spec, source: Path, edits: int, pull: bool):
-    """Edit -> diagnostics latencies in ms for one server and mode, or None when the server
-    does not offer pull diagnostics. Also the time from didOpen to the first diagnostics."""
-    with tempfile.TemporaryDirectory(prefix="refhound-lsp-bench-") as directory:
-        workspace = Path(directory)
+class EditSession:
+    """One server with test_typing.py open in a workspace of its own, in one mode (push or
+    pull), ready to be edited: `edit` returns the edit -> diagnostics latency in ms."""
+
+    def __init__(self, name: str, spec: Spec, source: Path, pull: bool):
+        self.name, self.pull = name, pull
+        self._directory = tempfile.TemporaryDirectory(prefix="refhound-lsp-bench-")
+        workspace = Path(self._directory.name)
         path = workspace / source.name
         shutil.copyfile(source, path)
-        text = path.read_text(encoding="utf-8")
-        server = LanguageServer(name, spec, workspace)
-        try:
-            capabilities = server.initialize(workspace, pull)["capabilities"]
-            if pull and not capabilities.get("diagnosticProvider"):
-                return None
-            started = time.perf_counter()
-            uri = server.open(path, text)
-            if pull:
-                report, _ = server.call("textDocument/diagnostic", {"textDocument": {"uri": uri}})
-                opened = time.perf_counter() - started
-                found = len((report or {}).get("items", []))
-            else:
-                arrived, message = server.published(uri, 1)
-                opened = arrived - started
-                found = message["params"]["diagnostics"]
-            latencies = []
-            for version, change in enumerate(single_character_edits(text, edits), start=2):
-                sent = server.notify(
-                    "textDocument/didChange",
-                    {
-                        "textDocument": {"uri": uri, "version": version},
-                        "contentChanges": [change],
-                    },
-                )
-                if pull:
-                    _, took = server.call("textDocument/diagnostic", {"textDocument": {"uri": uri}})
-                    latencies.append(took * 1000)
-                else:
-                    arrived, _ = server.published(uri, version)
-                    latencies.append((arrived - sent) * 1000)
-            return latencies, opened * 1000, found
-        finally:
-            server.stop()
+        self.text = path.read_text(encoding="utf-8")
+        self.server = LanguageServer(name, spec, workspace)
+        capabilities = self.server.initialize(workspace, pull)["capabilities"]
+        self.supported = not pull or bool(capabilities.get("diagnosticProvider"))
+        self.path, self.uri, self.version = path, None, 1
+
+    def open(self) -> tuple[float, int]:
+        """didOpen -> the first diagnostics, in ms, and how many there were."""
+        started = time.perf_counter()
+        self.uri = self.server.open(self.path, self.text)
+        if self.pull:
+            report, _ = self.server.call(
+                "textDocument/diagnostic", {"textDocument": {"uri": self.uri}}
+            )
+            return (time.perf_counter() - started) * 1000, len((report or {}).get("items", []))
+        arrived, message = self.server.published(self.uri, 1)
+        return (arrived - started) * 1000, message["params"]["diagnostics"]
+
+    def edit(self, change: dict) -> float:
+        self.version += 1
+        sent = self.server.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": self.uri, "version": self.version}, "contentChanges": [change]},
+        )
+        if self.pull:
+            _, took = self.server.call("textDocument/diagnostic", {"textDocument": {"uri": self.uri}})
+            return took * 1000
+        arrived, _ = self.server.published(self.uri, self.version)
+        return (arrived - sent) * 1000
+
+    def close(self) -> None:
+        self.server.stop()
+        self._directory.cleanup()
+
+
+def measure_latencies_side_by_side(servers: dict, source: Path, edits: int, pull: bool) -> dict:
+    """Per server: (latencies in ms, didOpen ms, diagnostics on opening), or None when it does
+    not offer pull diagnostics. The servers run at the same time and take the edits in turn
+    (each edit goes to every server, in an order that rotates), so that a machine whose speed
+    drifts, as shared ones do, slows them alike; each is opened while the others are idle."""
+    sessions = []
+    try:
+        for name, spec in servers.items():
+            sessions.append(EditSession(name, spec, source, pull))
+        # Whatever the servers do in the background once initialized (refhound scans its
+        # workspace, the file) ends before the first is opened.
+        time.sleep(1.5)
+        results = {}
+        for session in sessions:
+            if session.supported:
+                results[session.name] = session.open()
+                # Whatever a server does in the background after opening ends before the next.
+                time.sleep(1.5)
+        active = [s for s in sessions if s.supported]
+        latencies = {s.name: [] for s in active}
+        changes = single_character_edits(active[0].text, edits) if active else []
+        for number, change in enumerate(changes):
+            turn = number % max(1, len(active))
+            for session in active[turn:] + active[:turn]:
+                latencies[session.name].append(session.edit(change))
+        return {
+            s.name: (latencies[s.name], *results[s.name]) if s.supported else None for s in sessions
+        }
+    finally:
+        for session in sessions:
+            session.close()
 
 
 # ---------------------------------------------------------------- memory
@@ -459,9 +494,13 @@ def measure_latencies(servers, source, lines, options) -> None:
     print(f"(a) edit -> diagnostics: {options.edits} single-character didChange edits in")
     print(f"    {source} ({lines} lines), one at a time")
     rows, p50, p95, opened_ms = [], {}, {}, {}
-    for name, spec in servers.items():
+    by_mode = {
+        mode: measure_latencies_side_by_side(servers, source, options.edits, pull=(mode == "pull"))
+        for mode in ("push", "pull")
+    }
+    for name in servers:
         for mode in ("push", "pull"):
-            measured = measure_latency(name, spec, source, options.edits, pull=(mode == "pull"))
+            measured = by_mode[mode][name]
             if measured is None:
                 rows.append(f"{name:<16}{mode:<6}{'(no diagnosticProvider for a pull client)':>45}")
                 continue
