@@ -124,7 +124,8 @@ mod tests {
     use super::*;
     use crate::analysis::parse::parse;
 
-    fn resolve(source: &str, expression: &str) -> Option<String> {
+    /// `ask` of the imports of `source` followed by a line `expression`, and of its node.
+    fn after<R>(source: &str, expression: &str, ask: impl FnOnce(&Imports, Node, &str) -> R) -> R {
         let text = format!("{source}\n{expression}\n");
         let tree = parse(&text);
         let matches = Matches::new(tree.root_node(), &text);
@@ -134,7 +135,13 @@ mod tests {
             .root_node()
             .descendant_for_byte_range(start, start + expression.len())
             .unwrap();
-        imports.qualified_name(node, &text)
+        ask(&imports, node, &text)
+    }
+
+    fn resolve(source: &str, expression: &str) -> Option<String> {
+        after(source, expression, |imports, node, text| {
+            imports.qualified_name(node, text)
+        })
     }
 
     #[test]
@@ -149,18 +156,15 @@ mod tests {
             ("reg.x", "atexit.register"),
             ("os.path.join", "os.join"),
         ] {
-            let text = format!("{source}\n{expression}\n");
-            let tree = parse(&text);
-            let matches = Matches::new(tree.root_node(), &text);
-            let imports = Imports::new(&text, &matches);
-            let start = text.rfind(expression).unwrap();
-            let node = tree
-                .root_node()
-                .descendant_for_byte_range(start, start + expression.len())
-                .unwrap();
+            let (refers, qualified) = after(source, expression, |imports, node, text| {
+                (
+                    imports.refers_to(node, text, name),
+                    imports.qualified_name(node, text),
+                )
+            });
             assert_eq!(
-                imports.refers_to(node, &text, name),
-                imports.qualified_name(node, &text).as_deref() == Some(name),
+                refers,
+                qualified.as_deref() == Some(name),
                 "{expression} as {name}"
             );
         }

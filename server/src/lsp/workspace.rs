@@ -353,8 +353,8 @@ pub async fn saved(state: &Arc<State>, uri: &Uri, snapshot: Snapshot) {
 }
 
 /// How long the scan waits before it starts: the documents an editor opens with the workspace
-/// are analysed without the scan beside them (on two cores, test_typing.py's didOpen to
-/// diagnostics took 91 ms with the scan of its own file begun, against 67 ms without).
+/// are analysed without the scan beside them (see [`being_opened`] for what the scan of the
+/// same file costs an opening on two cores).
 const SCAN_AFTER_START: Duration = Duration::from_millis(300);
 
 /// Waits, before the scan's next file, while an open document is being analysed (for at most
