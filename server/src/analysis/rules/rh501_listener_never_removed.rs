@@ -90,23 +90,21 @@ use callback::callback;
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
-    let calls: Vec<(Node, Node, Node)> = context
-        .matches(Family::Listeners)
-        .iter()
-        .filter_map(|c| Some((c.get("call")?, c.get("function")?, c.get("name")?)))
-        .collect();
     let registries = reg::LocalRegistries::new(context);
     let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
-    for &(call, function, name) in &calls {
+    for captures in context.matches(Family::Listeners) {
         // Most calls register nothing, and their callee's name says so: the questions below
         // cost far more than this one.
+        let (Some(name), Some(function)) = (captures.get("name"), captures.get("function")) else {
+            continue;
+        };
         let name = context.text_of(name);
         let registers =
             registries.defines(name) || reg::kind_of_named(context, function, name).is_some();
-        if !registers {
+        let Some(call) = captures.get("call").filter(|_| registers) else {
             continue;
-        }
+        };
         // A registry this file defines says how it keeps what it is given (strongly or through
         // a weak reference), whatever its name.
         let local = reg::local_registration(context, call, &registries);
