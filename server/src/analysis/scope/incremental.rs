@@ -95,10 +95,29 @@ impl<T> ByText<T> {
     }
 
     fn push(&mut self, source: &str, future: bool, entry: T) {
-        self.0
-            .entry(source.into())
-            .or_default()
-            .push((future, entry));
+        self.push_keyed(source.into(), future, entry);
+    }
+
+    /// [`ByText::take`], with the text's key: moved out when no other entry has it (a
+    /// keystroke's every statement would otherwise be copied into a new key), else copied.
+    fn take_keyed(&mut self, source: &str, future: bool) -> Option<(Box<str>, T)> {
+        let (key, mut entries) = self.0.remove_entry(source)?;
+        let Some(at) = entries.iter().position(|e| e.0 == future) else {
+            self.0.insert(key, entries);
+            return None;
+        };
+        let (_, entry) = entries.swap_remove(at);
+        if entries.is_empty() {
+            return Some((key, entry));
+        }
+        let copy = key.clone();
+        self.0.insert(key, entries);
+        Some((copy, entry))
+    }
+
+    /// [`ByText::push`] under a key already made.
+    fn push_keyed(&mut self, key: Box<str>, future: bool, entry: T) {
+        self.0.entry(key).or_default().push((future, entry));
     }
 }
 
@@ -182,22 +201,23 @@ impl ScopeTree {
                     // Scopes joined into a tree that was not handed back are gone.
                     let reused = cache
                         .statements
-                        .take(source, future)
-                        .filter(|part| part.nested.is_none() || last.is_some());
-                    let part = match reused {
-                        Some(part) => {
+                        .take_keyed(source, future)
+                        .filter(|(_, part)| part.nested.is_none() || last.is_some());
+                    let (key, part) = match reused {
+                        Some((key, part)) => {
                             carry_class_parts(text, statement, &mut parts);
-                            Cached {
+                            let part = Cached {
                                 joined_now: false,
                                 ..part
-                            }
+                            };
+                            (key, part)
                         }
                         None => {
                             built += 1;
-                            build(&mut parts)
+                            (source.into(), build(&mut parts))
                         }
                     };
-                    kept.statements.push(source, future, part);
+                    kept.statements.push_keyed(key, future, part);
                 }
                 kept.statements.find(source, future).expect("just kept")
             };
