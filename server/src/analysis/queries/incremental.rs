@@ -145,9 +145,8 @@ impl MatchCache {
                 push_found(&entry.matches, nodes, matches);
                 self.reused += 1;
                 let (key, entry) = from_last.expect("kept came from it");
-                if !self.statements.contains_key(source) {
-                    self.statements.insert(key, entry);
-                }
+                // A unit of the same text met earlier keeps its entry.
+                self.statements.entry(key).or_insert(entry);
                 return;
             }
             // Else found again by position (or from a unit of the same text met earlier).
@@ -164,9 +163,8 @@ impl MatchCache {
                 (key, KeptUnit { matches, nodes }, found)
             });
             if let Some((key, entry, found)) = found {
-                if !self.statements.contains_key(source) {
-                    self.statements.insert(key, entry);
-                }
+                // A unit of the same text met earlier keeps its entry.
+                self.statements.entry(key).or_insert(entry);
                 for (family, captures) in found {
                     matches.push(family, captures);
                 }
