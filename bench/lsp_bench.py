@@ -4,8 +4,10 @@ same run, each spoken to over stdio by the small JSON-RPC client below.
 (a) Edit -> diagnostics latency: the standard library's test/test_typing.py, copied into a
     temporary workspace, opened, then EDITS single-character incremental didChange
     notifications: insert "x" at the end of a line that ends in an identifier, then delete it
-    again, over sites spread evenly through the file. After each edit the client waits for
-    that version's diagnostics before the next one:
+    again, over sites spread evenly through the file. The servers run side by side, each in
+    its own copy, and every edit goes to each in turn (the order rotating), so that a shared
+    machine's drifting speed slows them alike. After each edit the client waits for that
+    version's diagnostics before the next server gets it:
       push: the publishDiagnostics for the document with that version (the first one after
             the change when the server sends no version);
       pull: the textDocument/diagnostic response, requested right after the didChange (only
