@@ -86,7 +86,9 @@ impl Imports {
     /// imported.
     pub fn qualified_name(&self, node: Node, text: &str) -> Option<String> {
         match node.kind_name() {
-            "identifier" => self.names.get(&text[node.byte_range()]).cloned(),
+            "identifier" => self
+                .imported_as(&text[node.byte_range()])
+                .map(str::to_string),
             "attribute" => {
                 let object = node.field(Field::Object)?;
                 let attribute = node.field(Field::Attribute)?;
@@ -101,22 +103,6 @@ impl Imports {
     pub fn imported_as(&self, local: &str) -> Option<&str> {
         self.names.get(local).map(String::as_str)
     }
-
-    /// Whether `node` refers to the dotted name `name` ([`Imports::qualified_name`] is `name`),
-    /// without building the qualified name: the question a rule asks of every call.
-    pub fn refers_to(&self, node: Node, text: &str, name: &str) -> bool {
-        match node.kind_name() {
-            "identifier" => self.imported_as(&text[node.byte_range()]) == Some(name),
-            "attribute" => name.rsplit_once('.').is_some_and(|(base, last)| {
-                node.field(Field::Attribute)
-                    .is_some_and(|a| &text[a.byte_range()] == last)
-                    && node
-                        .field(Field::Object)
-                        .is_some_and(|object| self.refers_to(object, text, base))
-            }),
-            _ => false,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -124,8 +110,7 @@ mod tests {
     use super::*;
     use crate::analysis::parse::parse;
 
-    /// `ask` of the imports of `source` followed by a line `expression`, and of its node.
-    fn after<R>(source: &str, expression: &str, ask: impl FnOnce(&Imports, Node, &str) -> R) -> R {
+    fn resolve(source: &str, expression: &str) -> Option<String> {
         let text = format!("{source}\n{expression}\n");
         let tree = parse(&text);
         let matches = Matches::new(tree.root_node(), &text);
@@ -135,39 +120,7 @@ mod tests {
             .root_node()
             .descendant_for_byte_range(start, start + expression.len())
             .unwrap();
-        ask(&imports, node, &text)
-    }
-
-    fn resolve(source: &str, expression: &str) -> Option<String> {
-        after(source, expression, |imports, node, text| {
-            imports.qualified_name(node, text)
-        })
-    }
-
-    #[test]
-    fn refers_to_agrees_with_the_qualified_name() {
-        let source = "import functools as ft\nfrom atexit import register as reg\nimport os.path";
-        for (expression, name) in [
-            ("ft.lru_cache", "functools.lru_cache"),
-            ("reg", "atexit.register"),
-            ("os.path.join", "os.path.join"),
-            ("ft.lru_cache", "functools.cache"),
-            ("register", "atexit.register"),
-            ("reg.x", "atexit.register"),
-            ("os.path.join", "os.join"),
-        ] {
-            let (refers, qualified) = after(source, expression, |imports, node, text| {
-                (
-                    imports.refers_to(node, text, name),
-                    imports.qualified_name(node, text),
-                )
-            });
-            assert_eq!(
-                refers,
-                qualified.as_deref() == Some(name),
-                "{expression} as {name}"
-            );
-        }
+        imports.qualified_name(node, &text)
     }
 
     #[test]

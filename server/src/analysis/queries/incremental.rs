@@ -135,16 +135,16 @@ impl MatchCache {
         if clean {
             let from_last = last.statements.remove_entry(source);
             // The unit's subtree reused by the parse: its nodes are where they were recorded.
-            let kept = from_last.as_ref().map(|(_, entry)| entry.clone());
             // SAFETY: `last.tree`, which its entries were recorded in, is alive.
-            let nodes = kept
-                .as_ref()
-                .filter(|_| last.tree.is_some())
-                .and_then(|entry| unsafe { entry.nodes.find(unit) });
-            if let (Some(nodes), Some(entry)) = (nodes, &kept) {
-                push_found(&entry.matches, nodes, matches);
+            let reused = match &from_last {
+                Some((_, entry)) if last.tree.is_some() => unsafe { entry.nodes.find(unit) }
+                    .map(|nodes| push_found(&entry.matches, nodes, matches))
+                    .is_some(),
+                _ => false,
+            };
+            if reused {
+                let (key, entry) = from_last.expect("the nodes were its");
                 self.reused += 1;
-                let (key, entry) = from_last.expect("kept came from it");
                 // A unit of the same text met earlier keeps its entry.
                 self.statements.entry(key).or_insert(entry);
                 return;

@@ -89,9 +89,7 @@ impl<T> ByText<T> {
 
     /// Removes and returns the entry for `source` under `future`.
     fn take(&mut self, source: &str, future: bool) -> Option<T> {
-        let entries = self.0.get_mut(source)?;
-        let at = entries.iter().position(|e| e.0 == future)?;
-        Some(entries.swap_remove(at).1)
+        self.take_keyed(source, future).map(|(_, entry)| entry)
     }
 
     fn push(&mut self, source: &str, future: bool, entry: T) {

@@ -191,13 +191,15 @@ pub fn kind_of_named(context: &Context, function: Node, last: &str) -> Option<Ki
     // An import alias renames only a chain's first name: an attribute's last name is the
     // qualified name's (most calls end here, before the costlier question).
     let qualified = if is_attribute {
-        QUALIFIED.iter().find(|(q, _)| {
+        let may_be = QUALIFIED.iter().any(|(q, _)| {
             q.strip_suffix(last)
                 .is_some_and(|module| module.ends_with('.'))
-                && context.imports.refers_to(function, context.text, q)
-        })
+        });
+        let name = may_be.then(|| context.qualified_name(function)).flatten();
+        name.and_then(|name| QUALIFIED.iter().find(|(q, _)| *q == name))
     } else {
-        let imported = context.imports.imported_as(context.text_of(function));
+        // A callee named by one identifier: `last` is it.
+        let imported = context.imports.imported_as(last);
         imported.and_then(|name| QUALIFIED.iter().find(|(q, _)| *q == name))
     };
     if let Some((_, kind)) = qualified {
