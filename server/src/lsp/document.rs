@@ -19,7 +19,7 @@ use super::diagnostics::Analysis;
 use super::position::{Encoding, offset_of};
 use crate::analysis::Cache;
 use crate::analysis::indentation::{Guard, Refusal};
-use crate::analysis::parse::{blank, has_lone_cr, lone_cr_as_lf, python_parser};
+use crate::analysis::parse::{blank, lone_cr_as_lf, python_parser};
 
 /// Every state of every document gets a number never given before: the client's versions may go
 /// backwards (a document reopened, a client that restarts its count), these never do.
@@ -68,8 +68,10 @@ enum TreeState {
     /// The parse of the text as it is.
     Parsed(Tree),
     /// The last tree parsed, with every edit since applied by `Tree::edit`: it seeds an
-    /// incremental reparse.
-    Edited(Tree),
+    /// incremental reparse. `accepted`: the text is known to pass the indentation guard without
+    /// measuring it again, as every edit since the parse kept every line's indentation (see
+    /// [`keeps_indentation`]); a stored parse is of an accepted text.
+    Edited { tree: Tree, accepted: bool },
     /// Nothing to reuse: not parsed yet, or the whole text was replaced since.
     Unparsed,
 }
@@ -90,27 +92,38 @@ impl Snapshot {
     pub fn tree(&self) -> Tree {
         match &self.tree {
             TreeState::Parsed(tree) => tree.clone(),
-            TreeState::Edited(tree) => parse(&self.text, Some(tree)),
-            TreeState::Unparsed => parse(&self.text, None),
+            TreeState::Edited { tree, .. } => parse(&self.text.to_string(), Some(tree)),
+            TreeState::Unparsed => parse(&self.text.to_string(), None),
         }
     }
 
     /// Why this text is not parsed (its tree is then a blank one), if it is not.
     pub fn refusal(&self) -> Option<Refusal> {
-        refusal(&self.text)
+        let mut guard = Guard::new();
+        for chunk in self.text.chunks() {
+            guard.feed(chunk.as_bytes());
+        }
+        guard.finish()
     }
 
     /// [`Snapshot::tree`], or why the text is not parsed: one look at the text for both (a
-    /// stored tree's text was accepted when it was parsed).
-    pub fn tree_or_refusal(&self) -> Result<Tree, Refusal> {
+    /// stored tree's text was accepted when it was parsed). `text` is the snapshot's text as one
+    /// string, which the caller needs anyway: tree-sitter reads it faster than the rope's chunks
+    /// (a whole parse of test_typing.py 38 ms against 43).
+    pub fn tree_or_refusal(&self, text: &str) -> Result<Tree, Refusal> {
         let old = match &self.tree {
             TreeState::Parsed(tree) => return Ok(tree.clone()),
-            TreeState::Edited(tree) => Some(tree),
+            // Measuring the indentation of test_typing.py again took 0.3 ms of a keystroke.
+            TreeState::Edited {
+                tree,
+                accepted: true,
+            } => return Ok(parse_accepted(text, Some(tree))),
+            TreeState::Edited { tree, .. } => Some(tree),
             TreeState::Unparsed => None,
         };
-        match refusal(&self.text) {
+        match crate::analysis::indentation::check(text) {
             Some(refusal) => Err(refusal),
-            None => Ok(parse_accepted(&self.text, old)),
+            None => Ok(parse_accepted(text, old)),
         }
     }
 }
@@ -230,6 +243,7 @@ impl Document {
                     } else {
                         start
                     };
+                    let kept = keeps_indentation(&self.text, start, end, &change.text);
                     let start_position = point(&self.text, edit_start);
                     let old_end_position = point(&self.text, end);
                     let char_start = self.text.byte_to_char(start);
@@ -255,16 +269,26 @@ impl Document {
                         old_end_position,
                         new_end_position,
                     };
-                    if let TreeState::Parsed(tree) | TreeState::Edited(tree) = &mut self.tree {
-                        tree.edit(&edit);
-                    }
+                    self.tree = match std::mem::replace(&mut self.tree, TreeState::Unparsed) {
+                        TreeState::Parsed(mut tree) => {
+                            tree.edit(&edit);
+                            TreeState::Edited {
+                                tree,
+                                accepted: kept,
+                            }
+                        }
+                        TreeState::Edited { mut tree, accepted } => {
+                            tree.edit(&edit);
+                            TreeState::Edited {
+                                tree,
+                                accepted: accepted && kept,
+                            }
+                        }
+                        TreeState::Unparsed => TreeState::Unparsed,
+                    };
                 }
             }
         }
-        self.tree = match std::mem::replace(&mut self.tree, TreeState::Unparsed) {
-            TreeState::Parsed(tree) | TreeState::Edited(tree) => TreeState::Edited(tree),
-            TreeState::Unparsed => TreeState::Unparsed,
-        };
         self.analysis = None;
         self.version = version;
         self.revision = next_revision();
@@ -303,6 +327,27 @@ fn past_block_end(text: &Rope, offset: usize) -> usize {
     }
 }
 
+/// Whether replacing `text[start..end]` with `inserted` leaves every line's indentation as
+/// the indentation guard measures it (see [`crate::analysis::indentation`]): neither side holds
+/// a line break, and the change starts past the line's first character that is not
+/// indentation, after which the guard reads nothing but the line's end. Typing within a line's
+/// code does; typing in its indentation, or a new line, does not.
+fn keeps_indentation(text: &Rope, start: usize, end: usize, inserted: &str) -> bool {
+    let breaks = |b: u8| b == b'\n' || b == b'\r';
+    if inserted.bytes().any(breaks) || text.byte_slice(start..end).bytes().any(breaks) {
+        return false;
+    }
+    let mut before = text.bytes_at(start);
+    while let Some(b) = before.prev() {
+        match b {
+            b'\n' => return false,
+            b' ' | b'\t' | b'\r' | b'\x0c' | b'\\' => {}
+            _ => return true,
+        }
+    }
+    false
+}
+
 /// tree-sitter's point (row, byte column) of a byte offset.
 fn point(text: &Rope, offset: usize) -> Point {
     let row = text.byte_to_line(offset);
@@ -310,20 +355,12 @@ fn point(text: &Rope, offset: usize) -> Point {
 }
 
 /// Why the rope's text is not parsed, if it is not (see [`crate::analysis::indentation`]).
-fn refusal(text: &Rope) -> Option<Refusal> {
-    let mut guard = Guard::new();
-    for chunk in text.chunks() {
-        guard.feed(chunk.as_bytes());
-    }
-    guard.finish()
-}
-
 /// `tree`, a parse of `text`, parsed again twice with nothing changed (a tree with syntax
 /// errors is left as it is: recovering again might place them differently). tree-sitter's first
 /// reparses after a whole parse redo much more of the tree than later ones: typing one character
 /// in test_typing.py reparses in 5–6 ms, then 2.7 ms, then under 1 ms; after these two, the
 /// first keystroke's takes 1.3 ms.
-pub fn settled(text: &Rope, tree: Tree) -> Tree {
+pub fn settled(text: &str, tree: Tree) -> Tree {
     if tree.root_node().has_error() {
         return tree;
     }
@@ -331,39 +368,23 @@ pub fn settled(text: &Rope, tree: Tree) -> Tree {
     parse(text, Some(&once))
 }
 
-/// Parses the rope chunk by chunk, incrementally when an edited old tree is given. A text the
-/// parser cannot take gives the tree of a blank text; one with lone carriage returns is parsed
-/// with them as line feeds, as CPython reads them.
-fn parse(text: &Rope, old: Option<&Tree>) -> Tree {
-    if refusal(text).is_some() {
+/// Parses the text, incrementally when an edited old tree is given. A text the parser cannot
+/// take gives the tree of a blank text; one with lone carriage returns is parsed with them as
+/// line feeds, as CPython reads them.
+fn parse(text: &str, old: Option<&Tree>) -> Tree {
+    if crate::analysis::indentation::check(text).is_some() {
         return python_parser()
-            .parse(blank(&text.to_string()), None)
+            .parse(blank(text), None)
             .expect("parsing without a timeout or cancellation always yields a tree");
     }
     parse_accepted(text, old)
 }
 
-/// [`parse`] for a text [`refusal`] accepted.
-fn parse_accepted(text: &Rope, old: Option<&Tree>) -> Tree {
-    let mut parser = python_parser();
-    if text.chunks().any(|c| c.as_bytes().contains(&b'\r')) {
-        let whole = text.to_string();
-        if has_lone_cr(whole.as_bytes()) {
-            let respelled = lone_cr_as_lf(&whole).expect("it has a lone carriage return");
-            return parser
-                .parse(respelled, old)
-                .expect("parsing without a timeout or cancellation always yields a tree");
-        }
-    }
-    let mut read = |offset: usize, _: Point| -> &[u8] {
-        if offset >= text.len_bytes() {
-            return &[];
-        }
-        let (chunk, chunk_start, _, _) = text.chunk_at_byte(offset);
-        &chunk.as_bytes()[offset - chunk_start..]
-    };
-    parser
-        .parse_with_options(&mut read, old, None)
+/// [`parse`] for a text the indentation guard accepted.
+fn parse_accepted(text: &str, old: Option<&Tree>) -> Tree {
+    let respelled = lone_cr_as_lf(text);
+    python_parser()
+        .parse(respelled.as_deref().unwrap_or(text), old)
         .expect("parsing without a timeout or cancellation always yields a tree")
 }
 
@@ -433,12 +454,72 @@ mod tests {
             }
         }
         let text = document.text.to_string();
-        let fresh = parse(&Rope::from_str(&text), None);
+        let fresh = parse(&text, None);
         assert_eq!(
             crate::analysis::parse::outline(&document.snapshot().tree()),
             crate::analysis::parse::outline(&fresh)
         );
         assert_eq!(document.version, 1001);
+    }
+
+    #[test]
+    fn the_guard_is_skipped_only_for_edits_within_a_lines_code() {
+        let text = Rope::from_str("def f():\n    x = 1\n\n  \\ y\n");
+        let at = |line: usize, column: usize| text.line_to_byte(line) + column;
+        // Within the code of a line, with no line break on either side: skipped.
+        assert!(keeps_indentation(&text, at(1, 9), at(1, 9), "0"));
+        assert!(keeps_indentation(&text, at(1, 5), at(1, 9), "yy = 2"));
+        assert!(keeps_indentation(&text, at(3, 5), at(3, 5), "z"));
+        // In or at the end of the indentation, a blank line, or a line break: measured again.
+        assert!(!keeps_indentation(&text, at(1, 4), at(1, 4), "  "));
+        assert!(!keeps_indentation(&text, at(1, 2), at(1, 2), "x"));
+        assert!(!keeps_indentation(&text, at(2, 0), at(2, 0), "y"));
+        assert!(!keeps_indentation(&text, at(3, 3), at(3, 3), "y"));
+        assert!(!keeps_indentation(&text, at(1, 9), at(1, 9), "\n        y"));
+        assert!(!keeps_indentation(&text, at(1, 9), at(1, 9), "\r"));
+        assert!(!keeps_indentation(&text, at(1, 9), at(2, 0), ""));
+    }
+
+    #[test]
+    fn an_edit_that_nests_too_deep_is_refused_after_accepted_edits() {
+        let deep: String = (0..120)
+            .map(|level| format!("{}if x:\n", " ".repeat(level)))
+            .collect();
+        let mut document = Document::new("x = 1\n", 1);
+        let snapshot = document.snapshot();
+        let text = snapshot.text.to_string();
+        let tree = snapshot.tree_or_refusal(&text).expect("accepted");
+        document.store_tree(snapshot.revision, tree);
+        // Typing within the code keeps it accepted, and parsed as a fresh parse would.
+        document.apply_changes(vec![change((0, 5), (0, 5), "0")], 2, Encoding::Utf16);
+        let snapshot = document.snapshot();
+        let text = snapshot.text.to_string();
+        let tree = snapshot.tree_or_refusal(&text).expect("accepted");
+        assert_eq!(
+            crate::analysis::parse::outline(&tree),
+            crate::analysis::parse::outline(&parse(&text, None))
+        );
+        document.store_tree(snapshot.revision, tree);
+        // Then pasting lines nested 120 deep within the code is measured, and refused.
+        document.apply_changes(
+            vec![change((0, 6), (0, 6), &format!("\n{deep}"))],
+            3,
+            Encoding::Utf16,
+        );
+        let snapshot = document.snapshot();
+        let refusal = snapshot.tree_or_refusal(&snapshot.text.to_string());
+        assert_eq!(
+            refusal.err().map(|r| r.message),
+            Some("too many levels of indentation".to_string())
+        );
+        // A refused text keeps being measured, even through edits within a line's code.
+        document.apply_changes(vec![change((0, 1), (0, 1), "y")], 4, Encoding::Utf16);
+        let snapshot = document.snapshot();
+        assert!(
+            snapshot
+                .tree_or_refusal(&snapshot.text.to_string())
+                .is_err()
+        );
     }
 
     /// Every node of `tree` with its kind, bytes and rows and columns, in order.
@@ -504,7 +585,7 @@ mod tests {
                     version,
                     Encoding::Utf8,
                 );
-                let fresh = parse(&document.text, None);
+                let fresh = parse(&document.text.to_string(), None);
                 assert_eq!(
                     nodes(&document.snapshot().tree()),
                     nodes(&fresh),

@@ -268,15 +268,17 @@ impl State {
             if !current(&state) {
                 return (None, Vec::new(), None);
             }
-            let tree = if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
+            let parsed = if snapshot.text.len_bytes() > MAX_ANALYSED_BYTES {
                 Err(too_large(&uri, snapshot.text.len_bytes()))
             } else {
-                snapshot
-                    .tree_or_refusal()
-                    .map_err(|refusal| format!("{} was not analysed: {refusal}", uri.as_str()))
+                let text = snapshot.text.to_string();
+                match snapshot.tree_or_refusal(&text) {
+                    Ok(tree) => Ok((text, tree)),
+                    Err(refusal) => Err(format!("{} was not analysed: {refusal}", uri.as_str())),
+                }
             };
-            let tree = match tree {
-                Ok(tree) => tree,
+            let (text, tree) = match parsed {
+                Ok(parsed) => parsed,
                 Err(skipped) => {
                     let skipped = Analysis {
                         version: snapshot.version,
@@ -294,7 +296,6 @@ impl State {
             let (settings, mut problems) = state.settings.for_path(path.as_deref());
             // Someone waits for this one file: two threads, and for a document being edited, only
             // what changed is redone.
-            let text = snapshot.text.to_string();
             let mut findings = match &snapshot.cache {
                 Some(cache) => {
                     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -369,6 +370,7 @@ impl State {
                 else {
                     return;
                 };
+                let text = text.to_string();
                 let tree = document::settled(&text, tree);
                 let cache = Arc::new(Mutex::new(Cache::default()));
                 // Locked before the document holds it: an edit arriving meanwhile waits for it
@@ -379,7 +381,7 @@ impl State {
                     None => false,
                 };
                 if holds {
-                    *building = Cache::new(&text.to_string(), &tree, &settings);
+                    *building = Cache::new(&text, &tree, &settings);
                 }
             })
             .await;
