@@ -5,7 +5,7 @@
 //! (`free`). Class bodies are special twice over: their names are invisible to nested scopes, and
 //! a method's free `__class__` becomes the class's implicit cell.
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashSet, HashSetExt};
 
 use super::{NameScope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::settings::PythonVersion;
@@ -103,7 +103,8 @@ fn analyze_block(
             new_bound.clone_from(bound);
         }
     }
-    let mut scopes: HashMap<String, NameScope> = HashMap::new();
+    // Each symbol's scope, by its index in the block's symbols.
+    let mut scopes: Vec<NameScope> = Vec::with_capacity(tree.scopes[id.0].symbols.len());
     for symbol in &tree.scopes[id.0].symbols {
         let class_flags = class_entry.map(|class| tree.scopes[class.0].flags(&symbol.name));
         let scope = analyze_name(
@@ -115,7 +116,7 @@ fn analyze_block(
             &mut global,
             class_flags,
         );
-        scopes.insert(symbol.name.clone(), scope);
+        scopes.push(scope);
     }
     if is_class {
         new_bound.insert("__class__".to_string());
@@ -169,8 +170,9 @@ fn analyze_block(
 
     if kind.is_function_like() {
         // Locals that inner scopes need become cells.
-        for (name, scope) in scopes.iter_mut() {
-            if *scope == NameScope::Local && (new_free.remove(name) || inlined_cells.contains(name))
+        for (symbol, scope) in tree.scopes[id.0].symbols.iter().zip(scopes.iter_mut()) {
+            if *scope == NameScope::Local
+                && (new_free.remove(&symbol.name) || inlined_cells.contains(&symbol.name))
             {
                 *scope = NameScope::Cell;
             }
@@ -187,8 +189,13 @@ fn analyze_block(
     // CPython's `update_symbols`.
     let sees_class = is_class || tree.scopes[id.0].can_see_class_scope;
     let scope = &mut tree.scopes[id.0];
-    for symbol in scope.symbols.iter_mut() {
-        symbol.scope = scopes[&symbol.name];
+    debug_assert_eq!(
+        scope.symbols.len(),
+        scopes.len(),
+        "a scope for every symbol"
+    );
+    for (symbol, &symbol_scope) in scope.symbols.iter_mut().zip(&scopes) {
+        symbol.scope = symbol_scope;
     }
     // In name order: pass-through symbols are added in this loop, and a set has no order.
     let mut new_free_sorted: Vec<&String> = new_free.iter().collect();
@@ -222,7 +229,7 @@ fn inline_comprehension(
     tree: &mut ScopeTree,
     id: ScopeId,
     comp: ScopeId,
-    scopes: &mut HashMap<String, NameScope>,
+    scopes: &mut Vec<NameScope>,
     comp_free: &mut Names,
     inlined_cells: &mut Names,
 ) {
@@ -249,9 +256,10 @@ fn inline_comprehension(
             // and its cells (from inlined comprehensions) are found from the tree.
             None if parent_kind == ScopeKind::Module => {}
             None => {
+                // A new symbol, the block's last: its scope goes last too.
                 let symbol = tree.scopes[id.0].symbol_mut(&name);
                 symbol.flags = flags;
-                scopes.insert(name, scope);
+                scopes.push(scope);
             }
             Some(existing) => {
                 // A local of the block read by the comprehension is just a local, unless a
