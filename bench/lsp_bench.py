@@ -12,7 +12,9 @@ same run, each spoken to over stdio by the small JSON-RPC client below.
             the change when the server sends no version);
       pull: the textDocument/diagnostic response, requested right after the didChange (only
             for a server that advertises diagnosticProvider to a client that supports it).
-    Reports p50 / p95 / max in milliseconds per server and mode.
+    Reports p50 / p95 / max in milliseconds per server and mode, and didOpen -> the first
+    diagnostics: the median of the edit session's opening and OPENS more, each of a fresh
+    server opened while the others are idle.
 (b) Memory: a fresh server (push mode; workspace root the standard library, or with
     --workspace empty an empty directory) is read idle, then opens FILES standard-library
     files, sorted by path, skipping test directories (any directory named test, tests,
@@ -21,7 +23,7 @@ same run, each spoken to over stdio by the small JSON-RPC client below.
     closing them all.
 (c) Push soak (--soak-edits N, 0 skips it): VmRSS after N edits written back to back.
 
-Usage: lsp_bench.py --refhound BIN --ruff BIN [--edits 200] [--files 200] [--soak-edits N]
+Usage: lsp_bench.py --refhound BIN --ruff BIN [--edits 200] [--files 200] [--opens 5] [--soak-edits N]
        [--workspace stdlib|empty] [--memory-only] [--also NAME=BIN]...
 """
 
@@ -343,6 +345,27 @@ def measure_latencies_side_by_side(servers: dict, source: Path, edits: int, pull
             session.close()
 
 
+def measure_opens(servers: dict, source: Path, rounds: int, pull: bool) -> dict:
+    """Per server that offers diagnostics in this mode: didOpen -> first diagnostics in ms, one
+    fresh server per round (in an order that rotates), opened 1.5 s after it is initialized,
+    when the others are idle. A single opening moves by a third from one to the next on a
+    shared machine; the median of several does not."""
+    opened = {name: [] for name in servers}
+    names = list(servers)
+    for round_ in range(rounds):
+        turn = round_ % len(names)
+        for name in names[turn:] + names[:turn]:
+            session = EditSession(name, servers[name], source, pull)
+            try:
+                if not session.supported:
+                    continue
+                time.sleep(1.5)
+                opened[name].append(session.open()[0])
+            finally:
+                session.close()
+    return {name: times for name, times in opened.items() if times}
+
+
 # ---------------------------------------------------------------- memory
 
 
@@ -443,6 +466,9 @@ def main() -> None:
     parser.add_argument("--ruff", required=True)
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--files", type=int, default=200)
+    parser.add_argument(
+        "--opens", type=int, default=5, help="fresh servers opened per server and mode for (a)'s open ms"
+    )
     parser.add_argument("--soak-edits", type=int, default=10000)
     parser.add_argument(
         "--also",
@@ -495,9 +521,13 @@ def measure_latencies(servers, source, lines, options) -> None:
     print()
     print(f"(a) edit -> diagnostics: {options.edits} single-character didChange edits in")
     print(f"    {source} ({lines} lines), one at a time")
-    rows, p50, p95, opened_ms = [], {}, {}, {}
+    rows, p50, p95, opened_ms, spread = [], {}, {}, {}, {}
     by_mode = {
         mode: measure_latencies_side_by_side(servers, source, options.edits, pull=(mode == "pull"))
+        for mode in ("push", "pull")
+    }
+    opens = {
+        mode: measure_opens(servers, source, options.opens, pull=(mode == "pull"))
         for mode in ("push", "pull")
     }
     for name in servers:
@@ -506,10 +536,14 @@ def measure_latencies(servers, source, lines, options) -> None:
             if measured is None:
                 rows.append(f"{name:<16}{mode:<6}{'(no diagnosticProvider for a pull client)':>45}")
                 continue
-            latencies, opened, found = measured
+            latencies, first_open, found = measured
+            # The edit session's opening is one more sample.
+            openings = opens[mode].get(name, []) + [first_open]
+            opened = statistics.median(openings)
             p50[name, mode] = statistics.median(latencies)
             p95[name, mode] = percentile(latencies, 0.95)
             opened_ms[name, mode] = opened
+            spread[name, mode] = f"{min(openings):.0f}-{max(openings):.0f}"
             rows.append(
                 f"{name:<16}{mode:<6}{len(latencies):>6}{p50[name, mode]:>9.2f}"
                 f"{p95[name, mode]:>9.2f}{max(latencies):>9.2f}{opened:>12.1f}{found:>8}"
@@ -519,7 +553,14 @@ def measure_latencies(servers, source, lines, options) -> None:
     )
     for row in rows:
         print(row)
-    print("(open ms: didOpen to the first diagnostics of the file; diags: how many it had)")
+    print(
+        f"(open ms: didOpen to the first diagnostics of the file, the median of {options.opens + 1} "
+        "openings, each of a fresh server; diags: how many it had)"
+    )
+    print(
+        "open ms, least-most: "
+        + "; ".join(f"{name} {mode} {spread[name, mode]}" for name, mode in spread)
+    )
     print("refhound / ruff, per mode (issue 17's targets: p50 <= 0.25x ruff, <= 1.0x ruff-B019,B023;")
     print("p95 <= 1.0x; open <= 1.0x ruff):")
     for other in ("ruff", RUFF_B):
