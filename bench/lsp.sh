@@ -11,7 +11,8 @@
 # Usage: bench/lsp.sh [EDITS [FILES [OPTION...]]]      (from any directory)
 # OPTIONs go to bench/lsp_bench.py: `--workspace empty` (no background scan in (b)),
 # `--memory-only`, `--also NAME=BIN` (another refhound build beside), `--soak-edits N`,
-# `--opens N` (fresh servers opened per server and mode; open ms is their median).
+# `--opens N` (fresh servers opened per server and mode, the file in the workspace and
+# outside it; open ms and open new ms are their medians).
 #
 # Builds the release binary (a no-op when current) and runs with target/test-venv's python and
 # ruff, installing ruff $RUFF_VERSION there first if it is missing, as tests/run does.

@@ -14,7 +14,9 @@ same run, each spoken to over stdio by the small JSON-RPC client below.
             for a server that advertises diagnosticProvider to a client that supports it).
     Reports p50 / p95 / max in milliseconds per server and mode, and didOpen -> the first
     diagnostics: the median of the edit session's opening and OPENS more, each of a fresh
-    server opened while the others are idle.
+    server opened while the others are idle (refhound's workspace scan has analysed the file
+    by then, and the document takes that over); and the median of OPENS openings of a copy
+    outside the workspace, which nothing analysed before.
 (b) Memory: a fresh server (push mode; workspace root the standard library, or with
     --workspace empty an empty directory) is read idle, then opens FILES standard-library
     files, sorted by path, skipping test directories (any directory named test, tests,
@@ -271,11 +273,16 @@ class EditSession:
     """One server with test_typing.py open in a workspace of its own, in one mode (push or
     pull), ready to be edited: `edit` returns the edit -> diagnostics latency in ms."""
 
-    def __init__(self, name: str, spec: Spec, source: Path, pull: bool):
+    def __init__(self, name: str, spec: Spec, source: Path, pull: bool, outside: bool = False):
+        """`outside`: the file is not in the workspace directory (an empty one), so no
+        workspace scan analyses it before it is opened."""
         self.name, self.pull = name, pull
         self._directory = tempfile.TemporaryDirectory(prefix="refhound-lsp-bench-")
-        workspace = Path(self._directory.name)
-        path = workspace / source.name
+        workspace = Path(self._directory.name) / "workspace"
+        workspace.mkdir()
+        folder = Path(self._directory.name) / "elsewhere" if outside else workspace
+        folder.mkdir(exist_ok=True)
+        path = folder / source.name
         shutil.copyfile(source, path)
         self.text = path.read_text(encoding="utf-8")
         self.server = LanguageServer(name, spec, workspace)
@@ -345,7 +352,7 @@ def measure_latencies_side_by_side(servers: dict, source: Path, edits: int, pull
             session.close()
 
 
-def measure_opens(servers: dict, source: Path, rounds: int, pull: bool) -> dict:
+def measure_opens(servers: dict, source: Path, rounds: int, pull: bool, outside: bool) -> dict:
     """Per server that offers diagnostics in this mode: didOpen -> first diagnostics in ms, one
     fresh server per round (in an order that rotates), opened 1.5 s after it is initialized,
     when the others are idle. A single opening moves by a third from one to the next on a
@@ -355,7 +362,7 @@ def measure_opens(servers: dict, source: Path, rounds: int, pull: bool) -> dict:
     for round_ in range(rounds):
         turn = round_ % len(names)
         for name in names[turn:] + names[:turn]:
-            session = EditSession(name, servers[name], source, pull)
+            session = EditSession(name, servers[name], source, pull, outside)
             try:
                 if not session.supported:
                     continue
@@ -522,12 +529,18 @@ def measure_latencies(servers, source, lines, options) -> None:
     print(f"(a) edit -> diagnostics: {options.edits} single-character didChange edits in")
     print(f"    {source} ({lines} lines), one at a time")
     rows, p50, p95, opened_ms, spread = [], {}, {}, {}, {}
+    opened_outside, spread_outside = {}, {}
     by_mode = {
         mode: measure_latencies_side_by_side(servers, source, options.edits, pull=(mode == "pull"))
         for mode in ("push", "pull")
     }
     opens = {
-        mode: measure_opens(servers, source, options.opens, pull=(mode == "pull"))
+        mode: measure_opens(servers, source, options.opens, pull=(mode == "pull"), outside=False)
+        for mode in ("push", "pull")
+    }
+    # The same file outside the workspace: what opening costs when no scan analysed it.
+    opens_outside = {
+        mode: measure_opens(servers, source, options.opens, pull=(mode == "pull"), outside=True)
         for mode in ("push", "pull")
     }
     for name in servers:
@@ -544,22 +557,34 @@ def measure_latencies(servers, source, lines, options) -> None:
             p95[name, mode] = percentile(latencies, 0.95)
             opened_ms[name, mode] = opened
             spread[name, mode] = f"{min(openings):.0f}-{max(openings):.0f}"
+            outside = opens_outside[mode].get(name, [])
+            if outside:
+                opened_outside[name, mode] = statistics.median(outside)
+                spread_outside[name, mode] = f"{min(outside):.0f}-{max(outside):.0f}"
             rows.append(
                 f"{name:<16}{mode:<6}{len(latencies):>6}{p50[name, mode]:>9.2f}"
-                f"{p95[name, mode]:>9.2f}{max(latencies):>9.2f}{opened:>12.1f}{found:>8}"
+                f"{p95[name, mode]:>9.2f}{max(latencies):>9.2f}{opened:>12.1f}"
+                f"{opened_outside.get((name, mode), float('nan')):>12.1f}{found:>8}"
             )
     print(
-        f"{'server':<16}{'mode':<6}{'edits':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'open ms':>12}{'diags':>8}"
+        f"{'server':<16}{'mode':<6}{'edits':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'open ms':>12}"
+        f"{'open new ms':>12}{'diags':>8}"
     )
     for row in rows:
         print(row)
     print(
-        f"(open ms: didOpen to the first diagnostics of the file, the median of {options.opens + 1} "
-        "openings, each of a fresh server; diags: how many it had)"
+        f"(open ms: didOpen to the first diagnostics of the file, in the workspace (refhound's scan"
+        f" analysed it meanwhile), the median of {options.opens + 1} openings, each of a fresh "
+        f"server; open new ms: the same for the file outside the workspace, {options.opens} "
+        "openings, nothing analysed before; diags: how many it had)"
     )
     print(
         "open ms, least-most: "
         + "; ".join(f"{name} {mode} {spread[name, mode]}" for name, mode in spread)
+    )
+    print(
+        "open new ms, least-most: "
+        + "; ".join(f"{name} {mode} {spread_outside[name, mode]}" for name, mode in spread_outside)
     )
     print("refhound / ruff, per mode (issue 17's targets: p50 <= 0.25x ruff, <= 1.0x ruff-B019,B023;")
     print("p95 <= 1.0x; open <= 1.0x ruff):")
@@ -569,7 +594,13 @@ def measure_latencies(servers, source, lines, options) -> None:
                 continue
             ratios = [
                 f"{what} {ours[('refhound', mode)] / ours[(other, mode)]:.2f}x"
-                for what, ours in (("p50", p50), ("p95", p95), ("open", opened_ms))
+                for what, ours in (
+                    ("p50", p50),
+                    ("p95", p95),
+                    ("open", opened_ms),
+                    ("open new", opened_outside),
+                )
+                if ("refhound", mode) in ours and (other, mode) in ours
             ]
             print(f"  vs {other:<16}{mode:<6}" + ", ".join(ratios))
 

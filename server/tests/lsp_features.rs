@@ -254,6 +254,81 @@ fn the_workspace_scan_pushes_closed_files_with_progress_and_open_documents_win()
     });
 }
 
+/// A document opened with the text the workspace scan analysed takes the scan's findings over
+/// (the same as its own analysis would find); one opened with other text gets its own; either,
+/// once edited, is analysed afresh.
+#[test]
+fn a_file_opened_as_scanned_takes_the_scans_findings_and_other_text_its_own() {
+    run(async {
+        let root = workspace("scan-then-open");
+        let mut client = Client::start();
+        let capabilities = ClientCapabilities {
+            window: Some(WindowClientCapabilities {
+                work_done_progress: Some(true),
+                ..WindowClientCapabilities::default()
+            }),
+            ..ClientCapabilities::default()
+        };
+        client
+            .initialize_with(with_workspace(capabilities, &root))
+            .await;
+        scan_progress(&mut client).await;
+        let scanned = |client: &mut Client, name: &str| -> Vec<String> {
+            let uri = file_uri(&root.join("leaky_service").join(name));
+            let published = client.published_so_far();
+            let on_disk = published
+                .iter()
+                .rfind(|p| p.uri == uri && p.version.is_none())
+                .unwrap_or_else(|| panic!("the scan pushed {name}"));
+            codes(&on_disk.diagnostics)
+        };
+        let debug_on_disk = scanned(&mut client, "debug.py");
+        let tree_on_disk = scanned(&mut client, "tree.py");
+        assert!(!debug_on_disk.is_empty() && !tree_on_disk.is_empty());
+
+        // As on disk: the scan's findings, with the document's version.
+        let debug = file_uri(&root.join("leaky_service/debug.py"));
+        open(&client, &debug, &demo("debug.py"), 3);
+        assert_eq!(codes(&client.diagnostics(&debug, 3).await), debug_on_disk);
+        // Other text: its own findings (none), not the file's on disk.
+        let tree = file_uri(&root.join("leaky_service/tree.py"));
+        let edited = demo("tree.py").replace("__del__", "close");
+        open(&client, &tree, &edited, 5);
+        let own = codes(&client.diagnostics(&tree, 5).await);
+        assert!(
+            !own.contains(&"RH201".to_string()),
+            "{own:?} for text without __del__"
+        );
+        assert!(
+            tree_on_disk.contains(&"RH201".to_string()),
+            "{tree_on_disk:?}"
+        );
+
+        // Edited after it took the scan's findings over: analysed afresh.
+        let line = demo("debug.py")
+            .lines()
+            .position(|l| l.contains("set_debug("))
+            .expect("debug.py calls gc.set_debug") as u32;
+        client.notify::<DidChangeTextDocument>(DidChangeTextDocumentParams {
+            text_document: VersionedTextDocumentIdentifier::new(debug.clone(), 4),
+            content_changes: vec![TextDocumentContentChangeEvent {
+                range: Some(Range::new(
+                    Position::new(line, 0),
+                    Position::new(line + 1, 0),
+                )),
+                range_length: None,
+                text: "    pass\n".into(),
+            }],
+        });
+        let after = codes(&client.diagnostics(&debug, 4).await);
+        assert!(!after.contains(&"RH601".to_string()), "{after:?}");
+        assert!(
+            debug_on_disk.contains(&"RH601".to_string()),
+            "{debug_on_disk:?}"
+        );
+    });
+}
+
 /// The whole `workspace/diagnostic` report.
 async fn workspace_report(client: &Client) -> WorkspaceDiagnosticReport {
     let result = client

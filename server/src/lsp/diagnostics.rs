@@ -16,6 +16,7 @@ use crate::analysis::rule::Severity;
 use crate::analysis::settings::Settings;
 
 /// The findings of one document version, under one settings generation.
+#[derive(Clone)]
 pub struct Analysis {
     pub version: i32,
     /// The document state analysed (see `document::REVISIONS`): unique within the server's life.
@@ -30,6 +31,16 @@ pub struct Analysis {
     pub fixable: Vec<Finding>,
     /// Why the document was not analysed, when it was not.
     pub skipped: Option<String>,
+    /// For the workspace scan's analysis of a file on disk, the [`source_hash`] of the text it
+    /// analysed: a document opened with that very text takes the analysis over.
+    pub source: Option<u64>,
+}
+
+/// A hash of a file's text, to tell whether a document opened is the file the workspace scan
+/// analysed (the same within one server's life; not kept anywhere).
+pub fn source_hash(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(text)
 }
 
 impl Analysis {
@@ -60,6 +71,7 @@ impl Analysis {
                 .cloned()
                 .collect(),
             skipped: None,
+            source: None,
         }
     }
 

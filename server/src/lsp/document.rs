@@ -354,7 +354,6 @@ fn point(text: &Rope, offset: usize) -> Point {
     Point::new(row, offset - text.line_to_byte(row))
 }
 
-/// Why the rope's text is not parsed, if it is not (see [`crate::analysis::indentation`]).
 /// `tree`, a parse of `text`, parsed again twice with nothing changed (a tree with syntax
 /// errors is left as it is: recovering again might place them differently). tree-sitter's first
 /// reparses after a whole parse redo much more of the tree than later ones: typing one character

@@ -288,6 +288,7 @@ impl State {
                         fix_all: Vec::new(),
                         fixable: Vec::new(),
                         skipped: Some(skipped),
+                        source: None,
                     };
                     return (Some(Arc::new(skipped)), Vec::new(), None);
                 }
@@ -544,6 +545,42 @@ impl Backend {
         show_problems(&self.client, problems).await;
     }
 
+    /// What a document's own first analysis does besides its findings, for one that took the
+    /// workspace scan's over (see `did_open`), in the background: its tree parsed and kept, then
+    /// its caches prepared for edits. Only for the document the user is in, as
+    /// [`State::prepare_for_edits`] does.
+    fn parse_taken_over(&self, uri: Uri, revision: u64) {
+        if !self.state.changed_last(&uri, revision) {
+            return;
+        }
+        let (client, state) = (self.client.clone(), Arc::clone(&self.state));
+        tokio::spawn(async move {
+            let permit = Arc::clone(&state.analysing.0).acquire_owned().await;
+            let parsing = Arc::clone(&state);
+            let parsed_uri = uri.clone();
+            let parsed = blocking(move || {
+                let _permit = permit;
+                let snapshot = parsing
+                    .documents
+                    .get(&parsed_uri)
+                    .filter(|d| d.revision == revision)
+                    .map(|d| d.snapshot())?;
+                let tree = snapshot.tree_or_refusal(&snapshot.text.to_string()).ok()?;
+                parsing.keep_tree(&parsed_uri, &snapshot, tree);
+                Some(
+                    parsing
+                        .settings
+                        .for_path(parsed_uri.to_file_path().as_deref()),
+                )
+            })
+            .await;
+            if let Ok(Some((settings, problems))) = parsed {
+                show_problems(&client, problems).await;
+                state.prepare_for_edits(uri, revision, settings);
+            }
+        });
+    }
+
     /// Pushes the diagnostics of the document's newest version (clients that do not pull), off
     /// the handler: the handler returns at once, so input is always read. One task per document
     /// at a time; versions that arrive while it analyses are coalesced into one more round for
@@ -782,13 +819,27 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        self.state.documents.insert(
-            document.uri.clone(),
-            Document::new(&document.text, document.version),
-        );
+        let mut opened = Document::new(&document.text, document.version);
+        // The file as the workspace scan analysed it, under the same settings: its findings are
+        // the document's at once. A whole analysis of test_typing.py (parse and rules) takes
+        // longer than ruff's didOpen; the scan did it in the background already.
+        let revision = opened.revision;
+        opened.analysis = workspace::analysed_on_disk(&self.state, &document.uri, &document.text)
+            .map(|disk| {
+                Arc::new(Analysis {
+                    version: document.version,
+                    revision,
+                    ..disk
+                })
+            });
+        let taken_over = opened.analysis.is_some();
+        self.state.documents.insert(document.uri.clone(), opened);
         // A client that named no workspace directory: the document's project becomes it.
         workspace::opened(&self.client, &self.state, &document.uri);
-        self.publish(document.uri);
+        self.publish(document.uri.clone());
+        if taken_over {
+            self.parse_taken_over(document.uri, revision);
+        }
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {

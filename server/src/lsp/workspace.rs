@@ -410,7 +410,7 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
         &tree,
         &mut findings,
     ));
-    let analysis = Analysis::new(
+    let mut analysis = Analysis::new(
         &findings,
         &Rope::from_str(&text),
         (0, super::document::next_revision()),
@@ -419,7 +419,18 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
         state.encoding(),
         &uri,
     );
+    analysis.source = Some(super::diagnostics::source_hash(&text));
     Some((uri, Arc::new(analysis), problems))
+}
+
+/// The workspace scan's analysis of the file `uri` when `text` is the text it analysed and the
+/// settings have not changed since: what the document opened with that text would get.
+pub fn analysed_on_disk(state: &State, uri: &Uri, text: &str) -> Option<Analysis> {
+    let disk = state.disk.get(uri)?;
+    let same = disk.source == Some(super::diagnostics::source_hash(text))
+        && disk.generation == state.settings.generation()
+        && disk.skipped.is_none();
+    same.then(|| Analysis::clone(&disk))
 }
 
 /// Keeps a closed file's findings (`None`: the file is gone) and pushes them to clients that do
