@@ -261,18 +261,7 @@ fn the_workspace_scan_pushes_closed_files_with_progress_and_open_documents_win()
 fn a_file_opened_as_scanned_takes_the_scans_findings_and_other_text_its_own() {
     run(async {
         let root = workspace("scan-then-open");
-        let mut client = Client::start();
-        let capabilities = ClientCapabilities {
-            window: Some(WindowClientCapabilities {
-                work_done_progress: Some(true),
-                ..WindowClientCapabilities::default()
-            }),
-            ..ClientCapabilities::default()
-        };
-        client
-            .initialize_with(with_workspace(capabilities, &root))
-            .await;
-        scan_progress(&mut client).await;
+        let mut client = scanned_workspace(&root).await;
         let scanned = |client: &mut Client, name: &str| -> Vec<String> {
             let uri = file_uri(&root.join("leaky_service").join(name));
             let published = client.published_so_far();
