@@ -111,20 +111,16 @@ impl Snapshot {
     /// string, which the caller needs anyway: tree-sitter reads it faster than the rope's chunks
     /// (a whole parse of test_typing.py 38 ms against 43).
     pub fn tree_or_refusal(&self, text: &str) -> Result<Tree, Refusal> {
-        let old = match &self.tree {
+        let (old, accepted) = match &self.tree {
             TreeState::Parsed(tree) => return Ok(tree.clone()),
-            // Measuring the indentation of test_typing.py again took 0.3 ms of a keystroke.
-            TreeState::Edited {
-                tree,
-                accepted: true,
-            } => return Ok(parse_accepted(text, Some(tree))),
-            TreeState::Edited { tree, .. } => Some(tree),
-            TreeState::Unparsed => None,
+            TreeState::Edited { tree, accepted } => (Some(tree), *accepted),
+            TreeState::Unparsed => (None, false),
         };
-        match crate::analysis::indentation::check(text) {
-            Some(refusal) => Err(refusal),
-            None => Ok(parse_accepted(text, old)),
+        // Measuring the indentation of test_typing.py again took 0.3 ms of a keystroke.
+        if !accepted && let Some(refusal) = crate::analysis::indentation::check(text) {
+            return Err(refusal);
         }
+        Ok(parse_accepted(text, old))
     }
 }
 

@@ -1508,7 +1508,7 @@ mod tests {
     use super::*;
     use crate::analysis::parse::parse;
 
-    /// The classes of `text` with their names, as `Classes::new` splits them.
+    /// Where `Classes::new` splits the top-level classes of `text`: how many go first.
     fn split(text: &str) -> usize {
         let tree = parse(text);
         let root = tree.root_node();

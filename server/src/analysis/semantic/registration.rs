@@ -187,7 +187,8 @@ pub fn kind_of(context: &Context, function: Node) -> Option<Kind> {
 
 /// [`kind_of`] for a callee whose [`last_name`] the caller has.
 pub fn kind_of_named(context: &Context, function: Node, last: &str) -> Option<Kind> {
-    let is_attribute = function.kind_name() == "attribute";
+    let kind = function.kind_name();
+    let is_attribute = kind == "attribute";
     // An import alias renames only a chain's first name: an attribute's last name is the
     // qualified name's (most calls end here, before the costlier question).
     let qualified = if is_attribute {
@@ -197,10 +198,12 @@ pub fn kind_of_named(context: &Context, function: Node, last: &str) -> Option<Ki
         });
         let name = may_be.then(|| context.qualified_name(function)).flatten();
         name.and_then(|name| QUALIFIED.iter().find(|(q, _)| *q == name))
-    } else {
+    } else if kind == "identifier" {
         // A callee named by one identifier: `last` is it.
         let imported = context.imports.imported_as(last);
         imported.and_then(|name| QUALIFIED.iter().find(|(q, _)| *q == name))
+    } else {
+        None
     };
     if let Some((_, kind)) = qualified {
         return Some(*kind);
