@@ -77,6 +77,11 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// Where `name` is spelled as a whole word in the file, comments and strings included.
+    pub fn words(&self, name: &str) -> impl Iterator<Item = usize> {
+        self.words_within(self.tree.root_node(), name)
+    }
+
     /// Where `name` is spelled as a whole word inside `node` (nowhere, for an empty name).
     fn words_within(&self, node: Node<'a>, name: &str) -> impl Iterator<Item = usize> {
         let range = if name.is_empty() {

@@ -148,8 +148,11 @@ pub struct Lifetimes<'t> {
     own: Vec<OnceLock<OwnMaking<'t>>>,
     /// Each class's own making as [`Lifetimes::made`] sees it: by its calls alone.
     plain: Vec<OnceLock<Made<'t>>>,
-    /// Where each class name is called, `Name(...)`: the name's byte range.
+    /// Where each class name is called, `Name(...)`: the name's byte range. Found in one pass
+    /// over the text once [`SEARCHES_BEFORE_ONE_PASS`] classes were asked about.
     calls: OnceLock<HashMap<&'t str, Vec<std::ops::Range<usize>>>>,
+    /// How many classes' calls were searched for one by one.
+    searched: std::sync::atomic::AtomicUsize,
     /// The node that makes the file a test module, if it is one.
     test_module: OnceLock<Option<Node<'t>>>,
 }
@@ -160,6 +163,7 @@ impl<'t> Lifetimes<'t> {
             own: classes.classes.iter().map(|_| OnceLock::new()).collect(),
             plain: classes.classes.iter().map(|_| OnceLock::new()).collect(),
             calls: OnceLock::new(),
+            searched: std::sync::atomic::AtomicUsize::new(0),
             test_module: OnceLock::new(),
         }
     }
@@ -177,16 +181,32 @@ impl<'t> Lifetimes<'t> {
         made
     }
 
+    /// Where the class called `name` is called, `Name(...)`: the name's byte ranges. A rule asks
+    /// about one or two classes of a file, mostly: a search for each name's few mentions costs
+    /// a tenth of one pass over every `(` of a large file, which is taken once many are asked.
+    fn calls_of(&self, classes: &Classes<'_, 't>, name: &str) -> Vec<std::ops::Range<usize>> {
+        use std::sync::atomic::Ordering;
+        let one_pass = self.calls.get().is_some()
+            || self.searched.fetch_add(1, Ordering::Relaxed) >= SEARCHES_BEFORE_ONE_PASS;
+        if !one_pass {
+            return called_name(classes.context, name);
+        }
+        let context = classes.context;
+        self.calls
+            .get_or_init(|| called_names(context, classes))
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     fn plain(&self, classes: &Classes<'_, 't>, class: usize) -> Made<'t> {
         *self.plain[class].get_or_init(|| {
             let context = classes.context;
             let this = &classes.classes[class];
-            let calls = self.calls.get_or_init(|| called_names(context, classes));
-            let calls: Vec<Node<'t>> = calls
-                .get(this.name.as_str())
+            let calls: Vec<Node<'t>> = self
+                .calls_of(classes, &this.name)
                 .into_iter()
-                .flatten()
-                .filter_map(|range| call_of(context, range.clone()))
+                .filter_map(|range| call_of(context, range))
                 .collect();
             own_made(context, this.node, &this.name, &calls, false)
         })
@@ -238,13 +258,11 @@ impl<'t> Lifetimes<'t> {
                 if let Some(test) = *self.test_module.get_or_init(|| test_module(context)) {
                     return (Made::InTests(test), Vec::new());
                 }
-                let calls = self.calls.get_or_init(|| called_names(context, classes));
                 let mut owners = Vec::new();
-                let calls: Vec<Node<'t>> = calls
-                    .get(this.name.as_str())
+                let calls: Vec<Node<'t>> = self
+                    .calls_of(classes, &this.name)
                     .into_iter()
-                    .flatten()
-                    .filter_map(|range| call_of(context, range.clone()))
+                    .filter_map(|range| call_of(context, range))
                     .filter(|&call| match init_owner(classes, call) {
                         Some(owner) => {
                             owners.push((owner, call));
@@ -318,6 +336,23 @@ fn rank(made: &Made) -> u8 {
 
 fn more_repeated<'t>(a: Made<'t>, b: Made<'t>) -> Made<'t> {
     if rank(&b) > rank(&a) { b } else { a }
+}
+
+/// How many classes [`Lifetimes::calls_of`] searches for one by one before it takes one pass
+/// over the text for all of them.
+const SEARCHES_BEFORE_ONE_PASS: usize = 16;
+
+/// Where `name` is followed by `(` (spaces between allowed) and not preceded by `.`: what
+/// [`called_names`] finds for it.
+fn called_name(context: &Context, name: &str) -> Vec<std::ops::Range<usize>> {
+    let text = context.text;
+    context
+        .words(name)
+        .filter(|&at| {
+            text[at + name.len()..].trim_start().starts_with('(') && !text[..at].ends_with('.')
+        })
+        .map(|at| at..at + name.len())
+        .collect()
 }
 
 /// Where each class name of the file is followed by `(`, found in one pass over the text.
@@ -694,5 +729,82 @@ pub fn cycle_evidence<'t>(
                 text: format!("{}; {nothing}", made.describe(context, name)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::context::with_context;
+    use crate::analysis::parse::parse;
+    use crate::analysis::settings::Settings;
+
+    /// Calls and look-alikes: spaces and a line break before `(`, an attribute of another
+    /// object, a longer name, a comment, a string, a definition.
+    const CALLS: &str = "\
+class Job:
+    pass
+
+class Other:
+    pass
+
+def run():
+    a = Job()
+    b = Job  (1)
+    c = [Job
+         (2)]
+    d = tasks.Job()
+    e = MyJob()
+    # Job() in a comment
+    f = \"Job()\"
+    g = Other()
+
+def Job2(): pass
+";
+
+    #[test]
+    fn one_name_searched_finds_what_the_pass_over_every_name_finds() {
+        let tree = parse(CALLS);
+        with_context(CALLS, &tree, &Settings::default(), |context| {
+            let classes = Classes::new(context, false);
+            let all = called_names(context, &classes);
+            for name in ["Job", "Other"] {
+                let searched = called_name(context, name);
+                assert_eq!(Some(&searched), all.get(name), "{name}");
+            }
+            // The comment and the string are found by both; the tree tells them apart later.
+            let calls: Vec<_> = called_name(context, "Job")
+                .into_iter()
+                .filter_map(|range| call_of(context, range))
+                .collect();
+            assert_eq!(calls.len(), 3);
+        });
+    }
+
+    #[test]
+    fn many_classes_asked_about_are_made_as_when_few_are() {
+        // More classes than are searched for one by one, each made per call but the last.
+        let count = SEARCHES_BEFORE_ONE_PASS + 4;
+        let mut text: String = (0..count)
+            .map(|i| format!("class C{i}:\n    pass\n"))
+            .collect();
+        for i in 0..count - 1 {
+            text += &format!("def make{i}():\n    return C{i}()\n");
+        }
+        text += &format!("single = C{}()\n", count - 1);
+        let tree = parse(&text);
+        with_context(&text, &tree, &Settings::default(), |context| {
+            let classes = Classes::new(context, false);
+            let lifetimes = Lifetimes::new(&classes);
+            for class in 0..count {
+                let made = lifetimes.made(&classes, class);
+                if class == count - 1 {
+                    assert!(matches!(made, Made::Once(_)), "C{class}: {made:?}");
+                } else {
+                    assert!(matches!(made, Made::PerCall { .. }), "C{class}: {made:?}");
+                }
+            }
+            assert!(lifetimes.calls.get().is_some(), "the one pass was taken");
+        });
     }
 }
