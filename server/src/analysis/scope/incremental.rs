@@ -391,7 +391,7 @@ fn class_scopes(
     let class_scope = &mut head.tree.scopes[class_id];
     for symbol in &mut class_scope.symbols {
         // As the module's: a top-level class has no enclosing function.
-        symbol.scope = classify_module_symbol(symbol.flags, &symbol.name);
+        symbol.scope = classify_module_symbol(symbol.flags);
     }
     set_variable_orders(&mut head.tree, ScopeId(class_id));
     Some(head)
@@ -584,7 +584,7 @@ impl Joined {
     fn finish(mut self) -> ScopeTree {
         let module = &mut self.scopes[0];
         for symbol in &mut module.symbols {
-            symbol.scope = classify_module_symbol(symbol.flags, &symbol.name);
+            symbol.scope = classify_module_symbol(symbol.flags);
         }
         let mut tree = ScopeTree {
             scopes: self.scopes,

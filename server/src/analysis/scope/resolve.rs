@@ -5,16 +5,54 @@
 //! (`free`). Class bodies are special twice over: their names are invisible to nested scopes, and
 //! a method's free `__class__` becomes the class's implicit cell.
 
-use foldhash::{HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use super::{NameScope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::settings::PythonVersion;
 
-type Names = HashSet<String>;
+/// A name, by its number in the [`Interner`] of one resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct NameId(u32);
+
+/// A set of names: CPython's algorithm copies the names bound around a block for each block
+/// inside it, which for sets of strings was a fifth of building a file's scope model.
+type Names = HashSet<NameId>;
+
+/// The names of one resolution, each spelled once.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<Box<str>, NameId>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    fn id(&mut self, name: &str) -> NameId {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = NameId(self.names.len() as u32);
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        id
+    }
+
+    fn name(&self, id: NameId) -> &str {
+        &self.names[id.0 as usize]
+    }
+}
 
 pub(super) fn resolve(tree: &mut ScopeTree) {
     let mut free = Names::new();
-    analyze_block(tree, ScopeId(0), None, &mut free, Names::new(), None);
+    let mut interner = Interner::default();
+    analyze_block(
+        tree,
+        &mut interner,
+        ScopeId(0),
+        None,
+        &mut free,
+        Names::new(),
+        None,
+    );
     for id in tree.preorder() {
         propagate_dropped(tree, id);
         set_qualname(tree, id);
@@ -23,13 +61,14 @@ pub(super) fn resolve(tree: &mut ScopeTree) {
 }
 
 /// How the module block classifies a name with `flags` (no enclosing function binds anything).
-pub(super) fn classify_module_symbol(flags: SymbolFlags, name: &str) -> NameScope {
-    let mut local = Names::new();
+pub(super) fn classify_module_symbol(flags: SymbolFlags) -> NameScope {
+    // With no enclosing function and no names declared so far, only the flags decide: any
+    // number stands for the name.
     analyze_name(
         flags,
-        name,
+        NameId(0),
         &mut None,
-        &mut local,
+        &mut Names::new(),
         &mut Names::new(),
         &mut Names::new(),
         None,
@@ -39,7 +78,7 @@ pub(super) fn classify_module_symbol(flags: SymbolFlags, name: &str) -> NameScop
 /// CPython's `analyze_name`: the scope of one name in one block.
 fn analyze_name(
     flags: SymbolFlags,
-    name: &str,
+    name: NameId,
     bound: &mut Option<Names>,
     local: &mut Names,
     free: &mut Names,
@@ -47,19 +86,19 @@ fn analyze_name(
     class_symbols: Option<SymbolFlags>,
 ) -> NameScope {
     if flags.contains_any(SymbolFlags::GLOBAL) {
-        global.insert(name.to_string());
+        global.insert(name);
         if let Some(bound) = bound {
-            bound.remove(name);
+            bound.remove(&name);
         }
         return NameScope::GlobalExplicit;
     }
     if flags.contains_any(SymbolFlags::NONLOCAL) {
-        free.insert(name.to_string());
+        free.insert(name);
         return NameScope::Free;
     }
     if flags.contains_any(SymbolFlags::BOUND) {
-        local.insert(name.to_string());
-        global.remove(name);
+        local.insert(name);
+        global.remove(&name);
         return NameScope::Local;
     }
     // An annotation scope that sees a class body (3.12+): a name the class binds is read from
@@ -74,8 +113,8 @@ fn analyze_name(
             return NameScope::GlobalImplicit;
         }
     }
-    if bound.as_ref().is_some_and(|b| b.contains(name)) {
-        free.insert(name.to_string());
+    if bound.as_ref().is_some_and(|b| b.contains(&name)) {
+        free.insert(name);
         return NameScope::Free;
     }
     NameScope::GlobalImplicit
@@ -84,6 +123,7 @@ fn analyze_name(
 /// `class_entry`: the class body an annotation scope sees (3.12+), if any.
 fn analyze_block(
     tree: &mut ScopeTree,
+    interner: &mut Interner,
     id: ScopeId,
     mut bound: Option<Names>,
     free: &mut Names,
@@ -103,13 +143,18 @@ fn analyze_block(
             new_bound.clone_from(bound);
         }
     }
-    // Each symbol's scope, by its index in the block's symbols.
-    let mut scopes: Vec<NameScope> = Vec::with_capacity(tree.scopes[id.0].symbols.len());
-    for symbol in &tree.scopes[id.0].symbols {
+    // Each symbol's name and scope, by its index in the block's symbols.
+    let names: Vec<NameId> = tree.scopes[id.0]
+        .symbols
+        .iter()
+        .map(|symbol| interner.id(&symbol.name))
+        .collect();
+    let mut scopes: Vec<NameScope> = Vec::with_capacity(names.len());
+    for (symbol, &name) in tree.scopes[id.0].symbols.iter().zip(&names) {
         let class_flags = class_entry.map(|class| tree.scopes[class.0].flags(&symbol.name));
         let scope = analyze_name(
             symbol.flags,
-            &symbol.name,
+            name,
             &mut bound,
             &mut local,
             free,
@@ -119,18 +164,18 @@ fn analyze_block(
         scopes.push(scope);
     }
     if is_class {
-        new_bound.insert("__class__".to_string());
+        new_bound.insert(interner.id("__class__"));
         if tree.version >= PythonVersion::new(3, 12) {
-            new_bound.insert("__classdict__".to_string());
+            new_bound.insert(interner.id("__classdict__"));
         }
     } else {
         if kind.is_function_like() {
-            new_bound.extend(local.iter().cloned());
+            new_bound.extend(local.iter().copied());
         }
         if let Some(bound) = &bound {
-            new_bound.extend(bound.iter().cloned());
+            new_bound.extend(bound.iter().copied());
         }
-        new_global.extend(global.iter().cloned());
+        new_global.extend(global.iter().copied());
     }
 
     let mut new_free = Names::new();
@@ -145,6 +190,7 @@ fn analyze_block(
         };
         analyze_block(
             tree,
+            interner,
             child,
             Some(new_bound.clone()),
             &mut child_free,
@@ -154,6 +200,7 @@ fn analyze_block(
         if tree.scopes[child.0].inlined {
             inline_comprehension(
                 tree,
+                interner,
                 id,
                 child,
                 &mut scopes,
@@ -170,18 +217,19 @@ fn analyze_block(
 
     if kind.is_function_like() {
         // Locals that inner scopes need become cells.
-        for (symbol, scope) in tree.scopes[id.0].symbols.iter().zip(scopes.iter_mut()) {
-            if *scope == NameScope::Local
-                && (new_free.remove(&symbol.name) || inlined_cells.contains(&symbol.name))
+        for (name, scope) in names.iter().zip(scopes.iter_mut()) {
+            if *scope == NameScope::Local && (new_free.remove(name) || inlined_cells.contains(name))
             {
                 *scope = NameScope::Cell;
             }
         }
     } else if is_class {
-        if new_free.remove("__class__") {
+        if new_free.remove(&interner.id("__class__")) {
             tree.scopes[id.0].needs_class_closure = true;
         }
-        if tree.version >= PythonVersion::new(3, 12) && new_free.remove("__classdict__") {
+        if tree.version >= PythonVersion::new(3, 12)
+            && new_free.remove(&interner.id("__classdict__"))
+        {
             tree.scopes[id.0].needs_classdict = true;
         }
     }
@@ -198,9 +246,10 @@ fn analyze_block(
         symbol.scope = symbol_scope;
     }
     // In name order: pass-through symbols are added in this loop, and a set has no order.
-    let mut new_free_sorted: Vec<&String> = new_free.iter().collect();
-    new_free_sorted.sort();
-    for name in new_free_sorted {
+    let mut new_free_sorted: Vec<NameId> = new_free.iter().copied().collect();
+    new_free_sorted.sort_by(|&a, &b| interner.name(a).cmp(interner.name(b)));
+    for id in new_free_sorted {
+        let name = interner.name(id);
         if let Some(&index) = scope.symbol_index.get(name) {
             let symbol = &mut scope.symbols[index];
             // A name free in a method and also bound (or global) in the class body.
@@ -213,7 +262,7 @@ fn analyze_block(
             }
             continue;
         }
-        if bound.as_ref().is_some_and(|b| !b.contains(name)) {
+        if bound.as_ref().is_some_and(|b| !b.contains(&id)) {
             continue; // a global
         }
         // Free only to pass it through to an inner scope.
@@ -227,6 +276,7 @@ fn analyze_block(
 /// of the block is then no longer free, and the comprehension's cells become the block's.
 fn inline_comprehension(
     tree: &mut ScopeTree,
+    interner: &mut Interner,
     id: ScopeId,
     comp: ScopeId,
     scopes: &mut Vec<NameScope>,
@@ -235,29 +285,30 @@ fn inline_comprehension(
 ) {
     let parent_kind = tree.scopes[id.0].kind;
     let is_class = parent_kind == ScopeKind::Class;
-    let symbols: Vec<(String, SymbolFlags, NameScope)> = tree.scopes[comp.0]
+    let symbols: Vec<(NameId, SymbolFlags, NameScope)> = tree.scopes[comp.0]
         .symbols
         .iter()
         .filter(|s| !s.flags.contains_any(SymbolFlags::PARAM))
-        .map(|s| (s.name.clone(), s.flags, s.scope))
+        .map(|s| (interner.id(&s.name), s.flags, s.scope))
         .collect();
-    for (name, flags, mut scope) in symbols {
+    for (name_id, flags, mut scope) in symbols {
+        let name = interner.name(name_id);
         if scope == NameScope::Cell {
-            inlined_cells.insert(name.clone());
+            inlined_cells.insert(name_id);
         }
         // `__class__` is never free through a class body: the class's own cell is used.
         if scope == NameScope::Free && is_class && name == "__class__" {
             scope = NameScope::GlobalImplicit;
-            comp_free.remove(&name);
+            comp_free.remove(&name_id);
         }
-        let existing = tree.scopes[id.0].symbol(&name).map(|s| s.flags);
+        let existing = tree.scopes[id.0].symbol(name).map(|s| s.flags);
         match existing {
             // The module's own table is left as it is: no name there is ever free or a cell,
             // and its cells (from inlined comprehensions) are found from the tree.
             None if parent_kind == ScopeKind::Module => {}
             None => {
                 // A new symbol, the block's last: its scope goes last too.
-                let symbol = tree.scopes[id.0].symbol_mut(&name);
+                let symbol = tree.scopes[id.0].symbol_mut(name);
                 symbol.flags = flags;
                 scopes.push(scope);
             }
@@ -266,9 +317,9 @@ fn inline_comprehension(
                 // scope inside the comprehension captures it.
                 if existing.contains_any(SymbolFlags::BOUND)
                     && !is_class
-                    && !free_in_any_child(tree, comp, &name)
+                    && !free_in_any_child(tree, comp, name)
                 {
-                    comp_free.remove(&name);
+                    comp_free.remove(&name_id);
                 }
             }
         }
@@ -344,10 +395,11 @@ fn set_qualname(tree: &mut ScopeTree, id: ScopeId) {
     let qualname = match parent.kind {
         _ if force_global => scope.name.clone(),
         ScopeKind::Module => scope.name.clone(),
+        // Joined by hand: `format!` costs several times as much, once per scope of the file.
         ScopeKind::Function | ScopeKind::Lambda | ScopeKind::TypeAlias => {
-            format!("{}.<locals>.{}", parent.qualname, scope.name)
+            [parent.qualname.as_str(), ".<locals>.", &scope.name].concat()
         }
-        _ => format!("{}.{}", parent.qualname, scope.name),
+        _ => [parent.qualname.as_str(), ".", &scope.name].concat(),
     };
     tree.scopes[id.0].qualname = qualname;
 }
