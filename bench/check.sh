@@ -8,8 +8,8 @@
 #
 # Usage: bench/check.sh [RUNS]      (from any directory; RUNS defaults to 3)
 #
-# For each tree, each RUNS times (best and median wall time, least CPU time
-# (user + system), max RSS over the runs):
+# For each tree, RUNS rounds of one run of each command (best and median wall
+# time, least CPU time (user + system), max RSS over the runs):
 #   refhound parse FILES                       tree-sitter parse alone
 #   refhound check --exit-zero FILES           every rule, text output to a file
 #   ruff check --no-cache --select B019,B023   ruff's lru_cache-on-method and
@@ -57,11 +57,12 @@ measure_tree() {
 
     echo
     echo "=== $name: $description"
-    echo "measuring ($RUNS runs each)..."
-    bench parse "refhound parse (tree-sitter only)" "$T/parse.out" "$BIN" parse "${files[@]}"
-    bench check "refhound check --exit-zero" "$T/check.out" "$BIN" check --exit-zero "${files[@]}"
-    bench ruff "ruff check --no-cache --select B019,B023" "$T/ruff.out" \
+    echo "measuring ($RUNS rounds of one run each)..."
+    bench_add parse "refhound parse (tree-sitter only)" "$T/parse.out" "$BIN" parse "${files[@]}"
+    bench_add check "refhound check --exit-zero" "$T/check.out" "$BIN" check --exit-zero "${files[@]}"
+    bench_add ruff "ruff check --no-cache --select B019,B023" "$T/ruff.out" \
         "$RUFF" check --no-cache --select B019,B023 --exit-zero "${files[@]}"
+    bench_run
 
     local ruff_files
     ruff_files=$("$RUFF" check --no-cache --show-files "${files[@]}" | grep -c .)

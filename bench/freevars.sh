@@ -10,7 +10,7 @@
 #   (c) CPython oracle, multiprocessing   tests/oracle/cpython_freevars.py (one worker per CPU)
 #   (d) CPython oracle, one process       the same with -j1
 #   (e) ruff check --select F             ruff's pyflakes rules (its own scope analysis), no cache
-# each RUNS times, and prints the best and the median wall time and the least
+# in RUNS rounds of one run each, and prints the best and the median wall time and the least
 # CPU time (user + system; for (c) the workers included).  Max RSS comes from
 # /usr/bin/time when it supports -f, else from Python's os.wait4 rusage; either
 # way it is the largest single process (for (c): the parent or one worker), not
@@ -40,16 +40,17 @@ PY
 cat "$STDLIB"/*.py >/dev/null
 find "${ARGS[@]}" -name '*.py' -type f -exec cat {} + >/dev/null
 
-echo "measuring ($RUNS runs each)..."
-bench a "(a) refhound parse (tree-sitter only)" "$T/parse.out" "$BIN" parse "${ARGS[@]}"
-bench b "(b) refhound freevars > /dev/null" /dev/null "$BIN" freevars "${ARGS[@]}"
+echo "measuring ($RUNS rounds of one run each)..."
+bench_add a "(a) refhound parse (tree-sitter only)" "$T/parse.out" "$BIN" parse "${ARGS[@]}"
+bench_add b "(b) refhound freevars > /dev/null" /dev/null "$BIN" freevars "${ARGS[@]}"
 NPROC=$(nproc)
-bench c "(c) CPython compile+walk, $NPROC processes" /dev/null \
+bench_add c "(c) CPython compile+walk, $NPROC processes" /dev/null \
     python3 "$ORACLE" --exclude-dir site-packages --exclude-dir dist-packages "${ARGS[@]}"
-bench d "(d) CPython compile+walk, 1 process (-j1)" /dev/null \
+bench_add d "(d) CPython compile+walk, 1 process (-j1)" /dev/null \
     python3 "$ORACLE" -j1 --exclude-dir site-packages --exclude-dir dist-packages "${ARGS[@]}"
-bench e "(e) ruff check --select F --no-cache" /dev/null \
+bench_add e "(e) ruff check --select F --no-cache" /dev/null \
     "$RUFF" check --no-cache --select F --exit-zero --quiet "${ARGS[@]}"
+bench_run
 
 echo
 echo "corpus:  $STDLIB (site-packages, dist-packages excluded): $NFILES .py files, $MB MB"

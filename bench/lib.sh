@@ -133,33 +133,52 @@ PY
     fi
 }
 
-# bench KEY LABEL OUTFILE CMD...: runs CMD $RUNS times; sets BEST[KEY] (best
-# wall seconds), CPU[KEY] (least CPU seconds) and MAXRSS[KEY] (largest max RSS
-# over the runs, KB) and appends a table row to ROWS.  CPU time is the figure
-# that suffers least when other processes share the machine.
-declare -A BEST CPU MAXRSS
+# bench_add KEY LABEL OUTFILE CMD...: a command for the next bench_run to measure.
+declare -A BEST CPU MAXRSS BENCH_LABEL BENCH_OUT
+BENCH_KEYS=()
 ROWS=()
-bench() {
-    local key=$1 label=$2 out=$3
+bench_add() {
+    local key=$1
+    BENCH_KEYS+=("$key")
+    BENCH_LABEL[$key]=$2
+    BENCH_OUT[$key]=$3
     shift 3
-    local walls=() cpus=() rss=0 i w m c best median cpu
+    local -n command="BENCH_CMD_$key"
+    command=("$@")
+}
+
+# bench_run: runs each command of bench_add $RUNS times, in rounds of one run of each (a shared
+# machine's speed drifts over minutes: commands measured one after the other would see different
+# machines); sets BEST[KEY] (best wall seconds), CPU[KEY] (least CPU seconds) and MAXRSS[KEY]
+# (largest max RSS over the runs, KB) and appends a table row per command to ROWS. CPU time is
+# the figure that suffers least when other processes share the machine.
+bench_run() {
+    local -A walls cpus rss
+    local i key w m c best median cpu
     for ((i = 0; i < RUNS; i++)); do
-        measure "$out" "$@" >"$T/measured"
-        read -r w m c <"$T/measured"
-        walls+=("$w")
-        cpus+=("$c")
-        if ((m > rss)); then rss=$m; fi
-        printf '  %-50s run %d: %ss (CPU %ss)\n' "$label" $((i + 1)) "$w" "$c" >&2
+        for key in "${BENCH_KEYS[@]}"; do
+            local -n command="BENCH_CMD_$key"
+            measure "${BENCH_OUT[$key]}" "${command[@]}" >"$T/measured"
+            read -r w m c <"$T/measured"
+            walls[$key]+="$w "
+            cpus[$key]+="$c "
+            if ((m > ${rss[$key]:-0})); then rss[$key]=$m; fi
+            printf '  %-50s run %d: %ss (CPU %ss)\n' "${BENCH_LABEL[$key]}" $((i + 1)) "$w" "$c" >&2
+        done
     done
-    read -r best median cpu < <(python3 -c '
+    for key in "${BENCH_KEYS[@]}"; do
+        # shellcheck disable=SC2086 # the lists are words
+        read -r best median cpu < <(python3 -c '
 import statistics, sys
-n = len(sys.argv) // 2
-w = sorted(map(float, sys.argv[1:n + 1]))
-print(w[0], statistics.median(w), min(map(float, sys.argv[n + 1:])))' "${walls[@]}" "${cpus[@]}")
-    BEST[$key]=$best
-    CPU[$key]=$cpu
-    MAXRSS[$key]=$rss
-    ROWS+=("$(printf '%-48s%8.2fs%9.2fs%9.2fs%8.0f MB' "$label" "$best" "$median" "$cpu" "$((rss / 1024))")")
+walls, cpus = sys.argv[1].split(), sys.argv[2].split()
+w = sorted(map(float, walls))
+print(w[0], statistics.median(w), min(map(float, cpus)))' "${walls[$key]}" "${cpus[$key]}")
+        BEST[$key]=$best
+        CPU[$key]=$cpu
+        MAXRSS[$key]=${rss[$key]}
+        ROWS+=("$(printf '%-48s%8.2fs%9.2fs%9.2fs%8.0f MB' "${BENCH_LABEL[$key]}" "$best" "$median" "$cpu" "$((rss[$key] / 1024))")")
+    done
+    BENCH_KEYS=()
 }
 
 # print_rows: the table of the commands measured so far, then clears it.
