@@ -118,6 +118,7 @@ fn main() {
     });
     let scopes = ScopeTree::new(&text, &tree, settings.target_version);
     let imports = Imports::new(&text, &matches);
+    let top = refhound::analysis::context::module_children(&tree);
     let context = Context {
         text: &text,
         tree: &tree,
@@ -127,6 +128,7 @@ fn main() {
         settings: &settings,
         matches: &matches,
         cells: &[],
+        top: &top,
     };
     time("semantic: classes", &mut || {
         Classes::new(&context, false);

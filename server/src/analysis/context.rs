@@ -22,6 +22,15 @@ pub struct Context<'a> {
     /// For a notebook's joined code cells ([`super::notebook`]), each cell's range of `text`;
     /// empty for a file.
     pub cells: &'a [std::ops::Range<usize>],
+    /// The module's children in order ([`module_children`]), for [`Context::top_level`].
+    pub top: &'a [Node<'a>],
+}
+
+/// The children of `tree`'s module node, in order: what [`Context::top`] holds.
+pub fn module_children(tree: &Tree) -> Vec<Node<'_>> {
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    root.children(&mut cursor).collect()
 }
 
 /// Builds everything a [`Context`] refers to for one file (scope model, query matches, line
@@ -36,6 +45,7 @@ pub fn with_context<R>(
     let (scopes, matches) = super::scopes_and_matches(text, tree, settings);
     let lines = LineIndex::new(text);
     let imports = Imports::new(text, &matches);
+    let top = module_children(tree);
     work(&Context {
         text,
         tree,
@@ -45,6 +55,7 @@ pub fn with_context<R>(
         settings,
         matches: &matches,
         cells: &[],
+        top: &top,
     })
 }
 
@@ -69,8 +80,12 @@ impl<'a> Context<'a> {
 
     /// [`Self::identifiers`] inside `node`: its text searched, the tree entered at `node`.
     pub fn identifiers_within(&self, node: Node<'a>, name: &str) -> Vec<Node<'a>> {
+        let is_root = node.id() == self.tree.root_node().id();
         self.words_within(node, name)
-            .filter_map(|at| node.descendant_for_byte_range(at, at + name.len()))
+            .filter_map(|at| match is_root {
+                true => self.descendant(at..at + name.len()),
+                false => node.descendant_for_byte_range(at, at + name.len()),
+            })
             .filter(|node| {
                 node.kind_name() == "identifier" && node.byte_range().len() == name.len()
             })
@@ -132,6 +147,45 @@ impl<'a> Context<'a> {
         &self.text[node.byte_range()]
     }
 
+    /// The child of the module that holds the non-empty `range` (each byte of it), by a binary
+    /// search: tree-sitter finds a child by position by looking at every child before it, and a
+    /// module has hundreds, so each descent from the root started with that scan.
+    pub fn top_level(&self, range: std::ops::Range<usize>) -> Option<Node<'a>> {
+        if range.is_empty() {
+            return None;
+        }
+        let index = self
+            .top
+            .partition_point(|child| child.end_byte() < range.end);
+        self.top
+            .get(index)
+            .filter(|child| child.start_byte() <= range.start)
+            .copied()
+    }
+
+    /// The ancestors of `node`, innermost first, as [`ancestors`] gives them from the root, found
+    /// from the module's child that holds it ([`Context::top_level`]).
+    pub fn ancestors(&self, node: Node<'a>) -> Vec<Node<'a>> {
+        let root = self.tree.root_node();
+        match self.top_level(node.byte_range()) {
+            Some(child) if node.id() != root.id() && node.id() != child.id() => {
+                let mut chain = ancestors(child, node);
+                chain.push(root);
+                chain
+            }
+            _ => ancestors(root, node),
+        }
+    }
+
+    /// The smallest node spanning `range`, as the root's `descendant_for_byte_range` finds it,
+    /// from the module's child that holds it ([`Context::top_level`]).
+    pub fn descendant(&self, range: std::ops::Range<usize>) -> Option<Node<'a>> {
+        let from = self
+            .top_level(range.clone())
+            .unwrap_or_else(|| self.tree.root_node());
+        from.descendant_for_byte_range(range.start, range.end)
+    }
+
     /// The dotted name an expression refers to through the file's imports: with
     /// `import functools as ft`, `ft.lru_cache` is `functools.lru_cache`. `None` when the
     /// expression is not a name or attribute chain whose first name was imported.
@@ -164,8 +218,12 @@ impl<'a> Context<'a> {
     /// the root, where asking each node for its parent would descend again for each (a node
     /// does not know its parent in tree-sitter).
     pub fn path_to(&self, range: std::ops::Range<usize>) -> Option<Vec<Node<'a>>> {
-        let mut cursor = self.tree.root_node().walk();
-        let mut path = Vec::new();
+        let root = self.tree.root_node();
+        let (mut cursor, mut path) = match self.top_level(range.clone()) {
+            // The child the cursor's first step would find, without looking at those before it.
+            Some(child) if child.byte_range() != range => (child.walk(), vec![root]),
+            _ => (root.walk(), Vec::new()),
+        };
         loop {
             let node = cursor.node();
             if node.start_byte() > range.start || node.end_byte() < range.end {
@@ -182,7 +240,7 @@ impl<'a> Context<'a> {
 
     /// The innermost `def` around `node`, in one descent from the root.
     pub fn enclosing_def(&self, node: Node<'a>) -> Option<Node<'a>> {
-        innermost_def(ancestors(self.tree.root_node(), node))
+        innermost_def(self.ancestors(node))
     }
 
     /// The innermost scope whose code runs `node`: a function's body and parameters are in its
@@ -190,7 +248,7 @@ impl<'a> Context<'a> {
     /// first iterable is evaluated in the enclosing scope too.
     pub fn scope_containing(&self, node: Node) -> ScopeId {
         let mut child = node;
-        for parent in ancestors(self.tree.root_node(), node) {
+        for parent in self.ancestors(node) {
             let inside = match parent.kind_name() {
                 "function_definition" | "class_definition" | "lambda" => {
                     parent
@@ -375,5 +433,85 @@ mod tests {
             scopes.scope(context.scope_containing(lambda)).name,
             "<lambda>"
         );
+    }
+}
+
+#[cfg(test)]
+mod top_level_tests {
+    use super::*;
+    use crate::analysis::parse::parse;
+
+    /// Every node of `text`, in order.
+    fn every_node(tree: &Tree) -> Vec<Node<'_>> {
+        let mut nodes = Vec::new();
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            nodes.push(node);
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+        nodes
+    }
+
+    #[test]
+    fn lookups_from_the_module_child_find_what_lookups_from_the_root_find() {
+        // Statements sharing a line, a decorated class, comments between and after, a string
+        // at the top, a statement that does not parse, and an empty last line.
+        let text = "\"\"\"doc\"\"\"\nimport os; x = 1; y = [x,\n  2]\n# between\n@dec\nclass A:\n    \
+                    def f(self):  # trailing\n        return lambda: self.f\n\nif x:\n    pass\n\
+                    else:\n    def g(): return (yield)\nz = = 3\nw = f(\n    1)\n# last\n";
+        let tree = parse(text);
+        with_context(text, &tree, &Settings::default(), |context| {
+            let root = tree.root_node();
+            for node in every_node(&tree) {
+                let range = node.byte_range();
+                assert_eq!(
+                    context.ancestors(node),
+                    ancestors(root, node),
+                    "{} {range:?}",
+                    node.kind()
+                );
+                assert_eq!(
+                    context.descendant(range.clone()),
+                    root.descendant_for_byte_range(range.start, range.end),
+                    "{} {range:?}",
+                    node.kind()
+                );
+                // A cursor's descent from the root, as `path_to` took it before.
+                let mut cursor = root.walk();
+                let mut path = Vec::new();
+                let from_root = loop {
+                    let at = cursor.node();
+                    if at.start_byte() > range.start || at.end_byte() < range.end {
+                        break None;
+                    }
+                    path.push(at);
+                    if at.byte_range() == range {
+                        break Some(path);
+                    }
+                    if cursor.goto_first_child_for_byte(range.start).is_none() {
+                        break None;
+                    }
+                };
+                assert_eq!(context.path_to(range.clone()), from_root, "{range:?}");
+                // Ranges inside a node and across two neighbours.
+                if range.len() > 2 {
+                    let inner = range.start + 1..range.end - 1;
+                    assert_eq!(
+                        context.descendant(inner.clone()),
+                        root.descendant_for_byte_range(inner.start, inner.end)
+                    );
+                }
+            }
+            for start in 0..text.len() {
+                for end in start + 1..(start + 40).min(text.len()) {
+                    assert_eq!(
+                        context.descendant(start..end),
+                        root.descendant_for_byte_range(start, end),
+                        "{start}..{end}"
+                    );
+                }
+            }
+        });
     }
 }

@@ -209,6 +209,7 @@ fn check_with(
     cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
     let imports = Imports::new(text, matches);
+    let top = context::module_children(tree);
     let context = Context {
         text,
         tree,
@@ -218,6 +219,7 @@ fn check_with(
         settings,
         matches,
         cells,
+        top: &top,
     };
     let semantic = Semantic::new(&context, two_threads);
     let checker = Checker {

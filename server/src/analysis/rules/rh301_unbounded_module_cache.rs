@@ -489,10 +489,7 @@ fn added_key<'t>(context: &Context<'t>, mention: Node<'t>) -> Option<Node<'t>> {
 /// literals, or a module-level name bound once to one.
 fn fixed_key_set<'t>(context: &Context<'t>, function: ScopeId, key: Node<'t>) -> Option<Node<'t>> {
     let scope = context.scopes.scope(function);
-    let definition = context
-        .tree
-        .root_node()
-        .descendant_for_byte_range(scope.range.start, scope.range.end)?;
+    let definition = context.descendant(scope.range.start..scope.range.end)?;
     let key_text = context.text_of(key);
     let mut stack = vec![definition];
     while let Some(node) = stack.pop() {
@@ -592,10 +589,9 @@ fn global_symbols<'c>(context: &Context<'c>, name: &str) -> impl Iterator<Item =
 /// something rebinds it (another assignment, `global x; x = ...`, an import, a loop target).
 fn module_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Vec<Mention<'t>>> {
     let name = context.text_of(target);
-    let root = context.tree.root_node();
     let mut mentions = Vec::new();
     for symbol in global_symbols(context, name) {
-        symbol_mentions(root, symbol, target, true, &mut mentions)?;
+        symbol_mentions(context, symbol, target, true, &mut mentions)?;
     }
     Some(mentions)
 }
@@ -610,16 +606,14 @@ fn is_augmented_target(node: Node) -> bool {
 /// Adds the mentions of `symbol` other than its binding `target` (each a use or a `del`, or an
 /// in-place `x += ...`), marked `adds_here`; `None` when something rebinds the name.
 fn symbol_mentions<'t>(
-    root: Node<'t>,
+    context: &Context<'t>,
     symbol: &Symbol,
     target: Node<'t>,
     adds_here: bool,
     mentions: &mut Vec<Mention<'t>>,
 ) -> Option<()> {
     for occurrence in &symbol.occurrences {
-        let Some(node) =
-            root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)
-        else {
+        let Some(node) = context.descendant(occurrence.range.start..occurrence.range.end) else {
             continue;
         };
         match occurrence.role {
@@ -642,7 +636,6 @@ fn class_mentions<'t>(
     target: Node<'t>,
     attributes: &[Node<'t>],
 ) -> Option<Vec<Mention<'t>>> {
-    let root = context.tree.root_node();
     let mut mentions = Vec::new();
     let scope = context.scopes.scope(class);
     // Stored mangled when private; the target's occurrence is in the class's own symbol.
@@ -650,7 +643,7 @@ fn class_mentions<'t>(
         .symbols
         .iter()
         .find(|s| s.occurrences.iter().any(|o| o.range == target.byte_range()))?;
-    symbol_mentions(root, symbol, target, false, &mut mentions)?;
+    symbol_mentions(context, symbol, target, false, &mut mentions)?;
     for &attribute in attributes {
         mentions.push(Mention {
             node: attribute,
@@ -871,9 +864,7 @@ fn is_decorator(context: &Context, function: ScopeId) -> bool {
         return false;
     };
     let Some(node) = context
-        .tree
-        .root_node()
-        .descendant_for_byte_range(scope.range.start, scope.range.end)
+        .descendant(scope.range.start..scope.range.end)
         .filter(|n| n.byte_range() == scope.range)
     else {
         return false;
@@ -953,7 +944,6 @@ fn mentions_only_called_at_import(
     name: &str,
     visiting: &mut Vec<ScopeId>,
 ) -> bool {
-    let root = context.tree.root_node();
     // `del helper` at module level: nobody outside can call it, called here or not.
     let mut called = context
         .scopes
@@ -962,8 +952,7 @@ fn mentions_only_called_at_import(
         .is_some_and(|s| s.occurrences.iter().any(|o| o.role == Role::Delete));
     for symbol in global_symbols(context, name) {
         for occurrence in symbol.occurrences.iter().filter(|o| o.role == Role::Use) {
-            let Some(node) =
-                root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)
+            let Some(node) = context.descendant(occurrence.range.start..occurrence.range.end)
             else {
                 return false;
             };
@@ -1007,15 +996,14 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
         return None;
     }
     let name = context.text_of(target);
-    let root = context.tree.root_node();
     let mut uses = Vec::new();
     for symbol in global_symbols(context, name) {
         for occurrence in &symbol.occurrences {
             match occurrence.role {
                 Role::Bind if occurrence.range == target.byte_range() => {}
-                Role::Use => uses.push(
-                    root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)?,
-                ),
+                Role::Use => {
+                    uses.push(context.descendant(occurrence.range.start..occurrence.range.end)?)
+                }
                 _ => return None,
             }
         }
@@ -1031,8 +1019,8 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
     if scope.kind != ScopeKind::Function || scope.parent != Some(ScopeId(0)) {
         return None;
     }
-    let definition = root
-        .descendant_for_byte_range(scope.range.start, scope.range.end)
+    let definition = context
+        .descendant(scope.range.start..scope.range.end)
         .filter(|d| d.byte_range() == scope.range && d.kind_name() == "function_definition")?;
     let memo = Memo {
         context,

@@ -183,7 +183,6 @@ fn default_cache(
     if scope.cellvars.iter().any(|c| c == parameter) {
         return None;
     }
-    let root = context.tree.root_node();
     let mut adds = Vec::new();
     let mut read = false;
     for occurrence in &symbol.occurrences {
@@ -193,7 +192,7 @@ fn default_cache(
             // Rebound or deleted in the body: not the default any more.
             _ => return None,
         }
-        let node = root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)?;
+        let node = context.descendant(occurrence.range.start..occurrence.range.end)?;
         match grows(context, node, grown)? {
             Some(add) => adds.push(add),
             None => read = true,

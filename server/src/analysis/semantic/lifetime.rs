@@ -394,9 +394,7 @@ fn called_names<'t>(
 /// `def Name(`, a string or a comment).
 fn call_of<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -> Option<Node<'t>> {
     let name = context
-        .tree
-        .root_node()
-        .descendant_for_byte_range(range.start, range.end)
+        .descendant(range.start..range.end)
         .filter(|node| node.kind_name() == "identifier" && node.byte_range() == range)?;
     name.parent().filter(|call| {
         call.kind_name() == "call"

@@ -618,9 +618,7 @@ pub fn method_scopes(context: &Context, attribute: Node) -> Vec<ScopeId> {
 pub fn callees(context: &Context, function: ScopeId) -> Vec<ScopeId> {
     let range = context.scopes.scope(function).range.clone();
     let Some(node) = context
-        .tree
-        .root_node()
-        .descendant_for_byte_range(range.start, range.end)
+        .descendant(range.start..range.end)
         .filter(|n| n.byte_range() == range)
     else {
         return Vec::new();
@@ -648,7 +646,6 @@ pub fn callees(context: &Context, function: ScopeId) -> Vec<ScopeId> {
 /// Every use of a module-level name where it means the global; `None` when it is rebound.
 pub fn global_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Vec<Node<'t>>> {
     let name = context.text_of(target);
-    let root = context.tree.root_node();
     let mut mentions = Vec::new();
     for (index, scope) in context.scopes.scopes.iter().enumerate() {
         let Some(symbol) = scope.symbol(name) else {
@@ -663,8 +660,7 @@ pub fn global_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Ve
             continue;
         }
         for occurrence in &symbol.occurrences {
-            let node =
-                root.descendant_for_byte_range(occurrence.range.start, occurrence.range.end)?;
+            let node = context.descendant(occurrence.range.start..occurrence.range.end)?;
             match occurrence.role {
                 Role::Use => mentions.push(node),
                 Role::Declare => {}

@@ -120,11 +120,10 @@ fn use_in_class<'t>(analysis: &InMethod<'_, '_, 't>, use_: Node<'t>) -> Option<U
 /// [`Context::identifiers`] finds names: a walk of the whole tree for each finding was a tenth of
 /// the analysis of the standard library.
 fn uses_of_name<'t>(context: &Context<'t>, name: &str) -> Vec<Node<'t>> {
-    let root = context.tree.root_node();
     let mut uses: Vec<Node<'t>> = context
         .words(name)
         .filter_map(|at| {
-            let node = root.descendant_for_byte_range(at, at + name.len())?;
+            let node = context.descendant(at..at + name.len())?;
             match node.kind_name() {
                 "identifier" if node.byte_range() == (at..at + name.len()) => Some(node),
                 "string_content" if context.text_of(node).trim() == name => Some(node),
