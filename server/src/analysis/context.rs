@@ -82,9 +82,12 @@ impl<'a> Context<'a> {
     pub fn identifiers_within(&self, node: Node<'a>, name: &str) -> Vec<Node<'a>> {
         let is_root = node.id() == self.tree.root_node().id();
         self.words_within(node, name)
-            .filter_map(|at| match is_root {
-                true => self.descendant(at..at + name.len()),
-                false => node.descendant_for_byte_range(at, at + name.len()),
+            .filter_map(|at| {
+                if is_root {
+                    self.descendant(at..at + name.len())
+                } else {
+                    node.descendant_for_byte_range(at, at + name.len())
+                }
             })
             .filter(|node| {
                 node.kind_name() == "identifier" && node.byte_range().len() == name.len()
@@ -434,14 +437,8 @@ mod tests {
             "<lambda>"
         );
     }
-}
 
-#[cfg(test)]
-mod top_level_tests {
-    use super::*;
-    use crate::analysis::parse::parse;
-
-    /// Every node of `text`, in order.
+    /// Every node of `tree`.
     fn every_node(tree: &Tree) -> Vec<Node<'_>> {
         let mut nodes = Vec::new();
         let mut stack = vec![tree.root_node()];
