@@ -167,7 +167,6 @@ bench_run() {
         done
     done
     for key in "${BENCH_KEYS[@]}"; do
-        # shellcheck disable=SC2086 # the lists are words
         read -r best median cpu < <(python3 -c '
 import statistics, sys
 walls, cpus = sys.argv[1].split(), sys.argv[2].split()

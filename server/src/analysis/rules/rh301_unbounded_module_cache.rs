@@ -489,7 +489,7 @@ fn added_key<'t>(context: &Context<'t>, mention: Node<'t>) -> Option<Node<'t>> {
 /// literals, or a module-level name bound once to one.
 fn fixed_key_set<'t>(context: &Context<'t>, function: ScopeId, key: Node<'t>) -> Option<Node<'t>> {
     let scope = context.scopes.scope(function);
-    let definition = context.descendant(scope.range.start..scope.range.end)?;
+    let definition = context.descendant(scope.range.clone())?;
     let key_text = context.text_of(key);
     let mut stack = vec![definition];
     while let Some(node) = stack.pop() {
@@ -613,7 +613,7 @@ fn symbol_mentions<'t>(
     mentions: &mut Vec<Mention<'t>>,
 ) -> Option<()> {
     for occurrence in &symbol.occurrences {
-        let Some(node) = context.descendant(occurrence.range.start..occurrence.range.end) else {
+        let Some(node) = context.descendant(occurrence.range.clone()) else {
             continue;
         };
         match occurrence.role {
@@ -864,7 +864,7 @@ fn is_decorator(context: &Context, function: ScopeId) -> bool {
         return false;
     };
     let Some(node) = context
-        .descendant(scope.range.start..scope.range.end)
+        .descendant(scope.range.clone())
         .filter(|n| n.byte_range() == scope.range)
     else {
         return false;
@@ -952,8 +952,7 @@ fn mentions_only_called_at_import(
         .is_some_and(|s| s.occurrences.iter().any(|o| o.role == Role::Delete));
     for symbol in global_symbols(context, name) {
         for occurrence in symbol.occurrences.iter().filter(|o| o.role == Role::Use) {
-            let Some(node) = context.descendant(occurrence.range.start..occurrence.range.end)
-            else {
+            let Some(node) = context.descendant(occurrence.range.clone()) else {
                 return false;
             };
             let Some(parent) = node.parent() else {
@@ -1001,9 +1000,7 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
         for occurrence in &symbol.occurrences {
             match occurrence.role {
                 Role::Bind if occurrence.range == target.byte_range() => {}
-                Role::Use => {
-                    uses.push(context.descendant(occurrence.range.start..occurrence.range.end)?)
-                }
+                Role::Use => uses.push(context.descendant(occurrence.range.clone())?),
                 _ => return None,
             }
         }
@@ -1020,7 +1017,7 @@ fn memo_fix(context: &Context, binding: Node, target: Node, value: Node) -> Opti
         return None;
     }
     let definition = context
-        .descendant(scope.range.start..scope.range.end)
+        .descendant(scope.range.clone())
         .filter(|d| d.byte_range() == scope.range && d.kind_name() == "function_definition")?;
     let memo = Memo {
         context,

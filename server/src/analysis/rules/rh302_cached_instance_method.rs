@@ -587,7 +587,7 @@ fn is_self(context: &Context, object: Node, class: ScopeId) -> bool {
             .all(|o| matches!(o.role, Role::Param | Role::Use))
     });
     let receives_instance = context
-        .descendant(scope.range.start..scope.range.end)
+        .descendant(scope.range.clone())
         .filter(|d| d.kind_name() == "function_definition" && d.byte_range() == scope.range)
         .and_then(|d| function_kind::receiver(context, d))
         .is_some_and(|(receiver, first)| {

@@ -192,7 +192,7 @@ fn default_cache(
             // Rebound or deleted in the body: not the default any more.
             _ => return None,
         }
-        let node = context.descendant(occurrence.range.start..occurrence.range.end)?;
+        let node = context.descendant(occurrence.range.clone())?;
         match grows(context, node, grown)? {
             Some(add) => adds.push(add),
             None => read = true,

@@ -414,7 +414,7 @@ pub fn logger<'t>(context: &Context<'t>, source: Node<'t>, scope: ScopeId) -> Op
             let range = function.range.clone();
             let text = context.text_of(source);
             let mut values = Vec::new();
-            let mut stack = vec![context.descendant(range.start..range.end)?];
+            let mut stack = vec![context.descendant(range.clone())?];
             while let Some(node) = stack.pop() {
                 if node.kind_name() == "assignment"
                     && node
@@ -637,7 +637,7 @@ fn runs_in(context: &Context, node: Node) -> ScopeId {
 
 /// The `def` whose scope spans `range`.
 pub fn definition_at<'t>(context: &Context<'t>, range: std::ops::Range<usize>) -> Option<Node<'t>> {
-    let mut node = context.descendant(range.start..range.end)?;
+    let mut node = context.descendant(range.clone())?;
     loop {
         if node.kind_name() == "function_definition" && node.byte_range() == range {
             return Some(node);

@@ -618,7 +618,7 @@ pub fn method_scopes(context: &Context, attribute: Node) -> Vec<ScopeId> {
 pub fn callees(context: &Context, function: ScopeId) -> Vec<ScopeId> {
     let range = context.scopes.scope(function).range.clone();
     let Some(node) = context
-        .descendant(range.start..range.end)
+        .descendant(range.clone())
         .filter(|n| n.byte_range() == range)
     else {
         return Vec::new();
@@ -660,7 +660,7 @@ pub fn global_mentions<'t>(context: &Context<'t>, target: Node<'t>) -> Option<Ve
             continue;
         }
         for occurrence in &symbol.occurrences {
-            let node = context.descendant(occurrence.range.start..occurrence.range.end)?;
+            let node = context.descendant(occurrence.range.clone())?;
             match occurrence.role {
                 Role::Use => mentions.push(node),
                 Role::Declare => {}
