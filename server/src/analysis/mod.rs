@@ -41,7 +41,18 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
         scopes_and_matches(text, tree, settings),
         LineIndex::new(text),
     );
-    check_with(text, tree, settings, false, &scopes, &matches, &lines, &[])
+    let top = context::module_children(tree);
+    check_with(
+        text,
+        tree,
+        settings,
+        false,
+        &scopes,
+        &matches,
+        &lines,
+        &top,
+        &[],
+    )
 }
 
 /// The scope model and the query matches of a whole file, from one walk of its tree: the
@@ -81,7 +92,18 @@ pub fn check_opened(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding
         },
         || queries::Matches::new(tree.root_node(), text),
     );
-    check_with(text, tree, settings, true, &scopes, &matches, &lines, &[])
+    let top = context::module_children(tree);
+    check_with(
+        text,
+        tree,
+        settings,
+        true,
+        &scopes,
+        &matches,
+        &lines,
+        &top,
+        &[],
+    )
 }
 
 /// [`check`] for a notebook's code cells joined into one module ([`notebook::Notebook`]):
@@ -96,8 +118,9 @@ pub fn check_cells(
         scopes_and_matches(text, tree, settings),
         LineIndex::new(text),
     );
+    let top = context::module_children(tree);
     check_with(
-        text, tree, settings, false, &scopes, &matches, &lines, cells,
+        text, tree, settings, false, &scopes, &matches, &lines, &top, cells,
     )
 }
 
@@ -133,7 +156,15 @@ impl Cache {
     /// costs what a later one does.
     pub fn new(text: &str, tree: &Tree, settings: &Settings) -> Cache {
         let mut cache = Cache::default();
-        let (scopes, _) = cache.update(text, tree, &LineIndex::new(text), settings, false);
+        let statements = context::module_children(tree);
+        let (scopes, _) = cache.update(
+            text,
+            tree,
+            &statements,
+            &LineIndex::new(text),
+            settings,
+            false,
+        );
         cache.scopes.keep(scopes);
         cache
     }
@@ -151,20 +182,17 @@ impl Cache {
     /// `two_threads`, the scope model beside the matches (as [`check_opened`] splits them:
     /// after a keystroke the two take about as long). The cache then holds this version's
     /// matches; hand the scope model back with [`ScopeCache::keep`] once done with it.
+    /// `statements` are the module's children ([`context::module_children`]), comments among
+    /// them: the units the matches are kept by.
     fn update<'t>(
         &mut self,
         text: &str,
         tree: &'t Tree,
+        statements: &[tree_sitter::Node<'t>],
         lines: &LineIndex,
         settings: &Settings,
         two_threads: bool,
     ) -> (ScopeTree, queries::Matches<'t>) {
-        // Every child of the module, comments among them: the units the matches are kept by.
-        let statements: Vec<_> = {
-            let root = tree.root_node();
-            let mut cursor = root.walk();
-            root.children(&mut cursor).collect()
-        };
         let last_matches = std::mem::take(&mut self.matches);
         let scope_cache = std::sync::Mutex::new(&mut self.scopes);
         let (scopes, (matches, kept)) = beside(
@@ -173,7 +201,7 @@ impl Cache {
                 let mut scope_cache = scope_cache.lock().unwrap_or_else(|p| p.into_inner());
                 ScopeTree::incremental(text, tree, lines, &mut scope_cache, settings.target_version)
             },
-            || queries::Matches::incremental(tree, &statements, text, last_matches),
+            || queries::Matches::incremental(tree, statements, text, last_matches),
         );
         self.matches = kept;
         (scopes, matches)
@@ -191,8 +219,19 @@ pub fn check_edited(
     cache: &mut Cache,
 ) -> Vec<Finding> {
     let lines = LineIndex::new(text);
-    let (scopes, matches) = cache.update(text, tree, &lines, settings, true);
-    let findings = check_with(text, tree, settings, true, &scopes, &matches, &lines, &[]);
+    let top = context::module_children(tree);
+    let (scopes, matches) = cache.update(text, tree, &top, &lines, settings, true);
+    let findings = check_with(
+        text,
+        tree,
+        settings,
+        true,
+        &scopes,
+        &matches,
+        &lines,
+        &top,
+        &[],
+    );
     cache.scopes.keep(scopes);
     findings
 }
@@ -206,10 +245,10 @@ fn check_with(
     scopes: &ScopeTree,
     matches: &queries::Matches,
     lines: &LineIndex,
+    top: &[tree_sitter::Node],
     cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
     let imports = Imports::new(text, matches);
-    let top = context::module_children(tree);
     let context = Context {
         text,
         tree,
@@ -219,7 +258,7 @@ fn check_with(
         settings,
         matches,
         cells,
-        top: &top,
+        top,
     };
     let semantic = Semantic::new(&context, two_threads);
     let checker = Checker {
