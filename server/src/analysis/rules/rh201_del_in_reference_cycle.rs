@@ -132,7 +132,7 @@ struct Closing<'t> {
     /// Whether that object is the instance or one of its attributes (`self`, `self.children`).
     on_instance: bool,
     hold: Hold<'t>,
-    self_name: String,
+    self_name: &'t str,
     /// Whether the statement is a back reference a proxy can replace: `child.parent = self`,
     /// the instance itself stored in an attribute of another object.
     back_reference: bool,
@@ -278,7 +278,7 @@ fn closings<'t>(classes: &Classes<'_, 't>, index: usize) -> Vec<Closing<'t>> {
                     on_instance: analysis.is_self(chain_base(store.object)),
                     back_reference: !keeper && is_back_reference(&analysis, store, &hold),
                     hold,
-                    self_name: method.self_name.clone(),
+                    self_name: method.self_name,
                     owner,
                     keeper,
                 });
@@ -320,7 +320,7 @@ impl Closing<'_> {
                 snippet(context, self.object)
             )
         };
-        let what = describe(context, &self.hold, &self.self_name);
+        let what = describe(context, &self.hold, self.self_name);
         // "stores `child`, which holds `self` through ..., in `self.children`"
         let comma = if what.contains(", which") { "," } else { "" };
         if self.keeper {

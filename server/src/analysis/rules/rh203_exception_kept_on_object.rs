@@ -93,7 +93,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         let range = clause.byte_range();
         for store in classes.stores_in(method) {
             if !range.contains(&store.statement.start_byte())
-                || !store_on_instance(checker, store, &method.self_name)
+                || !store_on_instance(checker, store, method.self_name)
             {
                 continue;
             }

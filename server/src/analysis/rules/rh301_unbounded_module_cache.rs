@@ -423,7 +423,7 @@ fn per_instance(checker: &Checker, function: ScopeId, key: Node) -> bool {
     };
     method.scope == function
         && !method.self_name.is_empty()
-        && denotes(context, function, key, &method.self_name)
+        && denotes(context, function, key, method.self_name)
         && !checker.semantic.made(class).is_once()
 }
 

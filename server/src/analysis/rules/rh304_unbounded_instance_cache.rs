@@ -213,7 +213,7 @@ fn adds<'t>(
                 statement: store.statement,
                 method: method_name(context, method.node),
                 from_arguments: is_task
-                    || depends_on_arguments(context, method.scope, key, &[&method.self_name]),
+                    || depends_on_arguments(context, method.scope, key, &[method.self_name]),
                 is_task,
             });
         }
@@ -492,7 +492,7 @@ fn finding<'t>(
     let tasks = adds.iter().any(|a| a.is_task);
     let first = adds.first()?;
     let releases = releases(checker, class, name);
-    let made_text = made.describe(context, &class.name);
+    let made_text = made.describe(context, class.name);
     let mut message = if tasks {
         format!(
             "`self.{name}` of `{}` (a {container}, line {}) keeps every task `{}()` adds to it \

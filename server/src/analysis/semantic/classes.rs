@@ -58,7 +58,7 @@ pub struct Method<'t> {
     pub node: Node<'t>,
     pub scope: ScopeId,
     /// The first parameter's name, `self` by convention.
-    pub self_name: String,
+    pub self_name: &'t str,
     /// The names of its positional parameters, in order, `self_name` first.
     positional: Vec<&'t str>,
 }
@@ -67,19 +67,19 @@ pub struct Method<'t> {
 pub struct Class<'t> {
     pub node: Node<'t>,
     pub name_node: Node<'t>,
-    pub name: String,
+    pub name: &'t str,
     /// Same-file base classes, by index into [`Classes::classes`].
     pub bases: Vec<usize>,
     pub methods: Vec<Method<'t>>,
     /// The name of each `def` in the body, its decorators and the node.
-    defs: Vec<(String, Vec<Node<'t>>, Node<'t>)>,
+    defs: Vec<(&'t str, Vec<Node<'t>>, Node<'t>)>,
     /// Names bound in the class body (class attributes), other than by `def`.
-    class_attributes: HashSet<String>,
+    class_attributes: HashSet<&'t str>,
     /// `method = other_method` aliases in the class body.
-    aliases: HashMap<String, String>,
+    aliases: HashMap<&'t str, &'t str>,
     /// Attributes its methods assign on the instance (`self.name = value`), with the values
     /// of plain assignments.
-    instance_attributes: HashMap<String, Vec<Node<'t>>>,
+    instance_attributes: HashMap<&'t str, Vec<Node<'t>>>,
 }
 
 /// Every class of a file.
@@ -245,7 +245,7 @@ impl<'c, 't> Classes<'c, 't> {
             self.classes[c]
                 .defs
                 .iter()
-                .find(|(n, _, _)| n == name)
+                .find(|(n, _, _)| *n == name)
                 .map(|(_, _, node)| (c, *node))
         })
     }
@@ -283,9 +283,9 @@ impl<'c, 't> Classes<'c, 't> {
         }
         for &c in &lineage {
             let class = &self.classes[c];
-            let target = class.aliases.get(name).map_or(name, String::as_str);
+            let target = class.aliases.get(name).copied().unwrap_or(name);
             if let Some((_, decorators, node)) =
-                class.defs.iter().rev().find(|(n, _, _)| n == target)
+                class.defs.iter().rev().find(|(n, _, _)| *n == target)
             {
                 let plain = decorators.iter().all(|d| {
                     self.context
@@ -321,8 +321,8 @@ impl<'c, 't> Classes<'c, 't> {
     }
 
     /// `self.name = value` and `self.name += value` in each method of `class`, by name.
-    fn collect_instance_attributes(&self, class: usize) -> HashMap<String, Vec<Node<'t>>> {
-        let mut attributes: HashMap<String, Vec<Node<'t>>> = HashMap::new();
+    fn collect_instance_attributes(&self, class: usize) -> HashMap<&'t str, Vec<Node<'t>>> {
+        let mut attributes: HashMap<&'t str, Vec<Node<'t>>> = HashMap::new();
         for method in &self.classes[class].methods {
             let analysis = InMethod::new(self, class, method);
             for store in self.stores_in(method) {
@@ -331,7 +331,7 @@ impl<'c, 't> Classes<'c, 't> {
                     && let Some(attribute) = store_attribute(store)
                 {
                     let values = attributes
-                        .entry(self.context.text_of(attribute).to_string())
+                        .entry(self.context.text_of(attribute))
                         .or_default();
                     if store.statement.kind_name() == "assignment" {
                         values.extend(store.values.iter().copied());
@@ -589,7 +589,7 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
     pub fn is_self(&self, node: Node) -> bool {
         node.kind_name() == "identifier"
             && self.context().text_of(node) == self.method.self_name
-            && self.binding_scope(self.scope_of(node), &self.method.self_name)
+            && self.binding_scope(self.scope_of(node), self.method.self_name)
                 == Some(self.method.scope)
     }
 
@@ -640,9 +640,9 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
     /// Whether a scope nested in the method captures the method's `self`.
     fn captures_self(&self, scope: ScopeId) -> bool {
         let scopes = self.context().scopes;
-        let name = &self.method.self_name;
+        let name = self.method.self_name;
         scope != self.method.scope
-            && scopes.scope(scope).freevars.contains(name)
+            && scopes.scope(scope).freevars.iter().any(|v| v == name)
             && self.binding_scope(scope, name) == Some(self.method.scope)
     }
 
@@ -1320,7 +1320,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
         };
         if let Some(definition) = definition.filter(|d| d.kind_name() == "function_definition") {
             if let Some(name) = definition.field(Field::Name) {
-                defs.push((context.text_of(name).to_string(), decorators, definition));
+                defs.push((context.text_of(name), decorators, definition));
             }
             continue;
         }
@@ -1341,10 +1341,10 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
             }
             for target in targets {
                 if target.kind_name() == "identifier" {
-                    let name = context.text_of(target).to_string();
+                    let name = context.text_of(target);
                     match value.filter(|v| v.kind_name() == "identifier") {
                         Some(v) => {
-                            aliases.insert(name, context.text_of(v).to_string());
+                            aliases.insert(name, context.text_of(v));
                         }
                         None => {
                             class_attributes.insert(name);
@@ -1355,7 +1355,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
                     let mut stack = vec![target];
                     while let Some(n) = stack.pop() {
                         if n.kind_name() == "identifier" {
-                            class_attributes.insert(context.text_of(n).to_string());
+                            class_attributes.insert(context.text_of(n));
                         } else {
                             stack.extend(named_children(n));
                         }
@@ -1382,7 +1382,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
     Some(Class {
         node,
         name_node,
-        name: context.text_of(name_node).to_string(),
+        name: context.text_of(name_node),
         bases: Vec::new(),
         methods,
         defs,
@@ -1402,12 +1402,12 @@ fn method<'t>(
     }
     let scope = context.scopes.scope_of_node(definition.byte_range())?;
     let positional = positional_parameters(context, definition);
-    let self_name = positional.first()?.to_string();
+    let self_name = *positional.first()?;
     // A method that rebinds its `self` is not followed.
     let rebound = context
         .scopes
         .scope(scope)
-        .symbol(&self_name)
+        .symbol(self_name)
         .is_none_or(|s| s.occurrences.iter().any(|o| o.role == Role::Bind));
     if rebound {
         return None;

@@ -205,11 +205,11 @@ impl<'t> Lifetimes<'t> {
             let context = classes.context;
             let this = &classes.classes[class];
             let calls: Vec<Node<'t>> = self
-                .calls_of(classes, &this.name)
+                .calls_of(classes, this.name)
                 .into_iter()
                 .filter_map(|range| call_of(context, range))
                 .collect();
-            own_made(context, this.node, &this.name, &calls, false)
+            own_made(context, this.node, this.name, &calls, false)
         })
     }
 
@@ -261,7 +261,7 @@ impl<'t> Lifetimes<'t> {
                 }
                 let mut owners = Vec::new();
                 let calls: Vec<Node<'t>> = self
-                    .calls_of(classes, &this.name)
+                    .calls_of(classes, this.name)
                     .into_iter()
                     .filter_map(|range| call_of(context, range))
                     .filter(|&call| match init_owner(classes, call) {
@@ -272,7 +272,7 @@ impl<'t> Lifetimes<'t> {
                         None => true,
                     })
                     .collect();
-                let mut made = own_made(context, this.node, &this.name, &calls, true);
+                let mut made = own_made(context, this.node, this.name, &calls, true);
                 // Made only in other classes' `__init__`: their making decides, not the name.
                 if !owners.is_empty()
                     && calls.is_empty()
@@ -361,7 +361,7 @@ fn called_names<'t>(
     context: &Context<'t>,
     classes: &Classes<'_, 't>,
 ) -> HashMap<&'t str, Vec<std::ops::Range<usize>>> {
-    let names: HashSet<&str> = classes.classes.iter().map(|c| c.name.as_str()).collect();
+    let names: HashSet<&str> = classes.classes.iter().map(|c| c.name).collect();
     let is_word = |c: char| c == '_' || c.is_alphanumeric();
     let text = context.text;
     let mut calls: HashMap<&'t str, Vec<std::ops::Range<usize>>> = HashMap::new();
