@@ -5,6 +5,7 @@
 //! the scope model's walk hands over (`Matches::among`), which the whole-file analysis uses
 //! (`scopes_and_matches`).
 
+use refhound::analysis::line_index::LineIndex;
 use refhound::analysis::parse::parse;
 use refhound::analysis::queries::{Family, Matches, for_each_match_by_engine};
 use refhound::analysis::scopes_and_matches;
@@ -85,7 +86,7 @@ fn the_matcher_finds_what_the_query_engine_finds() {
                 target_version: version,
                 ..Settings::default()
             };
-            let (_, among) = scopes_and_matches(&text, &tree, &settings);
+            let (_, among) = scopes_and_matches(&text, &tree, &LineIndex::new(&text), &settings);
             for &family in FAMILIES {
                 let expected = by_engine(&text, &tree, family);
                 for (how, matches) in [("matcher", &walked), ("scopes' walk", &among)] {
@@ -142,7 +143,8 @@ fn the_scope_models_walk_hands_over_every_node_the_matcher_needs() {
             };
             let tree = parse(&text);
             let walked = Matches::new(tree.root_node(), &text);
-            let (_, among) = scopes_and_matches(&text, &tree, &Settings::default());
+            let (_, among) =
+                scopes_and_matches(&text, &tree, &LineIndex::new(&text), &Settings::default());
             for &family in FAMILIES {
                 assert_eq!(
                     by_matcher(&walked, family),

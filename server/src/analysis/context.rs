@@ -42,8 +42,8 @@ pub fn with_context<R>(
     settings: &Settings,
     work: impl FnOnce(&Context) -> R,
 ) -> R {
-    let (scopes, matches) = super::scopes_and_matches(text, tree, settings);
     let lines = LineIndex::new(text);
+    let (scopes, matches) = super::scopes_and_matches(text, tree, &lines, settings);
     let imports = Imports::new(text, &matches);
     let top = module_children(tree);
     work(&Context {

@@ -37,10 +37,8 @@ use suppression::Suppressions;
 /// those a suppression comment silences. On this thread: for callers that already analyse many
 /// files in parallel.
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
-    let ((scopes, matches), lines) = (
-        scopes_and_matches(text, tree, settings),
-        LineIndex::new(text),
-    );
+    let lines = LineIndex::new(text);
+    let (scopes, matches) = scopes_and_matches(text, tree, &lines, settings);
     let top = context::module_children(tree);
     check_with(
         text,
@@ -58,15 +56,18 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
 /// The scope model and the query matches of a whole file, from one walk of its tree: the
 /// scope model's walk hands over the nodes the patterns start at. In a tree with syntax errors
 /// (the model does not look inside every part the parser could not place) or one whose model
-/// skipped a part nested too deep, the matches take a walk of their own.
+/// skipped a part nested too deep, the matches take a walk of their own. `lines` is the line
+/// index of `text`.
 pub fn scopes_and_matches<'t>(
     text: &'t str,
     tree: &'t Tree,
+    lines: &LineIndex,
     settings: &Settings,
 ) -> (ScopeTree, queries::Matches<'t>) {
     let (scopes, nodes) = ScopeTree::with_nodes(
         text,
         tree,
+        lines,
         settings.target_version,
         queries::Matches::outer_kinds(),
     );
@@ -114,10 +115,8 @@ pub fn check_cells(
     settings: &Settings,
     cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
-    let ((scopes, matches), lines) = (
-        scopes_and_matches(text, tree, settings),
-        LineIndex::new(text),
-    );
+    let lines = LineIndex::new(text);
+    let (scopes, matches) = scopes_and_matches(text, tree, &lines, settings);
     let top = context::module_children(tree);
     check_with(
         text, tree, settings, false, &scopes, &matches, &lines, &top, cells,

@@ -25,7 +25,7 @@ use crate::analysis::syntax::{NodeLookups, named_children};
 const MAX_DEPTH: usize = 12_000;
 
 pub(super) fn build(text: &str, tree: &Tree, version: PythonVersion) -> ScopeTree {
-    build_observing(text, tree, version, &[]).0
+    build_observing(text, tree, &LineIndex::new(text), version, &[]).0
 }
 
 /// [`build`], which also returns the nodes of the kinds in `kinds` that the walk met, each at
@@ -34,11 +34,11 @@ pub(super) fn build(text: &str, tree: &Tree, version: PythonVersion) -> ScopeTre
 pub(super) fn build_observing<'t>(
     text: &'t str,
     tree: &'t Tree,
+    lines: &LineIndex,
     version: PythonVersion,
     kinds: &'t [u16],
 ) -> (ScopeTree, Vec<Node<'t>>) {
-    let lines = LineIndex::new(text);
-    let mut builder = Builder::new(text, &lines, false, version);
+    let mut builder = Builder::new(text, lines, false, version);
     builder.observed_kinds = kinds.iter().fold(Vec::new(), |mut set, &kind| {
         let kind = usize::from(kind);
         if set.len() <= kind {
@@ -49,7 +49,7 @@ pub(super) fn build_observing<'t>(
     });
     let ends_dead = builder.visit_block(tree.root_node());
     builder.finish_unit(ends_dead);
-    builder.scopes[0].first_line = module_first_line(tree, &lines, version);
+    builder.scopes[0].first_line = module_first_line(tree, lines, version);
     let observed = std::mem::take(&mut builder.observed);
     (builder.into_tree(), observed)
 }

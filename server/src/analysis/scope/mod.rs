@@ -34,6 +34,7 @@ use std::ops::Range;
 
 use tree_sitter::{Node, Tree};
 
+use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
 
 /// The oldest CPython whose compiler the model reproduces; older targets are modelled as it.
@@ -313,14 +314,16 @@ impl ScopeTree {
     /// [`ScopeTree::new`], and the nodes of the kinds in `kinds` its walk of the tree met, each
     /// at least once, in no order (see `build::build_observing`): for a caller that would
     /// otherwise walk the whole tree again to find them. When the model is `truncated`, the
-    /// nodes below the depth it follows are missing.
+    /// nodes below the depth it follows are missing. `lines` is the line index of `text`.
     pub fn with_nodes<'t>(
         text: &'t str,
         tree: &'t Tree,
+        lines: &LineIndex,
         target: PythonVersion,
         kinds: &'t [u16],
     ) -> (ScopeTree, Vec<Node<'t>>) {
-        let (built, nodes) = build::build_observing(text, tree, modelled_version(target), kinds);
+        let (built, nodes) =
+            build::build_observing(text, tree, lines, modelled_version(target), kinds);
         (Self::resolved(built), nodes)
     }
 
