@@ -586,6 +586,12 @@ def measure_latencies(servers, source, lines, options) -> None:
         "open new ms, least-most: "
         + "; ".join(f"{name} {mode} {spread_outside[name, mode]}" for name, mode in spread_outside)
     )
+    parses = parse_alone(options.refhound, source, options.opens)
+    print(
+        f"refhound parse alone, a fresh process (`refhound parse FILE`, wall, process start "
+        f"included), least-median-most of {len(parses)}: {min(parses):.0f}-"
+        f"{statistics.median(parses):.0f}-{max(parses):.0f} ms: the floor of open new ms"
+    )
     print("refhound / ruff, per mode (issue 17's targets: p50 <= 0.25x ruff, <= 1.0x ruff-B019,B023;")
     print("p95 <= 1.0x; open <= 1.0x ruff):")
     for other in ("ruff", RUFF_B):
@@ -603,6 +609,18 @@ def measure_latencies(servers, source, lines, options) -> None:
                 if ("refhound", mode) in ours and (other, mode) in ours
             ]
             print(f"  vs {other:<16}{mode:<6}" + ", ".join(ratios))
+
+
+def parse_alone(refhound: str, source: Path, runs: int) -> list[float]:
+    """Wall ms of `refhound parse SOURCE` in fresh processes, each 1.5 s after the last (as
+    the fresh servers of open new ms are opened 1.5 s after their start)."""
+    took = []
+    for _ in range(runs):
+        time.sleep(1.5)
+        started = time.perf_counter()
+        subprocess.run([refhound, "parse", str(source)], check=True, capture_output=True)
+        took.append((time.perf_counter() - started) * 1000)
+    return took
 
 
 def measure_memories(servers, source, options) -> None:
