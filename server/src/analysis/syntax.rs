@@ -21,21 +21,25 @@ pub enum Field {
     Consequence,
     Definition,
     Function,
+    Key,
     Left,
     ModuleName,
     Name,
     Object,
     Operator,
     Parameters,
+    ReturnType,
     Right,
+    Subject,
     Subscript,
     Superclasses,
     Type,
+    TypeParameters,
     Value,
 }
 
 impl Field {
-    const ALL: [Field; 21] = [
+    const ALL: [Field; 25] = [
         Field::Alias,
         Field::Alternative,
         Field::Argument,
@@ -46,16 +50,20 @@ impl Field {
         Field::Consequence,
         Field::Definition,
         Field::Function,
+        Field::Key,
         Field::Left,
         Field::ModuleName,
         Field::Name,
         Field::Object,
         Field::Operator,
         Field::Parameters,
+        Field::ReturnType,
         Field::Right,
+        Field::Subject,
         Field::Subscript,
         Field::Superclasses,
         Field::Type,
+        Field::TypeParameters,
         Field::Value,
     ];
 
@@ -71,21 +79,25 @@ impl Field {
             Field::Consequence => "consequence",
             Field::Definition => "definition",
             Field::Function => "function",
+            Field::Key => "key",
             Field::Left => "left",
             Field::ModuleName => "module_name",
             Field::Name => "name",
             Field::Object => "object",
             Field::Operator => "operator",
             Field::Parameters => "parameters",
+            Field::ReturnType => "return_type",
             Field::Right => "right",
+            Field::Subject => "subject",
             Field::Subscript => "subscript",
             Field::Superclasses => "superclasses",
             Field::Type => "type",
+            Field::TypeParameters => "type_parameters",
             Field::Value => "value",
         }
     }
 
-    fn id(self) -> u16 {
+    pub fn id(self) -> u16 {
         static IDS: LazyLock<Vec<u16>> = LazyLock::new(|| {
             let language = python_language();
             Field::ALL
@@ -321,7 +333,9 @@ mod tests {
                     if x: y = f(*z, k=-v)[i].o\n\
                     else: pass\n\
                     n: int = 0\n\
-                    class C(D):\n    @d\n    def g(self) -> T: return lambda: 1\n";
+                    class C(D):\n    @d\n    def g(self) -> T: return lambda: 1\n\
+                    match {k: v}:\n    case _: pass\n\
+                    def h[P](): pass\n";
         let tree = parse(text);
         let mut found = std::collections::HashSet::new();
         let mut stack = vec![tree.root_node()];

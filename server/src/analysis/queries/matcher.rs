@@ -18,8 +18,9 @@ use tree_sitter::Node;
 
 use super::super::parse::python_language;
 use super::{Captures, Family};
+use crate::analysis::syntax::{Field, NodeLookups};
 
-/// The grammar's ids of the node kinds and fields the patterns name.
+/// The grammar's ids of the node kinds the patterns name.
 struct Ids {
     identifier: u16,
     attribute: u16,
@@ -37,17 +38,6 @@ struct Ids {
     import_from_statement: u16,
     /// The right sides `queries/caches.scm` keeps.
     container_values: [u16; 7],
-    name: u16,
-    body: u16,
-    function: u16,
-    arguments: u16,
-    object: u16,
-    attribute_field: u16,
-    value: u16,
-    left: u16,
-    right: u16,
-    definition: u16,
-    superclasses: u16,
 }
 
 fn ids() -> &'static Ids {
@@ -58,12 +48,6 @@ fn ids() -> &'static Ids {
             let id = language.id_for_node_kind(name, true);
             assert_ne!(id, 0, "the grammar has no node kind {name}");
             id
-        };
-        let field = |name: &str| {
-            language
-                .field_id_for_name(name)
-                .unwrap_or_else(|| panic!("the grammar has no field {name}"))
-                .get()
         };
         Ids {
             identifier: kind("identifier"),
@@ -89,17 +73,6 @@ fn ids() -> &'static Ids {
                 kind("set_comprehension"),
                 kind("call"),
             ],
-            name: field("name"),
-            body: field("body"),
-            function: field("function"),
-            arguments: field("arguments"),
-            object: field("object"),
-            attribute_field: field("attribute"),
-            value: field("value"),
-            left: field("left"),
-            right: field("right"),
-            definition: field("definition"),
-            superclasses: field("superclasses"),
         }
     })
 }
@@ -234,10 +207,6 @@ fn report_in_order<'t>(all: &[Found<'t>], mut found: impl FnMut(Family, Captures
 }
 
 /// The child of `node` in field `field`: the first, as the query engine takes it.
-fn field<'t>(node: Node<'t>, field: u16) -> Option<Node<'t>> {
-    node.child_by_field_id(field)
-}
-
 fn text_of<'a>(text: &'a str, node: Node) -> &'a str {
     &text[node.byte_range()]
 }
@@ -255,7 +224,7 @@ fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut
     if kind == ids.call {
         match_call(ids, node, text, &mut push);
     } else if kind == ids.assignment || kind == ids.augmented_assignment {
-        let (Some(left), Some(right)) = (field(node, ids.left), field(node, ids.right)) else {
+        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
             return;
         };
         if kind == ids.assignment
@@ -273,9 +242,9 @@ fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut
             );
         }
         let object = if left.kind_id() == ids.attribute {
-            field(left, ids.object)
+            left.field(Field::Object)
         } else if left.kind_id() == ids.subscript {
-            field(left, ids.value)
+            left.field(Field::Value)
         } else {
             None
         };
@@ -289,7 +258,10 @@ fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut
             );
         }
     } else if kind == ids.function_definition {
-        if let Some(name) = field(node, ids.name).filter(|n| n.kind_id() == ids.identifier) {
+        if let Some(name) = node
+            .field(Field::Name)
+            .filter(|n| n.kind_id() == ids.identifier)
+        {
             push(
                 name,
                 Family::Closures,
@@ -299,9 +271,10 @@ fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut
     } else if kind == ids.lambda {
         push(node, Family::Closures, &[("lambda", node)]);
     } else if kind == ids.decorated_definition {
-        let definition = field(node, ids.definition)
+        let definition = node
+            .field(Field::Definition)
             .filter(|d| d.kind_id() == ids.function_definition)
-            .and_then(|d| field(d, ids.name))
+            .and_then(|d| d.field(Field::Name))
             .filter(|n| n.kind_id() == ids.identifier);
         if let Some(name) = definition {
             push(
@@ -311,18 +284,22 @@ fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut
             );
         }
     } else if kind == ids.class_definition {
-        let Some(name) = field(node, ids.name).filter(|n| n.kind_id() == ids.identifier) else {
+        let Some(name) = node
+            .field(Field::Name)
+            .filter(|n| n.kind_id() == ids.identifier)
+        else {
             return;
         };
-        if let Some(body) = field(node, ids.body).filter(|b| b.kind_id() == ids.block) {
+        if let Some(body) = node.field(Field::Body).filter(|b| b.kind_id() == ids.block) {
             push(
                 body,
                 Family::Cycles,
                 &[("name", name), ("body", body), ("class", node)],
             );
         }
-        if let Some(superclasses) =
-            field(node, ids.superclasses).filter(|s| s.kind_id() == ids.argument_list)
+        if let Some(superclasses) = node
+            .field(Field::Superclasses)
+            .filter(|s| s.kind_id() == ids.argument_list)
         {
             push(
                 superclasses,
@@ -343,16 +320,20 @@ fn match_call<'t>(
     text: &str,
     push: &mut impl FnMut(Node<'t>, Family, &[(&'static str, Node<'t>)]),
 ) {
-    let Some(function) = field(call, ids.function) else {
+    let Some(function) = call.field(Field::Function) else {
         return;
     };
-    let arguments = field(call, ids.arguments).filter(|a| a.kind_id() == ids.argument_list);
+    let arguments = call
+        .field(Field::Arguments)
+        .filter(|a| a.kind_id() == ids.argument_list);
     let is_identifier = function.kind_id() == ids.identifier;
     // For an attribute: its receiver and its attribute name (an identifier).
     let (object, method) = if function.kind_id() == ids.attribute {
         (
-            field(function, ids.object).filter(|o| o.is_named()),
-            field(function, ids.attribute_field).filter(|a| a.kind_id() == ids.identifier),
+            function.field(Field::Object).filter(|o| o.is_named()),
+            function
+                .field(Field::Attribute)
+                .filter(|a| a.kind_id() == ids.identifier),
         )
     } else {
         (None, None)

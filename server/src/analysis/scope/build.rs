@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::OnceLock;
 
 use tree_sitter::{Node, Tree};
 use unicode_normalization::UnicodeNormalization;
@@ -15,9 +14,8 @@ use unicode_normalization::UnicodeNormalization;
 use super::dead_code::{BlockEnds, ConstTracker, constant_truth, never_falls_through};
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
-use crate::analysis::parse::python_language;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::{NodeLookups, named_children};
+use crate::analysis::syntax::{Field, NodeLookups, named_children};
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
 /// skipped and the tree is marked truncated; callers run the walk on a thread with
@@ -194,71 +192,12 @@ fn mangle<'n>(private: Option<&str>, name: &'n str) -> Cow<'n, str> {
     Cow::Owned(format!("_{stripped}{name}"))
 }
 
-pub(super) fn field_children<'t>(node: Node<'t>, field: u16) -> Vec<Node<'t>> {
+pub(super) fn field_children<'t>(node: Node<'t>, field: Field) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
-    let field = std::num::NonZeroU16::new(field).expect("field ids are non-zero");
+    let field = std::num::NonZeroU16::new(field.id()).expect("field ids are non-zero");
     node.children_by_field_id(field, &mut cursor)
         .filter(|n| n.is_named())
         .collect()
-}
-
-/// Field ids of the grammar, looked up once: finding a field by name compares strings.
-pub(super) struct Fields {
-    pub(super) alias: u16,
-    pub(super) alternative: u16,
-    pub(super) arguments: u16,
-    pub(super) body: u16,
-    pub(super) condition: u16,
-    pub(super) consequence: u16,
-    pub(super) definition: u16,
-    pub(super) function: u16,
-    pub(super) key: u16,
-    pub(super) left: u16,
-    pub(super) name: u16,
-    pub(super) object: u16,
-    pub(super) parameters: u16,
-    pub(super) return_type: u16,
-    pub(super) right: u16,
-    pub(super) subject: u16,
-    pub(super) superclasses: u16,
-    pub(super) type_: u16,
-    pub(super) type_parameters: u16,
-    pub(super) value: u16,
-}
-
-pub(super) fn fields() -> &'static Fields {
-    static FIELDS: OnceLock<Fields> = OnceLock::new();
-    FIELDS.get_or_init(|| {
-        let language = python_language();
-        let id = |name: &str| {
-            language
-                .field_id_for_name(name)
-                .unwrap_or_else(|| panic!("tree-sitter-python has no field {name}"))
-                .get()
-        };
-        Fields {
-            alias: id("alias"),
-            alternative: id("alternative"),
-            arguments: id("arguments"),
-            body: id("body"),
-            condition: id("condition"),
-            consequence: id("consequence"),
-            definition: id("definition"),
-            function: id("function"),
-            key: id("key"),
-            left: id("left"),
-            name: id("name"),
-            object: id("object"),
-            parameters: id("parameters"),
-            return_type: id("return_type"),
-            right: id("right"),
-            subject: id("subject"),
-            superclasses: id("superclasses"),
-            type_: id("type"),
-            type_parameters: id("type_parameters"),
-            value: id("value"),
-        }
-    })
 }
 
 fn is_statement(kind: &str) -> bool {
@@ -627,23 +566,23 @@ impl<'a, 't> Builder<'a, 't> {
             }
             "if_statement" => self.visit_if(node),
             "for_statement" => {
-                if let Some(left) = node.child_by_field_id(fields().left) {
+                if let Some(left) = node.field(Field::Left) {
                     self.visit_target(left, Role::Bind);
                 }
-                for right in field_children(node, fields().right) {
+                for right in field_children(node, Field::Right) {
                     self.visit_expr(right);
                 }
-                self.visit_block_if(node.child_by_field_id(fields().body), true);
-                self.visit_else(node.child_by_field_id(fields().alternative), true);
+                self.visit_block_if(node.field(Field::Body), true);
+                self.visit_else(node.field(Field::Alternative), true);
             }
             "while_statement" => {
-                let condition = node.child_by_field_id(fields().condition);
+                let condition = node.field(Field::Condition);
                 let truth = condition.and_then(|c| constant_truth(c, self.src));
                 if let Some(condition) = condition {
                     self.visit_expr(condition);
                 }
-                self.visit_block_if(node.child_by_field_id(fields().body), truth != Some(false));
-                self.visit_else(node.child_by_field_id(fields().alternative), true);
+                self.visit_block_if(node.field(Field::Body), truth != Some(false));
+                self.visit_else(node.field(Field::Alternative), true);
             }
             "try_statement" => {
                 for child in named_children(node) {
@@ -673,7 +612,7 @@ impl<'a, 't> Builder<'a, 't> {
             "function_definition" => self.visit_function(node, None),
             "class_definition" => self.visit_class(node, None),
             "decorated_definition" => {
-                if let Some(definition) = node.child_by_field_id(fields().definition) {
+                if let Some(definition) = node.field(Field::Definition) {
                     match definition.kind_name() {
                         "function_definition" => self.visit_function(definition, Some(node)),
                         "class_definition" => self.visit_class(definition, Some(node)),
@@ -690,7 +629,7 @@ impl<'a, 't> Builder<'a, 't> {
 
     fn visit_else(&mut self, clause: Option<Node<'t>>, reachable: bool) {
         if let Some(clause) = clause {
-            self.visit_block_if(clause.child_by_field_id(fields().body), reachable);
+            self.visit_block_if(clause.field(Field::Body), reachable);
         }
     }
 
@@ -699,7 +638,7 @@ impl<'a, 't> Builder<'a, 't> {
     fn visit_if(&mut self, node: Node<'t>) {
         let mut reachable = true;
         self.visit_branch(node, &mut reachable);
-        for alternative in field_children(node, fields().alternative) {
+        for alternative in field_children(node, Field::Alternative) {
             match alternative.kind_name() {
                 "elif_clause" => self.visit_branch(alternative, &mut reachable),
                 _ => self.visit_else(Some(alternative), reachable),
@@ -709,7 +648,7 @@ impl<'a, 't> Builder<'a, 't> {
 
     /// One `if` or `elif` test and its block; after a constant true test, later branches are dead.
     fn visit_branch(&mut self, clause: Node<'t>, reachable: &mut bool) {
-        let condition = clause.child_by_field_id(fields().condition);
+        let condition = clause.field(Field::Condition);
         let truth = condition.and_then(|c| constant_truth(c, self.src));
         if let Some(condition) = condition {
             let saved = (self.dead, self.const_dead);
@@ -719,7 +658,7 @@ impl<'a, 't> Builder<'a, 't> {
             (self.dead, self.const_dead) = saved;
         }
         self.visit_block_if(
-            clause.child_by_field_id(fields().consequence),
+            clause.field(Field::Consequence),
             *reachable && truth != Some(false),
         );
         if truth == Some(true) {
@@ -735,7 +674,7 @@ impl<'a, 't> Builder<'a, 't> {
                 }
                 "as_pattern" => self.visit_as_pattern(child),
                 _ => {
-                    if clause.child_by_field_id(fields().alias) == Some(child) {
+                    if clause.field(Field::Alias) == Some(child) {
                         self.visit_target(child, Role::Bind);
                     } else {
                         self.visit_expr(child);
@@ -780,9 +719,9 @@ impl<'a, 't> Builder<'a, 't> {
     fn visit_import(&mut self, node: Node<'t>) {
         self.constant("int:0");
         self.constant("None");
-        for name in field_children(node, fields().name) {
+        for name in field_children(node, Field::Name) {
             let (bound, full) = match name.kind_name() {
-                "aliased_import" => match name.child_by_field_id(fields().alias) {
+                "aliased_import" => match name.field(Field::Alias) {
                     Some(alias) => (alias, alias),
                     None => continue,
                 },
@@ -802,9 +741,9 @@ impl<'a, 't> Builder<'a, 't> {
 
     fn visit_assignment(&mut self, node: Node<'t>) {
         self.observe(node);
-        let left = node.child_by_field_id(fields().left);
-        let right = node.child_by_field_id(fields().right);
-        if let Some(annotation) = node.child_by_field_id(fields().type_) {
+        let left = node.field(Field::Left);
+        let right = node.field(Field::Right);
+        if let Some(annotation) = node.field(Field::Type) {
             // An annotated assignment: a plain name is bound even without a value.
             if let Some(left) = left {
                 if left.kind_name() == "identifier" {
@@ -836,10 +775,10 @@ impl<'a, 't> Builder<'a, 't> {
 
     fn visit_augmented_assignment(&mut self, node: Node<'t>) {
         self.observe(node);
-        if let Some(left) = node.child_by_field_id(fields().left) {
+        if let Some(left) = node.field(Field::Left) {
             self.visit_target(left, Role::Bind);
         }
-        if let Some(right) = node.child_by_field_id(fields().right) {
+        if let Some(right) = node.field(Field::Right) {
             self.visit_expr(right);
         }
     }
@@ -867,16 +806,14 @@ impl<'a, 't> Builder<'a, 't> {
     /// A `def`; `decorated` is the `decorated_definition` around it, if any.
     fn visit_function(&mut self, node: Node<'t>, decorated: Option<Node<'t>>) {
         self.observe(node);
-        let Some(name) = node.child_by_field_id(fields().name) else {
+        let Some(name) = node.field(Field::Name) else {
             return self.visit_children(node);
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
-        let parameters = node
-            .child_by_field_id(fields().parameters)
-            .map(named_children);
+        let parameters = node.field(Field::Parameters).map(named_children);
         let first_line = self.line_of(decorated.unwrap_or(node));
         let function_name = self.identifier(name);
-        let type_parameters = node.child_by_field_id(fields().type_parameters);
+        let type_parameters = node.field(Field::TypeParameters);
         let type_params_scope = if let Some(type_parameters) = type_parameters {
             // PEP 695: defaults and decorators are evaluated outside, annotations inside the
             // `<generic parameters of f>` scope, which receives the defaults as parameters.
@@ -905,7 +842,7 @@ impl<'a, 't> Builder<'a, 't> {
             }
             None
         };
-        if let Some(returns) = node.child_by_field_id(fields().return_type) {
+        if let Some(returns) = node.field(Field::ReturnType) {
             self.visit_annotation(returns);
         }
         if type_params_scope.is_none() {
@@ -919,7 +856,7 @@ impl<'a, 't> Builder<'a, 't> {
             self.visit_parameters(parameters);
         }
         let body = node
-            .child_by_field_id(fields().body)
+            .field(Field::Body)
             .map(|body| (body, named_children(body)));
         // The first constant of a function is its docstring, or None.
         match body
@@ -951,14 +888,14 @@ impl<'a, 't> Builder<'a, 't> {
 
     fn visit_class(&mut self, node: Node<'t>, decorated: Option<Node<'t>>) {
         self.observe(node);
-        let Some(name) = node.child_by_field_id(fields().name) else {
+        let Some(name) = node.field(Field::Name) else {
             return self.visit_children(node);
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
         let first_line = self.line_of(decorated.unwrap_or(node));
         let class_name = self.identifier(name);
         let class_name = class_name.as_ref();
-        let type_parameters = node.child_by_field_id(fields().type_parameters);
+        let type_parameters = node.field(Field::TypeParameters);
         let outer_private = self.private.clone();
         let type_params_scope = type_parameters.map(|type_parameters| {
             // PEP 695: the decorators outside, the bases inside `<generic parameters of C>`.
@@ -966,7 +903,7 @@ impl<'a, 't> Builder<'a, 't> {
             self.private = Some(class_name.to_string());
             self.enter_type_params(class_name, type_parameters, first_line, TypeParamsOf::Class)
         });
-        if let Some(bases) = node.child_by_field_id(fields().superclasses) {
+        if let Some(bases) = node.field(Field::Superclasses) {
             self.visit_expr(bases);
         }
         if type_params_scope.is_none() {
@@ -997,7 +934,7 @@ impl<'a, 't> Builder<'a, 't> {
         // The class body starts by storing its qualified name, a constant.
         self.constant(&format!("qualname:{}", node.start_byte()));
         let ends_dead = node
-            .child_by_field_id(fields().body)
+            .field(Field::Body)
             .filter(|b| Some(b.id()) != self.skipped_body)
             .is_some_and(|b| self.visit_block(b));
         self.exit_scope(saved, ends_dead);
@@ -1155,7 +1092,7 @@ impl<'a, 't> Builder<'a, 't> {
 
     /// `type X[T] = value` (3.12+): the value is evaluated lazily in a scope named `X`.
     fn visit_type_alias(&mut self, node: Node<'t>) {
-        let Some(left) = node.child_by_field_id(fields().left) else {
+        let Some(left) = node.field(Field::Left) else {
             return self.visit_children(node);
         };
         // `X` is a `type` holding an identifier, or a `generic_type` (`X[T]`).
@@ -1199,7 +1136,7 @@ impl<'a, 't> Builder<'a, 't> {
         scope.name_range = Some(name.byte_range());
         scope.can_see_class_scope = in_class;
         let saved = self.enter_scope(scope);
-        if let Some(value) = node.child_by_field_id(fields().right) {
+        if let Some(value) = node.field(Field::Right) {
             if in_class {
                 self.use_classdict(value);
             }
@@ -1214,7 +1151,7 @@ impl<'a, 't> Builder<'a, 't> {
     /// The defaults of a parameter list (a generic function's: its annotations are elsewhere).
     fn visit_defaults(&mut self, parameters: &[Node<'t>]) {
         for &parameter in parameters {
-            if let Some(value) = parameter.child_by_field_id(fields().value) {
+            if let Some(value) = parameter.field(Field::Value) {
                 self.visit_expr(value);
             }
         }
@@ -1223,7 +1160,7 @@ impl<'a, 't> Builder<'a, 't> {
     /// The annotations of a parameter list.
     fn visit_annotations(&mut self, parameters: &[Node<'t>]) {
         for &parameter in parameters {
-            if let Some(annotation) = parameter.child_by_field_id(fields().type_) {
+            if let Some(annotation) = parameter.field(Field::Type) {
                 self.visit_annotation(annotation);
             }
         }
@@ -1232,10 +1169,10 @@ impl<'a, 't> Builder<'a, 't> {
     /// Defaults and annotations of a parameter list, evaluated in the enclosing scope.
     fn visit_defaults_and_annotations(&mut self, parameters: &[Node<'t>]) {
         for &parameter in parameters {
-            if let Some(value) = parameter.child_by_field_id(fields().value) {
+            if let Some(value) = parameter.field(Field::Value) {
                 self.visit_expr(value);
             }
-            if let Some(annotation) = parameter.child_by_field_id(fields().type_) {
+            if let Some(annotation) = parameter.field(Field::Type) {
                 self.visit_annotation(annotation);
             }
         }
@@ -1263,7 +1200,7 @@ impl<'a, 't> Builder<'a, 't> {
                 "identifier" => positional.push(inner),
                 "default_parameter" | "typed_default_parameter" => {
                     if let Some(name) = inner
-                        .child_by_field_id(fields().name)
+                        .field(Field::Name)
                         .filter(|n| n.kind_name() == "identifier")
                     {
                         if after_star {
@@ -1301,9 +1238,7 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     fn visit_lambda(&mut self, node: Node<'t>) {
-        let parameters = node
-            .child_by_field_id(fields().parameters)
-            .map(named_children);
+        let parameters = node.field(Field::Parameters).map(named_children);
         if let Some(parameters) = &parameters {
             self.visit_defaults_and_annotations(parameters);
         }
@@ -1314,7 +1249,7 @@ impl<'a, 't> Builder<'a, 't> {
         if let Some(parameters) = &parameters {
             self.visit_parameters(parameters);
         }
-        if let Some(body) = node.child_by_field_id(fields().body) {
+        if let Some(body) = node.field(Field::Body) {
             self.visit_expr(body);
         }
         self.exit_scope(saved, true);
@@ -1333,7 +1268,7 @@ impl<'a, 't> Builder<'a, 't> {
         else {
             return self.visit_children(node);
         };
-        for iterable in field_children(first, fields().right) {
+        for iterable in field_children(first, Field::Right) {
             self.visit_expr(iterable);
         }
         let name = match kind {
@@ -1360,22 +1295,22 @@ impl<'a, 't> Builder<'a, 't> {
             Role::Param,
         );
         self.scopes[self.current.0].params.push(".0".into());
-        if let Some(target) = first.child_by_field_id(fields().left) {
+        if let Some(target) = first.field(Field::Left) {
             self.visit_target(target, Role::Bind);
         }
         for clause in &clauses[1..] {
             if clause.kind_name() == "for_in_clause" {
-                if let Some(target) = clause.child_by_field_id(fields().left) {
+                if let Some(target) = clause.field(Field::Left) {
                     self.visit_target(target, Role::Bind);
                 }
-                for iterable in field_children(*clause, fields().right) {
+                for iterable in field_children(*clause, Field::Right) {
                     self.visit_expr(iterable);
                 }
             } else {
                 self.visit_children(*clause);
             }
         }
-        if let Some(body) = node.child_by_field_id(fields().body) {
+        if let Some(body) = node.field(Field::Body) {
             if body.kind_name() == "pair" {
                 self.visit_children(body);
             } else {
@@ -1388,7 +1323,7 @@ impl<'a, 't> Builder<'a, 't> {
     /// `name := value`. Inside a comprehension the name binds in the nearest enclosing function
     /// (CPython's `symtable_extend_namedexpr_scope`), or as a global at module level.
     fn visit_named_expression(&mut self, node: Node<'t>) {
-        let name = node.child_by_field_id(fields().name);
+        let name = node.field(Field::Name);
         if let Some(name) = name.filter(|_| {
             matches!(
                 self.scopes[self.current.0].kind,
@@ -1458,7 +1393,7 @@ impl<'a, 't> Builder<'a, 't> {
                 }
             }
         }
-        if let Some(value) = node.child_by_field_id(fields().value) {
+        if let Some(value) = node.field(Field::Value) {
             self.visit_expr(value);
         }
         if let Some(name) = name {
@@ -1477,20 +1412,20 @@ impl<'a, 't> Builder<'a, 't> {
         match node.kind_name() {
             "identifier" => self.use_name(node),
             "attribute" => {
-                if let Some(object) = node.child_by_field_id(fields().object) {
+                if let Some(object) = node.field(Field::Object) {
                     self.visit_expr(object);
                 }
             }
             "keyword_argument" => {
-                if let Some(value) = node.child_by_field_id(fields().value) {
+                if let Some(value) = node.field(Field::Value) {
                     self.visit_expr(value);
                 }
             }
             "call" => {
-                if let Some(function) = node.child_by_field_id(fields().function) {
+                if let Some(function) = node.field(Field::Function) {
                     self.visit_expr(function);
                 }
-                if let Some(arguments) = node.child_by_field_id(fields().arguments) {
+                if let Some(arguments) = node.field(Field::Arguments) {
                     // `f(x for x in xs)`: the generator expression is the arguments.
                     if arguments.kind_name() != "argument_list" {
                         return self.visit_expr(arguments);
@@ -1499,7 +1434,7 @@ impl<'a, 't> Builder<'a, 't> {
                     let keywords: Vec<&str> = listed
                         .iter()
                         .filter(|a| a.kind_name() == "keyword_argument")
-                        .filter_map(|a| a.child_by_field_id(fields().name))
+                        .filter_map(|a| a.field(Field::Name))
                         .map(|n| self.text(n))
                         .collect();
                     if !keywords.is_empty() {
@@ -1591,10 +1526,10 @@ impl<'a, 't> Builder<'a, 't> {
     // ----- match -----
 
     fn visit_match(&mut self, node: Node<'t>) {
-        for subject in field_children(node, fields().subject) {
+        for subject in field_children(node, Field::Subject) {
             self.visit_expr(subject);
         }
-        let Some(body) = node.child_by_field_id(fields().body) else {
+        let Some(body) = node.field(Field::Body) else {
             return;
         };
         for clause in named_children(body) {
@@ -1663,8 +1598,8 @@ impl<'a, 't> Builder<'a, 't> {
             "dict_pattern" => {
                 for child in named_children(node) {
                     let is_key = node
-                        .child_by_field_id(fields().key)
-                        .is_some_and(|_| field_children(node, fields().key).contains(&child));
+                        .field(Field::Key)
+                        .is_some_and(|_| field_children(node, Field::Key).contains(&child));
                     if is_key {
                         if child.kind_name() == "dotted_name" {
                             if let Some(first) = child.named_child(0) {
@@ -1768,7 +1703,6 @@ pub(super) fn module_first_line(tree: &Tree, lines: &LineIndex, version: PythonV
 /// number instructions by the expression they come from): what is evaluated first, down to a
 /// name or constant.
 fn first_instruction(node: Node, version: PythonVersion) -> Node {
-    let f = fields();
     fn first_named(n: Node) -> Option<Node> {
         named_children(n)
             .into_iter()
@@ -1783,17 +1717,17 @@ fn first_instruction(node: Node, version: PythonVersion) -> Node {
         | "list_splat"
         | "dictionary_splat" => first_named(node),
         "assignment" | "augmented_assignment" => match node.kind_name() {
-            "assignment" => node.child_by_field_id(f.right),
-            _ => node.child_by_field_id(f.left),
+            "assignment" => node.field(Field::Right),
+            _ => node.field(Field::Left),
         },
         "decorated_definition" => first_named(node).and_then(first_named),
-        "call" => node.child_by_field_id(f.function),
-        "attribute" => node.child_by_field_id(f.object),
-        "subscript" => node.child_by_field_id(f.value),
+        "call" => node.field(Field::Function),
+        "attribute" => node.field(Field::Object),
+        "subscript" => node.field(Field::Value),
         "binary_operator" | "boolean_operator" | "comparison_operator" => first_named(node),
         "conditional_expression" => named_children(node).get(1).copied(),
-        "if_statement" | "while_statement" => node.child_by_field_id(f.condition),
-        "for_statement" => node.child_by_field_id(f.right),
+        "if_statement" | "while_statement" => node.field(Field::Condition),
+        "for_statement" => node.field(Field::Right),
         "with_statement" => first_named(node)
             .and_then(first_named)
             .and_then(first_named),
@@ -1820,7 +1754,7 @@ fn first_instruction(node: Node, version: PythonVersion) -> Node {
             let pairs = named_children(node);
             let constant_keys = pairs.iter().all(|p| {
                 p.kind_name() == "pair"
-                    && p.child_by_field_id(f.key).is_some_and(|k| {
+                    && p.field(Field::Key).is_some_and(|k| {
                         matches!(
                             k.kind_name(),
                             "string" | "integer" | "float" | "true" | "false" | "none"
@@ -1829,9 +1763,9 @@ fn first_instruction(node: Node, version: PythonVersion) -> Node {
             });
             match pairs.first() {
                 Some(pair) if pair.kind_name() == "pair" && constant_keys => {
-                    pair.child_by_field_id(f.value)
+                    pair.field(Field::Value)
                 }
-                Some(pair) if pair.kind_name() == "pair" => pair.child_by_field_id(f.key),
+                Some(pair) if pair.kind_name() == "pair" => pair.field(Field::Key),
                 other => other.copied(),
             }
         }

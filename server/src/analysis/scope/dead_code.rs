@@ -19,8 +19,8 @@ use foldhash::HashMap;
 use tree_sitter::Node;
 
 use super::ScopeId;
-use super::build::{field_children, fields};
-use crate::analysis::syntax::{NodeLookups, named_children};
+use super::build::field_children;
+use crate::analysis::syntax::{Field, NodeLookups, named_children};
 
 /// The constant table of one code unit, as far as dropping dead code objects needs it.
 #[derive(Debug, Default)]
@@ -132,22 +132,21 @@ impl BlockEnds {
 
 /// Whether control never reaches the statement after `stmt` by falling through it.
 pub(super) fn never_falls_through(stmt: Node, src: &str, blocks: &mut BlockEnds) -> bool {
-    let f = fields();
     let mut block_ends = |block: Option<Node>| block.is_some_and(|b| blocks.of(b, src));
     match stmt.kind_name() {
         "return_statement" | "raise_statement" | "break_statement" | "continue_statement" => true,
         "if_statement" => {
             // Every branch must end, and there must be an `else` (or a constant true test).
             let mut clauses = vec![stmt];
-            clauses.extend(field_children(stmt, f.alternative));
+            clauses.extend(field_children(stmt, Field::Alternative));
             for clause in clauses {
                 if clause.kind_name() == "else_clause" {
-                    return block_ends(clause.child_by_field_id(f.body));
+                    return block_ends(clause.field(Field::Body));
                 }
                 let truth = clause
-                    .child_by_field_id(f.condition)
+                    .field(Field::Condition)
                     .and_then(|c| constant_truth(c, src));
-                let body_ends = block_ends(clause.child_by_field_id(f.consequence));
+                let body_ends = block_ends(clause.field(Field::Consequence));
                 match truth {
                     Some(true) => return body_ends,
                     Some(false) => {}
@@ -159,12 +158,9 @@ pub(super) fn never_falls_through(stmt: Node, src: &str, blocks: &mut BlockEnds)
         }
         "while_statement" => {
             let truth = stmt
-                .child_by_field_id(f.condition)
+                .field(Field::Condition)
                 .and_then(|c| constant_truth(c, src));
-            truth == Some(true)
-                && stmt
-                    .child_by_field_id(f.body)
-                    .is_some_and(|b| !breaks_out(b))
+            truth == Some(true) && stmt.field(Field::Body).is_some_and(|b| !breaks_out(b))
         }
         "try_statement" => {
             let mut body_ends = false;
@@ -173,7 +169,7 @@ pub(super) fn never_falls_through(stmt: Node, src: &str, blocks: &mut BlockEnds)
                 match child.kind_name() {
                     "block" => body_ends = block_ends(Some(child)),
                     "else_clause" => {
-                        body_ends |= block_ends(child.child_by_field_id(f.body));
+                        body_ends |= block_ends(child.field(Field::Body));
                     }
                     "except_clause" | "except_group_clause" => {
                         let block = named_children(child)
@@ -203,7 +199,7 @@ pub(super) fn never_falls_through(stmt: Node, src: &str, blocks: &mut BlockEnds)
         // Every case must end, and the last must match anything (`case _:` or a capture).
         "match_statement" => {
             let cases: Vec<Node> = stmt
-                .child_by_field_id(f.body)
+                .field(Field::Body)
                 .map(named_children)
                 .unwrap_or_default()
                 .into_iter()
@@ -249,7 +245,7 @@ fn breaks_out(node: Node) -> bool {
             "break_statement" => true,
             "for_statement" | "while_statement" => {
                 // A nested loop's `else` still belongs to this loop's body.
-                field_children(child, fields().alternative)
+                field_children(child, Field::Alternative)
                     .into_iter()
                     .any(breaks_out)
             }

@@ -324,7 +324,7 @@ fn class_scopes(
     parts: &mut PartsInUse,
 ) -> Option<StatementScopes> {
     let (class, body) = clean_class(statement)?;
-    if class.child_by_field_name("type_parameters").is_some() {
+    if class.field(Field::TypeParameters).is_some() {
         return None;
     }
     let name = &text[class.field(Field::Name)?.byte_range()];
