@@ -19,7 +19,10 @@
 use refhound::analysis::parse::python_parser;
 use refhound::analysis::settings::Settings;
 use refhound::analysis::{Cache, check, check_edited};
-use tree_sitter::{InputEdit, Point};
+
+#[path = "support/keystroke.rs"]
+mod keystroke;
+use keystroke::Keystroke;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -31,9 +34,6 @@ fn main() {
     let settings = Settings::default();
     let mut parser = python_parser();
     let tree = parser.parse(&text, None).expect("a tree");
-    // One character typed after `self.` in a method in mid-file.
-    let at = text.len() / 2 + text[text.len() / 2..].find("self.").unwrap_or(0) + 5;
-    let edited = format!("{}x{}", &text[..at], &text[at..]);
     // Compiles the queries and anything else built once per process.
     let found = check(&text, &tree, &settings);
     // As the server builds it once the document is opened.
@@ -41,35 +41,17 @@ fn main() {
     if mode == "keystroke" {
         assert_eq!(check_edited(&text, &tree, &settings, &mut cache), found);
     }
-    let row = text[..at].matches('\n').count();
-    let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1);
-    let (before, after) = (Point::new(row, column), Point::new(row, column + 1));
-    let typed = InputEdit {
-        start_byte: at,
-        old_end_byte: at,
-        new_end_byte: at + 1,
-        start_position: before,
-        old_end_position: before,
-        new_end_position: after,
-    };
-    let deleted = InputEdit {
-        old_end_byte: at + 1,
-        new_end_byte: at,
-        old_end_position: after,
-        new_end_position: before,
-        ..typed
-    };
-    let versions = [(&edited, typed), (&text, deleted)];
+    let mut keystroke = Keystroke::new(&text);
     let mut last = tree.clone();
-    for run in 0..runs {
+    for _ in 0..runs {
         let count = match mode.as_str() {
             "whole" => check(&text, &tree, &settings).len(),
             "open" => check_edited(&text, &tree, &settings, &mut Cache::default()).len(),
             "keystroke" => {
-                let (text, edit) = versions[run % 2];
-                last.edit(&edit);
-                last = parser.parse(text, Some(&last)).expect("a tree");
-                check_edited(text, &last, &settings, &mut cache).len()
+                let (text, tree) = keystroke.next(&mut parser, &mut last);
+                let count = check_edited(text, &tree, &settings, &mut cache).len();
+                last = tree;
+                count
             }
             _ => panic!("{usage}"),
         };

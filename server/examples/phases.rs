@@ -15,6 +15,10 @@ use refhound::analysis::semantic::{Checker, Semantic};
 use refhound::analysis::settings::Settings;
 use refhound::analysis::suppression::Suppressions;
 
+#[path = "support/keystroke.rs"]
+mod keystroke;
+use keystroke::Keystroke;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("usage: phases FILE [RUNS [PHASE]]");
@@ -156,16 +160,15 @@ fn main() {
     time("check_edited (nothing changed)", &mut || {
         refhound::analysis::check_edited(&text, &tree, &settings, &mut cache);
     });
-    // Each run sees the other of two versions that differ in one character in mid-file.
-    let at = text.len() / 2 + text[text.len() / 2..].find("self.").unwrap_or(0);
-    let edited = format!("{}x{}", &text[..at], &text[at..]);
-    let edited_tree = parser.parse(&edited, None).expect("a tree");
-    let versions = [(&text, &tree), (&edited, &edited_tree)];
-    let mut run = 0;
-    time("check_edited (one statement changed)", &mut || {
-        run += 1;
-        let (text, tree) = versions[run % 2];
-        refhound::analysis::check_edited(text, tree, &settings, &mut cache);
+    // A keystroke as the server takes it: the tree edited and parsed again incrementally (its
+    // unchanged subtrees shared with the last), then the analysis with the document's cache.
+    let mut keystroke = Keystroke::new(&text);
+    let mut last = tree.clone();
+    let mut cache = refhound::analysis::Cache::new(&text, &tree, &settings);
+    time("keystroke (incremental parse + check_edited)", &mut || {
+        let (text, tree) = keystroke.next(&mut parser, &mut last);
+        refhound::analysis::check_edited(text, &tree, &settings, &mut cache);
+        last = tree;
     });
     time("check_edited (all changed)", &mut || {
         let mut cache = refhound::analysis::Cache::default();
