@@ -99,6 +99,17 @@ impl Imports {
         }
     }
 
+    /// Whether some name this file imports could begin the dotted name `qualified` (for
+    /// `threading.local`: `threading`, or `threading.local` itself): else no expression of the
+    /// file names it, and [`Imports::qualified_name`] never gives it.
+    pub fn may_name(&self, qualified: &str) -> bool {
+        self.names.values().any(|imported| {
+            qualified
+                .strip_prefix(imported.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    }
+
     /// The dotted name the local name `local` was imported as, if it was.
     pub fn imported_as(&self, local: &str) -> Option<&str> {
         self.names.get(local).map(String::as_str)
@@ -121,6 +132,37 @@ mod tests {
             .descendant_for_byte_range(start, start + expression.len())
             .unwrap();
         imports.qualified_name(node, &text)
+    }
+
+    #[test]
+    fn may_name_what_an_import_leads_to() {
+        let may_name = |source: &str, qualified: &str| {
+            let tree = parse(source);
+            let matches = Matches::new(tree.root_node(), source);
+            Imports::new(source, &matches).may_name(qualified)
+        };
+        // Each names `threading.local` through its import.
+        for (source, expression) in [
+            ("import threading", "threading.local"),
+            ("import threading as t", "t.local"),
+            ("from threading import local as L", "L"),
+            ("import threading.local", "threading.local"),
+        ] {
+            assert_eq!(
+                resolve(source, expression).as_deref(),
+                Some("threading.local")
+            );
+            assert!(may_name(source, "threading.local"), "{source}");
+        }
+        for source in [
+            "import thread",
+            "import threadingx",
+            "import os",
+            "from threading import Lock",
+            "",
+        ] {
+            assert!(!may_name(source, "threading.local"), "{source}");
+        }
     }
 
     #[test]
