@@ -107,6 +107,9 @@ struct CachedMethod<'t> {
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
+    if !function_kind::may_name_caches(context) {
+        return Vec::new();
+    }
     let mut findings = Vec::new();
     for captures in context.matches(Family::Caches) {
         let cached = if let (Some(definition), Some(name)) =

@@ -573,6 +573,13 @@ fn applied_to<'t>(context: &Context<'t>, arguments: Node<'t>) -> Option<Node<'t>
     is_function.then_some(only)
 }
 
+/// Whether the file can name a cache at all: every cache is `functools.cache` or
+/// `functools.lru_cache`, reached through an import (an alias leads back to one). When not,
+/// [`cache_application`] and [`caches_on`] find nothing, and need not be asked.
+pub fn may_name_caches(context: &Context) -> bool {
+    CACHES.iter().any(|cache| context.imports.may_name(cache))
+}
+
 /// `functools.lru_cache(maxsize=None)(f)`, `functools.cache(f)`, `memoize(f)`: the cache and
 /// the function it wraps.
 pub fn cache_application<'t>(
