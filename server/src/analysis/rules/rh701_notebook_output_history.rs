@@ -46,10 +46,15 @@ use crate::analysis::syntax::{Field, NodeLookups};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
-    let root = context.tree.root_node();
-    let statements: Vec<Node> = root
-        .named_children(&mut root.walk())
-        .filter(|s| s.kind_name() != "comment")
+    // A module that is no notebook has no cells.
+    if context.cells.is_empty() {
+        return Vec::new();
+    }
+    let statements: Vec<Node> = context
+        .top
+        .iter()
+        .copied()
+        .filter(|s| s.is_named() && s.kind_name() != "comment")
         .collect();
     let mut findings = Vec::new();
     for cell in context.cells {
