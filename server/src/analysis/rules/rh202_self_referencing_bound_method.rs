@@ -154,9 +154,6 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                             });
                         }
                     }
-                    let fixes = fixes::weak_method_fix(&analysis, store, value, &hold)
-                        .into_iter()
-                        .collect();
                     // A handle to a scheduled call on an object is a connection's or a
                     // session's far more often than an application's.
                     let unknown = if matches!(hold.kind, HoldKind::Handle(_)) {
@@ -183,6 +180,14 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
                             context.text_of(guard)
                         );
                     }
+                    // A strict finding is dropped when strict is off: its fix, the costliest
+                    // step, is not worth making then.
+                    if evidence.level == Level::Strict && !context.settings.strict {
+                        continue;
+                    }
+                    let fixes = fixes::weak_method_fix(&analysis, store, value, &hold)
+                        .into_iter()
+                        .collect();
                     findings.push(Finding {
                         level: evidence.level,
                         rule: Rule::SelfReferencingBoundMethod,
