@@ -80,7 +80,7 @@ use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Level, Related};
 use crate::analysis::rules::Rule;
 use crate::analysis::semantic::Checker;
-use crate::analysis::semantic::classes::{Class, InMethod, store_attribute, store_target};
+use crate::analysis::semantic::classes::{Class, Classes, InMethod, store_attribute, store_target};
 use crate::analysis::semantic::containers::{
     depends_on_arguments, growing_container, is_keyed, is_literal, is_registration_name,
 };
@@ -115,7 +115,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let classes = &checker.semantic.classes;
     let mut findings = Vec::new();
     for (index, class) in classes.classes.iter().enumerate() {
-        for (name, setup, container) in initialised_containers(checker.context, class) {
+        for (name, setup, container) in initialised_containers(classes, class) {
             let adds = adds(checker, index, class, name, container);
             if adds.is_empty() || emptied_in_use(checker, class, name) {
                 continue;
@@ -128,10 +128,12 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
 }
 
 /// `self.name = <container>` in `__init__`: the name, the assignment, the container's kind.
+/// Among the file's stores, those `__init__` runs itself (not a function or class inside it).
 fn initialised_containers<'t>(
-    context: &Context<'t>,
+    classes: &Classes<'_, 't>,
     class: &Class<'t>,
 ) -> Vec<(&'t str, Node<'t>, &'static str)> {
+    let context = classes.context;
     let Some(init) = class.methods.iter().find(|m| {
         m.node
             .field(Field::Name)
@@ -139,30 +141,28 @@ fn initialised_containers<'t>(
     }) else {
         return Vec::new();
     };
-    let mut found = Vec::new();
-    let mut stack = vec![init.node.field(Field::Body)];
-    while let Some(Some(node)) = stack.pop() {
-        if node.kind_name() == "assignment"
-            && let Some(left) = node.field(Field::Left)
-            && left.kind_name() == "attribute"
-            && left
-                .field(Field::Object)
-                .is_some_and(|o| context.text_of(o) == init.self_name)
-            && let Some(attribute) = left.field(Field::Attribute)
-            && let Some(container) = node
+    classes
+        .stores_in(init)
+        .filter(|store| {
+            store.statement.kind_name() == "assignment"
+                && context.text_of(store.object) == init.self_name
+                && context.scope_containing(store.statement) == init.scope
+        })
+        .filter_map(|store| {
+            let left = store
+                .statement
+                .field(Field::Left)
+                .filter(|l| l.kind_name() == "attribute")?;
+            let attribute = left.field(Field::Attribute)?;
+            // The assignment's own right-hand side: of `self.a = self.b = {}`, only `b` is
+            // set to the container.
+            let container = store
+                .statement
                 .field(Field::Right)
-                .and_then(|v| growing_container(context, v))
-        {
-            found.push((context.text_of(attribute), node, container));
-        }
-        if !matches!(
-            node.kind_name(),
-            "function_definition" | "class_definition" | "lambda"
-        ) {
-            stack.extend(named_children(node).into_iter().map(Some));
-        }
-    }
-    found
+                .and_then(|v| growing_container(context, v))?;
+            Some((context.text_of(attribute), store.statement, container))
+        })
+        .collect()
 }
 
 /// The adds to `self.name` in the class's methods (other than `__init__`), with a non-literal
