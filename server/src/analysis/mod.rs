@@ -37,20 +37,32 @@ use suppression::Suppressions;
 /// those a suppression comment silences. On this thread: for callers that already analyse many
 /// files in parallel.
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
-    let lines = LineIndex::new(text);
-    let (scopes, matches) = scopes_and_matches(text, tree, &lines, settings);
-    let top = context::module_children(tree);
-    check_with(
-        text,
-        tree,
-        settings,
-        false,
-        &scopes,
-        &matches,
-        &lines,
-        &top,
-        &[],
-    )
+    let parts = Parts::of_whole_file(text, tree, settings);
+    check_with(text, tree, settings, false, &parts, &[])
+}
+
+/// What the rules' [`Context`] is made from besides the file: each path finds them its own way
+/// (one walk, two threads, or again only where the file changed).
+struct Parts<'t> {
+    scopes: ScopeTree,
+    matches: queries::Matches<'t>,
+    lines: LineIndex,
+    /// The module's children ([`context::module_children`]).
+    top: Vec<tree_sitter::Node<'t>>,
+}
+
+impl<'t> Parts<'t> {
+    /// The parts of a whole file, on this thread ([`scopes_and_matches`]).
+    fn of_whole_file(text: &'t str, tree: &'t Tree, settings: &Settings) -> Parts<'t> {
+        let lines = LineIndex::new(text);
+        let (scopes, matches) = scopes_and_matches(text, tree, &lines, settings);
+        Parts {
+            scopes,
+            matches,
+            lines,
+            top: context::module_children(tree),
+        }
+    }
 }
 
 /// The scope model and the query matches of a whole file, from one walk of its tree: the
@@ -86,25 +98,20 @@ pub fn check_opened(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding
     let ((scopes, lines), matches) = beside(
         true,
         || {
-            (
-                ScopeTree::new(text, tree, settings.target_version),
-                LineIndex::new(text),
-            )
+            let lines = LineIndex::new(text);
+            let (scopes, _) =
+                ScopeTree::with_nodes(text, tree, &lines, settings.target_version, &[]);
+            (scopes, lines)
         },
         || queries::Matches::new(tree.root_node(), text),
     );
-    let top = context::module_children(tree);
-    check_with(
-        text,
-        tree,
-        settings,
-        true,
-        &scopes,
-        &matches,
-        &lines,
-        &top,
-        &[],
-    )
+    let parts = Parts {
+        scopes,
+        matches,
+        lines,
+        top: context::module_children(tree),
+    };
+    check_with(text, tree, settings, true, &parts, &[])
 }
 
 /// [`check`] for a notebook's code cells joined into one module ([`notebook::Notebook`]):
@@ -115,12 +122,8 @@ pub fn check_cells(
     settings: &Settings,
     cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
-    let lines = LineIndex::new(text);
-    let (scopes, matches) = scopes_and_matches(text, tree, &lines, settings);
-    let top = context::module_children(tree);
-    check_with(
-        text, tree, settings, false, &scopes, &matches, &lines, &top, cells,
-    )
+    let parts = Parts::of_whole_file(text, tree, settings);
+    check_with(text, tree, settings, false, &parts, cells)
 }
 
 /// Where this file lets go of an attribute named as one of `names`, on any object (`= None`,
@@ -220,44 +223,36 @@ pub fn check_edited(
     let lines = LineIndex::new(text);
     let top = context::module_children(tree);
     let (scopes, matches) = cache.update(text, tree, &top, &lines, settings, true);
-    let findings = check_with(
-        text,
-        tree,
-        settings,
-        true,
-        &scopes,
-        &matches,
-        &lines,
-        &top,
-        &[],
-    );
-    cache.scopes.keep(scopes);
+    let parts = Parts {
+        scopes,
+        matches,
+        lines,
+        top,
+    };
+    let findings = check_with(text, tree, settings, true, &parts, &[]);
+    cache.scopes.keep(parts.scopes);
     findings
 }
 
-#[allow(clippy::too_many_arguments)] // the parts of a Context, built by its two callers
 fn check_with(
     text: &str,
     tree: &Tree,
     settings: &Settings,
     two_threads: bool,
-    scopes: &ScopeTree,
-    matches: &queries::Matches,
-    lines: &LineIndex,
-    top: &[tree_sitter::Node],
+    parts: &Parts,
     cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
-    let imports = Imports::new(text, matches);
+    let imports = Imports::new(text, &parts.matches);
     let context = Context {
         text,
         tree,
-        scopes,
-        lines,
+        scopes: &parts.scopes,
+        lines: &parts.lines,
         imports: &imports,
         settings,
-        matches,
+        matches: &parts.matches,
         cells,
-        top,
+        top: &parts.top,
     };
     let semantic = Semantic::new(&context, two_threads);
     let checker = Checker {
@@ -280,12 +275,12 @@ fn check_with(
     let (mut findings, (more, suppressions)) = beside(
         two_threads,
         || run(0),
-        || (run(1), Suppressions::new(text, lines)),
+        || (run(1), Suppressions::new(text, &parts.lines)),
     );
     findings.extend(more);
     findings.retain(|f| {
         (settings.strict || f.level == Level::Default)
-            && !suppressions.suppresses(lines.line_of(f.range.start), f.rule)
+            && !suppressions.suppresses(parts.lines.line_of(f.range.start), f.rule)
     });
     findings.sort_by_key(|f| (f.range.start, f.rule));
     findings

@@ -548,10 +548,7 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
     ]
     .iter()
     .any(|i| context.text.contains(i));
-    let root = context.tree.root_node();
-    let mut cursor = root.walk();
-    let statements: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
-    statements.into_iter().find_map(|statement| {
+    context.top.iter().find_map(|&statement| {
         let definition = match statement.kind_name() {
             "decorated_definition" => statement.field(Field::Definition)?,
             _ => statement,
