@@ -122,10 +122,12 @@ fn main() {
     });
     let scopes = ScopeTree::new(&text, &tree, settings.target_version);
     let imports = Imports::new(&text, &matches);
-    let top = refhound::analysis::context::module_children(&tree);
+    let roots = [tree.root_node()];
+    let module = refhound::analysis::syntax::Module::new(&roots);
+    let top = refhound::analysis::context::module_children(module);
     let context = Context {
         text: &text,
-        tree: &tree,
+        module,
         scopes: &scopes,
         lines: &lines,
         imports: &imports,

@@ -10,6 +10,7 @@ use refhound::analysis::parse::parse;
 use refhound::analysis::queries::{Family, Matches, for_each_match_by_engine};
 use refhound::analysis::scopes_and_matches;
 use refhound::analysis::settings::{PythonVersion, Settings};
+use refhound::analysis::syntax::Module;
 
 #[path = "support/random.rs"]
 mod random;
@@ -86,7 +87,9 @@ fn the_matcher_finds_what_the_query_engine_finds() {
                 target_version: version,
                 ..Settings::default()
             };
-            let (_, among) = scopes_and_matches(&text, &tree, &LineIndex::new(&text), &settings);
+            let roots = [tree.root_node()];
+            let module = Module::new(&roots);
+            let (_, among) = scopes_and_matches(&text, module, &LineIndex::new(&text), &settings);
             for &family in FAMILIES {
                 let expected = by_engine(&text, &tree, family);
                 for (how, matches) in [("matcher", &walked), ("scopes' walk", &among)] {
@@ -143,8 +146,10 @@ fn the_scope_models_walk_hands_over_every_node_the_matcher_needs() {
             };
             let tree = parse(&text);
             let walked = Matches::new(tree.root_node(), &text);
+            let roots = [tree.root_node()];
+            let module = Module::new(&roots);
             let (_, among) =
-                scopes_and_matches(&text, &tree, &LineIndex::new(&text), &Settings::default());
+                scopes_and_matches(&text, module, &LineIndex::new(&text), &Settings::default());
             for &family in FAMILIES {
                 assert_eq!(
                     by_matcher(&walked, family),

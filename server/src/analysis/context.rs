@@ -8,12 +8,13 @@ use super::line_index::LineIndex;
 use super::queries::{Captures, Family, Matches};
 use super::scope::{Role, ScopeId, ScopeKind, ScopeTree};
 use super::settings::Settings;
-use super::syntax::{ancestors, first_iterable, innermost_def};
+use super::syntax::{Module, ancestors, first_iterable, innermost_def};
 use crate::analysis::syntax::{Field, NodeLookups};
 
 pub struct Context<'a> {
     pub text: &'a str,
-    pub tree: &'a Tree,
+    /// The module node(s) of the file's tree(s).
+    pub module: Module<'a>,
     pub scopes: &'a ScopeTree,
     pub lines: &'a LineIndex,
     pub imports: &'a Imports,
@@ -26,11 +27,14 @@ pub struct Context<'a> {
     pub top: &'a [Node<'a>],
 }
 
-/// The children of `tree`'s module node, in order: what [`Context::top`] holds.
-pub fn module_children(tree: &Tree) -> Vec<Node<'_>> {
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    root.children(&mut cursor).collect()
+/// The children of `module`'s node(s), in order: what [`Context::top`] holds.
+pub fn module_children<'t>(module: Module<'t>) -> Vec<Node<'t>> {
+    let mut children = Vec::new();
+    for root in module.roots() {
+        let mut cursor = root.walk();
+        children.extend(root.children(&mut cursor));
+    }
+    children
 }
 
 /// Builds everything a [`Context`] refers to for one file (scope model, query matches, line
@@ -43,12 +47,14 @@ pub fn with_context<R>(
     work: impl FnOnce(&Context) -> R,
 ) -> R {
     let lines = LineIndex::new(text);
-    let (scopes, matches) = super::scopes_and_matches(text, tree, &lines, settings);
+    let roots = [tree.root_node()];
+    let module = Module::new(&roots);
+    let (scopes, matches) = super::scopes_and_matches(text, module, &lines, settings);
     let imports = Imports::new(text, &matches);
-    let top = module_children(tree);
+    let top = module_children(module);
     work(&Context {
         text,
-        tree,
+        module,
         scopes: &scopes,
         lines: &lines,
         imports: &imports,
@@ -68,26 +74,34 @@ impl<'a> Context<'a> {
     /// How a fix's code at byte `used_at` names `needed`, and the import to add for it; `None`
     /// when naming it there would change what a name means (see [`imports::import`]).
     pub fn import(&self, needed: Needed, used_at: usize) -> Option<Imported> {
-        imports::import(self.text, self.tree, self.scopes, needed, used_at)
+        imports::import(self.text, self.module, self.scopes, needed, used_at)
     }
 
     /// The identifiers spelled `name` in the file's code (not in comments or strings). Found
     /// through the text rather than a walk of the whole tree: a keystroke's analysis cannot
     /// afford one more.
     pub fn identifiers(&self, name: &str) -> Vec<Node<'a>> {
-        self.identifiers_within(self.tree.root_node(), name)
+        self.identifiers_in(self.module.byte_range(), None, name)
     }
 
     /// [`Self::identifiers`] inside `node`: its text searched, the tree entered at `node`.
     pub fn identifiers_within(&self, node: Node<'a>, name: &str) -> Vec<Node<'a>> {
-        let is_root = node.id() == self.tree.root_node().id();
-        self.words_within(node, name)
-            .filter_map(|at| {
-                if is_root {
-                    self.descendant(at..at + name.len())
-                } else {
-                    node.descendant_for_byte_range(at, at + name.len())
-                }
+        let within = (!self.module.is_root(node)).then_some(node);
+        self.identifiers_in(node.byte_range(), within, name)
+    }
+
+    /// The identifiers spelled `name` in `range`, entering the tree at `node` (else at the
+    /// module's child holding each).
+    fn identifiers_in(
+        &self,
+        range: std::ops::Range<usize>,
+        node: Option<Node<'a>>,
+        name: &str,
+    ) -> Vec<Node<'a>> {
+        self.words_in(range, name)
+            .filter_map(|at| match node {
+                Some(node) => node.descendant_for_byte_range(at, at + name.len()),
+                None => self.descendant(at..at + name.len()),
             })
             .filter(|node| {
                 node.kind_name() == "identifier" && node.byte_range().len() == name.len()
@@ -97,15 +111,15 @@ impl<'a> Context<'a> {
 
     /// Where `name` is spelled as a whole word in the file, comments and strings included.
     pub fn words(&self, name: &str) -> impl Iterator<Item = usize> {
-        self.words_within(self.tree.root_node(), name)
+        self.words_in(self.module.byte_range(), name)
     }
 
-    /// Where `name` is spelled as a whole word inside `node` (nowhere, for an empty name).
-    fn words_within(&self, node: Node<'a>, name: &str) -> impl Iterator<Item = usize> {
+    /// Where `name` is spelled as a whole word in `range` (nowhere, for an empty name).
+    fn words_in(&self, range: std::ops::Range<usize>, name: &str) -> impl Iterator<Item = usize> {
         let range = if name.is_empty() {
-            node.start_byte()..node.start_byte()
+            range.start..range.start
         } else {
-            node.byte_range()
+            range
         };
         let is_word = |c: char| c == '_' || c.is_alphanumeric();
         let start = range.start;
@@ -130,7 +144,7 @@ impl<'a> Context<'a> {
     /// [`Self::attributes`], each with its ancestors, innermost first: one descent from the
     /// root finds both, where asking a node for its parent descends again each time.
     pub fn attributes_with_ancestors(&self, name: &str) -> Vec<(Node<'a>, Vec<Node<'a>>)> {
-        self.words_within(self.tree.root_node(), name)
+        self.words(name)
             .filter_map(|at| {
                 let mut path = self.path_to(at..at + name.len())?;
                 let identifier = path.pop()?;
@@ -169,14 +183,13 @@ impl<'a> Context<'a> {
     /// The ancestors of `node`, innermost first, as [`ancestors`] gives them from the root, found
     /// from the module's child that holds it ([`Context::top_level`]).
     pub fn ancestors(&self, node: Node<'a>) -> Vec<Node<'a>> {
-        let root = self.tree.root_node();
         match self.top_level(node.byte_range()) {
-            Some(child) if node.id() != root.id() && node.id() != child.id() => {
+            Some(child) if !self.module.is_root(node) && node.id() != child.id() => {
                 let mut chain = ancestors(child, node);
-                chain.push(root);
+                chain.push(self.module.root_at(child.start_byte()));
                 chain
             }
-            _ => ancestors(root, node),
+            _ => ancestors(self.module.root_at(node.start_byte()), node),
         }
     }
 
@@ -185,7 +198,7 @@ impl<'a> Context<'a> {
     pub fn descendant(&self, range: std::ops::Range<usize>) -> Option<Node<'a>> {
         let from = self
             .top_level(range.clone())
-            .unwrap_or_else(|| self.tree.root_node());
+            .unwrap_or_else(|| self.module.root_at(range.start));
         from.descendant_for_byte_range(range.start, range.end)
     }
 
@@ -221,7 +234,7 @@ impl<'a> Context<'a> {
     /// the root, where asking each node for its parent would descend again for each (a node
     /// does not know its parent in tree-sitter).
     pub fn path_to(&self, range: std::ops::Range<usize>) -> Option<Vec<Node<'a>>> {
-        let root = self.tree.root_node();
+        let root = self.module.root_at(range.start);
         let (mut cursor, mut path) = match self.top_level(range.clone()) {
             // The child the cursor's first step would find, without looking at those before it.
             Some(child) if child.byte_range() != range => (child.walk(), vec![root]),

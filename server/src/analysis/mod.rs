@@ -32,13 +32,16 @@ use scope::{ScopeCache, ScopeTree};
 use semantic::{Checker, Semantic};
 use settings::Settings;
 use suppression::Suppressions;
+use syntax::Module;
 
 /// Runs every enabled rule over one file and returns its findings in source order, without
 /// those a suppression comment silences. On this thread: for callers that already analyse many
 /// files in parallel.
 pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
-    let parts = Parts::of_whole_file(text, tree, settings);
-    check_with(text, tree, settings, false, &parts, &[])
+    let roots = [tree.root_node()];
+    let module = Module::new(&roots);
+    let parts = Parts::of_whole_file(text, module, settings);
+    check_with(text, module, settings, false, &parts, &[])
 }
 
 /// What the rules' [`Context`] is made from besides the file: each path finds them its own way
@@ -53,14 +56,14 @@ struct Parts<'t> {
 
 impl<'t> Parts<'t> {
     /// The parts of a whole file, on this thread ([`scopes_and_matches`]).
-    fn of_whole_file(text: &'t str, tree: &'t Tree, settings: &Settings) -> Parts<'t> {
+    fn of_whole_file(text: &'t str, module: Module<'t>, settings: &Settings) -> Parts<'t> {
         let lines = LineIndex::new(text);
-        let (scopes, matches) = scopes_and_matches(text, tree, &lines, settings);
+        let (scopes, matches) = scopes_and_matches(text, module, &lines, settings);
         Parts {
             scopes,
             matches,
             lines,
-            top: context::module_children(tree),
+            top: context::module_children(module),
         }
     }
 }
@@ -72,19 +75,19 @@ impl<'t> Parts<'t> {
 /// index of `text`.
 pub fn scopes_and_matches<'t>(
     text: &'t str,
-    tree: &'t Tree,
+    module: Module<'t>,
     lines: &LineIndex,
     settings: &Settings,
 ) -> (ScopeTree, queries::Matches<'t>) {
     let (scopes, nodes) = ScopeTree::with_nodes(
         text,
-        tree,
+        module,
         lines,
         settings.target_version,
         queries::Matches::outer_kinds(),
     );
-    let matches = if scopes.truncated || tree.root_node().has_error() {
-        queries::Matches::new(tree.root_node(), text)
+    let matches = if scopes.truncated || module.has_error() {
+        queries::Matches::of_module(module, text)
     } else {
         queries::Matches::among(nodes, text)
     };
@@ -95,23 +98,32 @@ pub fn scopes_and_matches<'t>(
 /// the scope model beside the query matches, then half the rules beside the other half, on two
 /// threads. The findings equal [`check`]'s.
 pub fn check_opened(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
+    check_parts(text, std::slice::from_ref(tree), settings)
+}
+
+/// [`check_opened`] for a file parsed in parts ([`parse::parse_in_halves`]): `trees` each hold
+/// a run of the file's top-level statements, in order, and are analysed as one module. The
+/// findings equal [`check`]'s on the whole file's tree.
+pub fn check_parts(text: &str, trees: &[Tree], settings: &Settings) -> Vec<Finding> {
+    let roots: Vec<_> = trees.iter().map(Tree::root_node).collect();
+    let module = Module::new(&roots);
     let ((scopes, lines), matches) = beside(
         true,
         || {
             let lines = LineIndex::new(text);
             let (scopes, _) =
-                ScopeTree::with_nodes(text, tree, &lines, settings.target_version, &[]);
+                ScopeTree::with_nodes(text, module, &lines, settings.target_version, &[]);
             (scopes, lines)
         },
-        || queries::Matches::new(tree.root_node(), text),
+        || queries::Matches::of_module(module, text),
     );
     let parts = Parts {
         scopes,
         matches,
         lines,
-        top: context::module_children(tree),
+        top: context::module_children(module),
     };
-    check_with(text, tree, settings, true, &parts, &[])
+    check_with(text, module, settings, true, &parts, &[])
 }
 
 /// [`check`] for a notebook's code cells joined into one module ([`notebook::Notebook`]):
@@ -122,8 +134,10 @@ pub fn check_cells(
     settings: &Settings,
     cells: &[std::ops::Range<usize>],
 ) -> Vec<Finding> {
-    let parts = Parts::of_whole_file(text, tree, settings);
-    check_with(text, tree, settings, false, &parts, cells)
+    let roots = [tree.root_node()];
+    let module = Module::new(&roots);
+    let parts = Parts::of_whole_file(text, module, settings);
+    check_with(text, module, settings, false, &parts, cells)
 }
 
 /// Where this file lets go of an attribute named as one of `names`, on any object (`= None`,
@@ -158,7 +172,8 @@ impl Cache {
     /// costs what a later one does.
     pub fn new(text: &str, tree: &Tree, settings: &Settings) -> Cache {
         let mut cache = Cache::default();
-        let statements = context::module_children(tree);
+        let roots = [tree.root_node()];
+        let statements = context::module_children(Module::new(&roots));
         let (scopes, _) = cache.update(
             text,
             tree,
@@ -221,7 +236,9 @@ pub fn check_edited(
     cache: &mut Cache,
 ) -> Vec<Finding> {
     let lines = LineIndex::new(text);
-    let top = context::module_children(tree);
+    let roots = [tree.root_node()];
+    let module = Module::new(&roots);
+    let top = context::module_children(module);
     let (scopes, matches) = cache.update(text, tree, &top, &lines, settings, true);
     let parts = Parts {
         scopes,
@@ -229,14 +246,14 @@ pub fn check_edited(
         lines,
         top,
     };
-    let findings = check_with(text, tree, settings, true, &parts, &[]);
+    let findings = check_with(text, module, settings, true, &parts, &[]);
     cache.scopes.keep(parts.scopes);
     findings
 }
 
 fn check_with(
     text: &str,
-    tree: &Tree,
+    module: Module,
     settings: &Settings,
     two_threads: bool,
     parts: &Parts,
@@ -245,7 +262,7 @@ fn check_with(
     let imports = Imports::new(text, &parts.matches);
     let context = Context {
         text,
-        tree,
+        module,
         scopes: &parts.scopes,
         lines: &parts.lines,
         imports: &imports,

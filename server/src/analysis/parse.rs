@@ -97,6 +97,71 @@ pub fn parse_checked(text: &str) -> (Tree, Option<Refusal>) {
     (parse_unguarded(&mut parser, text), None)
 }
 
+/// `text` parsed as two trees at once, on two threads: the first over its statements before a
+/// top-level statement near the middle, the second over the rest, each tree's byte offsets
+/// those of `text`. For a caller that waits for a large file no analysis has seen (an editor
+/// opening it): the parse takes most of the wait, and two halves at once take about half.
+/// [`super::check_parts`] analyses them as one module.
+///
+/// `None`, and the caller parses the whole text, when the text is small, has no place to split
+/// (a line at column 0 starting a statement, the line before not continued by a backslash),
+/// needs [`parse`]'s help (a lone carriage return, a text it refuses, or syntax errors), or a half does
+/// not parse cleanly: a split inside a string or brackets, or before `else:`, leaves one half
+/// with an error, so two clean halves are the whole file's statements.
+pub fn parse_in_halves(text: &str) -> Option<[Tree; 2]> {
+    const SMALLEST: usize = 64 * 1024;
+    if text.len() < SMALLEST
+        || has_lone_cr(text.as_bytes())
+        || super::indentation::check(text).is_some()
+    {
+        return None;
+    }
+    let split = statement_start_after(text, text.len() / 2)?;
+    let range = |start: usize, end: usize| tree_sitter::Range {
+        start_byte: start,
+        end_byte: end,
+        start_point: point_at(text, start),
+        end_point: point_at(text, end),
+    };
+    let parse_range = |range: tree_sitter::Range| {
+        let mut parser = python_parser();
+        parser.set_included_ranges(&[range]).ok()?;
+        Some(parse_with(&mut parser, text)).filter(|tree| !tree.root_node().has_error())
+    };
+    let (first, second) = super::beside(
+        true,
+        || parse_range(range(0, split)),
+        || parse_range(range(split, text.len())),
+    );
+    Some([first?, second?])
+}
+
+/// The start of the first line at or after byte `from` that begins at column 0 with a letter or
+/// `_` (a statement, unless inside a string or brackets) and does not continue the line before
+/// it (`\` at its end).
+fn statement_start_after(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    loop {
+        at += memchr::memchr(b'\n', bytes.get(at..)?)? + 1;
+        let starts_statement = bytes
+            .get(at)
+            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_');
+        let continued = bytes[..at - 1].ends_with(b"\\") || bytes[..at - 1].ends_with(b"\\\r");
+        if starts_statement && !continued {
+            return Some(at);
+        }
+    }
+}
+
+/// The row and column (in bytes) of byte `at`.
+fn point_at(text: &str, at: usize) -> tree_sitter::Point {
+    let before = &text.as_bytes()[..at];
+    let row = memchr::memchr_iter(b'\n', before).count();
+    let column = at - memchr::memrchr(b'\n', before).map_or(0, |newline| newline + 1);
+    tree_sitter::Point::new(row, column)
+}
+
 /// What a user should know about a file's parse: it was not parsed (why), or had syntax errors
 /// (from which line), so findings cover only what parsed. `None` for a clean parse.
 pub fn parse_note(text: &str, tree: &Tree, refusal: Option<&Refusal>) -> Option<String> {

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator};
 
 use super::parse::python_language;
+use super::syntax::Module;
 
 mod incremental;
 mod matcher;
@@ -192,10 +193,22 @@ impl<'t> Matches<'t> {
     /// Runs all the queries over the tree under `root`, once.
     pub fn new(root: Node<'t>, text: &str) -> Matches<'t> {
         let mut matches = Matches::default();
-        for_each_match(root, text, |family, captures| {
-            matches.push(family, captures)
-        });
+        matches.add_under(root, text);
         matches
+    }
+
+    /// [`Matches::new`] over each of the module's nodes, in order.
+    pub fn of_module(module: Module<'t>, text: &str) -> Matches<'t> {
+        let mut matches = Matches::default();
+        for &root in module.roots() {
+            matches.add_under(root, text);
+        }
+        matches
+    }
+
+    /// Adds the matches in the tree under `root`, after those already found.
+    fn add_under(&mut self, root: Node<'t>, text: &str) {
+        for_each_match(root, text, |family, captures| self.push(family, captures));
     }
 
     /// [`Matches::new`] from the nodes another walk of the whole tree collected: each node of

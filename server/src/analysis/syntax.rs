@@ -161,6 +161,52 @@ pub fn clean_class(statement: Node) -> Option<(Node, Node)> {
         .flatten()
 }
 
+/// The module node of a file: the root of its tree, or of each tree of a file parsed in parts
+/// at once, each part a run of whole top-level statements (see [`super::check_parts`]), in
+/// order. What walks "the whole module" starts from.
+#[derive(Clone, Copy)]
+pub struct Module<'t> {
+    roots: &'t [Node<'t>],
+}
+
+impl<'t> Module<'t> {
+    /// `roots`: one or more module nodes, each over the part of the text after the one before.
+    pub fn new(roots: &'t [Node<'t>]) -> Module<'t> {
+        assert!(!roots.is_empty(), "a module has a root");
+        Module { roots }
+    }
+
+    /// The module node(s), in order.
+    pub fn roots(self) -> &'t [Node<'t>] {
+        self.roots
+    }
+
+    /// The module node holding byte `at` (the first one for a byte before any).
+    pub fn root_at(self, at: usize) -> Node<'t> {
+        let after = self.roots.partition_point(|root| root.start_byte() <= at);
+        self.roots[after.saturating_sub(1)]
+    }
+
+    pub fn is_root(self, node: Node) -> bool {
+        self.roots.iter().any(|root| root.id() == node.id())
+    }
+
+    pub fn has_error(self) -> bool {
+        self.roots.iter().any(|root| root.has_error())
+    }
+
+    /// The bytes the module's nodes span.
+    pub fn byte_range(self) -> std::ops::Range<usize> {
+        let last = self.roots[self.roots.len() - 1];
+        self.roots[0].start_byte()..last.end_byte()
+    }
+
+    /// The top-level statements, comments left out ([`named_children`] of each root).
+    pub fn statements(self) -> impl Iterator<Item = Node<'t>> {
+        self.roots.iter().flat_map(|&root| named_children(root))
+    }
+}
+
 /// A node's named children, comments left out.
 pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     // The count is kept in the node: one allocation instead of a vector grown step by step.

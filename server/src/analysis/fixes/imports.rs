@@ -2,11 +2,11 @@
 //! the top level is reused, under its alias if it has one; otherwise an import is added after
 //! the file's docstring and leading imports.
 
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 use crate::analysis::findings::Edit;
 use crate::analysis::scope::{NameScope, Role, ScopeTree};
-use crate::analysis::syntax::{Field, NodeLookups};
+use crate::analysis::syntax::{Field, Module, NodeLookups};
 
 /// What a fix's code needs to name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,22 +33,21 @@ pub struct Imported {
 /// function or class around `used_at`; or when the file has syntax errors.
 pub fn import(
     text: &str,
-    tree: &Tree,
+    module: Module,
     scopes: &ScopeTree,
     needed: Needed,
     used_at: usize,
 ) -> Option<Imported> {
-    let root = tree.root_node();
-    if root.has_error() {
+    if module.has_error() {
         return None;
     }
     let mut via_module = None;
-    for statement in top_level_statements(root).filter(|s| s.start_byte() < used_at) {
+    for statement in module.statements().filter(|s| s.start_byte() < used_at) {
         for binding in bindings(statement, text) {
             let Some(reference) = binding.reference_to(needed) else {
                 continue;
             };
-            if !keeps_meaning(&binding, scopes, root, text, used_at) {
+            if !keeps_meaning(&binding, scopes, module, text, used_at) {
                 continue;
             }
             // `from m import n` names a member directly: it wins over `m.n`.
@@ -74,12 +73,12 @@ pub fn import(
             Binding::member(module, name, None),
         ),
     };
-    if !keeps_meaning(&added, scopes, root, text, used_at) {
+    if !keeps_meaning(&added, scopes, module, text, used_at) {
         return None;
     }
     Some(Imported {
         reference: added.reference_to(needed)?,
-        edit: Some(insert_line(text, insertion_point(text, root), &statement)),
+        edit: Some(insert_line(text, insertion_point(text, module), &statement)),
     })
 }
 
@@ -162,13 +161,6 @@ fn is_import(node: Node) -> bool {
     )
 }
 
-/// The module's own statements, comments left out.
-fn top_level_statements(root: Node) -> impl Iterator<Item = Node> {
-    (0..root.named_child_count())
-        .filter_map(move |i| root.named_child(i as u32))
-        .filter(|node| node.kind_name() != "comment")
-}
-
 /// The names an import statement binds (none for relative and `*` imports).
 fn bindings(statement: Node, text: &str) -> Vec<Binding> {
     let source = |node: Node| &text[node.byte_range()];
@@ -206,7 +198,7 @@ fn bindings(statement: Node, text: &str) -> Vec<Binding> {
 fn keeps_meaning(
     binding: &Binding,
     scopes: &ScopeTree,
-    root: Node,
+    module: Module,
     text: &str,
     used_at: usize,
 ) -> bool {
@@ -228,9 +220,13 @@ fn keeps_meaning(
             .iter()
             .all(|occurrence| match occurrence.role {
                 Role::Use | Role::Declare => true,
-                Role::Import => imported_at(root, text, occurrence.range.clone())
-                    .iter()
-                    .any(|other| other.local == name && other.target == binding.target),
+                Role::Import => imported_at(
+                    module.root_at(occurrence.range.start),
+                    text,
+                    occurrence.range.clone(),
+                )
+                .iter()
+                .any(|other| other.local == name && other.target == binding.target),
                 Role::Bind | Role::Param | Role::Delete => false,
             })
     })
@@ -251,9 +247,9 @@ fn imported_at(root: Node, text: &str, range: std::ops::Range<usize>) -> Vec<Bin
 /// Where a new import line goes: after the module docstring and the imports that follow it
 /// (`from __future__` ones included); with neither, after the comment lines that open the file
 /// (a shebang, a coding cookie, which must stay on line 1 or 2, a licence header).
-fn insertion_point(text: &str, root: Node) -> usize {
+fn insertion_point(text: &str, module: Module) -> usize {
     let mut last = None;
-    for (index, statement) in top_level_statements(root).enumerate() {
+    for (index, statement) in module.statements().enumerate() {
         let docstring = index == 0
             && statement.kind_name() == "expression_statement"
             && statement.named_child_count() == 1
@@ -315,7 +311,13 @@ mod tests {
         let tree = parse(source);
         let scopes = ScopeTree::new(source, &tree, crate::analysis::scope::NEWEST_MODELLED);
         let used_at = source.find("HERE").unwrap_or(source.len());
-        let imported = import(source, &tree, &scopes, needed, used_at)?;
+        let imported = import(
+            source,
+            Module::new(&[tree.root_node()]),
+            &scopes,
+            needed,
+            used_at,
+        )?;
         let text = apply_edits(source, imported.edit.as_slice());
         assert_compiles(&text);
         Some((imported.reference, text))

@@ -69,7 +69,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let classes = &checker.semantic.classes;
     let mut findings = Vec::new();
     for (at, _) in context.text.match_indices("except") {
-        let Some(clause) = node_starting_at(context.tree.root_node(), at, "except_clause") else {
+        let Some(clause) = node_starting_at(context.module.root_at(at), at, "except_clause") else {
             continue;
         };
         // `except E as exc` parses as an `as_pattern` value whose target is the name.

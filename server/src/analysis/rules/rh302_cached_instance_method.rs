@@ -435,7 +435,7 @@ fn cached_property_fix(
         return None;
     }
     let mut calls = Vec::new();
-    let mut stack = vec![context.tree.root_node()];
+    let mut stack = context.module.roots().to_vec();
     while let Some(node) = stack.pop() {
         match node.kind_name() {
             "string_content" if context.text_of(node) == method => return None,

@@ -15,7 +15,7 @@ use super::dead_code::{BlockEnds, ConstTracker, constant_truth, never_falls_thro
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::{Field, NodeLookups, named_children};
+use crate::analysis::syntax::{Field, Module, NodeLookups, named_children};
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
 /// skipped and the tree is marked truncated; callers run the walk on a thread with
@@ -23,7 +23,15 @@ use crate::analysis::syntax::{Field, NodeLookups, named_children};
 const MAX_DEPTH: usize = 12_000;
 
 pub(super) fn build(text: &str, tree: &Tree, version: PythonVersion) -> ScopeTree {
-    build_observing(text, tree, &LineIndex::new(text), version, &[]).0
+    let roots = [tree.root_node()];
+    build_observing(
+        text,
+        Module::new(&roots),
+        &LineIndex::new(text),
+        version,
+        &[],
+    )
+    .0
 }
 
 /// [`build`], which also returns the nodes of the kinds in `kinds` that the walk met, each at
@@ -31,7 +39,7 @@ pub(super) fn build(text: &str, tree: &Tree, version: PythonVersion) -> ScopeTre
 /// for them needs. Nodes below a depth the walk skips are missing (the tree says truncated).
 pub(super) fn build_observing<'t>(
     text: &'t str,
-    tree: &'t Tree,
+    module: Module<'t>,
     lines: &LineIndex,
     version: PythonVersion,
     kinds: &'t [u16],
@@ -45,9 +53,9 @@ pub(super) fn build_observing<'t>(
         set[kind] = true;
         set
     });
-    let ends_dead = builder.visit_block(tree.root_node());
+    let ends_dead = builder.visit_statements(module.roots()[0], module.statements().collect());
     builder.finish_unit(ends_dead);
-    builder.scopes[0].first_line = module_first_line(tree, lines, version);
+    builder.scopes[0].first_line = module_first_line(module, lines, version);
     let observed = std::mem::take(&mut builder.observed);
     (builder.into_tree(), observed)
 }
@@ -1687,16 +1695,17 @@ fn has_defaults(parameters: &[Node]) -> (bool, bool) {
 
 /// The module's `co_firstlineno`: 1, except that 3.8 and 3.9 number a module from its first
 /// instruction.
-pub(super) fn module_first_line(tree: &Tree, lines: &LineIndex, version: PythonVersion) -> usize {
+pub(super) fn module_first_line(
+    module: Module,
+    lines: &LineIndex,
+    version: PythonVersion,
+) -> usize {
     if version > PythonVersion::new(3, 9) {
         return 1;
     }
-    named_children(tree.root_node())
-        .into_iter()
-        .find(|n| n.kind_name() != "comment")
-        .map_or(1, |first| {
-            lines.line_of(first_instruction(first, version).start_byte())
-        })
+    module.statements().next().map_or(1, |first| {
+        lines.line_of(first_instruction(first, version).start_byte())
+    })
 }
 
 /// The node whose code CPython 3.8 and 3.9 emit first for a statement or expression (they

@@ -46,7 +46,7 @@ use super::{
 };
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::{Field, NodeLookups, clean_class, named_children};
+use crate::analysis::syntax::{Field, Module, NodeLookups, clean_class, named_children};
 
 /// The resolved scopes of the top-level statements of one document's last analysis.
 #[derive(Default)]
@@ -249,7 +249,8 @@ impl ScopeTree {
         kept.class_parts_built = parts.built;
         *cache = kept;
         let mut scopes = joined.finish();
-        scopes.scopes[0].first_line = module_first_line(tree, lines, version);
+        scopes.scopes[0].first_line =
+            module_first_line(Module::new(&[tree.root_node()]), lines, version);
         scopes
     }
 }

@@ -36,6 +36,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
+use crate::analysis::syntax::Module;
 
 /// The oldest CPython whose compiler the model reproduces; older targets are modelled as it.
 pub const OLDEST_MODELLED: PythonVersion = PythonVersion::new(3, 8);
@@ -317,13 +318,13 @@ impl ScopeTree {
     /// nodes below the depth it follows are missing. `lines` is the line index of `text`.
     pub fn with_nodes<'t>(
         text: &'t str,
-        tree: &'t Tree,
+        module: Module<'t>,
         lines: &LineIndex,
         target: PythonVersion,
         kinds: &'t [u16],
     ) -> (ScopeTree, Vec<Node<'t>>) {
         let (built, nodes) =
-            build::build_observing(text, tree, lines, modelled_version(target), kinds);
+            build::build_observing(text, module, lines, modelled_version(target), kinds);
         (Self::resolved(built), nodes)
     }
 

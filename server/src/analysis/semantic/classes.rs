@@ -851,8 +851,8 @@ impl<'m, 'c, 't> InMethod<'m, 'c, 't> {
                     here.is_some()
                         && here
                             == context
-                                .tree
-                                .root_node()
+                                .module
+                                .root_at(at)
                                 .descendant_for_byte_range(at, at)
                                 .and_then(|n| self.binding_scope(self.scope_of(n), name))
                 }

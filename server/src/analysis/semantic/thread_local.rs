@@ -78,7 +78,7 @@ pub fn thread_locals<'t>(context: &Context<'t>) -> Vec<(Node<'t>, Node<'t>)> {
         }
     }
     if !subclasses.is_empty() {
-        let mut stack = vec![context.tree.root_node()];
+        let mut stack = context.module.roots().to_vec();
         while let Some(node) = stack.pop() {
             if node.kind_name() == "call"
                 && let Some(function) = node.field(Field::Function)
@@ -480,7 +480,7 @@ pub fn thread_pool(context: &Context, expression: Node) -> Option<(&'static str,
 /// The right-hand sides of `x.attribute = value` anywhere in the file.
 pub fn attribute_assignments<'t>(context: &Context<'t>, attribute: &str) -> Vec<Node<'t>> {
     let mut values = Vec::new();
-    let mut stack = vec![context.tree.root_node()];
+    let mut stack = context.module.roots().to_vec();
     while let Some(node) = stack.pop() {
         if node.kind_name() == "assignment"
             && let Some(left) = node.field(Field::Left)
@@ -700,7 +700,7 @@ pub struct ScopedRegistry<'t> {
 /// The thread-scoped session registries bound at module level.
 pub fn scoped_registries<'t>(context: &Context<'t>) -> Vec<ScopedRegistry<'t>> {
     let mut found = Vec::new();
-    for statement in named_children(context.tree.root_node()) {
+    for statement in context.module.statements() {
         let Some(assignment) = statement.named_child(0).filter(|a| {
             statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
         }) else {

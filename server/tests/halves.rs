@@ -1,0 +1,130 @@
+//! A large file the editor opens before any analysis saw it is parsed as two halves at once
+//! (`parse_in_halves`) and analysed as one module (`check_parts`): the findings must be those of
+//! the whole file's tree, and a split that would change what the file means must not be taken.
+
+use refhound::analysis::parse::{parse, parse_in_halves};
+use refhound::analysis::settings::Settings;
+use refhound::analysis::{check, check_parts};
+
+fn strict() -> Settings {
+    Settings {
+        strict: true,
+        ..Settings::default()
+    }
+}
+
+/// Fillers of top-level statements, so that the text is large enough to be split.
+fn filler(count: usize, name: &str) -> String {
+    (0..count)
+        .map(|i| format!("def {name}_{i}(a, b=1):\n    return [a + b for _ in range(b)]\n\n\n"))
+        .collect()
+}
+
+#[test]
+fn halves_of_a_module_are_analysed_as_one_module() {
+    // The cache is made in the first half and only filled in the second: a module-wide fact
+    // (nothing in the module removes from it) that neither half shows alone.
+    let text = format!(
+        "import functools\n\n_seen = {{}}\n\n{}\ndef remember(key, value):\n    _seen[key] = value\n\n\n{}",
+        filler(700, "early"),
+        filler(700, "late"),
+    );
+    let trees = parse_in_halves(&text).expect("a large clean file splits");
+    let split = trees[1].root_node().start_byte();
+    assert!(
+        text.find("def remember").unwrap() > split,
+        "the store is in the second half"
+    );
+    let whole = check(&text, &parse(&text), &strict());
+    assert!(whole.iter().any(|f| f.rule.code() == "RH301"), "{whole:?}");
+    assert_eq!(check_parts(&text, &trees, &strict()), whole);
+}
+
+#[test]
+fn no_split_inside_a_string_brackets_or_before_a_clause() {
+    // The middle of each text falls among column-0 lines that do not start a statement.
+    let half = filler(700, "f");
+    let lines = |line: &str| line.repeat(300);
+    let shapes = [
+        format!(
+            "{half}X = \"\"\"\n{}\"\"\"\n{half}",
+            lines("text in a string\n")
+        ),
+        format!("{half}X = [\n{}]\n{half}", lines("item,\n")),
+        format!(
+            "{half}if X:\n    pass\n{}{half}",
+            lines("elif X:\n    pass\n")
+        ),
+    ];
+    // Without them the file splits.
+    assert!(parse_in_halves(&format!("{half}{half}")).is_some());
+    for text in shapes {
+        assert!(
+            parse_in_halves(&text).is_none(),
+            "{}",
+            &text[text.len() / 2..][..40]
+        );
+        // The whole file parses cleanly: it is the split that is refused.
+        assert!(!parse(&text).root_node().has_error());
+    }
+}
+
+#[test]
+fn lines_continued_by_a_backslash_are_not_split_from_theirs() {
+    let half = filler(700, "f");
+    let continued = "Y + \\\n".repeat(300);
+    let text = format!("{half}X = 1 + \\\n{continued}Y\n{half}");
+    let trees =
+        parse_in_halves(&text).expect("the statement after the continued lines starts a half");
+    let after = text.find("Y\ndef f_0").unwrap() + 2;
+    assert_eq!(trees[1].root_node().start_byte(), after);
+    assert_eq!(
+        check_parts(&text, &trees, &strict()),
+        check(&text, &parse(&text), &strict())
+    );
+}
+
+/// Every large file of the standard library that splits: the findings of its halves are the
+/// whole file's, strict ones and fixes included.
+#[test]
+fn large_standard_library_files_analysed_in_halves_find_what_the_whole_file_finds() {
+    use rayon::prelude::*;
+    let stdlib = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .expect("python3 runs");
+    let stdlib = String::from_utf8(stdlib.stdout).unwrap();
+    let files: Vec<_> = ignore::WalkBuilder::new(stdlib.trim())
+        .standard_filters(false)
+        .build()
+        .flatten()
+        .map(|entry| entry.into_path())
+        .filter(|path| path.extension().is_some_and(|e| e == "py"))
+        .filter(|path| !path.components().any(|c| c.as_os_str() == "site-packages"))
+        .collect();
+    let (split, large): (usize, usize) = files
+        .par_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(path).ok()?;
+            (text.len() >= 64 * 1024).then_some(())?;
+            let Some(trees) = parse_in_halves(&text) else {
+                return Some((0, 1));
+            };
+            assert_eq!(
+                check_parts(&text, &trees, &strict()),
+                check(&text, &parse(&text), &strict()),
+                "{}",
+                path.display()
+            );
+            Some((1, 1))
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    // Most large files split: the comparison is not vacuous.
+    assert!(
+        split * 10 >= large * 8,
+        "{split} of {large} large files split"
+    );
+}
