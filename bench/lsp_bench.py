@@ -590,7 +590,8 @@ def measure_latencies(servers, source, lines, options) -> None:
     print(
         f"refhound parse alone, a fresh process (`refhound parse FILE`, wall, process start "
         f"included), least-median-most of {len(parses)}: {min(parses):.0f}-"
-        f"{statistics.median(parses):.0f}-{max(parses):.0f} ms: the floor of open new ms"
+        f"{statistics.median(parses):.0f}-{max(parses):.0f} ms (open new ms parses a large file in "
+        "halves at once)"
     )
     print("refhound / ruff, per mode (issue 17's targets: p50 <= 0.25x ruff, <= 1.0x ruff-B019,B023;")
     print("p95 <= 1.0x; open <= 1.0x ruff):")

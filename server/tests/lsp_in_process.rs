@@ -227,6 +227,69 @@ fn every_demo_module_gets_its_diagnostics_and_together_all_nine_rules() {
     });
 }
 
+/// (rule code, line) of each finding `check` makes of `text`: what the diagnostics must say.
+fn expected_findings(text: &str) -> Vec<(String, u32)> {
+    let tree = refhound::analysis::parse::parse(text);
+    let settings = refhound::analysis::settings::Settings::default();
+    refhound::analysis::check(text, &tree, &settings)
+        .iter()
+        .map(|f| {
+            let line = text[..f.range.start].matches('\n').count() as u32;
+            (f.rule.code().to_string(), line)
+        })
+        .collect()
+}
+
+fn codes_and_lines(diagnostics: &[Diagnostic]) -> Vec<(String, u32)> {
+    diagnostics
+        .iter()
+        .map(|d| (code(d), d.range.start.line))
+        .collect()
+}
+
+#[test]
+fn a_large_file_opened_in_halves_gets_the_whole_files_diagnostics_then_its_edits() {
+    run(async {
+        let mut client = Client::start();
+        client.initialize(ClientCapabilities::default(), None).await;
+        // Findings in both halves of a file large enough to be parsed in halves.
+        let filler: String = (0..1200)
+            .map(|i| format!("def filler_{i}(a, b=1):\n    return [a + b for _ in range(b)]\n\n\n"))
+            .collect();
+        let text = format!("{}\n\n{filler}{}", demo("events.py"), demo("reports.py"));
+        assert!(refhound::analysis::parse::parse_in_halves(&text).is_some());
+        let expected = expected_findings(&text);
+        let middle = text[..text.len() / 2].matches('\n').count() as u32;
+        assert!(expected.iter().any(|(_, line)| *line < middle));
+        assert!(expected.iter().any(|(_, line)| *line > middle));
+        let uri = uri("large.py");
+        open(&client, &uri, &text, 1);
+        assert_eq!(
+            codes_and_lines(&client.diagnostics(&uri, 1).await),
+            expected
+        );
+        // An edit after the open: a memo in a default argument, at the end.
+        let last = text.matches('\n').count() as u32;
+        let added = "def memo(key, cache={}):\n    cache[key] = key\n    return cache[key]\n";
+        change(
+            &client,
+            &uri,
+            2,
+            vec![edit(
+                Range::new(Position::new(last, 0), Position::new(last, 0)),
+                added,
+            )],
+        );
+        let edited = format!("{text}{added}");
+        let expected = expected_findings(&edited);
+        assert!(expected.iter().any(|(code, _)| code == "RH303"));
+        assert_eq!(
+            codes_and_lines(&client.diagnostics(&uri, 2).await),
+            expected
+        );
+    });
+}
+
 // 3. hovers
 
 #[test]

@@ -63,13 +63,14 @@ impl Baselines {
     }
 }
 
-/// Leaves out of the findings of the file at `path` (found in `text`, parsed as `tree`) those
-/// its project's baseline accepts. Returns a problem with the baseline, the first time.
+/// Leaves out of the findings of the file at `path` (found in `text`, whose tree `tree` gives:
+/// parsed only when a baseline is read) those its project's baseline accepts. Returns a problem
+/// with the baseline, the first time.
 pub fn drop_baselined(
     state: &State,
     path: &Path,
     text: &str,
-    tree: &Tree,
+    tree: impl FnOnce() -> Tree,
     findings: &mut Vec<Finding>,
 ) -> Vec<String> {
     if findings.is_empty() {
@@ -94,7 +95,7 @@ pub fn drop_baselined(
     if let Some(baseline) = &loaded.baseline {
         let name = loaded.file.name_of(path);
         let all = std::mem::take(findings);
-        *findings = baseline.filter_findings(&name, text, tree, all).kept;
+        *findings = baseline.filter_findings(&name, text, &tree(), all).kept;
     }
     problem.into_iter().collect()
 }

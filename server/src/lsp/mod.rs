@@ -110,6 +110,13 @@ const TREES_KEPT: usize = 8;
 /// person takes to start typing in a file just opened.
 const PREPARE_AFTER_OPEN: Duration = Duration::from_millis(50);
 
+/// What a document's analysis parsed: its whole text, or (opened, large, nothing analysed it
+/// yet) its two halves at once ([`crate::analysis::parse::parse_in_halves`]).
+enum Trees {
+    Whole(Tree),
+    Halves([Tree; 2]),
+}
+
 /// See [`State::analysing`]: the permits, and how many there are.
 struct Analysing(Arc<tokio::sync::Semaphore>, usize);
 
@@ -272,12 +279,23 @@ impl State {
                 Err(too_large(&uri, snapshot.text.len_bytes()))
             } else {
                 let text = snapshot.text.to_string();
-                match snapshot.tree_or_refusal(&text) {
-                    Ok(tree) => Ok((text, tree)),
-                    Err(refusal) => Err(format!("{} was not analysed: {refusal}", uri.as_str())),
+                // A large document opened before any analysis saw it: its halves are parsed at
+                // once (the parse is most of the wait); the whole tree its edits need is parsed
+                // after the diagnostics are out (`prepare_for_edits`).
+                let halves = (snapshot.cache.is_none() && snapshot.is_unparsed())
+                    .then(|| crate::analysis::parse::parse_in_halves(&text))
+                    .flatten();
+                match halves {
+                    Some(halves) => Ok((text, Trees::Halves(halves))),
+                    None => match snapshot.tree_or_refusal(&text) {
+                        Ok(tree) => Ok((text, Trees::Whole(tree))),
+                        Err(refusal) => {
+                            Err(format!("{} was not analysed: {refusal}", uri.as_str()))
+                        }
+                    },
                 }
             };
-            let (text, tree) = match parsed {
+            let (text, trees) = match parsed {
                 Ok(parsed) => parsed,
                 Err(skipped) => {
                     let skipped = Analysis {
@@ -297,20 +315,27 @@ impl State {
             let (settings, mut problems) = state.settings.for_path(path.as_deref());
             // Someone waits for this one file: two threads, and for a document being edited, only
             // what changed is redone.
-            let mut findings = match &snapshot.cache {
-                Some(cache) => {
+            let mut findings = match (&trees, &snapshot.cache) {
+                (Trees::Whole(tree), Some(cache)) => {
                     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
-                    crate::analysis::check_edited(&text, &tree, &settings, &mut cache)
+                    crate::analysis::check_edited(&text, tree, &settings, &mut cache)
                 }
-                None => crate::analysis::check_opened(&text, &tree, &settings),
+                (Trees::Whole(tree), None) => crate::analysis::check_opened(&text, tree, &settings),
+                (Trees::Halves(halves), _) => {
+                    crate::analysis::check_parts(&text, halves, &settings)
+                }
             };
             if let Some(path) = &path {
                 workspace::settle_releases(&state, path, &mut findings, settings.strict);
+                let whole_tree = || match &trees {
+                    Trees::Whole(tree) => tree.clone(),
+                    Trees::Halves(_) => crate::analysis::parse::parse(&text),
+                };
                 problems.extend(baseline::drop_baselined(
                     &state,
                     path,
                     &text,
-                    &tree,
+                    whole_tree,
                     &mut findings,
                 ));
             }
@@ -328,7 +353,9 @@ impl State {
             {
                 document.analysis = Some(Arc::clone(&analysis));
             }
-            state.keep_tree(&uri, &snapshot, tree);
+            if let Trees::Whole(tree) = trees {
+                state.keep_tree(&uri, &snapshot, tree);
+            }
             let still = current(&state);
             let opened = (still && snapshot.cache.is_none()).then_some((uri, settings));
             (still.then_some(analysis), problems, opened)
@@ -366,12 +393,15 @@ impl State {
             let _ = blocking(move || {
                 let _permit = permit;
                 // Taken from the document now (not held while waiting): it may have dropped it.
-                let parsed = state.documents.get(&uri).and_then(|d| d.parsed());
-                let Some((text, tree)) = parsed.filter(|_| state.changed_last(&uri, revision))
-                else {
+                // A document opened in halves has no tree yet: it is parsed here.
+                let snapshot = state.documents.get(&uri).map(|d| d.snapshot());
+                let Some(snapshot) = snapshot.filter(|_| state.changed_last(&uri, revision)) else {
                     return;
                 };
-                let text = text.to_string();
+                let text = snapshot.text.to_string();
+                let Ok(tree) = snapshot.tree_or_refusal(&text) else {
+                    return;
+                };
                 let tree = document::settled(&text, tree);
                 let cache = Arc::new(Mutex::new(Cache::default()));
                 // Locked before the document holds it: an edit arriving meanwhile waits for it
@@ -383,6 +413,9 @@ impl State {
                 };
                 if holds {
                     *building = Cache::new(&text, &tree, &settings);
+                    // One more document may hold a tree now (one opened in halves had none).
+                    drop(building);
+                    state.keep_recent_trees();
                 }
             })
             .await;

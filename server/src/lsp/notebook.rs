@@ -407,7 +407,8 @@ async fn analysis(
         let (settings, mut problems) = state.settings.for_path(path.as_deref());
         let drop_baselined = |text: &str, tree: &Tree, findings: &mut Vec<Finding>| {
             if let Some(path) = &path {
-                let dropped = super::baseline::drop_baselined(&state, path, text, tree, findings);
+                let dropped =
+                    super::baseline::drop_baselined(&state, path, text, || tree.clone(), findings);
                 problems.extend(dropped);
             }
         };

@@ -407,7 +407,7 @@ fn analyse_path(state: &State, path: &Path) -> Option<(Uri, Arc<Analysis>, Vec<S
         state,
         path,
         &text,
-        &tree,
+        || tree.clone(),
         &mut findings,
     ));
     let mut analysis = Analysis::new(
