@@ -5,6 +5,8 @@
 use refhound::analysis::parse::{parse, parse_in_halves};
 use refhound::analysis::settings::Settings;
 use refhound::analysis::{check, check_parts};
+#[path = "support/stdlib.rs"]
+mod stdlib;
 
 fn strict() -> Settings {
     Settings {
@@ -89,22 +91,7 @@ fn lines_continued_by_a_backslash_are_not_split_from_theirs() {
 #[test]
 fn large_standard_library_files_analysed_in_halves_find_what_the_whole_file_finds() {
     use rayon::prelude::*;
-    let stdlib = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("python3 runs");
-    let stdlib = String::from_utf8(stdlib.stdout).unwrap();
-    let files: Vec<_> = ignore::WalkBuilder::new(stdlib.trim())
-        .standard_filters(false)
-        .build()
-        .flatten()
-        .map(|entry| entry.into_path())
-        .filter(|path| path.extension().is_some_and(|e| e == "py"))
-        .filter(|path| !path.components().any(|c| c.as_os_str() == "site-packages"))
-        .collect();
+    let files = stdlib::files();
     let (split, large): (usize, usize) = files
         .par_iter()
         .filter_map(|path| {

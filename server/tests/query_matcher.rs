@@ -18,6 +18,8 @@ use random::Lcg;
 #[path = "support/corpus.rs"]
 mod corpus;
 use corpus::{PIECES, boundary, corpus};
+#[path = "support/stdlib.rs"]
+mod stdlib;
 
 const FAMILIES: &[Family] = &[
     Family::Imports,
@@ -123,21 +125,7 @@ fn the_matcher_finds_what_the_query_engine_finds() {
 #[test]
 fn the_scope_models_walk_hands_over_every_node_the_matcher_needs() {
     use rayon::prelude::*;
-    let stdlib = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("python3 runs");
-    let stdlib = String::from_utf8(stdlib.stdout).unwrap();
-    let files: Vec<_> = ignore::WalkBuilder::new(stdlib.trim())
-        .standard_filters(false)
-        .build()
-        .flatten()
-        .map(|entry| entry.into_path())
-        .filter(|path| path.extension().is_some_and(|e| e == "py"))
-        .collect();
+    let files = stdlib::files();
     let compared: usize = files
         .par_iter()
         .map(|path| {

@@ -105,9 +105,10 @@ pub fn parse_checked(text: &str) -> (Tree, Option<Refusal>) {
 ///
 /// `None`, and the caller parses the whole text, when the text is small, has no place to split
 /// (a line at column 0 starting a statement, the line before not continued by a backslash),
-/// needs [`parse`]'s help (a lone carriage return, a text it refuses, or syntax errors), or a half does
-/// not parse cleanly: a split inside a string or brackets, or before `else:`, leaves one half
-/// with an error, so two clean halves are the whole file's statements.
+/// needs [`parse`]'s help (a lone carriage return, a text it refuses), or a half does not parse
+/// cleanly: a split inside a string or brackets, or before `else:`, leaves one half with an
+/// error, so two clean halves are the whole file's statements (and a file with syntax errors
+/// is parsed whole, as [`parse`] does).
 pub fn parse_in_halves(text: &str) -> Option<[Tree; 2]> {
     const SMALLEST: usize = 64 * 1024;
     if text.len() < SMALLEST

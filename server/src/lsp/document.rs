@@ -106,16 +106,16 @@ impl Snapshot {
         guard.finish()
     }
 
-    /// [`Snapshot::tree`], or why the text is not parsed: one look at the text for both (a
-    /// stored tree's text was accepted when it was parsed). `text` is the snapshot's text as one
-    /// string, which the caller needs anyway: tree-sitter reads it faster than the rope's chunks
-    /// (a whole parse of test_typing.py 38 ms against 43).
     /// Whether nothing of an earlier parse is at hand: the next [`Snapshot::tree_or_refusal`]
     /// parses the whole text.
     pub fn is_unparsed(&self) -> bool {
         matches!(self.tree, TreeState::Unparsed)
     }
 
+    /// [`Snapshot::tree`], or why the text is not parsed: one look at the text for both (a
+    /// stored tree's text was accepted when it was parsed). `text` is the snapshot's text as one
+    /// string, which the caller needs anyway: tree-sitter reads it faster than the rope's chunks
+    /// (a whole parse of test_typing.py 38 ms against 43).
     pub fn tree_or_refusal(&self, text: &str) -> Result<Tree, Refusal> {
         let (old, accepted) = match &self.tree {
             TreeState::Parsed(tree) => return Ok(tree.clone()),
