@@ -2,9 +2,14 @@
 //! (`parse_in_halves`) and analysed as one module (`check_parts`): the findings must be those of
 //! the whole file's tree, and a split that would change what the file means must not be taken.
 
+use refhound::analysis::line_index::LineIndex;
 use refhound::analysis::parse::{parse, parse_in_halves};
+use refhound::analysis::queries::{Captures, Matches, SOURCES};
+use refhound::analysis::scope::ScopeTree;
+use refhound::analysis::settings::PythonVersion;
 use refhound::analysis::settings::Settings;
-use refhound::analysis::{check, check_parts};
+use refhound::analysis::syntax::Module;
+use refhound::analysis::{check, check_parts, scopes_and_matches};
 #[path = "support/stdlib.rs"]
 mod stdlib;
 
@@ -100,12 +105,38 @@ fn large_standard_library_files_analysed_in_halves_find_what_the_whole_file_find
             let Some(trees) = parse_in_halves(&text) else {
                 return Some((0, 1));
             };
+            let whole = parse(&text);
             assert_eq!(
                 check_parts(&text, &trees, &strict()),
-                check(&text, &parse(&text), &strict()),
+                check(&text, &whole, &strict()),
                 "{}",
                 path.display()
             );
+            // The scope model of every modelled CPython, and the query matches, of the two
+            // trees as one module equal the whole file's.
+            let roots = [trees[0].root_node(), trees[1].root_node()];
+            let lines = LineIndex::new(&text);
+            for minor in 8..=13 {
+                let settings = Settings {
+                    target_version: PythonVersion::new(3, minor),
+                    ..Settings::default()
+                };
+                let (scopes, matches) =
+                    scopes_and_matches(&text, Module::new(&roots), &lines, &settings);
+                let expected = ScopeTree::new(&text, &whole, settings.target_version);
+                assert!(scopes == expected, "{} 3.{minor}", path.display());
+                if minor == 13 {
+                    let expected = Matches::new(whole.root_node(), &text);
+                    for (family, _, _) in SOURCES {
+                        assert_eq!(
+                            described(matches.of(*family)),
+                            described(expected.of(*family)),
+                            "{} {family:?}",
+                            path.display()
+                        );
+                    }
+                }
+            }
             Some((1, 1))
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
@@ -114,4 +145,44 @@ fn large_standard_library_files_analysed_in_halves_find_what_the_whole_file_find
         split * 10 >= large * 8,
         "{split} of {large} large files split"
     );
+}
+
+/// Each match's captures: name, kind and place (a node's parent is its own tree's).
+fn described(matches: &[Captures<'_>]) -> Vec<Vec<String>> {
+    matches
+        .iter()
+        .map(|captures| {
+            captures
+                .iter()
+                .map(|(name, node)| format!("{name} {} {:?}", node.kind(), node.byte_range()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn code_the_first_half_makes_unreachable_is_modelled_as_in_the_whole_file() {
+    // After `raise SystemExit` at module level, CPython compiles no code object for the `def`s
+    // that follow, those of the second half too: the walk carries that from one tree to the next.
+    let text = format!(
+        "{}raise SystemExit\n\n\n{}",
+        filler(300, "early"),
+        filler(1100, "late")
+    );
+    let trees = parse_in_halves(&text).expect("a large clean file splits");
+    assert!(trees[1].root_node().start_byte() > text.find("raise").unwrap());
+    let roots = [trees[0].root_node(), trees[1].root_node()];
+    let lines = LineIndex::new(&text);
+    let whole = parse(&text);
+    for minor in 8..=13 {
+        let settings = Settings {
+            target_version: PythonVersion::new(3, minor),
+            ..Settings::default()
+        };
+        let (scopes, _) = scopes_and_matches(&text, Module::new(&roots), &lines, &settings);
+        assert!(
+            scopes == ScopeTree::new(&text, &whole, settings.target_version),
+            "3.{minor}"
+        );
+    }
 }
