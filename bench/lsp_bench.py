@@ -75,7 +75,7 @@ class LanguageServer:
     thread stamps each incoming message with its arrival time and answers the server's own
     requests (configuration, capability registration, progress) with null results."""
 
-    def __init__(self, name: str, spec: "Spec", cwd: Path):
+    def __init__(self, name: str, spec: Spec, cwd: Path):
         self.name = name
         self.options = spec.options
         self.process = subprocess.Popen(
@@ -151,18 +151,26 @@ class LanguageServer:
         deadline = time.monotonic() + TIMEOUT
         while True:
             try:
-                arrived, message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                arrived, message = self.inbox.get(
+                    timeout=max(0.0, deadline - time.monotonic())
+                )
             except queue.Empty:
-                raise TimeoutError(f"{self.name}: nothing acceptable within {TIMEOUT} s") from None
+                raise TimeoutError(
+                    f"{self.name}: nothing acceptable within {TIMEOUT} s"
+                ) from None
             if message is None:
-                raise ServerGone(f"{self.name} exited with status {self.process.wait()}")
+                raise ServerGone(
+                    f"{self.name} exited with status {self.process.wait()}"
+                )
             if accept(message):
                 return arrived, message
 
     def call(self, method: str, params: dict | None) -> tuple[dict | None, float]:
         """A request and its result; also returns the seconds it took."""
         request_id, sent = self.request(method, params)
-        arrived, response = self.wait(lambda m: m.get("id") == request_id and "method" not in m)
+        arrived, response = self.wait(
+            lambda m: m.get("id") == request_id and "method" not in m
+        )
         if "error" in response:
             raise RuntimeError(f"{self.name}: {method} failed: {response['error']}")
         return response.get("result"), arrived - sent
@@ -223,7 +231,9 @@ class LanguageServer:
     def memory(self) -> tuple[int, int, int]:
         """(VmRSS in kB, VmHWM in kB, threads) of the process."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
-        fields = dict(re.findall(r"^(VmRSS|VmHWM|Threads):\s+(\d+)", status, re.MULTILINE))
+        fields = dict(
+            re.findall(r"^(VmRSS|VmHWM|Threads):\s+(\d+)", status, re.MULTILINE)
+        )
         return int(fields["VmRSS"]), int(fields["VmHWM"]), int(fields["Threads"])
 
     def stop(self) -> None:
@@ -231,7 +241,13 @@ class LanguageServer:
             self.call("shutdown", None)
             self.notify("exit", None)
             self.process.wait(timeout=10)
-        except (ServerGone, TimeoutError, RuntimeError, BrokenPipeError, subprocess.TimeoutExpired):
+        except (
+            ServerGone,
+            TimeoutError,
+            RuntimeError,
+            BrokenPipeError,
+            subprocess.TimeoutExpired,
+        ):
             self.process.kill()
             self.process.wait()
 
@@ -246,7 +262,9 @@ def utf16_length(text: str) -> int:
 def edit_sites(lines: list[str], count: int) -> list[int]:
     """`count` line numbers spread evenly over the lines that end in an identifier (so one more
     letter only renames it)."""
-    candidates = [n for n, line in enumerate(lines) if re.search(r"[A-Za-z_]\w*$", line)]
+    candidates = [
+        n for n, line in enumerate(lines) if re.search(r"[A-Za-z_]\w*$", line)
+    ]
     step = len(candidates) / count
     return [candidates[int(i * step)] for i in range(count)]
 
@@ -273,7 +291,9 @@ class EditSession:
     """One server with test_typing.py open in a workspace of its own, in one mode (push or
     pull), ready to be edited: `edit` returns the edit -> diagnostics latency in ms."""
 
-    def __init__(self, name: str, spec: Spec, source: Path, pull: bool, outside: bool = False):
+    def __init__(
+        self, name: str, spec: Spec, source: Path, pull: bool, outside: bool = False
+    ):
         """`outside`: the file is not in the workspace directory (an empty one), so no
         workspace scan analyses it before it is opened."""
         self.name, self.pull = name, pull
@@ -298,7 +318,9 @@ class EditSession:
             report, _ = self.server.call(
                 "textDocument/diagnostic", {"textDocument": {"uri": self.uri}}
             )
-            return (time.perf_counter() - started) * 1000, len((report or {}).get("items", []))
+            return (time.perf_counter() - started) * 1000, len(
+                (report or {}).get("items", [])
+            )
         arrived, message = self.server.published(self.uri, 1)
         return (arrived - started) * 1000, message["params"]["diagnostics"]
 
@@ -306,10 +328,15 @@ class EditSession:
         self.version += 1
         sent = self.server.notify(
             "textDocument/didChange",
-            {"textDocument": {"uri": self.uri, "version": self.version}, "contentChanges": [change]},
+            {
+                "textDocument": {"uri": self.uri, "version": self.version},
+                "contentChanges": [change],
+            },
         )
         if self.pull:
-            _, took = self.server.call("textDocument/diagnostic", {"textDocument": {"uri": self.uri}})
+            _, took = self.server.call(
+                "textDocument/diagnostic", {"textDocument": {"uri": self.uri}}
+            )
             return took * 1000
         arrived, _ = self.server.published(self.uri, self.version)
         return (arrived - sent) * 1000
@@ -319,7 +346,9 @@ class EditSession:
         self._directory.cleanup()
 
 
-def measure_latencies_side_by_side(servers: dict, source: Path, edits: int, pull: bool) -> dict:
+def measure_latencies_side_by_side(
+    servers: dict, source: Path, edits: int, pull: bool
+) -> dict:
     """Per server: (latencies in ms, didOpen ms, diagnostics on opening), or None when it does
     not offer pull diagnostics. The servers run at the same time and take the edits in turn
     (each edit goes to every server, in an order that rotates), so that a machine whose speed
@@ -345,14 +374,17 @@ def measure_latencies_side_by_side(servers: dict, source: Path, edits: int, pull
             for session in active[turn:] + active[:turn]:
                 latencies[session.name].append(session.edit(change))
         return {
-            s.name: (latencies[s.name], *results[s.name]) if s.supported else None for s in sessions
+            s.name: (latencies[s.name], *results[s.name]) if s.supported else None
+            for s in sessions
         }
     finally:
         for session in sessions:
             session.close()
 
 
-def measure_opens(servers: dict, source: Path, rounds: int, pull: bool, outside: bool) -> dict:
+def measure_opens(
+    servers: dict, source: Path, rounds: int, pull: bool, outside: bool
+) -> dict:
     """Per server that offers diagnostics in this mode: didOpen -> first diagnostics in ms, one
     fresh server per round (in an order that rotates), opened 1.5 s after it is initialized,
     when the others are idle. A single opening moves by a third from one to the next on a
@@ -464,7 +496,9 @@ def measure_soak(name: str, spec: Spec, source: Path, edits: int):
 
 
 def version_of(command: list[str]) -> str:
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        command, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def main() -> None:
@@ -474,7 +508,10 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument(
-        "--opens", type=int, default=5, help="fresh servers opened per server and mode for (a)'s open ms"
+        "--opens",
+        type=int,
+        default=5,
+        help="fresh servers opened per server and mode for (a)'s open ms",
     )
     parser.add_argument("--soak-edits", type=int, default=10000)
     parser.add_argument(
@@ -503,7 +540,8 @@ def main() -> None:
         "refhound": Spec([options.refhound, "server"]),
         "ruff": Spec([options.ruff, "server"]),
         RUFF_B: Spec(
-            [options.ruff, "server"], {"settings": {"lint": {"select": ["B019", "B023"]}}}
+            [options.ruff, "server"],
+            {"settings": {"lint": {"select": ["B019", "B023"]}}},
         ),
     }
     for extra in options.also:
@@ -526,28 +564,38 @@ def main() -> None:
 
 def measure_latencies(servers, source, lines, options) -> None:
     print()
-    print(f"(a) edit -> diagnostics: {options.edits} single-character didChange edits in")
+    print(
+        f"(a) edit -> diagnostics: {options.edits} single-character didChange edits in"
+    )
     print(f"    {source} ({lines} lines), one at a time")
     rows, p50, p95, opened_ms, spread = [], {}, {}, {}, {}
     opened_outside, spread_outside = {}, {}
     by_mode = {
-        mode: measure_latencies_side_by_side(servers, source, options.edits, pull=(mode == "pull"))
+        mode: measure_latencies_side_by_side(
+            servers, source, options.edits, pull=(mode == "pull")
+        )
         for mode in ("push", "pull")
     }
     opens = {
-        mode: measure_opens(servers, source, options.opens, pull=(mode == "pull"), outside=False)
+        mode: measure_opens(
+            servers, source, options.opens, pull=(mode == "pull"), outside=False
+        )
         for mode in ("push", "pull")
     }
     # The same file outside the workspace: what opening costs when no scan analysed it.
     opens_outside = {
-        mode: measure_opens(servers, source, options.opens, pull=(mode == "pull"), outside=True)
+        mode: measure_opens(
+            servers, source, options.opens, pull=(mode == "pull"), outside=True
+        )
         for mode in ("push", "pull")
     }
     for name in servers:
         for mode in ("push", "pull"):
             measured = by_mode[mode][name]
             if measured is None:
-                rows.append(f"{name:<16}{mode:<6}{'(no diagnosticProvider for a pull client)':>45}")
+                rows.append(
+                    f"{name:<16}{mode:<6}{'(no diagnosticProvider for a pull client)':>45}"
+                )
                 continue
             latencies, first_open, found = measured
             # The edit session's opening is one more sample.
@@ -584,7 +632,10 @@ def measure_latencies(servers, source, lines, options) -> None:
     )
     print(
         "open new ms, least-most: "
-        + "; ".join(f"{name} {mode} {spread_outside[name, mode]}" for name, mode in spread_outside)
+        + "; ".join(
+            f"{name} {mode} {spread_outside[name, mode]}"
+            for name, mode in spread_outside
+        )
     )
     parses = parse_alone(options.refhound, source, options.opens)
     print(
@@ -593,7 +644,9 @@ def measure_latencies(servers, source, lines, options) -> None:
         f"{statistics.median(parses):.0f}-{max(parses):.0f} ms (open new ms parses a large file in "
         "halves at once)"
     )
-    print("refhound / ruff, per mode (issue 17's targets: p50 <= 0.25x ruff, <= 1.0x ruff-B019,B023;")
+    print(
+        "refhound / ruff, per mode (issue 17's targets: p50 <= 0.25x ruff, <= 1.0x ruff-B019,B023;"
+    )
     print("p95 <= 1.0x; open <= 1.0x ruff):")
     for other in ("ruff", RUFF_B):
         for mode in ("push", "pull"):
@@ -619,7 +672,9 @@ def parse_alone(refhound: str, source: Path, runs: int) -> list[float]:
     for _ in range(runs):
         time.sleep(1.5)
         started = time.perf_counter()
-        subprocess.run([refhound, "parse", str(source)], check=True, capture_output=True)
+        subprocess.run(
+            [refhound, "parse", str(source)], check=True, capture_output=True
+        )
         took.append((time.perf_counter() - started) * 1000)
     return took
 
@@ -629,8 +684,12 @@ def measure_memories(servers, source, options) -> None:
     files = stdlib_files(options.files)
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     first, last = (path.relative_to(stdlib) for path in (files[0], files[-1]))
-    print(f"(b) memory after opening {len(files)} standard-library files and receiving their")
-    print(f"    diagnostics: in {stdlib}, {first} to {last} by path, test directories skipped")
+    print(
+        f"(b) memory after opening {len(files)} standard-library files and receiving their"
+    )
+    print(
+        f"    diagnostics: in {stdlib}, {first} to {last} by path, test directories skipped"
+    )
     size = sum(path.stat().st_size for path in files) / 1e6
     print(f"    ({size:.1f} MB of source)")
     with tempfile.TemporaryDirectory(prefix="refhound-lsp-empty-") as empty:
@@ -646,22 +705,34 @@ def measure_memories(servers, source, options) -> None:
         )
         rss_of = {}
         for name, spec in servers.items():
-            idle, rss, hwm, threads, took, closed = measure_memory(name, spec, files, root)
+            idle, rss, hwm, threads, took, closed = measure_memory(
+                name, spec, files, root
+            )
             rss_of[name] = rss
             print(
                 f"{name:<18}{idle / 1024:>9.1f}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}"
                 f"{threads:>9}{took:>17.2f}{closed / 1024:>18.1f}"
             )
-    print("(idle: VmRSS a second after `initialized`, before any document is opened; VmRSS and")
-    print(" VmHWM once every document's diagnostics arrived; closed: VmRSS after closing them all,")
+    print(
+        "(idle: VmRSS a second after `initialized`, before any document is opened; VmRSS and"
+    )
+    print(
+        " VmHWM once every document's diagnostics arrived; closed: VmRSS after closing them all,"
+    )
     print(" a `shutdown` answered, and a second's pause)")
     for other in ("ruff", RUFF_B):
-        print(f"VmRSS refhound / {other}: {rss_of['refhound'] / rss_of[other]:.2f}x (target <= 1.5x ruff)")
+        print(
+            f"VmRSS refhound / {other}: {rss_of['refhound'] / rss_of[other]:.2f}x (target <= 1.5x ruff)"
+        )
     if options.soak_edits:
         print()
-        print(f"(c) push soak: {options.soak_edits} single-character didChange edits to {source.name}")
+        print(
+            f"(c) push soak: {options.soak_edits} single-character didChange edits to {source.name}"
+        )
         print("    written back to back, then the last version's diagnostics awaited")
-        print(f"{'server':<18}{'VmRSS MB':>10}{'VmHWM MB':>10}{'last diagnostics s':>20}")
+        print(
+            f"{'server':<18}{'VmRSS MB':>10}{'VmHWM MB':>10}{'last diagnostics s':>20}"
+        )
         for name, spec in servers.items():
             rss, hwm, took = measure_soak(name, spec, source, options.soak_edits)
             print(f"{name:<18}{rss / 1024:>10.1f}{hwm / 1024:>10.1f}{took:>20.2f}")
