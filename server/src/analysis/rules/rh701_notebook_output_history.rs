@@ -50,12 +50,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     if context.cells.is_empty() {
         return Vec::new();
     }
-    let statements: Vec<Node> = context
-        .top
-        .iter()
-        .copied()
-        .filter(|s| s.is_named() && s.kind_name() != "comment")
-        .collect();
+    let statements: Vec<Node> = context.module.statements().collect();
     let mut findings = Vec::new();
     for cell in context.cells {
         // The cell's last statement: the last one that starts in it.
