@@ -140,9 +140,9 @@ fn main() {
         Classes::new(&context, false);
     });
     time("semantic layer", &mut || {
-        Semantic::new(&context, false);
+        Semantic::new(&context, false, None);
     });
-    let semantic = Semantic::new(&context, false);
+    let semantic = Semantic::new(&context, false, None);
     let checker = Checker {
         context: &context,
         semantic: &semantic,

@@ -8,7 +8,7 @@ use super::queries::{Family, Matches};
 use crate::analysis::syntax::{Field, NodeLookups};
 
 /// Local name -> dotted name it was imported as, for every import statement in the file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Imports {
     names: HashMap<String, String>,
 }

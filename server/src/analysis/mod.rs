@@ -19,6 +19,7 @@ pub mod scope;
 pub mod semantic;
 pub mod settings;
 pub mod source;
+pub mod statement_text;
 pub mod suppression;
 pub mod syntax;
 
@@ -29,6 +30,7 @@ use findings::{Finding, Level};
 use imports::Imports;
 use line_index::LineIndex;
 use scope::{ScopeCache, ScopeTree};
+use semantic::classes::{ClassCache, Classes};
 use semantic::{Checker, Semantic};
 use settings::Settings;
 use suppression::Suppressions;
@@ -41,7 +43,7 @@ pub fn check(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
     let roots = [tree.root_node()];
     let module = Module::new(&roots);
     let parts = Parts::of_whole_file(text, module, settings);
-    check_with(text, module, settings, false, &parts, &[])
+    check_with(text, module, settings, false, &parts, &[], None)
 }
 
 /// What the rules' [`Context`] is made from besides the file: each path finds them its own way
@@ -123,7 +125,7 @@ pub fn check_parts(text: &str, trees: &[Tree], settings: &Settings) -> Vec<Findi
         lines,
         top: context::module_children(module),
     };
-    check_with(text, module, settings, true, &parts, &[])
+    check_with(text, module, settings, true, &parts, &[], None)
 }
 
 /// [`check`] for a notebook's code cells joined into one module ([`notebook::Notebook`]):
@@ -137,7 +139,7 @@ pub fn check_cells(
     let roots = [tree.root_node()];
     let module = Module::new(&roots);
     let parts = Parts::of_whole_file(text, module, settings);
-    check_with(text, module, settings, false, &parts, cells)
+    check_with(text, module, settings, false, &parts, cells, None)
 }
 
 /// Where this file lets go of an attribute named as one of `names`, on any object (`= None`,
@@ -159,11 +161,12 @@ pub fn released_attributes(text: &str, tree: &Tree, names: &[&str]) -> Vec<(Stri
 }
 
 /// What the analysis of one version of a document keeps for the next version's: the scope
-/// model and the query matches of each top-level statement.
+/// model, the query matches and the classes of each top-level statement.
 #[derive(Default)]
 pub struct Cache {
     scopes: ScopeCache,
     matches: queries::MatchCache,
+    classes: ClassCache,
 }
 
 impl Cache {
@@ -173,15 +176,23 @@ impl Cache {
     pub fn new(text: &str, tree: &Tree, settings: &Settings) -> Cache {
         let mut cache = Cache::default();
         let roots = [tree.root_node()];
-        let statements = context::module_children(Module::new(&roots));
-        let (scopes, _) = cache.update(
+        let module = Module::new(&roots);
+        let top = context::module_children(module);
+        let lines = LineIndex::new(text);
+        let (scopes, matches) = cache.update(text, tree, &top, &lines, settings, false);
+        let imports = Imports::new(text, &matches);
+        let context = Context {
             text,
-            tree,
-            &statements,
-            &LineIndex::new(text),
+            module,
+            scopes: &scopes,
+            lines: &lines,
+            imports: &imports,
             settings,
-            false,
-        );
+            matches: &matches,
+            cells: &[],
+            top: &top,
+        };
+        Classes::kept(&context, false, Some((&mut cache.classes, tree)));
         cache.scopes.keep(scopes);
         cache
     }
@@ -192,6 +203,10 @@ impl Cache {
 
     pub fn matches(&self) -> &queries::MatchCache {
         &self.matches
+    }
+
+    pub fn classes(&self) -> &ClassCache {
+        &self.classes
     }
 
     /// The scope model and the query matches of this version, found again only for the
@@ -246,7 +261,8 @@ pub fn check_edited(
         lines,
         top,
     };
-    let findings = check_with(text, module, settings, true, &parts, &[]);
+    let kept = Some((&mut cache.classes, tree));
+    let findings = check_with(text, module, settings, true, &parts, &[], kept);
     cache.scopes.keep(parts.scopes);
     findings
 }
@@ -258,6 +274,7 @@ fn check_with(
     two_threads: bool,
     parts: &Parts,
     cells: &[std::ops::Range<usize>],
+    kept: Option<(&mut ClassCache, &Tree)>,
 ) -> Vec<Finding> {
     let imports = Imports::new(text, &parts.matches);
     let context = Context {
@@ -271,7 +288,7 @@ fn check_with(
         cells,
         top: &parts.top,
     };
-    let semantic = Semantic::new(&context, two_threads);
+    let semantic = Semantic::new(&context, two_threads, kept);
     let checker = Checker {
         context: &context,
         semantic: &semantic,

@@ -14,6 +14,7 @@ mod matcher;
 mod reused;
 
 pub use incremental::MatchCache;
+pub(crate) use reused::UnitNodes;
 
 /// A pattern family: one `queries/*.scm` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,20 +10,20 @@
 //! capture's node, much cheaper than the query engine's walk). A capture it cannot find again
 //! sends its unit through the queries; units with syntax errors always go through them.
 
-use foldhash::HashMap;
 use std::sync::Arc;
 
-use tree_sitter::{Node, Tree, TreeCursor};
+use tree_sitter::{Node, Tree};
 
 use super::matcher::for_each_match;
-use super::reused::UnitNodes;
+use super::reused::{UnitNodes, descend};
 use super::{Captures, Family, Matches};
+use crate::analysis::statement_text::ByStatementText;
 use crate::analysis::syntax::clean_class;
 
 /// The matches of each unit (see the module docs) of one document's last analysis.
 #[derive(Default)]
 pub struct MatchCache {
-    statements: HashMap<Box<str>, KeptUnit>,
+    statements: ByStatementText<KeptUnit>,
     /// How many units the analysis that made this cache ran the queries over.
     queried: usize,
     /// How many units' nodes it took from a subtree the parse reused.
@@ -250,38 +250,4 @@ fn find_again<'t>(statement: Node<'t>, kept: &[KeptMatch]) -> Option<Vec<(Family
             Some((m.family, Captures::from_slice(&nodes)))
         })
         .collect()
-}
-
-/// Moves `cursor` to the outermost node spanning exactly `start..end` with kind `kind`: on to
-/// later siblings or up from where it is until the node contains the range (captures mostly
-/// come in source order, so this is a short way), then down through the children holding it.
-fn descend<'t>(
-    cursor: &mut TreeCursor<'t>,
-    start: usize,
-    end: usize,
-    kind: u16,
-) -> Option<Node<'t>> {
-    let contains = |node: Node| node.start_byte() <= start && end <= node.end_byte();
-    loop {
-        let node = cursor.node();
-        if contains(node) {
-            break;
-        }
-        if node.end_byte() <= start && cursor.goto_next_sibling() {
-            continue;
-        }
-        if !cursor.goto_parent() {
-            return None;
-        }
-    }
-    loop {
-        let node = cursor.node();
-        if node.start_byte() == start && node.end_byte() == end && node.kind_id() == kind {
-            return Some(node);
-        }
-        cursor.goto_first_child_for_byte(start)?;
-        if !contains(cursor.node()) {
-            return None;
-        }
-    }
 }

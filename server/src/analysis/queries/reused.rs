@@ -17,7 +17,7 @@
 //! compares nodes found so with the query engine's, positions and parents included, over random
 //! edits parsed incrementally.
 
-use tree_sitter::{Node, ffi::TSNode};
+use tree_sitter::{Node, TreeCursor, ffi::TSNode};
 
 /// Some nodes of one unit, as they were in the tree they were recorded in.
 pub struct UnitNodes {
@@ -27,13 +27,16 @@ pub struct UnitNodes {
 }
 
 /// A node by its slot (`None` for the unit itself, whose slot is its parent's) and its
-/// position relative to the unit's start (`column` too when on the unit's first row).
+/// position relative to the unit's start (`column` too when on the unit's first row); its
+/// length and kind, to look for it where the parse made the unit again.
 struct Recorded {
     slot: Option<usize>,
     byte: u32,
     row: u32,
     column: u32,
     alias: u32,
+    len: u32,
+    kind: u16,
 }
 
 impl UnitNodes {
@@ -54,6 +57,8 @@ impl UnitNodes {
                     row,
                     column: if row == 0 { column - top[2] } else { column },
                     alias,
+                    len: node.byte_range().len() as u32,
+                    kind: node.kind_id(),
                 }
             })
             .collect();
@@ -102,6 +107,70 @@ impl UnitNodes {
             // is where the subtree now puts the node.
             unsafe { Node::from_raw(handle) }
         }))
+    }
+}
+
+impl UnitNodes {
+    /// The recorded nodes in `unit`, in order: [`UnitNodes::find`] when the parse reused the
+    /// unit's subtree, else each looked for by its position and kind (a short descent from the
+    /// last one found), and then recorded again as they are in `unit`'s tree; `None` when one
+    /// is not there. `unit` spans the text the nodes were recorded in.
+    ///
+    /// # Safety
+    /// As for [`UnitNodes::find`]. Afterwards the nodes are recorded in `unit`'s tree (or
+    /// found in it, the same subtree): that is the tree to keep alive.
+    pub unsafe fn find_or_look_for<'t>(&mut self, unit: Node<'t>) -> Option<Vec<Node<'t>>> {
+        // SAFETY: the caller's.
+        if let Some(found) = unsafe { self.find(unit) } {
+            return Some(found.collect());
+        }
+        let base = unit.start_byte();
+        let mut cursor = unit.walk();
+        let found = self
+            .nodes
+            .iter()
+            .map(|node| {
+                let start = base + node.byte as usize;
+                descend(&mut cursor, start, start + node.len as usize, node.kind)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        // SAFETY: each was found below `unit`.
+        *self = unsafe { UnitNodes::record(unit, found.iter().copied()) };
+        Some(found)
+    }
+}
+
+/// Moves `cursor` to the outermost node spanning exactly `start..end` with kind `kind`: on to
+/// later siblings or up from where it is until the node contains the range (nodes recorded in
+/// source order make this a short way), then down through the children holding it.
+pub fn descend<'t>(
+    cursor: &mut TreeCursor<'t>,
+    start: usize,
+    end: usize,
+    kind: u16,
+) -> Option<Node<'t>> {
+    let contains = |node: Node| node.start_byte() <= start && end <= node.end_byte();
+    loop {
+        let node = cursor.node();
+        if contains(node) {
+            break;
+        }
+        if node.end_byte() <= start && cursor.goto_next_sibling() {
+            continue;
+        }
+        if !cursor.goto_parent() {
+            return None;
+        }
+    }
+    loop {
+        let node = cursor.node();
+        if node.start_byte() == start && node.end_byte() == end && node.kind_id() == kind {
+            return Some(node);
+        }
+        cursor.goto_first_child_for_byte(start)?;
+        if !contains(cursor.node()) {
+            return None;
+        }
     }
 }
 

@@ -46,6 +46,7 @@ use super::{
 };
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
+use crate::analysis::statement_text::ByStatementText;
 use crate::analysis::syntax::{Field, Module, NodeLookups, clean_class, named_children};
 
 /// The resolved scopes of the top-level statements of one document's last analysis.
@@ -68,11 +69,11 @@ pub struct ScopeCache {
 
 /// What is kept of statements, by their text and whether `from __future__ import annotations`
 /// is in force before them (one entry per state seen).
-struct ByText<T>(HashMap<Box<str>, Vec<(bool, T)>>);
+struct ByText<T>(ByStatementText<Vec<(bool, T)>>);
 
 impl<T> Default for ByText<T> {
     fn default() -> ByText<T> {
-        ByText(HashMap::new())
+        ByText(ByStatementText::default())
     }
 }
 

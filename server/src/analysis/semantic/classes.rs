@@ -22,6 +22,9 @@ use crate::analysis::syntax::{chain_base, decorators, named_children};
 
 use super::function_kind::{self, FUNCTION_KEEPING_DECORATORS, Receiver};
 
+mod kept;
+pub use kept::ClassCache;
+
 /// Calls that return a handle keeping the callback they schedule.
 const HANDLE_RETURNING: &[&str] = &[
     "call_later",
@@ -59,8 +62,6 @@ pub struct Method<'t> {
     pub scope: ScopeId,
     /// The first parameter's name, `self` by convention.
     pub self_name: &'t str,
-    /// The names of its positional parameters, in order, `self_name` first.
-    positional: Vec<&'t str>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +161,17 @@ impl<'c, 't> Classes<'c, 't> {
     /// The classes of the file. With `two_threads` (someone waits for this file), half the
     /// classes are read on a second thread: the rest of the facts wait for this one.
     pub fn new(context: &'c Context<'t>, two_threads: bool) -> Classes<'c, 't> {
+        Classes::kept(context, two_threads, None)
+    }
+
+    /// [`Classes::new`], reading only the classes of top-level statements that changed since
+    /// the analysis that left `kept` (a cache and the tree of this analysis), then keeping
+    /// this analysis's classes there for the next.
+    pub fn kept(
+        context: &'c Context<'t>,
+        two_threads: bool,
+        kept: Option<(&mut ClassCache, &tree_sitter::Tree)>,
+    ) -> Classes<'c, 't> {
         let mut class_nodes = Vec::new();
         let mut stores = Vec::new();
         for captures in context.matches(Family::Cycles) {
@@ -174,14 +186,29 @@ impl<'c, 't> Classes<'c, 't> {
         }
         stores.sort_by_key(|s| s.statement.start_byte());
         stores.dedup_by_key(|s| s.statement.id());
-        let read = |part: &[(Node<'t>, Node<'t>)]| -> Vec<Class<'t>> {
+        let read = |part: &[(Node<'t>, Node<'t>)]| -> Vec<Option<Class<'t>>> {
             part.iter()
-                .filter_map(|&(node, name)| class(context, node, name))
+                .map(|&(node, name)| class(context, node, name))
                 .collect()
         };
-        let (first, second) = class_nodes.split_at(half_by_size(&class_nodes));
-        let (mut classes, later) = beside(two_threads, || read(first), || read(second));
-        classes.extend(later);
+        let (kept, mut plan) = match kept {
+            Some((cache, tree)) => {
+                let plan = cache.plan(context, &class_nodes);
+                (Some((cache, tree)), Some(plan))
+            }
+            None => (None, None),
+        };
+        let to_read = match &plan {
+            Some(plan) => plan.to_read(&class_nodes),
+            None => class_nodes,
+        };
+        let (first, second) = to_read.split_at(half_by_size(&to_read));
+        let (mut read, later) = beside(two_threads, || read(first), || read(second));
+        read.extend(later);
+        let mut classes = match &mut plan {
+            Some(plan) => plan.assemble(read),
+            None => read.into_iter().flatten().collect(),
+        };
         let by_name: HashMap<&str, Vec<usize>> =
             classes
                 .iter()
@@ -215,11 +242,25 @@ impl<'c, 't> Classes<'c, 't> {
             classes,
             stores,
         };
-        let attributes: Vec<_> = (0..classes.classes.len())
-            .map(|c| classes.collect_instance_attributes(c))
+        // Those made from the cache came with theirs.
+        let read: Vec<usize> = match &plan {
+            Some(plan) => plan
+                .units
+                .iter()
+                .filter(|unit| unit.is_read())
+                .flat_map(|unit| unit.classes.clone())
+                .collect(),
+            None => (0..classes.classes.len()).collect(),
+        };
+        let attributes: Vec<_> = read
+            .iter()
+            .map(|&c| classes.collect_instance_attributes(c))
             .collect();
-        for (class, attributes) in classes.classes.iter_mut().zip(attributes) {
-            class.instance_attributes = attributes;
+        for (&c, attributes) in read.iter().zip(attributes) {
+            classes.classes[c].instance_attributes = attributes;
+        }
+        if let (Some((cache, tree)), Some(plan)) = (kept, plan) {
+            cache.keep(&classes, plan, tree);
         }
         classes
     }
@@ -358,7 +399,7 @@ impl<'c, 't> Classes<'c, 't> {
             .methods
             .iter()
             .find(|m| m.node.id() == init.id())?;
-        let parameters = &method.positional;
+        let parameters = positional_parameters(context, method.node);
         let init_analysis = InMethod::new(self, init_class, method);
         let mut positional = 1;
         for argument in named_children(arguments) {
@@ -435,7 +476,7 @@ impl<'t> Classes<'_, 't> {
             .methods
             .iter()
             .find(|m| m.node.id() == init.id())?;
-        let parameters = &method.positional;
+        let parameters = positional_parameters(self.context, method.node);
         let mut positional = 0;
         let mut parameter = None;
         for each in named_children(arguments) {
@@ -1416,7 +1457,6 @@ fn method<'t>(
         node: definition,
         scope,
         self_name,
-        positional,
     })
 }
 

@@ -224,6 +224,11 @@ impl<'t> Rewraps<'t> {
         Rewraps(statements.iter().filter_map(|&s| rewrap(s)).collect())
     }
 
+    /// Every wrapper the statements apply (`classmethod` of `f = classmethod(f)`).
+    pub fn wrappers(&self) -> impl Iterator<Item = Node<'t>> {
+        self.0.iter().map(|&(_, _, wrapper)| wrapper)
+    }
+
     /// The wrappers applied to `name` by statements from byte `from` on, in order.
     fn after(&self, name: &str, from: usize) -> impl Iterator<Item = Node<'t>> {
         self.0
@@ -257,28 +262,43 @@ pub fn receiver_of(kind: Kind, definition: Node) -> Option<(Receiver, Node)> {
 /// The kind a decorator gives a `def` in a class body; `None` for one that keeps it as it was
 /// (a cache, `abc.abstractmethod`, a decorator this file cannot see through).
 fn decorator_kind(context: &Context, decorator: Node) -> Option<Kind> {
-    if is_builtin(context, decorator, "staticmethod") {
-        return Some(Kind::StaticMethod);
-    }
-    if is_builtin(context, decorator, "classmethod") {
-        return Some(Kind::ClassMethod);
-    }
-    if is_builtin(context, decorator, "property")
-        || context
+    match decorator.kind_name() {
+        "identifier" => named_decorator_kind(context, context.text_of(decorator)),
+        // `@name.setter` / `@name.getter` / `@name.deleter` of a property.
+        "attribute"
+            if decorator
+                .field(Field::Attribute)
+                .is_some_and(|a| matches!(context.text_of(a), "setter" | "getter" | "deleter")) =>
+        {
+            Some(Kind::Property)
+        }
+        _ => context
             .qualified_name(decorator)
             .is_some_and(|q| PROPERTIES.contains(&q.as_str()))
+            .then_some(Kind::Property),
+    }
+}
+
+/// [`decorator_kind`] of a decorator that is a plain name. Besides the name it reads only the
+/// module's imports and module-level bindings (a descriptor class of this file): what a
+/// class read before must find unchanged to be reused (`classes::kept`).
+pub fn named_decorator_kind(context: &Context, name: &str) -> Option<Kind> {
+    let builtin = |builtin: &str| name == builtin && is_builtin_name(context, name);
+    if builtin("staticmethod") {
+        return Some(Kind::StaticMethod);
+    }
+    if builtin("classmethod") {
+        return Some(Kind::ClassMethod);
+    }
+    if builtin("property")
+        || context
+            .imports
+            .imported_as(name)
+            .is_some_and(|q| PROPERTIES.contains(&q))
     {
         return Some(Kind::Property);
     }
-    // `@name.setter` / `@name.getter` / `@name.deleter` of a property.
-    if decorator.kind_name() == "attribute"
-        && decorator
-            .field(Field::Attribute)
-            .is_some_and(|a| matches!(context.text_of(a), "setter" | "getter" | "deleter"))
-    {
-        return Some(Kind::Property);
-    }
-    let descriptor = local_descriptor(context, decorator)?;
+    let descriptor = local_descriptor(context, name)?;
     Some(match descriptor.receiver {
         Some(Receiver::Instance) => Kind::Property,
         _ => Kind::Descriptor(descriptor),
@@ -289,7 +309,12 @@ fn decorator_kind(context: &Context, decorator: Node) -> Option<Kind> {
 pub fn is_builtin(context: &Context, node: Node, name: &str) -> bool {
     node.kind_name() == "identifier"
         && context.text_of(node) == name
-        && context.qualified_name(node).is_none()
+        && is_builtin_name(context, name)
+}
+
+/// Whether the name `name` is the builtin's: the module does not bind or import it.
+fn is_builtin_name(context: &Context, name: &str) -> bool {
+    context.imports.imported_as(name).is_none()
         && context
             .scopes
             .scope(ScopeId(0))
@@ -299,11 +324,7 @@ pub fn is_builtin(context: &Context, node: Node, name: &str) -> bool {
 
 /// The class of this file a decorator names, when it defines `__get__`: a descriptor, and what
 /// its `__get__` passes to the function it wraps.
-fn local_descriptor(context: &Context, decorator: Node) -> Option<Descriptor> {
-    if decorator.kind_name() != "identifier" {
-        return None;
-    }
-    let name = context.text_of(decorator);
+fn local_descriptor(context: &Context, name: &str) -> Option<Descriptor> {
     let class = module_class(context, name)?;
     let get = class_defs(class).into_iter().find(|d| {
         d.field(Field::Name)

@@ -23,7 +23,7 @@ use std::ops::Deref;
 
 use super::context::Context;
 use super::findings::Level;
-use classes::Classes;
+use classes::{ClassCache, Classes};
 use lifetime::Lifetimes;
 use release::Releases;
 
@@ -35,9 +35,13 @@ pub struct Semantic<'c, 't> {
 }
 
 impl<'c, 't> Semantic<'c, 't> {
-    /// The facts of `context`'s file; `two_threads` as for [`Classes::new`].
-    pub fn new(context: &'c Context<'t>, two_threads: bool) -> Semantic<'c, 't> {
-        let classes = Classes::new(context, two_threads);
+    /// The facts of `context`'s file; `two_threads` and `kept` as for [`Classes::kept`].
+    pub fn new(
+        context: &'c Context<'t>,
+        two_threads: bool,
+        kept: Option<(&mut ClassCache, &tree_sitter::Tree)>,
+    ) -> Semantic<'c, 't> {
+        let classes = Classes::kept(context, two_threads, kept);
         let lifetimes = Lifetimes::new(&classes);
         Semantic {
             classes,
