@@ -353,8 +353,9 @@ impl State {
             {
                 document.analysis = Some(Arc::clone(&analysis));
             }
-            if let Trees::Whole(tree) = trees {
-                state.keep_tree(&uri, &snapshot, tree);
+            match trees {
+                Trees::Whole(tree) => state.keep_tree(&uri, &snapshot, tree),
+                Trees::Halves(halves) => drop_beside(halves),
             }
             let still = current(&state);
             let opened = (still && snapshot.cache.is_none()).then_some((uri, settings));
@@ -421,6 +422,15 @@ impl State {
             .await;
         });
     }
+}
+
+/// Frees `value` on a thread of its own: freeing the trees of a large file takes milliseconds
+/// (6 ms for the standard library's largest, a fresh server) that its diagnostics need not
+/// wait for. Freed here when no thread can be had.
+fn drop_beside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("refhound-drop".into())
+        .spawn(move || drop(value));
 }
 
 /// Tells the user about bad settings: a message they see, and the log.

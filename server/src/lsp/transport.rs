@@ -64,7 +64,8 @@ impl Frames {
                 let body: Vec<u8> = self.buffer.drain(..length).collect();
                 // A `Content-Length` too large swallows the next frame's header: if the body is
                 // not a message and holds a header, the input starts again from that header.
-                if serde_json::from_slice::<Value>(&body).is_err()
+                // Only whether it parses as JSON (escapes unchecked): nothing is built.
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
                     && let Some(at) = find_header(&body, 1)
                 {
                     let rest = body[at..].to_vec();
