@@ -135,6 +135,7 @@ fn main() {
         matches: &matches,
         cells: &[],
         top: &top,
+        words: None,
     };
     time("semantic: classes", &mut || {
         Classes::new(&context, false);

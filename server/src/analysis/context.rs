@@ -9,6 +9,7 @@ use super::queries::{Captures, Family, Matches};
 use super::scope::{Role, ScopeId, ScopeKind, ScopeTree};
 use super::settings::Settings;
 use super::syntax::{Module, ancestors, first_iterable, innermost_def};
+use super::words::{WordSpans, is_word_char};
 use crate::analysis::syntax::{Field, NodeLookups};
 
 pub struct Context<'a> {
@@ -25,6 +26,9 @@ pub struct Context<'a> {
     pub cells: &'a [std::ops::Range<usize>],
     /// The module's children in order ([`module_children`]), for [`Context::top_level`].
     pub top: &'a [Node<'a>],
+    /// Where words may be spelled, for [`Context::words`] to read less than the whole text
+    /// (kept between keystrokes); `None`: the text is read.
+    pub words: Option<&'a WordSpans>,
 }
 
 /// The children of `module`'s node(s), in order: what [`Context::top`] holds.
@@ -62,6 +66,7 @@ pub fn with_context<R>(
         matches: &matches,
         cells: &[],
         top: &top,
+        words: None,
     })
 }
 
@@ -114,23 +119,30 @@ impl<'a> Context<'a> {
         self.words_in(self.module.byte_range(), name)
     }
 
-    /// Where `name` is spelled as a whole word in `range` (nowhere, for an empty name).
+    /// Where `name` is spelled as a whole word in `range` (nowhere, for an empty name), in
+    /// order: in the parts of `range` [`Context::words`] says may hold it.
     fn words_in(&self, range: std::ops::Range<usize>, name: &str) -> impl Iterator<Item = usize> {
-        let range = if name.is_empty() {
-            range.start..range.start
-        } else {
-            range
+        let parts = match self.words {
+            _ if name.is_empty() => Vec::new(),
+            Some(spans) => spans.to_search(range, name),
+            None => vec![range],
         };
-        let is_word = |c: char| c == '_' || c.is_alphanumeric();
-        let start = range.start;
-        let within = &self.text[range];
-        // memchr's vectorised search: this runs for many names over the whole text.
-        memchr::memmem::find_iter(within.as_bytes(), name)
-            .map(move |at| start + at)
-            .filter(move |&at| {
-                !self.text[..at].ends_with(is_word)
-                    && !self.text[at + name.len()..].starts_with(is_word)
-            })
+        // memchr's vectorised search: this runs for many names.
+        let finder = memchr::memmem::Finder::new(name);
+        let mut found = Vec::new();
+        for part in parts {
+            let start = part.start;
+            found.extend(
+                finder
+                    .find_iter(&self.text.as_bytes()[part])
+                    .map(|at| start + at)
+                    .filter(|&at| {
+                        !self.text[..at].ends_with(is_word_char)
+                            && !self.text[at + name.len()..].starts_with(is_word_char)
+                    }),
+            );
+        }
+        found.into_iter()
     }
 
     /// Every attribute expression `x.name` in the file, whatever `x` is.

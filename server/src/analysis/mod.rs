@@ -22,6 +22,7 @@ pub mod source;
 pub mod statement_text;
 pub mod suppression;
 pub mod syntax;
+pub mod words;
 
 use tree_sitter::Tree;
 
@@ -54,6 +55,8 @@ struct Parts<'t> {
     lines: LineIndex,
     /// The module's children ([`context::module_children`]).
     top: Vec<tree_sitter::Node<'t>>,
+    /// Where words are spelled, on a keystroke's path ([`words`]); elsewhere the text is read.
+    words: Option<words::WordSpans>,
 }
 
 impl<'t> Parts<'t> {
@@ -66,6 +69,7 @@ impl<'t> Parts<'t> {
             matches,
             lines,
             top: context::module_children(module),
+            words: None,
         }
     }
 }
@@ -124,6 +128,7 @@ pub fn check_parts(text: &str, trees: &[Tree], settings: &Settings) -> Vec<Findi
         matches,
         lines,
         top: context::module_children(module),
+        words: None,
     };
     check_with(text, module, settings, true, &parts, &[], None)
 }
@@ -161,12 +166,13 @@ pub fn released_attributes(text: &str, tree: &Tree, names: &[&str]) -> Vec<(Stri
 }
 
 /// What the analysis of one version of a document keeps for the next version's: the scope
-/// model, the query matches and the classes of each top-level statement.
+/// model, the query matches, the classes and the words of each top-level statement.
 #[derive(Default)]
 pub struct Cache {
     scopes: ScopeCache,
     matches: queries::MatchCache,
     classes: ClassCache,
+    words: words::WordCache,
 }
 
 impl Cache {
@@ -191,8 +197,10 @@ impl Cache {
             matches: &matches,
             cells: &[],
             top: &top,
+            words: None,
         };
         Classes::kept(&context, false, Some((&mut cache.classes, tree)));
+        cache.words.spans(text, &top, true);
         cache.scopes.keep(scopes);
         cache
     }
@@ -255,11 +263,13 @@ pub fn check_edited(
     let module = Module::new(&roots);
     let top = context::module_children(module);
     let (scopes, matches) = cache.update(text, tree, &top, &lines, settings, true);
+    let words = Some(cache.words.spans(text, &top, false));
     let parts = Parts {
         scopes,
         matches,
         lines,
         top,
+        words,
     };
     let kept = Some((&mut cache.classes, tree));
     let findings = check_with(text, module, settings, true, &parts, &[], kept);
@@ -287,6 +297,7 @@ fn check_with(
         matches: &parts.matches,
         cells,
         top: &parts.top,
+        words: parts.words.as_ref(),
     };
     let semantic = Semantic::new(&context, two_threads, kept);
     let checker = Checker {
