@@ -5,8 +5,8 @@
 //! question read the whole text again. [`WordSpans`] cuts the text into its top-level
 //! statements and gives each a [`WordFilter`] of the words it holds: a question reads only the
 //! statements that may hold its name, and the comments between them. [`WordCache`] keeps each
-//! statement's filter by its text, so an edit makes the filter of the statement it changed only.
-//! (Not by the statements of a class's body, as the scope and match caches are: a keystroke would
+//! statement's filter by its text, so an edit makes at most the filter of the statement it
+//! changed, once that stops changing (until then, it is read). (Not by the statements of a class's body, as the scope and match caches are: a keystroke would
 //! look up a thousand texts, not 170, to save making the filter of one 30 KB class.)
 //!
 //! [`Context::words`]: super::context::Context::words
@@ -31,8 +31,8 @@ pub struct WordFilter {
 }
 
 /// Bits per byte of the text: code has a word every six bytes or so, so this gives each word
-/// of it (repeats counted) a dozen bits, and with two probes about one word in twenty the text
-/// lacks passes.
+/// of it (repeats counted) a dozen bits, and with two probes a few words in a hundred the text
+/// lacks pass.
 const BITS_PER_BYTE: usize = 2;
 
 impl WordFilter {
