@@ -355,7 +355,8 @@ impl State {
             }
             match trees {
                 Trees::Whole(tree) => state.keep_tree(&uri, &snapshot, tree),
-                // 6 ms for the standard library's largest file, in a fresh server.
+                // Freed beside, not before the diagnostics go out: 6 ms for the standard
+                // library's largest file, in a fresh server.
                 Trees::Halves(halves) => crate::analysis::drop_beside(halves),
             }
             let still = current(&state);
