@@ -359,7 +359,7 @@ pub(crate) fn beside<A: Send, B>(
 /// freeing what an analysis leaves behind (an edited class's old scopes, the trees of a large
 /// file parsed in halves) takes milliseconds its results need not wait for. Here when no thread
 /// can be had.
-pub fn drop_beside<T: Send + 'static>(value: T) {
+pub(crate) fn drop_beside<T: Send + 'static>(value: T) {
     match helpers() {
         Some(helpers) => helpers.spawn(move || drop(value)),
         None => drop(value),
