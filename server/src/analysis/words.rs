@@ -41,7 +41,7 @@ impl WordFilter {
         let mut filter = WordFilter {
             bits: vec![0; bits / 64].into_boxed_slice(),
         };
-        for word in words(text) {
+        for word in of(text) {
             for bit in filter.probes(hash(word)) {
                 filter.bits[bit / 64] |= 1 << (bit % 64);
             }
@@ -81,9 +81,9 @@ fn hash(word: &str) -> u64 {
     hash ^ (hash >> 33)
 }
 
-/// The maximal runs of word characters in `text`. Byte by byte where the text is ASCII (a
-/// character at a time cost three times as much).
-fn words(text: &str) -> impl Iterator<Item = &str> {
+/// The words of `text`: its maximal runs of [`is_word_char`]. Byte by byte where the text is
+/// ASCII (a character at a time cost three times as much).
+pub fn of(text: &str) -> impl Iterator<Item = &str> {
     // Whether the character at `at` is a word character, and its length.
     let at_word = |at: usize| match text.as_bytes()[at] {
         byte if byte.is_ascii() => (byte == b'_' || byte.is_ascii_alphanumeric(), 1),
@@ -236,7 +236,7 @@ mod tests {
             .split(|c: char| !is_word_char(c))
             .filter(|w| !w.is_empty())
             .collect();
-        assert_eq!(words(text).collect::<Vec<_>>(), expected);
+        assert_eq!(of(text).collect::<Vec<_>>(), expected);
         assert_eq!(expected.len(), 6);
     }
 
@@ -271,7 +271,7 @@ mod tests {
         let first = cache.spans(text, &statements, false);
         assert!(first.spans.iter().all(|(_, filter)| filter.is_none()));
         let spans = cache.spans(text, &statements, false);
-        let names: std::collections::BTreeSet<&str> = words(text).collect();
+        let names: std::collections::BTreeSet<&str> = of(text).collect();
         assert!(names.len() >= 25, "{names:?}");
         let eager = WordCache::default().spans(text, &statements, true);
         for name in names

@@ -17,6 +17,7 @@ use super::{Evidence, Semantic};
 use crate::analysis::context::Context;
 use crate::analysis::findings::Level;
 use crate::analysis::syntax::{Field, NodeLookups};
+use crate::analysis::words::is_word_char;
 
 /// Base classes (by their last name) whose instances a server or event loop makes per
 /// connection or request.
@@ -362,7 +363,6 @@ fn called_names<'t>(
     classes: &Classes<'_, 't>,
 ) -> HashMap<&'t str, Vec<std::ops::Range<usize>>> {
     let names: HashSet<&str> = classes.classes.iter().map(|c| c.name).collect();
-    let is_word = |c: char| c == '_' || c.is_alphanumeric();
     let text = context.text;
     let mut calls: HashMap<&'t str, Vec<std::ops::Range<usize>>> = HashMap::new();
     let bytes = text.as_bytes();
@@ -379,7 +379,7 @@ fn called_names<'t>(
             text[..end]
                 .char_indices()
                 .rev()
-                .take_while(|&(_, c)| is_word(c))
+                .take_while(|&(_, c)| is_word_char(c))
                 .last()
                 .map_or(end, |(at, _)| at)
         };

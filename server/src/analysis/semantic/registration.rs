@@ -24,6 +24,7 @@ use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, ScopeId, ScopeKind};
 use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{chain_base, keyword_argument, named_children};
+use crate::analysis::words;
 
 /// What a registration does with its callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -889,13 +890,7 @@ const SET_UP_WORDS: &[&str] = &["handlers", "hasHandlers", "loggerDict"];
 /// None: _logger = ...`, `if not X: ...; X = True`), or after an early return that does
 /// (`if len(logger.handlers) > 0: return`).
 pub fn guarded_once(context: &Context, call: Node) -> Option<String> {
-    let words = |node: Node| -> Vec<&str> {
-        context
-            .text_of(node)
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
+    let words = |node: Node| -> Vec<&str> { words::of(context.text_of(node)).collect() };
     let says_set_up = |condition: Node| words(condition).iter().any(|w| SET_UP_WORDS.contains(w));
     let guard = |condition: Node| {
         format!(

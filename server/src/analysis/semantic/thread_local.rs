@@ -15,6 +15,7 @@ use crate::analysis::queries::Family;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
 use crate::analysis::syntax::named_children;
 use crate::analysis::syntax::{Field, NodeLookups};
+use crate::analysis::words;
 
 pub const THREAD_LOCALS: &[&str] = &["threading.local", "_threading_local.local"];
 
@@ -261,11 +262,11 @@ pub fn lazily_initialised(context: &Context, site: Node, local: Node) -> bool {
                 return true;
             }
             "except_clause"
-                if context.text_of(parent).lines().next().is_some_and(|first| {
-                    first
-                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .any(|w| w == "AttributeError")
-                }) =>
+                if context
+                    .text_of(parent)
+                    .lines()
+                    .next()
+                    .is_some_and(|first| words::of(first).any(|w| w == "AttributeError")) =>
             {
                 return true;
             }
