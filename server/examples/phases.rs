@@ -147,6 +147,7 @@ fn main() {
     let checker = Checker {
         context: &context,
         semantic: &semantic,
+        only: None,
     };
     for info in RULES {
         time(&format!("{} {}", info.code(), "rule"), &mut || {

@@ -244,6 +244,59 @@ fn the_first_edit_of_an_opened_document_rebuilds_only_its_statement() {
     assert_eq!(cache.matches().queried(), 1);
 }
 
+#[test]
+fn a_keystroke_checks_only_its_statement_with_the_statement_rules() {
+    // RH101's finding in `make_counter` names `len(frame)` and its lines, and its fix binds it
+    // with `functools.partial` (imported: a fix that adds an import reaches outside the
+    // statement, which is then checked every time); `other` has none.
+    let mut text = String::from(
+        "import functools\n\
+         from pandas import read_csv\n\
+         \n\
+         def make_counter(path):\n    \
+             frame = read_csv(path)\n    \
+             def count():\n        \
+                 return len(frame)\n    \
+             return count\n\
+         \n\
+         def other(bus):\n    \
+             return bus\n",
+    );
+    let settings = Settings::default();
+    let mut tree = parse(&text);
+    let mut cache = Cache::new(&text, &tree, &settings);
+    let statements = tree.root_node().named_child_count();
+    assert_eq!(cache.findings().checked(), statements);
+    let mut edit = |text: &mut String, range: std::ops::Range<usize>, piece: &str| {
+        tree = edit_and_parse(&tree, text, range, piece);
+        let findings = check_edited(text, &tree, &settings, &mut cache);
+        assert_eq!(findings, check(text, &tree, &settings), "after {piece:?}");
+        let found = findings
+            .iter()
+            .filter(|f| f.message.contains("only uses `len(frame)`"))
+            .count();
+        (found, cache.findings().checked())
+    };
+    let at = |text: &str, what: &str| text.find(what).unwrap();
+    // Typing in `other`: only it is checked; the finding is kept.
+    let end = at(&text, "return bus") + "return bus".len();
+    assert_eq!(edit(&mut text, end..end, "y"), (1, 1));
+    // A line added above the finding: its message names lines, so its statement is checked.
+    let start = at(&text, "def make");
+    assert_eq!(edit(&mut text, start..start, "\n"), (1, 2));
+    // What the rules read outside a statement: the imports (`read_csv` is no longer pandas'),
+    // the names bound at module level (`len` no longer names the small built-in).
+    let start = at(&text, "pandas");
+    assert_eq!(edit(&mut text, start..start + 6, "mylib"), (0, statements));
+    assert_eq!(edit(&mut text, start..start + 5, "pandas"), (1, statements));
+    // A syntax error anywhere: no fix adds to the imports then, nor uses them.
+    let end = at(&text, "return bus") + "return bus".len();
+    assert_eq!(edit(&mut text, end..end, "("), (1, statements));
+    assert_eq!(edit(&mut text, end..end + 1, ""), (1, statements));
+    let start = at(&text, "other");
+    assert_eq!(edit(&mut text, start..start + 5, "len"), (0, statements));
+}
+
 /// The largest file of the corpus: the standard library's test_typing.py when it is there.
 fn largest_file() -> String {
     let path = corpus()

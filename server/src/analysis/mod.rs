@@ -19,6 +19,7 @@ pub mod scope;
 pub mod semantic;
 pub mod settings;
 pub mod source;
+pub mod statement_findings;
 pub mod statement_text;
 pub mod suppression;
 pub mod syntax;
@@ -30,10 +31,12 @@ use context::Context;
 use findings::{Finding, Level};
 use imports::Imports;
 use line_index::LineIndex;
+use rules::{Reach, RuleInfo};
 use scope::{ScopeCache, ScopeTree};
-use semantic::classes::{ClassCache, Classes};
+use semantic::classes::ClassCache;
 use semantic::{Checker, Semantic};
 use settings::Settings;
+use statement_findings::StatementFindings;
 use suppression::Suppressions;
 use syntax::Module;
 
@@ -166,13 +169,22 @@ pub fn released_attributes(text: &str, tree: &Tree, names: &[&str]) -> Vec<(Stri
 }
 
 /// What the analysis of one version of a document keeps for the next version's: the scope
-/// model, the query matches, the classes and the words of each top-level statement.
+/// model, the query matches, the classes, the words and the findings of the rules of
+/// [`Reach::Statement`] of each top-level statement.
 #[derive(Default)]
 pub struct Cache {
     scopes: ScopeCache,
     matches: queries::MatchCache,
     classes: ClassCache,
     words: words::WordCache,
+    findings: StatementFindings,
+}
+
+/// What [`check_with`] keeps for an editor's next keystroke, and the tree it analyses.
+struct Kept<'c> {
+    classes: &'c mut ClassCache,
+    findings: &'c mut StatementFindings,
+    tree: &'c Tree,
 }
 
 impl Cache {
@@ -199,7 +211,21 @@ impl Cache {
             top: &top,
             words: None,
         };
-        Classes::kept(&context, false, Some((&mut cache.classes, tree)));
+        let semantic = Semantic::new(&context, false, Some((&mut cache.classes, tree)));
+        let statement_rules: Vec<_> = enabled(settings)
+            .filter(|info| info.reach == Reach::Statement)
+            .collect();
+        let plan = cache.findings.plan(&context);
+        let checker = Checker {
+            context: &context,
+            semantic: &semantic,
+            only: Some(&plan.check),
+        };
+        let found: Vec<_> = statement_rules
+            .iter()
+            .flat_map(|info| info.run(&checker))
+            .collect();
+        cache.findings.keep(plan, &context, &found);
         cache.words.spans(text, &top, true);
         cache.scopes.keep(scopes);
         cache
@@ -215,6 +241,10 @@ impl Cache {
 
     pub fn classes(&self) -> &ClassCache {
         &self.classes
+    }
+
+    pub fn findings(&self) -> &StatementFindings {
+        &self.findings
     }
 
     /// The scope model and the query matches of this version, found again only for the
@@ -271,8 +301,12 @@ pub fn check_edited(
         top,
         words,
     };
-    let kept = Some((&mut cache.classes, tree));
-    let findings = check_with(text, module, settings, true, &parts, &[], kept);
+    let kept = Kept {
+        classes: &mut cache.classes,
+        findings: &mut cache.findings,
+        tree,
+    };
+    let findings = check_with(text, module, settings, true, &parts, &[], Some(kept));
     cache.scopes.keep(parts.scopes);
     drop_beside(cache.scopes.take_leftovers());
     findings
@@ -285,7 +319,7 @@ fn check_with(
     two_threads: bool,
     parts: &Parts,
     cells: &[std::ops::Range<usize>],
-    kept: Option<(&mut ClassCache, &Tree)>,
+    kept: Option<Kept>,
 ) -> Vec<Finding> {
     let imports = Imports::new(text, &parts.matches);
     let context = Context {
@@ -300,22 +334,29 @@ fn check_with(
         top: &parts.top,
         words: parts.words.as_ref(),
     };
-    let semantic = Semantic::new(&context, two_threads, kept);
-    let checker = Checker {
+    let (classes, mut statement_findings) = match kept {
+        Some(kept) => (Some((kept.classes, kept.tree)), Some(kept.findings)),
+        None => (None, None),
+    };
+    let semantic = Semantic::new(&context, two_threads, classes);
+    // An editor's keystroke checks only the statements whose findings were not kept.
+    let plan = statement_findings.as_mut().map(|kept| kept.plan(&context));
+    let checker = |info: &RuleInfo| Checker {
         context: &context,
         semantic: &semantic,
+        only: plan
+            .as_ref()
+            .filter(|_| info.reach == Reach::Statement)
+            .map(|plan| plan.check.as_slice()),
     };
-    let enabled: Vec<_> = rules::RULES
-        .iter()
-        .filter(|info| settings.enabled(info.rule))
-        .collect();
+    let enabled: Vec<_> = enabled(settings).collect();
     // Alternate rules, so that the costlier ones (RH201, RH202, RH301, RH501) split evenly.
     let run = |parity: usize| -> Vec<Finding> {
         enabled
             .iter()
             .skip(parity)
             .step_by(2)
-            .flat_map(|info| info.run(&checker))
+            .flat_map(|info| info.run(&checker(info)))
             .collect()
     };
     let (mut findings, (more, suppressions)) = beside(
@@ -324,12 +365,23 @@ fn check_with(
         || (run(1), Suppressions::new(text, &parts.lines)),
     );
     findings.extend(more);
+    if let (Some(kept), Some(plan)) = (statement_findings, plan) {
+        let others = kept.keep(plan, &context, &findings);
+        findings.extend(others);
+    }
     findings.retain(|f| {
         (settings.strict || f.level == Level::Default)
             && !suppressions.suppresses(parts.lines.line_of(f.range.start), f.rule)
     });
     findings.sort_by_key(|f| (f.range.start, f.rule));
     findings
+}
+
+/// The rules `settings` enable, in code order.
+fn enabled(settings: &Settings) -> impl Iterator<Item = &'static RuleInfo> + '_ {
+    rules::RULES
+        .iter()
+        .filter(|info| settings.enabled(info.rule))
 }
 
 /// Runs `first` on another thread (with the stack deep nesting needs) while `second` runs on

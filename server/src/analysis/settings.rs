@@ -36,7 +36,7 @@ impl std::fmt::Display for PythonVersion {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The rules that run.
     pub rules: Vec<Rule>,

@@ -90,6 +90,9 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
     for closure in escape::closures(context) {
+        if !checker.checks(closure.node.start_byte()) {
+            continue;
+        }
         let large: Vec<(&str, Node, String)> = closure
             .freevars(context)
             .filter_map(|name| {

@@ -122,7 +122,7 @@ impl ScopeKind {
 }
 
 /// How CPython resolves a name inside one scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NameScope {
     Local,
     /// Declared `global` here.
@@ -136,7 +136,7 @@ pub enum NameScope {
 }
 
 /// The flags CPython's first symtable pass records for a name in a scope (`DEF_*`, `USE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SymbolFlags(u16);
 
 impl SymbolFlags {
@@ -166,7 +166,7 @@ impl SymbolFlags {
 }
 
 /// What one occurrence of a name does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Assignment target, `for`/`with`/`except` target, walrus, `def`/`class` name, match capture.
     Bind,

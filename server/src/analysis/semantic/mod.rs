@@ -135,6 +135,21 @@ impl<'t> Semantic<'_, 't> {
 pub struct Checker<'c, 't> {
     pub context: &'c Context<'t>,
     pub semantic: &'c Semantic<'c, 't>,
+    /// For a rule of [`Reach::Statement`](crate::analysis::rules::Reach): the byte ranges of
+    /// the top-level statements to check, in order (an editor keeps the others' findings);
+    /// `None`: all of them.
+    pub only: Option<&'c [std::ops::Range<usize>]>,
+}
+
+impl Checker<'_, '_> {
+    /// Whether a rule of [`Reach::Statement`](crate::analysis::rules::Reach) checks what
+    /// starts at byte `at`.
+    pub fn checks(&self, at: usize) -> bool {
+        self.only.is_none_or(|ranges| {
+            let after = ranges.partition_point(|range| range.start <= at);
+            after > 0 && at < ranges[after - 1].end
+        })
+    }
 }
 
 impl<'t> Deref for Checker<'_, 't> {
