@@ -225,7 +225,7 @@ impl Cache {
             .iter()
             .flat_map(|info| info.run(&checker))
             .collect();
-        cache.findings.keep(plan, &context, &found);
+        cache.findings.keep(plan, &context, found.iter());
         cache.words.spans(text, &top, true);
         cache.scopes.keep(scopes);
         cache
@@ -366,7 +366,10 @@ fn check_with(
     );
     findings.extend(more);
     if let (Some(kept), Some(plan)) = (statement_findings, plan) {
-        let others = kept.keep(plan, &context, &findings);
+        let of_statement_rules = findings
+            .iter()
+            .filter(|f| f.rule.info().reach == Reach::Statement);
+        let others = kept.keep(plan, &context, of_statement_rules);
         findings.extend(others);
     }
     findings.retain(|f| {

@@ -1,6 +1,6 @@
-//! The findings of the rules of [`Reach::Statement`] (what a closure inside a function
-//! captures, RH101 and RH102), kept per top-level statement between an editor's keystrokes: a
-//! keystroke checks its own statement with them, not the whole file.
+//! The findings of the rules of `Reach::Statement` ([`crate::analysis::rules::Reach`]: what a
+//! closure inside a function captures, RH101 and RH102), kept per top-level statement between
+//! an editor's keystrokes: a keystroke checks its own statement with them, not the whole file.
 //!
 //! A statement's findings are kept by its text and its first line (messages name lines), for as
 //! long as what such a rule reads outside the statement is unchanged: the settings, the imports,
@@ -14,7 +14,6 @@ use std::ops::Range;
 use super::context::Context;
 use super::findings::Finding;
 use super::imports::Imports;
-use super::rules::Reach;
 use super::scope::ScopeId;
 use super::settings::Settings;
 use super::statement_text::ByStatementText;
@@ -36,7 +35,7 @@ struct Kept {
     findings: Option<Vec<Finding>>,
 }
 
-/// What a rule of [`Reach::Statement`] reads outside the statement it checks.
+/// What a rule of `Reach::Statement` reads outside the statement it checks.
 #[derive(PartialEq)]
 struct Under {
     settings: Settings,
@@ -83,12 +82,12 @@ pub(crate) struct Plan {
 
 impl StatementFindings {
     /// How many top-level statements the last analysis checked with the rules of
-    /// [`Reach::Statement`] (the others' findings it kept).
+    /// `Reach::Statement` (the others' findings it kept).
     pub fn checked(&self) -> usize {
         self.checked
     }
 
-    /// Which top-level statements of `context`'s file the rules of [`Reach::Statement`] check
+    /// Which top-level statements of `context`'s file the rules of `Reach::Statement` check
     /// this time: those whose findings were not kept at the same text and first line, all of
     /// them when what the rules read outside a statement changed.
     pub(crate) fn plan(&mut self, context: &Context) -> Plan {
@@ -124,14 +123,13 @@ impl StatementFindings {
         plan
     }
 
-    /// Keeps the findings the rules of [`Reach::Statement`] made of `plan`'s statements
-    /// (among `found`, the findings of every rule), and returns the other statements' kept
-    /// findings.
-    pub(crate) fn keep(
+    /// Keeps the findings the rules of `Reach::Statement` made of `plan`'s statements
+    /// (`found`), and returns the other statements' kept findings.
+    pub(crate) fn keep<'f>(
         &mut self,
         plan: Plan,
         context: &Context,
-        found: &[Finding],
+        found: impl Iterator<Item = &'f Finding>,
     ) -> Vec<Finding> {
         let Plan {
             check,
@@ -144,10 +142,7 @@ impl StatementFindings {
             .iter()
             .map(|&error| (!error).then(Vec::new))
             .collect();
-        for finding in found
-            .iter()
-            .filter(|f| f.rule.info().reach == Reach::Statement)
-        {
+        for finding in found {
             let at = check.partition_point(|range| range.start <= finding.range.start);
             let Some(range) = at.checked_sub(1).map(|i| &check[i]) else {
                 continue;
