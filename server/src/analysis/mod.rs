@@ -212,20 +212,12 @@ impl Cache {
             words: None,
         };
         let semantic = Semantic::new(&context, false, Some((&mut cache.classes, tree)));
-        let statement_rules: Vec<_> = enabled(settings)
-            .filter(|info| info.reach == Reach::Statement)
-            .collect();
-        let plan = cache.findings.plan(&context);
         let checker = Checker {
             context: &context,
             semantic: &semantic,
-            only: Some(&plan.check),
+            only: None,
         };
-        let found: Vec<_> = statement_rules
-            .iter()
-            .flat_map(|info| info.run(&checker))
-            .collect();
-        cache.findings.keep(plan, &context, found.iter());
+        statement_rules_kept(&checker, &mut cache.findings);
         cache.words.spans(text, &top, true);
         cache.scopes.keep(scopes);
         cache
@@ -334,29 +326,27 @@ fn check_with(
         top: &parts.top,
         words: parts.words.as_ref(),
     };
-    let (classes, mut statement_findings) = match kept {
+    let (classes, statement_findings) = match kept {
         Some(kept) => (Some((kept.classes, kept.tree)), Some(kept.findings)),
         None => (None, None),
     };
     let semantic = Semantic::new(&context, two_threads, classes);
-    // An editor's keystroke checks only the statements whose findings were not kept.
-    let plan = statement_findings.as_mut().map(|kept| kept.plan(&context));
-    let checker = |info: &RuleInfo| Checker {
+    let checker = Checker {
         context: &context,
         semantic: &semantic,
-        only: plan
-            .as_ref()
-            .filter(|_| info.reach == Reach::Statement)
-            .map(|plan| plan.check.as_slice()),
+        only: None,
     };
-    let enabled: Vec<_> = enabled(settings).collect();
+    // An editor's keystroke runs the rules of `Reach::Statement` on their own, below.
+    let enabled: Vec<_> = enabled(settings)
+        .filter(|info| statement_findings.is_none() || info.reach == Reach::Module)
+        .collect();
     // Alternate rules, so that the costlier ones (RH201, RH202, RH301, RH501) split evenly.
     let run = |parity: usize| -> Vec<Finding> {
         enabled
             .iter()
             .skip(parity)
             .step_by(2)
-            .flat_map(|info| info.run(&checker(info)))
+            .flat_map(|info| info.run(&checker))
             .collect()
     };
     let (mut findings, (more, suppressions)) = beside(
@@ -365,18 +355,32 @@ fn check_with(
         || (run(1), Suppressions::new(text, &parts.lines)),
     );
     findings.extend(more);
-    if let (Some(kept), Some(plan)) = (statement_findings, plan) {
-        let of_statement_rules = findings
-            .iter()
-            .filter(|f| f.rule.info().reach == Reach::Statement);
-        let others = kept.keep(plan, &context, of_statement_rules);
-        findings.extend(others);
+    if let Some(kept) = statement_findings {
+        findings.extend(statement_rules_kept(&checker, kept));
     }
     findings.retain(|f| {
         (settings.strict || f.level == Level::Default)
             && !suppressions.suppresses(parts.lines.line_of(f.range.start), f.rule)
     });
     findings.sort_by_key(|f| (f.range.start, f.rule));
+    findings
+}
+
+/// The findings of the enabled rules of [`Reach::Statement`]: those of the top-level statements
+/// `kept` holds findings for are taken from it, the rest are found (by `checker`, which this
+/// restricts to them) and kept.
+fn statement_rules_kept(checker: &Checker, kept: &mut StatementFindings) -> Vec<Finding> {
+    let plan = kept.plan(checker.context);
+    let only = Checker {
+        only: Some(&plan.check),
+        ..*checker
+    };
+    let found: Vec<Finding> = enabled(checker.settings)
+        .filter(|info| info.reach == Reach::Statement)
+        .flat_map(|info| info.run(&only))
+        .collect();
+    let mut findings = kept.keep(plan, checker.context, &found);
+    findings.extend(found);
     findings
 }
 

@@ -125,11 +125,11 @@ impl StatementFindings {
 
     /// Keeps the findings the rules of `Reach::Statement` made of `plan`'s statements
     /// (`found`), and returns the other statements' kept findings.
-    pub(crate) fn keep<'f>(
+    pub(crate) fn keep(
         &mut self,
         plan: Plan,
         context: &Context,
-        found: impl Iterator<Item = &'f Finding>,
+        found: &[Finding],
     ) -> Vec<Finding> {
         let Plan {
             check,
