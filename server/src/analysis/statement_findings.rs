@@ -4,9 +4,9 @@
 //!
 //! A statement's findings are kept by its text and its first line (messages name lines), for as
 //! long as what such a rule reads outside the statement is unchanged: the settings, the imports,
-//! the names bound at module level and whether the file has syntax errors ([`Under`]). A statement with syntax errors, or whose
-//! findings reach outside it (a fix adding an import at the top of the file), is checked every
-//! time.
+//! the names bound at module level and whether the file has syntax errors ([`Under`]). A
+//! statement with syntax errors, or whose findings reach outside it (a fix adding an import at
+//! the top of the file), is checked every time.
 
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Range;
@@ -21,14 +21,14 @@ use super::statement_text::ByStatementText;
 /// The kept findings of one document (see the module docs).
 #[derive(Default)]
 pub struct StatementFindings {
-    statements: ByStatementText<Kept>,
+    statements: ByStatementText<Entry>,
     /// What the kept findings were made under.
     under: Option<Under>,
     /// How many statements the last analysis checked.
     checked: usize,
 }
 
-struct Kept {
+struct Entry {
     /// The statement's first line.
     line: usize,
     /// Its findings, their ranges relative to its start; `None`: checked every time.
@@ -69,14 +69,14 @@ impl Under {
 /// One analysis's use of [`StatementFindings`]: the statements to check, and the kept findings
 /// of the others.
 pub(crate) struct Plan {
-    /// The byte ranges of the top-level statements to check, in order, and whether each has
-    /// syntax errors.
+    /// The byte ranges of the top-level statements to check, in order.
     pub check: Vec<Range<usize>>,
+    /// Whether each of them has syntax errors.
     errors: Vec<bool>,
     /// The kept findings of the statements not checked, at this version's positions.
     kept: Vec<Finding>,
     /// Their entries, for the next analysis.
-    next: ByStatementText<Kept>,
+    next: ByStatementText<Entry>,
     under: Under,
 }
 
@@ -156,7 +156,7 @@ impl StatementFindings {
             }
         }
         for (range, findings) in check.iter().zip(of_statement) {
-            let entry = Kept {
+            let entry = Entry {
                 line: context.lines.line_of(range.start),
                 findings,
             };
