@@ -242,6 +242,7 @@ fn the_first_edit_of_an_opened_document_rebuilds_only_its_statement() {
     assert_eq!(cache.scopes().built(), Some(1));
     assert_eq!(cache.scopes().class_statements_built(), 1);
     assert_eq!(cache.matches().queried(), 1);
+    assert_eq!(cache.findings().checked(), 1);
 }
 
 #[test]
