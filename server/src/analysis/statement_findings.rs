@@ -36,7 +36,6 @@ struct Entry {
 }
 
 /// What a rule of `Reach::Statement` reads outside the statement it checks.
-#[derive(PartialEq)]
 struct Under {
     settings: Settings,
     imports: Imports,
@@ -48,22 +47,39 @@ struct Under {
 }
 
 impl Under {
-    fn of(context: &Context) -> Under {
-        let mut hasher = foldhash::fast::FixedState::default().build_hasher();
-        let statement_of = |at: usize| context.top.partition_point(|s| s.start_byte() <= at);
-        for symbol in &context.scopes.scope(ScopeId(0)).symbols {
-            (&symbol.name, symbol.flags, symbol.scope).hash(&mut hasher);
-            for occurrence in &symbol.occurrences {
-                (statement_of(occurrence.range.start), occurrence.role).hash(&mut hasher);
-            }
+    /// Whether `context`'s file is read as this says; else what it says there.
+    fn update(under: &mut Option<Under>, context: &Context) -> bool {
+        let module_names = module_names(context);
+        let has_error = context.module.has_error();
+        let same = under.as_ref().is_some_and(|under| {
+            under.module_names == module_names
+                && under.has_error == has_error
+                && under.settings == *context.settings
+                && under.imports == *context.imports
+        });
+        if !same {
+            *under = Some(Under {
+                settings: context.settings.clone(),
+                imports: context.imports.clone(),
+                module_names,
+                has_error,
+            });
         }
-        Under {
-            settings: context.settings.clone(),
-            imports: context.imports.clone(),
-            module_names: hasher.finish(),
-            has_error: context.module.has_error(),
+        same
+    }
+}
+
+/// [`Under::module_names`] of `context`'s file.
+fn module_names(context: &Context) -> u64 {
+    let mut hasher = foldhash::fast::FixedState::default().build_hasher();
+    let statement_of = |at: usize| context.top.partition_point(|s| s.start_byte() <= at);
+    for symbol in &context.scopes.scope(ScopeId(0)).symbols {
+        (&symbol.name, symbol.flags, symbol.scope).hash(&mut hasher);
+        for occurrence in &symbol.occurrences {
+            (statement_of(occurrence.range.start), occurrence.role).hash(&mut hasher);
         }
     }
+    hasher.finish()
 }
 
 /// One analysis's use of [`StatementFindings`]: the statements to check, and the kept findings
@@ -77,7 +93,6 @@ pub(crate) struct Plan {
     kept: Vec<Finding>,
     /// Their entries, for the next analysis.
     next: ByStatementText<Entry>,
-    under: Under,
 }
 
 impl StatementFindings {
@@ -91,10 +106,9 @@ impl StatementFindings {
     /// this time: those whose findings were not kept at the same text and first line, all of
     /// them when what the rules read outside a statement changed.
     pub(crate) fn plan(&mut self, context: &Context) -> Plan {
-        let under = Under::of(context);
         let mut last = std::mem::take(&mut self.statements);
         // A model cut short for deep nesting may leave out scopes of any statement.
-        if self.under.as_ref() != Some(&under) || context.scopes.truncated {
+        if !Under::update(&mut self.under, context) || context.scopes.truncated {
             last.clear();
         }
         let mut plan = Plan {
@@ -102,7 +116,6 @@ impl StatementFindings {
             errors: Vec::new(),
             kept: Vec::new(),
             next: ByStatementText::default(),
-            under,
         };
         for statement in context.top {
             let range = statement.byte_range();
@@ -136,7 +149,6 @@ impl StatementFindings {
             errors,
             kept,
             mut next,
-            under,
         } = plan;
         let mut of_statement: Vec<Option<Vec<Finding>>> = errors
             .iter()
@@ -164,7 +176,6 @@ impl StatementFindings {
         }
         self.checked = check.len();
         self.statements = next;
-        self.under = Some(under);
         kept
     }
 }
