@@ -37,9 +37,9 @@ pub enum Reach {
     /// Anything in the file.
     Module,
     /// The statement's own text and first line, and of the rest of the file only the settings,
-    /// the imports and the names bound at module level. Such a rule checks only what
-    /// [`Checker::checks`] lets through, and reports each finding in the statement of what
-    /// it checked.
+    /// the imports, the names bound or used at module level and whether the file has syntax
+    /// errors. Such a rule checks only what [`Checker::checks`] lets through, and reports each
+    /// finding in the statement of what it checked.
     Statement,
 }
 
