@@ -174,13 +174,14 @@ pub fn label(scope: &Scope, lines: &LineIndex) -> String {
 }
 
 /// The nested functions and lambdas of the file whose code runs inside a function call, so that
-/// each call makes a new closure.
-pub fn closures<'t>(context: &Context<'t>) -> Vec<Closure<'t>> {
+/// each call makes a new closure; of those, the ones starting at a byte `wanted` accepts.
+pub fn closures<'t>(context: &Context<'t>, wanted: impl Fn(usize) -> bool) -> Vec<Closure<'t>> {
     use super::queries::Family;
     context
         .matches(Family::Closures)
         .iter()
         .filter_map(|captures| captures.get("function").or_else(|| captures.get("lambda")))
+        .filter(|node| wanted(node.start_byte()))
         .filter_map(|node| {
             let scope = context.scopes.scope_of_node(node.byte_range())?;
             let parent = context.scopes.scope(scope).parent?;

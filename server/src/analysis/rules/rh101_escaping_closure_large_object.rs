@@ -89,10 +89,7 @@ use crate::analysis::syntax::{Field, NodeLookups};
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
-    for closure in escape::closures(context) {
-        if !checker.checks(closure.node.start_byte()) {
-            continue;
-        }
+    for closure in escape::closures(context, |at| checker.checks(at)) {
         let large: Vec<(&str, Node, String)> = closure
             .freevars(context)
             .filter_map(|name| {
