@@ -47,7 +47,7 @@ struct Under {
 }
 
 impl Under {
-    /// Whether `context`'s file is read as this says; else what it says there.
+    /// Whether `under` still describes `context`'s file; when not, it is made to.
     fn update(under: &mut Option<Under>, context: &Context) -> bool {
         let module_names = module_names(context);
         let has_error = context.module.has_error();
@@ -87,8 +87,9 @@ fn module_names(context: &Context) -> u64 {
 pub(crate) struct Plan {
     /// The byte ranges of the top-level statements to check, in order.
     pub check: Vec<Range<usize>>,
-    /// Whether each of them has syntax errors.
-    errors: Vec<bool>,
+    /// The findings to keep of each of them: empty to begin with, `None` for a statement with
+    /// syntax errors (checked every time).
+    found: Vec<Option<Vec<Finding>>>,
     /// The kept findings of the statements not checked, at this version's positions.
     kept: Vec<Finding>,
     /// Their entries, for the next analysis.
@@ -113,7 +114,7 @@ impl StatementFindings {
         }
         let mut plan = Plan {
             check: Vec::new(),
-            errors: Vec::new(),
+            found: Vec::new(),
             kept: Vec::new(),
             next: ByStatementText::default(),
         };
@@ -129,7 +130,7 @@ impl StatementFindings {
                 }
                 _ => {
                     plan.check.push(range);
-                    plan.errors.push(statement.has_error());
+                    plan.found.push((!statement.has_error()).then(Vec::new));
                 }
             }
         }
@@ -146,14 +147,10 @@ impl StatementFindings {
     ) -> Vec<Finding> {
         let Plan {
             check,
-            errors,
+            found: mut of_statement,
             kept,
             mut next,
         } = plan;
-        let mut of_statement: Vec<Option<Vec<Finding>>> = errors
-            .iter()
-            .map(|&error| (!error).then(Vec::new))
-            .collect();
         for finding in found {
             let at = check.partition_point(|range| range.start <= finding.range.start);
             let Some(range) = at.checked_sub(1).map(|i| &check[i]) else {
