@@ -9,6 +9,8 @@
 //! PATH is one of
 //! - `whole`: `check`, the CLI's and the workspace scan's path;
 //! - `open`: `check_edited` with an empty cache, a document's first analysis;
+//! - `opened`: the server's didOpen of a large file no analysis saw: the text parsed in halves
+//!   (`parse_in_halves`), then `check_parts`;
 //! - `keystroke`: one character typed in a method in mid-file, alternately typed and deleted:
 //!   the tree edited and parsed again incrementally, then `check_edited`, as the server does.
 //!
@@ -16,17 +18,19 @@
 //! is, so the cost of one run of PATH is (count at N) - (count at 0), divided by N. The runs
 //! spawn threads, which callgrind's `--toggle-collect` would not follow: hence the difference.
 
-use refhound::analysis::parse::python_parser;
+use refhound::analysis::parse::{parse_in_halves, python_parser};
 use refhound::analysis::settings::Settings;
-use refhound::analysis::{Cache, check, check_edited};
+use refhound::analysis::{Cache, check, check_edited, check_parts};
 
+#[path = "support/allocator.rs"]
+mod allocator;
 #[path = "support/keystroke.rs"]
 mod keystroke;
 use keystroke::Keystroke;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: instructions FILE whole|open|keystroke N";
+    let usage = "usage: instructions FILE whole|open|opened|keystroke N";
     let path = args.next().expect(usage);
     let mode = args.next().expect(usage);
     let runs: usize = args.next().expect(usage).parse().expect(usage);
@@ -47,6 +51,10 @@ fn main() {
         let count = match mode.as_str() {
             "whole" => check(&text, &tree, &settings).len(),
             "open" => check_edited(&text, &tree, &settings, &mut Cache::default()).len(),
+            "opened" => match parse_in_halves(&text) {
+                Some(halves) => check_parts(&text, &halves, &settings).len(),
+                None => panic!("{path} is not parsed in halves"),
+            },
             "keystroke" => {
                 let (text, tree) = keystroke.next(&mut parser, &mut last);
                 let count = check_edited(text, &tree, &settings, &mut cache).len();

@@ -15,6 +15,8 @@ use refhound::analysis::semantic::{Checker, Semantic};
 use refhound::analysis::settings::Settings;
 use refhound::analysis::suppression::Suppressions;
 
+#[path = "support/allocator.rs"]
+mod allocator;
 #[path = "support/keystroke.rs"]
 mod keystroke;
 use keystroke::Keystroke;

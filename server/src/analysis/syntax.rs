@@ -227,6 +227,31 @@ pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
 /// How many named children [`named_children`] finds by index rather than with a cursor.
 const FEW_CHILDREN: usize = 6;
 
+/// Calls `visit` with every named node under `root`, `root` first, in source order (a node
+/// before the nodes inside it), and goes below a node only when `visit` returns true. Cheaper
+/// than a tree cursor's walk, which steps through every keyword and punctuation token too:
+/// those have no named nodes inside them.
+pub fn walk_named<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if !visit(node) {
+            continue;
+        }
+        let count = node.named_child_count();
+        let first = stack.len();
+        // As in `named_children`: by index when there are few, else by one cursor.
+        if count <= FEW_CHILDREN {
+            stack.extend((0..count as u32).filter_map(|index| node.named_child(index)));
+        } else {
+            cursor.reset(node);
+            stack.extend(node.named_children(&mut cursor));
+        }
+        // Popped from the end: the first child goes last.
+        stack[first..].reverse();
+    }
+}
+
 /// The outermost node of kind `kind` that starts at byte `at`, in one descent from `root`
 /// (cheaper than finding the token there and asking for its parent, which descends again).
 pub fn node_starting_at<'t>(root: Node<'t>, at: usize, kind: &str) -> Option<Node<'t>> {
@@ -370,6 +395,42 @@ mod tests {
             stack.extend(node.children(&mut cursor));
         }
         assert!(errors > 0);
+    }
+
+    #[test]
+    fn the_named_walk_visits_what_a_cursor_visits_in_its_order() {
+        // Calls with more arguments than are found by index, comments, strings with
+        // interpolations, an error, and a body the walk is told not to enter.
+        let text = "f(a, b, c, d, e, f, g, h)  # note\n\
+                    x = [f'{y!r:>{w}}' for y in z] + g(*k, **v)\n\
+                    def skipped(p):\n    return p(q)\n\
+                    class C(:\n  pass\n";
+        let tree = parse(text);
+        let skipped = tree.root_node().named_child(3).unwrap();
+        assert_eq!(skipped.kind_name(), "function_definition");
+        let mut by_cursor = Vec::new();
+        let mut cursor = tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            if node.is_named() {
+                by_cursor.push(node);
+            }
+            if node != skipped && cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        let mut walked = Vec::new();
+        walk_named(tree.root_node(), |node| {
+            walked.push(node);
+            node != skipped
+        });
+        assert!(walked.len() > 40, "{} nodes", walked.len());
+        assert_eq!(walked, by_cursor);
     }
 
     #[test]

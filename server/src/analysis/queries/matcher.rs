@@ -18,7 +18,7 @@ use tree_sitter::Node;
 
 use super::super::parse::python_language;
 use super::{Captures, Family};
-use crate::analysis::syntax::{Field, NodeLookups};
+use crate::analysis::syntax::{Field, NodeLookups, walk_named};
 
 /// The grammar's ids of the node kinds the patterns name.
 struct Ids {
@@ -124,27 +124,13 @@ pub(super) fn for_each_match<'t>(
 ) {
     let ids = ids();
     let mut all = Vec::new();
-    let mut cursor = root.walk();
     let mut count = 0;
-    loop {
-        let node = cursor.node();
-        if node.is_named() {
-            match_node(ids, node, text, count, &mut all);
-        }
+    walk_named(root, |node| {
+        match_node(ids, node, text, count, &mut all);
         count += 1;
-        if Some(node) != pruned && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == root {
-                return report_in_order(&all, found);
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            cursor.goto_parent();
-        }
-    }
+        Some(node) != pruned
+    });
+    report_in_order(&all, found);
 }
 
 /// The kinds of node a pattern's outermost node can be: the only nodes [`match_node`] looks at.
