@@ -71,6 +71,9 @@ pub struct Class<'t> {
     pub name: &'t str,
     /// Same-file base classes, by index into [`Classes::classes`].
     pub bases: Vec<usize>,
+    /// The bases named by one identifier, as written: what `bases` is found from, kept so that
+    /// a class made from the cache is not read again for them.
+    base_names: Vec<&'t str>,
     pub methods: Vec<Method<'t>>,
     /// The name of each `def` in the body, its decorators and the node.
     defs: Vec<(&'t str, Vec<Node<'t>>, Node<'t>)>,
@@ -221,13 +224,10 @@ impl<'c, 't> Classes<'c, 't> {
             .iter()
             .enumerate()
             .map(|(index, class)| {
-                let Some(arguments) = class.node.field(Field::Superclasses) else {
-                    return Vec::new();
-                };
-                named_children(arguments)
-                    .into_iter()
-                    .filter(|base| base.kind_name() == "identifier")
-                    .filter_map(|base| match by_name.get(context.text_of(base)) {
+                class
+                    .base_names
+                    .iter()
+                    .filter_map(|base| match by_name.get(base) {
                         Some(found) if found.len() == 1 && found[0] != index => Some(found[0]),
                         _ => None,
                     })
@@ -1405,11 +1405,15 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
             }
         }
     }
-    let is_metaclass = node.field(Field::Superclasses).is_some_and(|bases| {
-        named_children(bases)
-            .into_iter()
-            .any(|b| b.kind_name() == "identifier" && context.text_of(b) == "type")
-    });
+    let base_names: Vec<&str> = node
+        .field(Field::Superclasses)
+        .map(named_children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|base| base.kind_name() == "identifier")
+        .map(|base| context.text_of(base))
+        .collect();
+    let is_metaclass = base_names.contains(&"type");
     let methods = if is_metaclass {
         Vec::new()
     } else {
@@ -1425,6 +1429,7 @@ fn class<'t>(context: &Context<'t>, node: Node<'t>, name_node: Node<'t>) -> Opti
         name_node,
         name: context.text_of(name_node),
         bases: Vec::new(),
+        base_names,
         methods,
         defs,
         class_attributes,

@@ -62,6 +62,7 @@ struct KeptUnit {
 struct KeptClass {
     node: usize,
     name_node: usize,
+    base_names: Vec<Span>,
     methods: Vec<KeptMethod>,
     defs: Vec<(Span, Vec<usize>, usize)>,
     class_attributes: Vec<Span>,
@@ -277,6 +278,7 @@ impl KeptClass {
             name_node,
             name: context.text_of(name_node),
             bases: Vec::new(),
+            base_names: self.base_names.iter().map(|&s| name(s)).collect(),
             methods,
             defs: self
                 .defs
@@ -342,6 +344,7 @@ fn record(context: &Context, statement: Node, classes: &[Class]) -> KeptUnit {
         kept.push(KeptClass {
             node: index(class.node),
             name_node: index(class.name_node),
+            base_names: class.base_names.iter().map(|b| span(b)).collect(),
             methods: class
                 .methods
                 .iter()
