@@ -104,8 +104,8 @@ pub fn scopes_and_matches<'t>(
 }
 
 /// [`check`] for one document someone waits for that keeps no [`Cache`] (opened, not edited):
-/// the scope model beside the query matches, then half the rules beside the other half, on two
-/// threads. The findings equal [`check`]'s.
+/// the scope model beside the query matches, then the rules shared by two threads. The
+/// findings equal [`check`]'s.
 pub fn check_opened(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
     check_parts(text, std::slice::from_ref(tree), settings)
 }
@@ -275,8 +275,8 @@ impl Cache {
 
 /// [`check`] for one document someone waits for (an editor, after each keystroke): the scope
 /// model and the query matches are found again only for the top-level statements that changed
-/// since the version `cache` last saw ([`Cache::update`], on two threads), then half the rules
-/// beside the other half. The findings equal [`check`]'s.
+/// since the version `cache` last saw ([`Cache::update`], on two threads), then the rules
+/// shared by two threads. The findings equal [`check`]'s.
 pub fn check_edited(
     text: &str,
     tree: &Tree,

@@ -224,7 +224,8 @@ pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     children
 }
 
-/// How many named children [`named_children`] finds by index rather than with a cursor.
+/// How many named children [`named_children`] and [`walk_named`] find by index rather than
+/// with a cursor.
 const FEW_CHILDREN: usize = 6;
 
 /// Calls `visit` with every named node under `root`, `root` first, in source order (a node

@@ -30,7 +30,7 @@ pub struct RuleInfo {
     pub reach: Reach,
     /// The rule asks its questions of every call or every definition in the file, and takes
     /// several times what another does (a keystroke in the standard library's largest file:
-    /// RH501 0.9 ms, RH302 0.5 ms, the rest 0.2 ms or less): the driver starts it first, so
+    /// RH501 0.9 ms, RH302 0.5 ms, the others 0.25 ms or less): the driver starts it first, so
     /// that the threads sharing the rules end together.
     pub heavy: bool,
 }
