@@ -220,8 +220,16 @@ pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
         let mut cursor = node.walk();
         children.extend(node.named_children(&mut cursor));
     }
-    children.retain(|n| n.kind_name() != "comment");
+    let comment = comment_kind();
+    children.retain(|n| n.kind_id() != comment);
     children
+}
+
+/// The grammar's id of `comment`, found once.
+fn comment_kind() -> u16 {
+    static COMMENT: LazyLock<u16> =
+        LazyLock::new(|| python_language().id_for_node_kind("comment", true));
+    *COMMENT
 }
 
 /// How many named children [`named_children`] and [`walk_named`] find by index rather than
@@ -396,6 +404,22 @@ mod tests {
             stack.extend(node.children(&mut cursor));
         }
         assert!(errors > 0);
+    }
+
+    #[test]
+    fn named_children_leave_comments_out() {
+        // A few children (found by index) and many (by a cursor).
+        for count in [2, 9] {
+            let text: String = (0..count)
+                .map(|i| format!("x{i} = 1  # {i}\n# more\n"))
+                .collect();
+            let tree = parse(&text);
+            let kinds: Vec<_> = named_children(tree.root_node())
+                .iter()
+                .map(|n| n.kind_name())
+                .collect();
+            assert_eq!(kinds, vec!["expression_statement"; count]);
+        }
     }
 
     #[test]
