@@ -339,7 +339,7 @@ fn check_with(
         semantic: &semantic,
         only: None,
     };
-    // An editor's keystroke runs the rules of `Reach::Statement` on their own, below.
+    // An editor's keystroke runs the rules of `Reach::Statement` apart (`statement_rules_kept`).
     let mut enabled: Vec<_> = enabled(settings)
         .filter(|info| statement_findings.is_none() || info.reach == Reach::Module)
         .collect();
@@ -358,14 +358,18 @@ fn check_with(
         }
     };
     // Which thread ran a rule does not change the order below: the findings the sort sees as
-    // equal are one rule's, in its order.
-    let (mut findings, (more, suppressions)) = beside(two_threads, take_rules, || {
-        (take_rules(), Suppressions::new(text, &parts.lines))
+    // equal are one rule's, in its order. This thread first runs the statement rules an
+    // editor's keystroke runs apart; the other thread meanwhile takes rules.
+    let (mut findings, (statement, more, suppressions)) = beside(two_threads, take_rules, || {
+        let statement = statement_findings.map(|kept| statement_rules_kept(&checker, kept));
+        (
+            statement,
+            take_rules(),
+            Suppressions::new(text, &parts.lines),
+        )
     });
     findings.extend(more);
-    if let Some(kept) = statement_findings {
-        findings.extend(statement_rules_kept(&checker, kept));
-    }
+    findings.extend(statement.into_iter().flatten());
     findings.retain(|f| {
         (settings.strict || f.level == Level::Default)
             && !suppressions.suppresses(parts.lines.line_of(f.range.start), f.rule)

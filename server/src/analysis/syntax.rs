@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use tree_sitter::Node;
+use tree_sitter::{Node, TreeCursor};
 
 use super::parse::python_language;
 
@@ -210,19 +210,29 @@ impl<'t> Module<'t> {
 /// A node's named children, comments left out.
 pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     // The count is kept in the node: one allocation instead of a vector grown step by step.
-    let count = node.named_child_count();
-    let mut children = Vec::with_capacity(count);
-    // A few children are found by index (each search starts over, but needs no cursor, whose
-    // stack is allocated); more by a cursor, whose steps do not start over.
-    if count <= FEW_CHILDREN {
-        children.extend((0..count as u32).filter_map(|index| node.named_child(index)));
-    } else {
-        let mut cursor = node.walk();
-        children.extend(node.named_children(&mut cursor));
-    }
+    let mut children = Vec::with_capacity(node.named_child_count());
+    push_named_children(node, &mut None, &mut children);
     let comment = comment_kind();
     children.retain(|n| n.kind_id() != comment);
     children
+}
+
+/// Pushes `node`'s named children (comments included) onto `out`. A few are found by index
+/// (each search starts over, but needs no cursor, whose stack is allocated); more by `cursor`,
+/// made the first time it is needed, whose steps do not start over.
+fn push_named_children<'t>(
+    node: Node<'t>,
+    cursor: &mut Option<TreeCursor<'t>>,
+    out: &mut Vec<Node<'t>>,
+) {
+    let count = node.named_child_count();
+    if count <= FEW_CHILDREN {
+        out.extend((0..count as u32).filter_map(|index| node.named_child(index)));
+    } else {
+        let cursor = cursor.get_or_insert_with(|| node.walk());
+        cursor.reset(node);
+        out.extend(node.named_children(cursor));
+    }
 }
 
 /// The grammar's id of `comment`, found once.
@@ -232,8 +242,7 @@ fn comment_kind() -> u16 {
     *COMMENT
 }
 
-/// How many named children [`named_children`] and [`walk_named`] find by index rather than
-/// with a cursor.
+/// How many named children [`push_named_children`] finds by index rather than with a cursor.
 const FEW_CHILDREN: usize = 6;
 
 /// Calls `visit` with every named node under `root`, `root` first, in source order (a node
@@ -241,21 +250,14 @@ const FEW_CHILDREN: usize = 6;
 /// than a tree cursor's walk, which steps through every keyword and punctuation token too:
 /// those have no named nodes inside them.
 pub fn walk_named<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
-    let mut cursor = root.walk();
+    let mut cursor = None;
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if !visit(node) {
             continue;
         }
-        let count = node.named_child_count();
         let first = stack.len();
-        // As in `named_children`: by index when there are few, else by one cursor.
-        if count <= FEW_CHILDREN {
-            stack.extend((0..count as u32).filter_map(|index| node.named_child(index)));
-        } else {
-            cursor.reset(node);
-            stack.extend(node.named_children(&mut cursor));
-        }
+        push_named_children(node, &mut cursor, &mut stack);
         // Popped from the end: the first child goes last.
         stack[first..].reverse();
     }
