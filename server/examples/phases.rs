@@ -47,6 +47,14 @@ fn main() {
     time("parse (full)", &mut || {
         parser.parse(&text, None);
     });
+    // The server's didOpen of a large file no analysis saw: the halves parsed at once, then
+    // analysed as one module.
+    let halves = refhound::analysis::parse::parse_in_halves(&text);
+    if halves.is_some() {
+        time("parse (halves)", &mut || {
+            refhound::analysis::parse::parse_in_halves(&text);
+        });
+    }
     time("tree walk (cursor)", &mut || {
         let mut cursor = tree.walk();
         let mut count = 0usize;
@@ -162,6 +170,11 @@ fn main() {
     time("check_opened (two threads)", &mut || {
         refhound::analysis::check_opened(&text, &tree, &settings);
     });
+    if let Some(halves) = &halves {
+        time("check_parts (halves)", &mut || {
+            refhound::analysis::check_parts(&text, halves, &settings);
+        });
+    }
     let mut cache = refhound::analysis::Cache::default();
     time("check_edited (nothing changed)", &mut || {
         refhound::analysis::check_edited(&text, &tree, &settings, &mut cache);

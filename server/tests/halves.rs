@@ -9,7 +9,7 @@ use refhound::analysis::scope::ScopeTree;
 use refhound::analysis::settings::PythonVersion;
 use refhound::analysis::settings::Settings;
 use refhound::analysis::syntax::Module;
-use refhound::analysis::{check, check_parts, scopes_and_matches};
+use refhound::analysis::{check, check_parts, scopes_and_matches, scopes_and_matches_of_halves};
 #[path = "support/stdlib.rs"]
 mod stdlib;
 
@@ -121,19 +121,24 @@ fn large_standard_library_files_analysed_in_halves_find_what_the_whole_file_find
                     target_version: PythonVersion::new(3, minor),
                     ..Settings::default()
                 };
-                let (scopes, matches) =
-                    scopes_and_matches(&text, Module::new(&roots), &lines, &settings);
                 let expected = ScopeTree::new(&text, &whole, settings.target_version);
-                assert!(scopes == expected, "{} 3.{minor}", path.display());
-                if minor == 13 {
-                    let expected = Matches::new(whole.root_node(), &text);
-                    for (family, _, _) in SOURCES {
-                        assert_eq!(
-                            described(matches.of(*family)),
-                            described(expected.of(*family)),
-                            "{} {family:?}",
-                            path.display()
-                        );
+                // One walk of both trees, and each tree's run on its own, joined.
+                let module = Module::new(&roots);
+                for (scopes, matches) in [
+                    scopes_and_matches(&text, module, &lines, &settings),
+                    scopes_and_matches_of_halves(&text, module, &lines, &settings),
+                ] {
+                    assert!(scopes == expected, "{} 3.{minor}", path.display());
+                    if minor == 13 {
+                        let expected = Matches::new(whole.root_node(), &text);
+                        for (family, _, _) in SOURCES {
+                            assert_eq!(
+                                described(matches.of(*family)),
+                                described(expected.of(*family)),
+                                "{} {family:?}",
+                                path.display()
+                            );
+                        }
                     }
                 }
             }
@@ -179,10 +184,42 @@ fn code_the_first_half_makes_unreachable_is_modelled_as_in_the_whole_file() {
             target_version: PythonVersion::new(3, minor),
             ..Settings::default()
         };
-        let (scopes, _) = scopes_and_matches(&text, Module::new(&roots), &lines, &settings);
-        assert!(
-            scopes == ScopeTree::new(&text, &whole, settings.target_version),
-            "3.{minor}"
-        );
+        let module = Module::new(&roots);
+        let expected = ScopeTree::new(&text, &whole, settings.target_version);
+        let (scopes, _) = scopes_and_matches(&text, module, &lines, &settings);
+        assert!(scopes == expected, "3.{minor}");
+        let (scopes, _) = scopes_and_matches_of_halves(&text, module, &lines, &settings);
+        assert!(scopes == expected, "3.{minor}, the halves' runs");
+    }
+}
+
+#[test]
+fn annotations_postponed_in_the_first_half_are_postponed_in_the_second() {
+    // Under `from __future__ import annotations` an annotation is never run: the comprehension
+    // in `late`'s makes no scope. The second tree's run must be built knowing that.
+    let text = format!(
+        "from __future__ import annotations\n\n{}def late(x: [y for y in range(3)]):\n    return lambda: x\n\n\n{}",
+        filler(1100, "early"),
+        filler(10, "last"),
+    );
+    let trees = parse_in_halves(&text).expect("a large clean file splits");
+    let split = trees[1].root_node().start_byte();
+    assert!(
+        split < text.find("def late").unwrap(),
+        "{split} {}",
+        text.len()
+    );
+    let roots = [trees[0].root_node(), trees[1].root_node()];
+    let lines = LineIndex::new(&text);
+    let whole = parse(&text);
+    for minor in 8..=13 {
+        let settings = Settings {
+            target_version: PythonVersion::new(3, minor),
+            ..Settings::default()
+        };
+        let expected = ScopeTree::new(&text, &whole, settings.target_version);
+        let (scopes, _) =
+            scopes_and_matches_of_halves(&text, Module::new(&roots), &lines, &settings);
+        assert!(scopes == expected, "3.{minor}");
     }
 }

@@ -116,16 +116,8 @@ pub fn check_opened(text: &str, tree: &Tree, settings: &Settings) -> Vec<Finding
 pub fn check_parts(text: &str, trees: &[Tree], settings: &Settings) -> Vec<Finding> {
     let roots: Vec<_> = trees.iter().map(Tree::root_node).collect();
     let module = Module::new(&roots);
-    let ((scopes, lines), matches) = beside(
-        true,
-        || {
-            let lines = LineIndex::new(text);
-            let (scopes, _) =
-                ScopeTree::with_nodes(text, module, &lines, settings.target_version, &[]);
-            (scopes, lines)
-        },
-        || queries::Matches::of_module(module, text),
-    );
+    let lines = LineIndex::new(text);
+    let (scopes, matches) = scopes_and_matches_of_halves(text, module, &lines, settings);
     let parts = Parts {
         scopes,
         matches,
@@ -137,6 +129,60 @@ pub fn check_parts(text: &str, trees: &[Tree], settings: &Settings) -> Vec<Findi
     // Freeing the scope model takes half a millisecond the findings need not wait for.
     drop_beside(parts.scopes);
     findings
+}
+
+/// [`scopes_and_matches`] of a module parsed as two trees, on two threads: each tree's scopes
+/// and matches on a thread of its own, then joined (half the walk's time, where the whole
+/// module's scope model beside its matches waits for the scope model). Where the two runs of
+/// statements do not join ([`ScopeTree::join_runs`]), or the module is not two trees, the
+/// whole module's scope model beside its matches.
+pub fn scopes_and_matches_of_halves<'t>(
+    text: &'t str,
+    module: Module<'t>,
+    lines: &LineIndex,
+    settings: &Settings,
+) -> (ScopeTree, queries::Matches<'t>) {
+    let target = settings.target_version;
+    if let [first, second] = module.roots() {
+        let kinds = queries::Matches::outer_kinds();
+        let run = |root, future_before| {
+            let run = Module::new(std::slice::from_ref(root));
+            let (scopes, nodes) =
+                ScopeTree::run_with_nodes(text, run, lines, target, kinds, future_before);
+            (scopes, queries::Matches::among(nodes, text))
+        };
+        let future = imports_future_annotations(text, *first);
+        let ((second_scopes, second_matches), (first_scopes, mut matches)) =
+            beside(true, || run(second, future), || run(first, false));
+        let runs = vec![first_scopes, second_scopes];
+        if let Some(scopes) = ScopeTree::join_runs(text, runs, module, lines, target) {
+            matches.append(second_matches);
+            return (scopes, matches);
+        }
+    }
+    beside(
+        true,
+        || ScopeTree::with_nodes(text, module, lines, target, &[]).0,
+        || queries::Matches::of_module(module, text),
+    )
+}
+
+/// Whether the statements under `root` start with `from __future__ import annotations` (where
+/// such an import must be): [`scopes_and_matches_of_halves`]'s guess of what the first tree
+/// leaves in force for the second, which the join checks.
+fn imports_future_annotations(text: &str, root: tree_sitter::Node) -> bool {
+    syntax::named_children(root)
+        .into_iter()
+        .take_while(|statement| {
+            matches!(
+                statement.kind(),
+                "future_import_statement" | "expression_statement"
+            )
+        })
+        .any(|statement| {
+            statement.kind() == "future_import_statement"
+                && text[statement.byte_range()].contains("annotations")
+        })
 }
 
 /// [`check`] for a notebook's code cells joined into one module ([`notebook::Notebook`]):

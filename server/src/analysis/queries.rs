@@ -222,6 +222,14 @@ impl<'t> Matches<'t> {
         matches
     }
 
+    /// Adds `later`'s matches after these: those of a tree whose statements follow this one's
+    /// (no pattern spans two top-level statements).
+    pub fn append(&mut self, later: Matches<'t>) {
+        for (these, more) in self.by_family.iter_mut().zip(later.by_family) {
+            these.extend(more);
+        }
+    }
+
     /// The kinds of node the patterns start at: what [`Matches::among`] needs to be given.
     pub fn outer_kinds() -> &'static [u16] {
         matcher::outer_kinds()

@@ -44,7 +44,24 @@ pub(super) fn build_observing<'t>(
     version: PythonVersion,
     kinds: &'t [u16],
 ) -> (ScopeTree, Vec<Node<'t>>) {
-    let mut builder = Builder::new(text, lines, false, version);
+    let (mut built, observed) = build_run_observing(text, module, lines, false, version, kinds);
+    built.tree.scopes[0].first_line = module_first_line(module, lines, version);
+    (built.tree, observed)
+}
+
+/// [`build_observing`] for a run of a module's top-level statements built on its own, as
+/// [`build_statement`] builds one statement (the module scope holds what the run binds and
+/// uses there), with `future_annotations` in force before it: one tree of a file parsed in
+/// parts, joined with the others' ([`super::ScopeTree::join_runs`]).
+pub(super) fn build_run_observing<'t>(
+    text: &'t str,
+    module: Module<'t>,
+    lines: &LineIndex,
+    future_annotations: bool,
+    version: PythonVersion,
+    kinds: &'t [u16],
+) -> (StatementScopes, Vec<Node<'t>>) {
+    let mut builder = Builder::new(text, lines, future_annotations, version);
     builder.observed_kinds = kinds.iter().fold(Vec::new(), |mut set, &kind| {
         let kind = usize::from(kind);
         if set.len() <= kind {
@@ -55,9 +72,13 @@ pub(super) fn build_observing<'t>(
     });
     let ends_dead = builder.visit_statements(module.roots()[0], module.statements().collect());
     builder.finish_unit(ends_dead);
-    builder.scopes[0].first_line = module_first_line(module, lines, version);
     let observed = std::mem::take(&mut builder.observed);
-    (builder.into_tree(), observed)
+    let built = StatementScopes {
+        future_annotations: builder.future_annotations,
+        module_dead_code: builder.module_dead_code || ends_dead,
+        tree: builder.into_tree(),
+    };
+    (built, observed)
 }
 
 /// The scope model of one top-level statement on its own, as the whole-file walk would record

@@ -21,6 +21,10 @@
 //! A statement the parser could not parse cleanly is rebuilt every time: error recovery may
 //! depend on what surrounds it.
 //!
+//! A file parsed in parts (one tree per run of top-level statements, see
+//! `parse::parse_in_halves`) is joined the same way from its runs, each built on a thread of its
+//! own ([`ScopeTree::run_with_nodes`], [`ScopeTree::join_runs`]).
+//!
 //! A top-level class is itself joined from parts: its head (name, bases, decorators) is built
 //! each time its text changed, and each statement of its body is reused by its text and the
 //! class's name ([`ClassParts`]), so a keystroke in a method builds that method. In a top-level
@@ -37,8 +41,8 @@ use std::ops::Range;
 use tree_sitter::{Node, Tree};
 
 use super::build::{
-    StatementScopes, build_class_head, build_class_statement, build_statement, identifier,
-    module_first_line,
+    StatementScopes, build_class_head, build_class_statement, build_run_observing, build_statement,
+    identifier, module_first_line,
 };
 use super::resolve::{classify_module_symbol, resolve, set_variable_orders};
 use super::{
@@ -273,6 +277,78 @@ impl ScopeTree {
         scopes.scopes[0].first_line =
             module_first_line(Module::new(&[tree.root_node()]), lines, version);
         scopes
+    }
+}
+
+/// A run of a module's top-level statements built on its own ([`ScopeTree::run_with_nodes`]):
+/// one tree of a file parsed in parts, to be joined with the others ([`ScopeTree::join_runs`]).
+pub struct RunScopes {
+    part: Cached,
+    /// Whether it was built with `from __future__ import annotations` in force before it.
+    future_before: bool,
+}
+
+impl ScopeTree {
+    /// The scopes of the statements of `run` (one of a module's trees), resolved on their own as
+    /// [`ScopeTree::incremental`] resolves one statement, and the nodes of the kinds in `kinds`
+    /// that the walk met (as [`ScopeTree::with_nodes`] returns them). `future_before`: whether
+    /// the runs before this one leave `from __future__ import annotations` in force; a wrong
+    /// guess makes [`ScopeTree::join_runs`] refuse the runs.
+    pub fn run_with_nodes<'t>(
+        text: &'t str,
+        run: Module<'t>,
+        lines: &LineIndex,
+        target: PythonVersion,
+        kinds: &'t [u16],
+        future_before: bool,
+    ) -> (RunScopes, Vec<Node<'t>>) {
+        let version = modelled_version(target);
+        let (mut scopes, nodes) =
+            build_run_observing(text, run, lines, future_before, version, kinds);
+        resolve(&mut scopes.tree);
+        let part = Cached {
+            start: 0,
+            line: 0,
+            scopes,
+            nested: None,
+            joined_now: false,
+        };
+        (
+            RunScopes {
+                part,
+                future_before,
+            },
+            nodes,
+        )
+    }
+
+    /// The scope model of `module` from its trees' runs, in order: equal to
+    /// [`ScopeTree::with_nodes`]'s, or `None` where the runs are not independent (for the same
+    /// reasons a top-level statement may not be, see the module docs; a wrong guess of
+    /// `future_before`; a run nested too deep for the walk) and the caller walks the module.
+    pub fn join_runs(
+        text: &str,
+        runs: Vec<RunScopes>,
+        module: Module,
+        lines: &LineIndex,
+        target: PythonVersion,
+    ) -> Option<ScopeTree> {
+        let version = modelled_version(target);
+        let mut future = false;
+        for run in &runs {
+            let scopes = &run.part.scopes;
+            if run.future_before != future || !independent(scopes) || scopes.tree.truncated {
+                return None;
+            }
+            future = scopes.future_annotations;
+        }
+        let mut joined = Joined::new(text.len(), version);
+        for mut run in runs {
+            joined.add(&mut run.part, 0, 0, None);
+        }
+        let mut scopes = joined.finish();
+        scopes.scopes[0].first_line = module_first_line(module, lines, version);
+        Some(scopes)
     }
 }
 

@@ -27,7 +27,7 @@ mod dead_code;
 mod incremental;
 mod resolve;
 
-pub use incremental::ScopeCache;
+pub use incremental::{RunScopes, ScopeCache};
 
 use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
