@@ -343,6 +343,8 @@ impl ScopeTree {
             future = scopes.future_annotations;
         }
         let mut joined = Joined::new(text.len(), version);
+        let nested = runs.iter().map(|run| run.part.scopes.tree.scopes.len() - 1);
+        joined.scopes.reserve_exact(nested.sum());
         for mut run in runs {
             joined.add(&mut run.part, 0, 0, None);
         }
@@ -647,8 +649,13 @@ impl Joined {
         // The nested scopes, and the id the first of them has where they come from.
         self.truncated |= part.scopes.tree.truncated;
         let (nested, from): (Vec<Scope>, usize) = match (part.nested.clone(), last) {
-            // Freshly built, or without nested scopes.
-            (None, _) => (part.scopes.tree.scopes.drain(1..).collect(), 1),
+            // Freshly built, or without nested scopes: the part keeps its module scope alone
+            // (moved within its list rather than the rest copied to a new one).
+            (None, _) => {
+                let mut nested = std::mem::take(&mut part.scopes.tree.scopes);
+                part.scopes.tree.scopes.push(nested.remove(0));
+                (nested, 1)
+            }
             // A statement of the same text earlier in this file took them: copied.
             (Some(ids), _) if part.joined_now => (self.scopes[ids.clone()].to_vec(), ids.start),
             (Some(ids), Some(last)) => {
