@@ -132,10 +132,10 @@ pub fn check_parts(text: &str, trees: &[Tree], settings: &Settings) -> Vec<Findi
 }
 
 /// [`scopes_and_matches`] of a module parsed as two trees, on two threads: each tree's scopes
-/// and matches on a thread of its own, then joined (half the walk's time, where the whole
-/// module's scope model beside its matches waits for the scope model). Where the two runs of
-/// statements do not join ([`ScopeTree::join_runs`]), or the module is not two trees, the
-/// whole module's scope model beside its matches.
+/// and matches on a thread of its own, then joined. About half the time the whole module's
+/// scope model takes, which a walk for the matches beside it would wait for. Where the two runs
+/// of statements do not join ([`ScopeTree::join_runs`]), or the module is not two trees: the
+/// whole module's scope model beside that walk.
 pub fn scopes_and_matches_of_halves<'t>(
     text: &'t str,
     module: Module<'t>,
