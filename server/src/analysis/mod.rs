@@ -38,7 +38,7 @@ use semantic::{Checker, Semantic};
 use settings::Settings;
 use statement_findings::StatementFindings;
 use suppression::Suppressions;
-use syntax::Module;
+use syntax::{Module, NodeLookups};
 
 /// Runs every enabled rule over one file and returns its findings in source order, without
 /// those a suppression comment silences. On this thread: for callers that already analyse many
@@ -175,12 +175,12 @@ fn imports_future_annotations(text: &str, root: tree_sitter::Node) -> bool {
         .into_iter()
         .take_while(|statement| {
             matches!(
-                statement.kind(),
+                statement.kind_name(),
                 "future_import_statement" | "expression_statement"
             )
         })
         .any(|statement| {
-            statement.kind() == "future_import_statement"
+            statement.kind_name() == "future_import_statement"
                 && text[statement.byte_range()].contains("annotations")
         })
 }
