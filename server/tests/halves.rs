@@ -165,6 +165,26 @@ fn described(matches: &[Captures<'_>]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// `trees` (`text` parsed in halves) as one module have the whole file's scope model for every
+/// modelled CPython, by one walk of both trees and by each tree's run on its own, joined.
+fn assert_scope_models_are_the_whole_files(text: &str, trees: &[tree_sitter::Tree]) {
+    let roots: Vec<_> = trees.iter().map(|tree| tree.root_node()).collect();
+    let module = Module::new(&roots);
+    let lines = LineIndex::new(text);
+    let whole = parse(text);
+    for minor in 8..=13 {
+        let settings = Settings {
+            target_version: PythonVersion::new(3, minor),
+            ..Settings::default()
+        };
+        let expected = ScopeTree::new(text, &whole, settings.target_version);
+        let (scopes, _) = scopes_and_matches(text, module, &lines, &settings);
+        assert!(scopes == expected, "3.{minor}");
+        let (scopes, _) = scopes_and_matches_of_halves(text, module, &lines, &settings);
+        assert!(scopes == expected, "3.{minor}, the halves' runs");
+    }
+}
+
 #[test]
 fn code_the_first_half_makes_unreachable_is_modelled_as_in_the_whole_file() {
     // After `raise SystemExit` at module level, CPython compiles no code object for the `def`s
@@ -176,21 +196,7 @@ fn code_the_first_half_makes_unreachable_is_modelled_as_in_the_whole_file() {
     );
     let trees = parse_in_halves(&text).expect("a large clean file splits");
     assert!(trees[1].root_node().start_byte() > text.find("raise").unwrap());
-    let roots = [trees[0].root_node(), trees[1].root_node()];
-    let lines = LineIndex::new(&text);
-    let whole = parse(&text);
-    for minor in 8..=13 {
-        let settings = Settings {
-            target_version: PythonVersion::new(3, minor),
-            ..Settings::default()
-        };
-        let module = Module::new(&roots);
-        let expected = ScopeTree::new(&text, &whole, settings.target_version);
-        let (scopes, _) = scopes_and_matches(&text, module, &lines, &settings);
-        assert!(scopes == expected, "3.{minor}");
-        let (scopes, _) = scopes_and_matches_of_halves(&text, module, &lines, &settings);
-        assert!(scopes == expected, "3.{minor}, the halves' runs");
-    }
+    assert_scope_models_are_the_whole_files(&text, &trees);
 }
 
 #[test]
@@ -203,23 +209,9 @@ fn annotations_postponed_in_the_first_half_are_postponed_in_the_second() {
         filler(10, "last"),
     );
     let trees = parse_in_halves(&text).expect("a large clean file splits");
-    let split = trees[1].root_node().start_byte();
     assert!(
-        split < text.find("def late").unwrap(),
-        "{split} {}",
-        text.len()
+        trees[1].root_node().start_byte() < text.find("def late").unwrap(),
+        "the annotation is in the second half"
     );
-    let roots = [trees[0].root_node(), trees[1].root_node()];
-    let lines = LineIndex::new(&text);
-    let whole = parse(&text);
-    for minor in 8..=13 {
-        let settings = Settings {
-            target_version: PythonVersion::new(3, minor),
-            ..Settings::default()
-        };
-        let expected = ScopeTree::new(&text, &whole, settings.target_version);
-        let (scopes, _) =
-            scopes_and_matches_of_halves(&text, Module::new(&roots), &lines, &settings);
-        assert!(scopes == expected, "3.{minor}");
-    }
+    assert_scope_models_are_the_whole_files(&text, &trees);
 }

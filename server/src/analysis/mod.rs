@@ -38,7 +38,7 @@ use semantic::{Checker, Semantic};
 use settings::Settings;
 use statement_findings::StatementFindings;
 use suppression::Suppressions;
-use syntax::{Module, NodeLookups};
+use syntax::Module;
 
 /// Runs every enabled rule over one file and returns its findings in source order, without
 /// those a suppression comment silences. On this thread: for callers that already analyse many
@@ -151,7 +151,7 @@ pub fn scopes_and_matches_of_halves<'t>(
                 ScopeTree::run_with_nodes(text, run, lines, target, kinds, future_before);
             (scopes, queries::Matches::among(nodes, text))
         };
-        let future = imports_future_annotations(text, *first);
+        let future = ScopeTree::leaves_future_annotations(text, *first);
         let ((second_scopes, second_matches), (first_scopes, mut matches)) =
             beside(true, || run(second, future), || run(first, false));
         let runs = vec![first_scopes, second_scopes];
@@ -165,24 +165,6 @@ pub fn scopes_and_matches_of_halves<'t>(
         || ScopeTree::with_nodes(text, module, lines, target, &[]).0,
         || queries::Matches::of_module(module, text),
     )
-}
-
-/// Whether the statements under `root` start with `from __future__ import annotations` (where
-/// such an import must be): [`scopes_and_matches_of_halves`]'s guess of what the first tree
-/// leaves in force for the second, which the join checks.
-fn imports_future_annotations(text: &str, root: tree_sitter::Node) -> bool {
-    syntax::named_children(root)
-        .into_iter()
-        .take_while(|statement| {
-            matches!(
-                statement.kind_name(),
-                "future_import_statement" | "expression_statement"
-            )
-        })
-        .any(|statement| {
-            statement.kind_name() == "future_import_statement"
-                && text[statement.byte_range()].contains("annotations")
-        })
 }
 
 /// [`check`] for a notebook's code cells joined into one module ([`notebook::Notebook`]):

@@ -306,6 +306,8 @@ impl ScopeTree {
         let (mut scopes, nodes) =
             build_run_observing(text, run, lines, future_before, version, kinds);
         resolve(&mut scopes.tree);
+        // Each tree is parsed at its place in the text: its positions are the file's, and
+        // the join moves nothing (a part joined where it starts, here 0, stays put).
         let part = Cached {
             start: 0,
             line: 0,
@@ -320,6 +322,24 @@ impl ScopeTree {
             },
             nodes,
         )
+    }
+
+    /// Whether the statements under `root` start with `from __future__ import annotations`
+    /// (where such an import must be): a guess, made without building them, of the
+    /// `future_before` of the run after them, which [`ScopeTree::join_runs`] checks.
+    pub fn leaves_future_annotations(text: &str, root: Node) -> bool {
+        named_children(root)
+            .into_iter()
+            .take_while(|statement| {
+                matches!(
+                    statement.kind_name(),
+                    "future_import_statement" | "expression_statement"
+                )
+            })
+            .any(|statement| {
+                statement.kind_name() == "future_import_statement"
+                    && text[statement.byte_range()].contains("annotations")
+            })
     }
 
     /// The scope model of `module` from its trees' runs, in order: equal to
