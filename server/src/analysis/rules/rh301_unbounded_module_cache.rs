@@ -105,7 +105,7 @@ use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::containers::{
     ADDING_METHODS, ContainerUse, ModuleContainer, REMOVING_METHODS, container_use, denotes,
     depends_on_arguments, growing_container, identity_key, is_keyed, is_literal,
-    is_registration_name, keeps_keyed_object, key_parts, module_containers, per_call_name,
+    is_registration_name, keeps_keyed_object, key_parts, per_call_name,
 };
 use crate::analysis::syntax::named_children;
 use crate::analysis::syntax::{Field, NodeLookups};
@@ -164,7 +164,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         value,
         scope,
         container,
-    } in module_containers(context)
+    } in checker.semantic.containers.iter().copied()
     {
         let kind = context.scopes.scope(scope).kind;
         let name = context.text_of(target);

@@ -74,20 +74,19 @@ use crate::analysis::scope::{NameScope, ScopeId};
 use crate::analysis::semantic::Checker;
 use crate::analysis::semantic::containers::{
     ContainerUse, IdentityKey, ModuleContainer, container_use, identity_key, is_keyed,
-    keeps_keyed_object, module_containers,
+    keeps_keyed_object,
 };
 use crate::analysis::semantic::lifetime::Made;
 use crate::analysis::syntax::{Field, NodeLookups};
 
 pub(super) fn check(checker: &Checker) -> Vec<Finding> {
-    let context = checker.context;
     let mut findings = Vec::new();
     for ModuleContainer {
         binding,
         target,
         container,
         ..
-    } in module_containers(context)
+    } in checker.semantic.containers.iter().copied()
     {
         if !is_keyed(container) {
             continue;

@@ -267,6 +267,7 @@ fn missing_adds(context: &Context, class: Node) -> bool {
 }
 
 /// A growing container bound at module or class level: `_cache = {}`, `registry = []`.
+#[derive(Clone, Copy)]
 pub struct ModuleContainer<'t> {
     /// The statement that binds it.
     pub binding: Node<'t>,
@@ -280,10 +281,9 @@ pub struct ModuleContainer<'t> {
     pub container: &'static str,
 }
 
-/// The growing containers bound at module or class level, from the `caches.scm` matches.
-pub fn module_containers<'c, 't>(
-    context: &'c Context<'t>,
-) -> impl Iterator<Item = ModuleContainer<'t>> + 'c {
+/// The growing containers bound at module or class level, from the `caches.scm` matches. Found
+/// once per file ([`super::Semantic::containers`]): two rules ask.
+pub fn module_containers<'t>(context: &Context<'t>) -> Vec<ModuleContainer<'t>> {
     context
         .matches(Family::Caches)
         .iter()
@@ -312,6 +312,7 @@ pub fn module_containers<'c, 't>(
                 container: growing_container(context, value)?,
             })
         })
+        .collect()
 }
 
 /// Methods that put something into a dict, list, set or deque; for [`container_use`], the key

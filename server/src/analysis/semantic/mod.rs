@@ -24,6 +24,7 @@ use std::ops::Deref;
 use super::context::Context;
 use super::findings::Level;
 use classes::{ClassCache, Classes};
+use containers::ModuleContainer;
 use lifetime::Lifetimes;
 use release::Releases;
 
@@ -32,6 +33,8 @@ pub struct Semantic<'c, 't> {
     pub classes: Classes<'c, 't>,
     pub lifetimes: Lifetimes<'t>,
     pub releases: Releases<'c, 't>,
+    /// The growing containers bound at module or class level ([`containers::module_containers`]).
+    pub containers: Vec<ModuleContainer<'t>>,
 }
 
 impl<'c, 't> Semantic<'c, 't> {
@@ -47,6 +50,7 @@ impl<'c, 't> Semantic<'c, 't> {
             classes,
             lifetimes,
             releases: Releases::new(context),
+            containers: containers::module_containers(context),
         }
     }
 }
