@@ -78,6 +78,7 @@ measure_tree() {
     echo
     print_rows
     echo "ratios (best of each): check/parse $(ratio check parse); check/ruff $(ratio check ruff)"
+    echo "check/parse CPU round by round: $(round_ratios check parse)"
     echo
     echo "refhound check --statistics (count, rule):"
     "$BIN" check --exit-zero --statistics "${files[@]}" 2>/dev/null |

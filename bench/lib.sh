@@ -134,7 +134,7 @@ PY
 }
 
 # bench_add KEY LABEL OUTFILE CMD...: a command for the next bench_run to measure.
-declare -A BEST CPU MAXRSS BENCH_LABEL BENCH_OUT
+declare -A BEST CPU CPU_RUNS MAXRSS BENCH_LABEL BENCH_OUT
 BENCH_KEYS=()
 ROWS=()
 bench_add() {
@@ -149,9 +149,10 @@ bench_add() {
 
 # bench_run: runs each command of bench_add $RUNS times, in rounds of one run of each (a shared
 # machine's speed drifts over minutes: commands measured one after the other would see different
-# machines); sets BEST[KEY] (best wall seconds), CPU[KEY] (least CPU seconds) and MAXRSS[KEY]
-# (largest max RSS over the runs, KB) and appends a table row per command to ROWS. CPU time is
-# the figure that suffers least when other processes share the machine.
+# machines); sets BEST[KEY] (best wall seconds), CPU[KEY] (least CPU seconds), CPU_RUNS[KEY]
+# (each round's CPU seconds, in order) and MAXRSS[KEY] (largest max RSS over the runs, KB) and
+# appends a table row per command to ROWS. CPU time is the figure that suffers least when other
+# processes share the machine.
 bench_run() {
     local -A walls cpus rss
     local i key w m c best median cpu
@@ -174,6 +175,7 @@ w = sorted(map(float, walls))
 print(w[0], statistics.median(w), min(map(float, cpus)))' "${walls[$key]}" "${cpus[$key]}")
         BEST[$key]=$best
         CPU[$key]=$cpu
+        CPU_RUNS[$key]=${cpus[$key]}
         MAXRSS[$key]=${rss[$key]}
         ROWS+=("$(printf '%-48s%8.2fs%9.2fs%9.2fs%8.0f MB' "${BENCH_LABEL[$key]}" "$best" "$median" "$cpu" "$((rss[$key] / 1024))")")
     done
@@ -188,6 +190,18 @@ print_rows() {
         echo "$r"
     done
     ROWS=()
+}
+
+# round_ratios KEY_A KEY_B: A's CPU / B's CPU in each round, and their median: the two ran one
+# after the other in each round, so a round's ratio is spared the drift between rounds that
+# the best of each is not (the best of A and the best of B may come from different rounds).
+round_ratios() {
+    python3 -c '
+import statistics, sys
+a, b = (list(map(float, x.split())) for x in sys.argv[1:])
+r = [x / y for x, y in zip(a, b) if y]
+print(", ".join(f"{x:.2f}" for x in r) + f" (median {statistics.median(r):.2f}x)" if r else "none")' \
+        "${CPU_RUNS[$1]}" "${CPU_RUNS[$2]}"
 }
 
 # ratio KEY_A KEY_B: "W (wall) C (CPU)": BEST[A] / BEST[B] and CPU[A] / CPU[B].
