@@ -8,7 +8,7 @@
 
 use refhound::analysis::line_index::LineIndex;
 use refhound::analysis::parse::{parse, python_parser};
-use refhound::analysis::queries::{MatchCache, Matches, SOURCES};
+use refhound::analysis::queries::{MatchCache, Matches};
 use refhound::analysis::scope::{ScopeCache, ScopeTree};
 use refhound::analysis::settings::{PythonVersion, Settings};
 use refhound::analysis::{Cache, check, check_edited, check_opened};
@@ -19,6 +19,9 @@ use random::Lcg;
 #[path = "support/corpus.rs"]
 mod corpus;
 use corpus::{PIECES, boundary, corpus};
+#[path = "support/matches.rs"]
+mod matches;
+use matches::assert_same_matches;
 
 /// Every CPython version the scope model reproduces.
 fn modelled_versions() -> Vec<PythonVersion> {
@@ -62,14 +65,12 @@ fn edited_analysis_equals_whole_file_analysis() {
             let (edited, next) =
                 Matches::incremental(&tree, &all(&tree), &text, std::mem::take(&mut match_cache));
             let whole = Matches::new(tree.root_node(), &text);
-            for (family, _, _) in SOURCES {
-                assert_eq!(
-                    described(whole.of(*family)),
-                    described(edited.of(*family)),
-                    "{} after {round} edit(s): the {family:?} matches differ",
-                    path.display()
-                );
-            }
+            assert_same_matches(
+                &whole,
+                &edited,
+                true,
+                &format!("{} after {round} edit(s)", path.display()),
+            );
             match_cache = next;
             for (&version, scope_cache) in versions.iter().zip(&mut scope_caches) {
                 let whole = ScopeTree::new(&text, &tree, version);
@@ -337,29 +338,6 @@ fn edit_and_parse(
         new_end_position: point(text, new_end_byte),
     });
     python_parser().parse(&*text, Some(&edited)).unwrap()
-}
-
-/// Each match's captures with what a rule reads of their nodes: where they are, their kind and
-/// their parent (which tree-sitter finds from the root by the node's identity and position).
-fn described(matches: &[refhound::analysis::queries::Captures<'_>]) -> Vec<Vec<String>> {
-    matches
-        .iter()
-        .map(|captures| {
-            captures
-                .iter()
-                .map(|(name, node)| {
-                    format!(
-                        "{name} {} {:?} {:?}..{:?} {:?}",
-                        node.kind(),
-                        node.byte_range(),
-                        node.start_position(),
-                        node.end_position(),
-                        node.parent().map(|p| (p.id(), p.byte_range()))
-                    )
-                })
-                .collect()
-        })
-        .collect()
 }
 
 const NEWEST: PythonVersion = refhound::analysis::scope::NEWEST_MODELLED;
