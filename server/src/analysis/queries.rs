@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator};
 
 use super::parse::python_language;
-use super::syntax::Module;
+use super::syntax::{Met, Module};
 
 mod incremental;
 mod matcher;
@@ -214,11 +214,11 @@ impl<'t> Matches<'t> {
 
     /// [`Matches::new`] from the nodes another walk of the whole tree collected: each node of
     /// the [`Matches::outer_kinds`] in the tree, in any order, some maybe more than once.
-    pub fn among(nodes: Vec<Node<'t>>, text: &str) -> Matches<'t> {
-        let mut matches = Matches::default();
-        matcher::for_each_match_among(nodes, text, |family, captures| {
-            matches.push(family, captures)
-        });
+    pub fn among(nodes: Vec<Met<'t>>, text: &str) -> Matches<'t> {
+        let found = matcher::matches_among(nodes, text);
+        // Room for each family's matches at once: growing by doubling copies them several times.
+        let mut matches = Matches::with_capacity(&found.counts());
+        found.for_each(|family, captures| matches.push(family, captures));
         matches
     }
 

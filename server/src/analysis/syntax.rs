@@ -149,6 +149,25 @@ impl<'t> NodeLookups<'t> for Node<'t> {
     }
 }
 
+/// A node a walk of the tree met, with the two children it read from it on the way: a call's
+/// function and arguments, an assignment's left and right sides. A later reader of the node
+/// takes them from here: each read of a field from tree-sitter descends again through the
+/// grammar's hidden nodes.
+#[derive(Clone, Copy)]
+pub struct Met<'t> {
+    pub node: Node<'t>,
+    /// The two children, when the walk read them (each `None` if the node has none there).
+    pub read: Option<(Option<Node<'t>>, Option<Node<'t>>)>,
+}
+
+impl<'t> Met<'t> {
+    /// The two children in fields `first` and `second`: as the walk read them, or read now.
+    pub fn pair(&self, first: Field, second: Field) -> (Option<Node<'t>>, Option<Node<'t>>) {
+        self.read
+            .unwrap_or_else(|| (self.node.field(first), self.node.field(second)))
+    }
+}
+
 /// The class a statement defines (through its decorators, if any) and the class's body, when
 /// the statement parsed cleanly.
 pub fn clean_class(statement: Node) -> Option<(Node, Node)> {

@@ -18,7 +18,7 @@ use tree_sitter::Node;
 
 use super::super::parse::python_language;
 use super::{Captures, Family};
-use crate::analysis::syntax::{Field, NodeLookups, walk_named};
+use crate::analysis::syntax::{Field, Met, NodeLookups, walk_named};
 
 /// The grammar's ids of the node kinds the patterns name.
 struct Ids {
@@ -126,11 +126,11 @@ pub(super) fn for_each_match<'t>(
     let mut all = Vec::new();
     let mut count = 0;
     walk_named(root, |node| {
-        match_node(ids, node, text, count, &mut all);
+        match_node(ids, Met { node, read: None }, text, count, &mut all);
         count += 1;
         Some(node) != pruned
     });
-    report_in_order(&all, found);
+    InOrder::new(all).for_each(found);
 }
 
 /// The kinds of node a pattern's outermost node can be: the only nodes [`match_node`] looks at.
@@ -152,43 +152,69 @@ pub(super) fn outer_kinds() -> &'static [u16] {
     })
 }
 
-/// [`for_each_match`] without its walk, for a caller whose own walk of the tree collected
+/// The matches [`for_each_match`] finds, without its walk, for a caller whose own walk of the tree collected
 /// `nodes`: every node of the tree of one of the [`outer_kinds`], in any order, some maybe more
 /// than once. The matches and their order are the walk's.
-pub(super) fn for_each_match_among<'t>(
-    nodes: Vec<Node<'t>>,
-    text: &str,
-    found: impl FnMut(Family, Captures<'t>),
-) {
+pub(super) fn matches_among<'t>(nodes: Vec<Met<'t>>, text: &str) -> InOrder<'t> {
     // The walk's order: a node before the nodes inside it, siblings left to right. No two
     // nodes of these kinds span the same bytes, so start, then end, outermost first, tells it.
     // The keys are read once: each read asks tree-sitter.
     let mut keyed: Vec<_> = nodes
         .into_iter()
-        .map(|n| ((n.start_byte(), std::cmp::Reverse(n.end_byte()), n.id()), n))
+        .map(|met| {
+            let n = met.node;
+            (
+                (n.start_byte(), std::cmp::Reverse(n.end_byte()), n.id()),
+                met,
+            )
+        })
         .collect();
     keyed.sort_unstable_by_key(|(key, _)| *key);
     keyed.dedup_by_key(|(key, _)| *key);
     let ids = ids();
-    let mut all = Vec::new();
-    for (count, (_, node)) in keyed.into_iter().enumerate() {
-        match_node(ids, node, text, count, &mut all);
+    // Most nodes make one match or none: room for that many at once, rather than copying
+    // thousands of matches each time the vector doubles.
+    let mut all = Vec::with_capacity(keyed.len());
+    for (count, (_, met)) in keyed.into_iter().enumerate() {
+        match_node(ids, met, text, count, &mut all);
     }
-    report_in_order(&all, found);
+    InOrder::new(all)
 }
 
-/// Hands the matches to `found` in the query engine's order. A match is large (its captures
-/// are kept inline), so their positions are sorted rather than the matches moved about; the
-/// position breaks ties as a stable sort would.
-fn report_in_order<'t>(all: &[Found<'t>], mut found: impl FnMut(Family, Captures<'t>)) {
-    let mut order: Vec<((usize, usize), usize)> = all
-        .iter()
-        .enumerate()
-        .map(|(index, f)| (f.order, index))
-        .collect();
-    order.sort_unstable();
-    for (_, index) in order {
-        found(all[index].family, all[index].captures);
+/// Matches found, in the query engine's order. A match is large (its captures are kept inline),
+/// so their positions are sorted rather than the matches moved about; the position breaks ties
+/// as a stable sort would.
+pub(super) struct InOrder<'t> {
+    all: Vec<Found<'t>>,
+    order: Vec<usize>,
+}
+
+impl<'t> InOrder<'t> {
+    fn new(all: Vec<Found<'t>>) -> InOrder<'t> {
+        let mut keyed: Vec<((usize, usize), usize)> = all
+            .iter()
+            .enumerate()
+            .map(|(index, f)| (f.order, index))
+            .collect();
+        keyed.sort_unstable();
+        let order = keyed.into_iter().map(|(_, index)| index).collect();
+        InOrder { all, order }
+    }
+
+    /// How many matches of each family there are (by the family's number).
+    pub(super) fn counts(&self) -> [usize; Family::COUNT] {
+        let mut counts = [0; Family::COUNT];
+        for found in &self.all {
+            counts[found.family as usize] += 1;
+        }
+        counts
+    }
+
+    /// Hands each match to `found`, in order.
+    pub(super) fn for_each(&self, mut found: impl FnMut(Family, Captures<'t>)) {
+        for &index in &self.order {
+            found(self.all[index].family, self.all[index].captures);
+        }
     }
 }
 
@@ -198,7 +224,8 @@ fn text_of<'a>(text: &'a str, node: Node) -> &'a str {
 }
 
 /// Every pattern whose outermost node is `node`.
-fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut Vec<Found<'t>>) {
+fn match_node<'t>(ids: &Ids, met: Met<'t>, text: &str, count: usize, all: &mut Vec<Found<'t>>) {
+    let node = met.node;
     let kind = node.kind_id();
     let mut push = |last: Node<'t>, family: Family, nodes: &[(&'static str, Node<'t>)]| {
         all.push(Found {
@@ -208,9 +235,9 @@ fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut
         })
     };
     if kind == ids.call {
-        match_call(ids, node, text, &mut push);
+        match_call(ids, met, text, &mut push);
     } else if kind == ids.assignment || kind == ids.augmented_assignment {
-        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
+        let (Some(left), Some(right)) = met.pair(Field::Left, Field::Right) else {
             return;
         };
         if kind == ids.assignment
@@ -302,16 +329,15 @@ fn match_node<'t>(ids: &Ids, node: Node<'t>, text: &str, count: usize, all: &mut
 /// `local` and pool submissions (thread locals).
 fn match_call<'t>(
     ids: &Ids,
-    call: Node<'t>,
+    met: Met<'t>,
     text: &str,
     push: &mut impl FnMut(Node<'t>, Family, &[(&'static str, Node<'t>)]),
 ) {
-    let Some(function) = call.field(Field::Function) else {
+    let call = met.node;
+    let (Some(function), arguments) = met.pair(Field::Function, Field::Arguments) else {
         return;
     };
-    let arguments = call
-        .field(Field::Arguments)
-        .filter(|a| a.kind_id() == ids.argument_list);
+    let arguments = arguments.filter(|a| a.kind_id() == ids.argument_list);
     let is_identifier = function.kind_id() == ids.identifier;
     // For an attribute: its receiver and its attribute name (an identifier).
     let (object, method) = if function.kind_id() == ids.attribute {

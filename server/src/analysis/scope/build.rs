@@ -11,11 +11,11 @@ use std::ops::Range;
 use tree_sitter::{Node, Tree};
 use unicode_normalization::UnicodeNormalization;
 
-use super::dead_code::{BlockEnds, ConstTracker, constant_truth, never_falls_through};
+use super::dead_code::{BlockEnds, ConstKey, ConstTracker, constant_truth, never_falls_through};
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::{Field, Module, NodeLookups, named_children};
+use crate::analysis::syntax::{Field, Met, Module, NodeLookups, named_children};
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
 /// skipped and the tree is marked truncated; callers run the walk on a thread with
@@ -43,7 +43,7 @@ pub(super) fn build_observing<'t>(
     lines: &LineIndex,
     version: PythonVersion,
     kinds: &'t [u16],
-) -> (ScopeTree, Vec<Node<'t>>) {
+) -> (ScopeTree, Vec<Met<'t>>) {
     let (mut built, observed) = build_run_observing(text, module, lines, false, version, kinds);
     built.tree.scopes[0].first_line = module_first_line(module, lines, version);
     (built.tree, observed)
@@ -60,7 +60,7 @@ pub(super) fn build_run_observing<'t>(
     future_annotations: bool,
     version: PythonVersion,
     kinds: &'t [u16],
-) -> (StatementScopes, Vec<Node<'t>>) {
+) -> (StatementScopes, Vec<Met<'t>>) {
     let mut builder = Builder::new(text, lines, future_annotations, version);
     builder.observed_kinds = kinds.iter().fold(Vec::new(), |mut set, &kind| {
         let kind = usize::from(kind);
@@ -161,6 +161,10 @@ pub(super) fn build_statement(
     }
 }
 
+/// The key of the constant `None` that a code unit adds on its own (falling off its end, a
+/// missing docstring, an import): apart from a `None` written in the source.
+const NONE: ConstKey<'static> = ("None", Cow::Borrowed(""));
+
 /// The walk: `'a` the text and line index it reads, `'t` the tree.
 struct Builder<'a, 't> {
     src: &'a str,
@@ -178,7 +182,7 @@ struct Builder<'a, 't> {
     depth: usize,
     truncated: bool,
     /// The constants of each code unit being compiled, innermost last (see `dead_code`).
-    units: Vec<ConstTracker>,
+    units: Vec<ConstTracker<'a>>,
     /// Whether a code object was made in dead code of the outermost unit built (the module's;
     /// for one statement of a class body, the class body's).
     module_dead_code: bool,
@@ -192,7 +196,7 @@ struct Builder<'a, 't> {
     line_shift: usize,
     /// The node kinds to hand back (see [`build_observing`]), by kind id, and those met so far.
     observed_kinds: Vec<bool>,
-    observed: Vec<Node<'t>>,
+    observed: Vec<Met<'t>>,
     /// Which blocks met so far end control (see [`never_falls_through`]).
     block_ends: BlockEnds,
 }
@@ -275,7 +279,15 @@ impl<'a, 't> Builder<'a, 't> {
         if !self.observed_kinds.is_empty()
             && self.observed_kinds.get(usize::from(node.kind_id())) == Some(&true)
         {
-            self.observed.push(node);
+            self.observed.push(Met { node, read: None });
+        }
+    }
+
+    /// Hands `node`'s two children in the fields [`Met::pair`] asks for on to the caller, when
+    /// `node` was the last node observed (as it is when read first thing after entering it).
+    fn observe_pair(&mut self, node: Node<'t>, first: Option<Node<'t>>, second: Option<Node<'t>>) {
+        if let Some(met) = self.observed.last_mut().filter(|met| met.node == node) {
+            met.read = Some((first, second));
         }
     }
 
@@ -429,7 +441,7 @@ impl<'a, 't> Builder<'a, 't> {
         let mut unit = self.units.pop().expect("a unit is always open");
         if !ends_dead {
             // Falling off the end returns None.
-            unit.constant("None", true);
+            unit.constant(NONE, true);
         }
         let every_unused = self.version >= PythonVersion::new(3, 12);
         for id in unit.dropped(every_unused) {
@@ -437,7 +449,7 @@ impl<'a, 't> Builder<'a, 't> {
         }
     }
 
-    fn constant(&mut self, key: &str) {
+    fn constant(&mut self, key: ConstKey<'a>) {
         let dead = self.dead;
         self.units
             .last_mut()
@@ -539,7 +551,7 @@ impl<'a, 't> Builder<'a, 't> {
             "return_statement" => {
                 let values = named_children(node);
                 if values.is_empty() {
-                    self.constant("None");
+                    self.constant(NONE);
                 }
                 for value in values {
                     self.visit_expr(value);
@@ -717,7 +729,7 @@ impl<'a, 't> Builder<'a, 't> {
     fn visit_as_pattern(&mut self, node: Node<'t>) {
         for child in named_children(node) {
             if child.kind_name() == "as_pattern_target" {
-                self.constant("None");
+                self.constant(NONE);
                 for target in named_children(child) {
                     self.visit_target(target, Role::Bind);
                 }
@@ -731,7 +743,7 @@ impl<'a, 't> Builder<'a, 't> {
         for item in named_children(clause) {
             match item.kind_name() {
                 "with_item" => {
-                    self.constant("None");
+                    self.constant(NONE);
                     for value in named_children(item) {
                         if value.kind_name() == "as_pattern" {
                             self.visit_as_pattern(value);
@@ -746,8 +758,8 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     fn visit_import(&mut self, node: Node<'t>) {
-        self.constant("int:0");
-        self.constant("None");
+        self.constant(("int", "0".into()));
+        self.constant(NONE);
         for name in field_children(node, Field::Name) {
             let (bound, full) = match name.kind_name() {
                 "aliased_import" => match name.field(Field::Alias) {
@@ -772,6 +784,7 @@ impl<'a, 't> Builder<'a, 't> {
         self.observe(node);
         let left = node.field(Field::Left);
         let right = node.field(Field::Right);
+        self.observe_pair(node, left, right);
         if let Some(annotation) = node.field(Field::Type) {
             // An annotated assignment: a plain name is bound even without a value.
             if let Some(left) = left {
@@ -804,10 +817,12 @@ impl<'a, 't> Builder<'a, 't> {
 
     fn visit_augmented_assignment(&mut self, node: Node<'t>) {
         self.observe(node);
-        if let Some(left) = node.field(Field::Left) {
+        let (left, right) = (node.field(Field::Left), node.field(Field::Right));
+        self.observe_pair(node, left, right);
+        if let Some(left) = left {
             self.visit_target(left, Role::Bind);
         }
-        if let Some(right) = node.field(Field::Right) {
+        if let Some(right) = right {
             self.visit_expr(right);
         }
     }
@@ -893,8 +908,8 @@ impl<'a, 't> Builder<'a, 't> {
             .and_then(|(_, statements)| statements.first().copied())
             .and_then(docstring)
         {
-            Some(doc) => self.constant(&format!("str:{}", self.text(doc))),
-            None => self.constant("None"),
+            Some(doc) => self.constant(("str", self.text(doc).into())),
+            None => self.constant(NONE),
         }
         let ends_dead =
             body.is_some_and(|(body, statements)| self.visit_statements(body, statements));
@@ -922,8 +937,8 @@ impl<'a, 't> Builder<'a, 't> {
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
         let first_line = self.line_of(decorated.unwrap_or(node));
-        let class_name = self.identifier(name);
-        let class_name = class_name.as_ref();
+        let class_name_key = self.identifier(name);
+        let class_name = class_name_key.as_ref();
         let type_parameters = node.field(Field::TypeParameters);
         let outer_private = self.private.clone();
         let type_params_scope = type_parameters.map(|type_parameters| {
@@ -961,13 +976,13 @@ impl<'a, 't> Builder<'a, 't> {
             );
         }
         // The class body starts by storing its qualified name, a constant.
-        self.constant(&format!("qualname:{}", node.start_byte()));
+        self.constant(("qualname", node.start_byte().to_string().into()));
         let ends_dead = node
             .field(Field::Body)
             .filter(|b| Some(b.id()) != self.skipped_body)
             .is_some_and(|b| self.visit_block(b));
         self.exit_scope(saved, ends_dead);
-        self.constant(&format!("str:{class_name}"));
+        self.constant(("str", class_name_key.clone()));
         if let Some(saved) = type_params_scope {
             self.exit_scope(saved, false);
         }
@@ -1274,7 +1289,7 @@ impl<'a, 't> Builder<'a, 't> {
         let mut scope = self.new_scope(ScopeKind::Lambda, "<lambda>", node, self.line_of(node));
         scope.name_range = node.child(0).map(|keyword| keyword.byte_range());
         let saved = self.enter_scope(scope);
-        self.constant("None");
+        self.constant(NONE);
         if let Some(parameters) = &parameters {
             self.visit_parameters(parameters);
         }
@@ -1451,10 +1466,13 @@ impl<'a, 't> Builder<'a, 't> {
                 }
             }
             "call" => {
-                if let Some(function) = node.field(Field::Function) {
+                let (function, arguments) =
+                    (node.field(Field::Function), node.field(Field::Arguments));
+                self.observe_pair(node, function, arguments);
+                if let Some(function) = function {
                     self.visit_expr(function);
                 }
-                if let Some(arguments) = node.field(Field::Arguments) {
+                if let Some(arguments) = arguments {
                     // `f(x for x in xs)`: the generator expression is the arguments.
                     if arguments.kind_name() != "argument_list" {
                         return self.visit_expr(arguments);
@@ -1467,7 +1485,7 @@ impl<'a, 't> Builder<'a, 't> {
                         .map(|n| self.text(n))
                         .collect();
                     if !keywords.is_empty() {
-                        self.constant(&format!("kwnames:{}", keywords.join(",")));
+                        self.constant(("kwnames", keywords.join(",").into()));
                     }
                     // What `visit_expr(arguments)` does, without listing them again.
                     self.observe(arguments);
@@ -1485,12 +1503,10 @@ impl<'a, 't> Builder<'a, 't> {
             "generator_expression" => self.visit_comprehension(node, ComprehensionKind::Generator),
             "named_expression" => self.visit_named_expression(node),
             "integer" | "float" | "true" | "false" | "none" | "ellipsis" => {
-                let key = format!("{}:{}", node.kind_name(), self.text(node));
-                self.constant(&key);
+                self.constant((node.kind_name(), self.text(node).into()));
             }
             "string" | "concatenated_string" => {
-                let key = format!("str:{}", self.text(node));
-                self.constant(&key);
+                self.constant(("str", self.text(node).into()));
                 if node.kind_name() == "concatenated_string"
                     && self.version == PythonVersion::new(3, 8)
                 {

@@ -14,6 +14,8 @@
 //! close to CPython's value-based keys; the difference matters only for dead code followed by
 //! reachable code whose only new constants are respellings of earlier ones.
 
+use std::borrow::Cow;
+
 use foldhash::HashMap;
 
 use tree_sitter::Node;
@@ -22,11 +24,16 @@ use super::ScopeId;
 use super::build::field_children;
 use crate::analysis::syntax::{Field, NodeLookups, named_children};
 
+/// A constant's key: what kind of constant it is and its spelling (`("integer", "0x1")`,
+/// `("str", "'''doc'''")`), mostly borrowed from the source text `'a`: a module has thousands
+/// of constants, each looked up once or more.
+pub(super) type ConstKey<'a> = (&'static str, Cow<'a, str>);
+
 /// The constant table of one code unit, as far as dropping dead code objects needs it.
 #[derive(Debug, Default)]
-pub(super) struct ConstTracker {
+pub(super) struct ConstTracker<'a> {
     /// Each constant's position in the table.
-    index: HashMap<String, u32>,
+    index: HashMap<ConstKey<'a>, u32>,
     len: u32,
     /// Code objects made only in dead code, with their positions, not yet known to be kept.
     trailing_dead: Vec<(u32, ScopeId)>,
@@ -36,17 +43,14 @@ pub(super) struct ConstTracker {
     code_texts: foldhash::HashSet<String>,
 }
 
-impl ConstTracker {
+impl<'a> ConstTracker<'a> {
     /// A constant is added (if new) and, when `reachable`, loaded.
-    pub(super) fn constant(&mut self, key: &str, reachable: bool) {
-        let position = match self.index.get(key) {
-            Some(&position) => position,
-            None => {
-                let position = self.push();
-                self.index.insert(key.to_string(), position);
-                position
-            }
-        };
+    pub(super) fn constant(&mut self, key: ConstKey<'a>, reachable: bool) {
+        let next = self.len;
+        let position = *self.index.entry(key).or_insert(next);
+        if position == next {
+            self.push();
+        }
         if reachable {
             self.loaded(position);
         }

@@ -51,7 +51,7 @@ use super::{
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::statement_text::ByStatementText;
-use crate::analysis::syntax::{Field, Module, NodeLookups, clean_class, named_children};
+use crate::analysis::syntax::{Field, Met, Module, NodeLookups, clean_class, named_children};
 
 /// The resolved scopes of the top-level statements of one document's last analysis.
 #[derive(Default)]
@@ -301,7 +301,7 @@ impl ScopeTree {
         target: PythonVersion,
         kinds: &'t [u16],
         future_before: bool,
-    ) -> (RunScopes, Vec<Node<'t>>) {
+    ) -> (RunScopes, Vec<Met<'t>>) {
         let version = modelled_version(target);
         let (mut scopes, nodes) =
             build_run_observing(text, run, lines, future_before, version, kinds);

@@ -32,11 +32,11 @@ pub use incremental::{RunScopes, ScopeCache};
 use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
 
-use tree_sitter::{Node, Tree};
+use tree_sitter::Tree;
 
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::Module;
+use crate::analysis::syntax::{Met, Module};
 
 /// The oldest CPython whose compiler the model reproduces; older targets are modelled as it.
 pub const OLDEST_MODELLED: PythonVersion = PythonVersion::new(3, 8);
@@ -322,7 +322,7 @@ impl ScopeTree {
         lines: &LineIndex,
         target: PythonVersion,
         kinds: &'t [u16],
-    ) -> (ScopeTree, Vec<Node<'t>>) {
+    ) -> (ScopeTree, Vec<Met<'t>>) {
         let (built, nodes) =
             build::build_observing(text, module, lines, modelled_version(target), kinds);
         (Self::resolved(built), nodes)
