@@ -208,10 +208,9 @@ pub fn blank(text: &str) -> String {
 
 /// Whether `bytes` holds a carriage return that is not followed by a line feed.
 pub fn has_lone_cr(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    // Asked of every file before its parse: looked at byte by byte, it cost about 1 % of the
+    // parse (Django's files); a vectorised search for `\r` costs next to nothing.
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// `text` with every lone carriage return a line feed: the same length, and the line breaks
@@ -358,6 +357,21 @@ fn skip_string(bytes: &[u8], start: usize, quote: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_carriage_return_is_lone_unless_a_line_feed_follows_it() {
+        for (text, lone) in [
+            ("", false),
+            ("x = 1\r\ny = 2\r\n", false),
+            ("x = 1\ry = 2\n", true),
+            ("x = 1\r\n\ry = 2", true),
+            ("x = 1\r", true),
+        ] {
+            assert_eq!(has_lone_cr(text.as_bytes()), lone, "{text:?}");
+            assert_eq!(lone_cr_as_lf(text).is_some(), lone, "{text:?}");
+        }
+        assert_eq!(lone_cr_as_lf("a\r\n\rb\r").as_deref(), Some("a\r\n\nb\n"));
+    }
 
     #[test]
     fn joins_only_inside_brackets_and_keeps_length() {

@@ -130,23 +130,26 @@ impl<'t> NodeLookups<'t> for Node<'t> {
     }
 
     fn kind_name(&self) -> &'static str {
-        static LANGUAGE: LazyLock<tree_sitter::Language> = LazyLock::new(python_language);
-        static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-            (0..LANGUAGE.node_kind_count())
-                .map(|id| {
-                    u16::try_from(id)
-                        .ok()
-                        .and_then(|id| LANGUAGE.node_kind_for_id(id))
-                        .unwrap_or_default()
-                })
-                .collect()
-        });
-        // Only `ERROR` has an id past the table's end.
-        NAMES
-            .get(usize::from(self.kind_id()))
-            .copied()
-            .unwrap_or("ERROR")
+        kind_name_of(self.kind_id())
     }
+}
+
+/// The name of the node kind whose id is `id` (see [`NodeLookups::kind_name`]): for a caller
+/// that has the id already, since each read of it asks tree-sitter.
+pub fn kind_name_of(id: u16) -> &'static str {
+    static LANGUAGE: LazyLock<tree_sitter::Language> = LazyLock::new(python_language);
+    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        (0..LANGUAGE.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| LANGUAGE.node_kind_for_id(id))
+                    .unwrap_or_default()
+            })
+            .collect()
+    });
+    // Only `ERROR` has an id past the table's end.
+    NAMES.get(usize::from(id)).copied().unwrap_or("ERROR")
 }
 
 /// A node a walk of the tree met, with the two children it read from it on the way: a call's

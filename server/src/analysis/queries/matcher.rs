@@ -152,9 +152,10 @@ pub(super) fn outer_kinds() -> &'static [u16] {
     })
 }
 
-/// The matches [`for_each_match`] finds, without its walk, for a caller whose own walk of the tree collected
-/// `nodes`: every node of the tree of one of the [`outer_kinds`], in any order, some maybe more
-/// than once. The matches and their order are the walk's.
+/// The matches [`for_each_match`] finds, without its walk, for a caller whose own walk of the
+/// tree collected `nodes`: every node of the tree of one of the [`outer_kinds`], in any order,
+/// some maybe more than once, with what that walk read of them. The matches and their order are
+/// the walk's.
 pub(super) fn matches_among<'t>(nodes: Vec<Met<'t>>, text: &str) -> InOrder<'t> {
     // The walk's order: a node before the nodes inside it, siblings left to right. No two
     // nodes of these kinds span the same bytes, so start, then end, outermost first, tells it.
@@ -196,7 +197,9 @@ impl<'t> InOrder<'t> {
             .enumerate()
             .map(|(index, f)| (f.order, index))
             .collect();
-        keyed.sort_unstable();
+        // Mostly in order already (the walk's count grows with the position): a stable sort
+        // finds those runs, where an unstable one partitions them again.
+        keyed.sort();
         let order = keyed.into_iter().map(|(_, index)| index).collect();
         InOrder { all, order }
     }

@@ -15,7 +15,7 @@ use super::dead_code::{BlockEnds, ConstKey, ConstTracker, constant_truth, never_
 use super::{ComprehensionKind, Role, Scope, ScopeId, ScopeKind, ScopeTree, SymbolFlags};
 use crate::analysis::line_index::LineIndex;
 use crate::analysis::settings::PythonVersion;
-use crate::analysis::syntax::{Field, Met, Module, NodeLookups, named_children};
+use crate::analysis::syntax::{Field, Met, Module, NodeLookups, kind_name_of, named_children};
 
 /// How deep the walk follows the tree. Deeper sub-trees (thousands of nested brackets) are
 /// skipped and the tree is marked truncated; callers run the walk on a thread with
@@ -70,6 +70,16 @@ pub(super) fn build_run_observing<'t>(
         set[kind] = true;
         set
     });
+    if !kinds.is_empty() {
+        // About one node of the kinds matched for every 40 bytes of source (43 in
+        // test_typing.py): room for them at once, rather than copying them as the vector doubles.
+        let span: usize = module
+            .roots()
+            .iter()
+            .map(|root| root.byte_range().len())
+            .sum();
+        builder.observed.reserve(span / 40);
+    }
     let ends_dead = builder.visit_statements(module.roots()[0], module.statements().collect());
     builder.finish_unit(ends_dead);
     let observed = std::mem::take(&mut builder.observed);
@@ -276,8 +286,13 @@ impl<'a, 't> Builder<'a, 't> {
     /// Keeps `node` for [`build_observing`]'s caller when it is of a kind asked for. Called
     /// wherever a statement, expression, target or pattern is entered, so a node may come twice.
     fn observe(&mut self, node: Node<'t>) {
+        self.observe_kind(node, node.kind_id());
+    }
+
+    /// [`Self::observe`] of a node of kind `kind`: the walk reads each node's kind once.
+    fn observe_kind(&mut self, node: Node<'t>, kind: u16) {
         if !self.observed_kinds.is_empty()
-            && self.observed_kinds.get(usize::from(node.kind_id())) == Some(&true)
+            && self.observed_kinds.get(usize::from(kind)) == Some(&true)
         {
             self.observed.push(Met { node, read: None });
         }
@@ -340,19 +355,27 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     fn add_def(&mut self, node: Node<'t>, flag: SymbolFlags, role: Role) {
-        let name = self.identifier(node);
-        self.add_def_in(self.current, &name, flag, node.byte_range(), role);
+        // The range is read once: each read asks tree-sitter, for every name in the file.
+        self.add_def_at(node.byte_range(), flag, role);
+    }
+
+    /// [`Self::add_def`] of the identifier spanning `range`.
+    fn add_def_at(&mut self, range: Range<usize>, flag: SymbolFlags, role: Role) {
+        let name = identifier(&self.src[range.clone()]);
+        self.add_def_in(self.current, &name, flag, range, role);
     }
 
     fn use_name(&mut self, node: Node<'t>) {
-        self.add_def(node, SymbolFlags::USE, Role::Use);
+        let range = node.byte_range();
         // `super` in a function counts as a use of `__class__` (symtable.c special case).
-        if self.text(node) == "super" && self.scopes[self.current.0].kind.is_function_like() {
+        let is_super = &self.src[range.clone()] == "super";
+        self.add_def_at(range.clone(), SymbolFlags::USE, Role::Use);
+        if is_super && self.scopes[self.current.0].kind.is_function_like() {
             self.add_def_in(
                 self.current,
                 "__class__",
                 SymbolFlags::USE,
-                node.byte_range(),
+                range,
                 Role::Use,
             );
         }
@@ -516,10 +539,11 @@ impl<'a, 't> Builder<'a, 't> {
 
     /// Any node: statements go to `visit_stmt`, everything else to `visit_expr`.
     fn visit_node(&mut self, node: Node<'t>) {
-        if is_statement(node.kind_name()) {
-            self.visit_stmt(node)
+        let kind = node.kind_id();
+        if is_statement(kind_name_of(kind)) {
+            self.visit_stmt_of(node, kind)
         } else {
-            self.visit_expr(node)
+            self.visit_expr_of(node, kind)
         }
     }
 
@@ -530,12 +554,17 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     fn visit_stmt(&mut self, node: Node<'t>) {
-        self.observe(node);
-        self.nested(|this| this.stmt_inner(node));
+        self.visit_stmt_of(node, node.kind_id());
     }
 
-    fn stmt_inner(&mut self, node: Node<'t>) {
-        match node.kind_name() {
+    /// [`Self::visit_stmt`] of a node of kind `kind`.
+    fn visit_stmt_of(&mut self, node: Node<'t>, kind: u16) {
+        self.observe_kind(node, kind);
+        self.nested(|this| this.stmt_inner(node, kind));
+    }
+
+    fn stmt_inner(&mut self, node: Node<'t>, kind: u16) {
+        match kind_name_of(kind) {
             "block" => {
                 self.visit_block(node);
             }
@@ -1448,12 +1477,17 @@ impl<'a, 't> Builder<'a, 't> {
     // ----- expressions -----
 
     fn visit_expr(&mut self, node: Node<'t>) {
-        self.observe(node);
-        self.nested(|this| this.expr_inner(node));
+        self.visit_expr_of(node, node.kind_id());
     }
 
-    fn expr_inner(&mut self, node: Node<'t>) {
-        match node.kind_name() {
+    /// [`Self::visit_expr`] of a node of kind `kind`.
+    fn visit_expr_of(&mut self, node: Node<'t>, kind: u16) {
+        self.observe_kind(node, kind);
+        self.nested(|this| this.expr_inner(node, kind));
+    }
+
+    fn expr_inner(&mut self, node: Node<'t>, kind: u16) {
+        match kind_name_of(kind) {
             "identifier" => self.use_name(node),
             "attribute" => {
                 if let Some(object) = node.field(Field::Object) {
@@ -1542,12 +1576,13 @@ impl<'a, 't> Builder<'a, 't> {
 
     /// A store (or `del`) target: names are bound, attributes and subscripts read their parts.
     fn visit_target(&mut self, node: Node<'t>, role: Role) {
-        self.observe(node);
-        self.nested(|this| this.target_inner(node, role));
+        let kind = node.kind_id();
+        self.observe_kind(node, kind);
+        self.nested(|this| this.target_inner(node, kind, role));
     }
 
-    fn target_inner(&mut self, node: Node<'t>, role: Role) {
-        match node.kind_name() {
+    fn target_inner(&mut self, node: Node<'t>, kind: u16, role: Role) {
+        match kind_name_of(kind) {
             "identifier" => self.add_def(node, SymbolFlags::LOCAL, role),
             "pattern_list"
             | "tuple_pattern"
