@@ -152,22 +152,37 @@ pub fn kind_name_of(id: u16) -> &'static str {
     NAMES.get(usize::from(id)).copied().unwrap_or("ERROR")
 }
 
-/// A node a walk of the tree met, with the two children it read from it on the way: a call's
-/// function and arguments, an assignment's left and right sides. A later reader of the node
-/// takes them from here: each read of a field from tree-sitter descends again through the
-/// grammar's hidden nodes.
+/// A node a walk of the tree met, with the children it read from it on the way (a call's
+/// function and arguments, an assignment's left and right sides), by field. A later reader of
+/// the node takes them from here: each read of a field from tree-sitter descends again through
+/// the grammar's hidden nodes.
 #[derive(Clone, Copy)]
 pub struct Met<'t> {
     pub node: Node<'t>,
-    /// The two children, when the walk read them (each `None` if the node has none there).
-    pub read: Option<(Option<Node<'t>>, Option<Node<'t>>)>,
+    /// Up to two fields read, each with its child (`None`: the node has none there).
+    read: [Option<(Field, Option<Node<'t>>)>; 2],
 }
 
 impl<'t> Met<'t> {
-    /// The two children in fields `first` and `second`: as the walk read them, or read now.
-    pub fn pair(&self, first: Field, second: Field) -> (Option<Node<'t>>, Option<Node<'t>>) {
-        self.read
-            .unwrap_or_else(|| (self.node.field(first), self.node.field(second)))
+    /// `node`, nothing read of it yet.
+    pub fn new(node: Node<'t>) -> Met<'t> {
+        Met {
+            node,
+            read: [None, None],
+        }
+    }
+
+    /// Keeps what was read of the node: the child in each field.
+    pub fn read(&mut self, fields: [(Field, Option<Node<'t>>); 2]) {
+        self.read = fields.map(Some);
+    }
+
+    /// The node's child in `field`: as the walk read it, or read now.
+    pub fn field(&self, field: Field) -> Option<Node<'t>> {
+        match self.read.iter().flatten().find(|(read, _)| *read == field) {
+            Some(&(_, child)) => child,
+            None => self.node.field(field),
+        }
     }
 }
 

@@ -126,7 +126,7 @@ pub(super) fn for_each_match<'t>(
     let mut all = Vec::new();
     let mut count = 0;
     walk_named(root, |node| {
-        match_node(ids, Met { node, read: None }, text, count, &mut all);
+        match_node(ids, Met::new(node), text, count, &mut all);
         count += 1;
         Some(node) != pruned
     });
@@ -240,7 +240,7 @@ fn match_node<'t>(ids: &Ids, met: Met<'t>, text: &str, count: usize, all: &mut V
     if kind == ids.call {
         match_call(ids, met, text, &mut push);
     } else if kind == ids.assignment || kind == ids.augmented_assignment {
-        let (Some(left), Some(right)) = met.pair(Field::Left, Field::Right) else {
+        let (Some(left), Some(right)) = (met.field(Field::Left), met.field(Field::Right)) else {
             return;
         };
         if kind == ids.assignment
@@ -337,10 +337,12 @@ fn match_call<'t>(
     push: &mut impl FnMut(Node<'t>, Family, &[(&'static str, Node<'t>)]),
 ) {
     let call = met.node;
-    let (Some(function), arguments) = met.pair(Field::Function, Field::Arguments) else {
+    let Some(function) = met.field(Field::Function) else {
         return;
     };
-    let arguments = arguments.filter(|a| a.kind_id() == ids.argument_list);
+    let arguments = met
+        .field(Field::Arguments)
+        .filter(|a| a.kind_id() == ids.argument_list);
     let is_identifier = function.kind_id() == ids.identifier;
     // For an attribute: its receiver and its attribute name (an identifier).
     let (object, method) = if function.kind_id() == ids.attribute {

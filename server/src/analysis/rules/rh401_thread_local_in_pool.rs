@@ -135,14 +135,14 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
     // Cheap text checks first: most files have none of these.
-    if context.text.contains("cleanup") || context.text.contains("release_local") {
+    if context.text_holds("cleanup") || context.text_holds("release_local") {
         findings.extend(
             sets_after_cleanup(context)
                 .iter()
                 .map(|set| recreated(context, set)),
         );
     }
-    let registries = if context.text.contains("scoped_session") {
+    let registries = if context.text_holds("scoped_session") {
         scoped_registries(context)
     } else {
         Vec::new()

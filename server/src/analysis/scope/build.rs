@@ -236,6 +236,11 @@ fn mangle<'n>(private: Option<&str>, name: &'n str) -> Cow<'n, str> {
 }
 
 pub(super) fn field_children<'t>(node: Node<'t>, field: Field) -> Vec<Node<'t>> {
+    // Most are asked of a field the node lacks (an `if` without `elif` or `else`): one lookup
+    // says so, where a cursor is allocated and steps through every child.
+    if node.field(field).is_none() {
+        return Vec::new();
+    }
     let mut cursor = node.walk();
     let field = std::num::NonZeroU16::new(field.id()).expect("field ids are non-zero");
     node.children_by_field_id(field, &mut cursor)
@@ -294,15 +299,15 @@ impl<'a, 't> Builder<'a, 't> {
         if !self.observed_kinds.is_empty()
             && self.observed_kinds.get(usize::from(kind)) == Some(&true)
         {
-            self.observed.push(Met { node, read: None });
+            self.observed.push(Met::new(node));
         }
     }
 
-    /// Hands `node`'s two children in the fields [`Met::pair`] asks for on to the caller, when
-    /// `node` was the last node observed (as it is when read first thing after entering it).
-    fn observe_pair(&mut self, node: Node<'t>, first: Option<Node<'t>>, second: Option<Node<'t>>) {
+    /// Hands what was read of `node` (the child in each field) on with it, when `node` was the
+    /// last node observed (as it is when read first thing after entering it).
+    fn observe_read(&mut self, node: Node<'t>, fields: [(Field, Option<Node<'t>>); 2]) {
         if let Some(met) = self.observed.last_mut().filter(|met| met.node == node) {
-            met.read = Some((first, second));
+            met.read(fields);
         }
     }
 
@@ -813,7 +818,7 @@ impl<'a, 't> Builder<'a, 't> {
         self.observe(node);
         let left = node.field(Field::Left);
         let right = node.field(Field::Right);
-        self.observe_pair(node, left, right);
+        self.observe_read(node, [(Field::Left, left), (Field::Right, right)]);
         if let Some(annotation) = node.field(Field::Type) {
             // An annotated assignment: a plain name is bound even without a value.
             if let Some(left) = left {
@@ -847,7 +852,7 @@ impl<'a, 't> Builder<'a, 't> {
     fn visit_augmented_assignment(&mut self, node: Node<'t>) {
         self.observe(node);
         let (left, right) = (node.field(Field::Left), node.field(Field::Right));
-        self.observe_pair(node, left, right);
+        self.observe_read(node, [(Field::Left, left), (Field::Right, right)]);
         if let Some(left) = left {
             self.visit_target(left, Role::Bind);
         }
@@ -1502,7 +1507,10 @@ impl<'a, 't> Builder<'a, 't> {
             "call" => {
                 let (function, arguments) =
                     (node.field(Field::Function), node.field(Field::Arguments));
-                self.observe_pair(node, function, arguments);
+                self.observe_read(
+                    node,
+                    [(Field::Function, function), (Field::Arguments, arguments)],
+                );
                 if let Some(function) = function {
                     self.visit_expr(function);
                 }

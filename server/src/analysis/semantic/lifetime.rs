@@ -547,7 +547,7 @@ fn test_module<'t>(context: &Context<'t>) -> Option<Node<'t>> {
         "from pytest",
     ]
     .iter()
-    .any(|i| context.text.contains(i));
+    .any(|i| context.text_holds(i));
     context.top.iter().find_map(|&statement| {
         let definition = match statement.kind_name() {
             "decorated_definition" => statement.field(Field::Definition)?,
