@@ -213,7 +213,8 @@ impl<'t> Matches<'t> {
     }
 
     /// [`Matches::new`] from the nodes another walk of the whole tree collected: each node of
-    /// the [`Matches::outer_kinds`] in the tree, in any order, some maybe more than once.
+    /// the [`Matches::outer_kinds`] in the tree, in any order, some maybe more than once, with
+    /// what that walk read of them.
     pub fn among(nodes: Vec<Met<'t>>, text: &str) -> Matches<'t> {
         let found = matcher::matches_among(nodes, text);
         // Room for each family's matches at once: growing by doubling copies them several times.

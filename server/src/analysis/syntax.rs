@@ -173,7 +173,7 @@ impl<'t> Met<'t> {
     }
 
     /// Keeps what was read of the node: the child in each field.
-    pub fn read(&mut self, fields: [(Field, Option<Node<'t>>); 2]) {
+    pub fn keep(&mut self, fields: [(Field, Option<Node<'t>>); 2]) {
         self.read = fields.map(Some);
     }
 

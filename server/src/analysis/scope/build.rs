@@ -307,7 +307,7 @@ impl<'a, 't> Builder<'a, 't> {
     /// last node observed (as it is when read first thing after entering it).
     fn observe_read(&mut self, node: Node<'t>, fields: [(Field, Option<Node<'t>>); 2]) {
         if let Some(met) = self.observed.last_mut().filter(|met| met.node == node) {
-            met.read(fields);
+            met.keep(fields);
         }
     }
 
@@ -971,8 +971,9 @@ impl<'a, 't> Builder<'a, 't> {
         };
         self.add_def(name, SymbolFlags::LOCAL, Role::Bind);
         let first_line = self.line_of(decorated.unwrap_or(node));
-        let class_name_key = self.identifier(name);
-        let class_name = class_name_key.as_ref();
+        // As CPython stores it: also the constant the class statement adds (below).
+        let name_text = self.identifier(name);
+        let class_name = name_text.as_ref();
         let type_parameters = node.field(Field::TypeParameters);
         let outer_private = self.private.clone();
         let type_params_scope = type_parameters.map(|type_parameters| {
@@ -1016,7 +1017,7 @@ impl<'a, 't> Builder<'a, 't> {
             .filter(|b| Some(b.id()) != self.skipped_body)
             .is_some_and(|b| self.visit_block(b));
         self.exit_scope(saved, ends_dead);
-        self.constant(("str", class_name_key.clone()));
+        self.constant(("str", name_text.clone()));
         if let Some(saved) = type_params_scope {
             self.exit_scope(saved, false);
         }
@@ -1492,7 +1493,8 @@ impl<'a, 't> Builder<'a, 't> {
     }
 
     fn expr_inner(&mut self, node: Node<'t>, kind: u16) {
-        match kind_name_of(kind) {
+        let kind_name = kind_name_of(kind);
+        match kind_name {
             "identifier" => self.use_name(node),
             "attribute" => {
                 if let Some(object) = node.field(Field::Object) {
@@ -1545,13 +1547,11 @@ impl<'a, 't> Builder<'a, 't> {
             "generator_expression" => self.visit_comprehension(node, ComprehensionKind::Generator),
             "named_expression" => self.visit_named_expression(node),
             "integer" | "float" | "true" | "false" | "none" | "ellipsis" => {
-                self.constant((node.kind_name(), self.text(node).into()));
+                self.constant((kind_name, self.text(node).into()));
             }
             "string" | "concatenated_string" => {
                 self.constant(("str", self.text(node).into()));
-                if node.kind_name() == "concatenated_string"
-                    && self.version == PythonVersion::new(3, 8)
-                {
+                if kind_name == "concatenated_string" && self.version == PythonVersion::new(3, 8) {
                     // 3.8 numbers the lines of an f-string's expressions from the first string
                     // of an implicit concatenation.
                     let start = self.line_of(node);
@@ -1561,9 +1561,7 @@ impl<'a, 't> Builder<'a, 't> {
                         self.visit_node(part);
                         self.line_shift = saved;
                     }
-                } else if node.kind_name() == "concatenated_string"
-                    || is_format_string(self.text(node))
-                {
+                } else if kind_name == "concatenated_string" || is_format_string(self.text(node)) {
                     self.visit_children(node);
                 }
             }
