@@ -246,6 +246,11 @@ impl ScopeTree {
             future = part.scopes.future_annotations;
         }
         let mut joined = Joined::new(text.len(), version);
+        // About as many scopes as the last tree had: a keystroke changes few. Room for them at
+        // once, rather than moving every scope each time the vector doubles.
+        if let Some(last) = &last {
+            joined.scopes.reserve(last.scopes.len());
+        }
         let mut unclean = unclean.into_iter();
         let mut future = false;
         for &statement in &statements {
