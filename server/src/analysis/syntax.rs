@@ -159,22 +159,19 @@ pub fn kind_name_of(id: u16) -> &'static str {
 #[derive(Clone, Copy)]
 pub struct Met<'t> {
     pub node: Node<'t>,
-    /// Up to two fields read, each with its child (`None`: the node has none there).
-    read: [Option<(Field, Option<Node<'t>>)>; 2],
+    /// The two fields read, each with its child (`None`: the node has none there).
+    read: Option<[(Field, Option<Node<'t>>); 2]>,
 }
 
 impl<'t> Met<'t> {
     /// `node`, nothing read of it yet.
     pub fn new(node: Node<'t>) -> Met<'t> {
-        Met {
-            node,
-            read: [None, None],
-        }
+        Met { node, read: None }
     }
 
     /// Keeps what was read of the node: the child in each field.
     pub fn keep(&mut self, fields: [(Field, Option<Node<'t>>); 2]) {
-        self.read = fields.map(Some);
+        self.read = Some(fields);
     }
 
     /// The node's child in `field`: as the walk read it, or read now.

@@ -164,7 +164,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         value,
         scope,
         container,
-    } in checker.semantic.containers.iter().copied()
+    } in checker.semantic.containers().iter().copied()
     {
         let kind = context.scopes.scope(scope).kind;
         let name = context.text_of(target);

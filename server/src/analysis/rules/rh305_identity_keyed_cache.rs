@@ -86,7 +86,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         target,
         container,
         ..
-    } in checker.semantic.containers.iter().copied()
+    } in checker.semantic.containers().iter().copied()
     {
         if !is_keyed(container) {
             continue;

@@ -20,6 +20,7 @@ pub mod release;
 pub mod thread_local;
 
 use std::ops::Deref;
+use std::sync::OnceLock;
 
 use super::context::Context;
 use super::findings::Level;
@@ -33,8 +34,9 @@ pub struct Semantic<'c, 't> {
     pub classes: Classes<'c, 't>,
     pub lifetimes: Lifetimes<'t>,
     pub releases: Releases<'c, 't>,
-    /// The growing containers bound at module or class level ([`containers::module_containers`]).
-    pub containers: Vec<ModuleContainer<'t>>,
+    context: &'c Context<'t>,
+    /// See [`Semantic::containers`]: found when first asked for.
+    containers: OnceLock<Vec<ModuleContainer<'t>>>,
 }
 
 impl<'c, 't> Semantic<'c, 't> {
@@ -50,8 +52,16 @@ impl<'c, 't> Semantic<'c, 't> {
             classes,
             lifetimes,
             releases: Releases::new(context),
-            containers: containers::module_containers(context),
+            context,
+            containers: OnceLock::new(),
         }
+    }
+
+    /// The growing containers bound at module or class level ([`containers::module_containers`]),
+    /// found once, by the first rule that asks (none does when RH301 and RH305 are off).
+    pub fn containers(&self) -> &[ModuleContainer<'t>] {
+        self.containers
+            .get_or_init(|| containers::module_containers(self.context))
     }
 }
 
