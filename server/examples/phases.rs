@@ -158,6 +158,7 @@ fn main() {
         context: &context,
         semantic: &semantic,
         only: None,
+        answers: None,
     };
     for info in RULES {
         time(&format!("{} {}", info.code(), "rule"), &mut || {

@@ -355,3 +355,72 @@ fn count_comments(tree: &tree_sitter::Tree) -> usize {
         .filter(|n| n.kind() == "comment")
         .count()
 }
+
+/// The module-wide rules keep their answers about each top-level statement between keystrokes
+/// (`UnitAnswers`), and what those answers read elsewhere is an edit away: the binding of a
+/// module-level alias of a cache and a class's own binding of that name (RH302), the functions
+/// of the file that register what they are given (RH501), the imports. Each edit below changes another statement than the one whose
+/// finding comes or goes; after each, the edited analysis equals the whole-file one.
+#[test]
+fn module_wide_rules_see_edits_outside_the_statement_they_report_in() {
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (
+            "import functools\n\nmemo = functools.partial(print)\n\n\nclass Connection:\n    @memo\n    def fetch(self, key):\n        return key\n\n\ndef handle(request):\n    return Connection().fetch(request)\n",
+            &[
+                (
+                    "functools.partial(print)",
+                    "functools.lru_cache(maxsize=None)",
+                ),
+                ("memo = ", "other = "),
+                ("other = ", "memo = "),
+                ("import functools", "import itertools"),
+                ("import itertools", "import functools"),
+                (
+                    "functools.lru_cache(maxsize=None)",
+                    "functools.partial(print)",
+                ),
+            ],
+        ),
+        (
+            "import functools\n\nmemo = functools.lru_cache(maxsize=None)\n\n\nclass Connection:\n    memo = None\n\n    @memo\n    def fetch(self, key):\n        return key\n\n\ndef handle(request):\n    return Connection().fetch(request)\n",
+            &[
+                ("    memo = None", "    label = None"),
+                ("    label = None", "    memo = None"),
+            ],
+        ),
+        (
+            "_handlers = []\n\n\ndef on_events(handler):\n    _handlers.append(handler)\n\n\ndef serve(request):\n    def reply():\n        return request\n\n    on_event(reply)\n",
+            &[
+                ("def on_events(", "def on_event("),
+                ("_handlers.append(handler)", "print(handler)"),
+                ("print(handler)", "_handlers.append(handler)"),
+                ("def on_event(", "def on_events("),
+            ],
+        ),
+        (
+            "from os import register as at_exit\n\n\ndef serve(request):\n    def reply():\n        return request\n\n    at_exit(reply)\n",
+            &[
+                ("from os import", "from atexit import"),
+                ("from atexit import", "from os import"),
+            ],
+        ),
+    ];
+    for (start, edits) in cases {
+        let settings = Settings::default();
+        let mut text = start.to_string();
+        let mut tree = parse(&text);
+        let mut cache = Cache::new(&text, &tree, &settings);
+        let mut counts = vec![check(&text, &tree, &settings).len()];
+        for (from, to) in edits.iter() {
+            let at = text.find(from).expect("the text to edit");
+            tree = edit_and_parse(&tree, &mut text, at..at + from.len(), to);
+            let whole = check(&text, &tree, &settings);
+            let edited = check_edited(&text, &tree, &settings, &mut cache);
+            assert_eq!(whole, edited, "after `{from}` -> `{to}`:\n{text}");
+            counts.push(whole.len());
+        }
+        // Every other edit brings the finding and the next takes it away.
+        let expected: Vec<usize> = (0..=edits.len()).map(|i| i % 2).collect();
+        assert_eq!(counts, expected, "findings after each edit of\n{start}");
+    }
+}

@@ -1,5 +1,7 @@
 //! What a rule sees of one file: its text, tree, scope model and imports.
 
+use std::hash::{BuildHasher, Hash, Hasher};
+
 use tree_sitter::{Node, Tree};
 
 use super::fixes::imports::{self, Imported, Needed};
@@ -74,6 +76,21 @@ impl<'a> Context<'a> {
     /// The query matches of one pattern family.
     pub fn matches(&self, family: Family) -> &'a [Captures<'a>] {
         self.matches.of(family)
+    }
+
+    /// A hash of the module scope's names: their flags, how they resolve, and the top-level
+    /// statement (by its index) of each place a name is bound or used at module level. What
+    /// an editor's kept results depend on when they read module-level names.
+    pub fn module_names_hash(&self) -> u64 {
+        let mut hasher = foldhash::fast::FixedState::default().build_hasher();
+        let statement_of = |at: usize| self.top.partition_point(|s| s.start_byte() <= at);
+        for symbol in &self.scopes.scope(ScopeId(0)).symbols {
+            (&symbol.name, symbol.flags, symbol.scope).hash(&mut hasher);
+            for occurrence in &symbol.occurrences {
+                (statement_of(occurrence.range.start), occurrence.role).hash(&mut hasher);
+            }
+        }
+        hasher.finish()
     }
 
     /// How a fix's code at byte `used_at` names `needed`, and the import to add for it; `None`

@@ -34,6 +34,7 @@ use line_index::LineIndex;
 use rules::{Reach, RuleInfo};
 use scope::{ScopeCache, ScopeTree};
 use semantic::classes::ClassCache;
+use semantic::unit_answers::UnitAnswers;
 use semantic::{Checker, Semantic};
 use settings::Settings;
 use statement_findings::StatementFindings;
@@ -200,7 +201,8 @@ pub fn released_attributes(text: &str, tree: &Tree, names: &[&str]) -> Vec<(Stri
 }
 
 /// What the analysis of one version of a document keeps for the next version's: the scope
-/// model, the query matches, the classes, the words and the findings of the rules of
+/// model, the query matches (with what the module-wide rules found about each unit's, see
+/// [`UnitAnswers`]), the classes, the words and the findings of the rules of
 /// [`Reach::Statement`] of each top-level statement.
 #[derive(Default)]
 pub struct Cache {
@@ -209,12 +211,14 @@ pub struct Cache {
     classes: ClassCache,
     words: words::WordCache,
     findings: StatementFindings,
+    answers: UnitAnswers,
 }
 
 /// What [`check_with`] keeps for an editor's next keystroke, and the tree it analyses.
 struct Kept<'c> {
     classes: &'c mut ClassCache,
     findings: &'c mut StatementFindings,
+    answers: &'c UnitAnswers,
     tree: &'c Tree,
 }
 
@@ -243,12 +247,19 @@ impl Cache {
             words: None,
         };
         let semantic = Semantic::new(&context, false, Some((&mut cache.classes, tree)));
+        let answers =
+            keeps_answers(module, &scopes).then(|| cache.answers.prepare(settings, &imports));
         let checker = Checker {
             context: &context,
             semantic: &semantic,
             only: None,
+            answers,
         };
         statement_rules_kept(&checker, &mut cache.findings);
+        // The module-wide rules' findings are not kept, their answers are.
+        for info in enabled(settings).filter(|info| info.reach == Reach::Module) {
+            info.run(&checker);
+        }
         cache.words.spans(text, &top, true);
         cache.scopes.keep(scopes);
         cache
@@ -327,6 +338,7 @@ pub fn check_edited(
     let kept = Kept {
         classes: &mut cache.classes,
         findings: &mut cache.findings,
+        answers: &cache.answers,
         tree,
     };
     let findings = check_with(text, module, settings, true, &parts, &[], Some(kept));
@@ -357,15 +369,20 @@ fn check_with(
         top: &parts.top,
         words: parts.words.as_ref(),
     };
-    let (classes, statement_findings) = match kept {
-        Some(kept) => (Some((kept.classes, kept.tree)), Some(kept.findings)),
-        None => (None, None),
+    let (classes, statement_findings, answers) = match kept {
+        Some(kept) => (
+            Some((kept.classes, kept.tree)),
+            Some(kept.findings),
+            keeps_answers(module, &parts.scopes).then(|| kept.answers.prepare(settings, &imports)),
+        ),
+        None => (None, None, None),
     };
     let semantic = Semantic::new(&context, two_threads, classes);
     let checker = Checker {
         context: &context,
         semantic: &semantic,
         only: None,
+        answers,
     };
     // An editor's keystroke runs the rules of `Reach::Statement` apart (`statement_rules_kept`).
     let mut enabled: Vec<_> = enabled(settings)
@@ -404,6 +421,13 @@ fn check_with(
     });
     findings.sort_by_key(|f| (f.range.start, f.rule));
     findings
+}
+
+/// Whether the module-wide rules' answers may be kept per unit
+/// ([`UnitAnswers`]): not in a file with syntax errors (what a statement's text parses to
+/// depends on the rest) or whose scope model was cut short for deep nesting.
+fn keeps_answers(module: Module, scopes: &ScopeTree) -> bool {
+    !module.has_error() && !scopes.truncated
 }
 
 /// The findings of the enabled rules of [`Reach::Statement`]: those of the top-level statements

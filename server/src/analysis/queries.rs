@@ -13,7 +13,7 @@ mod incremental;
 mod matcher;
 mod reused;
 
-pub use incremental::MatchCache;
+pub use incremental::{MatchCache, UnitMemo};
 pub(crate) use reused::UnitNodes;
 
 /// A pattern family: one `queries/*.scm` file.
@@ -184,10 +184,30 @@ pub fn for_each_match_by_engine<'t>(
     }
 }
 
+/// One unit of an editor's matches ([`Matches::units`]).
+pub struct Unit {
+    /// Where its matches lie in each family's list: from the first to the second index.
+    matches: [(u32, u32); Family::COUNT],
+    /// What rules found about its matches, kept with them while its text is unchanged;
+    /// `None` for a unit with syntax errors.
+    pub memo: Option<std::sync::Arc<UnitMemo>>,
+}
+
+impl Unit {
+    /// Its matches of `family`: their indices in [`Matches::of`]`(family)`.
+    pub fn matches(&self, family: Family) -> std::ops::Range<usize> {
+        let (first, end) = self.matches[family as usize];
+        first as usize..end as usize
+    }
+}
+
 /// Every match in one tree, by family (indexed by the family's number).
 #[derive(Default)]
 pub struct Matches<'t> {
     by_family: [Vec<Captures<'t>>; Family::COUNT],
+    /// Found for an editor ([`Matches::incremental`]): the units the matches were kept by, in
+    /// order (see [`Matches::units`]); empty otherwise.
+    units: Vec<Unit>,
 }
 
 impl<'t> Matches<'t> {
@@ -241,6 +261,7 @@ impl<'t> Matches<'t> {
     fn with_capacity(counts: &[usize; Family::COUNT]) -> Matches<'t> {
         Matches {
             by_family: std::array::from_fn(|family| Vec::with_capacity(counts[family])),
+            units: Vec::new(),
         }
     }
 
@@ -255,6 +276,14 @@ impl<'t> Matches<'t> {
 
     pub fn of(&self, family: Family) -> &[Captures<'t>] {
         &self.by_family[family as usize]
+    }
+
+    /// The units of an editor's matches, in order: each top-level statement, but for a class
+    /// that parsed cleanly each statement of its body instead. A match lies in one unit, or in
+    /// none (a class's name, bases and decorators). Empty unless found by
+    /// [`Matches::incremental`].
+    pub fn units(&self) -> &[Unit] {
+        &self.units
     }
 }
 

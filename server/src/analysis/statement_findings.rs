@@ -8,13 +8,11 @@
 //! statement with syntax errors, or whose findings reach outside it (a fix adding an import at
 //! the top of the file), is checked every time.
 
-use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Range;
 
 use super::context::Context;
 use super::findings::Finding;
 use super::imports::Imports;
-use super::scope::ScopeId;
 use super::settings::Settings;
 use super::statement_text::ByStatementText;
 
@@ -49,7 +47,7 @@ struct Under {
 impl Under {
     /// Whether `under` still describes `context`'s file; when not, it is made to.
     fn update(under: &mut Option<Under>, context: &Context) -> bool {
-        let module_names = module_names(context);
+        let module_names = context.module_names_hash();
         let has_error = context.module.has_error();
         let same = under.as_ref().is_some_and(|under| {
             under.module_names == module_names
@@ -67,19 +65,6 @@ impl Under {
         }
         same
     }
-}
-
-/// [`Under::module_names`] of `context`'s file.
-fn module_names(context: &Context) -> u64 {
-    let mut hasher = foldhash::fast::FixedState::default().build_hasher();
-    let statement_of = |at: usize| context.top.partition_point(|s| s.start_byte() <= at);
-    for symbol in &context.scopes.scope(ScopeId(0)).symbols {
-        (&symbol.name, symbol.flags, symbol.scope).hash(&mut hasher);
-        for occurrence in &symbol.occurrences {
-            (statement_of(occurrence.range.start), occurrence.role).hash(&mut hasher);
-        }
-    }
-    hasher.finish()
 }
 
 /// One analysis's use of [`StatementFindings`]: the statements to check, and the kept findings

@@ -10,13 +10,13 @@
 //! capture's node, much cheaper than the query engine's walk). A capture it cannot find again
 //! sends its unit through the queries; units with syntax errors always go through them.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tree_sitter::{Node, Tree};
 
 use super::matcher::for_each_match;
 use super::reused::{UnitNodes, descend};
-use super::{Captures, Family, Matches};
+use super::{Captures, Family, Matches, Unit};
 use crate::analysis::statement_text::ByStatementText;
 use crate::analysis::syntax::clean_class;
 
@@ -55,6 +55,39 @@ struct KeptUnit {
     matches: Arc<[KeptMatch]>,
     /// Their captures' nodes, in order, in [`MatchCache::tree`].
     nodes: Arc<UnitNodes>,
+    /// What rules found about them.
+    memo: Arc<UnitMemo>,
+}
+
+/// What rules found about one unit's matches, by question: kept with the matches while the
+/// unit's text is unchanged ([`crate::analysis::semantic::unit_answers`]).
+#[derive(Default)]
+pub struct UnitMemo(Mutex<Vec<(&'static str, u64, Vec<u32>)>>);
+
+impl UnitMemo {
+    /// `read` of the answer to `question` asked under `key` (what else the answer depends on),
+    /// which `ask` gives when this unit has none yet.
+    pub fn answer<R>(
+        &self,
+        question: &'static str,
+        key: u64,
+        ask: impl FnOnce() -> Vec<u32>,
+        read: impl FnOnce(&[u32]) -> R,
+    ) -> R {
+        let mut answers = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let at = match answers.iter().position(|(q, _, _)| *q == question) {
+            Some(at) if answers[at].1 == key => at,
+            Some(at) => {
+                answers[at] = (question, key, ask());
+                at
+            }
+            None => {
+                answers.push((question, key, ask()));
+                answers.len() - 1
+            }
+        };
+        read(&answers[at].2)
+    }
 }
 
 struct KeptMatch {
@@ -81,6 +114,7 @@ impl<'t> Matches<'t> {
         mut last: MatchCache,
     ) -> (Matches<'t>, MatchCache) {
         let mut matches = Matches::with_capacity(&last.counts);
+        matches.units.reserve(last.statements.len());
         let mut kept = MatchCache {
             tree: Some(tree.clone()),
             ..MatchCache::default()
@@ -121,8 +155,9 @@ fn class_body(statement: Node) -> Option<Node> {
 
 impl MatchCache {
     /// Adds the matches of `unit` (a top-level statement or a statement of a top-level class's
-    /// body) to `matches`, found again from `last` when its text is unchanged, and keeps them.
-    /// A unit's entry moves from `last` to this cache, its text with it (not copied).
+    /// body) to `matches`, found again from `last` when its text is unchanged, and keeps them;
+    /// the unit goes to [`Matches::units`]. A unit's entry moves from `last` to this cache, its
+    /// text and memo with it (not copied).
     fn add<'t>(
         &mut self,
         unit: Node<'t>,
@@ -130,6 +165,24 @@ impl MatchCache {
         last: &mut MatchCache,
         matches: &mut Matches<'t>,
     ) {
+        let first = matches.counts();
+        let memo = self.add_matches(unit, text, last, matches);
+        let end = matches.counts();
+        matches.units.push(Unit {
+            matches: std::array::from_fn(|family| (first[family] as u32, end[family] as u32)),
+            memo,
+        });
+    }
+
+    /// [`MatchCache::add`]'s matches; the memo of the unit's entry, `None` for a unit with
+    /// syntax errors (it keeps none).
+    fn add_matches<'t>(
+        &mut self,
+        unit: Node<'t>,
+        text: &str,
+        last: &mut MatchCache,
+        matches: &mut Matches<'t>,
+    ) -> Option<Arc<UnitMemo>> {
         let source = &text[unit.byte_range()];
         let clean = !unit.has_error();
         if clean {
@@ -145,9 +198,10 @@ impl MatchCache {
             if reused {
                 let (key, entry) = from_last.expect("the nodes were its");
                 self.reused += 1;
+                let memo = entry.memo.clone();
                 // A unit of the same text met earlier keeps its entry.
                 self.statements.entry(key).or_insert(entry);
-                return;
+                return Some(memo);
             }
             // Else found again by position (or from a unit of the same text met earlier).
             let again = self
@@ -156,19 +210,22 @@ impl MatchCache {
                 .or(from_last.as_ref().map(|(_, e)| e))
                 .and_then(|entry| {
                     let found = find_again(unit, &entry.matches)?;
-                    Some((entry.matches.clone(), record(unit, &found), found))
+                    let kept = KeptUnit {
+                        matches: entry.matches.clone(),
+                        nodes: record(unit, &found),
+                        memo: entry.memo.clone(),
+                    };
+                    Some((kept, found))
                 });
-            let found = again.map(|(matches, nodes, found)| {
+            if let Some((entry, found)) = again {
                 let key = from_last.map_or_else(|| source.into(), |(key, _)| key);
-                (key, KeptUnit { matches, nodes }, found)
-            });
-            if let Some((key, entry, found)) = found {
+                let memo = entry.memo.clone();
                 // A unit of the same text met earlier keeps its entry.
                 self.statements.entry(key).or_insert(entry);
                 for (family, captures) in found {
                     matches.push(family, captures);
                 }
-                return;
+                return Some(memo);
             }
         }
         self.queried += 1;
@@ -176,16 +233,20 @@ impl MatchCache {
         for_each_match(unit, None, text, |family, captures| {
             found.push((family, captures))
         });
-        if clean {
+        let memo = clean.then(|| {
             let entry = KeptUnit {
                 matches: keep(&found, unit.start_byte()),
                 nodes: record(unit, &found),
+                memo: Arc::default(),
             };
+            let memo = entry.memo.clone();
             self.statements.insert(source.into(), entry);
-        }
+            memo
+        });
         for (family, captures) in found {
             matches.push(family, captures);
         }
+        memo
     }
 }
 

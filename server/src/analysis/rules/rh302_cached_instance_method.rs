@@ -79,7 +79,7 @@ use crate::analysis::context::Context;
 use crate::analysis::findings::{Edit, Finding, Fix, Level, Related, Safety};
 use crate::analysis::fixes::imports::{Imported, Needed};
 use crate::analysis::fixes::with_import;
-use crate::analysis::queries::Family;
+use crate::analysis::queries::{Captures, Family};
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{NameScope, Role, ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
@@ -88,6 +88,7 @@ use crate::analysis::semantic::function_kind::{
     defining_class,
 };
 use crate::analysis::semantic::lifetime::Made;
+use crate::analysis::semantic::unit_answers;
 use crate::analysis::settings::PythonVersion;
 use crate::analysis::syntax::{Field, NodeLookups};
 use crate::analysis::syntax::{decorators, keyword_argument, named_children};
@@ -105,13 +106,27 @@ struct CachedMethod<'t> {
     decorated: bool,
 }
 
-pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+pub(super) fn check<'t>(checker: &Checker<'_, 't>) -> Vec<Finding> {
     let context = checker.context;
     if !function_kind::may_name_caches(context) {
         return Vec::new();
     }
+    // Few definitions and assignments apply a cache, and their own text says so (with the
+    // imports and the module's aliases): an editor asks only in the units a keystroke changed.
+    let applies_cache = |captures: &Captures<'t>| {
+        captures
+            .get("definition")
+            .or_else(|| captures.get("cache_value"))
+            .is_some_and(|node| function_kind::may_apply_cache(context, node))
+    };
+    let candidates = checker.matches_where(
+        "RH302: a cache applied",
+        Family::Caches,
+        unit_answers::module_bindings_hash(context),
+        applies_cache,
+    );
     let mut findings = Vec::new();
-    for captures in context.matches(Family::Caches) {
+    for captures in candidates {
         let cached = if let (Some(definition), Some(name)) =
             (captures.get("definition"), captures.get("name"))
         {

@@ -59,7 +59,7 @@ use tree_sitter::Node;
 
 use crate::analysis::context::Context;
 use crate::analysis::findings::{Finding, Level, Related};
-use crate::analysis::queries::Family;
+use crate::analysis::queries::{Captures, Family};
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{Role, Scope, ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
@@ -70,12 +70,29 @@ use crate::analysis::semantic::containers::{
 use crate::analysis::syntax::named_children;
 use crate::analysis::syntax::{Field, NodeLookups};
 
-pub(super) fn check(checker: &Checker) -> Vec<Finding> {
+pub(super) fn check<'t>(checker: &Checker<'_, 't>) -> Vec<Finding> {
     let context = checker.context;
     let mut findings = Vec::new();
+    // Most functions have no default: their parameters' text says so for less than listing
+    // them, and an editor asks only in the units a keystroke changed.
+    let defaults = |captures: &Captures<'t>| {
+        captures
+            .get("function")
+            .and_then(|definition| definition.field(Field::Parameters))
+            .filter(|p| context.text_of(*p).contains('='))
+    };
     // Every `def`, as the queries found it: cheaper than finding each function scope's node.
-    let definitions = context.matches(Family::Closures).iter();
-    for definition in definitions.filter_map(|captures| captures.get("function")) {
+    let definitions = checker.matches_where(
+        "RH303: a definition with defaults",
+        Family::Closures,
+        0,
+        |captures| defaults(captures).is_some(),
+    );
+    for captures in definitions {
+        let (Some(definition), Some(parameters)) = (captures.get("function"), defaults(captures))
+        else {
+            continue;
+        };
         let Some(index) = context.scopes.scope_of_node(definition.byte_range()) else {
             continue;
         };
@@ -83,14 +100,6 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
         if scope.kind != ScopeKind::Function {
             continue;
         }
-        // Most functions have no default: their parameters' text says so for less than
-        // listing them.
-        let Some(parameters) = definition
-            .field(Field::Parameters)
-            .filter(|p| context.text_of(*p).contains('='))
-        else {
-            continue;
-        };
         for parameter in named_children(parameters) {
             if !matches!(
                 parameter.kind_name(),

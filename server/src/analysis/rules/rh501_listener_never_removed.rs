@@ -77,7 +77,7 @@ mod callback;
 use tree_sitter::Node;
 
 use crate::analysis::findings::{Finding, Level, Related};
-use crate::analysis::queries::Family;
+use crate::analysis::queries::{Captures, Family};
 use crate::analysis::rules::Rule;
 use crate::analysis::scope::{ScopeId, ScopeKind};
 use crate::analysis::semantic::Checker;
@@ -93,16 +93,32 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let registries = reg::LocalRegistries::new(context);
     let mut unregistrations: Option<Vec<(&str, Node)>> = None;
     let mut findings = Vec::new();
-    for captures in context.matches(Family::Listeners) {
-        // Most calls register nothing, and their callee's name says so: the questions below
-        // cost far more than this one.
+    // Most calls register nothing, and their callee's name says so: the questions below cost
+    // far more than this one, which an editor asks only in the units a keystroke changed.
+    let named = |captures: &Captures| {
         let (Some(name), Some(function)) = (captures.get("name"), captures.get("function")) else {
-            continue;
+            return None;
         };
         let name = context.text_of(name);
-        let registers =
-            registries.defines(name) || reg::kind_of_named(context, function, name).is_some();
-        let Some(call) = captures.get("call").filter(|_| registers) else {
+        let by_kind = reg::kind_of_named(context, function, name).is_some();
+        Some((name, by_kind))
+    };
+    let calls = checker.matches_where(
+        "RH501: the callee's name may register",
+        Family::Listeners,
+        registries.names_hash(),
+        |captures| {
+            named(captures).is_some_and(|(name, by_kind)| by_kind || registries.may_define(name))
+        },
+    );
+    for captures in calls {
+        let Some((name, by_kind)) = named(captures) else {
+            continue;
+        };
+        let Some(call) = captures
+            .get("call")
+            .filter(|_| by_kind || registries.defines(name))
+        else {
             continue;
         };
         // A registry this file defines says how it keeps what it is given (strongly or through

@@ -490,17 +490,48 @@ pub struct Cache<'t> {
 /// `functools.lru_cache(maxsize=...)`, or a module-level name bound once to one of these
 /// (`memoize = functools.lru_cache(maxsize=None)`).
 pub fn cache_decorator<'t>(context: &Context<'t>, decorator: Node<'t>) -> Option<Cache<'t>> {
-    cache_through_aliases(context, decorator, ALIAS_DEPTH).map(|(spelled, bound)| Cache {
-        node: decorator,
-        spelled,
-        bound,
+    cache_through_aliases(context, decorator, ALIAS_DEPTH, Exact::Yes).map(|(spelled, bound)| {
+        Cache {
+            node: decorator,
+            spelled,
+            bound,
+        }
     })
+}
+
+/// Whether a decorated definition's decorators or a call's callee may apply a cache: what
+/// [`cache_decorator`] and [`cache_application`] find, and some more, read from the expression
+/// alone, the imports and the module's bindings (not the code around it, which may bind an
+/// alias's name again or say what the call is applied to).
+pub fn may_apply_cache(context: &Context, node: Node) -> bool {
+    let may_be =
+        |expression| cache_through_aliases(context, expression, ALIAS_DEPTH, Exact::No).is_some();
+    match node.kind_name() {
+        "decorated_definition" => decorators(node).into_iter().any(may_be),
+        "call" => node.field(Field::Function).is_some_and(|function| {
+            may_be(function)
+                || context
+                    .qualified_name(function)
+                    .is_some_and(|q| CACHES.contains(&q.as_str()))
+        }),
+        _ => false,
+    }
+}
+
+/// Whether [`cache_through_aliases`] asks what is around the expression: whether the scope
+/// reading an alias binds its name again, and what a cache called with one argument is
+/// applied to.
+#[derive(Clone, Copy, PartialEq)]
+enum Exact {
+    Yes,
+    No,
 }
 
 fn cache_through_aliases(
     context: &Context,
     expression: Node,
     depth: usize,
+    exact: Exact,
 ) -> Option<(String, CacheBound)> {
     if depth == 0 {
         return None;
@@ -516,7 +547,7 @@ fn cache_through_aliases(
         .qualified_name(callable)
         .filter(|q| CACHES.contains(&q.as_str()))
     {
-        if arguments.is_some_and(|a| applied_to(context, a).is_some()) {
+        if exact == Exact::Yes && arguments.is_some_and(|a| applied_to(context, a).is_some()) {
             // `lru_cache(f)`: a cached function, not a decorator.
             return None;
         }
@@ -551,21 +582,23 @@ fn cache_through_aliases(
     if module_bindings != 1 {
         return None;
     }
-    let reading_id = context.scope_containing(expression);
-    if reading_id != ScopeId(0)
-        && context
-            .scopes
-            .scope(reading_id)
-            .symbol(name)
-            .is_some_and(|s| s.flags.contains_any(SymbolFlags::BOUND))
-    {
-        return None;
+    if exact == Exact::Yes {
+        let reading_id = context.scope_containing(expression);
+        if reading_id != ScopeId(0)
+            && context
+                .scopes
+                .scope(reading_id)
+                .symbol(name)
+                .is_some_and(|s| s.flags.contains_any(SymbolFlags::BOUND))
+        {
+            return None;
+        }
     }
     let bindings = context.bindings(ScopeId(0), name);
     let [binding] = bindings.as_slice() else {
         return None;
     };
-    cache_through_aliases(context, binding.value?, depth - 1)
+    cache_through_aliases(context, binding.value?, depth - 1, exact)
 }
 
 /// The function a cache call wraps: `f` in `lru_cache(f)` / `functools.cache(f)` (a name the

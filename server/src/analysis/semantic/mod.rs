@@ -18,6 +18,7 @@ pub mod lifetime;
 pub mod registration;
 pub mod release;
 pub mod thread_local;
+pub mod unit_answers;
 
 use std::ops::Deref;
 use std::sync::OnceLock;
@@ -153,6 +154,10 @@ pub struct Checker<'c, 't> {
     /// the top-level statements to check, in order (an editor keeps the others' findings);
     /// `None`: all of them.
     pub only: Option<&'c [std::ops::Range<usize>]>,
+    /// For an editor: the answers from the last version that [`Checker::matches_where`] may
+    /// take, those given under this generation of settings and imports; `None`: every question
+    /// is asked.
+    pub answers: Option<unit_answers::Generation>,
 }
 
 impl Checker<'_, '_> {

@@ -537,6 +537,23 @@ impl<'c, 't> LocalRegistries<'c, 't> {
         }
     }
 
+    /// Whether a function or method of this file is named `name`: only such a one may be a
+    /// registry ([`LocalRegistries::defines`]).
+    pub fn may_define(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    /// A hash of the names of this file's functions and methods, which [`Self::may_define`]
+    /// answers from.
+    pub fn names_hash(&self) -> u64 {
+        use std::hash::BuildHasher;
+        let state = foldhash::fast::FixedState::default();
+        // In any order: the map's own is not fixed.
+        self.by_name
+            .keys()
+            .fold(0, |hash, name| hash ^ state.hash_one(name))
+    }
+
     /// Whether a function or method of this file named `name` is a registry.
     pub fn defines(&self, name: &str) -> bool {
         self.named(name).next().is_some()
