@@ -417,8 +417,25 @@ mod tests {
         // Statements at module level, in classes (one inside a function), in methods, in
         // nested functions, beside decorators, defaults, lambdas and comprehensions.
         let text = "a = {}\n@deco(lambda: 0)\nclass C(Base):\n    b = []\n    def m(self, d=[]):\n        e = [x for x in d]\n        def inner(f=lambda: 1):\n            g = {}\n        class K:\n            h = set()\n    i = {}\nj = [y for y in a]\n";
+        assert_eq!(
+            innermost_scope_by_range_agrees_in(text, Settings::default()),
+            7
+        );
+        // PEP 695: a generic function's or class's scope lies in its type parameters' scope,
+        // whose range is only the brackets.
+        let text = "class C[T]:\n    a = []\n    def m[U](self):\n        b = {}\n";
+        let settings = Settings {
+            target_version: crate::analysis::settings::PythonVersion::new(3, 13),
+            ..Settings::default()
+        };
+        assert_eq!(innermost_scope_by_range_agrees_in(text, settings), 2);
+    }
+
+    /// How many assignments of `text` there are, once asserted that for each target the
+    /// innermost scope by range is the one `scope_containing` finds through the tree.
+    fn innermost_scope_by_range_agrees_in(text: &str, settings: Settings) -> usize {
         let tree = parse(text);
-        with_context(text, &tree, &Settings::default(), |context| {
+        with_context(text, &tree, &settings, |context| {
             let mut stack = vec![tree.root_node()];
             let mut checked = 0;
             while let Some(node) = stack.pop() {
@@ -435,8 +452,8 @@ mod tests {
                 let mut cursor = node.walk();
                 stack.extend(node.children(&mut cursor));
             }
-            assert_eq!(checked, 7);
-        });
+            checked
+        })
     }
 
     #[test]

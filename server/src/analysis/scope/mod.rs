@@ -353,18 +353,50 @@ impl ScopeTree {
     }
 
     /// The innermost scope whose node's range holds `byte`, found through the scopes' ranges
-    /// (children are in source order) rather than the syntax tree. Ranges alone do not say
+    /// (children are in source order) rather than the syntax tree; in a generic function or
+    /// class, through its type parameters' scope to the definition's. Ranges alone do not say
     /// which scope runs a function's decorators, defaults and annotations (the enclosing one):
     /// [`crate::analysis::context::Context::scope_containing`] does.
     pub fn innermost_at(&self, byte: usize) -> ScopeId {
         let mut id = ScopeId(0);
         loop {
-            let children = &self.scope(id).children;
-            let after = children.partition_point(|&c| self.scope(c).range.start <= byte);
-            match after.checked_sub(1).map(|i| children[i]) {
-                Some(child) if self.scope(child).range.contains(&byte) => id = child,
-                _ => return id,
+            let scope = self.scope(id);
+            let children = &scope.children;
+            let child = if scope.kind == ScopeKind::TypeParams {
+                // A few, not in source order: the bounds' scopes (inside the brackets), then
+                // the definition's (around them).
+                children
+                    .iter()
+                    .copied()
+                    .find(|&c| self.scope(c).range.contains(&byte))
+            } else {
+                let after = children.partition_point(|&c| self.extent(c).start <= byte);
+                after
+                    .checked_sub(1)
+                    .map(|i| children[i])
+                    .filter(|&c| self.extent(c).contains(&byte))
+            };
+            match child {
+                Some(child) => id = child,
+                None => return id,
             }
+        }
+    }
+
+    /// The bytes scope `id` spans: its node's, but for the scope of a generic function's or
+    /// class's type parameters (PEP 695), whose node is only the brackets, the definition's.
+    fn extent(&self, id: ScopeId) -> Range<usize> {
+        let scope = self.scope(id);
+        let definition = (scope.kind == ScopeKind::TypeParams)
+            .then(|| {
+                scope.children.iter().find(|&&c| {
+                    matches!(self.scope(c).kind, ScopeKind::Function | ScopeKind::Class)
+                })
+            })
+            .flatten();
+        match definition {
+            Some(&definition) => self.scope(definition).range.clone(),
+            None => scope.range.clone(),
         }
     }
 
