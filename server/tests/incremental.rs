@@ -356,11 +356,12 @@ fn count_comments(tree: &tree_sitter::Tree) -> usize {
         .count()
 }
 
-/// The module-wide rules keep their answers about each top-level statement between keystrokes
-/// (`UnitAnswers`), and what those answers read elsewhere is an edit away: the binding of a
-/// module-level alias of a cache and a class's own binding of that name (RH302), the functions
-/// of the file that register what they are given (RH501), the imports. Each edit below changes another statement than the one whose
-/// finding comes or goes; after each, the edited analysis equals the whole-file one.
+/// The module-wide rules keep their answers about each unit between keystrokes
+/// (`semantic::unit_answers`), and what those answers read elsewhere is an edit away: the
+/// binding of a module-level alias of a cache and a class's own binding of that name (RH302),
+/// the functions of the file that register what they are given (RH501), the imports. Each edit
+/// below changes another statement than the one whose finding comes or goes; after each, the
+/// edited analysis equals the whole-file one.
 #[test]
 fn module_wide_rules_see_edits_outside_the_statement_they_report_in() {
     let cases: &[(&str, &[(&str, &str)])] = &[

@@ -34,7 +34,7 @@ use line_index::LineIndex;
 use rules::{Reach, RuleInfo};
 use scope::{ScopeCache, ScopeTree};
 use semantic::classes::ClassCache;
-use semantic::unit_answers::UnitAnswers;
+use semantic::unit_answers::AnswersUnder;
 use semantic::{Checker, Semantic};
 use settings::Settings;
 use statement_findings::StatementFindings;
@@ -202,7 +202,7 @@ pub fn released_attributes(text: &str, tree: &Tree, names: &[&str]) -> Vec<(Stri
 
 /// What the analysis of one version of a document keeps for the next version's: the scope
 /// model, the query matches (with what the module-wide rules found about each unit's, see
-/// [`UnitAnswers`]), the classes, the words and the findings of the rules of
+/// [`semantic::unit_answers`]), the classes, the words and the findings of the rules of
 /// [`Reach::Statement`] of each top-level statement.
 #[derive(Default)]
 pub struct Cache {
@@ -211,14 +211,14 @@ pub struct Cache {
     classes: ClassCache,
     words: words::WordCache,
     findings: StatementFindings,
-    answers: UnitAnswers,
+    answers: AnswersUnder,
 }
 
 /// What [`check_with`] keeps for an editor's next keystroke, and the tree it analyses.
 struct Kept<'c> {
     classes: &'c mut ClassCache,
     findings: &'c mut StatementFindings,
-    answers: &'c UnitAnswers,
+    answers: &'c mut AnswersUnder,
     tree: &'c Tree,
 }
 
@@ -248,7 +248,7 @@ impl Cache {
         };
         let semantic = Semantic::new(&context, false, Some((&mut cache.classes, tree)));
         let answers =
-            keeps_answers(module, &scopes).then(|| cache.answers.prepare(settings, &imports));
+            keeps_answers(module, &scopes).then(|| cache.answers.generation(settings, &imports));
         let checker = Checker {
             context: &context,
             semantic: &semantic,
@@ -338,7 +338,7 @@ pub fn check_edited(
     let kept = Kept {
         classes: &mut cache.classes,
         findings: &mut cache.findings,
-        answers: &cache.answers,
+        answers: &mut cache.answers,
         tree,
     };
     let findings = check_with(text, module, settings, true, &parts, &[], Some(kept));
@@ -373,7 +373,8 @@ fn check_with(
         Some(kept) => (
             Some((kept.classes, kept.tree)),
             Some(kept.findings),
-            keeps_answers(module, &parts.scopes).then(|| kept.answers.prepare(settings, &imports)),
+            keeps_answers(module, &parts.scopes)
+                .then(|| kept.answers.generation(settings, &imports)),
         ),
         None => (None, None, None),
     };
@@ -424,7 +425,7 @@ fn check_with(
 }
 
 /// Whether the module-wide rules' answers may be kept per unit
-/// ([`UnitAnswers`]): not in a file with syntax errors (what a statement's text parses to
+/// ([`semantic::unit_answers`]): not in a file with syntax errors (what a statement's text parses to
 /// depends on the rest) or whose scope model was cut short for deep nesting.
 fn keeps_answers(module: Module, scopes: &ScopeTree) -> bool {
     !module.has_error() && !scopes.truncated

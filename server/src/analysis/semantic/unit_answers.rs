@@ -11,7 +11,6 @@
 //! file's functions, say): the answers are kept while it is unchanged.
 
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::Mutex;
 
 use super::Checker;
 use crate::analysis::context::Context;
@@ -24,34 +23,31 @@ use crate::analysis::syntax::NodeLookups;
 /// What one document's kept answers were given under (see the module docs); the answers
 /// themselves are kept with each unit's matches ([`UnitMemo`](crate::analysis::queries::UnitMemo)).
 #[derive(Default)]
-pub struct UnitAnswers(Mutex<Under>);
-
-#[derive(Default)]
-struct Under {
+pub struct AnswersUnder {
     /// The settings and the imports of the last version.
-    under: Option<(Settings, Imports)>,
+    last: Option<(Settings, Imports)>,
     /// Changed with them: answers given under another generation are asked again.
     generation: u64,
 }
 
-impl UnitAnswers {
-    /// Makes the answers given under other settings or imports than `context`'s stale. Called
-    /// before the rules run, for each version of the document.
-    pub fn prepare(&self, settings: &Settings, imports: &Imports) -> Generation {
-        let mut under = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let same = under
-            .under
+impl AnswersUnder {
+    /// The generation of answers a version of the document with these settings and imports
+    /// may take: the last one's when they are the same, a new one otherwise. Asked before the
+    /// rules run, for each version.
+    pub fn generation(&mut self, settings: &Settings, imports: &Imports) -> Generation {
+        let same = self
+            .last
             .as_ref()
             .is_some_and(|(s, i)| s == settings && i == imports);
         if !same {
-            under.under = Some((settings.clone(), imports.clone()));
-            under.generation += 1;
+            self.last = Some((settings.clone(), imports.clone()));
+            self.generation += 1;
         }
-        Generation(under.generation)
+        Generation(self.generation)
     }
 }
 
-/// Which settings and imports answers are given under ([`UnitAnswers::prepare`]).
+/// Which settings and imports answers are given under ([`AnswersUnder::generation`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Generation(u64);
 
