@@ -383,21 +383,34 @@ impl ScopeTree {
         }
     }
 
+    /// The scopes directly inside `id`, a generic function's or class's (PEP 695) in place of
+    /// its type parameters' scope, whose child it is: the definitions made in `id`'s code.
+    pub fn definitions_in(&self, id: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
+        self.scope(id)
+            .children
+            .iter()
+            .map(|&child| self.generic_definition(child).unwrap_or(child))
+    }
+
     /// The bytes scope `id` spans: its node's, but for the scope of a generic function's or
     /// class's type parameters (PEP 695), whose node is only the brackets, the definition's.
     fn extent(&self, id: ScopeId) -> Range<usize> {
+        self.scope(self.generic_definition(id).unwrap_or(id))
+            .range
+            .clone()
+    }
+
+    /// The scope of the `def` or `class` whose type parameters' scope is `id` (PEP 695).
+    fn generic_definition(&self, id: ScopeId) -> Option<ScopeId> {
         let scope = self.scope(id);
-        let definition = (scope.kind == ScopeKind::TypeParams)
-            .then(|| {
-                scope.children.iter().find(|&&c| {
-                    matches!(self.scope(c).kind, ScopeKind::Function | ScopeKind::Class)
-                })
-            })
-            .flatten();
-        match definition {
-            Some(&definition) => self.scope(definition).range.clone(),
-            None => scope.range.clone(),
+        if scope.kind != ScopeKind::TypeParams {
+            return None;
         }
+        scope
+            .children
+            .iter()
+            .copied()
+            .find(|&c| matches!(self.scope(c).kind, ScopeKind::Function | ScopeKind::Class))
     }
 
     /// Whether a scope directly inside `id` has `name` among its free variables.

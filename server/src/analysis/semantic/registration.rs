@@ -505,7 +505,6 @@ struct Named<'t> {
 
 impl<'c, 't> LocalRegistries<'c, 't> {
     pub fn new(context: &'c Context<'t>) -> LocalRegistries<'c, 't> {
-        let module = context.scopes.scope(ScopeId(0));
         let mut by_name: HashMap<&'c str, Named<'t>> = HashMap::default();
         let mut add = |id: ScopeId, method: bool| {
             let named = by_name
@@ -516,12 +515,11 @@ impl<'c, 't> LocalRegistries<'c, 't> {
                 });
             named.functions.push((id, method));
         };
-        for &child in &module.children {
-            let scope = context.scopes.scope(child);
-            match scope.kind {
+        for child in context.scopes.definitions_in(ScopeId(0)) {
+            match context.scopes.scope(child).kind {
                 ScopeKind::Function => add(child, false),
                 ScopeKind::Class => {
-                    for &method in &scope.children {
+                    for method in context.scopes.definitions_in(child) {
                         if context.scopes.scope(method).kind == ScopeKind::Function {
                             add(method, true);
                         }

@@ -104,10 +104,10 @@ pub fn module_bindings_hash(context: &Context) -> u64 {
     context.module_names_hash().hash(&mut hasher);
     let module = context.scopes.scope(ScopeId(0));
     // Where the module's definitions bind their own names.
-    let names: Vec<usize> = module
-        .children
-        .iter()
-        .filter_map(|&child| Some(context.scopes.scope(child).name_range.as_ref()?.start))
+    let names: Vec<usize> = context
+        .scopes
+        .definitions_in(ScopeId(0))
+        .filter_map(|child| Some(context.scopes.scope(child).name_range.as_ref()?.start))
         .collect();
     let mut binds_globals = vec![false; context.top.len()];
     for symbol in &module.symbols {
