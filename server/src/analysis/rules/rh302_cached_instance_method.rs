@@ -122,7 +122,7 @@ pub(super) fn check<'t>(checker: &Checker<'_, 't>) -> Vec<Finding> {
     let candidates = checker.matches_where(
         "RH302: a cache applied",
         Family::Caches,
-        unit_answers::module_bindings_hash(context),
+        || unit_answers::module_bindings_hash(context),
         applies_cache,
     );
     let mut findings = Vec::new();

@@ -85,7 +85,7 @@ pub(super) fn check<'t>(checker: &Checker<'_, 't>) -> Vec<Finding> {
     let definitions = checker.matches_where(
         "RH303: a definition with defaults",
         Family::Closures,
-        0,
+        || 0,
         |captures| defaults(captures).is_some(),
     );
     for captures in definitions {

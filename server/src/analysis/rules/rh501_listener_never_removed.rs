@@ -106,7 +106,7 @@ pub(super) fn check(checker: &Checker) -> Vec<Finding> {
     let calls = checker.matches_where(
         "RH501: the callee's name may register",
         Family::Listeners,
-        registries.names_hash(),
+        || registries.names_hash(),
         |captures| {
             named(captures).is_some_and(|(name, by_kind)| by_kind || registries.may_define(name))
         },

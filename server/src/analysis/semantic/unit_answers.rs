@@ -54,21 +54,22 @@ pub struct Generation(u64);
 impl<'t> Checker<'_, 't> {
     /// The matches of `family` that `passes`, in order. `passes` must read nothing outside
     /// the match's unit ([`Matches::units`](crate::analysis::queries::Matches::units)) but the
-    /// settings, the imports and a module-wide fact that `depends_on` (a hash of it) changes
-    /// with: an editor asks it only of the units a keystroke changed, and takes the others'
-    /// answers from the last version (`question` names what it asks, for that).
+    /// settings, the imports and a module-wide fact that `depends_on` (a hash of it, asked only
+    /// when answers are kept) changes with: an editor asks it only of the units a keystroke
+    /// changed, and takes the others' answers from the last version (`question` names what it
+    /// asks, for that).
     pub fn matches_where(
         &self,
         question: &'static str,
         family: Family,
-        depends_on: u64,
+        depends_on: impl FnOnce() -> u64,
         passes: impl Fn(&Captures<'t>) -> bool,
     ) -> Vec<&'t Captures<'t>> {
         let all = self.context.matches(family);
         let Some(Generation(generation)) = self.answers else {
             return all.iter().filter(|c| passes(c)).collect();
         };
-        let key = foldhash::fast::FixedState::default().hash_one((generation, depends_on));
+        let key = foldhash::fast::FixedState::default().hash_one((generation, depends_on()));
         let mut found = Vec::new();
         let mut at = 0;
         for unit in self.context.matches.units() {
